@@ -1,0 +1,205 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "core/loop.h"
+
+#include <errno.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/log.h"
+
+#define LOOP_MAX_EVENTS 64
+#define LOOP_MAX_POLL 64
+
+struct loop_fd {
+	int fd;
+	loop_fd_cb cb;
+	void *arg;
+	bool dead;
+	struct loop_fd *next_dead;
+};
+
+struct poll_hook {
+	loop_poll_cb cb;
+	void *arg;
+};
+
+struct loop {
+	int epfd;
+	int wakefd;
+	atomic_bool stop;
+	bool dispatching;
+	struct loop_fd *dead; /* handles freed after the current dispatch */
+	struct poll_hook polls[LOOP_MAX_POLL];
+	unsigned npolls;
+};
+
+uint64_t loop_now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+struct loop *loop_create(void)
+{
+	struct loop *l = calloc(1, sizeof(*l));
+	if (!l)
+		return NULL;
+	l->epfd = epoll_create1(EPOLL_CLOEXEC);
+	l->wakefd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (l->epfd < 0 || l->wakefd < 0)
+		goto fail;
+	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = NULL };
+	if (epoll_ctl(l->epfd, EPOLL_CTL_ADD, l->wakefd, &ev) < 0)
+		goto fail;
+	return l;
+fail:
+	if (l->epfd >= 0)
+		close(l->epfd);
+	if (l->wakefd >= 0)
+		close(l->wakefd);
+	free(l);
+	return NULL;
+}
+
+static void reap_dead(struct loop *l)
+{
+	while (l->dead) {
+		struct loop_fd *h = l->dead;
+		l->dead = h->next_dead;
+		free(h);
+	}
+}
+
+void loop_destroy(struct loop *l)
+{
+	if (!l)
+		return;
+	reap_dead(l);
+	close(l->epfd);
+	close(l->wakefd);
+	free(l);
+}
+
+struct loop_fd *loop_add_fd(struct loop *l, int fd, uint32_t events, loop_fd_cb cb, void *arg)
+{
+	struct loop_fd *h = calloc(1, sizeof(*h));
+	if (!h) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	h->fd = fd;
+	h->cb = cb;
+	h->arg = arg;
+	struct epoll_event ev = { .events = events, .data.ptr = h };
+	if (epoll_ctl(l->epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
+		int e = errno;
+		free(h);
+		errno = e;
+		return NULL;
+	}
+	return h;
+}
+
+int loop_mod_fd(struct loop *l, struct loop_fd *h, uint32_t events)
+{
+	struct epoll_event ev = { .events = events, .data.ptr = h };
+	return epoll_ctl(l->epfd, EPOLL_CTL_MOD, h->fd, &ev);
+}
+
+void loop_del_fd(struct loop *l, struct loop_fd *h)
+{
+	if (!h || h->dead)
+		return;
+	epoll_ctl(l->epfd, EPOLL_CTL_DEL, h->fd, NULL);
+	h->dead = true;
+	if (l->dispatching) {
+		h->next_dead = l->dead;
+		l->dead = h;
+	} else {
+		free(h);
+	}
+}
+
+int loop_add_poll(struct loop *l, loop_poll_cb cb, void *arg)
+{
+	if (l->npolls >= LOOP_MAX_POLL) {
+		errno = ENOSPC;
+		return -1;
+	}
+	l->polls[l->npolls++] = (struct poll_hook){ cb, arg };
+	return 0;
+}
+
+void loop_del_poll(struct loop *l, loop_poll_cb cb, void *arg)
+{
+	for (unsigned i = 0; i < l->npolls; i++) {
+		if (l->polls[i].cb == cb && l->polls[i].arg == arg) {
+			l->polls[i] = l->polls[--l->npolls];
+			return;
+		}
+	}
+}
+
+int loop_run_once(struct loop *l, int timeout_ms)
+{
+	struct epoll_event evs[LOOP_MAX_EVENTS];
+	int n;
+
+	if (l->npolls)
+		timeout_ms = 0;
+	n = epoll_wait(l->epfd, evs, LOOP_MAX_EVENTS, timeout_ms);
+	if (n < 0) {
+		if (errno == EINTR)
+			return 0;
+		LOG_ERR("loop", "epoll_wait: %s", strerror(errno));
+		return -1;
+	}
+	l->dispatching = true;
+	for (int i = 0; i < n; i++) {
+		struct loop_fd *h = evs[i].data.ptr;
+		if (!h) {
+			uint64_t v;
+			if (read(l->wakefd, &v, sizeof(v)) < 0) {
+				/* nothing: the eventfd is only a wake-up */
+			}
+			continue;
+		}
+		if (h->dead)
+			continue;
+		h->cb(h->arg, evs[i].events);
+	}
+	for (unsigned i = 0; i < l->npolls; i++)
+		l->polls[i].cb(l->polls[i].arg);
+	l->dispatching = false;
+	reap_dead(l);
+	return 0;
+}
+
+int loop_run(struct loop *l)
+{
+	while (!atomic_load_explicit(&l->stop, memory_order_acquire)) {
+		if (loop_run_once(l, 1000) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+void loop_stop(struct loop *l)
+{
+	uint64_t one = 1;
+	atomic_store_explicit(&l->stop, true, memory_order_release);
+	if (write(l->wakefd, &one, sizeof(one)) < 0) {
+		/* the counter is saturated: the loop is awake anyway */
+	}
+}
+
+bool loop_stopped(const struct loop *l)
+{
+	return atomic_load_explicit(&l->stop, memory_order_acquire);
+}

@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Event loop: epoll over file descriptors plus one-shot/periodic timers.
+ * A loop is owned by exactly one thread; all callbacks run on that thread.
+ */
+#ifndef VMUX_CORE_LOOP_H
+#define VMUX_CORE_LOOP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct loop;
+struct loop_fd;
+
+/* events: EPOLLIN / EPOLLOUT / ... as returned by epoll. */
+typedef void (*loop_fd_cb)(void *arg, uint32_t events);
+typedef void (*loop_idle_cb)(void *arg);
+
+struct loop *loop_create(void);
+void loop_destroy(struct loop *l);
+
+/* Registers fd; returns a handle, or NULL (errno set). The loop never closes fd. */
+struct loop_fd *loop_add_fd(struct loop *l, int fd, uint32_t events, loop_fd_cb cb, void *arg);
+int loop_mod_fd(struct loop *l, struct loop_fd *h, uint32_t events);
+/* Safe to call from inside any callback, including the handle's own. */
+void loop_del_fd(struct loop *l, struct loop_fd *h);
+
+/*
+ * Poll hook run once per loop iteration (after fd events). While any poll hook
+ * is registered the loop never sleeps in epoll_wait (busy polling); a hook
+ * returns true if it did work.
+ */
+typedef bool (*loop_poll_cb)(void *arg);
+int loop_add_poll(struct loop *l, loop_poll_cb cb, void *arg);
+void loop_del_poll(struct loop *l, loop_poll_cb cb, void *arg);
+
+/* Runs until loop_stop(); returns 0, or -1 on a fatal epoll error. */
+int loop_run(struct loop *l);
+/* Runs one iteration, waiting at most timeout_ms (-1: forever). */
+int loop_run_once(struct loop *l, int timeout_ms);
+/* Async-signal-safe and thread-safe. */
+void loop_stop(struct loop *l);
+bool loop_stopped(const struct loop *l);
+
+/* Monotonic clock in nanoseconds. */
+uint64_t loop_now_ns(void);
+
+#endif

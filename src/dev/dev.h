@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Device models behind vfio-user sockets. A model is chosen by name on the
+ * command line (`-m e1000-emu`); an instance serves one socket and exposes one
+ * network port that the caller wires to a backend or the switch.
+ */
+#ifndef VMUX_DEV_DEV_H
+#define VMUX_DEV_DEV_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+struct loop;
+struct net_port;
+
+struct dev_config {
+	const char *name;        /* instance name for logs and counters ("dev0") */
+	const char *socket_path; /* vfio-user socket to listen on */
+	uint8_t mac[6];
+	struct loop *loop;       /* the owning thread's loop */
+};
+
+struct dev_instance;
+
+struct dev_model {
+	const char *name;        /* "e1000-emu" */
+	const char *description;
+	/* Creates and starts listening; NULL with a message in err. */
+	struct dev_instance *(*create)(const struct dev_config *cfg, char *err, size_t errlen);
+	void (*destroy)(struct dev_instance *d);
+	struct net_port *(*port)(struct dev_instance *d);
+	/* Writes the model's counters as a JSON object body ("k":v,...) or plain text. */
+	void (*dump_stats)(struct dev_instance *d, FILE *out);
+};
+
+struct dev_instance {
+	const struct dev_model *model;
+};
+
+const struct dev_model *dev_model_find(const char *name);
+/* NULL-terminated list of all models. */
+const struct dev_model *const *dev_models(void);
+
+#endif

@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Ports: the one interface between a device model and whatever carries its
+ * packets (a backend such as tap, or the switch). Two ports are connected as
+ * peers; each side hands bursts to the other with net_port_send(). A device
+ * model never knows which backend is on the other side, and vice versa.
+ */
+#ifndef VMUX_NET_PORT_H
+#define VMUX_NET_PORT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "net/pkt.h"
+
+struct net_port;
+
+struct net_port_ops {
+	/*
+	 * Takes ownership of all n packets: accepted ones are consumed, the
+	 * rest freed and counted as rx drops by this port. Returns accepted.
+	 */
+	uint16_t (*deliver)(struct net_port *self, struct pkt **pkts, uint16_t n);
+	/* Optional: how many packets deliver() would accept now. */
+	uint32_t (*rx_space)(struct net_port *self);
+	/* Optional: the peer has room again (after reporting none). */
+	void (*wake)(struct net_port *self);
+	/* Optional: the peer's link changed. */
+	void (*peer_link)(struct net_port *self, bool up);
+};
+
+struct net_port_stats {
+	uint64_t tx_pkts, tx_bytes;   /* handed to the peer and accepted */
+	uint64_t tx_drops;            /* handed to the peer and refused, or no peer */
+	uint64_t rx_pkts, rx_bytes;   /* delivered by the peer and accepted */
+	uint64_t rx_drops;            /* delivered by the peer and dropped here */
+};
+
+struct net_port {
+	char name[32];
+	const struct net_port_ops *ops;
+	void *priv;
+	struct net_port *peer;
+	bool link_up;
+	struct net_port_stats stats;
+};
+
+void net_port_init(struct net_port *p, const char *name, const struct net_port_ops *ops, void *priv);
+void net_port_connect(struct net_port *a, struct net_port *b);
+void net_port_disconnect(struct net_port *p);
+void net_port_set_link(struct net_port *p, bool up);
+
+/* Sends a burst to the peer; consumes all packets; returns how many were accepted. */
+uint16_t net_port_send(struct net_port *p, struct pkt **pkts, uint16_t n);
+/* Room at the peer (UINT32_MAX if it does not say). */
+uint32_t net_port_peer_space(struct net_port *p);
+/* Tells the peer that p can take packets again. */
+void net_port_wake_peer(struct net_port *p);
+
+#endif

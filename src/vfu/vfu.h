@@ -1,0 +1,200 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * vfu: the vfio-user server.
+ *
+ * One `struct vfu_ctx` is one device endpoint: a listening UNIX socket (or a
+ * transport handed in directly) with at most one client (VMM) attached at a
+ * time. The ctx and everything reachable from it belongs to the thread that
+ * runs its loop: messages, DMA translation and interrupts are never touched
+ * concurrently, which is what makes DMA_UNMAP while the device runs safe
+ * (a device model must not keep pointers from vfu_dma_ptr() across returns
+ * to the loop; the dma_unmap callback fires before the memory goes away).
+ *
+ * vfu knows nothing of PCI config space or NICs: it serves regions through
+ * callbacks and interrupts through eventfds.
+ */
+#ifndef VMUX_VFU_VFU_H
+#define VMUX_VFU_VFU_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <sys/uio.h>
+
+#include "vfu/proto.h"
+
+struct loop;
+struct vfu_ctx;
+
+/* ---- transport ------------------------------------------------------- */
+
+struct vfu_transport;
+struct vfu_transport_ops {
+	/*
+	 * Receives up to len bytes. File descriptors that arrive are stored
+	 * in fds[] (capacity *nfds on entry; count on return). Returns bytes
+	 * read, 0 on EOF, -EAGAIN if nothing is ready, or another -errno.
+	 * -EMSGSIZE means more fds arrived than fit (they were closed).
+	 */
+	ssize_t (*recv)(struct vfu_transport *t, void *buf, size_t len, int *fds, size_t *nfds);
+	/* Sends all of iov (and fds with the first byte); -errno on failure. */
+	ssize_t (*send)(struct vfu_transport *t, const struct iovec *iov, int iovcnt,
+			const int *fds, size_t nfds);
+	/* fd to poll for readability, or -1. */
+	int (*poll_fd)(struct vfu_transport *t);
+	void (*close)(struct vfu_transport *t);
+};
+struct vfu_transport {
+	const struct vfu_transport_ops *ops;
+};
+
+/* A connected UNIX stream socket (SCM_RIGHTS fds). Takes ownership of fd. */
+struct vfu_transport *vfu_transport_socket(int fd);
+/*
+ * Byte-stream transport for fuzzing and replay: reads from in_fd, writes
+ * replies to out_fd (-1: discard). No fds travel; instead, when a message
+ * header is read, get_fds (if set) is asked for the fds that accompany it,
+ * so that a fuzzer can model fd passing.
+ */
+typedef size_t (*vfu_pipe_fd_provider)(void *arg, const struct vfu_hdr *hdr, int *fds, size_t max);
+struct vfu_transport *vfu_transport_pipe(int in_fd, int out_fd, vfu_pipe_fd_provider get_fds, void *arg);
+
+/* ---- device description ---------------------------------------------- */
+
+/*
+ * Region access callback. offset/count are already validated against the
+ * region size (no overflow). Returns count on success or -errno (which is
+ * sent to the client as the error reply).
+ */
+typedef ssize_t (*vfu_region_cb)(void *opaque, uint32_t region, uint64_t offset, void *buf,
+				 size_t count, bool is_write);
+
+#define VFU_MAX_SPARSE 8
+struct vfu_region_desc {
+	uint64_t size;           /* 0: region absent */
+	uint32_t flags;          /* VFU_REGION_F_READ | VFU_REGION_F_WRITE */
+	vfu_region_cb access;    /* trapped accesses */
+	int mmap_fd;             /* -1: nothing mmap-able; else ownership stays with the caller */
+	uint64_t mmap_offset;    /* offset of the region's start inside mmap_fd */
+	unsigned nr_sparse;      /* 0 with mmap_fd >= 0: whole region mmap-able */
+	struct vfu_sparse_area sparse[VFU_MAX_SPARSE];
+};
+
+enum vfu_reset_reason {
+	VFU_RESET_DEVICE,     /* DEVICE_RESET from the client */
+	VFU_RESET_DISCONNECT, /* the client went away */
+};
+
+struct vfu_dev_ops {
+	/* The device must return to its power-on state. */
+	void (*reset)(void *opaque, enum vfu_reset_reason why);
+	/* A new client finished VERSION negotiation. Optional. */
+	void (*attach)(void *opaque);
+	/* After a DMA_MAP was added. Optional. */
+	void (*dma_map)(void *opaque, uint64_t addr, uint64_t size);
+	/* Before a mapping disappears: drop anything derived from it. Optional. */
+	void (*dma_unmap)(void *opaque, uint64_t addr, uint64_t size);
+	/* SET_IRQS changed eventfds or masks of this index. Optional. */
+	void (*irq_changed)(void *opaque, uint32_t index);
+};
+
+struct vfu_limits {
+	uint32_t max_msg_fds;      /* announced; fds accepted per message */
+	uint32_t max_data_xfer;    /* announced; largest region/DMA data transfer */
+	uint32_t max_dma_maps;     /* announced; DMA_MAP entries per client */
+	uint64_t max_dma_total;    /* bytes mapped per client, all maps */
+	uint32_t max_pending_cmds; /* commands queued while waiting for a DMA_READ/WRITE reply */
+	uint32_t reply_timeout_ms; /* for server-to-client requests */
+	uint32_t msgs_per_wakeup;  /* fairness: messages handled per readiness event */
+};
+void vfu_limits_default(struct vfu_limits *l);
+
+struct vfu_ctx_cfg {
+	const char *name;            /* for logs ("vm0"), copied */
+	uint32_t dev_flags;          /* VFU_DEV_F_PCI | VFU_DEV_F_RESET */
+	uint32_t num_regions;        /* >= VFU_PCI_NUM_REGIONS for PCI */
+	uint32_t irq_count[VFU_IRQ_NUM];
+	uint32_t irq_flags[VFU_IRQ_NUM]; /* 0: defaults (EVENTFD, INTx also MASKABLE|AUTOMASKED) */
+	struct vfu_limits limits;    /* zeroed fields take defaults */
+};
+
+/* ---- lifecycle ------------------------------------------------------- */
+
+struct vfu_ctx *vfu_create(const struct vfu_ctx_cfg *cfg, const struct vfu_dev_ops *ops, void *opaque);
+/* Describes region idx (< num_regions). May be called before a client attaches only. */
+int vfu_set_region(struct vfu_ctx *ctx, uint32_t idx, const struct vfu_region_desc *desc);
+/*
+ * Listens on a UNIX socket at path on loop l. Refuses (-EADDRINUSE) if a live
+ * server answers there; a stale socket file is replaced. A second client that
+ * connects while one is attached is refused (accepted and closed, logged).
+ */
+int vfu_listen(struct vfu_ctx *ctx, struct loop *l, const char *path);
+/* Attaches an already connected transport as the client (tests, fuzzing). */
+int vfu_attach(struct vfu_ctx *ctx, struct loop *l, struct vfu_transport *t);
+/*
+ * Handles what the client has sent, without a loop (fuzzing, replay): returns
+ * when the transport has no complete message left or has been closed.
+ */
+void vfu_pump(struct vfu_ctx *ctx);
+/* Drops the current client: everything it owned is released; device reset. */
+void vfu_disconnect(struct vfu_ctx *ctx);
+/* Disconnects, stops listening and removes the socket file. */
+void vfu_destroy(struct vfu_ctx *ctx);
+
+bool vfu_connected(const struct vfu_ctx *ctx);
+const char *vfu_name(const struct vfu_ctx *ctx);
+void *vfu_opaque(const struct vfu_ctx *ctx);
+
+/* ---- DMA ------------------------------------------------------------- */
+
+#define VFU_PROT_READ 0x1
+#define VFU_PROT_WRITE 0x2
+/*
+ * Translates [addr, addr+len) to a pointer into the client's memory. NULL
+ * unless the whole range lies inside one fd-backed mapping that allows prot.
+ * Valid until control returns to the loop (or a DMA_UNMAP callback).
+ */
+void *vfu_dma_ptr(struct vfu_ctx *ctx, uint64_t addr, uint64_t len, int prot);
+/*
+ * Copies guest memory; ranges may span mappings. Memory mapped without an fd
+ * is reached with DMA_READ/DMA_WRITE messages to the client (synchronous,
+ * bounded by reply_timeout_ms; never call these from a region callback: the
+ * VMM waits for that region reply and cannot answer). 0 or -errno.
+ */
+int vfu_dma_read(struct vfu_ctx *ctx, uint64_t addr, void *buf, size_t len);
+int vfu_dma_write(struct vfu_ctx *ctx, uint64_t addr, const void *buf, size_t len);
+
+/* ---- interrupts ------------------------------------------------------ */
+
+/*
+ * Signals vector `sub` of index (MSI, MSI-X, ERR, REQ): writes its eventfd
+ * unless absent or masked (then the pending bit is set). 0, or -ENOENT when no
+ * eventfd is configured, -EAGAIN when masked (left pending).
+ */
+int vfu_irq_trigger(struct vfu_ctx *ctx, uint32_t index, uint32_t sub);
+/*
+ * INTx is level-triggered and automasked: raising the line signals the
+ * eventfd once and masks; the client's UNMASK re-signals if still raised.
+ */
+void vfu_intx_set(struct vfu_ctx *ctx, bool level);
+/* Number of vectors of index with an eventfd configured. */
+uint32_t vfu_irq_enabled_count(const struct vfu_ctx *ctx, uint32_t index);
+bool vfu_irq_pending(const struct vfu_ctx *ctx, uint32_t index, uint32_t sub);
+
+/* ---- counters -------------------------------------------------------- */
+
+struct vfu_stats {
+	uint64_t clients;        /* clients attached since start */
+	uint64_t clients_refused;
+	uint64_t msgs;           /* commands handled */
+	uint64_t msgs_err;       /* commands answered with an error */
+	uint64_t proto_errors;   /* stream-level errors that dropped a client */
+	uint64_t region_reads, region_writes;
+	uint64_t dma_maps, dma_unmaps;
+	uint64_t irqs_signalled;
+	uint64_t dma_msgs;       /* DMA_READ/DMA_WRITE sent to the client */
+};
+const struct vfu_stats *vfu_get_stats(const struct vfu_ctx *ctx);
+
+#endif
