@@ -29,13 +29,16 @@ struct vfu_ctx;
 
 /* ---- transport ------------------------------------------------------- */
 
+#define VFU_FDS_OVERFLOW ((size_t)-1)
+
 struct vfu_transport;
 struct vfu_transport_ops {
 	/*
 	 * Receives up to len bytes. File descriptors that arrive are stored
 	 * in fds[] (capacity *nfds on entry; count on return). Returns bytes
 	 * read, 0 on EOF, -EAGAIN if nothing is ready, or another -errno.
-	 * -EMSGSIZE means more fds arrived than fit (they were closed).
+	 * If more fds arrived than fit, all of them are closed and *nfds is set
+	 * to VFU_FDS_OVERFLOW; the bytes are still returned.
 	 */
 	ssize_t (*recv)(struct vfu_transport *t, void *buf, size_t len, int *fds, size_t *nfds);
 	/* Sends all of iov (and fds with the first byte); -errno on failure. */
