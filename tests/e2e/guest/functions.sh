@@ -1,0 +1,74 @@
+# Helpers for guest test scripts (busybox sh); sourced as ". /e2e/functions.sh".
+# Output conventions, read by the host side (tests/e2e/lib.sh):
+#   E2E-FAIL: <reason>     a failed check (the first one becomes the result)
+#   E2E-DATA: key=value    a measured value the host may check or print
+#   E2E-INFO: <text>       anything worth showing to a person
+
+e2e_fail() {
+	echo "E2E-FAIL: $*"
+	echo "$*" >>/tmp/e2e-fail
+}
+
+e2e_data() {
+	echo "E2E-DATA: $1=$2"
+}
+
+e2e_info() {
+	echo "E2E-INFO: $*"
+}
+
+# e2e_expect WHAT GOT WANT
+e2e_expect() {
+	if [ "$2" = "$3" ]; then
+		e2e_info "ok: $1 = $2"
+	else
+		e2e_fail "$1 is '$2', expected '$3'"
+	fi
+}
+
+# Exit status for the end of a test script: 0 if no check failed.
+e2e_status() {
+	[ ! -s /tmp/e2e-fail ]
+}
+
+# e2e_pci_find VENDOR DEVICE: prints the sysfs directories of matching PCI
+# functions (IDs as "0x8086").
+e2e_pci_find() {
+	for d in /sys/bus/pci/devices/*; do
+		[ -r "$d/vendor" ] || continue
+		if [ "$(cat "$d/vendor")" = "$1" ] && [ "$(cat "$d/device")" = "$2" ]; then
+			echo "$d"
+		fi
+	done
+}
+
+# e2e_config_byte DEV OFFSET: one byte of config space, decimal.
+e2e_config_byte() {
+	od -An -tu1 -j "$2" -N 1 "$1/config" | tr -d ' '
+}
+
+# e2e_bar DEV INDEX: prints "size flags" of a BAR from the sysfs resource file
+# (sizes and flags in hex), or "0 0" for an unused BAR.
+e2e_bar() {
+	sed -n "$(($2 + 1))p" "$1/resource" | {
+		read -r start end flags
+		if [ -z "$start" ] || [ $((end)) -eq 0 ]; then
+			echo "0 0"
+		else
+			printf '0x%x 0x%x\n' $((end - start + 1)) $((flags))
+		fi
+	}
+}
+
+# e2e_wait_for SECONDS COMMAND...: retries COMMAND every 0.2 s until it
+# succeeds or SECONDS pass.
+e2e_wait_for() {
+	n=$(($1 * 5))
+	shift
+	while [ "$n" -gt 0 ]; do
+		"$@" && return 0
+		usleep 200000
+		n=$((n - 1))
+	done
+	return 1
+}
