@@ -1,1 +1,180 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Packet pools. A pool is one anonymous mapping that holds, in order, the pool
+ * header, the free stack (an array of pointers) and the packets themselves.
+ * The mapping is page aligned and struct pkt is a multiple of 64 bytes, so
+ * every packet's data starts on a cache line. Pages are only touched (and so
+ * only committed) when a packet is first used; the LIFO stack hands out the
+ * most recently freed, cache-hot buffers first.
+ *
+ * A pool belongs to one thread: alloc and free take no lock and make no
+ * syscall.
+ */
+#include "net/pkt.h"
+
+#include <errno.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "core/log.h"
+
+/* Bounds the mapping (about 16 GiB of address space, lazily committed). */
+#define PKT_POOL_MAX_COUNT (1u << 20)
+
+struct pkt_pool {
+	char name[32];
+	unsigned count;
+	unsigned top; /* number of free packets on the stack */
+	struct pkt **stack;
+	struct pkt *pkts;
+	size_t map_len;
+	struct pkt_pool_stats stats;
+};
+
+_Static_assert(sizeof(struct pkt) % 64 == 0, "packets must stay cache-line sized");
+
+static size_t align_up(size_t v, size_t a)
+{
+	return (v + a - 1) & ~(a - 1);
+}
+
+struct pkt_pool *pkt_pool_create(const char *name, unsigned count)
+{
+	size_t stack_off = align_up(sizeof(struct pkt_pool), sizeof(void *));
+	size_t pkts_off, len;
+	struct pkt_pool *p;
+	void *mem;
+
+	if (count == 0 || count > PKT_POOL_MAX_COUNT) {
+		LOG_ERR("pkt", "pool %s: bad packet count %u (1..%u)", name ? name : "?", count,
+			PKT_POOL_MAX_COUNT);
+		errno = EINVAL;
+		return NULL;
+	}
+	pkts_off = align_up(stack_off + (size_t)count * sizeof(struct pkt *), 64);
+	len = pkts_off + (size_t)count * sizeof(struct pkt);
+	mem = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (mem == MAP_FAILED) {
+		int e = errno;
+
+		LOG_ERR("pkt", "pool %s: cannot map %zu bytes for %u packets: %s",
+			name ? name : "?", len, count, strerror(e));
+		errno = e;
+		return NULL;
+	}
+	p = mem;
+	snprintf(p->name, sizeof(p->name), "%s", name ? name : "pool");
+	p->count = count;
+	p->map_len = len;
+	p->stack = (struct pkt **)((char *)mem + stack_off);
+	p->pkts = (struct pkt *)((char *)mem + pkts_off);
+	/*
+	 * Push in reverse so that the first allocations walk the array upwards.
+	 * The packets themselves are not written here (their header is set on
+	 * allocation), so their pages are committed only once used.
+	 */
+	for (unsigned i = 0; i < count; i++)
+		p->stack[i] = &p->pkts[count - 1 - i];
+	p->top = count;
+	return p;
+}
+
+void pkt_pool_destroy(struct pkt_pool *p)
+{
+	if (!p)
+		return;
+	if (p->top != p->count)
+		LOG_WARN("pkt", "pool %s destroyed with %u of %u packets still in use", p->name,
+			 p->count - p->top, p->count);
+	munmap(p, p->map_len);
+}
+
+static inline void pkt_reset(struct pkt_pool *p, struct pkt *k)
+{
+	k->pool = p;
+	k->len = 0;
+	k->flags = 0;
+	k->vlan_tci = 0;
+	k->in_port = 0;
+	k->next_free = NULL;
+}
+
+unsigned pkt_alloc_bulk(struct pkt_pool *p, struct pkt **pkts, unsigned n)
+{
+	unsigned got = n <= p->top ? n : p->top;
+
+	if (got < n) {
+		p->stats.exhausted++;
+		p->stats.short_pkts += n - got;
+	}
+	for (unsigned i = 0; i < got; i++) {
+		struct pkt *k = p->stack[--p->top];
+
+		pkt_reset(p, k);
+		pkts[i] = k;
+	}
+	return got;
+}
+
+struct pkt *pkt_alloc(struct pkt_pool *p)
+{
+	struct pkt *k;
+
+	return pkt_alloc_bulk(p, &k, 1) ? k : NULL;
+}
+
+/*
+ * Returns one packet to its own pool. Today every packet is freed on the
+ * thread that owns its pool. When packets cross threads through SPSC rings,
+ * a free from a foreign thread must not touch the stack: it will go back to
+ * the owner through a per-pool return ring (chained through next_free or
+ * batched), drained by the owner in pkt_alloc_bulk when the stack runs low.
+ */
+static inline void pkt_push(struct pkt_pool *p, struct pkt *k)
+{
+	if (__builtin_expect(p->top >= p->count, 0)) {
+		/* More frees than packets: a double free somewhere. Never overflow. */
+		p->stats.bad_frees++;
+		LOG_RL(LOG_LVL_ERR, "pkt", "pool %s: free of packet %p beyond pool size",
+		       p->name, (void *)k);
+		return;
+	}
+	p->stack[p->top++] = k;
+}
+
+void pkt_free(struct pkt *pkt)
+{
+	if (!pkt || !pkt->pool)
+		return;
+	pkt_push(pkt->pool, pkt);
+}
+
+void pkt_free_bulk(struct pkt **pkts, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++) {
+		if (pkts[i] && pkts[i]->pool)
+			pkt_push(pkts[i]->pool, pkts[i]);
+	}
+}
+
+unsigned pkt_pool_avail(const struct pkt_pool *p)
+{
+	return p->top;
+}
+
+unsigned pkt_pool_count(const struct pkt_pool *p)
+{
+	return p->count;
+}
+
+const char *pkt_pool_name(const struct pkt_pool *p)
+{
+	return p->name;
+}
+
+void pkt_pool_get_stats(const struct pkt_pool *p, struct pkt_pool_stats *st)
+{
+	*st = p->stats;
+}

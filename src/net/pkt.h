@@ -35,4 +35,15 @@ void pkt_free(struct pkt *pkt);
 void pkt_free_bulk(struct pkt **pkts, unsigned n);
 unsigned pkt_pool_avail(const struct pkt_pool *p);
 
+/* Added for counters and logs; none of these is on the per-packet path. */
+struct pkt_pool_stats {
+	uint64_t exhausted;  /* allocation requests that got fewer packets than asked */
+	uint64_t short_pkts; /* packets asked for and not given */
+	uint64_t bad_frees;  /* frees that would overflow the pool (double frees), ignored */
+};
+
+unsigned pkt_pool_count(const struct pkt_pool *p);
+const char *pkt_pool_name(const struct pkt_pool *p);
+void pkt_pool_get_stats(const struct pkt_pool *p, struct pkt_pool_stats *st);
+
 #endif
