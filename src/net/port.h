@@ -19,11 +19,16 @@ struct net_port_ops {
 	/*
 	 * Takes ownership of all n packets: accepted ones are consumed, the
 	 * rest freed and counted as rx drops by this port. Returns accepted.
+	 * The receiving port counts its own rx_pkts/rx_bytes/rx_drops; the
+	 * sender's tx counters are kept by net_port_send, which assumes that
+	 * the accepted packets are the first ones of the burst (accept a prefix
+	 * when you can; otherwise only the sender's tx_bytes is approximate).
+	 * Bursts arrive in pieces of at most 64 packets.
 	 */
 	uint16_t (*deliver)(struct net_port *self, struct pkt **pkts, uint16_t n);
 	/* Optional: how many packets deliver() would accept now. */
 	uint32_t (*rx_space)(struct net_port *self);
-	/* Optional: the peer has room again (after reporting none). */
+	/* Optional: the peer has room again (after reporting none); may come spuriously. */
 	void (*wake)(struct net_port *self);
 	/* Optional: the peer's link changed. */
 	void (*peer_link)(struct net_port *self, bool up);
@@ -45,14 +50,21 @@ struct net_port {
 	struct net_port_stats stats;
 };
 
+/* Link starts down; the owner sets it with net_port_set_link. */
 void net_port_init(struct net_port *p, const char *name, const struct net_port_ops *ops, void *priv);
+/*
+ * Connects a and b (each first leaves any other peer). Both sides are told
+ * the other's link state (peer_link) and woken (wake).
+ */
 void net_port_connect(struct net_port *a, struct net_port *b);
+/* Leaves the peer; the peer (not p) is told its link went down. */
 void net_port_disconnect(struct net_port *p);
+/* On a change only, tells the peer through its peer_link op. */
 void net_port_set_link(struct net_port *p, bool up);
 
 /* Sends a burst to the peer; consumes all packets; returns how many were accepted. */
 uint16_t net_port_send(struct net_port *p, struct pkt **pkts, uint16_t n);
-/* Room at the peer (UINT32_MAX if it does not say). */
+/* Room at the peer (UINT32_MAX if it does not say, 0 without a peer). */
 uint32_t net_port_peer_space(struct net_port *p);
 /* Tells the peer that p can take packets again. */
 void net_port_wake_peer(struct net_port *p);
