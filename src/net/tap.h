@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 struct loop;
 struct net_port;
@@ -17,5 +18,25 @@ struct tap;
 struct tap *tap_open(struct loop *l, const char *ifname, bool may_create, char *err, size_t errlen);
 struct net_port *tap_port(struct tap *t);
 void tap_close(struct tap *t);
+
+/*
+ * Added: the tap's own counters. Frames the peer accepted or refused are in
+ * the port's stats (tx_* for frames read from the device, rx_* for frames
+ * written to it); these count what never got that far.
+ */
+struct tap_stats {
+	uint64_t rd_oversize;  /* frames longer than PKT_DATA_MAX read from the device, dropped */
+	uint64_t rd_undersize; /* frames shorter than an Ethernet header, dropped */
+	uint64_t rd_nobuf;     /* frames dropped because the packet pool was empty */
+	uint64_t rd_pauses;    /* times reading stopped because the peer had no room */
+	uint64_t wakeups;      /* read events handled */
+	uint64_t wr_again;     /* frames dropped because the device refused with EAGAIN */
+	uint64_t wr_errors;    /* frames dropped on other write errors (e.g. interface down) */
+	uint64_t wr_bad_len;   /* frames from the peer with an impossible length, dropped */
+	bool detached;         /* the device went away; the port's link is down */
+};
+
+const char *tap_ifname(const struct tap *t);
+void tap_get_stats(const struct tap *t, struct tap_stats *st);
 
 #endif
