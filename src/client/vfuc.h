@@ -15,6 +15,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "vfu/proto.h"
 
@@ -85,8 +86,9 @@ int vfuc_device_info(struct vfuc *c, struct vfu_device_info *out);
 int vfuc_region_info(struct vfuc *c, uint32_t idx, struct vfu_region_info *out, void *caps,
 		     size_t caps_cap, int *fd);
 int vfuc_irq_info(struct vfuc *c, uint32_t idx, struct vfu_irq_info *out);
+/* 0, or -errno (-EIO if the server returned fewer bytes than asked). */
 int vfuc_region_read(struct vfuc *c, uint32_t region, uint64_t off, void *buf, uint32_t count);
-/* posted: NO_REPLY (returns 0 once sent). */
+/* posted: NO_REPLY (returns 0 once sent). 0 or -errno. */
 int vfuc_region_write(struct vfuc *c, uint32_t region, uint64_t off, const void *buf,
 		      uint32_t count, bool posted);
 int vfuc_reset(struct vfuc *c);
@@ -123,5 +125,40 @@ int vfuc_irq_fd(struct vfuc *c, uint32_t index, uint32_t sub);
  * (>0), 0 on timeout, -errno on error.
  */
 int64_t vfuc_irq_wait(struct vfuc *c, uint32_t index, uint32_t sub, int timeout_ms);
+
+/* ---- additions (tests, vmuxctl) -------------------------------------- */
+
+/* Changes the bound on every wait (<= 0: the default, 5 s like QEMU). */
+void vfuc_set_timeout(struct vfuc *c, int timeout_ms);
+/* The server's VERSION JSON (NUL-terminated), or NULL before negotiation. */
+const char *vfuc_server_json(const struct vfuc *c);
+/* Id the next request will carry (for raw messages that want a fresh id). */
+uint16_t vfuc_next_id(struct vfuc *c);
+
+/*
+ * Answers server requests (DMA_READ/DMA_WRITE) that arrive within timeout_ms;
+ * stray replies are dropped. Returns how many requests were answered, or
+ * -errno (-ECONNRESET once the server has closed).
+ */
+int vfuc_serve(struct vfuc *c, int timeout_ms);
+
+/*
+ * Any SET_IRQS: argsz = 20 + data_len, data (DATA_BOOL bytes) after the
+ * fixed part, fds (DATA_EVENTFD) only in SCM_RIGHTS. No chunking.
+ */
+int vfuc_set_irqs(struct vfuc *c, uint32_t index, uint32_t flags, uint32_t start,
+		  uint32_t count, const void *data, size_t data_len, const int *fds, size_t nfds);
+
+/* REGION_WRITE_MULTI with n (1..200) entries; QEMU always sends it posted. */
+int vfuc_write_multi(struct vfuc *c, const struct vfu_wr_one *wrs, uint32_t n, bool posted);
+
+struct vfuc_stats {
+	uint64_t requests;      /* requests sent */
+	uint64_t dma_reads;     /* server DMA_READ answered with data */
+	uint64_t dma_writes;    /* server DMA_WRITE applied */
+	uint64_t dma_errors;    /* server requests answered with an error */
+	uint64_t stray_replies; /* replies that matched no waiting request */
+};
+const struct vfuc_stats *vfuc_get_stats(const struct vfuc *c);
 
 #endif

@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Helpers shared by the integration tests: temporary directories, fd
+ * counting, and a raw vfio-user peer (the test side of a socket) for tests
+ * that play the server by hand.
+ */
+#ifndef VMUX_TESTS_ITEST_H
+#define VMUX_TESTS_ITEST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "vfu/proto.h"
+
+/* A fresh directory under $TMPDIR (or /tmp); path written to dir (>= 108 bytes). */
+int it_mkdtemp(char *dir, size_t cap);
+/* Removes the files directly inside dir, then dir. */
+void it_rmtree(const char *dir);
+/* Number of open fds of this process. */
+int it_count_fds(void);
+/* True if fd is open. */
+bool it_fd_open(int fd);
+
+/* A listening UNIX socket at path; returns the fd or -errno. */
+int it_listen(const char *path);
+/* Accepts one connection within timeout_ms; fd or -errno. */
+int it_accept(int lfd, int timeout_ms);
+
+/*
+ * Receives one whole vfio-user message (header included) into buf within
+ * timeout_ms. Returns its size, 0 on EOF, -ETIMEDOUT, or -errno. Received
+ * fds go to fds (*nfds: capacity in, count out); extra ones are closed.
+ */
+ssize_t it_recv_msg(int fd, void *buf, size_t cap, int *fds, size_t *nfds, int timeout_ms);
+/* Sends a header (size = 16 + len) and payload, fds with the first byte. 0 or -errno. */
+int it_send_msg(int fd, uint16_t id, uint16_t cmd, uint32_t flags, uint32_t error,
+		const void *payload, size_t len, const int *fds, size_t nfds);
+/* Sends bytes as they are. 0 or -errno. */
+int it_send_bytes(int fd, const void *buf, size_t len, const int *fds, size_t nfds);
+
+#endif
