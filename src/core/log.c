@@ -40,6 +40,8 @@ void log_msg(enum log_level lvl, const char *comp, const char *fmt, ...)
 	va_list ap;
 	int n;
 
+	if (lvl > log_level_current)
+		return;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	struct tm tm;
 	localtime_r(&ts.tv_sec, &tm);

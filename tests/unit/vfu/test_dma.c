@@ -1,0 +1,204 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Unit tests: the DMA map table (overlaps, partial unmaps, translation at edges, limits). */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "vfu/dma.h"
+#include "vfu/vfu.h"
+
+#define PG 4096u
+#define RW (VFU_PROT_READ | VFU_PROT_WRITE)
+
+static int memfd_of(size_t size)
+{
+	int fd = memfd_create("test-guest-ram", MFD_CLOEXEC);
+	assert_true(fd >= 0);
+	assert_int_equal(ftruncate(fd, (off_t)size), 0);
+	return fd;
+}
+
+static void test_add_and_translate(void **state)
+{
+	struct dma_table t;
+	int fd = memfd_of(16 * PG);
+	uint8_t *mine = mmap(NULL, 16 * PG, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	assert_true(mine != MAP_FAILED);
+
+	dma_table_init(&t, 16, 1ull << 30);
+	/* map pages 4..7 of the fd at guest 0x100000 */
+	assert_int_equal(dma_table_add(&t, 0x100000, 4 * PG, fd, 4 * PG, RW), 0);
+	close(fd); /* the mapping must survive the fd */
+
+	mine[4 * PG] = 0xab;
+	mine[8 * PG - 1] = 0xcd;
+	uint8_t *p = dma_table_ptr(&t, 0x100000, 1, VFU_PROT_READ);
+	assert_non_null(p);
+	assert_int_equal(p[0], 0xab);
+	/* last byte of the map: ok; one past: refused */
+	p = dma_table_ptr(&t, 0x100000 + 4 * PG - 1, 1, VFU_PROT_READ);
+	assert_non_null(p);
+	assert_int_equal(*p, 0xcd);
+	assert_null(dma_table_ptr(&t, 0x100000 + 4 * PG - 1, 2, VFU_PROT_READ));
+	assert_null(dma_table_ptr(&t, 0x100000 + 4 * PG, 1, VFU_PROT_READ));
+	assert_null(dma_table_ptr(&t, 0x100000 - 1, 1, VFU_PROT_READ));
+	/* whole map at once, and a huge length that would wrap */
+	assert_non_null(dma_table_ptr(&t, 0x100000, 4 * PG, RW));
+	assert_null(dma_table_ptr(&t, 0x100000 + 8, UINT64_MAX, VFU_PROT_READ));
+	/* writes through the table land in the client's memory */
+	p = dma_table_ptr(&t, 0x100000 + 100, 4, VFU_PROT_WRITE);
+	memcpy(p, "vmux", 4);
+	assert_memory_equal(mine + 4 * PG + 100, "vmux", 4);
+
+	munmap(mine, 16 * PG);
+	dma_table_fini(&t);
+}
+
+static void test_overlaps_refused(void **state)
+{
+	struct dma_table t;
+	dma_table_init(&t, 16, 1ull << 30);
+	assert_int_equal(dma_table_add(&t, 0x10000, 0x4000, -1, 0, RW), 0);
+	assert_int_equal(dma_table_add(&t, 0x20000, 0x4000, -1, 0, RW), 0);
+	/* same, inside, straddling either edge, covering */
+	assert_int_equal(dma_table_add(&t, 0x10000, 0x4000, -1, 0, RW), -EEXIST);
+	assert_int_equal(dma_table_add(&t, 0x11000, 0x1000, -1, 0, RW), -EEXIST);
+	assert_int_equal(dma_table_add(&t, 0xf000, 0x2000, -1, 0, RW), -EEXIST);
+	assert_int_equal(dma_table_add(&t, 0x13000, 0x2000, -1, 0, RW), -EEXIST);
+	assert_int_equal(dma_table_add(&t, 0x0, 0x100000, -1, 0, RW), -EEXIST);
+	assert_int_equal(dma_table_add(&t, 0x1f000, 0x2000, -1, 0, RW), -EEXIST);
+	/* adjacent on both sides is fine */
+	assert_int_equal(dma_table_add(&t, 0xc000, 0x4000, -1, 0, RW), 0);
+	assert_int_equal(dma_table_add(&t, 0x14000, 0x1000, -1, 0, RW), 0);
+	assert_int_equal(t.n, 4);
+	/* empty and wrapping ranges */
+	assert_int_equal(dma_table_add(&t, 0x90000, 0, -1, 0, RW), -EINVAL);
+	assert_int_equal(dma_table_add(&t, UINT64_MAX - 0xfff, 0x2000, -1, 0, RW), -EINVAL);
+	/* the very top of the address space is a valid place */
+	assert_int_equal(dma_table_add(&t, UINT64_MAX - 0xfff, 0x1000, -1, 0, RW), 0);
+	assert_non_null(dma_table_find(&t, UINT64_MAX));
+	dma_table_fini(&t);
+}
+
+static int unmapped;
+static void count_unmap(void *arg, uint64_t addr, uint64_t size)
+{
+	unmapped++;
+}
+
+static void test_unmap_rules(void **state)
+{
+	struct dma_table t;
+	dma_table_init(&t, 16, 1ull << 30);
+	assert_int_equal(dma_table_add(&t, 0x10000, 0x4000, -1, 0, RW), 0);
+	assert_int_equal(dma_table_add(&t, 0x14000, 0x4000, -1, 0, RW), 0);
+	assert_int_equal(dma_table_add(&t, 0x30000, 0x1000, -1, 0, RW), 0);
+
+	unmapped = 0;
+	/* partial unmaps refused, nothing removed */
+	assert_int_equal(dma_table_remove(&t, 0x10000, 0x1000, count_unmap, NULL), -EINVAL);
+	assert_int_equal(dma_table_remove(&t, 0x11000, 0x3000, count_unmap, NULL), -EINVAL);
+	assert_int_equal(dma_table_remove(&t, 0x10000, 0x5000, count_unmap, NULL), -EINVAL);
+	assert_int_equal(t.n, 3);
+	assert_int_equal(unmapped, 0);
+	/* unknown range */
+	assert_int_equal(dma_table_remove(&t, 0x40000, 0x1000, count_unmap, NULL), -ENOENT);
+	assert_int_equal(dma_table_remove(&t, 0x20000, 0x1000, count_unmap, NULL), -ENOENT);
+	/* a range covering two whole maps removes both, exactly */
+	assert_int_equal(dma_table_remove(&t, 0x10000, 0x8000, count_unmap, NULL), 0);
+	assert_int_equal(unmapped, 2);
+	assert_int_equal(t.n, 1);
+	assert_null(dma_table_find(&t, 0x10000));
+	assert_non_null(dma_table_find(&t, 0x30000));
+	/* exact match */
+	assert_int_equal(dma_table_remove(&t, 0x30000, 0x1000, count_unmap, NULL), 0);
+	assert_int_equal(t.n, 0);
+	assert_int_equal(t.total, 0);
+	dma_table_fini(&t);
+}
+
+static void test_limits_and_fd_checks(void **state)
+{
+	struct dma_table t;
+	int fd = memfd_of(4 * PG);
+
+	dma_table_init(&t, 2, 8 * PG);
+	/* larger than its fd, offset past the end, offset+size wrapping */
+	assert_int_equal(dma_table_add(&t, 0, 8 * PG, fd, 0, RW), -EINVAL);
+	assert_int_equal(dma_table_add(&t, 0, PG, fd, 4 * PG, RW), -EINVAL);
+	assert_int_equal(dma_table_add(&t, 0, PG, fd, UINT64_MAX - 10, RW), -EINVAL);
+	/* a pipe is not memory */
+	int p[2];
+	assert_int_equal(pipe(p), 0);
+	assert_int_equal(dma_table_add(&t, 0, PG, p[0], 0, RW), -EINVAL);
+	close(p[0]);
+	close(p[1]);
+	/* unknown prot bits */
+	assert_int_equal(dma_table_add(&t, 0, PG, -1, 0, 0x80), -EINVAL);
+	/* count limit and byte limit */
+	assert_int_equal(dma_table_add(&t, 0, PG, fd, 0, RW), 0);
+	assert_int_equal(dma_table_add(&t, 0x10000, 9 * PG, -1, 0, RW), -ENOSPC);
+	assert_int_equal(dma_table_add(&t, 0x10000, PG, -1, 0, RW), 0);
+	assert_int_equal(dma_table_add(&t, 0x20000, PG, -1, 0, RW), -ENOSPC);
+	close(fd);
+	dma_table_fini(&t);
+}
+
+static void test_prot_and_fdless(void **state)
+{
+	struct dma_table t;
+	int fd = memfd_of(PG);
+	dma_table_init(&t, 8, 1ull << 30);
+	assert_int_equal(dma_table_add(&t, 0x1000, PG, fd, 0, VFU_PROT_READ), 0);
+	assert_int_equal(dma_table_add(&t, 0x2000, PG, -1, 0, RW), 0);
+	assert_non_null(dma_table_ptr(&t, 0x1000, 16, VFU_PROT_READ));
+	/* read-only memory cannot be written through the table */
+	assert_null(dma_table_ptr(&t, 0x1000, 16, VFU_PROT_WRITE));
+	/* memory without an fd has no pointer, but is found */
+	assert_null(dma_table_ptr(&t, 0x2000, 16, VFU_PROT_READ));
+	assert_non_null(dma_table_find(&t, 0x2fff));
+	/* a range spanning two maps has no single pointer */
+	assert_null(dma_table_ptr(&t, 0x1ff0, 0x20, VFU_PROT_READ));
+	close(fd);
+	dma_table_fini(&t);
+}
+
+static void test_many_maps_sorted(void **state)
+{
+	struct dma_table t;
+	dma_table_init(&t, 1024, 1ull << 40);
+	/* insert in a scrambled order; lookups must find each */
+	for (uint64_t i = 0; i < 512; i++) {
+		uint64_t k = (i * 337) % 512;
+		assert_int_equal(dma_table_add(&t, k * 0x10000, 0x1000, -1, 0, RW), 0);
+	}
+	for (uint64_t k = 0; k < 512; k++) {
+		const struct dma_region *r = dma_table_find(&t, k * 0x10000 + 0xfff);
+		assert_non_null(r);
+		assert_int_equal(r->addr, k * 0x10000);
+		assert_null(dma_table_find(&t, k * 0x10000 + 0x1000));
+	}
+	for (uint32_t i = 1; i < t.n; i++)
+		assert_true(t.r[i - 1].addr < t.r[i].addr);
+	dma_table_fini(&t);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_add_and_translate),
+		cmocka_unit_test(test_overlaps_refused),
+		cmocka_unit_test(test_unmap_rules),
+		cmocka_unit_test(test_limits_and_fd_checks),
+		cmocka_unit_test(test_prot_and_fdless),
+		cmocka_unit_test(test_many_maps_sorted),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
