@@ -294,6 +294,7 @@ e2e_kernel_resolve() {
 # tree) to load for MODULE, dependencies first; nothing for built-ins.
 e2e_module_deps() {
 	local m=$1 line path deps i
+	e2e_kernel_resolve
 	line=$(grep -E "(^|/)${m}\.ko(\.xz|\.zst|\.gz)?:" "$E2E_MODULES/modules.dep" | head -n 1)
 	if [ -z "$line" ]; then
 		if grep -qE "(^|/)${m}\.ko\$" "$E2E_MODULES/modules.builtin" 2>/dev/null; then
@@ -453,7 +454,7 @@ e2e_guest_lines() {
 # contain "-s SOCKET"), output to $E2E_TMP/NAME.log, and waits until SOCKET
 # exists. With -n the process runs inside network namespace NETNS.
 e2e_vmux_start() {
-	local ns= name sock= prev= a pid i
+	local ns='' name sock='' prev='' a pid i
 	if [ "$1" = -n ]; then
 		ns=$2
 		shift 2

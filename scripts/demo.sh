@@ -1,0 +1,137 @@
+#!/usr/bin/env bash
+# vmux demo: builds vmux, starts it, and boots a real VM (QEMU 11, Linux
+# guest) whose network card is served by vmux over vfio-user, explaining
+# each step. Run as root on Debian 12 or newer: sudo scripts/demo.sh
+# Scenes (run in order; pick some with: scripts/demo.sh SCENE...):
+#   enumerate   the guest finds the NIC on its PCI bus and its e1000 driver
+#               takes it
+# Environment: VMUX_BUILDDIR (default build), VMUX_SKIP_DEPS=1, and the e2e
+# kit's (tests/e2e/lib.sh), e.g. VMUX_E2E_KVER to boot another kernel.
+set -u
+cd "$(dirname "$0")/.." || exit 1
+ROOT=$PWD
+BUILD=${VMUX_BUILDDIR:-build}
+ALL_SCENES=(enumerate)
+MAC=52:54:00:de:40:01
+
+if [ -t 1 ]; then B=$'\e[1m' N=$'\e[0m'; else B='' N=''; fi
+say() { printf '\n%s%s%s\n' "$B" "$*" "$N"; }
+explain() { printf '   %s\n' "$@"; }
+cmd() { printf '     $ %s\n' "$*"; }
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "The demo needs root (network namespaces, tap devices, the QEMU chroot): sudo $0" >&2
+	exit 1
+fi
+
+say "1. Dependencies (apt-get, only what is missing)"
+if [ "${VMUX_SKIP_DEPS:-0}" != 1 ]; then
+	scripts/deps.sh || exit 1
+fi
+
+say "2. Build vmux ($BUILD/vmux)"
+if [ ! -f "$BUILD/build.ninja" ]; then
+	meson setup "$BUILD" >/dev/null || { echo "meson setup failed" >&2; exit 1; }
+fi
+ninja -C "$BUILD" -j 2 vmux >/dev/null || { ninja -C "$BUILD" -j 1 vmux; exit 1; }
+explain "built $BUILD/vmux"
+
+export VMUX_BIN=$ROOT/$BUILD/vmux
+. tests/e2e/lib.sh
+E2E_NAME=demo
+E2E_QUIET=0
+e2e_init
+
+say "3. QEMU 11 and a guest kernel"
+explain "Both come from a Debian unstable chroot in $E2E_CHROOT, made with debootstrap" \
+	"the first time (about 2 minutes) and reused afterwards. QEMU runs from there" \
+	"through the chroot's own loader; nothing is installed on this machine."
+e2e_chroot_ensure
+e2e_qemu_usable || { echo "QEMU from the chroot cannot run on this machine" >&2; exit 1; }
+e2e_kernel_resolve
+explain "$(e2e_qemu -version | head -n 1)" "guest kernel: ${E2E_KERNEL##*/}"
+
+# Compact QEMU command line for people to read ($1: socket).
+show_qemu() {
+	cmd "qemu-system-x86_64 -accel tcg -m 512M -machine pc,memory-backend=mem \\"
+	printf '         %s\n' \
+		"-object memory-backend-memfd,id=mem,size=512M,share=on \\" \
+		"-kernel ${E2E_KERNEL##*/} -initrd initrd.cpio.gz -append 'console=ttyS0 ...' \\" \
+		"-device '$(e2e_vfio_user_dev "$1" | sed 's/"id":"nic0",//')'"
+}
+
+# Scene: the guest enumerates the NIC that vmux serves.
+scene_enumerate() {
+	local ns sock=$E2E_TMP/vmux.sock initrd=$E2E_TMP/enumerate.cpio.gz ok
+	say "4. Start vmux"
+	e2e_netns_add demo || return 1
+	ns=$E2E_NS
+	ip -n "$ns" tuntap add dev tap0 mode tap && ip -n "$ns" link set tap0 up || return 1
+	explain "vmux serves one emulated Intel 82540EM (the 'e1000-emu' model) on a vfio-user" \
+		"socket and wires it to tap device tap0. To keep this machine's network untouched," \
+		"tap0 lives in a network namespace made for the demo ($ns):"
+	cmd "ip netns exec $ns $BUILD/vmux -s $sock -m e1000-emu -t tap0 -b $MAC -v"
+	e2e_vmux_start -n "$ns" vmux -s "$sock" -m e1000-emu -t tap0 -b "$MAC" -v
+	explain "vmux is listening (pid ${E2E_PIDS[vmux]})."
+
+	say "5. Boot a VM whose only network card is served by vmux"
+	explain "QEMU's vfio-user-pci device connects to the socket; vmux answers with the PCI" \
+		"config space, BARs and interrupts of the NIC. Guest RAM is a shared memfd so vmux" \
+		"can reach it for DMA. No KVM here: the guest runs under TCG emulation."
+	show_qemu "$sock"
+	explain "The guest is a busybox initramfs that loads the e1000 driver and inspects sysfs" \
+		"(script: tests/e2e/guest/enumerate.sh)."
+	e2e_initramfs "$initrd" tests/e2e/guest/enumerate.sh e1000
+	e2e_guest_run vm1 "$initrd" "$E2E_TIMEOUT" "e2e.mac=$MAC" \
+		-device "$(e2e_vfio_user_dev "$sock")"
+	ok=$?
+
+	say "6. What the guest saw (its serial console)"
+	local bar0 bar1
+	read -r -a bar0 <<<"$(e2e_guest_data vm1 bar0)"
+	read -r -a bar1 <<<"$(e2e_guest_data vm1 bar1)"
+	explain "PCI $(e2e_guest_data vm1 bdf): vendor 8086 device 100e (Intel 82540EM), class 020000 (Ethernet)" \
+		"BAR0 memory ${bar0[0]:-?}-${bar0[1]:-?}   BAR1 I/O ${bar1[0]:-?}-${bar1[1]:-?}   IRQ $(e2e_guest_data vm1 irq)" \
+		"driver: $(e2e_guest_data vm1 driver)   interface: $(e2e_guest_data vm1 netdev)   MAC: $(e2e_guest_data vm1 mac)"
+	tr -d '\r' <"$E2E_TMP/vm1.serial" | grep -a '^  dmesg:' | sed 's/^  dmesg: /   kernel: /'
+	tr -d '\r' <"$E2E_TMP/vm1.serial" | grep -a -E '^E2E-(FAIL|RESULT):' | sed 's/^/   /'
+
+	say "7. What vmux saw (its log, $(wc -l <"$E2E_TMP/vmux.log") lines; a sample)"
+	grep -v -E 'DMA_(UN)?MAP' "$E2E_TMP/vmux.log" | head -n 12 | sed 's/^/   /'
+	explain "..."
+	tail -n 3 "$E2E_TMP/vmux.log" | sed 's/^/   /'
+
+	say "8. The VM powered off; vmux keeps running for the next VM"
+	if e2e_alive vmux; then
+		explain "vmux is still up (pid ${E2E_PIDS[vmux]}); another QEMU could attach to $sock now."
+	else
+		explain "vmux is NOT running any more"
+		ok=1
+	fi
+	e2e_stop vmux 5
+	[ "$ok" = 0 ] || { echo "guest: $E2E_RESULT" >&2; return 1; }
+}
+
+scenes=("$@")
+[ "${#scenes[@]}" -gt 0 ] || scenes=("${ALL_SCENES[@]}")
+failed=0
+for s in "${scenes[@]}"; do
+	if ! declare -F "scene_$s" >/dev/null; then
+		echo "unknown scene '$s' (scenes: ${ALL_SCENES[*]})" >&2
+		exit 2
+	fi
+	if ! "scene_$s"; then
+		failed=1
+		echo
+		echo "Scene '$s' failed. Logs:"
+		e2e_dump_logs
+	fi
+done
+
+E2E_DONE=1
+if [ "$failed" = 0 ]; then
+	say "Done: everything above really ran. Cleaned up the namespace, tap and temp files."
+else
+	say "The demo failed (see above)."
+fi
+exit "$failed"

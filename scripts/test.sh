@@ -1,0 +1,146 @@
+#!/usr/bin/env bash
+# Builds vmux and runs all its tests, as CI does (.ci/run calls this):
+#   1. deps      apt-get installs what is missing (scripts/deps.sh)
+#   2. build     meson + ninja in build/
+#   3. unit+integration tests (meson suites 'unit' and 'integration')
+#   4. the same tests built with AddressSanitizer + UBSan in build-asan/
+#   5. e2e: real QEMU 11 + Linux guests against build/vmux (suite 'e2e'); the
+#      first run builds a Debian unstable chroot in /var/cache/vmux-e2e
+# Prints a summary and exits non-zero if any step or test failed.
+# Run as root from anywhere: sudo scripts/test.sh
+# Environment: VMUX_BUILDDIR (default build), VMUX_ASAN_BUILDDIR (default
+# build-asan), VMUX_SKIP_DEPS=1, VMUX_SKIP_E2E=1, VMUX_CACHE (see tests/e2e/lib.sh).
+set -uo pipefail
+cd "$(dirname "$0")/.." || exit 1
+
+BUILD=${VMUX_BUILDDIR:-build}
+ASAN=${VMUX_ASAN_BUILDDIR:-build-asan}
+JOBS=2
+
+STEPS=()
+FAILED=0
+T_START=$(date +%s)
+N_PASS=0
+N_FAIL=0
+N_SKIP=0
+
+# step NAME COMMAND...: runs COMMAND, records its status and duration.
+step() {
+	local name=$1 t0 rc
+	shift
+	echo
+	echo "==> $name"
+	t0=$(date +%s)
+	"$@"
+	rc=$?
+	local secs=$(($(date +%s) - t0))
+	case $rc in
+	0) STEPS+=("$(printf '%-36s ok    %4d s' "$name" "$secs")") ;;
+	77) STEPS+=("$(printf '%-36s SKIP  %4d s' "$name" "$secs")") ;;
+	*)
+		STEPS+=("$(printf '%-36s FAIL  %4d s  (status %d)' "$name" "$secs" "$rc")")
+		FAILED=$((FAILED + 1))
+		;;
+	esac
+	return "$rc"
+}
+
+# Adds up the results of a meson test run from its JSON log; fails when the
+# run executed no test at all.
+count_results() {
+	local json=$1 counts p f s
+	[ -f "$json" ] || { echo "no test log $json: no test ran" >&2; return 1; }
+	counts=$(python3 - "$json" <<'EOF'
+import json, sys
+p = f = s = 0
+for line in open(sys.argv[1]):
+    line = line.strip()
+    if not line:
+        continue
+    r = json.loads(line).get("result")
+    if r in ("OK", "EXPECTEDFAIL"):
+        p += 1
+    elif r == "SKIP":
+        s += 1
+    else:
+        f += 1
+print(p, f, s)
+EOF
+	) || return 1
+	read -r p f s <<<"$counts"
+	N_PASS=$((N_PASS + p))
+	N_FAIL=$((N_FAIL + f))
+	N_SKIP=$((N_SKIP + s))
+	echo "($json: $p passed, $f failed, $s skipped)"
+	[ $((p + f + s)) -gt 0 ] || { echo "no test ran" >&2; return 1; }
+}
+
+# run_suites BUILDDIR LOGBASE MESON-TEST-ARGS...
+run_suites() {
+	local dir=$1 base=$2 rc
+	shift 2
+	rm -f "$dir/meson-logs/$base.json"
+	meson test -C "$dir" --num-processes "$JOBS" --print-errorlogs --logbase "$base" "$@"
+	rc=$?
+	count_results "$dir/meson-logs/$base.json" || rc=1
+	return "$rc"
+}
+
+configure() {
+	local dir=$1
+	shift
+	if [ -f "$dir/build.ninja" ]; then
+		meson configure "$dir" "$@" >/dev/null
+	else
+		meson setup "$dir" "$@"
+	fi
+}
+
+build_main() {
+	configure "$BUILD" && ninja -C "$BUILD" -j "$JOBS"
+}
+
+build_asan() {
+	configure "$ASAN" -Db_sanitize=address,undefined -Db_lundef=false &&
+		ninja -C "$ASAN" -j "$JOBS"
+}
+
+tests_asan() {
+	ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=1:detect_leaks=1} \
+	UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:abort_on_error=1:print_stacktrace=1} \
+		run_suites "$ASAN" asan --suite unit --suite integration
+}
+
+summary() {
+	local line
+	echo
+	echo "==> summary ($(($(date +%s) - T_START)) s in all)"
+	for line in "${STEPS[@]}"; do
+		echo "  $line"
+	done
+	echo "tests: $N_PASS passed, $N_FAIL failed, $N_SKIP skipped"
+}
+
+if [ "${VMUX_SKIP_DEPS:-0}" != 1 ]; then
+	step "dependencies" scripts/deps.sh || { summary; exit 1; }
+fi
+if step "build ($BUILD)" build_main; then
+	step "unit+integration" run_suites "$BUILD" unit-integration --suite unit --suite integration
+else
+	echo "build failed: skipping its tests"
+fi
+if step "build ASan+UBSan ($ASAN)" build_asan; then
+	step "unit+integration ASan+UBSan" tests_asan
+fi
+if [ "${VMUX_SKIP_E2E:-0}" = 1 ]; then
+	echo "VMUX_SKIP_E2E=1: e2e tests not run"
+elif [ ! -x "$BUILD/vmux" ]; then
+	STEPS+=("$(printf '%-36s FAIL  (no %s/vmux)' e2e "$BUILD")")
+	FAILED=$((FAILED + 1))
+else
+	step "e2e: chroot with QEMU 11" tests/e2e/prepare.sh
+	# Run the suite even when preparing failed: its tests report why.
+	step "e2e" run_suites "$BUILD" e2e --suite e2e --verbose
+fi
+summary
+[ "$FAILED" -eq 0 ] && [ "$N_FAIL" -eq 0 ]
