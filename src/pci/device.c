@@ -489,6 +489,7 @@ static int seal(struct pci_dev *d)
 	vc.irq_count[VFU_IRQ_ERR] = 1;
 	vc.irq_count[VFU_IRQ_REQ] = 1;
 
+	errno = 0;
 	d->ctx = vfu_create(&vc, &pci_vfu_ops, d);
 	if (!d->ctx) {
 		ret = errno ? -errno : -ENOMEM;
