@@ -227,25 +227,31 @@ e2e_chroot_ensure() {
 
 # ---------------------------------------------------------------- QEMU
 
-# Runs the chroot's QEMU on the host through the chroot's dynamic loader, so
-# the host's own libraries are never mixed in.
-e2e_qemu() {
+# Sets E2E_QEMU_ARGV to the command that runs the chroot's QEMU on the host
+# through the chroot's dynamic loader, so the host's own libraries are never
+# mixed in. An array, not a function: started with "&" it must be QEMU's own
+# PID that the kit tracks and kills, not that of a subshell.
+e2e_qemu_argv() {
 	local c=$E2E_CHROOT
-	QEMU_MODULE_DIR=$c/usr/lib/x86_64-linux-gnu/qemu \
-	"$c/lib64/ld-linux-x86-64.so.2" \
-		--library-path "$c/lib/x86_64-linux-gnu:$c/usr/lib/x86_64-linux-gnu" \
-		"$c/usr/bin/qemu-system-x86_64" \
-		-L "$c/usr/share/qemu" -L "$c/usr/share/seabios" "$@"
+	E2E_QEMU_ARGV=(
+		env "QEMU_MODULE_DIR=$c/usr/lib/x86_64-linux-gnu/qemu"
+		"$c/lib64/ld-linux-x86-64.so.2"
+		--library-path "$c/lib/x86_64-linux-gnu:$c/usr/lib/x86_64-linux-gnu"
+		"$c/usr/bin/qemu-system-x86_64"
+		-L "$c/usr/share/qemu" -L "$c/usr/share/seabios"
+	)
+}
+
+# e2e_qemu ARGS...: runs QEMU in the foreground.
+e2e_qemu() {
+	e2e_qemu_argv
+	"${E2E_QEMU_ARGV[@]}" "$@"
 }
 
 # Prints the QEMU command line the kit uses (for people to read and reuse).
 e2e_qemu_cmdline() {
-	local c=$E2E_CHROOT
-	printf '%q ' "QEMU_MODULE_DIR=$c/usr/lib/x86_64-linux-gnu/qemu" \
-		"$c/lib64/ld-linux-x86-64.so.2" \
-		--library-path "$c/lib/x86_64-linux-gnu:$c/usr/lib/x86_64-linux-gnu" \
-		"$c/usr/bin/qemu-system-x86_64" \
-		-L "$c/usr/share/qemu" -L "$c/usr/share/seabios" "$@"
+	e2e_qemu_argv
+	printf '%q ' "${E2E_QEMU_ARGV[@]:1}" "$@"
 	echo
 }
 
@@ -385,7 +391,9 @@ e2e_guest_start() {
 	e2e_guest_args "$name" "$initrd" "$append"
 	: >"$E2E_TMP/$name.serial"
 	e2e_qemu_cmdline "${E2E_GUEST_ARGS[@]}" "$@" >"$E2E_TMP/$name.cmdline"
-	e2e_qemu "${E2E_GUEST_ARGS[@]}" "$@" </dev/null >"$E2E_TMP/$name.qemu.log" 2>&1 &
+	e2e_qemu_argv
+	"${E2E_QEMU_ARGV[@]}" "${E2E_GUEST_ARGS[@]}" "$@" \
+		</dev/null >"$E2E_TMP/$name.qemu.log" 2>&1 &
 	pid=$!
 	e2e_track "$name" "$pid"
 	E2E_GUEST_T0=$(date +%s%N)
