@@ -1,0 +1,556 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "core/config.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <json-c/json.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/log.h"
+
+#define DEFAULT_BASE_MAC "52:54:00:fa:00:60"
+
+static int fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int fail(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+void cfg_init(struct vmux_config *c)
+{
+	memset(c, 0, sizeof(*c));
+	cfg_parse_mac(DEFAULT_BASE_MAC, c->base_mac);
+	c->log_level = LOG_LVL_INFO;
+}
+
+int cfg_parse_mac(const char *s, uint8_t mac[6])
+{
+	unsigned v[6];
+	char tail;
+	if (sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5],
+		   &tail) != 6)
+		return -1;
+	/* sscanf accepts "0x"-less single digits and leading spaces: insist on the 17-char form */
+	if (strlen(s) != 17)
+		return -1;
+	for (int i = 0; i < 6; i++)
+		mac[i] = (uint8_t)v[i];
+	if (mac[0] & 1)
+		return -2;
+	if (!(mac[0] | mac[1] | mac[2] | mac[3] | mac[4] | mac[5]))
+		return -3;
+	return 0;
+}
+
+void cfg_format_mac(const uint8_t m[6], char out[18])
+{
+	snprintf(out, 18, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
+}
+
+static const char *mac_problem(int r)
+{
+	return r == -2 ? "a multicast address cannot be a NIC's MAC"
+	       : r == -3 ? "the all-zero address cannot be a NIC's MAC"
+			 : "not a MAC address (expected xx:xx:xx:xx:xx:xx)";
+}
+
+static int copy_str(char *dst, size_t cap, const char *src, const char *what, char *err,
+		    size_t errlen)
+{
+	size_t n = strlen(src);
+	if (n == 0)
+		return fail(err, errlen, "%s is empty", what);
+	if (n >= cap)
+		return fail(err, errlen, "%s '%s' is too long (at most %zu characters)", what, src,
+			    cap - 1);
+	memcpy(dst, src, n + 1);
+	return 0;
+}
+
+static int parse_uint(const char *s, unsigned long max, unsigned long *out)
+{
+	char *end;
+	errno = 0;
+	if (!*s || *s == '-' || *s == '+')
+		return -1;
+	unsigned long v = strtoul(s, &end, 10);
+	if (errno || *end || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+/* "0,2,4-6" → cpus; at most CFG_MAX_WORKERS entries, each < 4096. */
+static int parse_cpus(struct vmux_config *c, const char *s, char *err, size_t errlen)
+{
+	char buf[256];
+	if (strlen(s) >= sizeof(buf))
+		return fail(err, errlen, "--cores %s: too long", s);
+	strcpy(buf, s);
+	c->nworkers = 0;
+	char *save = NULL;
+	for (char *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		unsigned long a, b;
+		char *dash = strchr(tok, '-');
+		if (dash) {
+			*dash = '\0';
+			if (parse_uint(tok, 4095, &a) || parse_uint(dash + 1, 4095, &b) || b < a)
+				return fail(err, errlen, "--cores %s: bad range", s);
+		} else {
+			if (parse_uint(tok, 4095, &a))
+				return fail(err, errlen, "--cores %s: '%s' is not a CPU number", s, tok);
+			b = a;
+		}
+		for (unsigned long i = a; i <= b; i++) {
+			if (c->nworkers == CFG_MAX_WORKERS)
+				return fail(err, errlen, "--cores %s: at most %d workers", s,
+					    CFG_MAX_WORKERS);
+			c->cpus[c->nworkers++] = (int)i;
+		}
+	}
+	if (!c->nworkers)
+		return fail(err, errlen, "--cores needs at least one CPU");
+	return 0;
+}
+
+static int parse_uplink(struct vmux_config *c, const char *s, char *err, size_t errlen)
+{
+	if (strncmp(s, "tap:", 4) != 0)
+		return fail(err, errlen, "--uplink %s: expected tap:NAME", s);
+	return copy_str(c->uplink_tap, sizeof(c->uplink_tap), s + 4, "uplink tap name", err,
+			errlen);
+}
+
+static int parse_doorbell(struct cfg_device *d, const char *s, char *err, size_t errlen)
+{
+	if (!strcmp(s, "trap"))
+		d->doorbell = CFG_DOORBELL_TRAP;
+	else if (!strcmp(s, "poll"))
+		d->doorbell = CFG_DOORBELL_POLL;
+	else
+		return fail(err, errlen, "doorbell mode '%s': use trap or poll", s);
+	return 0;
+}
+
+static struct cfg_device *new_device(struct vmux_config *c, char *err, size_t errlen)
+{
+	if (c->ndev == CFG_MAX_DEVICES) {
+		fail(err, errlen, "at most %d devices", CFG_MAX_DEVICES);
+		return NULL;
+	}
+	struct cfg_device *d = &c->dev[c->ndev++];
+	memset(d, 0, sizeof(*d));
+	d->worker = -1;
+	return d;
+}
+
+enum {
+	OPT_MAC = 256,
+	OPT_VLAN,
+	OPT_SPOOF,
+	OPT_PROMISC,
+	OPT_WORKER,
+	OPT_DOORBELL,
+	OPT_UPLINK,
+	OPT_CORES,
+	OPT_WORKERS,
+	OPT_CONTROL,
+	OPT_CONFIG,
+	OPT_LOGLEVEL,
+	OPT_LISTMODES,
+};
+
+int cfg_parse_args(struct vmux_config *c, int argc, char **argv, char *err, size_t errlen)
+{
+	static const struct option opts[] = {
+		{ "socket", required_argument, NULL, 's' },
+		{ "mode", required_argument, NULL, 'm' },
+		{ "tap", required_argument, NULL, 't' },
+		{ "base-mac", required_argument, NULL, 'b' },
+		{ "mac", required_argument, NULL, OPT_MAC },
+		{ "vlan", required_argument, NULL, OPT_VLAN },
+		{ "allow-spoof", no_argument, NULL, OPT_SPOOF },
+		{ "allow-promisc", no_argument, NULL, OPT_PROMISC },
+		{ "worker", required_argument, NULL, OPT_WORKER },
+		{ "doorbell", required_argument, NULL, OPT_DOORBELL },
+		{ "uplink", required_argument, NULL, OPT_UPLINK },
+		{ "cores", required_argument, NULL, OPT_CORES },
+		{ "workers", required_argument, NULL, OPT_WORKERS },
+		{ "control", required_argument, NULL, OPT_CONTROL },
+		{ "config", required_argument, NULL, OPT_CONFIG },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "log-level", required_argument, NULL, OPT_LOGLEVEL },
+		{ "list-modes", no_argument, NULL, OPT_LISTMODES },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct cfg_device *d = NULL;
+	unsigned long v;
+	int o;
+
+	optind = 0; /* full re-initialisation, so the parser can run more than once */
+	opterr = 0;
+	while ((o = getopt_long(argc, argv, ":s:m:t:b:d:qvhV", opts, NULL)) != -1) {
+		const char *name = argv[optind - 1];
+		if (o != 's' && o != ':' && o != '?' && o != 'b' && o != 'd' && o != 'q' &&
+		    o != 'v' && o != 'h' && o != 'V' && o < OPT_UPLINK && !d)
+			return fail(err, errlen, "%s comes before any -s SOCKET; give the socket first",
+				    name);
+		switch (o) {
+		case 's':
+			if (!(d = new_device(c, err, errlen)) ||
+			    copy_str(d->socket, sizeof(d->socket), optarg, "socket path", err, errlen))
+				return -1;
+			break;
+		case 'm':
+			if (copy_str(d->mode, sizeof(d->mode), optarg, "mode", err, errlen))
+				return -1;
+			break;
+		case 't':
+			if (copy_str(d->tap, sizeof(d->tap), optarg, "tap name", err, errlen))
+				return -1;
+			break;
+		case 'b': {
+			int r = cfg_parse_mac(optarg, c->base_mac);
+			if (r)
+				return fail(err, errlen, "-b %s: %s", optarg, mac_problem(r));
+			break;
+		}
+		case OPT_MAC: {
+			int r = cfg_parse_mac(optarg, d->mac);
+			if (r)
+				return fail(err, errlen, "--mac %s: %s", optarg, mac_problem(r));
+			d->has_mac = true;
+			break;
+		}
+		case OPT_VLAN:
+			if (parse_uint(optarg, 4094, &v) || v == 0)
+				return fail(err, errlen, "--vlan %s: a VLAN id is 1..4094", optarg);
+			d->vlan = (uint16_t)v;
+			break;
+		case OPT_SPOOF:
+			d->allow_spoof = true;
+			break;
+		case OPT_PROMISC:
+			d->allow_promisc = true;
+			break;
+		case OPT_WORKER:
+			if (parse_uint(optarg, CFG_MAX_WORKERS - 1, &v))
+				return fail(err, errlen, "--worker %s: a worker index 0..%d", optarg,
+					    CFG_MAX_WORKERS - 1);
+			d->worker = (int)v;
+			break;
+		case OPT_DOORBELL:
+			if (parse_doorbell(d, optarg, err, errlen))
+				return -1;
+			break;
+		case 'd':
+			/* the seed's passthrough selector: only "none" (emulation) exists yet */
+			if (strcmp(optarg, "none"))
+				return fail(err, errlen, "-d %s: passthrough is not supported yet; use "
+						  "-d none", optarg);
+			break;
+		case OPT_UPLINK:
+			if (parse_uplink(c, optarg, err, errlen))
+				return -1;
+			break;
+		case OPT_CORES:
+			if (parse_cpus(c, optarg, err, errlen))
+				return -1;
+			break;
+		case OPT_WORKERS:
+			if (parse_uint(optarg, CFG_MAX_WORKERS, &v))
+				return fail(err, errlen, "--workers %s: 0..%d", optarg, CFG_MAX_WORKERS);
+			c->nworkers = (unsigned)v;
+			for (unsigned i = 0; i < c->nworkers; i++)
+				c->cpus[i] = -1;
+			break;
+		case OPT_CONTROL:
+			if (copy_str(c->control, sizeof(c->control), optarg, "control socket path",
+				     err, errlen))
+				return -1;
+			break;
+		case OPT_CONFIG:
+			c->config_file = optarg;
+			break;
+		case 'q':
+			c->log_level = LOG_LVL_WARN;
+			break;
+		case 'v':
+			c->log_level = c->log_level < LOG_LVL_DEBUG ? LOG_LVL_DEBUG : LOG_LVL_TRACE;
+			break;
+		case OPT_LOGLEVEL: {
+			int l = log_parse_level(optarg);
+			if (l < 0)
+				return fail(err, errlen, "--log-level %s: use err, warn, info, debug or "
+						  "trace", optarg);
+			c->log_level = l;
+			break;
+		}
+		case OPT_LISTMODES:
+			c->list_modes = true;
+			break;
+		case 'h':
+			c->help = true;
+			break;
+		case 'V':
+			c->version = true;
+			break;
+		case ':':
+			return fail(err, errlen, "%s needs an argument", name);
+		default:
+			return fail(err, errlen, "unknown option %s", name);
+		}
+	}
+	if (optind < argc)
+		return fail(err, errlen, "unexpected argument '%s'", argv[optind]);
+	if (c->config_file && cfg_load_file(c, c->config_file, err, errlen))
+		return -1;
+	return 0;
+}
+
+/* ---- JSON ---------------------------------------------------------------- */
+
+static int cfg_jstr(struct json_object *v, const char *key, const char **out, char *err,
+		    size_t errlen)
+{
+	if (!json_object_is_type(v, json_type_string))
+		return fail(err, errlen, "\"%s\" must be a string", key);
+	*out = json_object_get_string(v);
+	return 0;
+}
+
+static int cfg_juint(struct json_object *v, const char *key, long max, long *out, char *err,
+		     size_t errlen)
+{
+	if (!json_object_is_type(v, json_type_int))
+		return fail(err, errlen, "\"%s\" must be an integer", key);
+	errno = 0;
+	int64_t x = json_object_get_int64(v);
+	if (errno || x < 0 || x > max)
+		return fail(err, errlen, "\"%s\" must be 0..%ld", key, max);
+	*out = (long)x;
+	return 0;
+}
+
+static int cfg_jbool(struct json_object *v, const char *key, bool *out, char *err, size_t errlen)
+{
+	if (!json_object_is_type(v, json_type_boolean))
+		return fail(err, errlen, "\"%s\" must be true or false", key);
+	*out = json_object_get_boolean(v);
+	return 0;
+}
+
+static int parse_json_device(struct vmux_config *c, struct json_object *o, unsigned idx, char *err,
+			     size_t errlen)
+{
+	char e2[200];
+	struct cfg_device *d;
+	const char *s = NULL;
+	long n;
+
+	if (!json_object_is_type(o, json_type_object))
+		return fail(err, errlen, "devices[%u] must be an object", idx);
+	if (!(d = new_device(c, err, errlen)))
+		return -1;
+	json_object_object_foreach(o, key, val) {
+		int r = 0;
+		if (!strcmp(key, "socket")) {
+			r = cfg_jstr(val, key, &s, e2, sizeof(e2)) ||
+			    copy_str(d->socket, sizeof(d->socket), s, "socket path", e2, sizeof(e2));
+		} else if (!strcmp(key, "mode")) {
+			r = cfg_jstr(val, key, &s, e2, sizeof(e2)) ||
+			    copy_str(d->mode, sizeof(d->mode), s, "mode", e2, sizeof(e2));
+		} else if (!strcmp(key, "tap")) {
+			r = cfg_jstr(val, key, &s, e2, sizeof(e2)) ||
+			    copy_str(d->tap, sizeof(d->tap), s, "tap name", e2, sizeof(e2));
+		} else if (!strcmp(key, "mac")) {
+			r = cfg_jstr(val, key, &s, e2, sizeof(e2));
+			if (!r) {
+				int m = cfg_parse_mac(s, d->mac);
+				if (m)
+					r = fail(e2, sizeof(e2), "mac %s: %s", s, mac_problem(m));
+				d->has_mac = true;
+			}
+		} else if (!strcmp(key, "vlan")) {
+			r = cfg_juint(val, key, 4094, &n, e2, sizeof(e2));
+			d->vlan = (uint16_t)n;
+		} else if (!strcmp(key, "allow_spoof")) {
+			r = cfg_jbool(val, key, &d->allow_spoof, e2, sizeof(e2));
+		} else if (!strcmp(key, "allow_promisc")) {
+			r = cfg_jbool(val, key, &d->allow_promisc, e2, sizeof(e2));
+		} else if (!strcmp(key, "worker")) {
+			r = cfg_juint(val, key, CFG_MAX_WORKERS - 1, &n, e2, sizeof(e2));
+			d->worker = (int)n;
+		} else if (!strcmp(key, "doorbell")) {
+			r = cfg_jstr(val, key, &s, e2, sizeof(e2)) ||
+			    parse_doorbell(d, s, e2, sizeof(e2));
+		} else {
+			r = fail(e2, sizeof(e2), "unknown key \"%s\"", key);
+		}
+		if (r)
+			return fail(err, errlen, "devices[%u]: %s", idx, e2);
+	}
+	if (!d->socket[0])
+		return fail(err, errlen, "devices[%u]: \"socket\" is required", idx);
+	return 0;
+}
+
+int cfg_parse_json(struct vmux_config *c, const char *text, char *err, size_t errlen)
+{
+	enum json_tokener_error jerr;
+	struct json_object *root = json_tokener_parse_verbose(text, &jerr);
+	int ret = 0;
+	const char *s = NULL;
+	long n;
+
+	if (!root)
+		return fail(err, errlen, "not valid JSON: %s", json_tokener_error_desc(jerr));
+	if (!json_object_is_type(root, json_type_object)) {
+		json_object_put(root);
+		return fail(err, errlen, "the top level must be a JSON object");
+	}
+	json_object_object_foreach(root, key, val) {
+		if (!strcmp(key, "devices")) {
+			if (!json_object_is_type(val, json_type_array)) {
+				ret = fail(err, errlen, "\"devices\" must be an array");
+				break;
+			}
+			size_t len = json_object_array_length(val);
+			for (size_t i = 0; i < len && !ret; i++)
+				ret = parse_json_device(c, json_object_array_get_idx(val, i),
+							(unsigned)i, err, errlen);
+		} else if (!strcmp(key, "uplink")) {
+			ret = cfg_jstr(val, key, &s, err, errlen) || parse_uplink(c, s, err, errlen);
+		} else if (!strcmp(key, "base_mac")) {
+			ret = cfg_jstr(val, key, &s, err, errlen);
+			if (!ret) {
+				int m = cfg_parse_mac(s, c->base_mac);
+				if (m)
+					ret = fail(err, errlen, "base_mac %s: %s", s, mac_problem(m));
+			}
+		} else if (!strcmp(key, "cores")) {
+			if (!json_object_is_type(val, json_type_array) ||
+			    json_object_array_length(val) > CFG_MAX_WORKERS) {
+				ret = fail(err, errlen, "\"cores\" must be an array of at most %d CPU "
+							"numbers", CFG_MAX_WORKERS);
+				break;
+			}
+			c->nworkers = 0;
+			for (size_t i = 0; i < json_object_array_length(val) && !ret; i++) {
+				ret = cfg_juint(json_object_array_get_idx(val, i), "cores[]", 4095, &n,
+						err, errlen);
+				c->cpus[c->nworkers++] = (int)n;
+			}
+		} else if (!strcmp(key, "workers")) {
+			ret = cfg_juint(val, key, CFG_MAX_WORKERS, &n, err, errlen);
+			if (!ret) {
+				c->nworkers = (unsigned)n;
+				for (unsigned i = 0; i < c->nworkers; i++)
+					c->cpus[i] = -1;
+			}
+		} else if (!strcmp(key, "control")) {
+			ret = cfg_jstr(val, key, &s, err, errlen) ||
+			      copy_str(c->control, sizeof(c->control), s, "control socket path", err,
+				       errlen);
+		} else if (!strcmp(key, "log_level")) {
+			ret = cfg_jstr(val, key, &s, err, errlen);
+			if (!ret && (c->log_level = log_parse_level(s)) < 0)
+				ret = fail(err, errlen, "log_level %s: use err, warn, info, debug or "
+							"trace", s);
+		} else {
+			ret = fail(err, errlen, "unknown key \"%s\"", key);
+		}
+		if (ret)
+			break;
+	}
+	json_object_put(root);
+	return ret ? -1 : 0;
+}
+
+int cfg_load_file(struct vmux_config *c, const char *path, char *err, size_t errlen)
+{
+	char e2[256];
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return fail(err, errlen, "config %s: %s", path, strerror(errno));
+	char *buf = malloc(1 << 20);
+	size_t n = buf ? fread(buf, 1, (1 << 20) - 1, f) : 0;
+	bool toolong = buf && !feof(f);
+	fclose(f);
+	if (!buf)
+		return fail(err, errlen, "config %s: out of memory", path);
+	if (toolong) {
+		free(buf);
+		return fail(err, errlen, "config %s: larger than 1 MiB", path);
+	}
+	buf[n] = '\0';
+	int r = cfg_parse_json(c, buf, e2, sizeof(e2));
+	free(buf);
+	if (r)
+		return fail(err, errlen, "config %s: %s", path, e2);
+	return 0;
+}
+
+static void mac_add(uint8_t mac[6], unsigned n)
+{
+	uint32_t low = ((uint32_t)mac[3] << 16 | (uint32_t)mac[4] << 8 | mac[5]) + n;
+	mac[3] = (uint8_t)(low >> 16);
+	mac[4] = (uint8_t)(low >> 8);
+	mac[5] = (uint8_t)low;
+}
+
+int cfg_finalize(struct vmux_config *c, char *err, size_t errlen)
+{
+	if (c->help || c->version || c->list_modes)
+		return 0;
+	if (!c->ndev)
+		return fail(err, errlen, "no device given; use -s SOCKET -m MODE -t TAP (or "
+					 "--uplink tap:NAME)");
+	for (unsigned i = 0; i < c->ndev; i++) {
+		struct cfg_device *d = &c->dev[i];
+		if (!d->mode[0])
+			strcpy(d->mode, "e1000-emu");
+		if (!d->tap[0] && !c->uplink_tap[0])
+			return fail(err, errlen, "device %u (%s) has no -t TAP and there is no "
+						 "--uplink: it would have no network", i, d->socket);
+		if (d->tap[0] && (d->vlan || d->allow_spoof || d->allow_promisc))
+			return fail(err, errlen, "device %u (%s): --vlan/--allow-* apply to devices "
+						 "on the switch, not to one wired to its own tap", i,
+				    d->socket);
+		if (d->worker >= 0 && (unsigned)d->worker >= (c->nworkers ? c->nworkers : 1))
+			return fail(err, errlen, "device %u (%s): worker %d does not exist (%u "
+						 "worker(s))", i, d->socket, d->worker,
+				    c->nworkers ? c->nworkers : 1);
+		if (!d->has_mac) {
+			memcpy(d->mac, c->base_mac, 6);
+			mac_add(d->mac, i);
+		}
+		for (unsigned j = 0; j < i; j++) {
+			const struct cfg_device *o = &c->dev[j];
+			if (!strcmp(o->socket, d->socket))
+				return fail(err, errlen, "socket %s is given to two devices", d->socket);
+			if (d->tap[0] && !strcmp(o->tap, d->tap))
+				return fail(err, errlen, "tap %s is given to two devices", d->tap);
+			if (!memcmp(o->mac, d->mac, 6)) {
+				char m[18];
+				cfg_format_mac(d->mac, m);
+				return fail(err, errlen, "devices %u and %u would both have MAC %s", j,
+					    i, m);
+			}
+		}
+		if (c->uplink_tap[0] && !strcmp(d->tap, c->uplink_tap))
+			return fail(err, errlen, "tap %s is both the uplink and device %u's own tap",
+				    d->tap, i);
+	}
+	return 0;
+}

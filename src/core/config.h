@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * vmux's configuration: from the command line or a JSON file (json-c), into
+ * one validated structure. Parsing never exits: errors come back as a message
+ * naming the problem.
+ */
+#ifndef VMUX_CORE_CONFIG_H
+#define VMUX_CORE_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define CFG_MAX_DEVICES 256
+#define CFG_MAX_WORKERS 64
+#define CFG_PATH_MAX 108 /* sun_path */
+#define CFG_IFNAME_MAX 16 /* IFNAMSIZ */
+
+enum cfg_doorbell {
+	CFG_DOORBELL_TRAP = 0, /* tail registers trapped: every doorbell is a vfio-user message */
+	CFG_DOORBELL_POLL = 1, /* tail registers on a shared page that the worker polls */
+};
+
+struct cfg_device {
+	char socket[CFG_PATH_MAX];
+	char mode[32];
+	char tap[CFG_IFNAME_MAX]; /* own tap (wired straight to it); "" = on the switch */
+	bool has_mac;
+	uint8_t mac[6];           /* final MAC after cfg_finalize() */
+	uint16_t vlan;            /* access VLAN on the switch, 0 = untagged */
+	bool allow_spoof;         /* may send from other MACs */
+	bool allow_promisc;       /* may see others' unicast in promiscuous mode */
+	int worker;               /* index into workers, -1 = automatic */
+	enum cfg_doorbell doorbell;
+};
+
+struct vmux_config {
+	struct cfg_device dev[CFG_MAX_DEVICES];
+	unsigned ndev;
+	char uplink_tap[CFG_IFNAME_MAX]; /* "" = no switch uplink */
+	uint8_t base_mac[6];
+	int log_level;                   /* enum log_level */
+	int cpus[CFG_MAX_WORKERS];       /* one worker per entry, pinned; -1 = unpinned */
+	unsigned nworkers;               /* 0 = everything on the main thread */
+	char control[CFG_PATH_MAX];      /* control socket, "" = none */
+	const char *config_file;
+	/* actions */
+	bool help, version, list_modes;
+};
+
+void cfg_init(struct vmux_config *c);
+/* Parses argv (repeated -s/-m/-t groups etc.). 0, or -1 with err filled. */
+int cfg_parse_args(struct vmux_config *c, int argc, char **argv, char *err, size_t errlen);
+/* Adds what a JSON config text describes. 0 or -1 with err filled. */
+int cfg_parse_json(struct vmux_config *c, const char *text, char *err, size_t errlen);
+int cfg_load_file(struct vmux_config *c, const char *path, char *err, size_t errlen);
+/* Cross-checks and fills defaults (mode, MACs). 0 or -1 with err filled. */
+int cfg_finalize(struct vmux_config *c, char *err, size_t errlen);
+
+int cfg_parse_mac(const char *s, uint8_t mac[6]);
+void cfg_format_mac(const uint8_t mac[6], char out[18]);
+
+#endif

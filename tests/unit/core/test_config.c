@@ -1,0 +1,146 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Configuration: command line and JSON into one validated structure, with clear errors. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <string.h>
+
+#include "core/config.h"
+#include "core/log.h"
+
+static struct vmux_config cfg;
+static char err[256];
+
+static int args(const char *first, ...)
+{
+	char *argv[64] = { "vmux" };
+	int argc = 1;
+	va_list ap;
+	va_start(ap, first);
+	for (const char *a = first; a; a = va_arg(ap, const char *))
+		argv[argc++] = (char *)a;
+	va_end(ap);
+	cfg_init(&cfg);
+	err[0] = '\0';
+	if (cfg_parse_args(&cfg, argc, argv, err, sizeof(err)))
+		return -1;
+	return cfg_finalize(&cfg, err, sizeof(err));
+}
+
+static void test_seed_style(void **state)
+{
+	assert_int_equal(args("-s", "/tmp/a.sock", "-m", "e1000-emu", "-t", "tap0", NULL), 0);
+	assert_int_equal(cfg.ndev, 1);
+	assert_string_equal(cfg.dev[0].socket, "/tmp/a.sock");
+	assert_string_equal(cfg.dev[0].tap, "tap0");
+	assert_memory_equal(cfg.dev[0].mac, "\x52\x54\x00\xfa\x00\x60", 6);
+	/* groups: each -s starts a device; MACs base+i; default mode */
+	assert_int_equal(args("-s", "/a", "-t", "t0", "-s", "/b", "-t", "t1", "-b",
+			      "02:00:00:00:00:ff", "-v", NULL), 0);
+	assert_int_equal(cfg.ndev, 2);
+	assert_string_equal(cfg.dev[1].mode, "e1000-emu");
+	assert_memory_equal(cfg.dev[0].mac, "\x02\x00\x00\x00\x00\xff", 6);
+	assert_memory_equal(cfg.dev[1].mac, "\x02\x00\x00\x00\x01\x00", 6);
+	assert_int_equal(cfg.log_level, LOG_LVL_DEBUG);
+}
+
+static void test_switch_options(void **state)
+{
+	assert_int_equal(args("--uplink", "tap:up0", "--cores", "0,2-3", "--control", "/run/c",
+			      "-s", "/a", "--vlan", "10", "--doorbell", "poll", "--worker", "2", "-s",
+			      "/b", "--allow-spoof", "--mac", "02:11:22:33:44:55", NULL), 0);
+	assert_string_equal(cfg.uplink_tap, "up0");
+	assert_int_equal(cfg.nworkers, 3);
+	assert_int_equal(cfg.cpus[2], 3);
+	assert_int_equal(cfg.dev[0].vlan, 10);
+	assert_int_equal(cfg.dev[0].doorbell, CFG_DOORBELL_POLL);
+	assert_int_equal(cfg.dev[0].worker, 2);
+	assert_true(cfg.dev[1].allow_spoof);
+	assert_memory_equal(cfg.dev[1].mac, "\x02\x11\x22\x33\x44\x55", 6);
+}
+
+static void test_errors_name_the_problem(void **state)
+{
+	struct {
+		const char *a[8];
+		const char *expect;
+	} cases[] = {
+		{ { NULL }, "no device" },
+		{ { "-t", "tap0", NULL }, "before any -s" },
+		{ { "-s", "/a", NULL }, "no -t TAP" },
+		{ { "-s", "/a", "-t", "t0", "-b", "01:00:00:00:00:01", NULL }, "multicast" },
+		{ { "-s", "/a", "-t", "t0", "-b", "zz", NULL }, "not a MAC" },
+		{ { "-s", "/a", "-t", "t0", "-b", "2:0:0:0:0:1", NULL }, "not a MAC" },
+		{ { "-s", "/a", "-t", "t0", "-s", "/a", "-t", "t1" }, "two devices" },
+		{ { "-s", "/a", "-t", "t0", "-s", "/b", "-t", "t0" }, "two devices" },
+		{ { "-s", "/a", "-t", "a-name-that-is-too-long", NULL }, "too long" },
+		{ { "-s", "/a", "-t", "t0", "--vlan", "4095", NULL }, "1..4094" },
+		{ { "-s", "/a", "--uplink", "t0", NULL }, "tap:NAME" },
+		{ { "-s", "/a", "-t", "t0", "--cores", "1-0", NULL }, "bad range" },
+		{ { "-s", "/a", "-t", "t0", "--bogus", NULL }, "unknown option" },
+		{ { "-s", "/a", "-t", "t0", "extra", NULL }, "unexpected argument" },
+		{ { "-s", NULL }, "needs an argument" },
+		{ { "-s", "/a", "-t", "t0", "-d", "0000:01:00.0", NULL }, "passthrough" },
+		{ { "-s", "/a", "-t", "t0", "--worker", "1", NULL }, "does not exist" },
+		{ { "-s", "/a", "-t", "t0", "--log-level", "loud", NULL }, "--log-level" },
+		{ { "-s", "/a", "-t", "t0", "--config", "/nonexistent/x.json", NULL }, "No such file" },
+	};
+	for (unsigned i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const char **a = cases[i].a;
+		int r = args(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], NULL);
+		if (r == 0 || !strstr(err, cases[i].expect))
+			fail_msg("case %u: r=%d err='%s' (expected '%s')", i, r, err,
+				 cases[i].expect);
+	}
+}
+
+static void test_json(void **state)
+{
+	cfg_init(&cfg);
+	const char *ok = "{\"uplink\":\"tap:up0\",\"base_mac\":\"02:00:00:00:00:10\","
+			 "\"workers\":2,\"control\":\"/run/vmux.ctl\",\"log_level\":\"warn\","
+			 "\"devices\":[{\"socket\":\"/a\",\"vlan\":5},"
+			 "{\"socket\":\"/b\",\"mode\":\"e1000-emu\",\"doorbell\":\"poll\","
+			 "\"allow_promisc\":true,\"worker\":1}]}";
+	assert_int_equal(cfg_parse_json(&cfg, ok, err, sizeof(err)), 0);
+	assert_int_equal(cfg_finalize(&cfg, err, sizeof(err)), 0);
+	assert_int_equal(cfg.ndev, 2);
+	assert_int_equal(cfg.nworkers, 2);
+	assert_int_equal(cfg.log_level, LOG_LVL_WARN);
+	assert_true(cfg.dev[1].allow_promisc);
+	assert_memory_equal(cfg.dev[1].mac, "\x02\x00\x00\x00\x00\x11", 6);
+
+	const char *bad[][2] = {
+		{ "{", "not valid JSON" },
+		{ "[]", "top level" },
+		{ "{\"devices\":{}}", "must be an array" },
+		{ "{\"devices\":[{\"mode\":\"e1000-emu\"}]}", "\"socket\" is required" },
+		{ "{\"devices\":[{\"socket\":\"/a\",\"vlan\":\"x\"}]}", "integer" },
+		{ "{\"devices\":[{\"socket\":\"/a\",\"vlan\":99999}]}", "0..4094" },
+		{ "{\"devices\":[{\"socket\":\"/a\",\"sokcet\":1}]}", "unknown key \"sokcet\"" },
+		{ "{\"uplnk\":\"tap:x\"}", "unknown key" },
+		{ "{\"cores\":[0,-1]}", "cores[]" },
+		{ "{\"devices\":[7]}", "must be an object" },
+	};
+	for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		cfg_init(&cfg);
+		err[0] = '\0';
+		if (cfg_parse_json(&cfg, bad[i][0], err, sizeof(err)) == 0 ||
+		    !strstr(err, bad[i][1]))
+			fail_msg("json case %u: err='%s' (expected '%s')", i, err, bad[i][1]);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_seed_style),
+		cmocka_unit_test(test_switch_options),
+		cmocka_unit_test(test_errors_name_the_problem),
+		cmocka_unit_test(test_json),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
