@@ -1,0 +1,724 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The L2 learning switch (see switch.h for the forwarding rules).
+ *
+ * Per burst delivered by an attached port: read the clock once, classify each
+ * frame (length, VLAN, source MAC), learn, look the destination up, and stage
+ * the frame (or copies, when flooding) on each destination's output array;
+ * then send every staged array as one burst. Nothing is allocated but flood
+ * copies from the switch's own pool; nothing is logged but rate-limited
+ * warnings.
+ *
+ * The MAC table is a hash of 4-way buckets, one cache line each: a key lives
+ * only in its bucket, so a lookup reads one line and a full bucket evicts its
+ * oldest learned entry (static entries are never evicted). Learned entries
+ * expire lazily: an old entry reads as a miss and its slot is reused.
+ */
+#include "net/switch.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+
+#include "core/log.h"
+#include "core/loop.h"
+#include "net/pkt.h"
+
+#define SW_BURST 64u     /* staged frames per output port before an early send */
+#define SW_WAYS 4u       /* MAC entries per bucket */
+#define SW_MAX_DEPTH 4u  /* nested deliveries into the switch (a peer echoing frames back) */
+#define SW_MAX_MACS (1u << 22)
+#define SW_VID_MAX 4094u
+
+#define ETH_HLEN_ 14u
+#define TPID_8021Q 0x8100u
+#define TPID_8021AD 0x88a8u
+#define TPID_QINQ_OLD 0x9100u
+
+struct sw_mac_entry {
+	uint64_t key; /* 0: empty; else mac | (vlan + 1) << 48 */
+	uint32_t seen_s;
+	uint16_t port;
+	uint16_t is_static;
+};
+
+struct sw_bucket {
+	struct sw_mac_entry e[SW_WAYS];
+} __attribute__((aligned(64)));
+
+struct sw_port {
+	struct net_port port; /* the switch's side; its peer is the attached port */
+	struct net_switch *sw;
+	uint16_t id;
+	uint16_t vlan;
+	bool vm, strict, trunk, promisc, dirty;
+	uint8_t mac[6];
+	uint64_t drops[SW_DROP_MAX];
+	uint64_t flooded;
+	unsigned nout;
+	struct pkt *out[SW_BURST];
+};
+
+struct net_switch {
+	char name[32];
+	unsigned ageing_s;
+	bool allow_promisc;
+	uint64_t (*clock_ns)(void);
+	uint32_t now_s; /* read once per burst */
+	unsigned depth;
+	uint64_t seed;
+	unsigned nbuckets;
+	struct sw_bucket *buckets;
+	struct pkt_pool *pool;
+	uint64_t learned, moved, evicted, table_full;
+	unsigned nactive, ndirty;
+	struct sw_port *ports[SW_MAX_PORTS];
+	uint16_t active[SW_MAX_PORTS];
+	uint16_t dirty[SW_MAX_PORTS];
+};
+
+static void seterr(char *err, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void seterr(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!err || errlen == 0)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}
+
+/* ---- MAC table ---- */
+
+static inline uint64_t mac_key(const uint8_t *mac, uint16_t vlan)
+{
+	return (uint64_t)mac[0] << 40 | (uint64_t)mac[1] << 32 | (uint64_t)mac[2] << 24 |
+	       (uint64_t)mac[3] << 16 | (uint64_t)mac[4] << 8 | (uint64_t)mac[5] |
+	       (uint64_t)(vlan + 1u) << 48;
+}
+
+static inline struct sw_bucket *bucket_of(const struct net_switch *sw, uint64_t key)
+{
+	/* Keyed mix, so MACs chosen on a wire cannot aim at one bucket on purpose. */
+	uint64_t h = (key ^ sw->seed) * 0x9e3779b97f4a7c15ull;
+
+	h ^= h >> 29;
+	h *= 0xbf58476d1ce4e5b9ull;
+	h ^= h >> 32;
+	return &sw->buckets[h & (sw->nbuckets - 1)];
+}
+
+static inline bool entry_live(const struct net_switch *sw, const struct sw_mac_entry *e)
+{
+	return e->key && (e->is_static || (uint32_t)(sw->now_s - e->seen_s) < sw->ageing_s);
+}
+
+static inline int mac_lookup(const struct net_switch *sw, uint64_t key)
+{
+	const struct sw_bucket *b = bucket_of(sw, key);
+
+	for (unsigned i = 0; i < SW_WAYS; i++) {
+		const struct sw_mac_entry *e = &b->e[i];
+
+		if (e->key == key)
+			return entry_live(sw, e) ? e->port : -1;
+	}
+	return -1;
+}
+
+/*
+ * Where key goes in its bucket: its own slot, else an empty or expired one,
+ * else the oldest learned one (*evict set). NULL if all four are static.
+ */
+static struct sw_mac_entry *mac_slot(struct net_switch *sw, uint64_t key, bool *found,
+				     bool *evict)
+{
+	struct sw_bucket *b = bucket_of(sw, key);
+	struct sw_mac_entry *free_e = NULL, *old = NULL;
+
+	*found = false;
+	*evict = false;
+	for (unsigned i = 0; i < SW_WAYS; i++) {
+		struct sw_mac_entry *e = &b->e[i];
+
+		if (e->key == key) {
+			*found = true;
+			return e;
+		}
+		if (!free_e && !entry_live(sw, e))
+			free_e = e;
+		if (!e->is_static && (!old || (uint32_t)(sw->now_s - e->seen_s) >
+						      (uint32_t)(sw->now_s - old->seen_s)))
+			old = e;
+	}
+	if (free_e)
+		return free_e;
+	*evict = old != NULL;
+	return old;
+}
+
+static inline void mac_learn(struct net_switch *sw, const uint8_t *mac, uint16_t vlan,
+			     uint16_t port)
+{
+	uint64_t key = mac_key(mac, vlan);
+	struct sw_bucket *b = bucket_of(sw, key);
+	struct sw_mac_entry *e;
+	bool found, evict;
+
+	/* Fast path: already known here and fresh enough. */
+	for (unsigned i = 0; i < SW_WAYS; i++) {
+		e = &b->e[i];
+		if (e->key != key)
+			continue;
+		if (e->is_static)
+			return; /* pinned: never moved by traffic */
+		if (e->port != port) {
+			if (entry_live(sw, e))
+				sw->moved++;
+			e->port = port;
+		}
+		e->seen_s = sw->now_s;
+		return;
+	}
+	e = mac_slot(sw, key, &found, &evict);
+	if (!e) {
+		sw->table_full++;
+		return;
+	}
+	if (evict)
+		sw->evicted++;
+	e->key = key;
+	e->port = port;
+	e->seen_s = sw->now_s;
+	e->is_static = 0;
+	sw->learned++;
+}
+
+/* Forgets the port's entries: learned ones only, or all. */
+static void mac_forget_port(struct net_switch *sw, uint16_t port, bool with_static)
+{
+	for (unsigned b = 0; b < sw->nbuckets; b++) {
+		for (unsigned i = 0; i < SW_WAYS; i++) {
+			struct sw_mac_entry *e = &sw->buckets[b].e[i];
+
+			if (e->key && e->port == port && (with_static || !e->is_static))
+				memset(e, 0, sizeof(*e));
+		}
+	}
+}
+
+static void clock_tick(struct net_switch *sw)
+{
+	sw->now_s = (uint32_t)(sw->clock_ns() / 1000000000ull);
+}
+
+/* ---- forwarding ---- */
+
+static inline bool port_in_vlan(const struct sw_port *q, uint16_t vid)
+{
+	return vid == q->vlan || (q->trunk && vid != 0);
+}
+
+static inline bool is_tpid(uint16_t et)
+{
+	return et == TPID_8021Q || et == TPID_8021AD || et == TPID_QINQ_OLD;
+}
+
+static void port_send_staged(struct sw_port *q)
+{
+	struct pkt *burst[SW_BURST];
+	unsigned n = q->nout;
+
+	/* Take the array first: the receiver may deliver back into the switch. */
+	memcpy(burst, q->out, n * sizeof(burst[0]));
+	q->nout = 0;
+	net_port_send(&q->port, burst, (uint16_t)n);
+}
+
+static void flush_all(struct net_switch *sw)
+{
+	while (sw->ndirty) {
+		struct sw_port *q = sw->ports[sw->dirty[--sw->ndirty]];
+
+		if (!q)
+			continue;
+		q->dirty = false;
+		if (q->nout)
+			port_send_staged(q);
+	}
+}
+
+static inline void stage(struct net_switch *sw, struct sw_port *q, struct pkt *k, uint16_t in_id,
+			 uint16_t vid, uint16_t pcp)
+{
+	k->in_port = in_id;
+	if (vid == q->vlan) {
+		k->flags &= ~PKT_F_VLAN;
+		k->vlan_tci = 0;
+	} else {
+		k->flags |= PKT_F_VLAN;
+		k->vlan_tci = (uint16_t)(pcp << 13 | vid);
+	}
+	q->out[q->nout++] = k;
+	if (!q->dirty) {
+		q->dirty = true;
+		sw->dirty[sw->ndirty++] = q->id;
+	}
+	if (q->nout == SW_BURST)
+		port_send_staged(q);
+}
+
+static inline void drop(struct sw_port *in, struct pkt *k, enum sw_drop why)
+{
+	in->drops[why]++;
+	pkt_free(k);
+}
+
+/*
+ * Finds the frame's VLAN; strips a tag carried in the data. Returns false
+ * (and counts) when the port may not send it.
+ */
+static inline bool classify_vlan(struct sw_port *in, struct pkt *k, uint16_t *vid, uint16_t *pcp)
+{
+	uint8_t *d = k->data;
+	uint16_t et = (uint16_t)(d[12] << 8 | d[13]);
+	uint16_t tci;
+
+	if (k->flags & PKT_F_VLAN) {
+		tci = k->vlan_tci;
+	} else if (is_tpid(et)) {
+		if (et != TPID_8021Q || k->len < ETH_HLEN_ + 4 || !in->trunk)
+			return false;
+		tci = (uint16_t)(d[14] << 8 | d[15]);
+		memmove(d + 12, d + 16, k->len - 16);
+		k->len -= 4;
+	} else {
+		*vid = in->vlan;
+		*pcp = 0;
+		return true;
+	}
+	if (!in->trunk)
+		return false;
+	/* One tag only: a second one would be read as a VLAN by whoever strips ours. */
+	if (is_tpid((uint16_t)(d[12] << 8 | d[13])))
+		return false;
+	*pcp = tci >> 13;
+	*vid = tci & 0xfff;
+	if (*vid == 0)
+		*vid = in->vlan; /* priority tag: the port's own VLAN */
+	return *vid <= SW_VID_MAX;
+}
+
+/* Ports that may own MACs the table does not know. */
+static inline bool takes_unknown(const struct sw_port *q)
+{
+	return !q->strict || q->promisc;
+}
+
+/* Forwards one frame from `in`; returns false if it was dropped at ingress. */
+static bool sw_input(struct net_switch *sw, struct sw_port *in, struct pkt *k)
+{
+	struct sw_port *dests[SW_MAX_PORTS];
+	unsigned nd = 0;
+	uint16_t vid, pcp;
+	const uint8_t *src, *dst;
+
+	if (k->len < ETH_HLEN_ || k->len > PKT_DATA_MAX) {
+		drop(in, k, SW_DROP_BAD_LEN);
+		return false;
+	}
+	if (!classify_vlan(in, k, &vid, &pcp)) {
+		drop(in, k, SW_DROP_VLAN);
+		return false;
+	}
+	dst = k->data;
+	src = k->data + 6;
+	if ((src[0] & 1) || !(src[0] | src[1] | src[2] | src[3] | src[4] | src[5])) {
+		drop(in, k, SW_DROP_BAD_SRC);
+		return false;
+	}
+	if (in->strict && memcmp(src, in->mac, 6) != 0) {
+		LOG_RL(LOG_LVL_WARN, "switch",
+		       "%s: dropped frame from %02x:%02x:%02x:%02x:%02x:%02x (not the port's MAC)",
+		       in->port.name, src[0], src[1], src[2], src[3], src[4], src[5]);
+		drop(in, k, SW_DROP_SPOOF);
+		return false;
+	}
+	/* A strict port's own MAC is pinned in its VLAN; this learns it in others (trunk). */
+	mac_learn(sw, src, vid, in->id);
+
+	if (!(dst[0] & 1)) {
+		int p = mac_lookup(sw, mac_key(dst, vid));
+
+		if (p == in->id) {
+			drop(in, k, SW_DROP_NO_DEST);
+			return false;
+		}
+		if (p >= 0 && sw->ports[p])
+			dests[nd++] = sw->ports[p];
+		for (unsigned i = 0; i < sw->nactive; i++) {
+			struct sw_port *q = sw->ports[sw->active[i]];
+
+			if (q == in || !port_in_vlan(q, vid) || (p >= 0 && q->id == p))
+				continue;
+			if (q->promisc || (p < 0 && takes_unknown(q)))
+				dests[nd++] = q;
+		}
+		if (p < 0)
+			in->flooded++;
+	} else {
+		for (unsigned i = 0; i < sw->nactive; i++) {
+			struct sw_port *q = sw->ports[sw->active[i]];
+
+			if (q != in && port_in_vlan(q, vid))
+				dests[nd++] = q;
+		}
+		in->flooded++;
+	}
+	if (nd == 0) {
+		drop(in, k, SW_DROP_NO_DEST);
+		return false;
+	}
+	/* Copies first: once staged, the original may be sent and gone. */
+	for (unsigned i = 1; i < nd; i++) {
+		struct pkt *c = pkt_alloc(sw->pool);
+
+		if (!c) {
+			dests[i]->drops[SW_DROP_NOBUF]++;
+			LOG_RL(LOG_LVL_WARN, "switch", "%s: no buffer for a flood copy", sw->name);
+			continue;
+		}
+		c->len = k->len;
+		memcpy(c->data, k->data, k->len);
+		stage(sw, dests[i], c, in->id, vid, pcp);
+	}
+	stage(sw, dests[0], k, in->id, vid, pcp);
+	return true;
+}
+
+static uint16_t sw_deliver(struct net_port *self, struct pkt **pkts, uint16_t n)
+{
+	struct sw_port *in = self->priv;
+	struct net_switch *sw = in->sw;
+	uint64_t bytes = 0;
+	uint16_t ok = 0;
+
+	if (sw->depth >= SW_MAX_DEPTH) {
+		pkt_free_bulk(pkts, n);
+		in->drops[SW_DROP_LOOP] += n;
+		self->stats.rx_drops += n;
+		LOG_RL(LOG_LVL_WARN, "switch", "%s: frames delivered back into the switch, dropped",
+		       self->name);
+		return 0;
+	}
+	sw->depth++;
+	clock_tick(sw);
+	for (uint16_t i = 0; i < n; i++) {
+		uint32_t len = pkts[i]->len;
+
+		if (sw_input(sw, in, pkts[i])) {
+			ok++;
+			bytes += len;
+		}
+	}
+	/* Counted before sending: a receiver could detach `in` meanwhile. */
+	self->stats.rx_pkts += ok;
+	self->stats.rx_bytes += bytes;
+	self->stats.rx_drops += n - ok;
+	flush_all(sw);
+	sw->depth--;
+	return ok;
+}
+
+static void sw_peer_link(struct net_port *self, bool up)
+{
+	struct sw_port *q = self->priv;
+
+	/* The station behind a port that went down may come back elsewhere. */
+	if (!up)
+		mac_forget_port(q->sw, q->id, false);
+}
+
+static const struct net_port_ops sw_port_ops = {
+	.deliver = sw_deliver,
+	.peer_link = sw_peer_link,
+	/* No rx_space: the switch never holds frames back (no head-of-line blocking). */
+};
+
+/* ---- control ---- */
+
+struct net_switch *sw_create(const struct sw_config *cfg, char *err, size_t errlen)
+{
+	static const struct sw_config defaults = { 0 };
+	struct net_switch *sw;
+	unsigned entries, pool_pkts;
+	char pname[40];
+
+	if (!cfg)
+		cfg = &defaults;
+	entries = cfg->mac_entries ? cfg->mac_entries : 4096;
+	if (entries > SW_MAX_MACS) {
+		seterr(err, errlen, "switch: MAC table of %u entries is too big (max %u)", entries,
+		       SW_MAX_MACS);
+		return NULL;
+	}
+	sw = calloc(1, sizeof(*sw));
+	if (!sw) {
+		seterr(err, errlen, "switch: out of memory");
+		return NULL;
+	}
+	snprintf(sw->name, sizeof(sw->name), "%s", cfg->name ? cfg->name : "switch");
+	sw->ageing_s = cfg->ageing_s ? cfg->ageing_s : 300;
+	sw->allow_promisc = cfg->allow_promisc;
+	sw->clock_ns = cfg->clock_ns ? cfg->clock_ns : loop_now_ns;
+	sw->nbuckets = 1;
+	while (sw->nbuckets * SW_WAYS < entries)
+		sw->nbuckets <<= 1;
+	sw->buckets = aligned_alloc(64, sw->nbuckets * sizeof(struct sw_bucket));
+	if (!sw->buckets) {
+		seterr(err, errlen, "switch %s: out of memory for the MAC table", sw->name);
+		goto fail;
+	}
+	memset(sw->buckets, 0, sw->nbuckets * sizeof(struct sw_bucket));
+	if (getrandom(&sw->seed, sizeof(sw->seed), GRND_NONBLOCK) != sizeof(sw->seed))
+		sw->seed = loop_now_ns() ^ (uintptr_t)sw;
+	pool_pkts = cfg->pool_pkts ? cfg->pool_pkts : 1024;
+	snprintf(pname, sizeof(pname), "sw:%s", sw->name);
+	sw->pool = pkt_pool_create(pname, pool_pkts);
+	if (!sw->pool) {
+		seterr(err, errlen, "switch %s: cannot create a pool of %u packets", sw->name,
+		       pool_pkts);
+		goto fail;
+	}
+	clock_tick(sw);
+	return sw;
+fail:
+	free(sw->buckets);
+	free(sw);
+	return NULL;
+}
+
+void sw_destroy(struct net_switch *sw)
+{
+	if (!sw)
+		return;
+	while (sw->nactive)
+		sw_detach(sw, sw->active[sw->nactive - 1]);
+	pkt_pool_destroy(sw->pool);
+	free(sw->buckets);
+	free(sw);
+}
+
+static struct sw_port *port_get(const struct net_switch *sw, int id)
+{
+	return id >= 0 && id < SW_MAX_PORTS ? sw->ports[id] : NULL;
+}
+
+static bool mac_unicast_ok(const uint8_t *m)
+{
+	return !(m[0] & 1) && (m[0] | m[1] | m[2] | m[3] | m[4] | m[5]);
+}
+
+static bool port_cfg_ok(const struct net_switch *sw, const struct sw_port_config *cfg,
+			const char *name, char *err, size_t errlen)
+{
+	if (cfg->kind != SW_PORT_VM && cfg->kind != SW_PORT_UPLINK) {
+		seterr(err, errlen, "switch %s: port %s: unknown kind %d", sw->name, name,
+		       (int)cfg->kind);
+		return false;
+	}
+	if (cfg->vlan > SW_VID_MAX) {
+		seterr(err, errlen, "switch %s: port %s: VLAN %u out of range (0..%u)", sw->name,
+		       name, cfg->vlan, SW_VID_MAX);
+		return false;
+	}
+	if (cfg->kind == SW_PORT_VM && !mac_unicast_ok(cfg->mac)) {
+		seterr(err, errlen, "switch %s: port %s: a VM port needs a unicast, non-zero MAC",
+		       sw->name, name);
+		return false;
+	}
+	if (cfg->promisc && !sw->allow_promisc) {
+		seterr(err, errlen, "switch %s: port %s: promiscuous ports are not allowed here",
+		       sw->name, name);
+		return false;
+	}
+	return true;
+}
+
+int sw_attach(struct net_switch *sw, struct net_port *ext, const struct sw_port_config *cfg,
+	      char *err, size_t errlen)
+{
+	const char *name = cfg && cfg->name ? cfg->name : (ext ? ext->name : "?");
+	struct sw_port *q;
+	char pname[32];
+	int id, rc;
+
+	if (!ext || !cfg) {
+		seterr(err, errlen, "switch %s: nothing to attach", sw->name);
+		return -1;
+	}
+	if (!port_cfg_ok(sw, cfg, name, err, errlen))
+		return -1;
+	for (id = 0; id < SW_MAX_PORTS && sw->ports[id]; id++)
+		;
+	if (id == SW_MAX_PORTS) {
+		seterr(err, errlen, "switch %s: all %d ports in use", sw->name, SW_MAX_PORTS);
+		return -1;
+	}
+	q = calloc(1, sizeof(*q));
+	if (!q) {
+		seterr(err, errlen, "switch %s: out of memory", sw->name);
+		return -1;
+	}
+	q->sw = sw;
+	q->id = (uint16_t)id;
+	q->vlan = cfg->vlan;
+	q->vm = cfg->kind == SW_PORT_VM;
+	q->strict = q->vm && !cfg->allow_spoof;
+	q->trunk = cfg->trunk;
+	q->promisc = cfg->promisc;
+	memcpy(q->mac, cfg->mac, 6);
+	snprintf(pname, sizeof(pname), "sw:%.28s", name);
+	net_port_init(&q->port, pname, &sw_port_ops, q);
+	sw->ports[id] = q;
+	if (q->vm) {
+		rc = sw_mac_add_static(sw, q->mac, q->vlan, id);
+		if (rc < 0) {
+			int other = sw_mac_lookup(sw, q->mac, q->vlan);
+
+			if (rc == -EEXIST)
+				seterr(err, errlen,
+				       "switch %s: port %s: MAC %02x:%02x:%02x:%02x:%02x:%02x is already on port %d in VLAN %u",
+				       sw->name, name, q->mac[0], q->mac[1], q->mac[2], q->mac[3],
+				       q->mac[4], q->mac[5], other, q->vlan);
+			else
+				seterr(err, errlen, "switch %s: port %s: cannot pin its MAC: %s",
+				       sw->name, name, strerror(-rc));
+			sw->ports[id] = NULL;
+			free(q);
+			return -1;
+		}
+	}
+	sw->active[sw->nactive++] = (uint16_t)id;
+	net_port_set_link(&q->port, true);
+	net_port_connect(&q->port, ext);
+	LOG_INFO("switch", "%s: port %d %s (%s%s, VLAN %u%s%s)", sw->name, id, name,
+		 q->vm ? "vm" : "uplink", q->vm && !q->strict ? ", may spoof" : "", q->vlan,
+		 q->trunk ? ", trunk" : "", q->promisc ? ", promiscuous" : "");
+	return id;
+}
+
+void sw_detach(struct net_switch *sw, int id)
+{
+	struct sw_port *q = port_get(sw, id);
+
+	if (!q)
+		return;
+	/* Gone from forwarding first, so nothing new is staged on it. */
+	sw->ports[id] = NULL;
+	for (unsigned i = 0; i < sw->nactive; i++) {
+		if (sw->active[i] == id) {
+			sw->active[i] = sw->active[--sw->nactive];
+			break;
+		}
+	}
+	pkt_free_bulk(q->out, q->nout);
+	q->nout = 0;
+	mac_forget_port(sw, (uint16_t)id, true);
+	net_port_disconnect(&q->port);
+	LOG_INFO("switch", "%s: port %d %s detached", sw->name, id, q->port.name);
+	free(q);
+}
+
+int sw_port_set_promisc(struct net_switch *sw, int id, bool on)
+{
+	struct sw_port *q = port_get(sw, id);
+
+	if (!q)
+		return -EINVAL;
+	if (on && !sw->allow_promisc)
+		return -EPERM;
+	q->promisc = on;
+	return 0;
+}
+
+int sw_mac_add_static(struct net_switch *sw, const uint8_t mac[6], uint16_t vlan, int id)
+{
+	struct sw_port *q = port_get(sw, id);
+	struct sw_mac_entry *e;
+	bool found, evict;
+
+	if (!q || !mac_unicast_ok(mac) || vlan > SW_VID_MAX || !port_in_vlan(q, vlan))
+		return -EINVAL;
+	clock_tick(sw);
+	e = mac_slot(sw, mac_key(mac, vlan), &found, &evict);
+	if (!e)
+		return -ENOSPC;
+	if (found && e->is_static && e->port != id)
+		return -EEXIST;
+	if (evict)
+		sw->evicted++;
+	e->key = mac_key(mac, vlan);
+	e->port = (uint16_t)id;
+	e->seen_s = sw->now_s;
+	e->is_static = 1;
+	return 0;
+}
+
+int sw_mac_del(struct net_switch *sw, const uint8_t mac[6], uint16_t vlan)
+{
+	uint64_t key;
+	struct sw_bucket *b;
+
+	if (vlan > SW_VID_MAX)
+		return -EINVAL;
+	key = mac_key(mac, vlan);
+	b = bucket_of(sw, key);
+	for (unsigned i = 0; i < SW_WAYS; i++) {
+		if (b->e[i].key == key) {
+			memset(&b->e[i], 0, sizeof(b->e[i]));
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+int sw_mac_lookup(struct net_switch *sw, const uint8_t mac[6], uint16_t vlan)
+{
+	if (vlan > SW_VID_MAX)
+		return -1;
+	clock_tick(sw);
+	return mac_lookup(sw, mac_key(mac, vlan));
+}
+
+int sw_port_get_stats(const struct net_switch *sw, int id, struct sw_port_stats *st)
+{
+	const struct sw_port *q = port_get(sw, id);
+
+	if (!q)
+		return -EINVAL;
+	st->io = q->port.stats;
+	memcpy(st->drops, q->drops, sizeof(st->drops));
+	st->flooded = q->flooded;
+	return 0;
+}
+
+void sw_get_stats(const struct net_switch *sw, struct sw_stats *st)
+{
+	memset(st, 0, sizeof(*st));
+	st->ports = sw->nactive;
+	st->mac_capacity = sw->nbuckets * SW_WAYS;
+	for (unsigned b = 0; b < sw->nbuckets; b++)
+		for (unsigned i = 0; i < SW_WAYS; i++)
+			st->mac_used += entry_live(sw, &sw->buckets[b].e[i]);
+	st->learned = sw->learned;
+	st->moved = sw->moved;
+	st->evicted = sw->evicted;
+	st->table_full = sw->table_full;
+}
