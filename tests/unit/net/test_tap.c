@@ -749,6 +749,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_no_peer_pauses, setup, teardown),
 	};
 
+	if (access("/dev/net/tun", R_OK | W_OK) < 0) {
+		fprintf(stderr, "test_tap: /dev/net/tun: %s: skipped\n", strerror(errno));
+		return 77;
+	}
 	/* A private network namespace: nothing here touches the host's interfaces. */
 	if (unshare(CLONE_NEWNET) < 0) {
 		fprintf(stderr, "test_tap: cannot make a network namespace (%s): skipped\n",
