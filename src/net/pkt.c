@@ -7,12 +7,17 @@
  * only committed) when a packet is first used; the LIFO stack hands out the
  * most recently freed, cache-hot buffers first.
  *
- * A pool belongs to one thread: alloc and free take no lock and make no
- * syscall.
+ * A pool belongs to one thread (the one that created it): alloc and free
+ * take no lock and make no syscall. A packet freed by another thread (it
+ * crossed threads through an SPSC ring) goes onto the pool's remote list, a
+ * lock-free stack that foreign threads push to with a CAS and the owner
+ * takes whole with one exchange (so there is no ABA problem), when its own
+ * stack runs short.
  */
 #include "net/pkt.h"
 
 #include <errno.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
@@ -25,6 +30,8 @@
 
 struct pkt_pool {
 	char name[32];
+	unsigned owner;               /* pkt_thread_id() of the owning thread */
+	_Atomic(struct pkt *) remote; /* packets freed by other threads */
 	unsigned count;
 	unsigned top; /* number of free packets on the stack */
 	struct pkt **stack;
@@ -34,6 +41,19 @@ struct pkt_pool {
 };
 
 _Static_assert(sizeof(struct pkt) % 64 == 0, "packets must stay cache-line sized");
+
+static _Atomic unsigned next_thread_id = 1;
+static __thread unsigned my_thread_id;
+
+unsigned pkt_thread_id(void)
+{
+	if (__builtin_expect(!my_thread_id, 0))
+		my_thread_id = atomic_fetch_add(&next_thread_id, 1);
+	return my_thread_id;
+}
+
+static void push_local(struct pkt_pool *p, struct pkt *k);
+static void drain_remote(struct pkt_pool *p);
 
 static size_t align_up(size_t v, size_t a)
 {
@@ -67,6 +87,8 @@ struct pkt_pool *pkt_pool_create(const char *name, unsigned count)
 	p = mem;
 	snprintf(p->name, sizeof(p->name), "%s", name ? name : "pool");
 	p->count = count;
+	p->owner = pkt_thread_id();
+	atomic_init(&p->remote, NULL);
 	p->map_len = len;
 	p->stack = (struct pkt **)((char *)mem + stack_off);
 	p->pkts = (struct pkt *)((char *)mem + pkts_off);
@@ -85,6 +107,7 @@ void pkt_pool_destroy(struct pkt_pool *p)
 {
 	if (!p)
 		return;
+	drain_remote(p);
 	if (p->top != p->count)
 		LOG_WARN("pkt", "pool %s destroyed with %u of %u packets still in use", p->name,
 			 p->count - p->top, p->count);
@@ -101,8 +124,22 @@ static inline void pkt_reset(struct pkt_pool *p, struct pkt *k)
 	k->next_free = NULL;
 }
 
+
+/* Owner only: takes back everything other threads freed. */
+static void drain_remote(struct pkt_pool *p)
+{
+	struct pkt *k = atomic_exchange_explicit(&p->remote, NULL, memory_order_acquire);
+	while (k) {
+		struct pkt *next = k->next_free;
+		push_local(p, k);
+		k = next;
+	}
+}
+
 unsigned pkt_alloc_bulk(struct pkt_pool *p, struct pkt **pkts, unsigned n)
 {
+	if (p->top < n && atomic_load_explicit(&p->remote, memory_order_relaxed))
+		drain_remote(p);
 	unsigned got = n <= p->top ? n : p->top;
 
 	if (got < n) {
@@ -125,14 +162,7 @@ struct pkt *pkt_alloc(struct pkt_pool *p)
 	return pkt_alloc_bulk(p, &k, 1) ? k : NULL;
 }
 
-/*
- * Returns one packet to its own pool. Today every packet is freed on the
- * thread that owns its pool. When packets cross threads through SPSC rings,
- * a free from a foreign thread must not touch the stack: it will go back to
- * the owner through a per-pool return ring (chained through next_free or
- * batched), drained by the owner in pkt_alloc_bulk when the stack runs low.
- */
-static inline void pkt_push(struct pkt_pool *p, struct pkt *k)
+static void push_local(struct pkt_pool *p, struct pkt *k)
 {
 	if (__builtin_expect(p->top >= p->count, 0)) {
 		/* More frees than packets: a double free somewhere. Never overflow. */
@@ -142,6 +172,20 @@ static inline void pkt_push(struct pkt_pool *p, struct pkt *k)
 		return;
 	}
 	p->stack[p->top++] = k;
+}
+
+/* Returns one packet to its own pool: directly from the owner, via the remote list otherwise. */
+static inline void pkt_push(struct pkt_pool *p, struct pkt *k)
+{
+	if (__builtin_expect(p->owner == pkt_thread_id(), 1)) {
+		push_local(p, k);
+		return;
+	}
+	struct pkt *head = atomic_load_explicit(&p->remote, memory_order_relaxed);
+	do {
+		k->next_free = head;
+	} while (!atomic_compare_exchange_weak_explicit(&p->remote, &head, k, memory_order_release,
+							memory_order_relaxed));
 }
 
 void pkt_free(struct pkt *pkt)
@@ -162,6 +206,12 @@ void pkt_free_bulk(struct pkt **pkts, unsigned n)
 unsigned pkt_pool_avail(const struct pkt_pool *p)
 {
 	return p->top;
+}
+
+void pkt_pool_adopt(struct pkt_pool *p)
+{
+	drain_remote(p);
+	p->owner = pkt_thread_id();
 }
 
 unsigned pkt_pool_count(const struct pkt_pool *p)

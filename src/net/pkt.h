@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Packet buffers owned by vmux. A pool is owned by one thread; buffers are
- * allocated and freed in bursts without locks or syscalls.
+ * allocated and freed in bursts without locks or syscalls. Any thread may
+ * free a packet (one that crossed threads through a ring): a foreign free
+ * goes back to the owner through a lock-free list.
  */
 #ifndef VMUX_NET_PKT_H
 #define VMUX_NET_PKT_H
@@ -34,6 +36,10 @@ struct pkt *pkt_alloc(struct pkt_pool *p);
 void pkt_free(struct pkt *pkt);
 void pkt_free_bulk(struct pkt **pkts, unsigned n);
 unsigned pkt_pool_avail(const struct pkt_pool *p);
+/* Makes the calling thread the pool's owner (before the pool is used there). */
+void pkt_pool_adopt(struct pkt_pool *p);
+/* Small per-thread id (1, 2, ...), stable for the thread's life. */
+unsigned pkt_thread_id(void);
 
 /* Added for counters and logs; none of these is on the per-packet path. */
 struct pkt_pool_stats {
