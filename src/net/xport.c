@@ -1,0 +1,112 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "net/xport.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "core/spsc.h"
+#include "net/port.h"
+
+#define XPORT_BURST 32
+
+struct xport_end {
+	struct net_port port;
+	struct xport *x;
+	int side;
+};
+
+struct xport {
+	struct xport_end end[2];
+	struct spsc_ring *ring[2]; /* ring[s]: packets going to side s */
+};
+
+static uint16_t x_deliver(struct net_port *self, struct pkt **pkts, uint16_t n)
+{
+	struct xport_end *e = self->priv;
+	struct spsc_ring *r = e->x->ring[1 - e->side];
+	uint32_t q = spsc_enqueue_burst(r, (void *const *)pkts, n);
+	for (uint32_t i = 0; i < q; i++) {
+		self->stats.rx_pkts++;
+		self->stats.rx_bytes += pkts[i]->len;
+	}
+	if (q < n) {
+		self->stats.rx_drops += n - q;
+		pkt_free_bulk(pkts + q, n - q);
+	}
+	return (uint16_t)q;
+}
+
+static uint32_t x_rx_space(struct net_port *self)
+{
+	struct xport_end *e = self->priv;
+	struct spsc_ring *r = e->x->ring[1 - e->side];
+	return r->mask + 1 - spsc_count(r);
+}
+
+static const struct net_port_ops xport_ops = {
+	.deliver = x_deliver,
+	.rx_space = x_rx_space,
+};
+
+struct xport *xport_create(const char *name, uint32_t ring_size)
+{
+	struct xport *x = calloc(1, sizeof(*x));
+	if (!x)
+		return NULL;
+	if (!ring_size)
+		ring_size = 1024;
+	for (int s = 0; s < 2; s++) {
+		char n[32];
+		snprintf(n, sizeof(n), "%s.%d", name, s);
+		x->ring[s] = spsc_create(ring_size);
+		if (!x->ring[s]) {
+			xport_destroy(x);
+			return NULL;
+		}
+		x->end[s].x = x;
+		x->end[s].side = s;
+		net_port_init(&x->end[s].port, n, &xport_ops, &x->end[s]);
+		x->end[s].port.link_up = true;
+	}
+	return x;
+}
+
+void xport_destroy(struct xport *x)
+{
+	if (!x)
+		return;
+	for (int s = 0; s < 2; s++) {
+		if (!x->ring[s])
+			continue;
+		void *b[XPORT_BURST];
+		uint32_t n;
+		while ((n = spsc_dequeue_burst(x->ring[s], b, XPORT_BURST)))
+			pkt_free_bulk((struct pkt **)b, n);
+		spsc_destroy(x->ring[s]);
+	}
+	free(x);
+}
+
+struct net_port *xport_end(struct xport *x, int side)
+{
+	return &x->end[side & 1].port;
+}
+
+bool xport_poll(struct xport *x, int side)
+{
+	void *b[XPORT_BURST];
+	uint32_t n = spsc_dequeue_burst(x->ring[side], b, XPORT_BURST);
+	if (n)
+		net_port_send(&x->end[side].port, (struct pkt **)b, (uint16_t)n);
+	return n != 0;
+}
+
+bool xport_poll0(void *x)
+{
+	return xport_poll(x, 0);
+}
+
+bool xport_poll1(void *x)
+{
+	return xport_poll(x, 1);
+}

@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * A cross-thread port pair. End 0 lives on one thread, end 1 on another; a
+ * burst delivered to one end is put on an SPSC ring and comes out of the
+ * other end (net_port_send() to its peer) when that end's thread polls it.
+ * Nothing blocks: a full ring drops and counts. Packets keep their buffers
+ * across the hop; whoever frees them returns them to their pool's owner.
+ */
+#ifndef VMUX_NET_XPORT_H
+#define VMUX_NET_XPORT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct net_port;
+struct xport;
+
+/* ring_size: a power of two (0: 1024). NULL on failure. */
+struct xport *xport_create(const char *name, uint32_t ring_size);
+/* Both ends' threads must have stopped using it. Frees packets still in flight. */
+void xport_destroy(struct xport *x);
+struct net_port *xport_end(struct xport *x, int side);
+/* Moves up to a burst (32) that arrived for `side` to its peer. Run on side's thread. */
+bool xport_poll(struct xport *x, int side);
+/* Loop poll hooks for each side (arg: the xport). */
+bool xport_poll0(void *x);
+bool xport_poll1(void *x);
+
+#endif
