@@ -36,7 +36,14 @@ struct loop {
 	struct loop_fd *dead; /* handles freed after the current dispatch */
 	struct poll_hook polls[LOOP_MAX_POLL];
 	unsigned npolls;
+	struct loop_stats stats;
+	uint64_t last_ns;
 };
+
+void loop_get_stats(const struct loop *l, struct loop_stats *st)
+{
+	*st = l->stats;
+}
 
 uint64_t loop_now_ns(void)
 {
@@ -154,6 +161,8 @@ int loop_run_once(struct loop *l, int timeout_ms)
 	if (l->npolls)
 		timeout_ms = 0;
 	n = epoll_wait(l->epfd, evs, LOOP_MAX_EVENTS, timeout_ms);
+	uint64_t t0 = loop_now_ns();
+	bool busy = n > 0;
 	if (n < 0) {
 		if (errno == EINTR)
 			return 0;
@@ -175,9 +184,18 @@ int loop_run_once(struct loop *l, int timeout_ms)
 		h->cb(h->arg, evs[i].events);
 	}
 	for (unsigned i = 0; i < l->npolls; i++)
-		l->polls[i].cb(l->polls[i].arg);
+		busy |= l->polls[i].cb(l->polls[i].arg);
 	l->dispatching = false;
 	reap_dead(l);
+	uint64_t t1 = loop_now_ns();
+	l->stats.iterations++;
+	if (l->last_ns)
+		l->stats.total_ns += t1 - l->last_ns;
+	l->last_ns = t1;
+	if (busy) {
+		l->stats.busy_iterations++;
+		l->stats.busy_ns += t1 - t0;
+	}
 	return 0;
 }
 

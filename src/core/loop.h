@@ -42,6 +42,20 @@ int loop_run_once(struct loop *l, int timeout_ms);
 void loop_stop(struct loop *l);
 bool loop_stopped(const struct loop *l);
 
+/*
+ * Load counters, updated by the loop's own thread. Busy iterations are those
+ * in which an fd event fired or a poll hook did work; busy_ns is the time
+ * spent in such iterations (a polling loop is never idle, but it is not
+ * always busy).
+ */
+struct loop_stats {
+	uint64_t iterations;
+	uint64_t busy_iterations;
+	uint64_t busy_ns;
+	uint64_t total_ns;
+};
+void loop_get_stats(const struct loop *l, struct loop_stats *st);
+
 /* Monotonic clock in nanoseconds. */
 uint64_t loop_now_ns(void);
 

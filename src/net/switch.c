@@ -722,3 +722,25 @@ void sw_get_stats(const struct net_switch *sw, struct sw_stats *st)
 	st->evicted = sw->evicted;
 	st->table_full = sw->table_full;
 }
+
+unsigned sw_mac_foreach(struct net_switch *sw, sw_mac_cb cb, void *arg)
+{
+	unsigned n = 0;
+
+	clock_tick(sw);
+	for (unsigned b = 0; b < sw->nbuckets; b++) {
+		for (unsigned i = 0; i < SW_WAYS; i++) {
+			const struct sw_mac_entry *e = &sw->buckets[b].e[i];
+			if (!entry_live(sw, e))
+				continue;
+			uint8_t mac[6];
+			for (int k = 0; k < 6; k++)
+				mac[k] = (uint8_t)(e->key >> (40 - 8 * k));
+			uint16_t vlan = (uint16_t)((e->key >> 48) - 1);
+			uint32_t age = e->is_static ? 0 : sw->now_s - e->seen_s;
+			cb(arg, mac, vlan, e->port, e->is_static, age);
+			n++;
+		}
+	}
+	return n;
+}

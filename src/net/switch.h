@@ -97,6 +97,11 @@ int sw_mac_del(struct net_switch *sw, const uint8_t mac[6], uint16_t vlan);
 /* The port mac (in vlan) is known on, or -1. */
 int sw_mac_lookup(struct net_switch *sw, const uint8_t mac[6], uint16_t vlan);
 
+/* Calls cb for every live MAC entry (control path); returns how many. */
+typedef void (*sw_mac_cb)(void *arg, const uint8_t mac[6], uint16_t vlan, int port, bool is_static,
+			  uint32_t age_s);
+unsigned sw_mac_foreach(struct net_switch *sw, sw_mac_cb cb, void *arg);
+
 /* 0, or -EINVAL for a bad id. */
 int sw_port_get_stats(const struct net_switch *sw, int id, struct sw_port_stats *st);
 void sw_get_stats(const struct net_switch *sw, struct sw_stats *st);

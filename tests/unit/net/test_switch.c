@@ -776,6 +776,47 @@ static void test_bad_config(void **state)
 	sw_destroy(sw);
 }
 
+struct seen {
+	unsigned n, statics;
+	int port_of_x;
+};
+
+static void count_mac(void *arg, const uint8_t mac[6], uint16_t vlan, int port, bool is_static,
+		      uint32_t age_s)
+{
+	struct seen *s = arg;
+	s->n++;
+	s->statics += is_static;
+	if (!memcmp(mac, MAC_X, 6))
+		s->port_of_x = port;
+}
+
+static void test_mac_foreach(void **state)
+{
+	struct ep a, b, u;
+	struct sw_config c = { .name = "fe", .clock_ns = fake_clock };
+	struct net_switch *sw = mk_switch(&c);
+	ep_init(&a, "a");
+	ep_init(&b, "b");
+	ep_init(&u, "u");
+	attach_vm(sw, &a, MAC_A, 0);
+	attach_vm(sw, &b, MAC_B, 0);
+	int up = attach_uplink(sw, &u, false, 0);
+	struct seen s = { .port_of_x = -1 };
+	assert_int_equal(sw_mac_foreach(sw, count_mac, &s), 2);
+	assert_int_equal(s.statics, 2);
+	send_simple(&u, BCAST, MAC_X, 1); /* learned behind the uplink */
+	s = (struct seen){ .port_of_x = -1 };
+	assert_int_equal(sw_mac_foreach(sw, count_mac, &s), 3);
+	assert_int_equal(s.port_of_x, up);
+	/* aged out entries are not listed */
+	fake_ns += 3600ull * 1000000000ull;
+	s = (struct seen){ .port_of_x = -1 };
+	assert_int_equal(sw_mac_foreach(sw, count_mac, &s), 2);
+	sw_destroy(sw);
+	clear((struct ep *[]){ &a, &b, &u }, 3);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -792,6 +833,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_attach_detach, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_echo_loop_is_bounded, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_config, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_mac_foreach, setup, teardown),
 	};
 
 	log_set_level(LOG_LVL_ERR);
