@@ -2,9 +2,11 @@
 /*
  * vmux: gives VMs their network cards over vfio-user.
  *
- *   vmux -s SOCKET -m e1000-emu -t TAP [-s SOCKET2 -m MODE -t TAP2 ...] [-b MAC] [-q|-v]
- *
- * Each -s starts a device; the -m and -t that follow apply to it.
+ * Threads: the main thread handles signals and the control socket. Devices,
+ * backends and the switch run on worker threads (--workers/--cores), or on the
+ * main thread when there are none. Every object is created, driven and
+ * destroyed on its owner thread; a device on another thread than the switch
+ * reaches it through a cross-thread port pair (SPSC rings).
  */
 #include <errno.h>
 #include <signal.h>
@@ -14,23 +16,53 @@
 #include <unistd.h>
 
 #include "core/config.h"
+#include "core/ctl.h"
 #include "core/log.h"
 #include "core/loop.h"
+#include "core/worker.h"
 #include "dev/dev.h"
 #include "net/port.h"
+#include "net/switch.h"
 #include "net/tap.h"
+#include "net/xport.h"
 
-struct device {
+#define COMP "vmux"
+
+struct vdev {
+	unsigned idx;
+	char name[16];
+	const struct cfg_device *cfg;
+	const struct dev_model *model;
 	struct dev_instance *inst;
-	struct tap *tap;
+	struct tap *tap;   /* own tap (wired straight to it) */
+	struct xport *xp;  /* to the switch on another thread */
+	int sw_port;       /* switch port id, -1 if not on the switch */
+	int thread;        /* worker index, -1: main thread */
+	char err[256];
 };
 
-static struct loop *main_loop;
+struct app {
+	struct vmux_config *cfg;
+	struct loop *main_loop;
+	struct worker *workers[CFG_MAX_WORKERS];
+	unsigned nworkers;
+	struct net_switch *sw;
+	struct tap *uplink;
+	int uplink_port;
+	int sw_thread;
+	struct vdev devs[CFG_MAX_DEVICES];
+	unsigned ndev;
+	struct ctl *ctl;
+	char err[256];
+};
+
+static struct app app;
 
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"Usage: vmux -s SOCKET [-m MODE] -t TAP [-s SOCKET -m MODE -t TAP ...] [options]\n"
+		"Usage: vmux -s SOCKET [-m MODE] -t TAP [-s SOCKET ...] [options]\n"
+		"       vmux --uplink tap:TAP -s SOCKET [-m MODE] [-s SOCKET ...] [options]\n"
 		"       vmux --config FILE [options]\n"
 		"\n"
 		"Serves emulated network cards to VMs over vfio-user. Each -s starts a device\n"
@@ -39,15 +71,26 @@ static void usage(FILE *out)
 		"(guest RAM must be shared: -object memory-backend-memfd,id=mem,size=1G,share=on\n"
 		" -machine memory-backend=mem).\n"
 		"\n"
-		"Device options:\n"
+		"Device options (after -s):\n"
 		"  -s, --socket PATH    vfio-user socket of a new device (a stale socket file is replaced;\n"
 		"                       a socket with a live server behind it is an error)\n"
 		"  -m, --mode MODE      device model (default e1000-emu); see --list-modes\n"
-		"  -t, --tap NAME       tap interface the device is wired to (opened, or created if absent)\n"
+		"  -t, --tap NAME       wire this device straight to its own tap (opened, or created)\n"
+		"                       instead of the switch\n"
 		"      --mac MAC        this device's MAC (default: base MAC + device index)\n"
+		"      --vlan ID        access VLAN of the device's switch port (1..4094)\n"
+		"      --allow-spoof    let the VM send from MACs other than its own\n"
+		"      --allow-promisc  let the VM see other VMs' unicast (in promiscuous mode)\n"
+		"      --worker N       run the device on worker N (default: round robin)\n"
 		"\n"
 		"Options:\n"
+		"      --uplink tap:NAME  the switch's uplink: devices without -t share it through the\n"
+		"                       switch (VM<->VM traffic stays inside vmux)\n"
 		"  -b, --base-mac MAC   MAC of the first device; device i gets MAC+i (default 52:54:00:fa:00:60)\n"
+		"      --workers N      N poll-mode worker threads (default 0: everything event-driven on\n"
+		"                       the main thread)\n"
+		"      --cores LIST     one poll-mode worker pinned to each CPU in LIST (e.g. 1,2 or 2-5)\n"
+		"      --control PATH   control socket for vmuxctl (stats, ports, MAC table, workers)\n"
 		"      --config FILE    read devices and options from a JSON file (see docs/CONFIG.md)\n"
 		"  -q, --quiet          log warnings and errors only\n"
 		"  -v, --verbose        log more (-v: debug, e.g. register accesses; -vv: trace)\n"
@@ -56,16 +99,10 @@ static void usage(FILE *out)
 		"  -h, --help           this help\n"
 		"  -V, --version        print the version\n"
 		"\n"
-		"Example:\n"
+		"Examples:\n"
 		"  ip tuntap add dev tap0 mode tap && ip link set tap0 up\n"
-		"  vmux -s /run/vmux.sock -m e1000-emu -t tap0\n");
-}
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	if (main_loop)
-		loop_stop(main_loop);
+		"  vmux -s /run/vmux.sock -m e1000-emu -t tap0\n"
+		"  vmux --uplink tap:tap0 --control /run/vmux.ctl -s /run/vm1.sock -s /run/vm2.sock\n");
 }
 
 static void list_modes(void)
@@ -75,10 +112,396 @@ static void list_modes(void)
 		printf("%-12s %s\n", m[i]->name, m[i]->description);
 }
 
+static void on_signal(int sig)
+{
+	(void)sig;
+	if (app.main_loop)
+		loop_stop(app.main_loop);
+}
+
+/* ---- running things on their owner thread ------------------------------------- */
+
+static struct loop *thread_loop(int t)
+{
+	return t < 0 ? app.main_loop : worker_loop(app.workers[t]);
+}
+
+static void run_on(int t, void (*fn)(void *), void *arg)
+{
+	if (t < 0)
+		fn(arg);
+	else
+		worker_call(app.workers[t], fn, arg);
+}
+
+/* ---- setup -------------------------------------------------------------------- */
+
+static void create_switch(void *arg)
+{
+	struct vmux_config *cfg = app.cfg;
+	bool promisc = false;
+	for (unsigned i = 0; i < cfg->ndev; i++)
+		promisc |= cfg->dev[i].allow_promisc;
+	struct sw_config sc = { .name = "sw0", .allow_promisc = promisc };
+	app.sw = sw_create(&sc, app.err, sizeof(app.err));
+	if (!app.sw)
+		return;
+	app.uplink = tap_open(thread_loop(app.sw_thread), cfg->uplink_tap, true, app.err,
+			      sizeof(app.err));
+	if (!app.uplink)
+		return;
+	struct sw_port_config pc = { .name = cfg->uplink_tap, .kind = SW_PORT_UPLINK };
+	app.uplink_port = sw_attach(app.sw, tap_port(app.uplink), &pc, app.err, sizeof(app.err));
+}
+
+static int attach_to_switch(struct vdev *d, struct net_port *p)
+{
+	struct sw_port_config pc = {
+		.name = d->name,
+		.kind = SW_PORT_VM,
+		.allow_spoof = d->cfg->allow_spoof,
+		.promisc = d->cfg->allow_promisc,
+		.vlan = d->cfg->vlan,
+	};
+	memcpy(pc.mac, d->cfg->mac, 6);
+	d->sw_port = sw_attach(app.sw, p, &pc, d->err, sizeof(d->err));
+	return d->sw_port < 0 ? -1 : 0;
+}
+
+static void create_device(void *arg)
+{
+	struct vdev *d = arg;
+	struct dev_config dc = {
+		.name = d->name,
+		.socket_path = d->cfg->socket,
+		.loop = thread_loop(d->thread),
+	};
+	memcpy(dc.mac, d->cfg->mac, 6);
+	d->inst = d->model->create(&dc, d->err, sizeof(d->err));
+	if (!d->inst)
+		return;
+	struct net_port *p = d->model->port(d->inst);
+	if (d->cfg->tap[0]) {
+		d->tap = tap_open(dc.loop, d->cfg->tap, true, d->err, sizeof(d->err));
+		if (d->tap)
+			net_port_connect(p, tap_port(d->tap));
+	} else if (d->thread == app.sw_thread) {
+		attach_to_switch(d, p);
+	} else {
+		d->xp = xport_create(d->name, 1024);
+		if (!d->xp) {
+			snprintf(d->err, sizeof(d->err), "cannot create its port to the switch");
+			return;
+		}
+		net_port_connect(p, xport_end(d->xp, 0));
+		loop_add_poll(dc.loop, xport_poll0, d->xp);
+	}
+}
+
+static void attach_xport(void *arg)
+{
+	struct vdev *d = arg;
+	if (attach_to_switch(d, xport_end(d->xp, 1)) == 0)
+		loop_add_poll(thread_loop(app.sw_thread), xport_poll1, d->xp);
+}
+
+static bool device_failed(const struct vdev *d)
+{
+	return !d->inst || (d->cfg->tap[0] && !d->tap) || (!d->cfg->tap[0] && d->sw_port < 0);
+}
+
+/* ---- control socket ------------------------------------------------------------ */
+
+struct collect {
+	struct vdev *d;
+	struct json_object *o;
+};
+
+static void port_stats_json(struct json_object *o, const struct net_port_stats *s)
+{
+	json_object_object_add(o, "rx_pkts", json_object_new_uint64(s->rx_pkts));
+	json_object_object_add(o, "rx_bytes", json_object_new_uint64(s->rx_bytes));
+	json_object_object_add(o, "rx_drops", json_object_new_uint64(s->rx_drops));
+	json_object_object_add(o, "tx_pkts", json_object_new_uint64(s->tx_pkts));
+	json_object_object_add(o, "tx_bytes", json_object_new_uint64(s->tx_bytes));
+	json_object_object_add(o, "tx_drops", json_object_new_uint64(s->tx_drops));
+}
+
+static void collect_device(void *arg)
+{
+	struct collect *c = arg;
+	struct vdev *d = c->d;
+	struct json_object *o = json_object_new_object();
+	char mac[18];
+	cfg_format_mac(d->cfg->mac, mac);
+	json_object_object_add(o, "name", json_object_new_string(d->name));
+	json_object_object_add(o, "socket", json_object_new_string(d->cfg->socket));
+	json_object_object_add(o, "mode", json_object_new_string(d->cfg->mode));
+	json_object_object_add(o, "mac", json_object_new_string(mac));
+	json_object_object_add(o, "worker", json_object_new_int(d->thread));
+	json_object_object_add(o, "backend", json_object_new_string(d->cfg->tap[0] ? d->cfg->tap
+										   : "switch"));
+	if (d->sw_port >= 0)
+		json_object_object_add(o, "switch_port", json_object_new_int(d->sw_port));
+	struct net_port *p = d->model->port(d->inst);
+	json_object_object_add(o, "link", json_object_new_boolean(p->link_up));
+	struct json_object *ps = json_object_new_object();
+	port_stats_json(ps, &p->stats);
+	json_object_object_add(o, "port", ps);
+	if (d->model->dump_stats) {
+		char *buf = NULL;
+		size_t len = 0;
+		FILE *f = open_memstream(&buf, &len);
+		if (f) {
+			fputc('{', f);
+			d->model->dump_stats(d->inst, f);
+			fputc('}', f);
+			fclose(f);
+			struct json_object *ds = json_tokener_parse(buf);
+			json_object_object_add(o, "device", ds ? ds : json_object_new_string(buf));
+			free(buf);
+		}
+	}
+	c->o = o;
+}
+
+static int ctl_ports(void *arg, struct json_object *req, struct json_object **res, const char **err)
+{
+	struct json_object *a = json_object_new_array();
+	for (unsigned i = 0; i < app.ndev; i++) {
+		struct collect c = { .d = &app.devs[i] };
+		run_on(app.devs[i].thread, collect_device, &c);
+		json_object_array_add(a, c.o);
+	}
+	*res = a;
+	return 0;
+}
+
+static const char *const drop_names[SW_DROP_MAX] = {
+	[SW_DROP_BAD_LEN] = "bad_len", [SW_DROP_BAD_SRC] = "bad_src",
+	[SW_DROP_SPOOF] = "spoof",     [SW_DROP_VLAN] = "vlan",
+	[SW_DROP_NO_DEST] = "no_dest", [SW_DROP_NOBUF] = "nobuf",
+	[SW_DROP_LOOP] = "loop",
+};
+
+static void collect_switch(void *arg)
+{
+	struct json_object *o = json_object_new_object();
+	struct sw_stats ss;
+	sw_get_stats(app.sw, &ss);
+	json_object_object_add(o, "mac_used", json_object_new_uint64(ss.mac_used));
+	json_object_object_add(o, "mac_capacity", json_object_new_uint64(ss.mac_capacity));
+	json_object_object_add(o, "learned", json_object_new_uint64(ss.learned));
+	json_object_object_add(o, "moved", json_object_new_uint64(ss.moved));
+	json_object_object_add(o, "evicted", json_object_new_uint64(ss.evicted));
+	json_object_object_add(o, "table_full", json_object_new_uint64(ss.table_full));
+	struct json_object *ports = json_object_new_array();
+	for (int id = 0; id < SW_MAX_PORTS; id++) {
+		struct sw_port_stats ps;
+		if (sw_port_get_stats(app.sw, id, &ps) < 0)
+			continue;
+		struct json_object *p = json_object_new_object();
+		const char *name = id == app.uplink_port ? app.cfg->uplink_tap : "?";
+		for (unsigned i = 0; i < app.ndev; i++)
+			if (app.devs[i].sw_port == id)
+				name = app.devs[i].name;
+		json_object_object_add(p, "id", json_object_new_int(id));
+		json_object_object_add(p, "name", json_object_new_string(name));
+		port_stats_json(p, &ps.io);
+		json_object_object_add(p, "flooded", json_object_new_uint64(ps.flooded));
+		struct json_object *dr = json_object_new_object();
+		for (int k = 0; k < SW_DROP_MAX; k++)
+			json_object_object_add(dr, drop_names[k], json_object_new_uint64(ps.drops[k]));
+		json_object_object_add(p, "drops", dr);
+		json_object_array_add(ports, p);
+	}
+	json_object_object_add(o, "ports", ports);
+	*(struct json_object **)arg = o;
+}
+
+static int ctl_switch(void *arg, struct json_object *req, struct json_object **res,
+		      const char **err)
+{
+	if (!app.sw) {
+		*err = "no switch (vmux runs without --uplink)";
+		return -ENOENT;
+	}
+	run_on(app.sw_thread, collect_switch, res);
+	return 0;
+}
+
+static void add_mac(void *arg, const uint8_t mac[6], uint16_t vlan, int port, bool is_static,
+		    uint32_t age_s)
+{
+	struct json_object *e = json_object_new_object();
+	char m[18];
+	cfg_format_mac(mac, m);
+	json_object_object_add(e, "mac", json_object_new_string(m));
+	json_object_object_add(e, "vlan", json_object_new_int(vlan));
+	json_object_object_add(e, "port", json_object_new_int(port));
+	json_object_object_add(e, "static", json_object_new_boolean(is_static));
+	json_object_object_add(e, "age_s", json_object_new_int64(age_s));
+	json_object_array_add(arg, e);
+}
+
+static void collect_macs(void *arg)
+{
+	sw_mac_foreach(app.sw, add_mac, arg);
+}
+
+static int ctl_macs(void *arg, struct json_object *req, struct json_object **res, const char **err)
+{
+	if (!app.sw) {
+		*err = "no switch (vmux runs without --uplink)";
+		return -ENOENT;
+	}
+	struct json_object *a = json_object_new_array();
+	run_on(app.sw_thread, collect_macs, a);
+	*res = a;
+	return 0;
+}
+
+struct wload {
+	int t;
+	struct loop_stats st;
+};
+
+static void collect_load(void *arg)
+{
+	struct wload *w = arg;
+	loop_get_stats(thread_loop(w->t), &w->st);
+}
+
+static int ctl_workers(void *arg, struct json_object *req, struct json_object **res,
+		       const char **err)
+{
+	struct json_object *a = json_object_new_array();
+	for (int t = -1; t < (int)app.nworkers; t++) {
+		struct wload w = { .t = t };
+		run_on(t, collect_load, &w);
+		struct json_object *o = json_object_new_object();
+		json_object_object_add(o, "name", json_object_new_string(t < 0 ? "main" :
+							worker_name(app.workers[t])));
+		json_object_object_add(o, "cpu", json_object_new_int(t < 0 ? -1 :
+							worker_cpu(app.workers[t])));
+		unsigned ndev = 0;
+		for (unsigned i = 0; i < app.ndev; i++)
+			ndev += app.devs[i].thread == t;
+		json_object_object_add(o, "devices", json_object_new_int((int)ndev));
+		json_object_object_add(o, "iterations", json_object_new_uint64(w.st.iterations));
+		json_object_object_add(o, "busy_iterations",
+				       json_object_new_uint64(w.st.busy_iterations));
+		double load = w.st.total_ns ? (double)w.st.busy_ns / (double)w.st.total_ns : 0.0;
+		json_object_object_add(o, "busy_fraction", json_object_new_double(load));
+		json_object_array_add(a, o);
+	}
+	*res = a;
+	return 0;
+}
+
+/* ---- main ---------------------------------------------------------------------- */
+
+static int setup(void)
+{
+	struct vmux_config *cfg = app.cfg;
+	bool need_switch = false;
+
+	for (unsigned i = 0; i < cfg->nworkers; i++) {
+		char name[16];
+		snprintf(name, sizeof(name), "vmux-w%u", i);
+		app.workers[i] = worker_create(name, cfg->cpus[i]);
+		if (!app.workers[i]) {
+			fprintf(stderr, "vmux: cannot create worker %u: %s\n", i, strerror(errno));
+			return -1;
+		}
+		app.nworkers++;
+		int r = worker_start(app.workers[i]);
+		if (r < 0) {
+			fprintf(stderr, "vmux: cannot start worker %u on CPU %d: %s\n", i,
+				cfg->cpus[i], strerror(-r));
+			return -1;
+		}
+	}
+	app.sw_thread = app.nworkers ? 0 : -1;
+	app.uplink_port = -1;
+	for (unsigned i = 0; i < cfg->ndev; i++)
+		need_switch |= !cfg->dev[i].tap[0];
+	if (need_switch || cfg->uplink_tap[0]) {
+		run_on(app.sw_thread, create_switch, NULL);
+		if (!app.sw || !app.uplink || app.uplink_port < 0) {
+			fprintf(stderr, "vmux: --uplink tap:%s: %s\n", cfg->uplink_tap, app.err);
+			return -1;
+		}
+	}
+	for (unsigned i = 0; i < cfg->ndev; i++) {
+		struct vdev *d = &app.devs[i];
+		d->idx = i;
+		d->cfg = &cfg->dev[i];
+		d->model = dev_model_find(d->cfg->mode);
+		d->sw_port = -1;
+		d->thread = !app.nworkers ? -1
+			    : d->cfg->worker >= 0 ? d->cfg->worker : (int)(i % app.nworkers);
+		snprintf(d->name, sizeof(d->name), "dev%u", i);
+		app.ndev++;
+		run_on(d->thread, create_device, d);
+		if (d->xp && d->inst)
+			run_on(app.sw_thread, attach_xport, d);
+		if (device_failed(d)) {
+			fprintf(stderr, "vmux: device %u (-s %s): %s\n", i, d->cfg->socket, d->err);
+			return -1;
+		}
+		char mac[18];
+		cfg_format_mac(d->cfg->mac, mac);
+		LOG_INFO(COMP, "%s: %s on %s, MAC %s, %s%s%s, %s%s", d->name, d->cfg->mode,
+			 d->cfg->socket, mac, d->cfg->tap[0] ? "wired to tap " : "on the switch",
+			 d->cfg->tap, d->cfg->vlan ? " (VLAN set)" : "",
+			 d->thread < 0 ? "main thread" : "worker ",
+			 d->thread < 0 ? "" : worker_name(app.workers[d->thread]));
+	}
+	if (cfg->control[0]) {
+		app.ctl = ctl_create(app.main_loop, cfg->control, app.err, sizeof(app.err));
+		if (!app.ctl) {
+			fprintf(stderr, "vmux: --control %s: %s\n", cfg->control, app.err);
+			return -1;
+		}
+		ctl_register(app.ctl, "ports", "devices, their links and counters", ctl_ports, NULL);
+		ctl_register(app.ctl, "switch", "switch ports, counters and drops by reason",
+			     ctl_switch, NULL);
+		ctl_register(app.ctl, "macs", "the switch's MAC table", ctl_macs, NULL);
+		ctl_register(app.ctl, "workers", "threads, their devices and load", ctl_workers,
+			     NULL);
+		LOG_INFO(COMP, "control socket on %s", cfg->control);
+	}
+	return 0;
+}
+
+static void teardown(void)
+{
+	/* Stop the workers first: afterwards everything is torn down from here, alone. */
+	for (unsigned i = 0; i < app.nworkers; i++)
+		worker_stop(app.workers[i]);
+	ctl_destroy(app.ctl);
+	for (unsigned i = app.ndev; i-- > 0;) {
+		struct vdev *d = &app.devs[i];
+		if (d->sw_port >= 0)
+			sw_detach(app.sw, d->sw_port);
+		if (d->inst)
+			d->model->destroy(d->inst);
+		if (d->tap)
+			tap_close(d->tap);
+		xport_destroy(d->xp);
+	}
+	if (app.sw)
+		sw_destroy(app.sw);
+	if (app.uplink)
+		tap_close(app.uplink);
+	for (unsigned i = 0; i < app.nworkers; i++)
+		worker_destroy(app.workers[i]);
+}
+
 int main(int argc, char **argv)
 {
 	static struct vmux_config cfg;
-	static struct device devs[CFG_MAX_DEVICES];
 	char err[256] = "";
 	int rc = 1;
 
@@ -101,24 +524,17 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	log_set_level((enum log_level)cfg.log_level);
-
-	/* Check the whole configuration before touching anything. */
 	for (unsigned i = 0; i < cfg.ndev; i++) {
 		if (!dev_model_find(cfg.dev[i].mode)) {
 			fprintf(stderr, "vmux: -m %s: unknown mode; known modes:\n", cfg.dev[i].mode);
 			list_modes();
 			return 2;
 		}
-		if (!cfg.dev[i].tap[0]) {
-			fprintf(stderr, "vmux: device %u (%s): the switch (--uplink) is not available "
-					"in this build; give the device its own -t TAP\n", i,
-				cfg.dev[i].socket);
-			return 2;
-		}
 	}
 
-	main_loop = loop_create();
-	if (!main_loop) {
+	app.cfg = &cfg;
+	app.main_loop = loop_create();
+	if (!app.main_loop) {
 		fprintf(stderr, "vmux: cannot create the event loop: %s\n", strerror(errno));
 		return 1;
 	}
@@ -128,46 +544,13 @@ int main(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	unsigned ndevs = 0;
-	for (unsigned i = 0; i < cfg.ndev; i++) {
-		const struct cfg_device *s = &cfg.dev[i];
-		const struct dev_model *m = dev_model_find(s->mode);
-		char name[16], mac[18];
-
-		snprintf(name, sizeof(name), "dev%u", i);
-		cfg_format_mac(s->mac, mac);
-		struct dev_config dc = {
-			.name = name,
-			.socket_path = s->socket,
-			.loop = main_loop,
-		};
-		memcpy(dc.mac, s->mac, 6);
-
-		devs[i].tap = tap_open(main_loop, s->tap, true, err, sizeof(err));
-		if (!devs[i].tap) {
-			fprintf(stderr, "vmux: -t %s: %s\n", s->tap, err);
-			goto out;
-		}
-		devs[i].inst = m->create(&dc, err, sizeof(err));
-		if (!devs[i].inst) {
-			fprintf(stderr, "vmux: -s %s: %s\n", s->socket, err);
-			tap_close(devs[i].tap);
-			goto out;
-		}
-		ndevs++;
-		net_port_connect(m->port(devs[i].inst), tap_port(devs[i].tap));
-		LOG_INFO("vmux", "%s: %s on %s, MAC %s, wired to tap %s", name, s->mode, s->socket,
-			 mac, s->tap);
+	if (setup() == 0) {
+		LOG_INFO(COMP, "ready: %u device(s), %u worker(s)%s; stop with Ctrl-C", app.ndev,
+			 app.nworkers, app.sw ? ", switch with uplink" : "");
+		rc = loop_run(app.main_loop) == 0 ? 0 : 1;
+		LOG_INFO(COMP, "shutting down");
 	}
-
-	LOG_INFO("vmux", "ready: %u device(s); stop with Ctrl-C", ndevs);
-	rc = loop_run(main_loop) == 0 ? 0 : 1;
-	LOG_INFO("vmux", "shutting down");
-out:
-	for (unsigned i = ndevs; i-- > 0;) {
-		devs[i].inst->model->destroy(devs[i].inst);
-		tap_close(devs[i].tap);
-	}
-	loop_destroy(main_loop);
+	teardown();
+	loop_destroy(app.main_loop);
 	return rc;
 }
