@@ -85,6 +85,7 @@ scene_enumerate() {
 	e2e_guest_run vm1 "$initrd" "$E2E_TIMEOUT" "e2e.mac=$MAC" \
 		-device "$(e2e_vfio_user_dev "$sock")"
 	ok=$?
+	explain "The VM booted, ran its checks and powered off in $E2E_GUEST_SECS s."
 
 	say "6. What the guest saw (its serial console)"
 	local bar0 bar1
@@ -94,12 +95,19 @@ scene_enumerate() {
 		"BAR0 memory ${bar0[0]:-?}-${bar0[1]:-?}   BAR1 I/O ${bar1[0]:-?}-${bar1[1]:-?}   IRQ $(e2e_guest_data vm1 irq)" \
 		"driver: $(e2e_guest_data vm1 driver)   interface: $(e2e_guest_data vm1 netdev)   MAC: $(e2e_guest_data vm1 mac)"
 	tr -d '\r' <"$E2E_TMP/vm1.serial" | grep -a '^  dmesg:' | sed 's/^  dmesg: /   kernel: /'
-	tr -d '\r' <"$E2E_TMP/vm1.serial" | grep -a -E '^E2E-(FAIL|RESULT):' | sed 's/^/   /'
+	tr -d '\r' <"$E2E_TMP/vm1.serial" | grep -a -E '^E2E-(FAIL|RESULT):' |
+		sed -e 's/^E2E-RESULT: /   verdict of the guest: /' -e 's/^E2E-FAIL: /   failed check: /'
 
-	say "7. What vmux saw (its log, $(wc -l <"$E2E_TMP/vmux.log") lines; a sample)"
-	grep -v -E 'DMA_(UN)?MAP' "$E2E_TMP/vmux.log" | head -n 12 | sed 's/^/   /'
-	explain "..."
-	tail -n 3 "$E2E_TMP/vmux.log" | sed 's/^/   /'
+	say "7. What vmux saw (its log at -v: $(wc -l <"$E2E_TMP/vmux.log") lines; excerpts)"
+	local log=$E2E_TMP/vmux.log
+	explain "QEMU connected and the two sides agreed on the protocol:"
+	grep -E 'client (connected|attached)' "$log" | head -n 2 | sed 's/^/     /'
+	explain "QEMU told vmux where guest RAM is ($(grep -c 'DMA_MAP' "$log") DMA_MAP messages) so the NIC" \
+		"can read and write it. The guest's e1000 driver then probed the card; vmux" \
+		"logs its register accesses (repeats are rate-limited):"
+	grep -E 'e1000: .*(mmio|io) (read|write)' "$log" | head -n 8 | sed 's/^/     /'
+	explain "The driver reset the card and brought the link up; at power-off QEMU left:"
+	grep -E 'CTRL.RST|e1000: .*link up|client detached' "$log" | head -n 4 | sed 's/^/     /'
 
 	say "8. The VM powered off; vmux keeps running for the next VM"
 	if e2e_alive vmux; then
