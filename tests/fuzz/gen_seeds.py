@@ -1,0 +1,263 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""Writes the seed corpora of the fuzz targets (tests/fuzz/corpus/<target>/).
+
+The seeds are committed; rerun this after changing the input framing:
+    python3 tests/fuzz/gen_seeds.py
+Framing: see tests/fuzz/fuzz_common.h (chunks of a 16-byte header + bytes).
+"""
+import os
+import struct
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+# vfio-user commands
+VERSION, DMA_MAP, DMA_UNMAP, GET_INFO, GET_REGION_INFO = 1, 2, 3, 4, 5
+GET_IRQ_INFO, SET_IRQS, REGION_READ, REGION_WRITE = 7, 8, 9, 10
+DMA_READ, DMA_WRITE, RESET, WRITE_MULTI = 11, 12, 13, 15
+F_REPLY, F_NO_REPLY = 0x1, 0x10
+
+# chunk control byte
+FD_NONE, FD_MEMFD, FD_EVENTFDS, FD_DEVNULL, FD_MEMFD_RO, FD_OVERFLOW, FD_MEMFD_EVT, FD_PIPE = range(8)
+FIX_SIZE, SPLIT, HANGUP = 0x08, 0x40, 0x80
+ACT_DMA_READ, ACT_DMA_WRITE, ACT_DEV = 1, 2, 3
+
+QEMU_CAPS = (b'{"capabilities":{"max_msg_fds":16,"max_data_xfer_size":1048576,'
+             b'"pgsizes":4096,"max_dma_maps":65535,"write_multiple":true,'
+             b'"migration":{"pgsize":4096,"max_bitmap_size":268435456}}}')
+
+
+class Stream:
+    """Builds one fuzz input: vfio-user messages wrapped in chunks."""
+
+    def __init__(self):
+        self.out = bytearray()
+        self.id = 0
+
+    def chunk(self, data, fd=FD_NONE, fdarg=0, act=0, alen=0, aarg=0, aaddr=0, fix=True,
+              split=False, hangup=False):
+        ctl = fd | (act << 4) | (FIX_SIZE if fix else 0) | (SPLIT if split else 0) | \
+            (HANGUP if hangup else 0)
+        self.out += struct.pack('<BBHHHQ', ctl, fdarg, len(data), alen, aarg, aaddr)
+        self.out += data
+
+    def msg(self, cmd, payload=b'', flags=0, msg_id=None, **kw):
+        if msg_id is None:
+            self.id = (self.id + 1) & 0xffff
+            msg_id = self.id
+        hdr = struct.pack('<HHIII', msg_id, cmd, 16 + len(payload), flags, 0)
+        self.chunk(hdr + payload, **kw)
+
+    # --- commands ---
+    def version(self, caps=QEMU_CAPS, **kw):
+        self.msg(VERSION, struct.pack('<HH', 0, 0) + caps + b'\0', **kw)
+
+    def dma_map(self, addr, size, offset=0, flags=3, pages=None, fd=FD_MEMFD):
+        if pages is None:
+            pages = (offset + size) // 4096
+        p = struct.pack('<IIQQQ', 32, flags, offset, addr, size)
+        if fd == FD_NONE:
+            self.msg(DMA_MAP, p)
+        else:
+            self.msg(DMA_MAP, p, fd=fd, fdarg=min(pages, 255))
+
+    def dma_unmap(self, addr, size, flags=0):
+        self.msg(DMA_UNMAP, struct.pack('<IIQQ', 24, flags, addr, size))
+
+    def get_info(self):
+        self.msg(GET_INFO, struct.pack('<IIII', 16, 0, 0, 0))
+
+    def region_info(self, idx, argsz=32):
+        self.msg(GET_REGION_INFO, struct.pack('<IIIIQQ', argsz, 0, idx, 0, 0, 0))
+
+    def irq_info(self, idx):
+        self.msg(GET_IRQ_INFO, struct.pack('<IIII', 16, 0, idx, 0))
+
+    def set_irqs(self, index, flags, start, count, data=b'', nfds=0):
+        p = struct.pack('<IIIII', 20 + len(data), flags, index, start, count) + data
+        if nfds:
+            self.msg(SET_IRQS, p, fd=FD_EVENTFDS, fdarg=nfds - 1)
+        else:
+            self.msg(SET_IRQS, p)
+
+    def read(self, region, off, count):
+        self.msg(REGION_READ, struct.pack('<QII', off, region, count))
+
+    def write(self, region, off, data, posted=False):
+        self.msg(REGION_WRITE, struct.pack('<QII', off, region, len(data)) + data,
+                 flags=F_NO_REPLY if posted else 0)
+
+    def write32(self, region, off, v, posted=False):
+        self.write(region, off, struct.pack('<I', v), posted)
+
+    def write_multi(self, writes):
+        p = struct.pack('<Q', len(writes))
+        for region, off, data in writes:
+            p += struct.pack('<QII', off, region, len(data)) + data.ljust(8, b'\0')
+        self.msg(WRITE_MULTI, p, flags=F_NO_REPLY)
+
+    def reset(self):
+        self.msg(RESET)
+
+
+# SET_IRQS flags
+IRQ_NONE, IRQ_BOOL, IRQ_EVENTFD = 0x1, 0x2, 0x4
+IRQ_MASK, IRQ_UNMASK, IRQ_TRIGGER = 0x8, 0x10, 0x20
+INTX, MSI, MSIX, ERR, REQ = range(5)
+CFG = 7
+
+
+def qemu_probe(s, regions=9):
+    """What QEMU 11 asks after VERSION and the DMA maps."""
+    s.get_info()
+    for i in range(regions):
+        s.region_info(i)
+    s.region_info(3, argsz=32 + 16 + 2 * 16)  # again with room for the sparse cap
+    s.irq_info(ERR)
+    s.read(CFG, 0, 4)
+    s.read(CFG, 0x10, 4)
+    s.read(CFG, 0, 64)
+    s.irq_info(MSIX)
+    s.irq_info(INTX)
+
+
+def seeds_vfu_msgs():
+    out = {}
+
+    s = Stream()
+    s.version()
+    s.dma_map(0x0, 0x80000)
+    s.dma_map(0x100000, 0x40000, offset=0x1000)
+    s.dma_map(0x200000, 0x10000, fd=FD_NONE)
+    qemu_probe(s)
+    s.write32(CFG, 0x04, 0x0006)                       # memory + bus master
+    s.set_irqs(MSIX, IRQ_EVENTFD | IRQ_TRIGGER, 0, 3, nfds=3)
+    s.set_irqs(INTX, IRQ_EVENTFD | IRQ_TRIGGER, 0, 1, nfds=1)
+    s.set_irqs(INTX, IRQ_EVENTFD | IRQ_UNMASK, 0, 1, nfds=1)
+    s.write32(0, 0x3800, 0x1000, posted=True)          # descriptor address
+    s.write32(0, 0x3808, 0x10040, posted=True)         # 64 bytes, write
+    s.write32(0, 0x3818, 1)                            # doorbell
+    s.write32(0, 0x00c8, (1 << 8) | MSIX)              # MSI-X vector 1
+    s.write32(0, 0x00d0, 1)                            # INTx up
+    s.set_irqs(INTX, IRQ_NONE | IRQ_UNMASK, 0, 1)
+    s.write32(0, 0x00d0, 0)
+    s.read(0, 0x3800, 8)
+    s.write_multi([(0, 0x100, b'\x01\x02\x03\x04'), (0, 0x104, b'\x05'), (CFG, 0x3c, b'\x0b')])
+    s.read(3, 0x1000, 16)                              # trapped part of the sparse BAR
+    s.reset()
+    s.dma_unmap(0x100000, 0x40000)
+    s.dma_unmap(0, 0, flags=2)
+    out['qemu_session'] = bytes(s.out)
+
+    s = Stream()
+    s.version()
+    out['version_only'] = bytes(s.out)
+
+    s = Stream()
+    s.version(caps=b'{}')
+    s.version()                                        # twice: refused
+    s.get_info()
+    out['version_twice'] = bytes(s.out)
+
+    # Device-side DMA to memory mapped without an fd: the server asks the
+    # client with DMA_READ/DMA_WRITE; the reply comes in the same chunk, after
+    # a command that must be queued meanwhile.
+    s = Stream()
+    s.version()
+    s.dma_map(0x200000, 0x10000, fd=FD_NONE)
+    get = struct.pack('<HHIII', 0x7000, GET_INFO, 32, 0, 0) + struct.pack('<IIII', 16, 0, 0, 0)
+    rep = struct.pack('<HHIII', 0x8000, DMA_READ, 16 + 16 + 64, F_REPLY, 0) + \
+        struct.pack('<QI', 0x200000, 64) + bytes(range(64)) + b'\0' * 4
+    s.chunk(get + rep, act=ACT_DMA_READ, alen=64, aaddr=0x200000, fix=False)
+    rep = struct.pack('<HHIII', 0x8001, DMA_WRITE, 32, F_REPLY, 0) + struct.pack('<QII', 0x200000, 32, 0)
+    s.chunk(rep, act=ACT_DMA_WRITE, alen=32, aaddr=0x200000, fix=False)
+    s.chunk(b'', act=ACT_DMA_READ, alen=16, aaddr=0x200010)   # no reply: times out
+    s.chunk(struct.pack('<HHIII', 0x8002, DMA_READ, 16, F_REPLY | 0x20, 5), fix=False)  # late
+    s.get_info()
+    out['dma_msgs'] = bytes(s.out)
+
+    # Device DMA and interrupts against fd-backed memory.
+    s = Stream()
+    s.version()
+    s.dma_map(0x0, 0x10000)
+    s.dma_map(0x10000, 0x10000, flags=1)
+    s.set_irqs(MSIX, IRQ_EVENTFD | IRQ_TRIGGER, 0, 16, nfds=16)
+    s.chunk(b'', act=ACT_DMA_WRITE, alen=0x2000, aaddr=0xf000)
+    s.chunk(b'', act=ACT_DMA_READ, alen=0x100, aaddr=0x1ff80)
+    s.chunk(b'', act=ACT_DEV, aarg=(5 << 3) | MSIX)
+    s.set_irqs(MSIX, IRQ_BOOL | IRQ_MASK, 0, 4, data=b'\x01\x00\x01\x01')
+    s.chunk(b'', act=ACT_DEV, aarg=(2 << 3) | MSIX)
+    s.set_irqs(MSIX, IRQ_NONE | IRQ_UNMASK, 2, 1)
+    s.set_irqs(MSIX, IRQ_NONE | IRQ_TRIGGER, 0, 0)     # disable the index
+    s.set_irqs(INTX, IRQ_EVENTFD | IRQ_TRIGGER, 0, 1, nfds=1)
+    s.chunk(b'', act=ACT_DEV, aarg=0x8000 | 0x4000)    # INTx up
+    s.set_irqs(INTX, IRQ_NONE | IRQ_UNMASK, 0, 1)
+    s.chunk(b'', act=ACT_DEV, aarg=0x8000)             # INTx down
+    s.dma_unmap(0x10000, 0x10000)
+    out['dma_irqs'] = bytes(s.out)
+
+    # Malformed messages after a good VERSION.
+    s = Stream()
+    s.version()
+    s.msg(GET_INFO, b'\x10\x00')                       # short payload
+    s.msg(GET_REGION_INFO, struct.pack('<IIIIQQ', 32, 0, 99, 0, 0, 0))
+    s.read(0, 0x1fffc, 8)                              # past the end
+    s.read(0, 0xffffffffffffff00, 0x200)               # offset overflow
+    s.write(6, 0, b'\0\0\0\0')                         # read-only ROM
+    s.write32(2, 0x3c, 2)                              # fault mode: bogus length
+    s.read(2, 0, 4)
+    s.write32(2, 0x3c, 4)
+    s.read(2, 0, 4)
+    s.write32(2, 0x3c, 0)
+    s.dma_map(0x1000, 0x3000, offset=0x800)            # unaligned offset
+    s.dma_map(0x0, 0x4000, pages=1)                    # fd smaller than the map
+    s.dma_map(0x0, 0x4000, fd=FD_MEMFD_RO)
+    s.dma_map(0x0, 0x4000, fd=FD_DEVNULL)
+    s.dma_map(0x0, 0x4000, fd=FD_OVERFLOW)
+    s.dma_map(0x0, 0x4000, fd=FD_PIPE)
+    s.dma_map(0x0, 0x4000, fd=FD_MEMFD_EVT)
+    s.set_irqs(MSIX, IRQ_EVENTFD | IRQ_TRIGGER, 14, 4, nfds=4)
+    s.set_irqs(MSIX, IRQ_BOOL | IRQ_TRIGGER, 0, 8, data=b'\1')
+    s.write_multi([(0, 0x100, b'\1' * 8)] * 3 + [(9, 0, b'\1')])
+    s.msg(DMA_READ, b'\0' * 12)
+    s.msg(0x7fff)
+    s.msg(RESET, b'\0')
+    s.chunk(struct.pack('<HHIII', 1, GET_INFO, 8, 0, 0), fix=False)   # size < header: dropped
+    out['malformed'] = bytes(s.out)
+
+    # Two clients one after the other, a partial message at hang-up, split chunks.
+    s = Stream()
+    s.version(split=True)
+    s.dma_map(0x0, 0x4000)
+    s.set_irqs(ERR, IRQ_EVENTFD | IRQ_TRIGGER, 0, 1, nfds=1)
+    s.chunk(struct.pack('<HHIII', 9, REGION_WRITE, 4096, 0, 0) + b'\0' * 20, fix=False, hangup=True)
+    s.version()
+    s.dma_map(0x0, 0x4000)
+    s.read(CFG, 0, 4, )
+    s.chunk(struct.pack('<HHIII', 9, GET_INFO, 32, 0, 0), fix=False, split=True)
+    s.chunk(struct.pack('<IIII', 16, 0, 0, 0), fix=False)
+    out['two_clients'] = bytes(s.out)
+    return out
+
+
+TARGETS = {
+    'vfu_msgs': seeds_vfu_msgs,
+}
+
+
+def main():
+    only = sys.argv[1:]
+    for name, fn in TARGETS.items():
+        if only and name not in only:
+            continue
+        d = os.path.join(HERE, 'corpus', name)
+        os.makedirs(d, exist_ok=True)
+        for seed, data in fn().items():
+            with open(os.path.join(d, seed), 'wb') as f:
+                f.write(data)
+            print(f'{d}/{seed}: {len(data)} bytes')
+
+
+if __name__ == '__main__':
+    main()
