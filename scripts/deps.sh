@@ -11,7 +11,9 @@ PKGS=(
 	libcmocka-dev
 	# e2e tests and demo: the QEMU/kernel chroot, namespaces and taps,
 	# unpacking kernel modules
-	debootstrap debian-archive-keyring iproute2 xz-utils zstd
+	debootstrap debian-archive-keyring iproute2 xz-utils zstd python3
+	# the second guest kernel: Debian 12's own (6.1)
+	linux-image-amd64
 )
 
 missing=()
