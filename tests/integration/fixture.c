@@ -67,6 +67,8 @@ static void cfg_build(struct fx_dev *d)
 	cfg_w32(d, 0x10, 0x00000000, 0xfffff000); /* BAR0: 4 KiB mem32 */
 	cfg_w32(d, 0x14, 0x0000000c, 0xffffe000); /* BAR1: 8 KiB mem64 prefetchable */
 	cfg_w32(d, 0x18, 0x00000000, 0xffffffff); /* BAR1 upper half */
+	cfg_w32(d, 0x20, 0x00000001, 0xffffffe0); /* BAR4: 32 bytes of I/O ports */
+	cfg_w32(d, 0x30, 0x00000000, 0xfffff801); /* expansion ROM: 2 KiB */
 	cfg_w16(d, 0x2c, 0x1af4, 0);
 	cfg_w16(d, 0x2e, 0x0042, 0);
 	d->cfg[0x34] = 0x40;
@@ -214,6 +216,16 @@ static ssize_t region_cb(void *opaque, uint32_t region, uint64_t offset, void *b
 		else
 			memcpy(buf, d->mem + offset, count);
 		return (ssize_t)count;
+	case VFU_PCI_BAR4:
+		/* I/O ports: read as zero, writes ignored */
+		if (!is_write)
+			memset(buf, 0, count);
+		return (ssize_t)count;
+	case VFU_PCI_ROM:
+		memset(buf, 0, count);
+		if (offset == 0 && count >= 2)
+			memcpy(buf, "\x55\xaa", 2);
+		return (ssize_t)count;
 	case VFU_PCI_CONFIG:
 		return cfg_access(d, offset, buf, count, is_write);
 	default:
@@ -332,6 +344,10 @@ static int dev_init(struct fx *fx, struct fx_dev *d, unsigned idx, const struct 
 				      .flags = VFU_REGION_F_READ | VFU_REGION_F_WRITE,
 				      .access = region_cb, .nr_sparse = 1,
 				      .sparse = { { .offset = 4096, .size = 4096 } } };
+	struct vfu_region_desc r4 = { .size = 32, .flags = VFU_REGION_F_READ | VFU_REGION_F_WRITE,
+				      .access = region_cb, .mmap_fd = -1 };
+	struct vfu_region_desc r6 = { .size = 2048, .flags = VFU_REGION_F_READ,
+				      .access = region_cb, .mmap_fd = -1 };
 	struct vfu_region_desc r7 = { .flags = VFU_REGION_F_READ | VFU_REGION_F_WRITE,
 				      .access = region_cb, .mmap_fd = -1 };
 	char name[16];
@@ -363,6 +379,8 @@ static int dev_init(struct fx *fx, struct fx_dev *d, unsigned idx, const struct 
 		return -1;
 	if (vfu_set_region(d->ctx, VFU_PCI_BAR0, &r0) < 0 ||
 	    vfu_set_region(d->ctx, VFU_PCI_BAR1, &r1) < 0 ||
+	    vfu_set_region(d->ctx, VFU_PCI_BAR4, &r4) < 0 ||
+	    vfu_set_region(d->ctx, VFU_PCI_ROM, &r6) < 0 ||
 	    vfu_set_region(d->ctx, VFU_PCI_CONFIG, &r7) < 0)
 		return -1;
 	d->kick = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);

@@ -8,6 +8,8 @@
  *   region 0 (BAR0)  4 KiB register file (FX_* below), trapped
  *   region 1 (BAR1)  8 KiB memfd, 64-bit prefetchable; page 1 is a sparse
  *                    mmap area, page 0 trapped (reads/writes the same memory)
+ *   region 4 (BAR4)  32 bytes of I/O ports (read as zero)
+ *   region 6 (ROM)   2 KiB expansion ROM, read-only (55 aa, then zeros)
  *   region 7         config space (256 bytes, or 4 KiB with a DSN ext. cap)
  *   IRQs             INTx 1, MSI 1, MSI-X 8, ERR 1, REQ 1
  */
