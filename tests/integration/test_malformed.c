@@ -1088,6 +1088,25 @@ static void test_write_multi_bad(void **state)
 	assert_int_equal(vfuc_bar_read32(v, 0, FX_SCRATCH), 0x08070605);
 }
 
+/* Region 6 (ROM) is read-only: writes are refused, also inside a WRITE_MULTI batch. */
+static void test_write_read_only_region(void **state)
+{
+	struct vfuc *v = victim(true);
+	uint8_t w[16 + 4] = { 0 };
+	struct vfu_wr_one batch[2] = {
+		{ .offset = FX_SCRATCH, .region = 0, .count = 4, .data = { 1, 2, 3, 4 } },
+		{ .offset = 0, .region = VFU_PCI_ROM, .count = 4, .data = { 9, 9, 9, 9 } },
+	};
+
+	region_rw_msg(w, 0, VFU_PCI_ROM, 4);
+	sendm(v, ID, VFU_CMD_REGION_WRITE, 0, 0, w, sizeof(w), NULL, 0);
+	expect_error(v, ID);
+	send_multi(v, ID + 1, 2, batch, 2);
+	expect_error(v, ID + 1);
+	/* a refused batch has no effect at all */
+	assert_int_equal(vfuc_bar_read32(v, 0, FX_SCRATCH), 0);
+}
+
 /* ---- odd requests that must simply be refused -------------------------------------------------- */
 
 static void test_reset_with_payload(void **state)
@@ -1235,6 +1254,7 @@ int main(void)
 		T(test_set_irqs_not_eventfd),
 		T(test_set_irqs_full_pipe),
 		T(test_write_multi_bad),
+		T(test_write_read_only_region),
 		T(test_reset_with_payload),
 		T(test_unexpected_reply),
 		T(test_bad_dma_replies),
