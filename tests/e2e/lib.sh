@@ -26,6 +26,7 @@
 #   VMUX_E2E_TIMEOUT    seconds a guest may run (default 180)
 #   VMUX_E2E_KEEP=1     keep the temp directory (logs, initramfs) afterwards
 #   VMUX_E2E_REFRESH=1  rebuild the chroot
+#   E2E_MACHINE         QEMU machine type (default pc; q35 works too)
 
 E2E_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 E2E_SRCROOT=$(cd "$E2E_DIR/../.." && pwd)
@@ -190,7 +191,7 @@ e2e_netns_reap() {
 # reuse it. The build goes to DIR.tmp and is renamed when complete, so an
 # interrupted build is never used. A lock serialises concurrent callers.
 e2e_chroot_ensure() {
-	local tmp=$E2E_CHROOT.tmp t0 lockfd
+	local tmp=$E2E_CHROOT.tmp t0 lockfd try
 	mkdir -p "$E2E_CACHE" || return 1
 	case "$(cd "$E2E_CACHE" && pwd -P)/" in
 	"$(cd "$E2E_SRCROOT" && pwd -P)"/*)
@@ -211,14 +212,21 @@ e2e_chroot_ensure() {
 	e2e_log "building the Debian unstable chroot in $E2E_CHROOT (about 2 minutes, once)"
 	rm -rf -- "$tmp" "$E2E_CHROOT"
 	t0=$(date +%s)
-	if ! debootstrap --variant=minbase \
-		--include=qemu-system-x86,linux-image-amd64,busybox-static,kmod \
-		sid "$tmp" >"$E2E_CACHE/debootstrap.log" 2>&1; then
+	# Two tries: a mirror hiccup should not fail a CI run.
+	for try in 1 2; do
+		rm -rf -- "$tmp"
+		debootstrap --variant=minbase \
+			--include=qemu-system-x86,linux-image-amd64,busybox-static,kmod \
+			sid "$tmp" >"$E2E_CACHE/debootstrap.log" 2>&1 && break
 		tail -n 30 "$E2E_CACHE/debootstrap.log" >&2
 		rm -rf -- "$tmp"
-		exec {lockfd}>&-
-		e2e_fail "debootstrap failed (log: $E2E_CACHE/debootstrap.log)"
-	fi
+		if [ "$try" = 2 ]; then
+			exec {lockfd}>&-
+			e2e_fail "debootstrap failed twice (log: $E2E_CACHE/debootstrap.log)"
+		fi
+		e2e_log "debootstrap failed; trying once more"
+		sleep "${E2E_RETRY_SLEEP:-10}"
+	done
 	date -u +%FT%TZ >"$tmp/.vmux-e2e-complete"
 	mv -- "$tmp" "$E2E_CHROOT"
 	exec {lockfd}>&-
