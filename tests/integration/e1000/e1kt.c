@@ -71,6 +71,9 @@ static uint16_t peer_deliver(struct net_port *self, struct pkt **pkts, uint16_t 
 		f->tci = pkts[i]->vlan_tci;
 		t->nframes++;
 	}
+	/* A finite room shrinks with what arrives, like a real queue's. */
+	if (t->peer_space != UINT32_MAX)
+		t->peer_space = t->peer_space > n ? t->peer_space - n : 0;
 	pthread_cond_broadcast(&t->cv);
 	pthread_mutex_unlock(&t->mu);
 	pkt_free_bulk(pkts, n);
