@@ -241,8 +241,119 @@ def seeds_vfu_msgs():
     return out
 
 
+# ---- fuzz_switch -------------------------------------------------------------
+
+SW_UPLINK, SW_SPOOF, SW_PROMISC, SW_TRUNK, SW_ECHO = 1, 2, 4, 8, 16
+OP_BURST, OP_CLOCK, OP_ATTACH, OP_STATIC, OP_LINK, OP_ACCEPT, OP_INSPECT = 0, 2, 3, 4, 5, 6, 7
+# frame MAC modes: 0 from the input, 1 the sender's, 2 port `sel`'s, 3 broadcast/multicast
+M_RAW, M_OWN, M_PORT, M_BCAST = 0, 1, 2, 3
+F_TAG, F_META, F_QINQ, F_BOGUS = 0x10, 0x20, 0x40, 0x80
+
+
+def vm_mac(i):
+    return bytes([0x52, 0x54, 0, 0, 0, i + 1])
+
+
+class Switch:
+    def __init__(self, ports, entries=3, pool=3, ageing=False, promisc=True):
+        """ports: list of (flags, vlan, mac, accept)"""
+        g = (len(ports) - 2) | (entries << 3) | (pool << 5) | (0x80 if ageing else 0)
+        self.out = bytearray([g, 1 if promisc else 0])
+        for flags, vlan, mac, accept in ports:
+            self.out += struct.pack('<BH', flags, vlan) + mac + bytes([accept])
+
+    def frame(self, dst=M_BCAST, src=M_OWN, dst_port=0, src_port=0, tci=0, flags=0,
+              payload=b'', raw_dst=b'', raw_src=b'', ethertype=0x0800):
+        fl = dst | (src << 2) | flags
+        sel = (dst_port & 0xf) | ((src_port & 0xf) << 4)
+        body = struct.pack('>H', ethertype) + payload
+        return struct.pack('<BBHH', fl, sel, tci, len(body)) + raw_dst + raw_src + body
+
+    def burst(self, port, frames):
+        self.out += bytes([OP_BURST | (port << 4), port, len(frames) - 1])
+        for f in frames:
+            self.out += f
+
+    def op(self, op, port=0, data=b''):
+        self.out += bytes([op | (port << 4)]) + data
+
+
+def seeds_switch():
+    out = {}
+    ip = bytes(range(46))
+
+    s = Switch([(0, 0, vm_mac(0), 0xff), (0, 0, vm_mac(1), 0xff),
+                (SW_UPLINK | SW_TRUNK, 0, bytes(6), 0xff), (0, 5, vm_mac(3), 0xff)])
+    s.burst(0, [s.frame(payload=ip, ethertype=0x0806)])                 # ARP-like broadcast
+    s.burst(1, [s.frame(dst=M_PORT, dst_port=0, payload=ip)])           # unicast to p0
+    s.burst(0, [s.frame(dst=M_PORT, dst_port=1, payload=ip)] * 3)
+    s.burst(2, [s.frame(dst=M_PORT, dst_port=3, src=M_RAW, raw_src=bytes([2, 0, 0, 0, 0, 9]),
+                        tci=5, flags=F_TAG, payload=ip)])               # tagged from the trunk
+    s.burst(3, [s.frame(dst=M_RAW, raw_dst=bytes([2, 0, 0, 0, 0, 9]), payload=ip)])
+    s.burst(3, [s.frame(dst=M_RAW, raw_dst=bytes([2, 0, 0, 0, 0, 7]), payload=ip)])  # unknown
+    s.burst(0, [s.frame(src=M_PORT, src_port=1, payload=ip)])           # spoofed: dropped
+    s.op(OP_INSPECT)
+    s.op(OP_CLOCK, data=struct.pack('<H', 400))                         # learned entries age out
+    s.burst(3, [s.frame(dst=M_RAW, raw_dst=bytes([2, 0, 0, 0, 0, 9]), payload=ip)])
+    s.op(OP_ATTACH, 1)                                                  # detach p1
+    s.burst(0, [s.frame(dst=M_PORT, dst_port=1, payload=ip)])
+    s.op(OP_ATTACH, 1, struct.pack('<BH', SW_SPOOF, 0) + vm_mac(1) + b'\xff')
+    s.burst(1, [s.frame(src=M_RAW, raw_src=bytes([2, 0, 0, 0, 0, 0x11]), payload=ip)])
+    s.op(OP_STATIC, 0, bytes([M_RAW | (0 << 2) | (1 << 4)]) + struct.pack('<H', 0) + b'\0' +
+         bytes([2, 0, 0, 0, 0, 0x22]))                                  # pin a MAC on p1
+    s.burst(0, [s.frame(dst=M_RAW, raw_dst=bytes([2, 0, 0, 0, 0, 0x22]), payload=ip)])
+    s.op(OP_STATIC, 0, bytes([M_RAW | (2 << 2)]) + struct.pack('<H', 0) + b'\0' +
+         bytes([2, 0, 0, 0, 0, 0x22]))                                  # lookup
+    s.op(OP_LINK, 2)                                                    # uplink down and up
+    s.op(OP_LINK, 2)
+    s.op(OP_ACCEPT, 0, b'\x03')                                         # p0 takes 1 of a burst, promisc
+    s.burst(2, [s.frame(dst=M_BCAST, src=M_RAW, raw_src=bytes([2, 0, 0, 0, 0, 9]),
+                        payload=ip)] * 70)
+    s.op(OP_INSPECT)
+    out['basic'] = bytes(s.out)
+
+    s = Switch([(SW_UPLINK | SW_TRUNK, 0, bytes(6), 0xff), (0, 10, vm_mac(1), 0xff),
+                (SW_TRUNK, 20, vm_mac(2), 0xff), (SW_UPLINK, 10, bytes(6), 0xff)])
+    src9 = bytes([2, 0, 0, 0, 0, 9])
+    s.burst(0, [s.frame(src=M_RAW, raw_src=src9, tci=10, flags=F_TAG, payload=ip),
+                s.frame(src=M_RAW, raw_src=src9, tci=(5 << 13) | 20, flags=F_META, payload=ip),
+                s.frame(src=M_RAW, raw_src=src9, tci=0, flags=F_TAG, payload=ip),   # priority tag
+                s.frame(src=M_RAW, raw_src=src9, tci=10, flags=F_TAG | F_QINQ, payload=ip),
+                s.frame(src=M_RAW, raw_src=src9, tci=4095, flags=F_TAG, payload=ip),
+                s.frame(src=M_RAW, raw_src=src9, tci=30, flags=F_META | F_TAG, payload=ip),
+                s.frame(src=M_RAW, raw_src=src9, dst_port=1, flags=F_BOGUS, payload=ip),
+                s.frame(src=M_RAW, raw_src=src9, dst_port=0, flags=F_BOGUS, payload=ip)])
+    s.burst(1, [s.frame(tci=20, flags=F_TAG, payload=ip)])              # tag on an access port
+    s.burst(2, [s.frame(dst=M_PORT, dst_port=1, tci=10, flags=F_TAG, payload=ip),
+                s.frame(dst=M_RAW, raw_dst=src9, payload=ip)])
+    s.burst(3, [s.frame(src=M_RAW, raw_src=bytes(6), payload=ip),     # zero source
+                s.frame(src=M_RAW, raw_src=b'\x01' + bytes(5), payload=ip)])
+    s.op(OP_INSPECT)
+    out['vlans'] = bytes(s.out)
+
+    s = Switch([(SW_UPLINK | SW_ECHO, 0, bytes(6), 0xff), (SW_UPLINK | SW_ECHO, 0, bytes(6), 0xff),
+                (0, 0, vm_mac(2), 0xff)], pool=1)
+    s.burst(2, [s.frame(payload=ip)] * 4)
+    s.burst(2, [s.frame(dst=M_RAW, raw_dst=bytes([2, 0, 0, 0, 0, 5]), payload=ip)])
+    out['echo_loop'] = bytes(s.out)
+
+    s = Switch([(SW_UPLINK, 0, bytes(6), 0xff), (SW_UPLINK, 0, bytes(6), 0xff),
+                (0, 0, vm_mac(2), 0xff)], entries=0, ageing=True)
+    frames = [s.frame(dst=M_PORT, dst_port=2, src=M_RAW, raw_src=bytes([2, 0, 0, 0, i, 1]),
+                      payload=ip) for i in range(40)]
+    s.burst(0, frames)
+    s.burst(2, [s.frame(dst=M_RAW, raw_dst=bytes([2, 0, 0, 0, i, 1]), payload=ip)
+                for i in range(40)])
+    s.op(OP_CLOCK, data=struct.pack('<H', 3))
+    s.burst(1, frames[:8])
+    s.op(OP_INSPECT)
+    out['table_pressure'] = bytes(s.out)
+    return out
+
+
 TARGETS = {
     'vfu_msgs': seeds_vfu_msgs,
+    'switch': seeds_switch,
 }
 
 
