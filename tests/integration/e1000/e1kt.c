@@ -21,7 +21,7 @@
 const uint8_t E1KT_MAC[6] = { 0x52, 0x54, 0x00, 0x12, 0x34, 0x56 };
 const uint8_t E1KT_PEER[6] = { 0x02, 0x00, 0x00, 0xaa, 0xbb, 0xcc };
 
-#define MAX_FRAMES 8192u
+#define MAX_FRAMES 16384u
 #define INJECT_MAX 256u
 
 struct e1kt {
