@@ -21,6 +21,8 @@
 #     -c PINGS     pings per round (default 50), -i INTERVAL seconds (default 0.05)
 #     -o DIR       where results and logs go (default /tmp/vmux-bench-guest_tcp_ping-DATE)
 #     -q ARGS      extra options for QEMU's -netdev tap (e.g. "vnet_hdr=off")
+#     -t CONFIGS   configurations to run (default "vmux qemu"; one alone is for
+#                  debugging: no ratio then)
 # Needs root; uses the e2e kit (tests/e2e/lib.sh) for the chroot with QEMU
 # 11, the guest kernel and initramfs. VMUX_BIN picks the vmux binary
 # (default <source>/build/vmux); the kit's other variables apply too.
@@ -37,7 +39,8 @@ PINGS=50
 INTERVAL=0.05
 OUT=
 QEMU_TAP_OPTS=
-while getopts r:m:c:i:o:q: opt; do
+CONFIGS="vmux qemu"
+while getopts r:m:c:i:o:q:t: opt; do
 	case $opt in
 	r) ROUNDS=$OPTARG ;;
 	m) MIB=$OPTARG ;;
@@ -45,6 +48,7 @@ while getopts r:m:c:i:o:q: opt; do
 	i) INTERVAL=$OPTARG ;;
 	o) OUT=$OPTARG ;;
 	q) QEMU_TAP_OPTS=,$OPTARG ;;
+	t) CONFIGS=$OPTARG ;;
 	*) sed -n '2,/^set -u/p' "$0" | sed '$d'; exit 2 ;;
 	esac
 done
@@ -141,7 +145,8 @@ run_one() {
 }
 
 for ((r = 1; r <= ROUNDS; r++)); do
-	if ((r % 2)); then order="vmux qemu"; else order="qemu vmux"; fi
+	order=$CONFIGS
+	((r % 2)) || order=$(echo "$CONFIGS" | tr ' ' '\n' | tac | tr '\n' ' ')
 	for cfg in $order; do
 		run_one "$cfg" "$r" || FAILED=1
 	done
