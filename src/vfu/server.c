@@ -124,7 +124,7 @@ void vfu_limits_default(struct vfu_limits *l)
 	l->max_dma_maps = 1024;
 	l->max_dma_total = 1ull << 40;
 	l->max_pending_cmds = 64;
-	l->reply_timeout_ms = 2000;
+	l->reply_timeout_ms = 500;
 	l->msgs_per_wakeup = 64;
 }
 
@@ -774,6 +774,26 @@ static int h_irq_info(struct vfu_ctx *ctx, const uint8_t *p, size_t len, struct 
 	return 0;
 }
 
+/*
+ * Only eventfds are accepted as interrupt fds: anything else (a pipe, a
+ * socket, a file) could block or misbehave when we signal it. Ours are made
+ * non-blocking, so that even a counter a hostile client pushed to its maximum
+ * cannot stall the loop (QEMU's own eventfds are non-blocking already).
+ */
+static bool is_eventfd(int fd)
+{
+	char path[64], target[64];
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	ssize_t n = readlink(path, target, sizeof(target) - 1);
+	if (n <= 0)
+		return false;
+	target[n] = '\0';
+	if (strcmp(target, "anon_inode:[eventfd]") != 0)
+		return false;
+	int fl = fcntl(fd, F_GETFL);
+	return fl >= 0 && (fl & O_NONBLOCK || fcntl(fd, F_SETFL, fl | O_NONBLOCK) == 0);
+}
+
 static void vec_set_mask(struct vfu_ctx *ctx, uint32_t index, uint32_t sub, bool mask)
 {
 	struct irq_vec *v = &ctx->irqs[index].v[sub];
@@ -834,6 +854,9 @@ static int h_set_irqs(struct vfu_ctx *ctx, const uint8_t *p, size_t len, int *fd
 		/* fds for every vector, or none at all (de-assign) */
 		if (nfds != 0 && nfds != s.count)
 			return EINVAL;
+		for (size_t j = 0; j < nfds; j++)
+			if (!is_eventfd(fds[j]))
+				return EINVAL;
 		if (action == VFU_IRQ_SET_ACTION_MASK)
 			return EINVAL;
 		if (action == VFU_IRQ_SET_ACTION_UNMASK) {
@@ -894,9 +917,9 @@ changed:
 	return 0;
 }
 
-/* Validates and performs one region access; positive errno on failure. */
-static int region_access(struct vfu_ctx *ctx, uint32_t region, uint64_t off, void *buf,
-			 uint32_t count, bool wr, uint32_t *done)
+/* Checks one region access without performing it; positive errno on failure. */
+static int region_check(const struct vfu_ctx *ctx, uint32_t region, uint64_t off, uint32_t count,
+			bool wr)
 {
 	if (region >= ctx->nregions)
 		return EINVAL;
@@ -909,6 +932,17 @@ static int region_access(struct vfu_ctx *ctx, uint32_t region, uint64_t off, voi
 		return EINVAL;
 	if (off >= d->size || count > d->size - off)
 		return EINVAL;
+	return 0;
+}
+
+/* Validates and performs one region access; positive errno on failure. */
+static int region_access(struct vfu_ctx *ctx, uint32_t region, uint64_t off, void *buf,
+			 uint32_t count, bool wr, uint32_t *done)
+{
+	int err = region_check(ctx, region, off, count, wr);
+	if (err)
+		return err;
+	const struct vfu_region_desc *d = &ctx->regions[region];
 	ssize_t r = d->access(ctx->opaque, region, off, buf, count, wr);
 	if (r < 0)
 		return r < -4095 ? EIO : (int)-r;
@@ -980,11 +1014,11 @@ static int h_region_write_multi(struct vfu_ctx *ctx, const uint8_t *p, size_t le
 	for (uint64_t i = 0; i < cnt; i++) {
 		struct vfu_wr_one w;
 		memcpy(&w, p + sizeof(cnt) + i * sizeof(w), sizeof(w));
-		if (w.count == 0 || w.count > VFU_WRMULTI_DATA || w.region >= ctx->nregions)
+		if (w.count > VFU_WRMULTI_DATA)
 			return EINVAL;
-		const struct vfu_region_desc *d = &ctx->regions[w.region];
-		if (!d->size || w.offset >= d->size || w.count > d->size - w.offset)
-			return EINVAL;
+		int err = region_check(ctx, w.region, w.offset, w.count, true);
+		if (err)
+			return err;
 	}
 	for (uint64_t i = 0; i < cnt; i++) {
 		struct vfu_wr_one w;
@@ -1032,7 +1066,8 @@ static void dispatch(struct vfu_ctx *ctx, struct client *c, const struct vfu_hdr
 	ctx->stats.msgs++;
 	if (type != VFU_F_TYPE_CMD || (h->flags & ~(VFU_F_TYPE_MASK | VFU_F_NO_REPLY)) || h->error) {
 		err = EINVAL;
-	} else if (fd_overflow) {
+	} else if (fd_overflow || nfds > ctx->lim.max_msg_fds) {
+		/* more fds than we announced in VERSION (max_msg_fds) */
 		err = EINVAL;
 	} else if (!c->negotiated && h->cmd != VFU_CMD_VERSION) {
 		err = EINVAL;
