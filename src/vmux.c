@@ -407,7 +407,7 @@ static int setup(void)
 	bool need_switch = false;
 
 	for (unsigned i = 0; i < cfg->nworkers; i++) {
-		char name[16];
+		char name[32];
 		snprintf(name, sizeof(name), "vmux-w%u", i);
 		app.workers[i] = worker_create(name, cfg->cpus[i]);
 		if (!app.workers[i]) {
