@@ -101,8 +101,8 @@ run_one() {
 		>"$E2E_TMP/$g.sink.log" 2>&1 &
 	e2e_track "sink-$g" $!
 	if [ "$cfg" = vmux ]; then
-		e2e_vmux_start -n "$ns" "vmux-$r" -q -s "$E2E_TMP/vmux-$r.sock" -m e1000-emu \
-			-t tap0 -b "$MAC"
+		e2e_vmux_start -n "$ns" "vmux-$r" -q --control "$E2E_TMP/vmux-$r.ctl" \
+			-s "$E2E_TMP/vmux-$r.sock" -m e1000-emu -t tap0 -b "$MAC"
 		dev=(-device "$(e2e_vfio_user_dev "$E2E_TMP/vmux-$r.sock")")
 	else
 		dev=(-netdev "tap,id=n0,ifname=tap0,script=no,downscript=no$QEMU_TAP_OPTS"
@@ -125,6 +125,7 @@ run_one() {
 	e2e_stop "gate-$g" 1
 	e2e_stop "sink-$g" 5
 	if [ "$cfg" = vmux ]; then
+		bench_vmux_counters "$r" ports
 		e2e_alive "vmux-$r" || { e2e_err "vmux died in round $r"; FAILED=1; }
 		e2e_stop "vmux-$r" 5
 		cp "$E2E_TMP/vmux-$r.log" "$OUT/" 2>/dev/null

@@ -13,7 +13,10 @@
 #   bench_ping NS ADDR COUNT INTERVAL OUT
 #       COUNT pings from NS; writes one RTT (ms) per line to OUT and prints
 #       "sent received".
-#   bench_stats FILE...   (python) median/min/max of numbers.
+#   bench_stats FILE      (python) median/min/max of numbers.
+#   bench_vmux_counters ROUND CMD...
+#       saves vmux's control-socket replies (ports, switch) for the round in
+#       $OUT and logs the non-zero loss counters.
 
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 BENCH_BB=$E2E_CHROOT/usr/bin/busybox
@@ -68,6 +71,19 @@ if not v:
 else:
     print("%.3f %.3f %.3f %d" % (statistics.median(v), min(v), max(v), len(v)))
 EOF
+}
+
+# bench_vmux_counters ROUND CMD...: vmux of ROUND was started with
+# --control $E2E_TMP/vmux-ROUND.ctl; its counters go to $OUT/vmux-ROUND.CMD.json.
+bench_vmux_counters() {
+	local r=$1 c ctl=$E2E_TMP/vmux-$1.ctl loss
+	shift
+	for c in "$@"; do
+		python3 "$BENCH_DIR/ctl.py" "$ctl" "$c" >"$OUT/vmux-$r.$c.json" 2>&1 ||
+			e2e_err "round $r: vmux's control socket did not answer '$c'"
+		loss=$(python3 "$BENCH_DIR/ctl.py" "$ctl" "$c" --losses 2>/dev/null | tr '\n' ' ')
+		[ -z "$loss" ] || e2e_log "round $r: vmux $c, non-zero loss counters: $loss"
+	done
 }
 
 # bench_host_info: the machine, for the report.

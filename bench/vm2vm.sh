@@ -106,7 +106,7 @@ run_one() {
 	local common="e2e.port=$PORT e2e.bytes=$BYTES e2e.pings=$PINGS e2e.interval=$INTERVAL"
 	local n secs pings sent recv med avg tput
 	if [ "$cfg" = vmux ]; then
-		e2e_vmux_start -n "$ns" "vmux-$r" -q --uplink tap:up0 \
+		e2e_vmux_start -n "$ns" "vmux-$r" -q --control "$E2E_TMP/vmux-$r.ctl" --uplink tap:up0 \
 			-s "$E2E_TMP/vmux-$r-a.sock" --mac "$MAC_A" \
 			-s "$E2E_TMP/vmux-$r-b.sock" --mac "$MAC_B"
 		# e2e_vmux_start waits for the last socket named; wait for both
@@ -129,6 +129,7 @@ run_one() {
 	e2e_guest_wait "$b" "$E2E_TIMEOUT" || { e2e_err "$cfg round $r: guest B: $E2E_RESULT"; ok=1; }
 	e2e_guest_wait "$a" 30 || { e2e_err "$cfg round $r: guest A: $E2E_RESULT"; ok=1; }
 	if [ "$cfg" = vmux ]; then
+		bench_vmux_counters "$r" ports switch
 		e2e_alive "vmux-$r" || { e2e_err "vmux died in round $r"; FAILED=1; }
 		e2e_stop "vmux-$r" 5
 		cp "$E2E_TMP/vmux-$r.log" "$OUT/" 2>/dev/null
