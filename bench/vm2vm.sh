@@ -158,6 +158,7 @@ for ((r = 1; r <= ROUNDS; r++)); do
 	done
 done
 
+echo "end:     $(date -u +%FT%TZ), load $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$OUT/info.txt"
 python3 "$BENCH_DIR/summary.py" "$RES" | tee "$OUT/summary.txt"
 e2e_log "results in $OUT"
 E2E_DONE=1
