@@ -525,6 +525,11 @@ int main(int argc, char **argv)
 	}
 	log_set_level((enum log_level)cfg.log_level);
 	for (unsigned i = 0; i < cfg.ndev; i++) {
+		if (cfg.dev[i].doorbell == CFG_DOORBELL_POLL) {
+			fprintf(stderr, "vmux: device %u (%s): --doorbell poll is not available yet; "
+					"use trap\n", i, cfg.dev[i].socket);
+			return 2;
+		}
 		if (!dev_model_find(cfg.dev[i].mode)) {
 			fprintf(stderr, "vmux: -m %s: unknown mode; known modes:\n", cfg.dev[i].mode);
 			list_modes();
