@@ -92,7 +92,13 @@ struct fz_vfu_hooks {
 	 * "from the loop" as a device would (so DMA_READ/WRITE replies may come
 	 * from the chunk itself). Only while a client is attached.
 	 */
-	void (*action)(void *arg, unsigned kind, const struct fz_chunk_hdr *h);
+	void (*action)(void *arg, unsigned kind, const struct fz_chunk_hdr *h, const uint8_t *data,
+		       size_t len);
+	/*
+	 * Bit k set: a chunk with action kind k gives its bytes to the action
+	 * (data, len) instead of the client's stream.
+	 */
+	unsigned data_kinds;
 	/* After each chunk was handled (optional): let the device run. */
 	void (*after_chunk)(void *arg);
 	void *arg;
@@ -107,6 +113,13 @@ struct fz_vfu_hooks {
  */
 void fz_vfu_run(struct vfu_ctx *ctx, const uint8_t *data, size_t size,
 		const struct fz_vfu_hooks *hooks);
+
+/*
+ * Guest RAM as the guest sees it: the memfds handed out with messages in the
+ * current input, mapped by the harness; idx 0 is the most recent (taken
+ * modulo their number). NULL if none.
+ */
+uint8_t *fz_guest_mem(unsigned idx, size_t *size);
 
 /* Reads an integer from the environment (VMUX_FUZZ_*), default if absent. */
 long fz_env_long(const char *name, long def);

@@ -16,6 +16,7 @@
  * to its pool (ours for originals, the switch's for flood copies).
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "fuzz_common.h"
@@ -66,6 +67,47 @@ static const struct vfu_transport_ops wrap_ops = {
 	.close = w_close,
 };
 
+/*
+ * The guest's view of the memory it hands over: every memfd given with a
+ * message is also mapped here, so that an input can write "guest RAM"
+ * (descriptors, buffers) whatever the device did with the fd.
+ */
+#define GUEST_MAX 64
+static struct {
+	uint8_t *p;
+	size_t size;
+} guest[GUEST_MAX];
+static unsigned nguest;
+
+static void guest_add(int fd, size_t size)
+{
+	if (fd < 0 || size == 0 || nguest == GUEST_MAX)
+		return;
+	void *m = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (m == MAP_FAILED)
+		return;
+	guest[nguest].p = m;
+	guest[nguest].size = size;
+	nguest++;
+}
+
+static void guest_clear(void)
+{
+	for (unsigned i = 0; i < nguest; i++)
+		munmap(guest[i].p, guest[i].size);
+	nguest = 0;
+}
+
+uint8_t *fz_guest_mem(unsigned idx, size_t *size)
+{
+	if (nguest == 0)
+		return NULL;
+	/* Counted from the most recent: 0 is the last memfd handed out. */
+	idx = nguest - 1 - idx % nguest;
+	*size = guest[idx].size;
+	return guest[idx].p;
+}
+
 static int give(int fd, int *fds, size_t *n)
 {
 	if (fd < 0)
@@ -110,7 +152,9 @@ static size_t provide_fds(void *arg, const struct vfu_hdr *h, int *fds, size_t m
 
 	switch (s->fd_kind) {
 	case FZ_FD_MEMFD:
-		give(fz_memfd_untracked(bytes, "fz-guest"), fds, &n);
+		fd = fz_memfd_untracked(bytes, "fz-guest");
+		guest_add(fd, bytes);
+		give(fd, fds, &n);
 		break;
 	case FZ_FD_EVENTFDS:
 		for (size_t i = 0; i < want; i++)
@@ -130,7 +174,9 @@ static size_t provide_fds(void *arg, const struct vfu_hdr *h, int *fds, size_t m
 		}
 		break;
 	case FZ_FD_MEMFD_EVT:
-		give(fz_memfd_untracked(bytes, "fz-guest"), fds, &n);
+		fd = fz_memfd_untracked(bytes, "fz-guest");
+		guest_add(fd, bytes);
+		give(fd, fds, &n);
 		give(eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC), fds, &n);
 		break;
 	case FZ_FD_PIPE:
@@ -241,11 +287,19 @@ void fz_vfu_run(struct vfu_ctx *ctx, const uint8_t *data, size_t size,
 		s.fd_arg = h.fdarg;
 		s.fd_pending = s.fd_kind != FZ_FD_NONE;
 
+		unsigned act = (h.ctl & FZ_CTL_ACT_MASK) >> FZ_CTL_ACT_SHIFT;
+		bool act_data = act && hooks && (hooks->data_kinds & (1u << act));
+		if (act_data) {
+			/* The bytes are the action's (a frame, guest memory), not the stream's. */
+			s.fd_pending = false;
+			if (s.attached && hooks->action)
+				hooks->action(hooks->arg, act, &h, buf, len);
+			len = 0;
+		}
 		size_t first = (h.ctl & FZ_CTL_SPLIT) ? len / 2 : len;
 		feed(&s, ctx, buf, first);
-		unsigned act = (h.ctl & FZ_CTL_ACT_MASK) >> FZ_CTL_ACT_SHIFT;
-		if (act && s.attached && hooks && hooks->action)
-			hooks->action(hooks->arg, act, &h);
+		if (act && !act_data && s.attached && hooks && hooks->action)
+			hooks->action(hooks->arg, act, &h, NULL, 0);
 		vfu_pump(ctx);
 		check_drained(&s, "after a chunk");
 		if (first < len) {
@@ -262,4 +316,5 @@ void fz_vfu_run(struct vfu_ctx *ctx, const uint8_t *data, size_t size,
 	}
 	if (open)
 		session_close(&s, ctx, 65536 / sizeof(struct vfu_hdr) + 2);
+	guest_clear();
 }

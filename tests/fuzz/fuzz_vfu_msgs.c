@@ -213,10 +213,13 @@ static const struct vfu_dev_ops dev_ops = {
 };
 
 /* Device work "from the loop", between messages. */
-static void action(void *arg, unsigned kind, const struct fz_chunk_hdr *h)
+static void action(void *arg, unsigned kind, const struct fz_chunk_hdr *h, const uint8_t *data,
+		   size_t len)
 {
 	uint8_t *p;
 	(void)arg;
+	(void)data;
+	(void)len;
 	switch (kind) {
 	case 1:
 		p = vfu_dma_ptr(dev.ctx, h->aaddr, h->alen, VFU_PROT_READ);

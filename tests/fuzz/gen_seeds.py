@@ -351,9 +351,239 @@ def seeds_switch():
     return out
 
 
+# ---- fuzz_e1000 -------------------------------------------------------------------
+
+ACT_GUEST, ACT_RX, ACT_PEER = 1, 2, 3
+NIC_MAC = bytes([0x52, 0x54, 0x00, 0x12, 0x34, 0x56])
+E = dict(CTRL=0x0, STATUS=0x8, EECD=0x10, EERD=0x14, MDIC=0x20, ICR=0xc0, ITR=0xc4, ICS=0xc8,
+         IMS=0xd0, IMC=0xd8, RCTL=0x100, TCTL=0x400, TIPG=0x410, RDBAL=0x2800, RDBAH=0x2804,
+         RDLEN=0x2808, RDH=0x2810, RDT=0x2818, RDTR=0x2820, RADV=0x282c, TDBAL=0x3800,
+         TDBAH=0x3804, TDLEN=0x3808, TDH=0x3810, TDT=0x3818, TIDV=0x3820, RXCSUM=0x5000,
+         MTA=0x5200, RAL0=0x5400, RAH0=0x5404, VFTA=0x5600, GPRC=0x4074, GPTC=0x4080,
+         TORL=0x40c0)
+RX_RING, TX_RING, RX_BUFS, TX_BUFS = 0x10000, 0x8000, 0x20000, 0x30000
+
+
+def csum16(b):
+    if len(b) % 2:
+        b += b'\0'
+    t = sum(struct.unpack('>%dH' % (len(b) // 2), b))
+    while t >> 16:
+        t = (t & 0xffff) + (t >> 16)
+    return (~t) & 0xffff
+
+
+def ipv4_tcp(dst, src, payload, tag=None):
+    tcp = struct.pack('>HHIIBBHHH', 40000, 80, 1, 0, 5 << 4, 0x18, 65535, 0, 0)
+    ip = struct.pack('>BBHHHBBH4s4s', 0x45, 0, 20 + len(tcp) + len(payload), 1, 0, 64, 6, 0,
+                     bytes([10, 0, 0, 1]), bytes([10, 0, 0, 2]))
+    ip = ip[:10] + struct.pack('>H', csum16(ip)) + ip[12:]
+    pseudo = ip[12:20] + struct.pack('>BBH', 0, 6, len(tcp) + len(payload))
+    tcp = tcp[:16] + struct.pack('>H', csum16(pseudo + tcp + payload)) + tcp[18:]
+    eth = dst + src + (struct.pack('>HH', 0x8100, tag) if tag is not None else b'') + b'\x08\x00'
+    return eth + ip + tcp + payload
+
+
+class Nic(Stream):
+    def reg(self, off, v, posted=True):
+        self.write32(0, off, v, posted=posted)
+
+    def rreg(self, off):
+        self.read(0, off, 4)
+
+    def guest(self, addr, data, ram=0):
+        self.chunk(data, act=ACT_GUEST, aaddr=addr, aarg=ram, fix=False)
+
+    def rx(self, frames, vlan_meta=None):
+        data = b''.join(struct.pack('<H', len(f)) + f for f in frames)
+        if vlan_meta is None:
+            self.chunk(data, act=ACT_RX, fix=False)
+        else:
+            self.chunk(data, act=ACT_RX, aarg=0x8000, alen=vlan_meta, fix=False)
+
+    def peer(self, what, alen=0):
+        self.chunk(b'', act=ACT_PEER, aarg=what, alen=alen, fix=False)
+
+
+def nic_bringup(s, ram_pages=64):
+    """VERSION, guest RAM, what QEMU asks, then what Linux's e1000 driver does at probe/open."""
+    s.version()
+    s.dma_map(0x0, ram_pages * 4096)
+    qemu_probe(s)
+    s.write(CFG, 0x04, struct.pack('<H', 0x0007))      # I/O, memory, bus master
+    s.set_irqs(INTX, IRQ_EVENTFD | IRQ_TRIGGER, 0, 1, nfds=1)
+    s.set_irqs(INTX, IRQ_EVENTFD | IRQ_UNMASK, 0, 1, nfds=1)
+    s.reg(E['CTRL'], 1 << 26)                           # RST
+    s.rreg(E['STATUS'])
+    for w in (0, 1, 2, 0x3f):
+        s.reg(E['EERD'], 1 | (w << 8))
+        s.rreg(E['EERD'])
+    s.reg(E['MDIC'], (2 << 26) | (1 << 21) | (2 << 16))  # PHY ID1
+    s.rreg(E['MDIC'])
+    s.reg(E['CTRL'], (1 << 6) | (1 << 5))               # SLU, ASDE
+    s.reg(E['RAL0'], struct.unpack('<I', NIC_MAC[:4])[0])
+    s.reg(E['RAH0'], struct.unpack('<H', NIC_MAC[4:])[0] | (1 << 31))
+    # RX: 16 descriptors at RX_RING, 2 KiB buffers at RX_BUFS
+    ring = b''.join(struct.pack('<QHHBBH', RX_BUFS + i * 0x800, 0, 0, 0, 0, 0) for i in range(16))
+    s.guest(RX_RING, ring)
+    s.reg(E['RDBAL'], RX_RING)
+    s.reg(E['RDBAH'], 0)
+    s.reg(E['RDLEN'], 16 * 16)
+    s.reg(E['RDH'], 0)
+    s.reg(E['RDT'], 15)
+    s.reg(E['RXCSUM'], (1 << 8) | (1 << 9) | 14)
+    s.reg(E['RCTL'], (1 << 1) | (1 << 15) | (1 << 26))  # EN, BAM, SECRC
+    # TX: 16 descriptors at TX_RING
+    s.reg(E['TDBAL'], TX_RING)
+    s.reg(E['TDBAH'], 0)
+    s.reg(E['TDLEN'], 16 * 16)
+    s.reg(E['TDH'], 0)
+    s.reg(E['TDT'], 0)
+    s.reg(E['TIPG'], 10 | (10 << 10) | (10 << 20))
+    s.reg(E['TCTL'], (1 << 1) | (1 << 3) | (0x10 << 4) | (0x40 << 12))
+    s.reg(E['IMS'], 0x1f6df)
+    s.rreg(E['ICR'])
+
+
+def legacy_txd(addr, length, cmd, cso=0, css=0, special=0):
+    return struct.pack('<QHBBBBH', addr, length, cso, cmd, 0, css, special)
+
+
+def ctx_txd(ipcss, ipcso, ipcse, tucss, tucso, tucse, paylen, tucmd, hdrlen, mss):
+    return struct.pack('<BBHBBHIBBH', ipcss, ipcso, ipcse, tucss, tucso, tucse,
+                       paylen | (0 << 20) | ((tucmd | 0x20) << 24), 0, hdrlen, mss)
+
+
+def data_txd(addr, length, dcmd, popts=0, special=0):
+    return struct.pack('<QIBBH', addr, length | (1 << 20) | ((dcmd | 0x20) << 24), 0, popts, special)
+
+
+EOP, IFCS, IC, RS, DEXT, VLE, IDE, TSE = 0x01, 0x02, 0x04, 0x08, 0x20, 0x40, 0x80, 0x04
+
+
+def seeds_e1000():
+    out = {}
+    peer_mac = bytes([0x52, 0x54, 0, 0, 0, 0x99])
+
+    s = Nic()
+    nic_bringup(s)
+    frame = ipv4_tcp(peer_mac, NIC_MAC, bytes(range(200)))
+    s.guest(TX_BUFS, frame)
+    s.guest(TX_RING, legacy_txd(TX_BUFS, len(frame), EOP | IFCS | RS))
+    s.reg(E['TDT'], 1)                                      # one frame out
+    s.rreg(E['TDH'])
+    s.rreg(E['ICR'])
+    s.rx([ipv4_tcp(NIC_MAC, peer_mac, b'hello' * 20),
+          b'\xff' * 6 + peer_mac + b'\x08\x06' + bytes(46),
+          ipv4_tcp(bytes([0x52, 0x54, 0, 0, 0, 0x77]), peer_mac, b'not for us')])
+    s.rreg(E['RDH'])
+    s.rreg(E['ICR'])
+    s.set_irqs(INTX, IRQ_NONE | IRQ_UNMASK, 0, 1)
+    s.rreg(E['GPRC'])
+    s.rreg(E['GPTC'])
+    s.rreg(E['TORL'])
+    s.reg(E['RDT'], 3)
+    out['bringup_tx_rx'] = bytes(s.out)
+
+    # Offloads: a checksum context, TSO over three data descriptors, VLAN insertion.
+    s = Nic()
+    nic_bringup(s)
+    big = ipv4_tcp(peer_mac, NIC_MAC, bytes(i & 0xff for i in range(3000)))
+    s.guest(TX_BUFS, big)
+    ring = ctx_txd(14, 24, 33, 34, 50, 0, len(big) - 54, 0x01 | 0x02 | 0x04, 54, 1000)
+    ring += data_txd(TX_BUFS, 1000, IFCS | TSE | RS, popts=3)
+    ring += data_txd(TX_BUFS + 1000, 1000, IFCS | TSE, popts=3)
+    ring += data_txd(TX_BUFS + 2000, len(big) - 2000, EOP | IFCS | TSE | RS, popts=3)
+    small = ipv4_tcp(peer_mac, NIC_MAC, b'x' * 64)
+    s.guest(TX_BUFS + 0x2000, small)
+    ring += ctx_txd(14, 24, 33, 34, 50, 0, 0, 0x01 | 0x02, 0, 0)
+    ring += data_txd(TX_BUFS + 0x2000, len(small), EOP | IFCS | RS | VLE, popts=3, special=100)
+    ring += legacy_txd(TX_BUFS + 0x2000, len(small), EOP | IFCS | IC | RS, cso=50, css=34)
+    s.guest(TX_RING, ring)
+    s.reg(E['TDT'], 7)
+    s.rreg(E['TDH'])
+    s.reg(E['CTRL'], (1 << 6) | (1 << 30))                  # VME
+    s.reg(E['VFTA'] + 4 * (100 >> 5), 1 << (100 & 31))
+    s.reg(E['RCTL'], (1 << 1) | (1 << 15) | (1 << 18) | (1 << 5))  # EN, BAM, VFE, LPE
+    s.rx([ipv4_tcp(NIC_MAC, peer_mac, b'tagged', tag=100),
+          ipv4_tcp(NIC_MAC, peer_mac, b'wrong vlan', tag=7),
+          ipv4_tcp(NIC_MAC, peer_mac, bytes(9000))])      # jumbo over several buffers
+    s.rx([ipv4_tcp(NIC_MAC, peer_mac, b'meta')], vlan_meta=100)
+    s.rreg(E['ICR'])
+    out['offloads_vlan'] = bytes(s.out)
+
+    # Backpressure, link changes, interrupt moderation, a hostile ring.
+    s = Nic()
+    nic_bringup(s)
+    s.reg(E['ITR'], 500)
+    s.reg(E['RDTR'], 100)
+    s.reg(E['TIDV'], 100)
+    s.guest(TX_BUFS, frame)
+    s.guest(TX_RING, b''.join(legacy_txd(TX_BUFS, len(frame), EOP | IFCS | RS | IDE)
+                              for _ in range(16)))
+    s.peer(1, 2)                                            # the peer takes two frames
+    s.reg(E['TDT'], 10)
+    s.rreg(E['TDH'])
+    s.peer(2)                                               # wake: room again
+    s.peer(5)                                               # timers
+    s.rreg(E['ICR'])
+    s.peer(0)                                               # link down
+    s.rreg(E['STATUS'])
+    s.rx([frame])
+    s.peer(0)                                               # link up
+    s.peer(4)                                               # disconnect
+    s.reg(E['TDT'], 15)
+    s.peer(4)                                               # reconnect
+    s.guest(TX_RING, legacy_txd(0xfffffffffffff000, 0xffff, EOP | RS) +
+            legacy_txd(0x3fff0, 0x100, EOP | RS) + data_txd(TX_BUFS, 0xfffff, EOP | TSE))
+    s.reg(E['TDH'], 0)
+    s.reg(E['TDT'], 3)
+    s.reg(E['RDLEN'], 0x7fff80)                             # larger than guest RAM
+    s.reg(E['RDT'], 0x7ff)
+    s.rx([frame] * 4)
+    s.reg(E['ICS'], 0x4)
+    s.rreg(E['ICR'])
+    s.reset()
+    s.rreg(E['STATUS'])
+    s.dma_unmap(0, 0, flags=2)
+    s.reg(E['TDT'], 1)
+    out['backpressure_hostile'] = bytes(s.out)
+
+    # EEPROM over Microwire bit-banging (EECD), I/O BAR indirection, PHY writes.
+    s = Nic()
+    s.version()
+    s.write(CFG, 0x04, struct.pack('<H', 0x0003))
+    s.reg(E['EECD'], 1 << 6)                               # REQ
+    s.rreg(E['EECD'])
+    bits = [1, 1, 0] + [0] * 6                              # start, READ, address 0
+    for b in bits:
+        di = (1 << 2) if b else 0
+        s.reg(E['EECD'], (1 << 6) | (1 << 1) | di)
+        s.reg(E['EECD'], (1 << 6) | (1 << 1) | di | 1)
+    for _ in range(16):
+        s.reg(E['EECD'], (1 << 6) | (1 << 1))
+        s.reg(E['EECD'], (1 << 6) | (1 << 1) | 1)
+        s.rreg(E['EECD'])
+    s.reg(E['EECD'], 0)
+    s.write32(1, 0, E['STATUS'])                            # IOADDR
+    s.read(1, 4, 4)                                         # IODATA
+    s.write32(1, 0, E['CTRL'])
+    s.write32(1, 4, 1 << 6)
+    s.reg(E['MDIC'], (1 << 26) | (1 << 21) | (0 << 16) | 0x9140)  # PHY reset/AN restart
+    s.reg(E['MDIC'], (2 << 26) | (1 << 21) | (1 << 16))
+    s.rreg(E['MDIC'])
+    s.write(0, E['CTRL'], b'\x40')                         # byte write
+    s.read(0, E['STATUS'], 8)                               # 8-byte read
+    s.read(0, 0x1ffff, 1)
+    s.read(0, 0x4000, 4)
+    out['eeprom_io_phy'] = bytes(s.out)
+    return out
+
+
 TARGETS = {
     'vfu_msgs': seeds_vfu_msgs,
     'switch': seeds_switch,
+    'e1000': seeds_e1000,
 }
 
 
