@@ -94,5 +94,7 @@ bench_host_info() {
 	echo "load:    $(cut -d' ' -f1-3 /proc/loadavg) (1/5/15 min at start)"
 	echo "qemu:    $(e2e_qemu -version | head -n 1)"
 	echo "guest:   $(basename "$E2E_KERNEL"), busybox initramfs, 1 vCPU, 512 MiB"
-	echo "vmux:    $E2E_VMUX ($(git -C "$E2E_SRCROOT" log -1 --format=%h 2>/dev/null || echo '?'))"
+	echo "vmux:    $E2E_VMUX, built $(date -u -r "$E2E_VMUX" +%FT%TZ); source HEAD" \
+		"$(git -C "$E2E_SRCROOT" log -1 --format=%h 2>/dev/null || echo '?')," \
+		"$(git -C "$E2E_SRCROOT" status --porcelain -- src 2>/dev/null | wc -l) uncommitted file(s) under src/"
 }
