@@ -6,15 +6,22 @@
 #   4. the same tests built with AddressSanitizer + UBSan in build-asan/
 #   5. e2e: real QEMU 11 + Linux guests against build/vmux (suite 'e2e'); the
 #      first run builds a Debian unstable chroot in /var/cache/vmux-e2e
+#   6. the e2e suite again against build-asan/vmux (if that build succeeded)
+#   7. fault injection (suite 'fault'): misbehaving guests SIGKILLed at random
+#      moments, 100 times, against build/vmux and (40 times) build-asan/vmux
+#   8. fuzz: the libFuzzer targets built with clang + ASan/UBSan in build-fuzz/,
+#      their seed corpora replayed and each target run for a short fixed budget
 # Prints a summary and exits non-zero if any step or test failed.
 # Run as root from anywhere: sudo scripts/test.sh
 # Environment: VMUX_BUILDDIR (default build), VMUX_ASAN_BUILDDIR (default
-# build-asan), VMUX_SKIP_DEPS=1, VMUX_SKIP_E2E=1, VMUX_CACHE (see tests/e2e/lib.sh).
+# build-asan), VMUX_FUZZ_BUILDDIR (default build-fuzz), VMUX_SKIP_DEPS=1,
+# VMUX_SKIP_E2E=1, VMUX_SKIP_FUZZ=1, VMUX_CACHE (see tests/e2e/lib.sh).
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
 
 BUILD=${VMUX_BUILDDIR:-build}
 ASAN=${VMUX_ASAN_BUILDDIR:-build-asan}
+FUZZ=${VMUX_FUZZ_BUILDDIR:-build-fuzz}
 JOBS=2
 
 STEPS=()
@@ -105,10 +112,21 @@ build_asan() {
 		ninja -C "$ASAN" -j "$JOBS"
 }
 
-tests_asan() {
+# run_asan LOGBASE MESON-TEST-ARGS...: meson test in the sanitizer build,
+# any error fatal.
+run_asan() {
 	ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=1:detect_leaks=1} \
 	UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:abort_on_error=1:print_stacktrace=1} \
-		run_suites "$ASAN" asan --suite unit --suite integration
+		run_suites "$ASAN" "$@"
+}
+
+build_fuzz() {
+	if [ -f "$FUZZ/build.ninja" ]; then
+		meson configure "$FUZZ" -Dfuzz=true >/dev/null
+	else
+		CC=clang meson setup "$FUZZ" -Dfuzz=true -Db_sanitize=address,undefined \
+			-Db_lundef=false
+	fi && ninja -C "$FUZZ" -j "$JOBS" fuzz
 }
 
 summary() {
@@ -129,8 +147,10 @@ if step "build ($BUILD)" build_main; then
 else
 	echo "build failed: skipping its tests"
 fi
+ASAN_OK=0
 if step "build ASan+UBSan ($ASAN)" build_asan; then
-	step "unit+integration ASan+UBSan" tests_asan
+	ASAN_OK=1
+	step "unit+integration ASan+UBSan" run_asan asan --suite unit --suite integration
 fi
 if [ "${VMUX_SKIP_E2E:-0}" = 1 ]; then
 	echo "VMUX_SKIP_E2E=1: e2e tests not run"
@@ -141,6 +161,25 @@ else
 	step "e2e: chroot with QEMU 11" tests/e2e/prepare.sh
 	# Run the suite even when preparing failed: its tests report why.
 	step "e2e" run_suites "$BUILD" e2e --suite e2e --verbose
+	# The same guests against the sanitizer build of vmux: memory errors
+	# that only a real QEMU and a real driver provoke.
+	if [ "$ASAN_OK" = 1 ]; then
+		step "e2e ASan+UBSan" run_asan e2e-asan --suite e2e --verbose
+	fi
+fi
+if [ -x "$BUILD/vmux" ]; then
+	FAULT_KILLS=${FAULT_KILLS:-100} step "fault injection" \
+		run_suites "$BUILD" fault --suite fault --verbose
+	if [ "$ASAN_OK" = 1 ]; then
+		FAULT_KILLS=${FAULT_KILLS:-40} step "fault injection ASan+UBSan" run_asan fault-asan \
+			--suite fault --verbose
+	fi
+fi
+if [ "${VMUX_SKIP_FUZZ:-0}" = 1 ]; then
+	echo "VMUX_SKIP_FUZZ=1: fuzz targets not run"
+elif step "build fuzz targets ($FUZZ)" build_fuzz; then
+	# Any crash, leak, sanitizer report or timeout fails (tests/fuzz/run.sh).
+	step "fuzz (short runs)" run_suites "$FUZZ" fuzz --suite fuzz
 fi
 summary
 [ "$FAILED" -eq 0 ] && [ "$N_FAIL" -eq 0 ]
