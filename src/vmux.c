@@ -110,7 +110,8 @@ static void usage(FILE *out)
 		"Examples:\n"
 		"  ip tuntap add dev tap0 mode tap && ip link set tap0 up\n"
 		"  vmux -s /run/vmux.sock -m e1000-emu -t tap0\n"
-		"  vmux --uplink tap:tap0 --control /run/vmux.ctl -s /run/vm1.sock -s /run/vm2.sock\n");
+		"  vmux --uplink tap:tap0 --control /run/vmux.ctl -s /run/vm1.sock -s /run/vm2.sock\n"
+		"  vmux --uplink tap:tap0 -s /run/vm1.sock --pcap dev0=/var/tmp/vm1.pcap,count=10000\n");
 }
 
 static void list_modes(void)
