@@ -55,6 +55,8 @@ struct app {
 	struct vdev devs[CFG_MAX_DEVICES];
 	unsigned ndev;
 	struct ctl *ctl;
+	/* Running captures by port (main thread only; the ports' threads write them). */
+	struct net_capture *caps[CFG_MAX_DEVICES + 1];
 	char err[256];
 };
 
@@ -230,10 +232,16 @@ struct cap_op {
 	struct net_port *port;
 	struct net_capture *cap;
 	int rc;
-	bool have_stats;
-	struct net_capture_stats st;
 	char file[CFG_PCAP_PATH_MAX];
 };
+
+/* Slot of a port in app.caps: device i → i, the uplink → CFG_MAX_DEVICES. */
+static unsigned cap_slot(const char *name)
+{
+	int i = cfg_port_index(app.cfg, name);
+
+	return i >= 0 ? (unsigned)i : CFG_MAX_DEVICES;
+}
 
 /* The port a name means ("devN" or the uplink's tap name) and its owner thread. */
 static struct net_port *find_port(const char *name, int *thread)
@@ -249,18 +257,6 @@ static struct net_port *find_port(const char *name, int *thread)
 		return tap_port(app.uplink);
 	}
 	return NULL;
-}
-
-static void op_peek(void *arg)
-{
-	struct cap_op *op = arg;
-	struct net_capture *c = net_capture_of(op->port);
-
-	op->have_stats = c != NULL;
-	if (c) {
-		net_capture_get_stats(c, &op->st);
-		snprintf(op->file, sizeof(op->file), "%s", net_capture_path(c));
-	}
 }
 
 static void op_attach(void *arg)
@@ -291,12 +287,17 @@ static int capture_start(const char *port, const char *file, const struct net_ca
 			 app.uplink ? " and the uplink " : "", app.uplink ? app.cfg->uplink_tap : "");
 		return -ENOENT;
 	}
-	/* Before the file is created: do not truncate the file of a running capture. */
-	run_on(t, op_peek, &op);
-	if (op.have_stats) {
+	/* Before the file is created: never truncate the file of a running capture. */
+	if (app.caps[cap_slot(port)]) {
 		snprintf(err, errlen, "port %s is already captured to %.300s (one capture per port)",
-			 port, op.file);
+			 port, net_capture_path(app.caps[cap_slot(port)]));
 		return -EBUSY;
+	}
+	for (unsigned i = 0; i <= CFG_MAX_DEVICES; i++) {
+		if (app.caps[i] && net_capture_same_file(app.caps[i], file)) {
+			snprintf(err, errlen, "%.300s is the file of another port's capture", file);
+			return -EBUSY;
+		}
 	}
 	op.cap = net_capture_open(file, o, err, errlen);
 	if (!op.cap)
@@ -307,6 +308,7 @@ static int capture_start(const char *port, const char *file, const struct net_ca
 		snprintf(err, errlen, "port %s is already captured (one capture per port)", port);
 		return op.rc;
 	}
+	app.caps[cap_slot(port)] = op.cap;
 	o = net_capture_options(op.cap);
 	char count[48] = "no frame limit";
 	if (o->max_pkts)
@@ -360,6 +362,7 @@ static int capture_stop(const char *port, struct json_object **res, char *err, s
 		return -ENOENT;
 	}
 	run_on(t, op_detach, &op);
+	app.caps[cap_slot(port)] = NULL;
 	if (!op.cap) {
 		snprintf(err, errlen, "port %s has no capture", port);
 		return -ENOENT;

@@ -30,6 +30,8 @@ struct net_capture {
 	pcap_dumper_t *dumper;
 	FILE *f;
 	char *path;
+	dev_t dev;
+	ino_t ino;
 	struct net_capture_opts opts;
 	struct net_capture_stats st;
 	struct net_port *port; /* attached to, or NULL */
@@ -94,6 +96,8 @@ struct net_capture *net_capture_open(const char *path, const struct net_capture_
 		close(fd);
 		goto fail;
 	}
+	c->dev = st.st_dev;
+	c->ino = st.st_ino;
 	flags = fcntl(fd, F_GETFL);
 	if (flags >= 0)
 		fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);
@@ -168,6 +172,13 @@ void net_capture_get_stats(const struct net_capture *c, struct net_capture_stats
 const char *net_capture_path(const struct net_capture *c)
 {
 	return c->path;
+}
+
+bool net_capture_same_file(const struct net_capture *c, const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && st.st_dev == c->dev && st.st_ino == c->ino;
 }
 
 const struct net_capture_opts *net_capture_options(const struct net_capture *c)

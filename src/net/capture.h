@@ -62,6 +62,8 @@ struct net_capture *net_capture_of(const struct net_port *p);
 /* On the thread that currently writes the capture (or any, once detached). */
 void net_capture_get_stats(const struct net_capture *c, struct net_capture_stats *st);
 const char *net_capture_path(const struct net_capture *c);
+/* Whether path names the file c writes (same inode); any thread. */
+bool net_capture_same_file(const struct net_capture *c, const char *path);
 const struct net_capture_opts *net_capture_options(const struct net_capture *c);
 /*
  * Flushes and closes the file (the capture must be detached), fills *st if

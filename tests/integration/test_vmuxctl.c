@@ -828,6 +828,9 @@ static void test_control_and_capture(void **state)
 	assert_int_equal(r->status, 1);
 	expect_in(r->err, "already captured");
 	assert_int_equal(access(other, F_OK), -1); /* nothing created */
+	RUN(r, "capture", "start", "vmuxup0", cli, "-c", ctl);
+	assert_int_equal(r->status, 1);
+	expect_in(r->err, "the file of another port's capture");
 	RUN(r, "capture", "stop", "vmuxup0", "-c", ctl);
 	assert_int_equal(r->status, 1);
 	expect_in(r->err, "has no capture");

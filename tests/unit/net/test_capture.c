@@ -294,6 +294,9 @@ static void test_one_capture_per_port(void **state)
 	struct net_capture *c2 = net_capture_open(p2, NULL, NULL, 0);
 	assert_non_null(c1);
 	assert_non_null(c2);
+	assert_true(net_capture_same_file(c1, e->path));
+	assert_false(net_capture_same_file(c1, p2));
+	assert_false(net_capture_same_file(c1, "/nonexistent"));
 	assert_int_equal(net_capture_attach(&e->a, c1), 0);
 	assert_int_equal(net_capture_attach(&e->a, c2), -EBUSY);
 	assert_int_equal(net_capture_attach(&e->b, c1), -EINVAL); /* already on a */
