@@ -24,6 +24,7 @@
 #define VLAN_TAG_LEN 4u
 #define PCAP_FILE_HDR 24u
 #define PCAP_REC_HDR 16u
+#define CAPTURE_BUF (256u << 10) /* stdio buffer: one write(2) per 256 KiB recorded */
 
 struct net_capture {
 	pcap_t *dead;
@@ -35,6 +36,7 @@ struct net_capture {
 	struct net_capture_opts opts;
 	struct net_capture_stats st;
 	struct net_port *port; /* attached to, or NULL */
+	char *buf;             /* the stream's buffer */
 	uint8_t scratch[PKT_DATA_MAX + VLAN_TAG_LEN];
 };
 
@@ -107,6 +109,9 @@ struct net_capture *net_capture_open(const char *path, const struct net_capture_
 		close(fd);
 		goto fail;
 	}
+	c->buf = malloc(CAPTURE_BUF);
+	if (c->buf)
+		setvbuf(c->f, c->buf, _IOFBF, CAPTURE_BUF);
 	c->dead = pcap_open_dead(DLT_EN10MB, (int)c->opts.snaplen);
 	if (!c->dead) {
 		seterr(err, errlen, "%s: libpcap cannot start a capture", path);
@@ -132,6 +137,7 @@ fail:
 		fclose(c->f);
 	if (c->dead)
 		pcap_close(c->dead);
+	free(c->buf);
 	free(c->path);
 	free(c);
 	return NULL;
@@ -203,6 +209,7 @@ int net_capture_close(struct net_capture *c, struct net_capture_stats *st)
 	if (st)
 		*st = c->st;
 	ret = c->st.write_error ? -c->st.write_error : 0;
+	free(c->buf);
 	free(c->path);
 	free(c);
 	return ret;
