@@ -100,7 +100,7 @@ static void usage(FILE *out)
 		"                       and receives to a pcap file, from the start; at most N frames\n"
 		"                       (default: no limit), N bytes of each (default 65535), a file of\n"
 		"                       at most BYTES (default 1 GiB). Repeatable, one per port.\n"
-		"                       vmuxctl capture start/stop does the same at run time\n"
+		"                       vmuxctl capture start/stop does the same at run time.\n"
 		"      --config FILE    read devices and options from a JSON file (see docs/CONFIG.md)\n"
 		"  -q, --quiet          log warnings and errors only\n"
 		"  -v, --verbose        log more (-v: debug, e.g. register accesses; -vv: trace)\n"

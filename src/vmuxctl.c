@@ -1562,8 +1562,8 @@ static void usage(FILE *f)
 {
 	fputs("Usage: vmuxctl [OPTIONS] COMMAND [ARGS]\n"
 	      "Inspect vmux and its vfio-user devices. Commands other than probe ask vmux's\n"
-	      "control socket (vmux --control PATH; -c PATH, else $VMUX_CONTROL, else\n"
-	      "      " CTL_DEFAULT_PATH ").\n"
+	      "control socket (vmux --control): -c PATH, else $VMUX_CONTROL, else\n"
+	      CTL_DEFAULT_PATH ".\n"
 	      "\n"
 	      "Commands:\n",
 	      f);
