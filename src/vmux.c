@@ -9,6 +9,7 @@
  * reaches it through a cross-thread port pair (SPSC rings).
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +22,7 @@
 #include "core/loop.h"
 #include "core/worker.h"
 #include "dev/dev.h"
+#include "net/capture.h"
 #include "net/port.h"
 #include "net/switch.h"
 #include "net/tap.h"
@@ -53,6 +55,8 @@ struct app {
 	struct vdev devs[CFG_MAX_DEVICES];
 	unsigned ndev;
 	struct ctl *ctl;
+	/* Running captures by port (main thread only; the ports' threads write them). */
+	struct net_capture *caps[CFG_MAX_DEVICES + 1];
 	char err[256];
 };
 
@@ -91,6 +95,12 @@ static void usage(FILE *out)
 		"                       the main thread)\n"
 		"      --cores LIST     one poll-mode worker pinned to each CPU in LIST (e.g. 1,2 or 2-5)\n"
 		"      --control PATH   control socket for vmuxctl (stats, ports, MAC table, workers)\n"
+		"      --pcap PORT=FILE[,count=N][,snaplen=N][,size=BYTES]\n"
+		"                       capture what port PORT (devN, or the uplink's tap name) sends\n"
+		"                       and receives to a pcap file, from the start; at most N frames\n"
+		"                       (default: no limit), N bytes of each (default 65535), a file of\n"
+		"                       at most BYTES (default 1 GiB). Repeatable, one per port.\n"
+		"                       vmuxctl capture start/stop does the same at run time.\n"
 		"      --config FILE    read devices and options from a JSON file (see docs/CONFIG.md)\n"
 		"  -q, --quiet          log warnings and errors only\n"
 		"  -v, --verbose        log more (-v: debug, e.g. register accesses; -vv: trace)\n"
@@ -102,7 +112,8 @@ static void usage(FILE *out)
 		"Examples:\n"
 		"  ip tuntap add dev tap0 mode tap && ip link set tap0 up\n"
 		"  vmux -s /run/vmux.sock -m e1000-emu -t tap0\n"
-		"  vmux --uplink tap:tap0 --control /run/vmux.ctl -s /run/vm1.sock -s /run/vm2.sock\n");
+		"  vmux --uplink tap:tap0 --control /run/vmux.ctl -s /run/vm1.sock -s /run/vm2.sock\n"
+		"  vmux --uplink tap:tap0 -s /run/vm1.sock --pcap dev0=/var/tmp/vm1.pcap,count=10000\n");
 }
 
 static void list_modes(void)
@@ -210,7 +221,182 @@ static bool device_failed(const struct vdev *d)
 	return !d->inst || (d->cfg->tap[0] && !d->tap) || (!d->cfg->tap[0] && d->sw_port < 0);
 }
 
+/* ---- captures ------------------------------------------------------------------ */
+
+/*
+ * A capture is opened (its file created) and closed on the main thread; only
+ * attaching and detaching it, and reading its counters, happen on the thread
+ * that owns the port, through run_on().
+ */
+struct cap_op {
+	struct net_port *port;
+	struct net_capture *cap;
+	int rc;
+	char file[CFG_PCAP_PATH_MAX];
+};
+
+/* Slot of a port in app.caps: device i → i, the uplink → CFG_MAX_DEVICES. */
+static unsigned cap_slot(const char *name)
+{
+	int i = cfg_port_index(app.cfg, name);
+
+	return i >= 0 ? (unsigned)i : CFG_MAX_DEVICES;
+}
+
+/* The port a name means ("devN" or the uplink's tap name) and its owner thread. */
+static struct net_port *find_port(const char *name, int *thread)
+{
+	int i = cfg_port_index(app.cfg, name);
+
+	if (i >= 0 && (unsigned)i < app.ndev && app.devs[i].inst) {
+		*thread = app.devs[i].thread;
+		return app.devs[i].model->port(app.devs[i].inst);
+	}
+	if (i == -1 && app.uplink) {
+		*thread = app.sw_thread;
+		return tap_port(app.uplink);
+	}
+	return NULL;
+}
+
+static void op_attach(void *arg)
+{
+	struct cap_op *op = arg;
+
+	op->rc = net_capture_attach(op->port, op->cap);
+}
+
+static void op_detach(void *arg)
+{
+	struct cap_op *op = arg;
+
+	op->cap = net_capture_detach(op->port);
+}
+
+/* 0, or -errno with err naming the problem. */
+static int capture_start(const char *port, const char *file, const struct net_capture_opts *o,
+			 char *err, size_t errlen)
+{
+	struct cap_op op = { 0 };
+	int t;
+
+	op.port = find_port(port, &t);
+	if (!op.port) {
+		snprintf(err, errlen, "no port %s (ports: dev0%s%.0u%s%s)", port,
+			 app.ndev > 1 ? "..dev" : "", app.ndev - 1,
+			 app.uplink ? " and the uplink " : "", app.uplink ? app.cfg->uplink_tap : "");
+		return -ENOENT;
+	}
+	/* Before the file is created: never truncate the file of a running capture. */
+	if (app.caps[cap_slot(port)]) {
+		snprintf(err, errlen, "port %s is already captured to %.300s (one capture per port)",
+			 port, net_capture_path(app.caps[cap_slot(port)]));
+		return -EBUSY;
+	}
+	for (unsigned i = 0; i <= CFG_MAX_DEVICES; i++) {
+		if (app.caps[i] && net_capture_same_file(app.caps[i], file)) {
+			snprintf(err, errlen, "%.300s is the file of another port's capture", file);
+			return -EBUSY;
+		}
+	}
+	op.cap = net_capture_open(file, o, err, errlen);
+	if (!op.cap)
+		return -EINVAL;
+	run_on(t, op_attach, &op);
+	if (op.rc < 0) {
+		net_capture_close(op.cap, NULL);
+		snprintf(err, errlen, "port %s is already captured (one capture per port)", port);
+		return op.rc;
+	}
+	app.caps[cap_slot(port)] = op.cap;
+	o = net_capture_options(op.cap);
+	char count[48] = "no frame limit";
+	if (o->max_pkts)
+		snprintf(count, sizeof(count), "%" PRIu64 " frames at most", o->max_pkts);
+	LOG_INFO(COMP, "%s: capturing to %s (snaplen %u, %s, %" PRIu64 " bytes at most)", port,
+		 file, o->snaplen, count, o->max_bytes);
+	return 0;
+}
+
+static void capture_stats_json(struct json_object *o, const struct net_capture_stats *st)
+{
+	json_object_object_add(o, "packets", json_object_new_uint64(st->pkts));
+	json_object_object_add(o, "rx_packets", json_object_new_uint64(st->rx_pkts));
+	json_object_object_add(o, "tx_packets", json_object_new_uint64(st->tx_pkts));
+	json_object_object_add(o, "truncated", json_object_new_uint64(st->truncated));
+	json_object_object_add(o, "bytes", json_object_new_uint64(st->bytes));
+	json_object_object_add(o, "dropped", json_object_new_uint64(st->dropped));
+	json_object_object_add(o, "limit_reached", json_object_new_boolean(st->limit_reached));
+	json_object_object_add(o, "write_error", st->write_error ?
+				json_object_new_string(strerror(st->write_error)) : NULL);
+}
+
+/* The capture on p (owner thread) as JSON, or NULL. */
+static struct json_object *capture_json(const struct net_port *p)
+{
+	struct net_capture *c = net_capture_of(p);
+	struct net_capture_stats st;
+
+	if (!c)
+		return NULL;
+	struct json_object *o = json_object_new_object();
+	json_object_object_add(o, "file", json_object_new_string(net_capture_path(c)));
+	net_capture_get_stats(c, &st);
+	capture_stats_json(o, &st);
+	return o;
+}
+
+/*
+ * Detaches and closes the capture of port (flushing its file). 0 with *res
+ * describing it (if res), or -errno with err naming the problem.
+ */
+static int capture_stop(const char *port, struct json_object **res, char *err, size_t errlen)
+{
+	struct cap_op op = { 0 };
+	struct net_capture_stats st;
+	int t, r;
+
+	op.port = find_port(port, &t);
+	if (!op.port) {
+		snprintf(err, errlen, "no port %s", port);
+		return -ENOENT;
+	}
+	run_on(t, op_detach, &op);
+	app.caps[cap_slot(port)] = NULL;
+	if (!op.cap) {
+		snprintf(err, errlen, "port %s has no capture", port);
+		return -ENOENT;
+	}
+	snprintf(op.file, sizeof(op.file), "%s", net_capture_path(op.cap));
+	r = net_capture_close(op.cap, &st);
+	if (r < 0)
+		LOG_WARN(COMP, "%s: capture to %s incomplete: %s", port, op.file, strerror(-r));
+	LOG_INFO(COMP, "%s: capture to %s stopped: %" PRIu64 " frames written, %" PRIu64
+		 " dropped", port, op.file, st.pkts, st.dropped);
+	if (res) {
+		struct json_object *o = json_object_new_object();
+		json_object_object_add(o, "port", json_object_new_string(port));
+		json_object_object_add(o, "file", json_object_new_string(op.file));
+		capture_stats_json(o, &st);
+		*res = o;
+	}
+	return 0;
+}
+
+static void stop_all_captures(void)
+{
+	char err[64];
+
+	for (unsigned i = 0; i < app.ndev; i++)
+		capture_stop(app.devs[i].name, NULL, err, sizeof(err));
+	if (app.uplink)
+		capture_stop(app.cfg->uplink_tap, NULL, err, sizeof(err));
+}
+
 /* ---- control socket ------------------------------------------------------------ */
+
+/* Control handlers run on the main thread only, one at a time. */
+static char ctl_err[512];
 
 struct collect {
 	struct vdev *d;
@@ -248,6 +434,7 @@ static void collect_device(void *arg)
 	struct json_object *ps = json_object_new_object();
 	port_stats_json(ps, &p->stats);
 	json_object_object_add(o, "port", ps);
+	json_object_object_add(o, "capture", capture_json(p));
 	if (d->model->dump_stats) {
 		char *buf = NULL;
 		size_t len = 0;
@@ -313,6 +500,8 @@ static void collect_switch(void *arg)
 		for (int k = 0; k < SW_DROP_MAX; k++)
 			json_object_object_add(dr, drop_names[k], json_object_new_uint64(ps.drops[k]));
 		json_object_object_add(p, "drops", dr);
+		if (id == app.uplink_port)
+			json_object_object_add(p, "capture", capture_json(tap_port(app.uplink)));
 		json_object_array_add(ports, p);
 	}
 	json_object_object_add(o, "ports", ports);
@@ -399,6 +588,94 @@ static int ctl_workers(void *arg, struct json_object *req, struct json_object **
 	return 0;
 }
 
+static int json_opt_u64(struct json_object *req, const char *key, uint64_t max, uint64_t *out,
+			const char **err)
+{
+	struct json_object *v;
+
+	if (!json_object_object_get_ex(req, key, &v) || json_object_is_type(v, json_type_null))
+		return 0;
+	if (!json_object_is_type(v, json_type_int)) {
+		snprintf(ctl_err, sizeof(ctl_err), "\"%s\" must be an integer", key);
+		*err = ctl_err;
+		return -EINVAL;
+	}
+	errno = 0;
+	int64_t x = json_object_get_int64(v);
+	if (errno || x < 0 || (uint64_t)x > max) {
+		snprintf(ctl_err, sizeof(ctl_err), "\"%s\" must be 0..%" PRIu64, key, max);
+		*err = ctl_err;
+		return -EINVAL;
+	}
+	*out = (uint64_t)x;
+	return 0;
+}
+
+static const char *json_str(struct json_object *req, const char *key)
+{
+	struct json_object *v;
+
+	if (!json_object_object_get_ex(req, key, &v) || !json_object_is_type(v, json_type_string))
+		return NULL;
+	return json_object_get_string(v);
+}
+
+/* {"cmd":"capture_start","port":P,"file":F[,"count":N][,"snaplen":N][,"size":N]} */
+static int ctl_capture_start(void *arg, struct json_object *req, struct json_object **res,
+			     const char **err)
+{
+	const char *port = json_str(req, "port"), *file = json_str(req, "file");
+	struct net_capture_opts o = { 0 };
+	uint64_t snap = 0;
+	int r;
+
+	if (!port || !file || !*file) {
+		*err = "capture_start needs \"port\" and \"file\" (strings)";
+		return -EINVAL;
+	}
+	if (file[0] != '/') {
+		*err = "the capture file must be an absolute path";
+		return -EINVAL;
+	}
+	if ((r = json_opt_u64(req, "count", UINT64_MAX >> 1, &o.max_pkts, err)) ||
+	    (r = json_opt_u64(req, "snaplen", NET_CAPTURE_SNAPLEN_MAX, &snap, err)) ||
+	    (r = json_opt_u64(req, "size", UINT64_MAX >> 1, &o.max_bytes, err)))
+		return r;
+	o.snaplen = (uint32_t)snap;
+	r = capture_start(port, file, &o, ctl_err, sizeof(ctl_err));
+	if (r < 0) {
+		*err = ctl_err;
+		return r;
+	}
+	struct json_object *j = json_object_new_object();
+	json_object_object_add(j, "port", json_object_new_string(port));
+	json_object_object_add(j, "file", json_object_new_string(file));
+	json_object_object_add(j, "snaplen", json_object_new_int64(o.snaplen ? o.snaplen :
+							NET_CAPTURE_SNAPLEN_DEFAULT));
+	json_object_object_add(j, "count", json_object_new_uint64(o.max_pkts));
+	json_object_object_add(j, "size", json_object_new_uint64(o.max_bytes ? o.max_bytes :
+							NET_CAPTURE_MAX_BYTES_DEFAULT));
+	*res = j;
+	return 0;
+}
+
+/* {"cmd":"capture_stop","port":P} */
+static int ctl_capture_stop(void *arg, struct json_object *req, struct json_object **res,
+			    const char **err)
+{
+	const char *port = json_str(req, "port");
+	int r;
+
+	if (!port) {
+		*err = "capture_stop needs \"port\" (a string)";
+		return -EINVAL;
+	}
+	r = capture_stop(port, res, ctl_err, sizeof(ctl_err));
+	if (r < 0)
+		*err = ctl_err;
+	return r;
+}
+
 /* ---- main ---------------------------------------------------------------------- */
 
 static int setup(void)
@@ -458,6 +735,16 @@ static int setup(void)
 			 d->thread < 0 ? "main thread" : "worker ",
 			 d->thread < 0 ? "" : worker_name(app.workers[d->thread]));
 	}
+	for (unsigned i = 0; i < cfg->npcap; i++) {
+		const struct cfg_pcap *pc = &cfg->pcap[i];
+		struct net_capture_opts o = {
+			.max_pkts = pc->count, .max_bytes = pc->max_bytes, .snaplen = pc->snaplen
+		};
+		if (capture_start(pc->port, pc->file, &o, app.err, sizeof(app.err)) < 0) {
+			fprintf(stderr, "vmux: --pcap %s=%s: %s\n", pc->port, pc->file, app.err);
+			return -1;
+		}
+	}
 	if (cfg->control[0]) {
 		app.ctl = ctl_create(app.main_loop, cfg->control, app.err, sizeof(app.err));
 		if (!app.ctl) {
@@ -470,6 +757,11 @@ static int setup(void)
 		ctl_register(app.ctl, "macs", "the switch's MAC table", ctl_macs, NULL);
 		ctl_register(app.ctl, "workers", "threads, their devices and load", ctl_workers,
 			     NULL);
+		ctl_register(app.ctl, "capture_start",
+			     "capture a port to a pcap file: port, file[, count, snaplen, size]",
+			     ctl_capture_start, NULL);
+		ctl_register(app.ctl, "capture_stop", "stop a port's capture: port",
+			     ctl_capture_stop, NULL);
 		LOG_INFO(COMP, "control socket on %s", cfg->control);
 	}
 	return 0;
@@ -481,6 +773,7 @@ static void teardown(void)
 	for (unsigned i = 0; i < app.nworkers; i++)
 		worker_stop(app.workers[i]);
 	ctl_destroy(app.ctl);
+	stop_all_captures();
 	for (unsigned i = app.ndev; i-- > 0;) {
 		struct vdev *d = &app.devs[i];
 		if (d->sw_port >= 0)

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <json-c/json.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -128,6 +129,71 @@ static int parse_uplink(struct vmux_config *c, const char *s, char *err, size_t 
 			errlen);
 }
 
+/* Bounds of a capture's snaplen (as net/capture.h has them). */
+#define PCAP_SNAPLEN_MIN 14ul
+#define PCAP_SNAPLEN_MAX 262144ul
+
+int cfg_parse_pcap(struct cfg_pcap *p, const char *s, char *err, size_t errlen)
+{
+	char buf[CFG_PCAP_PATH_MAX + 128];
+	char *save = NULL, *tok, *eq;
+	unsigned long long v;
+
+	memset(p, 0, sizeof(*p));
+	if (strlen(s) >= sizeof(buf))
+		return fail(err, errlen, "--pcap: argument too long");
+	strcpy(buf, s);
+	eq = strchr(buf, '=');
+	if (!eq || eq == buf || !eq[1] || eq[1] == ',')
+		return fail(err, errlen, "--pcap %s: expected PORT=FILE[,count=N][,snaplen=N]"
+					 "[,size=BYTES]", s);
+	*eq = '\0';
+	if (copy_str(p->port, sizeof(p->port), buf, "--pcap port name", err, errlen))
+		return -1;
+	tok = strtok_r(eq + 1, ",", &save);
+	if (copy_str(p->file, sizeof(p->file), tok, "--pcap file name", err, errlen))
+		return -1;
+	while ((tok = strtok_r(NULL, ",", &save))) {
+		char *val = strchr(tok, '=');
+		char *end;
+
+		if (!val)
+			return fail(err, errlen, "--pcap %s: '%s' is not KEY=VALUE (count, snaplen or "
+						 "size)", s, tok);
+		*val++ = '\0';
+		if (strcmp(tok, "count") && strcmp(tok, "snaplen") && strcmp(tok, "size"))
+			return fail(err, errlen, "--pcap %s: unknown key '%s' (count, snaplen or size)",
+				    s, tok);
+		errno = 0;
+		v = strtoull(val, &end, 10);
+		if (!*val || *val == '-' || *val == '+' || *end || errno)
+			return fail(err, errlen, "--pcap %s: %s=%s is not a number", s, tok, val);
+		if (!strcmp(tok, "count")) {
+			p->count = v;
+		} else if (!strcmp(tok, "snaplen")) {
+			if (v < PCAP_SNAPLEN_MIN || v > PCAP_SNAPLEN_MAX)
+				return fail(err, errlen, "--pcap %s: snaplen must be %lu..%lu", s,
+					    PCAP_SNAPLEN_MIN, PCAP_SNAPLEN_MAX);
+			p->snaplen = (uint32_t)v;
+		} else {
+			if (v < 4096)
+				return fail(err, errlen, "--pcap %s: size must be at least 4096 bytes", s);
+			p->max_bytes = v;
+		}
+	}
+	return 0;
+}
+
+static int add_pcap(struct vmux_config *c, const char *s, char *err, size_t errlen)
+{
+	if (c->npcap == CFG_MAX_PCAPS)
+		return fail(err, errlen, "--pcap %s: at most %d captures", s, CFG_MAX_PCAPS);
+	if (cfg_parse_pcap(&c->pcap[c->npcap], s, err, errlen))
+		return -1;
+	c->npcap++;
+	return 0;
+}
+
 static int parse_doorbell(struct cfg_device *d, const char *s, char *err, size_t errlen)
 {
 	if (!strcmp(s, "trap"))
@@ -165,6 +231,7 @@ enum {
 	OPT_CONFIG,
 	OPT_LOGLEVEL,
 	OPT_LISTMODES,
+	OPT_PCAP,
 };
 
 int cfg_parse_args(struct vmux_config *c, int argc, char **argv, char *err, size_t errlen)
@@ -189,6 +256,7 @@ int cfg_parse_args(struct vmux_config *c, int argc, char **argv, char *err, size
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "log-level", required_argument, NULL, OPT_LOGLEVEL },
 		{ "list-modes", no_argument, NULL, OPT_LISTMODES },
+		{ "pcap", required_argument, NULL, OPT_PCAP },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -299,6 +367,10 @@ int cfg_parse_args(struct vmux_config *c, int argc, char **argv, char *err, size
 		case OPT_LISTMODES:
 			c->list_modes = true;
 			break;
+		case OPT_PCAP:
+			if (add_pcap(c, optarg, err, errlen))
+				return -1;
+			break;
 		case 'h':
 			c->help = true;
 			break;
@@ -405,6 +477,53 @@ static int parse_json_device(struct vmux_config *c, struct json_object *o, unsig
 	return 0;
 }
 
+static int parse_json_pcap(struct vmux_config *c, struct json_object *o, unsigned idx, char *err,
+			   size_t errlen)
+{
+	char e2[200];
+	struct cfg_pcap *p;
+	const char *s = NULL;
+	long n;
+
+	if (!json_object_is_type(o, json_type_object))
+		return fail(err, errlen, "pcap[%u] must be an object", idx);
+	if (c->npcap == CFG_MAX_PCAPS)
+		return fail(err, errlen, "pcap[%u]: at most %d captures", idx, CFG_MAX_PCAPS);
+	p = &c->pcap[c->npcap++];
+	memset(p, 0, sizeof(*p));
+	json_object_object_foreach(o, key, val) {
+		int r = 0;
+		if (!strcmp(key, "port")) {
+			r = cfg_jstr(val, key, &s, e2, sizeof(e2)) ||
+			    copy_str(p->port, sizeof(p->port), s, "port name", e2, sizeof(e2));
+		} else if (!strcmp(key, "file")) {
+			r = cfg_jstr(val, key, &s, e2, sizeof(e2)) ||
+			    copy_str(p->file, sizeof(p->file), s, "file name", e2, sizeof(e2));
+		} else if (!strcmp(key, "count")) {
+			r = cfg_juint(val, key, LONG_MAX, &n, e2, sizeof(e2));
+			p->count = (uint64_t)n;
+		} else if (!strcmp(key, "snaplen")) {
+			r = cfg_juint(val, key, (long)PCAP_SNAPLEN_MAX, &n, e2, sizeof(e2));
+			if (!r && (unsigned long)n < PCAP_SNAPLEN_MIN)
+				r = fail(e2, sizeof(e2), "snaplen must be %lu..%lu", PCAP_SNAPLEN_MIN,
+					 PCAP_SNAPLEN_MAX);
+			p->snaplen = (uint32_t)n;
+		} else if (!strcmp(key, "size")) {
+			r = cfg_juint(val, key, LONG_MAX, &n, e2, sizeof(e2));
+			if (!r && n < 4096)
+				r = fail(e2, sizeof(e2), "size must be at least 4096 bytes");
+			p->max_bytes = (uint64_t)n;
+		} else {
+			r = fail(e2, sizeof(e2), "unknown key \"%s\"", key);
+		}
+		if (r)
+			return fail(err, errlen, "pcap[%u]: %s", idx, e2);
+	}
+	if (!p->port[0] || !p->file[0])
+		return fail(err, errlen, "pcap[%u]: \"port\" and \"file\" are required", idx);
+	return 0;
+}
+
 int cfg_parse_json(struct vmux_config *c, const char *text, char *err, size_t errlen)
 {
 	enum json_tokener_error jerr;
@@ -429,6 +548,15 @@ int cfg_parse_json(struct vmux_config *c, const char *text, char *err, size_t er
 			for (size_t i = 0; i < len && !ret; i++)
 				ret = parse_json_device(c, json_object_array_get_idx(val, i),
 							(unsigned)i, err, errlen);
+		} else if (!strcmp(key, "pcap")) {
+			if (!json_object_is_type(val, json_type_array)) {
+				ret = fail(err, errlen, "\"pcap\" must be an array");
+				break;
+			}
+			size_t len = json_object_array_length(val);
+			for (size_t i = 0; i < len && !ret; i++)
+				ret = parse_json_pcap(c, json_object_array_get_idx(val, i),
+						      (unsigned)i, err, errlen);
 		} else if (!strcmp(key, "uplink")) {
 			ret = cfg_jstr(val, key, &s, err, errlen) || parse_uplink(c, s, err, errlen);
 		} else if (!strcmp(key, "base_mac")) {
@@ -552,5 +680,30 @@ int cfg_finalize(struct vmux_config *c, char *err, size_t errlen)
 			return fail(err, errlen, "tap %s is both the uplink and device %u's own tap",
 				    d->tap, i);
 	}
+	for (unsigned i = 0; i < c->npcap; i++) {
+		const struct cfg_pcap *p = &c->pcap[i];
+		if (cfg_port_index(c, p->port) < -1)
+			return fail(err, errlen, "--pcap %s=%s: no port %s (ports: dev0%s%.0u%s%s)",
+				    p->port, p->file, p->port, c->ndev > 1 ? "..dev" : "", c->ndev - 1,
+				    c->uplink_tap[0] ? " and the uplink " : "", c->uplink_tap);
+		for (unsigned j = 0; j < i; j++)
+			if (!strcmp(c->pcap[j].port, p->port))
+				return fail(err, errlen, "--pcap: port %s is captured twice (one "
+							 "capture per port)", p->port);
+	}
 	return 0;
+}
+
+int cfg_port_index(const struct vmux_config *c, const char *name)
+{
+	unsigned long v;
+	char canon[32];
+
+	if (c->uplink_tap[0] && !strcmp(name, c->uplink_tap))
+		return -1;
+	if (strncmp(name, "dev", 3) || parse_uint(name + 3, CFG_MAX_DEVICES, &v) ||
+	    v >= c->ndev)
+		return -2;
+	snprintf(canon, sizeof(canon), "dev%lu", v);
+	return strcmp(canon, name) ? -2 : (int)v;
 }

@@ -15,6 +15,8 @@
 #define CFG_MAX_WORKERS 64
 #define CFG_PATH_MAX 108 /* sun_path */
 #define CFG_IFNAME_MAX 16 /* IFNAMSIZ */
+#define CFG_MAX_PCAPS 16
+#define CFG_PCAP_PATH_MAX 4096
 
 enum cfg_doorbell {
 	CFG_DOORBELL_TRAP = 0, /* tail registers trapped: every doorbell is a vfio-user message */
@@ -34,6 +36,15 @@ struct cfg_device {
 	enum cfg_doorbell doorbell;
 };
 
+/* A capture started with vmux (--pcap PORT=FILE,...): see net/capture.h. */
+struct cfg_pcap {
+	char port[32];             /* "devN" or the uplink's tap name */
+	char file[CFG_PCAP_PATH_MAX];
+	uint64_t count;            /* frames, 0 = no limit */
+	uint64_t max_bytes;        /* file size, 0 = default */
+	uint32_t snaplen;          /* 0 = default */
+};
+
 struct vmux_config {
 	struct cfg_device dev[CFG_MAX_DEVICES];
 	unsigned ndev;
@@ -43,6 +54,8 @@ struct vmux_config {
 	int cpus[CFG_MAX_WORKERS];       /* one worker per entry, pinned; -1 = unpinned */
 	unsigned nworkers;               /* 0 = everything on the main thread */
 	char control[CFG_PATH_MAX];      /* control socket, "" = none */
+	struct cfg_pcap pcap[CFG_MAX_PCAPS];
+	unsigned npcap;
 	const char *config_file;
 	/* actions */
 	bool help, version, list_modes;
@@ -56,6 +69,18 @@ int cfg_parse_json(struct vmux_config *c, const char *text, char *err, size_t er
 int cfg_load_file(struct vmux_config *c, const char *path, char *err, size_t errlen);
 /* Cross-checks and fills defaults (mode, MACs). 0 or -1 with err filled. */
 int cfg_finalize(struct vmux_config *c, char *err, size_t errlen);
+
+/*
+ * "PORT=FILE[,count=N][,snaplen=N][,size=BYTES]" (a FILE cannot contain a
+ * comma). 0, or -1 with err filled.
+ */
+int cfg_parse_pcap(struct cfg_pcap *p, const char *s, char *err, size_t errlen);
+
+/*
+ * The port a name means (after cfg_finalize): device i's port ("devI") → i,
+ * the uplink (its tap name) → -1, anything else → -2.
+ */
+int cfg_port_index(const struct vmux_config *c, const char *name);
 
 int cfg_parse_mac(const char *s, uint8_t mac[6]);
 void cfg_format_mac(const uint8_t mac[6], char out[18]);

@@ -14,6 +14,7 @@
 #include "net/pkt.h"
 
 struct net_port;
+struct net_capture;
 
 struct net_port_ops {
 	/*
@@ -48,6 +49,8 @@ struct net_port {
 	struct net_port *peer;
 	bool link_up;
 	struct net_port_stats stats;
+	/* Owner thread only; set through net/capture.h. NULL: not captured. */
+	struct net_capture *capture;
 };
 
 /* Link starts down; the owner sets it with net_port_set_link. */
@@ -62,7 +65,11 @@ void net_port_disconnect(struct net_port *p);
 /* On a change only, tells the peer through its peer_link op. */
 void net_port_set_link(struct net_port *p, bool up);
 
-/* Sends a burst to the peer; consumes all packets; returns how many were accepted. */
+/*
+ * Sends a burst to the peer; consumes all packets; returns how many were accepted.
+ * A capture on p records the burst as sent, one on the peer as received
+ * (before the peer's deliver(), so frames it then drops are in the file too).
+ */
 uint16_t net_port_send(struct net_port *p, struct pkt **pkts, uint16_t n);
 /* Room at the peer (UINT32_MAX if it does not say, 0 without a peer). */
 uint32_t net_port_peer_space(struct net_port *p);

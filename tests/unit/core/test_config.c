@@ -134,6 +134,64 @@ static void test_json(void **state)
 	}
 }
 
+static void test_pcap(void **state)
+{
+	assert_int_equal(args("--uplink", "tap:up0", "-s", "/a", "-s", "/b", "--pcap",
+			      "dev1=/tmp/d1.pcap,count=100,snaplen=128,size=1000000", "--pcap",
+			      "up0=/tmp/up.pcap", NULL), 0);
+	assert_int_equal(cfg.npcap, 2);
+	assert_string_equal(cfg.pcap[0].port, "dev1");
+	assert_string_equal(cfg.pcap[0].file, "/tmp/d1.pcap");
+	assert_int_equal(cfg.pcap[0].count, 100);
+	assert_int_equal(cfg.pcap[0].snaplen, 128);
+	assert_int_equal(cfg.pcap[0].max_bytes, 1000000);
+	assert_string_equal(cfg.pcap[1].port, "up0");
+	assert_int_equal(cfg.pcap[1].count, 0);
+	assert_int_equal(cfg_port_index(&cfg, "dev0"), 0);
+	assert_int_equal(cfg_port_index(&cfg, "up0"), -1);
+	assert_int_equal(cfg_port_index(&cfg, "dev2"), -2);
+	assert_int_equal(cfg_port_index(&cfg, "dev01"), -2);
+
+	struct {
+		const char *arg;
+		const char *expect;
+	} cases[] = {
+		{ "dev0", "expected PORT=FILE" },
+		{ "=/x", "expected PORT=FILE" },
+		{ "dev0=", "expected PORT=FILE" },
+		{ "dev9=/x", "no port dev9" },
+		{ "tap0=/x", "no port tap0" },
+		{ "dev0=/x,count=-1", "not a number" },
+		{ "dev0=/x,snaplen=4", "snaplen must be 14..262144" },
+		{ "dev0=/x,size=10", "at least 4096" },
+		{ "dev0=/x,colour=red", "unknown key 'colour'" },
+		{ "dev0=/x,count", "not KEY=VALUE" },
+	};
+	for (unsigned i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		int r = args("--uplink", "tap:up0", "-s", "/a", "--pcap", cases[i].arg, NULL);
+		if (r == 0 || !strstr(err, cases[i].expect))
+			fail_msg("case %u: r=%d err='%s' (expected '%s')", i, r, err,
+				 cases[i].expect);
+	}
+	assert_int_equal(args("--uplink", "tap:up0", "-s", "/a", "--pcap", "dev0=/x", "--pcap",
+			      "dev0=/y", NULL), -1);
+	assert_non_null(strstr(err, "captured twice"));
+
+	cfg_init(&cfg);
+	const char *ok = "{\"uplink\":\"tap:up0\",\"devices\":[{\"socket\":\"/a\"}],"
+			 "\"pcap\":[{\"port\":\"dev0\",\"file\":\"/tmp/x.pcap\",\"count\":5,"
+			 "\"snaplen\":96}]}";
+	assert_int_equal(cfg_parse_json(&cfg, ok, err, sizeof(err)), 0);
+	assert_int_equal(cfg_finalize(&cfg, err, sizeof(err)), 0);
+	assert_int_equal(cfg.npcap, 1);
+	assert_int_equal(cfg.pcap[0].count, 5);
+	assert_int_equal(cfg.pcap[0].snaplen, 96);
+	cfg_init(&cfg);
+	assert_int_equal(cfg_parse_json(&cfg, "{\"pcap\":[{\"port\":\"dev0\"}]}", err,
+					sizeof(err)), -1);
+	assert_non_null(strstr(err, "\"file\" are required"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -141,6 +199,7 @@ int main(void)
 		cmocka_unit_test(test_switch_options),
 		cmocka_unit_test(test_errors_name_the_problem),
 		cmocka_unit_test(test_json),
+		cmocka_unit_test(test_pcap),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
