@@ -19,6 +19,17 @@ declare -A DEV=([a]=dev0 [b]=dev1 [c]=dev2)
 MAC_B=52:54:00:e2:e1:01
 BYTES=$((64 * 1024 * 1024))
 CTL() { python3 "$E2E_DIR/ctl.py" "$E2E_TMP/vmux.ctl" "$@"; }
+# host_listening PORT: waits (up to 30 s) until the host's receiver listens,
+# so that a guest never connects before it (a loaded machine starts python
+# slowly).
+host_listening() {
+	local i
+	for ((i = 0; i < 300; i++)); do
+		ip netns exec "$ns" ss -Hltn "sport = :$1" 2>/dev/null | grep -q . && return 0
+		sleep 0.1
+	done
+	e2e_fail "the host's receiver on port $1 did not start"
+}
 # Guest-side TCP receiver: busybox nc ends a connection as soon as the peer
 # half-closes, so the listener's stdin must stay open (a fifo held by fd 3)
 # or it would half-close at once and cut the sender off.
@@ -69,6 +80,7 @@ c_sw0=$(CTL switch dev2 tx_pkts)
 ip netns exec "$ns" python3 "$E2E_DIR/tcp_peer.py" recv 5002 "$E2E_TMP/b-up.data" "$BYTES" \
 	>"$E2E_TMP/peer-b.log" 2>&1 &
 e2e_track peer-b $!
+host_listening 5002
 e2e_agent_cmd b "$(recv_cmd 5000)
 dd if=/dev/urandom of=/tmp/tx bs=1048576 count=64 2>/dev/null; echo up \$(sha256sum /tmp/tx)
 nc $HOST 5002 </tmp/tx"
@@ -102,6 +114,7 @@ e2e_log "c (promiscuous) received $((c_rx1 - c_rx0)) frames meanwhile (switch: $
 ip netns exec "$ns" python3 "$E2E_DIR/tcp_peer.py" recv 5003 "$E2E_TMP/c-up.data" "$BYTES" \
 	>"$E2E_TMP/peer-c.log" 2>&1 &
 e2e_track peer-c $!
+host_listening 5003
 e2e_agent_cmd b "$(recv_cmd 5001)"
 seq_b=$E2E_SEQ
 until tr -d '\r' <"$E2E_TMP/b.serial" | grep -q "^E2E-CMD-START: $seq_b\$"; do sleep 0.2; done
@@ -134,6 +147,7 @@ e2e_agent_run c "for t in $HOST ${IP[a]} ${IP[b]}; do ping -c 2 -W 3 \$t >/dev/n
 ip netns exec "$ns" python3 "$E2E_DIR/tcp_peer.py" recv 5004 "$E2E_TMP/c2-up.data" $((16 * 1024 * 1024)) \
 	>"$E2E_TMP/peer-c2.log" 2>&1 &
 e2e_track peer-c2 $!
+host_listening 5004
 e2e_agent_cmd c "dd if=/dev/urandom of=/tmp/tx bs=1048576 count=16 2>/dev/null; sha256sum /tmp/tx; nc $HOST 5004 </tmp/tx"
 seq_c=$E2E_SEQ
 e2e_agent_wait c "$seq_c" 300 || e2e_fail "restarted c: transfer failed"
