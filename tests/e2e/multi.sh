@@ -63,8 +63,14 @@ e2e_agent_cmd() {
 e2e_agent_wait() {
 	local name=$1 seq=$2 deadline=$(($(date +%s) + ${3:-300})) line
 	while :; do
-		line=$(tr -d '\r' <"$E2E_TMP/$name.serial" | grep -a "^E2E-CMD-DONE: $seq rc=" | tail -n 1)
-		[ -n "$line" ] && return "${line##*rc=}"
+		# The serial file grows byte by byte: only a complete line (up to
+		# the " ." the agent ends it with) counts.
+		line=$(tr -d '\r' <"$E2E_TMP/$name.serial" |
+			grep -aoE "^E2E-CMD-DONE: $seq rc=[0-9]+ \.$" | tail -n 1)
+		if [ -n "$line" ]; then
+			line=${line##*rc=}
+			return "${line% .}"
+		fi
 		e2e_alive "$name" || return 125
 		[ "$(date +%s)" -lt "$deadline" ] || return 124
 		sleep 0.2

@@ -85,7 +85,7 @@ e2e_agent_cmd b "$(recv_cmd 5000)
 dd if=/dev/urandom of=/tmp/tx bs=1048576 count=64 2>/dev/null; echo up \$(sha256sum /tmp/tx)
 nc $HOST 5002 </tmp/tx"
 seq_b=$E2E_SEQ
-until tr -d '\r' <"$E2E_TMP/b.serial" | grep -q "^E2E-CMD-START: $seq_b\$"; do sleep 0.2; done
+until tr -d '\r' <"$E2E_TMP/b.serial" | grep -qa "^E2E-CMD-START: $seq_b\$"; do sleep 0.2; done
 sleep 1
 e2e_agent_cmd a "dd if=/dev/urandom of=/tmp/tx bs=1048576 count=64 2>/dev/null; sha256sum /tmp/tx; nc ${IP[b]} 5000 </tmp/tx"
 seq_a=$E2E_SEQ
@@ -117,7 +117,7 @@ e2e_track peer-c $!
 host_listening 5003
 e2e_agent_cmd b "$(recv_cmd 5001)"
 seq_b=$E2E_SEQ
-until tr -d '\r' <"$E2E_TMP/b.serial" | grep -q "^E2E-CMD-START: $seq_b\$"; do sleep 0.2; done
+until tr -d '\r' <"$E2E_TMP/b.serial" | grep -qa "^E2E-CMD-START: $seq_b\$"; do sleep 0.2; done
 sleep 1
 e2e_agent_cmd c "dd if=/dev/urandom of=/tmp/tx bs=1048576 count=64 2>/dev/null; nc $HOST 5003 </tmp/tx"
 e2e_agent_cmd a "dd if=/dev/urandom of=/tmp/tx bs=1048576 count=64 2>/dev/null; sha256sum /tmp/tx; nc ${IP[b]} 5001 </tmp/tx"

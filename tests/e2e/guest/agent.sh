@@ -3,7 +3,7 @@
 # TCP from tests/e2e/cmd_server.py) and reports on the serial console:
 #   E2E-CMD-START: SEQ
 #   ... output ...
-#   E2E-CMD-DONE: SEQ rc=RC
+#   E2E-CMD-DONE: SEQ rc=RC .
 # A command "exit" ends the agent (and the guest).
 . /e2e/functions.sh
 
@@ -25,11 +25,11 @@ while :; do
 	last=$seq
 	tail -n +2 /tmp/cmd >/tmp/cmd.sh
 	if [ "$(cat /tmp/cmd.sh)" = exit ]; then
-		echo "E2E-CMD-DONE: $seq rc=0"
+		echo "E2E-CMD-DONE: $seq rc=0 ."
 		break
 	fi
 	echo "E2E-CMD-START: $seq"
 	sh /tmp/cmd.sh </dev/null 2>&1
-	echo "E2E-CMD-DONE: $seq rc=$?"
+	echo "E2E-CMD-DONE: $seq rc=$? ."
 done
 e2e_status
