@@ -43,6 +43,7 @@ struct pci_bar_state {
 	int memfd;      /* backs the shared pages; -1 if none */
 	uint8_t *map;   /* our mapping of memfd, map_len bytes from BAR offset 0 */
 	size_t map_len;
+	uint64_t shared_traps; /* accesses to the shared pages that came as messages */
 };
 
 struct pci_msix_state {
@@ -330,6 +331,7 @@ static ssize_t bar_special(struct pci_dev *d, unsigned bar, uint64_t off, void *
 		if (ov == OV_NONE)
 			continue;
 		/* Trapped access to a shared page: same memory as the mmap. */
+		b->shared_traps++;
 		if (is_write)
 			memcpy(b->map + off, buf, count);
 		else
@@ -900,6 +902,11 @@ void *pci_bar_shared(struct pci_dev *d, unsigned bar, unsigned idx)
 	if (!d || bar >= PCI_NUM_BARS || idx >= d->bars[bar].nr_shared || !d->bars[bar].map)
 		return NULL;
 	return d->bars[bar].map + d->bars[bar].shared[idx].offset;
+}
+
+uint64_t pci_bar_shared_traps(const struct pci_dev *d, unsigned bar)
+{
+	return d && bar < PCI_NUM_BARS ? d->bars[bar].shared_traps : 0;
 }
 
 bool pci_bus_master(const struct pci_dev *d)

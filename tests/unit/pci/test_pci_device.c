@@ -880,6 +880,10 @@ static void test_shared_pages(void **state)
 	assert_int_equal(pci_dev_bar_access(d, 0, 0x2ffc, &v, 8, false), -EINVAL);
 	assert_int_equal(pci_dev_bar_access(d, 0, 0x2ffc, &v, 4, false), 4);
 	assert_int_equal(m->bar_calls, 1);
+	/* Only the two accesses that came as messages count as traps, not the mmap's. */
+	assert_int_equal(pci_bar_shared_traps(d, 0), 2);
+	assert_int_equal(pci_bar_shared_traps(d, 1), 0);
+	assert_int_equal(pci_bar_shared_traps(d, 6), 0);
 
 	/* Reset clears the shared pages (nothing of the guest's survives). */
 	pci_dev_do_reset(d);
