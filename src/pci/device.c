@@ -10,6 +10,7 @@
  * restores.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/pci_regs.h>
 #include <stdlib.h>
 #include <string.h>
@@ -576,10 +577,16 @@ static int bar_map_shared(struct pci_dev *d, unsigned i)
 	for (unsigned k = 0; k < b->nr_shared; k++)
 		if (b->shared[k].offset + b->shared[k].size > end)
 			end = b->shared[k].offset + b->shared[k].size;
-	b->memfd = memfd_create(d->name, MFD_CLOEXEC);
+	b->memfd = memfd_create(d->name, MFD_CLOEXEC | MFD_ALLOW_SEALING);
 	if (b->memfd < 0)
 		return -errno;
 	if (ftruncate(b->memfd, (off_t)end) < 0)
+		return -errno;
+	/*
+	 * The VMM gets this fd: sealed, it cannot shrink the file under our
+	 * mapping (our next access to the pages would be a SIGBUS).
+	 */
+	if (fcntl(b->memfd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL) < 0)
 		return -errno;
 	p = mmap(NULL, end, PROT_READ | PROT_WRITE, MAP_SHARED, b->memfd, 0);
 	if (p == MAP_FAILED)

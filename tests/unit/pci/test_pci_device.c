@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/pci_regs.h>
 #include <stdlib.h>
 #include <string.h>
@@ -862,6 +863,14 @@ static void test_shared_pages(void **state)
 	assert_int_equal(ctx->regions[0].nr_sparse, 2);
 	assert_int_equal(ctx->regions[0].sparse[1].offset, 0x8000);
 	assert_int_equal(ctx->regions[0].sparse[1].size, 2 * pg);
+
+	/* The VMM cannot shrink (or grow) the file under the model's mapping. */
+	int seals = fcntl(ctx->regions[0].mmap_fd, F_GET_SEALS);
+	assert_true(seals >= 0);
+	assert_int_equal(seals & (F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL),
+			 F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL);
+	assert_int_equal(ftruncate(ctx->regions[0].mmap_fd, 0), -1);
+	assert_int_equal(errno, EPERM);
 
 	/* What the VMM maps is what the model sees, and what traps touch. */
 	vmm = mmap(NULL, 0x8000 + 2 * (size_t)pg, PROT_READ | PROT_WRITE, MAP_SHARED,
