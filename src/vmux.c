@@ -87,7 +87,7 @@ static void usage(FILE *out)
 		"                       the guest and the device's thread polls it (no VM exit, but the\n"
 		"                       thread spins while the guest's rings are up, and QEMU stops\n"
 		"                       posting the device's other register writes; without KVM QEMU\n"
-		"                       unmaps the page at the first INTx: see docs/CONFIG.md)\n"
+		"                       unmaps the page when the INTx fires: see docs/CONFIG.md)\n"
 		"\n"
 		"Options:\n"
 		"      --uplink tap:NAME  the switch's uplink: devices without -t share it through the\n"
