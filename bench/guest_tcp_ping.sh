@@ -21,6 +21,7 @@
 #     -c PINGS     pings per round (default 50), -i INTERVAL seconds (default 0.05)
 #     -o DIR       where results and logs go (default /tmp/vmux-bench-guest_tcp_ping-DATE)
 #     -q ARGS      extra options for QEMU's -netdev tap (e.g. "vnet_hdr=off")
+#     -x ARGS      extra vmux options (e.g. "--workers 1 --doorbell poll")
 #     -t CONFIGS   configurations to run (default "vmux qemu"; one alone is for
 #                  debugging: no ratio then)
 # Needs root; uses the e2e kit (tests/e2e/lib.sh) for the chroot with QEMU
@@ -39,8 +40,9 @@ PINGS=50
 INTERVAL=0.05
 OUT=
 QEMU_TAP_OPTS=
+VMUX_OPTS=
 CONFIGS="vmux qemu"
-while getopts r:m:c:i:o:q:t: opt; do
+while getopts r:m:c:i:o:q:t:x: opt; do
 	case $opt in
 	r) ROUNDS=$OPTARG ;;
 	m) MIB=$OPTARG ;;
@@ -49,9 +51,11 @@ while getopts r:m:c:i:o:q:t: opt; do
 	o) OUT=$OPTARG ;;
 	q) QEMU_TAP_OPTS=,$OPTARG ;;
 	t) CONFIGS=$OPTARG ;;
+	x) VMUX_OPTS=$OPTARG ;;
 	*) sed -n '2,/^set -u/p' "$0" | sed '$d'; exit 2 ;;
 	esac
 done
+read -r -a VMUX_ARGS <<<"$VMUX_OPTS"
 BYTES=$((MIB * 1024 * 1024))
 HOST_IP=10.78.0.1
 GUEST_IP=10.78.0.2
@@ -102,7 +106,7 @@ run_one() {
 	e2e_track "sink-$g" $!
 	if [ "$cfg" = vmux ]; then
 		e2e_vmux_start -n "$ns" "vmux-$r" -q --control "$E2E_TMP/vmux-$r.ctl" \
-			-s "$E2E_TMP/vmux-$r.sock" -m e1000-emu -t tap0 -b "$MAC"
+			-s "$E2E_TMP/vmux-$r.sock" -m e1000-emu -t tap0 -b "$MAC" "${VMUX_ARGS[@]}"
 		dev=(-device "$(e2e_vfio_user_dev "$E2E_TMP/vmux-$r.sock")")
 	else
 		dev=(-netdev "tap,id=n0,ifname=tap0,script=no,downscript=no$QEMU_TAP_OPTS"

@@ -86,6 +86,12 @@ static void usage(FILE *out)
 		"      --allow-spoof    let the VM send from MACs other than its own\n"
 		"      --allow-promisc  let the VM see other VMs' unicast (in promiscuous mode)\n"
 		"      --worker N       run the device on worker N (default: round robin)\n"
+		"      --doorbell MODE  trap (default): every TX/RX tail write is a vfio-user message;\n"
+		"                       poll: the ring registers sit on a shared page the VMM maps into\n"
+		"                       the guest and the device's thread polls it (no VM exit, but the\n"
+		"                       thread spins while the guest's rings are up, and QEMU stops\n"
+		"                       posting the device's other register writes; without KVM QEMU\n"
+		"                       unmaps the page when the INTx fires: see docs/CONFIG.md)\n"
 		"\n"
 		"Options:\n"
 		"      --uplink tap:NAME  the switch's uplink: devices without -t share it through the\n"
@@ -186,6 +192,8 @@ static void create_device(void *arg)
 		.name = d->name,
 		.socket_path = d->cfg->socket,
 		.loop = thread_loop(d->thread),
+		.doorbell = d->cfg->doorbell == CFG_DOORBELL_POLL ? DEV_DOORBELL_POLL
+								  : DEV_DOORBELL_TRAP,
 	};
 	memcpy(dc.mac, d->cfg->mac, 6);
 	d->inst = d->model->create(&dc, d->err, sizeof(d->err));
@@ -425,6 +433,8 @@ static void collect_device(void *arg)
 	json_object_object_add(o, "mode", json_object_new_string(d->cfg->mode));
 	json_object_object_add(o, "mac", json_object_new_string(mac));
 	json_object_object_add(o, "worker", json_object_new_int(d->thread));
+	json_object_object_add(o, "doorbell", json_object_new_string(
+		d->cfg->doorbell == CFG_DOORBELL_POLL ? "poll" : "trap"));
 	json_object_object_add(o, "backend", json_object_new_string(d->cfg->tap[0] ? d->cfg->tap
 										   : "switch"));
 	if (d->sw_port >= 0)
@@ -729,11 +739,12 @@ static int setup(void)
 		}
 		char mac[18];
 		cfg_format_mac(d->cfg->mac, mac);
-		LOG_INFO(COMP, "%s: %s on %s, MAC %s, %s%s%s, %s%s", d->name, d->cfg->mode,
-			 d->cfg->socket, mac, d->cfg->tap[0] ? "wired to tap " : "on the switch",
-			 d->cfg->tap, d->cfg->vlan ? " (VLAN set)" : "",
-			 d->thread < 0 ? "main thread" : "worker ",
-			 d->thread < 0 ? "" : worker_name(app.workers[d->thread]));
+		LOG_INFO(COMP, "%s: %s on %s, MAC %s, %s%s%s, %s%s, doorbells %s", d->name,
+			 d->cfg->mode, d->cfg->socket, mac,
+			 d->cfg->tap[0] ? "wired to tap " : "on the switch", d->cfg->tap,
+			 d->cfg->vlan ? " (VLAN set)" : "", d->thread < 0 ? "main thread" : "worker ",
+			 d->thread < 0 ? "" : worker_name(app.workers[d->thread]),
+			 d->cfg->doorbell == CFG_DOORBELL_POLL ? "polled" : "trapped");
 	}
 	for (unsigned i = 0; i < cfg->npcap; i++) {
 		const struct cfg_pcap *pc = &cfg->pcap[i];
@@ -818,14 +829,15 @@ int main(int argc, char **argv)
 	}
 	log_set_level((enum log_level)cfg.log_level);
 	for (unsigned i = 0; i < cfg.ndev; i++) {
-		if (cfg.dev[i].doorbell == CFG_DOORBELL_POLL) {
-			fprintf(stderr, "vmux: device %u (%s): --doorbell poll is not available yet; "
-					"use trap\n", i, cfg.dev[i].socket);
-			return 2;
-		}
-		if (!dev_model_find(cfg.dev[i].mode)) {
+		const struct dev_model *m = dev_model_find(cfg.dev[i].mode);
+		if (!m) {
 			fprintf(stderr, "vmux: -m %s: unknown mode; known modes:\n", cfg.dev[i].mode);
 			list_modes();
+			return 2;
+		}
+		if (cfg.dev[i].doorbell == CFG_DOORBELL_POLL && !m->doorbell_poll) {
+			fprintf(stderr, "vmux: device %u (%s): -m %s has no --doorbell poll; use trap\n",
+				i, cfg.dev[i].socket, cfg.dev[i].mode);
 			return 2;
 		}
 	}

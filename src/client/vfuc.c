@@ -1110,6 +1110,13 @@ int vfuc_region_info(struct vfuc *c, uint32_t idx, struct vfu_region_info *out, 
 		if (r < 0)
 			goto out;
 		memcpy(out, buf, sizeof(*out));
+		/* As QEMU checks every answer: a capability flag needs a capability inside it. */
+		if ((out->flags & VFU_REGION_F_CAPS) &&
+		    (out->cap_offset < sizeof(*out) || out->cap_offset > argsz ||
+		     out->cap_offset > len)) {
+			r = -EINVAL;
+			goto out;
+		}
 		if (out->argsz <= argsz)
 			break;
 		if (out->argsz > 65536 || attempt == 1) {
@@ -1117,11 +1124,6 @@ int vfuc_region_info(struct vfuc *c, uint32_t idx, struct vfu_region_info *out, 
 			goto out;
 		}
 		argsz = out->argsz;
-	}
-	if ((out->flags & VFU_REGION_F_CAPS) &&
-	    (out->cap_offset < sizeof(*out) || out->cap_offset > argsz)) {
-		r = -EINVAL;
-		goto out;
 	}
 	if (caps && caps_cap) {
 		size_t n = len - sizeof(*out);

@@ -15,11 +15,18 @@
 struct loop;
 struct net_port;
 
+/* How the guest's doorbells (ring tail writes) reach the model. */
+enum dev_doorbell {
+	DEV_DOORBELL_TRAP = 0, /* trapped: every tail write is a vfio-user message */
+	DEV_DOORBELL_POLL,     /* on a shared page the owning loop polls (no VM exit) */
+};
+
 struct dev_config {
 	const char *name;        /* instance name for logs and counters ("dev0") */
 	const char *socket_path; /* vfio-user socket to listen on */
 	uint8_t mac[6];
 	struct loop *loop;       /* the owning thread's loop */
+	enum dev_doorbell doorbell;
 };
 
 struct dev_instance;
@@ -33,6 +40,7 @@ struct dev_model {
 	struct net_port *(*port)(struct dev_instance *d);
 	/* Writes the model's counters as a JSON object body ("k":v,...) or plain text. */
 	void (*dump_stats)(struct dev_instance *d, FILE *out);
+	bool doorbell_poll;      /* supports DEV_DOORBELL_POLL */
 };
 
 struct dev_instance {

@@ -623,6 +623,62 @@ uint32_t e1k_rx_bufsize(uint32_t rctl)
 	return (rctl & E1K_RCTL_BSEX) ? ext[bs] : std[bs];
 }
 
+/* ==== exitless doorbells: the shared page ===================================== */
+
+/*
+ * The guest writes the page whenever it likes: every word is read with one
+ * load (never twice for one decision) and written with one store.
+ */
+uint32_t e1k_db_read(const uint8_t *page, uint32_t off)
+{
+	const uint32_t *w = (const uint32_t *)(const void *)(page + (off - E1K_DB_OFF));
+
+	return __atomic_load_n(w, __ATOMIC_ACQUIRE);
+}
+
+void e1k_db_write(uint8_t *page, uint32_t off, uint32_t v)
+{
+	uint32_t *w = (uint32_t *)(void *)(page + (off - E1K_DB_OFF));
+
+	__atomic_store_n(w, v, __ATOMIC_RELEASE);
+}
+
+void e1k_db_clear(uint8_t *page)
+{
+	memset(page, 0, E1K_DB_SIZE);
+	e1k_db_write(page, E1K_TXDCTL, E1K_TXDCTL_RESET);
+}
+
+void e1k_db_latch(uint32_t *regs, const uint8_t *page, bool tx)
+{
+	struct db_reg {
+		uint32_t off, mask;
+	};
+	static const struct db_reg txr[] = {
+		{ E1K_TDBAL, 0xffffffffu }, { E1K_TDBAH, 0xffffffffu }, { E1K_TDLEN, 0xfffffu },
+		{ E1K_TDH, 0xffffu }, { E1K_TDT, 0xffffu }, { E1K_TIDV, 0xffffu },
+		{ E1K_TADV, 0xffffu },
+	}, rxr[sizeof(txr) / sizeof(txr[0])] = {
+		{ E1K_RDBAL, 0xffffffffu }, { E1K_RDBAH, 0xffffffffu }, { E1K_RDLEN, 0xfffffu },
+		{ E1K_RDH, 0xffffu }, { E1K_RDT, 0xffffu }, { E1K_RDTR, 0xffffu },
+		{ E1K_RADV, 0xffffu },
+	};
+	const struct db_reg *t = tx ? txr : rxr;
+
+	for (size_t i = 0; i < sizeof(txr) / sizeof(txr[0]); i++)
+		regs[t[i].off / 4] = e1k_db_read(page, t[i].off) & t[i].mask;
+}
+
+bool e1k_db_tail(uint32_t *regs, const uint8_t *page, uint32_t tail_off)
+{
+	uint32_t t = e1k_db_read(page, tail_off) & 0xffffu;
+
+	if (t == regs[tail_off / 4])
+		return false;
+	regs[tail_off / 4] = t;
+	return true;
+}
+
 /* ==== the device ============================================================ */
 
 /* Per-reason counters (dump_stats); the guest-visible statistics live in stats[]. */
@@ -653,6 +709,10 @@ struct e1k_counters {
 	uint64_t irqs;            /* interrupt assertions */
 	uint64_t resets;          /* CTRL.RST and device resets */
 	uint64_t unknown_regs;    /* accesses to registers the model does not know */
+	uint64_t tail_traps;      /* TDT/RDT writes that arrived as register writes */
+	uint64_t db_tx_kicks;     /* new TDT values found by polling the doorbell page */
+	uint64_t db_rx_kicks;     /* new RDT values found by polling the doorbell page */
+	uint64_t db_hook_err;     /* the loop refused the poll hook */
 };
 
 struct e1000 {
@@ -704,6 +764,11 @@ struct e1000 {
 	/* receive */
 	bool rx_starved;         /* told the peer we had no room: wake it when we do */
 
+	/* exitless doorbells: NULL db means trapped (every tail write is a message) */
+	bool db_poll;            /* configured for poll mode */
+	uint8_t *db;             /* the shared page (BAR0 E1K_DB_OFF..), guest controlled */
+	bool db_hooked;          /* our poll hook is on the loop */
+
 	struct e1k_counters cnt;
 };
 
@@ -718,6 +783,7 @@ static struct e1000 *to_e1000(struct dev_instance *d)
 
 static void tx_process(struct e1000 *e);
 static void rx_kick(struct e1000 *e);
+static void db_hook_update(struct e1000 *e);
 
 /* ---- statistics registers ------------------------------------------------ */
 
@@ -1333,6 +1399,8 @@ static void tx_walk(struct e1000 *e)
 		if (head == tail)
 			causes |= E1K_ICR_TXQE;
 	}
+	if (e->db)
+		e1k_db_write(e->db, E1K_TDH, head);
 	tx_flush(e);
 	if (causes & E1K_ICR_TXQE)
 		set_cause(e, E1K_ICR_TXQE);
@@ -1621,6 +1689,8 @@ static void rx_done(struct e1000 *e, const struct rx_ring *r, uint32_t written, 
 	unsigned rdmts = (R(e, E1K_RCTL) & E1K_RCTL_RDMTS_MASK) >> E1K_RCTL_RDMTS_SHIFT;
 
 	R(e, E1K_RDH) = r->head;
+	if (e->db)
+		e1k_db_write(e->db, E1K_RDH, r->head);
 	if (written) {
 		/* Few buffers left: ask the driver for more (RDMTS: 1/2, 1/4, 1/8). */
 		if (e1k_ring_used(r->head, r->tail, r->count) <= r->count >> (rdmts + 1))
@@ -1696,6 +1766,51 @@ static const struct net_port_ops e1k_port_ops = {
 	.peer_link = port_peer_link,
 };
 
+/* ==== exitless doorbells: polling ================================================== */
+
+/*
+ * Runs on every iteration of the owning loop while a ring is enabled: two
+ * loads and two compares when nothing changed. A new tail does what a trapped
+ * write of it does, with the same bounds (one ring's worth of descriptors and
+ * the frame budget per walk), so a busy guest cannot starve the loop's other
+ * devices.
+ */
+static bool db_poll(void *arg)
+{
+	struct e1000 *e = arg;
+	bool work = false;
+
+	if ((R(e, E1K_TCTL) & E1K_TCTL_EN) && e1k_db_tail(e->regs, e->db, E1K_TDT)) {
+		e->cnt.db_tx_kicks++;
+		tx_process(e);
+		work = true;
+	}
+	if ((R(e, E1K_RCTL) & E1K_RCTL_EN) && e1k_db_tail(e->regs, e->db, E1K_RDT)) {
+		e->cnt.db_rx_kicks++;
+		rx_kick(e);
+		work = true;
+	}
+	return work;
+}
+
+/* The hook is on the loop only while a ring is enabled: an idle device costs nothing. */
+static void db_hook_update(struct e1000 *e)
+{
+	bool want = e->db && ((R(e, E1K_TCTL) & E1K_TCTL_EN) || (R(e, E1K_RCTL) & E1K_RCTL_EN));
+
+	if (want == e->db_hooked)
+		return;
+	if (want && loop_add_poll(e->loop, db_poll, e) < 0) {
+		e->cnt.db_hook_err++;
+		LOG_RL(LOG_LVL_ERR, COMP, "%s: cannot poll the doorbell page: %s", e->name,
+		       strerror(errno));
+		return;
+	}
+	if (!want)
+		loop_del_poll(e->loop, db_poll, e);
+	e->db_hooked = want;
+}
+
 /* ==== registers ================================================================== */
 
 struct reg_name {
@@ -1759,7 +1874,7 @@ static void regs_defaults(struct e1000 *e)
 	R(e, E1K_LEDCTL) = 0x00000602;
 	R(e, E1K_VET) = 0x8100;
 	R(e, E1K_RXCSUM) = E1K_RXCSUM_IPOFL | E1K_RXCSUM_TUOFL;
-	R(e, E1K_TXDCTL) = 0x00010000;  /* granularity: descriptors */
+	R(e, E1K_TXDCTL) = E1K_TXDCTL_RESET;
 	/* Loaded from the EEPROM at reset: the station address in RAR 0. */
 	R(e, E1K_RAL(0)) = (uint32_t)e->mac[0] | (uint32_t)e->mac[1] << 8 |
 			   (uint32_t)e->mac[2] << 16 | (uint32_t)e->mac[3] << 24;
@@ -1779,6 +1894,10 @@ static void mac_reset(struct e1000 *e)
 	e->irq_holdoff = 0;
 	timer_set(e, 0);
 	regs_defaults(e);
+	if (e->db) {
+		e1k_db_clear(e->db);
+		db_hook_update(e);
+	}
 	e1k_mw_reset(&e->mw);
 	e->ioaddr = 0;
 	if (e->irq_line) {
@@ -1816,9 +1935,25 @@ static void ctrl_write(struct e1000 *e, uint32_t v)
 	link_update(e, false);
 }
 
+/*
+ * With a doorbell page, enabling a ring takes its registers from the page; the
+ * device runs on that snapshot (and the tails it polls) until the next enable.
+ */
+static void ring_enable(struct e1000 *e, uint32_t ctl_off, uint32_t en, uint32_t v, bool tx)
+{
+	bool rise = !(R(e, ctl_off) & en) && (v & en);
+
+	R(e, ctl_off) = v;
+	if (!e->db)
+		return;
+	if (rise)
+		e1k_db_latch(e->regs, e->db, tx);
+	db_hook_update(e);
+}
+
 static void rctl_write(struct e1000 *e, uint32_t v)
 {
-	R(e, E1K_RCTL) = v;
+	ring_enable(e, E1K_RCTL, E1K_RCTL_EN, v, false);
 	rx_kick(e);
 }
 
@@ -1898,7 +2033,7 @@ static void reg_write(struct e1000 *e, uint32_t off, uint32_t v)
 		rctl_write(e, v);
 		return;
 	case E1K_TCTL:
-		R(e, off) = v;
+		ring_enable(e, E1K_TCTL, E1K_TCTL_EN, v, true);
 		tx_process(e);
 		return;
 	case E1K_TDH:
@@ -1949,7 +2084,8 @@ static void log_access(struct e1000 *e, const char *bar, uint32_t off, uint32_t 
 
 static uint32_t dword_read(struct e1000 *e, uint32_t off, const char *bar)
 {
-	uint32_t v = reg_read(e, off);
+	/* The doorbell page, reached through the I/O BAR: the page is the register. */
+	uint32_t v = e->db && e1k_db_covers(off) ? e1k_db_read(e->db, off) : reg_read(e, off);
 
 	if (log_enabled(LOG_LVL_DEBUG))
 		log_access(e, bar, off, v, false);
@@ -1960,7 +2096,12 @@ static void dword_write(struct e1000 *e, uint32_t off, uint32_t v, const char *b
 {
 	if (log_enabled(LOG_LVL_DEBUG))
 		log_access(e, bar, off, v, true);
-	reg_write(e, off, v);
+	if (off == E1K_TDT || off == E1K_RDT)
+		e->cnt.tail_traps++;
+	if (e->db && e1k_db_covers(off))
+		e1k_db_write(e->db, off, v); /* the poll picks it up */
+	else
+		reg_write(e, off, v);
 }
 
 /* Registers whose other bytes must not be written back on a partial write. */
@@ -2053,8 +2194,21 @@ static void pci_reset_cb(void *opaque)
 	power_on_reset(e);
 }
 
+static void pci_attach_cb(void *opaque)
+{
+	struct e1000 *e = opaque;
+
+	if (e->db)
+		LOG_INFO(COMP, "%s: VMM attached; doorbells polled: TX/RX ring registers on a "
+			       "shared page (BAR0 %#x-%#x)", e->name, E1K_DB_OFF,
+			 E1K_DB_OFF + E1K_DB_SIZE - 1);
+	else
+		LOG_INFO(COMP, "%s: VMM attached; doorbells trapped", e->name);
+}
+
 static const struct pci_dev_ops e1k_pci_ops = {
 	.reset = pci_reset_cb,
+	.attach = pci_attach_cb,
 };
 
 static void e1000_destroy(struct dev_instance *d)
@@ -2064,6 +2218,10 @@ static void e1000_destroy(struct dev_instance *d)
 	if (!d)
 		return;
 	e = to_e1000(d);
+	if (e->db_hooked)
+		loop_del_poll(e->loop, db_poll, e);
+	e->db_hooked = false;
+	e->db = NULL;
 	net_port_disconnect(&e->port);
 	if (e->pci)
 		pci_dev_destroy(e->pci);
@@ -2096,6 +2254,11 @@ static struct pci_dev *e1000_pci_create(struct e1000 *e)
 
 	desc.bars[0] = (struct pci_bar_desc){ .size = E1K_MMIO_SIZE, .flags = PCI_BAR_MEM,
 					      .access = bar_access };
+	if (e->db_poll) {
+		desc.bars[0].nr_shared = 1;
+		desc.bars[0].shared[0] = (struct vfu_sparse_area){ .offset = E1K_DB_OFF,
+								   .size = E1K_DB_SIZE };
+	}
 	desc.bars[1] = (struct pci_bar_desc){ .size = E1K_IO_SIZE, .flags = PCI_BAR_IO,
 					      .access = bar_access };
 	pci = pci_dev_create(&desc, &e1k_pci_ops, e);
@@ -2134,6 +2297,7 @@ static struct dev_instance *e1000_create(const struct dev_config *cfg, char *err
 	e->tfd = -1;
 	e->inst.model = &e1000_model;
 	e->loop = cfg->loop;
+	e->db_poll = cfg->doorbell == DEV_DOORBELL_POLL;
 	snprintf(e->name, sizeof(e->name), "%s", cfg->name ? cfg->name : "e1000");
 	memcpy(e->mac, cfg->mac, ETH_ALEN);
 	e1k_eeprom_build(e->eeprom, e->mac);
@@ -2157,6 +2321,14 @@ static struct dev_instance *e1000_create(const struct dev_config *cfg, char *err
 	if (!e->pci) {
 		snprintf(err, errlen, "e1000: cannot create the PCI device");
 		goto fail;
+	}
+	if (e->db_poll) {
+		e->db = pci_bar_shared(e->pci, 0, 0);
+		if (!e->db) {
+			snprintf(err, errlen, "e1000: no doorbell page");
+			goto fail;
+		}
+		e1k_db_clear(e->db);
 	}
 	r = pci_dev_listen(e->pci, e->loop, cfg->socket_path);
 	if (r < 0) {
@@ -2201,7 +2373,7 @@ static void e1000_dump_stats(struct dev_instance *d, FILE *out)
 		"\"rx_pkts\":%llu,\"rx_bytes\":%llu,\"rx_drop_off\":%llu,\"rx_drop_addr\":%llu,"
 		"\"rx_drop_vlan\":%llu,\"rx_drop_long\":%llu,\"rx_drop_bad\":%llu,"
 		"\"rx_drop_nodesc\":%llu,\"rx_ring_err\":%llu,\"rx_desc_dma\":%llu,"
-		"\"rx_buf_dma\":%llu,\"irqs\":%llu,\"resets\":%llu,\"unknown_regs\":%llu",
+		"\"rx_buf_dma\":%llu,\"irqs\":%llu,\"resets\":%llu,\"unknown_regs\":%llu,",
 		(unsigned long long)c->rx_pkts, (unsigned long long)c->rx_bytes,
 		(unsigned long long)c->rx_drop_off, (unsigned long long)c->rx_drop_addr,
 		(unsigned long long)c->rx_drop_vlan, (unsigned long long)c->rx_drop_long,
@@ -2209,6 +2381,13 @@ static void e1000_dump_stats(struct dev_instance *d, FILE *out)
 		(unsigned long long)c->rx_ring_err, (unsigned long long)c->rx_desc_dma,
 		(unsigned long long)c->rx_buf_dma, (unsigned long long)c->irqs,
 		(unsigned long long)c->resets, (unsigned long long)c->unknown_regs);
+	fprintf(out,
+		"\"doorbell\":\"%s\",\"tail_traps\":%llu,\"db_page_traps\":%llu,"
+		"\"db_tx_kicks\":%llu,\"db_rx_kicks\":%llu,\"db_hook_err\":%llu",
+		e->db ? "poll" : "trap", (unsigned long long)c->tail_traps,
+		(unsigned long long)(e->db ? pci_bar_shared_traps(e->pci, 0) : 0),
+		(unsigned long long)c->db_tx_kicks, (unsigned long long)c->db_rx_kicks,
+		(unsigned long long)c->db_hook_err);
 }
 
 const struct dev_model e1000_model = {
@@ -2218,4 +2397,5 @@ const struct dev_model e1000_model = {
 	.destroy = e1000_destroy,
 	.port = e1000_port,
 	.dump_stats = e1000_dump_stats,
+	.doorbell_poll = true,
 };

@@ -147,4 +147,44 @@ static inline uint32_t e1k_ring_used(uint32_t head, uint32_t tail, uint32_t coun
 /* Receive buffer size chosen by RCTL.BSIZE/BSEX. */
 uint32_t e1k_rx_bufsize(uint32_t rctl);
 
+/* ---- exitless doorbells ----------------------------------------------------- */
+
+/*
+ * In doorbell poll mode BAR0 [E1K_DB_OFF, E1K_DB_OFF + E1K_DB_SIZE) (the RX
+ * and TX descriptor ring registers, RDBAL..RSRPD and TXDMAC..TSPMT) is a
+ * shared page the VMM maps into the guest: the guest reads and writes it
+ * without a VM exit, the device polls it. Everything in the page is guest
+ * controlled at all times; each helper reads a word once.
+ */
+#define E1K_DB_OFF 0x2000u
+#define E1K_DB_SIZE 0x2000u
+
+static inline bool e1k_db_covers(uint32_t off)
+{
+	return off >= E1K_DB_OFF && off - E1K_DB_OFF < E1K_DB_SIZE;
+}
+/* One word of the page (off: BAR0 offset inside it, dword aligned). */
+uint32_t e1k_db_read(const uint8_t *page, uint32_t off);
+void e1k_db_write(uint8_t *page, uint32_t off, uint32_t v);
+/* The page after a reset: zeros except the registers' reset values. */
+void e1k_db_clear(uint8_t *page);
+/*
+ * Copies one ring's registers (tx: TDBAL, TDBAH, TDLEN, TDH, TDT, TIDV, TADV;
+ * rx: RDBAL, RDBAH, RDLEN, RDH, RDT, RDTR, RADV) from the page into the
+ * register file, masked as trapped writes of them are; done when the ring is
+ * enabled, so the device works from this snapshot while it runs.
+ */
+void e1k_db_latch(uint32_t *regs, const uint8_t *page, bool tx);
+/*
+ * Reads the tail register at tail_off (E1K_TDT or E1K_RDT) once; if it
+ * differs from the register file's, stores it (16 bits, as a trapped write)
+ * and returns true. The caller validates it against its ring like any tail.
+ */
+bool e1k_db_tail(uint32_t *regs, const uint8_t *page, uint32_t tail_off);
+/* True if head and tail lie inside a ring of count descriptors (count 0: unusable). */
+static inline bool e1k_ring_ok(uint32_t count, uint32_t head, uint32_t tail)
+{
+	return count && head < count && tail < count;
+}
+
 #endif

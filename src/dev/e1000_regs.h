@@ -58,6 +58,7 @@
 #define E1K_TDT 0x3818u
 #define E1K_TIDV 0x3820u
 #define E1K_TXDCTL 0x3828u
+#define E1K_TXDCTL_RESET 0x00010000u /* granularity: descriptors */
 #define E1K_TADV 0x382cu
 #define E1K_TSPMT 0x3830u
 #define E1K_STATS_BASE 0x4000u /* 0x4000..0x40ff: statistics, clear on read */

@@ -10,6 +10,7 @@
  * restores.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/pci_regs.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,6 +44,7 @@ struct pci_bar_state {
 	int memfd;      /* backs the shared pages; -1 if none */
 	uint8_t *map;   /* our mapping of memfd, map_len bytes from BAR offset 0 */
 	size_t map_len;
+	uint64_t shared_traps; /* accesses to the shared pages that came as messages */
 };
 
 struct pci_msix_state {
@@ -330,6 +332,7 @@ static ssize_t bar_special(struct pci_dev *d, unsigned bar, uint64_t off, void *
 		if (ov == OV_NONE)
 			continue;
 		/* Trapped access to a shared page: same memory as the mmap. */
+		b->shared_traps++;
 		if (is_write)
 			memcpy(b->map + off, buf, count);
 		else
@@ -574,10 +577,16 @@ static int bar_map_shared(struct pci_dev *d, unsigned i)
 	for (unsigned k = 0; k < b->nr_shared; k++)
 		if (b->shared[k].offset + b->shared[k].size > end)
 			end = b->shared[k].offset + b->shared[k].size;
-	b->memfd = memfd_create(d->name, MFD_CLOEXEC);
+	b->memfd = memfd_create(d->name, MFD_CLOEXEC | MFD_ALLOW_SEALING);
 	if (b->memfd < 0)
 		return -errno;
 	if (ftruncate(b->memfd, (off_t)end) < 0)
+		return -errno;
+	/*
+	 * The VMM gets this fd: sealed, it cannot shrink the file under our
+	 * mapping (our next access to the pages would be a SIGBUS).
+	 */
+	if (fcntl(b->memfd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL) < 0)
 		return -errno;
 	p = mmap(NULL, end, PROT_READ | PROT_WRITE, MAP_SHARED, b->memfd, 0);
 	if (p == MAP_FAILED)
@@ -900,6 +909,11 @@ void *pci_bar_shared(struct pci_dev *d, unsigned bar, unsigned idx)
 	if (!d || bar >= PCI_NUM_BARS || idx >= d->bars[bar].nr_shared || !d->bars[bar].map)
 		return NULL;
 	return d->bars[bar].map + d->bars[bar].shared[idx].offset;
+}
+
+uint64_t pci_bar_shared_traps(const struct pci_dev *d, unsigned bar)
+{
+	return d && bar < PCI_NUM_BARS ? d->bars[bar].shared_traps : 0;
 }
 
 bool pci_bus_master(const struct pci_dev *d)

@@ -126,6 +126,11 @@ int pci_dev_listen(struct pci_dev *d, struct loop *l, const char *path);
 struct vfu_ctx *pci_dev_vfu(struct pci_dev *d);
 struct pci_cfg *pci_dev_cfg(struct pci_dev *d);
 void *pci_bar_shared(struct pci_dev *d, unsigned bar, unsigned idx);
+/*
+ * Accesses to BAR bar's shared pages that arrived as REGION_READ/WRITE (the
+ * VMM did not map them); served from the same memory. Owner thread only.
+ */
+uint64_t pci_bar_shared_traps(const struct pci_dev *d, unsigned bar);
 
 bool pci_bus_master(const struct pci_dev *d);
 bool pci_mem_enabled(const struct pci_dev *d);

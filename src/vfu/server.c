@@ -728,9 +728,13 @@ static int h_region_info(struct vfu_ctx *ctx, const uint8_t *p, size_t len, stru
 	size_t need = sizeof(out) + caps_len;
 	bool fits = in.argsz >= need;
 	out.argsz = (uint32_t)need;
-	if (caps_len) {
+	/*
+	 * The CAPS flag only with the capability itself: QEMU refuses an answer
+	 * whose flag promises a capability at an offset outside it.
+	 */
+	if (caps_len && fits) {
 		out.flags |= VFU_REGION_F_CAPS;
-		out.cap_offset = fits ? sizeof(out) : 0;
+		out.cap_offset = sizeof(out);
 	}
 	uint8_t *b = reply_alloc(rep, fits ? need : sizeof(out));
 	if (!b)

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -150,7 +151,7 @@ static void *loop_thread(void *arg)
 	return NULL;
 }
 
-struct e1kt *e1kt_start(void)
+static struct e1kt *start(enum dev_doorbell db)
 {
 	const struct dev_model *m = dev_model_find("e1000-emu");
 	struct e1kt *t = calloc(1, sizeof(*t));
@@ -178,6 +179,7 @@ struct e1kt *e1kt_start(void)
 	cfg.name = "e1kt";
 	cfg.socket_path = t->sock;
 	cfg.loop = t->loop;
+	cfg.doorbell = db;
 	memcpy(cfg.mac, E1KT_MAC, 6);
 	t->inst = m->create(&cfg, err, sizeof(err));
 	if (!t->inst) {
@@ -194,6 +196,16 @@ struct e1kt *e1kt_start(void)
 fail:
 	e1kt_stop(t);
 	return NULL;
+}
+
+struct e1kt *e1kt_start(void)
+{
+	return start(DEV_DOORBELL_TRAP);
+}
+
+struct e1kt *e1kt_start_poll(void)
+{
+	return start(DEV_DOORBELL_POLL);
 }
 
 static void do_teardown(void *arg)
@@ -468,6 +480,9 @@ int e1kg_open(struct e1kg *g, const char *sock)
 
 void e1kg_close(struct e1kg *g)
 {
+	if (g->db)
+		munmap(g->db, g->db_size);
+	g->db = NULL;
 	if (g->c) {
 		vfuc_mem_destroy(g->c, &g->mem);
 		vfuc_close(g->c);
@@ -475,13 +490,73 @@ void e1kg_close(struct e1kg *g)
 	g->c = NULL;
 }
 
+int e1kg_map_doorbells(struct e1kg *g)
+{
+	uint8_t caps[256];
+	struct vfu_region_info ri;
+	struct vfu_cap_sparse_mmap sp;
+	struct vfu_sparse_area a;
+	int fd = -1, r;
+	void *m;
+
+	r = vfuc_region_info(g->c, VFU_PCI_BAR0, &ri, caps, sizeof(caps), &fd);
+	if (r)
+		return r;
+	r = -ENOENT;
+	if (fd < 0 || !(ri.flags & VFU_REGION_F_MMAP) || !(ri.flags & VFU_REGION_F_CAPS) ||
+	    ri.cap_offset < sizeof(ri) || ri.cap_offset - sizeof(ri) + sizeof(sp) > sizeof(caps))
+		goto out;
+	memcpy(&sp, caps + ri.cap_offset - sizeof(ri), sizeof(sp));
+	if (sp.hdr.id != VFU_REGION_CAP_SPARSE_MMAP || sp.nr_areas != 1)
+		goto out;
+	memcpy(&a, caps + ri.cap_offset - sizeof(ri) + sizeof(sp), sizeof(a));
+	if (!a.size || a.offset + a.size > ri.size)
+		goto out;
+	m = mmap(NULL, a.size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, (off_t)(ri.offset + a.offset));
+	if (m == MAP_FAILED) {
+		r = -errno;
+		goto out;
+	}
+	g->db = m;
+	g->db_off = a.offset;
+	g->db_size = a.size;
+	r = 0;
+out:
+	if (fd >= 0)
+		close(fd);
+	return r;
+}
+
+uint64_t e1kg_requests(struct e1kg *g)
+{
+	return vfuc_get_stats(g->c)->requests;
+}
+
+static volatile uint32_t *db_word(struct e1kg *g, uint32_t off)
+{
+	if (!g->db || off < g->db_off || off - g->db_off + 4 > g->db_size)
+		return NULL;
+	return (volatile uint32_t *)(void *)(g->db + (off - g->db_off));
+}
+
 uint32_t e1kg_rd(struct e1kg *g, uint32_t off)
 {
+	volatile uint32_t *w = db_word(g, off);
+
+	if (w)
+		return __atomic_load_n(w, __ATOMIC_ACQUIRE);
 	return vfuc_bar_read32(g->c, 0, off);
 }
 
 void e1kg_wr(struct e1kg *g, uint32_t off, uint32_t v)
 {
+	volatile uint32_t *w = db_word(g, off);
+
+	/* A plain store on the doorbell page, like a guest's writel() (release: after the descriptors). */
+	if (w) {
+		__atomic_store_n(w, v, __ATOMIC_RELEASE);
+		return;
+	}
 	/* Not posted: the write's effects are done when this returns. */
 	vfuc_bar_write32(g->c, 0, off, v, false);
 }

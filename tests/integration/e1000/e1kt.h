@@ -8,7 +8,9 @@
  *
  * Guest side (e1kg_*): a small poll-mode e1000 driver on the in-tree vfio-user
  * client: a memfd plays guest RAM (DMA_MAP), registers go through
- * REGION_READ/WRITE of BAR0, interrupts arrive on the INTx eventfd.
+ * REGION_READ/WRITE of BAR0, interrupts arrive on the INTx eventfd. After
+ * e1kg_map_doorbells() the registers on BAR0's sparse mmap area (the doorbell
+ * page) are plain memory accesses, as in a guest whose VMM mapped the area.
  */
 #ifndef VMUX_TESTS_E1KT_H
 #define VMUX_TESTS_E1KT_H
@@ -39,6 +41,8 @@ struct e1kt;
 
 /* Starts a device at a socket in a fresh directory. NULL on failure. */
 struct e1kt *e1kt_start(void);
+/* The same with its doorbells on the shared page (doorbell poll mode). */
+struct e1kt *e1kt_start_poll(void);
 void e1kt_stop(struct e1kt *t);
 const char *e1kt_socket(const struct e1kt *t);
 
@@ -89,11 +93,21 @@ struct e1kg {
 	uint32_t tx_count, tx_tail;
 	uint32_t rx_count, rx_next, rx_bufsize;
 	uint32_t txbuf_next; /* bump allocator over [TXBUF, TXBUF_END) */
+	uint8_t *db;         /* mapped sparse area of BAR0, NULL: all registers trapped */
+	uint64_t db_off, db_size; /* its place in BAR0 */
 };
 
 /* Connects, negotiates, maps guest RAM, enables memory/IO/bus mastering and INTx. */
 int e1kg_open(struct e1kg *g, const char *sock);
 void e1kg_close(struct e1kg *g);
+
+/*
+ * Finds BAR0's sparse mmap area through DEVICE_GET_REGION_INFO and maps it
+ * from the fd the server sends. 0, or -errno (-ENOENT: no sparse area).
+ */
+int e1kg_map_doorbells(struct e1kg *g);
+/* Requests this client has sent so far (messages, not memory accesses). */
+uint64_t e1kg_requests(struct e1kg *g);
 
 uint32_t e1kg_rd(struct e1kg *g, uint32_t off);
 void e1kg_wr(struct e1kg *g, uint32_t off, uint32_t v);

@@ -3,7 +3,7 @@
  * Unit tests for the pure parts of the e1000 model: EEPROM image and its
  * Microwire bit-banging (driven the way Linux's e1000 driver does it), receive
  * filtering, checksums, receive checksum status, transmit checksum insertion,
- * TCP segmentation and ring arithmetic.
+ * TCP segmentation, ring arithmetic and the doorbell page helpers.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -778,6 +778,205 @@ static void test_rings(void **state)
 	assert_int_equal(e1k_rx_bufsize(E1K_RCTL_BSEX | 3u << 16), 4096);
 }
 
+/* ---- exitless doorbells: the shared page ----------------------------------------- */
+
+static uint32_t *new_regs(void)
+{
+	uint32_t *r = calloc(E1K_NREGS, sizeof(uint32_t));
+
+	assert_non_null(r);
+	return r;
+}
+
+static uint8_t *new_page(uint8_t fill)
+{
+	uint8_t *p = malloc(E1K_DB_SIZE);
+
+	assert_non_null(p);
+	memset(p, fill, E1K_DB_SIZE);
+	return p;
+}
+
+static void test_db_page_layout(void **state)
+{
+	(void)state;
+	/* Exactly the RX and TX ring pages of BAR0, page aligned, both ring sets inside. */
+	assert_int_equal(E1K_DB_OFF % 4096, 0);
+	assert_int_equal(E1K_DB_SIZE % 4096, 0);
+	assert_true(E1K_DB_OFF + E1K_DB_SIZE <= E1K_MMIO_SIZE);
+	static const uint32_t in[] = { E1K_RDBAL, E1K_RDBAH, E1K_RDLEN, E1K_RDH, E1K_RDT,
+				       E1K_RDTR, E1K_RXDCTL, E1K_RADV, E1K_RSRPD, E1K_TDBAL,
+				       E1K_TDBAH, E1K_TDLEN, E1K_TDH, E1K_TDT, E1K_TIDV,
+				       E1K_TXDCTL, E1K_TADV };
+	static const uint32_t out[] = { E1K_CTRL, E1K_ICR, E1K_IMS, E1K_RCTL, E1K_TCTL,
+					E1K_ITR, E1K_STATS_BASE, E1K_RAL(0), E1K_MTA };
+	for (size_t i = 0; i < sizeof(in) / sizeof(in[0]); i++)
+		assert_true(e1k_db_covers(in[i]));
+	for (size_t i = 0; i < sizeof(out) / sizeof(out[0]); i++)
+		assert_false(e1k_db_covers(out[i]));
+	assert_false(e1k_db_covers(E1K_DB_OFF - 4));
+	assert_false(e1k_db_covers(E1K_DB_OFF + E1K_DB_SIZE));
+	assert_false(e1k_db_covers(0xffffffffu));
+}
+
+static void test_db_clear(void **state)
+{
+	uint8_t *p = new_page(0xa5);
+
+	(void)state;
+	e1k_db_clear(p);
+	for (uint32_t off = E1K_DB_OFF; off < E1K_DB_OFF + E1K_DB_SIZE; off += 4)
+		assert_int_equal(e1k_db_read(p, off), off == E1K_TXDCTL ? E1K_TXDCTL_RESET : 0);
+	free(p);
+}
+
+/* The page as Linux's e1000_configure_tx/rx leave it, then the rings are enabled. */
+static void test_db_latch(void **state)
+{
+	uint32_t *r = new_regs();
+	uint8_t *p = new_page(0);
+
+	(void)state;
+	e1k_db_write(p, E1K_TDBAL, 0x12345000);
+	e1k_db_write(p, E1K_TDBAH, 0x1);
+	e1k_db_write(p, E1K_TDLEN, 256 * 16);
+	e1k_db_write(p, E1K_TDH, 0);
+	e1k_db_write(p, E1K_TDT, 5);
+	e1k_db_write(p, E1K_TIDV, 8);
+	e1k_db_write(p, E1K_TADV, 32);
+	e1k_db_write(p, E1K_RDBAL, 0x6000);
+	e1k_db_write(p, E1K_RDLEN, 128 * 16);
+	e1k_db_write(p, E1K_RDT, 127);
+	e1k_db_write(p, E1K_RDTR, 0);
+	e1k_db_write(p, E1K_RADV, 8);
+
+	e1k_db_latch(r, p, true);
+	assert_int_equal(r[E1K_TDBAL / 4], 0x12345000);
+	assert_int_equal(r[E1K_TDBAH / 4], 1);
+	assert_int_equal(r[E1K_TDLEN / 4], 4096);
+	assert_int_equal(r[E1K_TDH / 4], 0);
+	assert_int_equal(r[E1K_TDT / 4], 5);
+	assert_int_equal(r[E1K_TIDV / 4], 8);
+	assert_int_equal(r[E1K_TADV / 4], 32);
+	/* TX only: the RX registers are untouched. */
+	assert_int_equal(r[E1K_RDBAL / 4], 0);
+	assert_int_equal(r[E1K_RDT / 4], 0);
+
+	e1k_db_latch(r, p, false);
+	assert_int_equal(r[E1K_RDBAL / 4], 0x6000);
+	assert_int_equal(r[E1K_RDLEN / 4], 2048);
+	assert_int_equal(r[E1K_RDT / 4], 127);
+	assert_int_equal(r[E1K_RADV / 4], 8);
+	free(p);
+	free(r);
+}
+
+/* What the guest writes into the page while the ring runs changes nothing but the tail. */
+static void test_db_running_ring_ignores_page(void **state)
+{
+	uint32_t *r = new_regs();
+	uint8_t *p = new_page(0);
+
+	(void)state;
+	e1k_db_write(p, E1K_TDBAL, 0x10000);
+	e1k_db_write(p, E1K_TDLEN, 8 * 16);
+	e1k_db_latch(r, p, true);
+	/* TDLEN, the base and the head change under the running ring. */
+	e1k_db_write(p, E1K_TDLEN, 0xfff80);
+	e1k_db_write(p, E1K_TDBAL, 0xdead0000);
+	e1k_db_write(p, E1K_TDH, 7);
+	assert_false(e1k_db_tail(r, p, E1K_TDT)); /* tail unchanged: no work */
+	assert_int_equal(r[E1K_TDLEN / 4], 128);
+	assert_int_equal(r[E1K_TDBAL / 4], 0x10000);
+	assert_int_equal(r[E1K_TDH / 4], 0);
+	/* A new tail is taken, and only the tail. */
+	e1k_db_write(p, E1K_TDT, 3);
+	assert_true(e1k_db_tail(r, p, E1K_TDT));
+	assert_int_equal(r[E1K_TDT / 4], 3);
+	assert_false(e1k_db_tail(r, p, E1K_TDT)); /* seen: one cheap compare, no work */
+	assert_int_equal(r[E1K_TDLEN / 4], 128);
+	assert_true(e1k_ring_ok(e1k_ring_count(r[E1K_TDLEN / 4]), r[E1K_TDH / 4],
+				r[E1K_TDT / 4]));
+	free(p);
+	free(r);
+}
+
+/* Tails beyond the ring are stored like trapped writes and then refused by the ring check. */
+static void test_db_tail_beyond_ring(void **state)
+{
+	uint32_t *r = new_regs();
+	uint8_t *p = new_page(0);
+	uint32_t count;
+
+	(void)state;
+	e1k_db_write(p, E1K_TDLEN, 8 * 16);
+	e1k_db_write(p, E1K_RDLEN, 16 * 16);
+	e1k_db_latch(r, p, true);
+	e1k_db_latch(r, p, false);
+
+	e1k_db_write(p, E1K_TDT, 8); /* one past the end */
+	assert_true(e1k_db_tail(r, p, E1K_TDT));
+	count = e1k_ring_count(r[E1K_TDLEN / 4]);
+	assert_false(e1k_ring_ok(count, r[E1K_TDH / 4], r[E1K_TDT / 4]));
+
+	e1k_db_write(p, E1K_RDT, 0xffffffffu); /* masked to 16 bits, still beyond */
+	assert_true(e1k_db_tail(r, p, E1K_RDT));
+	assert_int_equal(r[E1K_RDT / 4], 0xffff);
+	count = e1k_ring_count(r[E1K_RDLEN / 4]);
+	assert_false(e1k_ring_ok(count, r[E1K_RDH / 4], r[E1K_RDT / 4]));
+
+	/* Only the low 16 bits count: 0x10003 is tail 3, inside. */
+	e1k_db_write(p, E1K_RDT, 0x10003);
+	assert_true(e1k_db_tail(r, p, E1K_RDT));
+	assert_true(e1k_ring_ok(count, r[E1K_RDH / 4], r[E1K_RDT / 4]));
+	assert_false(e1k_ring_ok(0, 0, 0));
+	free(p);
+	free(r);
+}
+
+/* Garbage everywhere: every latched value within its register's width; geometry refused. */
+static void test_db_garbage(void **state)
+{
+	uint32_t *r = new_regs();
+	uint8_t *p = new_page(0);
+	uint32_t x = 0x9e3779b9u;
+
+	(void)state;
+	for (unsigned round = 0; round < 64; round++) {
+		for (uint32_t i = 0; i < E1K_DB_SIZE; i++) {
+			x ^= x << 13;
+			x ^= x >> 17;
+			x ^= x << 5;
+			p[i] = (uint8_t)x;
+		}
+		if (round == 0)
+			memset(p, 0xff, E1K_DB_SIZE);
+		e1k_db_latch(r, p, round & 1);
+		(void)e1k_db_tail(r, p, E1K_TDT);
+		(void)e1k_db_tail(r, p, E1K_RDT);
+		assert_true(r[E1K_TDLEN / 4] <= 0xfffff && r[E1K_RDLEN / 4] <= 0xfffff);
+		assert_true(r[E1K_TDH / 4] <= 0xffff && r[E1K_TDT / 4] <= 0xffff);
+		assert_true(r[E1K_RDH / 4] <= 0xffff && r[E1K_RDT / 4] <= 0xffff);
+		assert_true(r[E1K_TIDV / 4] <= 0xffff && r[E1K_TADV / 4] <= 0xffff);
+		assert_true(r[E1K_RDTR / 4] <= 0xffff && r[E1K_RADV / 4] <= 0xffff);
+		/* Whatever came in: a usable ring has head and tail inside it. */
+		uint32_t c = e1k_ring_count(r[E1K_TDLEN / 4]);
+		if (e1k_ring_ok(c, r[E1K_TDH / 4], r[E1K_TDT / 4]))
+			assert_true(r[E1K_TDH / 4] < c && r[E1K_TDT / 4] < c && c <= 0xfff8);
+	}
+	/* Only ring registers reach the register file. */
+	for (uint32_t off = 0; off < E1K_MMIO_SIZE; off += 4) {
+		bool ring = off == E1K_TDBAL || off == E1K_TDBAH || off == E1K_TDLEN ||
+			    off == E1K_TDH || off == E1K_TDT || off == E1K_TIDV || off == E1K_TADV ||
+			    off == E1K_RDBAL || off == E1K_RDBAH || off == E1K_RDLEN ||
+			    off == E1K_RDH || off == E1K_RDT || off == E1K_RDTR || off == E1K_RADV;
+		if (!ring)
+			assert_int_equal(r[off / 4], 0);
+	}
+	free(p);
+	free(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -798,6 +997,12 @@ int main(void)
 		cmocka_unit_test(test_tso_udp),
 		cmocka_unit_test(test_tso_absurd),
 		cmocka_unit_test(test_rings),
+		cmocka_unit_test(test_db_page_layout),
+		cmocka_unit_test(test_db_clear),
+		cmocka_unit_test(test_db_latch),
+		cmocka_unit_test(test_db_running_ring_ignores_page),
+		cmocka_unit_test(test_db_tail_beyond_ring),
+		cmocka_unit_test(test_db_garbage),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

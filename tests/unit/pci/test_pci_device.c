@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/pci_regs.h>
 #include <stdlib.h>
 #include <string.h>
@@ -863,6 +864,14 @@ static void test_shared_pages(void **state)
 	assert_int_equal(ctx->regions[0].sparse[1].offset, 0x8000);
 	assert_int_equal(ctx->regions[0].sparse[1].size, 2 * pg);
 
+	/* The VMM cannot shrink (or grow) the file under the model's mapping. */
+	int seals = fcntl(ctx->regions[0].mmap_fd, F_GET_SEALS);
+	assert_true(seals >= 0);
+	assert_int_equal(seals & (F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL),
+			 F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL);
+	assert_int_equal(ftruncate(ctx->regions[0].mmap_fd, 0), -1);
+	assert_int_equal(errno, EPERM);
+
 	/* What the VMM maps is what the model sees, and what traps touch. */
 	vmm = mmap(NULL, 0x8000 + 2 * (size_t)pg, PROT_READ | PROT_WRITE, MAP_SHARED,
 		   ctx->regions[0].mmap_fd, (off_t)ctx->regions[0].mmap_offset);
@@ -880,6 +889,10 @@ static void test_shared_pages(void **state)
 	assert_int_equal(pci_dev_bar_access(d, 0, 0x2ffc, &v, 8, false), -EINVAL);
 	assert_int_equal(pci_dev_bar_access(d, 0, 0x2ffc, &v, 4, false), 4);
 	assert_int_equal(m->bar_calls, 1);
+	/* Only the two accesses that came as messages count as traps, not the mmap's. */
+	assert_int_equal(pci_bar_shared_traps(d, 0), 2);
+	assert_int_equal(pci_bar_shared_traps(d, 1), 0);
+	assert_int_equal(pci_bar_shared_traps(d, 6), 0);
 
 	/* Reset clears the shared pages (nothing of the guest's survives). */
 	pci_dev_do_reset(d);
