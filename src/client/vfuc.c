@@ -8,6 +8,7 @@
 #include "client/vfuc.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -975,10 +976,12 @@ static int mem_create(struct vfuc *c, uint64_t iova, uint64_t size, bool shared,
 	if (mem_overlaps(c, iova, size))
 		return -EEXIST;
 	if (shared) {
-		e.fd = memfd_create("vfuc-guest-ram", MFD_CLOEXEC);
+		/* Like QEMU's memory-backend-memfd: sealed against resizing. */
+		e.fd = memfd_create("vfuc-guest-ram", MFD_CLOEXEC | MFD_ALLOW_SEALING);
 		if (e.fd < 0)
 			return -errno;
-		if (ftruncate(e.fd, (off_t)size) < 0) {
+		if (ftruncate(e.fd, (off_t)size) < 0 ||
+		    fcntl(e.fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW) < 0) {
 			r = -errno;
 			close(e.fd);
 			return r;

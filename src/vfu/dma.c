@@ -2,6 +2,7 @@
 #include "vfu/dma.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -15,6 +16,24 @@ void dma_table_init(struct dma_table *t, uint32_t max_maps, uint64_t max_total)
 	memset(t, 0, sizeof(*t));
 	t->max_maps = max_maps;
 	t->max_total = max_total;
+}
+
+/*
+ * A client's fd stays the client's: if it could shrink the file after we
+ * mapped it, our next access past the new end would be a SIGBUS that takes
+ * every VM down. So the file must be sealed against shrinking, or let us seal
+ * it (a memfd made with MFD_ALLOW_SEALING and not yet F_SEAL_SEAL'ed; QEMU's
+ * memory-backend-memfd seals by default). Files that cannot be sealed are
+ * refused with -EPERM.
+ */
+static int dma_fd_sealed(int fd)
+{
+	int seals = fcntl(fd, F_GET_SEALS);
+	if (seals >= 0 && (seals & F_SEAL_SHRINK))
+		return 0;
+	if (seals >= 0 && !(seals & F_SEAL_SEAL) && fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK) == 0)
+		return 0;
+	return -EPERM;
 }
 
 /* Index of the first region with addr > a (upper bound). */
@@ -65,7 +84,10 @@ int dma_table_add(struct dma_table *t, uint64_t addr, uint64_t size, int fd, uin
 
 		if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
 			return -EINVAL;
-		/* The fd must really hold [offset, offset+size). */
+		int sr = dma_fd_sealed(fd);
+		if (sr)
+			return sr;
+		/* The fd must really hold [offset, offset+size) (and, sealed, keeps it). */
 		if (__builtin_add_overflow(offset, size, &lim) || lim > (uint64_t)st.st_size)
 			return -EINVAL;
 		if (__builtin_add_overflow(size, delta, &len) || len > SIZE_MAX)

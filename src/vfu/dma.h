@@ -32,7 +32,10 @@ struct dma_table {
 void dma_table_init(struct dma_table *t, uint32_t max_maps, uint64_t max_total);
 /*
  * Adds [addr, addr+size). fd >= 0: mmap fd at offset (the fd is not kept).
- * -EINVAL bad range/flags/fd too small, -EEXIST overlap, -ENOSPC limits.
+ * -EINVAL bad range/flags/fd too small, -EEXIST overlap, -ENOSPC limits,
+ * -EPERM an fd not sealed against shrinking that cannot be sealed (F_SEAL_SHRINK
+ * is added to a sealable memfd: a file the client could shrink under our
+ * mapping would turn our next access into a SIGBUS).
  */
 int dma_table_add(struct dma_table *t, uint64_t addr, uint64_t size, int fd, uint64_t offset,
 		  uint32_t prot);

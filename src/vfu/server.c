@@ -633,8 +633,11 @@ static int h_dma_map(struct vfu_ctx *ctx, struct client *c, const uint8_t *p, si
 			((m.flags & VFU_DMA_F_WRITE) ? VFU_PROT_WRITE : 0);
 	int r = dma_table_add(&c->dma, m.addr, m.size, nfds ? fds[0] : -1, m.offset, prot);
 	if (r < 0) {
-		LOG_RL(LOG_LVL_WARN, COMP, "%s: DMA_MAP [0x%llx, +0x%llx) refused: %s", ctx->name,
-		       (unsigned long long)m.addr, (unsigned long long)m.size, strerror(-r));
+		LOG_RL(LOG_LVL_WARN, COMP, "%s: DMA_MAP [0x%llx, +0x%llx) refused: %s%s", ctx->name,
+		       (unsigned long long)m.addr, (unsigned long long)m.size, strerror(-r),
+		       r == -EPERM ? " (guest RAM must be a memfd sealed, or sealable, against "
+				     "shrinking: memory-backend-memfd)"
+				   : "");
 		return -r;
 	}
 	ctx->stats.dma_maps++;

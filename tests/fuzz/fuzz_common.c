@@ -166,7 +166,7 @@ void fz_fd_iter_end(const char *target, unsigned period)
 
 int fz_memfd_untracked(size_t bytes, const char *name)
 {
-	int fd = memfd_create(name, MFD_CLOEXEC);
+	int fd = memfd_create(name, MFD_CLOEXEC | MFD_ALLOW_SEALING);
 	if (fd < 0)
 		return -1;
 	if (ftruncate(fd, (off_t)bytes) < 0) {

@@ -727,7 +727,7 @@ static void test_write_count_mismatch(void **state)
 
 static int memfd_of(size_t size)
 {
-	int fd = memfd_create("it-guest", MFD_CLOEXEC);
+	int fd = memfd_create("it-guest", MFD_CLOEXEC | MFD_ALLOW_SEALING);
 
 	assert_true(fd >= 0);
 	assert_int_equal(ftruncate(fd, (off_t)size), 0);
@@ -761,6 +761,24 @@ static void test_dma_map_overlap(void **state)
 	expect_error(v, ID + 4);
 	/* adjacent is fine */
 	assert_int_equal(vfuc_dma_map(v, 0x104000, 0x4000, fd, 0x4000, 3), 0);
+	close(fd);
+}
+
+/* Memory the client could shrink under our mapping (a SIGBUS waiting to happen). */
+static void test_dma_map_unsealable(void **state)
+{
+	struct vfuc *v = victim(true);
+	int fd = memfd_create("it-unsealable", MFD_CLOEXEC);
+
+	assert_true(fd >= 0);
+	assert_int_equal(ftruncate(fd, 0x4000), 0);
+	dma_map(v, ID, 0x100000, 0x4000, 0, 3, fd);
+	expect_errno(v, ID, EPERM);
+	close(fd);
+	/* A sealable one at the same place is fine, and sealed by the server. */
+	fd = memfd_of(0x4000);
+	assert_int_equal(vfuc_dma_map(v, 0x100000, 0x4000, fd, 0, 3), 0);
+	assert_true(fcntl(fd, F_GET_SEALS) & F_SEAL_SHRINK);
 	close(fd);
 }
 
@@ -1249,6 +1267,7 @@ int main(void)
 		T(test_offset_count_overflow),
 		T(test_write_count_mismatch),
 		T(test_dma_map_overlap),
+		T(test_dma_map_unsealable),
 		T(test_dma_map_bad_flags),
 		T(test_dma_map_bad_range),
 		T(test_dma_map_bad_fd),

@@ -483,7 +483,7 @@ static void test_interrupts(void **state)
 static void test_dma_gating(void **state)
 {
 	struct fx *f = *state;
-	int mfd = memfd_create("guest-ram", MFD_CLOEXEC);
+	int mfd = memfd_create("guest-ram", MFD_CLOEXEC | MFD_ALLOW_SEALING);
 	struct vfu_dma_map dm = {
 		.argsz = sizeof(dm), .flags = VFU_DMA_F_READ | VFU_DMA_F_WRITE,
 		.offset = 0, .addr = 0x100000, .size = 0x10000,

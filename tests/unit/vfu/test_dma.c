@@ -7,6 +7,9 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -19,7 +22,7 @@
 
 static int memfd_of(size_t size)
 {
-	int fd = memfd_create("test-guest-ram", MFD_CLOEXEC);
+	int fd = memfd_create("test-guest-ram", MFD_CLOEXEC | MFD_ALLOW_SEALING);
 	assert_true(fd >= 0);
 	assert_int_equal(ftruncate(fd, (off_t)size), 0);
 	return fd;
@@ -190,6 +193,60 @@ static void test_many_maps_sorted(void **state)
 	dma_table_fini(&t);
 }
 
+/*
+ * The client must not be able to shrink what we mapped (our next access would
+ * be a SIGBUS): a sealable memfd gets F_SEAL_SHRINK from us, an already sealed
+ * one is taken as it is, and what cannot be sealed is refused.
+ */
+static void test_fd_must_be_sealed(void **state)
+{
+	struct dma_table t;
+	(void)state;
+	dma_table_init(&t, 16, 1ull << 30);
+
+	/* Sealable: sealed by the add, so the client's shrink now fails. */
+	int fd = memfd_of(4 * PG);
+	assert_int_equal(fcntl(fd, F_GET_SEALS) & F_SEAL_SHRINK, 0);
+	assert_int_equal(dma_table_add(&t, 0x100000, 4 * PG, fd, 0, RW), 0);
+	assert_true(fcntl(fd, F_GET_SEALS) & F_SEAL_SHRINK);
+	assert_int_equal(ftruncate(fd, PG), -1);
+	assert_int_equal(errno, EPERM);
+	/* Growing stays allowed (QEMU's backend seals that too, we need not). */
+	assert_int_equal(ftruncate(fd, 8 * PG), 0);
+	close(fd);
+
+	/* Sealed by the client already, sealing itself sealed: accepted. */
+	fd = memfd_of(4 * PG);
+	assert_int_equal(fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL), 0);
+	assert_int_equal(dma_table_add(&t, 0x200000, 4 * PG, fd, 0, RW), 0);
+	close(fd);
+
+	/* A memfd that does not allow sealing: refused, nothing mapped. */
+	fd = memfd_create("unsealable", MFD_CLOEXEC);
+	assert_true(fd >= 0);
+	assert_int_equal(ftruncate(fd, 4 * PG), 0);
+	assert_int_equal(dma_table_add(&t, 0x300000, 4 * PG, fd, 0, RW), -EPERM);
+	close(fd);
+
+	/* Sealing sealed without SHRINK: refused. */
+	fd = memfd_of(4 * PG);
+	assert_int_equal(fcntl(fd, F_ADD_SEALS, F_SEAL_SEAL), 0);
+	assert_int_equal(dma_table_add(&t, 0x300000, 4 * PG, fd, 0, RW), -EPERM);
+	close(fd);
+
+	/* A plain file (no sealing at all): refused. */
+	char path[] = "/tmp/vmux-test-dma-XXXXXX";
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	unlink(path);
+	assert_int_equal(ftruncate(fd, 4 * PG), 0);
+	assert_int_equal(dma_table_add(&t, 0x300000, 4 * PG, fd, 0, RW), -EPERM);
+	close(fd);
+
+	assert_int_equal(t.n, 2);
+	dma_table_fini(&t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -199,6 +256,7 @@ int main(void)
 		cmocka_unit_test(test_limits_and_fd_checks),
 		cmocka_unit_test(test_prot_and_fdless),
 		cmocka_unit_test(test_many_maps_sorted),
+		cmocka_unit_test(test_fd_must_be_sealed),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

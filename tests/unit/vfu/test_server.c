@@ -406,7 +406,7 @@ static void test_dma_map_unmap(void **state)
 {
 	struct fixture *f = *state;
 	negotiate(f);
-	int mfd = memfd_create("ram", MFD_CLOEXEC);
+	int mfd = memfd_create("ram", MFD_CLOEXEC | MFD_ALLOW_SEALING);
 	assert_int_equal(ftruncate(mfd, 1 << 20), 0);
 	struct vfu_dma_map m = { .argsz = sizeof(m), .flags = VFU_DMA_F_READ | VFU_DMA_F_WRITE,
 				 .offset = 0, .addr = 0x100000, .size = 1 << 20 };
