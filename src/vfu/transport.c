@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "core/log.h"
@@ -12,8 +13,14 @@
 
 /* fds accepted per recvmsg(); anything beyond is truncated by the kernel and refused. */
 #define SOCK_MAX_FDS 32
-/* Bound on how long a send may wait for a client that does not read. */
-#define SEND_TIMEOUT_MS 1000
+/*
+ * Bound on how long a send may wait, in all, for a client that does not read
+ * its replies. The wait holds up every device on the same thread, so it is
+ * short: a VMM waits for each reply it asked for and never has more than a
+ * few outstanding, so its socket buffer (hundreds of replies) is never full;
+ * one that lets it fill up is not reading and is dropped.
+ */
+#define SEND_TIMEOUT_MS 10
 
 struct sock_transport {
 	struct vfu_transport t;
@@ -105,6 +112,7 @@ static ssize_t sock_send(struct vfu_transport *t, const struct iovec *iov, int i
 		total += iov[i].iov_len;
 
 	int idx = 0;
+	int64_t deadline_ms = -1;
 	while (sent < total) {
 		struct msghdr msg = { .msg_iov = &v[idx], .msg_iovlen = (size_t)(iovcnt - idx) };
 		if (sent == 0 && nfds) {
@@ -124,7 +132,14 @@ static ssize_t sock_send(struct vfu_transport *t, const struct iovec *iov, int i
 			if (errno != EAGAIN && errno != EWOULDBLOCK)
 				return -errno;
 			/* A client that does not read its replies gets a bounded wait, then dropped. */
-			int r = wait_writable(s->fd, SEND_TIMEOUT_MS);
+			struct timespec now;
+			clock_gettime(CLOCK_MONOTONIC, &now);
+			int64_t now_ms = (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000;
+			if (deadline_ms < 0)
+				deadline_ms = now_ms + SEND_TIMEOUT_MS;
+			if (now_ms >= deadline_ms)
+				return -ETIMEDOUT;
+			int r = wait_writable(s->fd, (int)(deadline_ms - now_ms));
 			if (r < 0)
 				return r;
 			continue;

@@ -15,7 +15,8 @@
  *       One misbehaviour picked by SEED (a test kills it at a random moment
  *       anyway): traffic; half a message and close; DMA_UNMAP of the ring
  *       memory while the device uses it; guest RAM mapped read-only; more
- *       fds than a message may carry; DMA maps until refused; garbage bytes.
+ *       fds than a message may carry; DMA maps until refused; garbage bytes;
+ *       requests sent without ever reading a reply.
  *       Exits 0 when it ran out of things to do.
  * Exit status 2: usage; 1: the device could not be set up (recv/send only).
  */
@@ -239,10 +240,28 @@ static void garbage(struct e1kg *g, unsigned seed)
 	nap_us(20000);
 }
 
+/* Requests as fast as the socket takes them, never a reply read. */
+static void no_reading(struct e1kg *g)
+{
+	uint8_t m[16 + 16] = { 0 };
+	uint32_t size = sizeof(m), count = 4;
+	m[2] = 9; /* REGION_READ of 4 bytes of BAR0 */
+	memcpy(m + 4, &size, 4);
+	memcpy(m + 16 + 12, &count, 4);
+	for (unsigned i = 0; i < 200000 && !stop; i++) {
+		m[0] = (uint8_t)i;
+		m[1] = (uint8_t)(i >> 8);
+		if (vfuc_send_raw(g->c, m, sizeof(m), NULL, 0))
+			break;
+	}
+	while (!stop)
+		nap_us(10000);
+}
+
 static int do_chaos(const char *sock, unsigned seed, const uint8_t src[6])
 {
 	struct e1kg g;
-	unsigned what = seed % 7;
+	unsigned what = seed % 8;
 
 	if (setup(&g, sock))
 		return 0; /* refused or killed mid-setup: also a case */
@@ -267,6 +286,9 @@ static int do_chaos(const char *sock, unsigned seed, const uint8_t src[6])
 		break;
 	case 6:
 		garbage(&g, seed);
+		break;
+	case 7:
+		no_reading(&g);
 		break;
 	}
 	/* Mostly die without goodbye: the test SIGKILLs or we just exit. */
