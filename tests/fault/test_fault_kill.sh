@@ -7,6 +7,7 @@
 #    (traffic, half a message, DMA_UNMAP of memory in use, read-only RAM, too
 #    many fds, DMA maps until refused, garbage; see fault_guest.c) is
 #    SIGKILLed at a random moment during setup or traffic;
+#  - a guest that floods requests and never reads a reply is left alone for 2 s;
 #  - then the uplink tap is deleted under vmux.
 # After it all: vmux is alive, A received without a stall (longest gap below
 # MAXGAP_MS), vmux's fd count is what it was after the warm-up and its RSS
@@ -20,7 +21,7 @@ set -u
 KILLS=${FAULT_KILLS:-100}
 WARMUP=20
 SEED=${FAULT_SEED:-$(date +%s)}
-MAXGAP_MS=${FAULT_MAXGAP_MS:-3000}
+MAXGAP_MS=${FAULT_MAXGAP_MS:-750}
 RSS_SLACK_KB=${FAULT_RSS_SLACK_KB:-1024}
 GUEST=${FAULT_GUEST:-$E2E_SRCROOT/build/tests/fault/fault_guest}
 BASE=52:54:00:fa:00:60
@@ -95,6 +96,17 @@ settle
 fd1=$(fds)
 rss1=$(rss_kb)
 e2e_log "$KILLS kills in $(e2e_since "$t0") s: vmux has $fd1 fds (was $fd0), RSS $rss1 kB (was $rss0)"
+
+# A client that sends requests and never reads a reply, left alone: vmux must
+# drop it quickly, not stall A and B (they share its thread) while it waits.
+"$GUEST" "$E2E_TMP/c.sock" chaos 7 "$MAC_C" >>"$E2E_TMP/chaos.log" 2>&1 &
+pid=$!
+sleep 2
+kill -KILL "$pid" 2>/dev/null
+wait "$pid" 2>/dev/null
+grep -q 'dev2: client detached (send failed)' "$E2E_TMP/vmux.log" ||
+	e2e_fail "vmux did not drop a client that never reads its replies"
+e2e_log "a client that never reads its replies was dropped"
 
 # The uplink deleted under vmux while A and B go on.
 before=$(rx_frames)
