@@ -7,8 +7,9 @@
 #   5. e2e: real QEMU 11 + Linux guests against build/vmux (suite 'e2e'); the
 #      first run builds a Debian unstable chroot in /var/cache/vmux-e2e
 #   6. the e2e suite again against build-asan/vmux (if that build succeeded)
-#   7. fault injection (suite 'fault'): misbehaving guests SIGKILLed at random
-#      moments, 100 times, against build/vmux and (40 times) build-asan/vmux
+#   7. fault injection (suite 'fault'): misbehaving in-tree guests SIGKILLed at
+#      random moments (100 times; 40 against build-asan/vmux) and real QEMU
+#      guests SIGKILLed during setup or traffic (4 times; 2)
 #   8. fuzz: the libFuzzer targets built with clang + ASan/UBSan in build-fuzz/,
 #      their seed corpora replayed and each target run for a short fixed budget
 # Prints a summary and exits non-zero if any step or test failed.
@@ -168,10 +169,11 @@ else
 	fi
 fi
 if [ -x "$BUILD/vmux" ]; then
-	FAULT_KILLS=${FAULT_KILLS:-100} step "fault injection" \
+	FAULT_KILLS=${FAULT_KILLS:-100} QEMU_KILLS=${QEMU_KILLS:-4} step "fault injection" \
 		run_suites "$BUILD" fault --suite fault --verbose
 	if [ "$ASAN_OK" = 1 ]; then
-		FAULT_KILLS=${FAULT_KILLS:-40} step "fault injection ASan+UBSan" run_asan fault-asan \
+		FAULT_KILLS=${FAULT_KILLS:-40} QEMU_KILLS=${QEMU_KILLS:-2} \
+			step "fault injection ASan+UBSan" run_asan fault-asan \
 			--suite fault --verbose
 	fi
 fi
