@@ -26,6 +26,16 @@ e2e_expect() {
 	fi
 }
 
+# e2e_net_up IP: waits for eth0, gives it IP/24, brings it (and lo) up and
+# waits for the link. Reports and returns 1 when something is missing.
+e2e_net_up() {
+	e2e_wait_for 10 test -e /sys/class/net/eth0 || { e2e_fail "no eth0"; return 1; }
+	ip link set lo up
+	ip addr add "$1/24" dev eth0
+	ip link set eth0 up
+	e2e_wait_for 20 grep -qx 1 /sys/class/net/eth0/carrier || { e2e_fail "link did not come up"; return 1; }
+}
+
 # Exit status for the end of a test script: 0 if no check failed.
 e2e_status() {
 	[ ! -s /tmp/e2e-fail ]

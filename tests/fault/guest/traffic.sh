@@ -3,11 +3,7 @@
 # first reply came back (the kill then lands mid-traffic).
 . /e2e/functions.sh
 
-e2e_wait_for 10 test -e /sys/class/net/eth0 || { e2e_fail "no eth0"; exit 1; }
-ip link set lo up
-ip addr add "$E2E_IP/24" dev eth0
-ip link set eth0 up
-e2e_wait_for 20 grep -qx 1 /sys/class/net/eth0/carrier || { e2e_fail "link did not come up"; exit 1; }
+e2e_net_up "$E2E_IP" || exit 1
 e2e_data link 1
 until ping -c 1 -W 1 "$E2E_HOST" >/dev/null 2>&1; do :; done
 e2e_data traffic 1
