@@ -1572,6 +1572,7 @@ static void usage(FILE *f)
 			commands[i].help);
 	fputs("\n"
 	      "Options:\n"
+	      "  -c, --control PATH  the control socket, for every command (before the command)\n"
 	      "  -v, --verbose   log protocol details to stderr (repeat for more)\n"
 	      "  -V, --version   print the version\n"
 	      "  -h, --help      this text ('vmuxctl COMMAND --help' for a command)\n"
@@ -1586,13 +1587,19 @@ int main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "verbose", no_argument, NULL, 'v' },
+		{ "control", required_argument, NULL, 'c' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int o, verbose = 0;
 
 	/* options before the command only; the command parses the rest */
-	while ((o = getopt_long(argc, argv, "+hVv", opts, NULL)) != -1) {
+	while ((o = getopt_long(argc, argv, "+hVvc:", opts, NULL)) != -1) {
 		switch (o) {
+		case 'c':
+			/* The control commands take their default socket from here. */
+			if (setenv("VMUX_CONTROL", optarg, 1) < 0)
+				die_usage("-c %s: %s", optarg, strerror(errno));
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;

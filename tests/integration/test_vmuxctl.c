@@ -650,6 +650,10 @@ static void test_control_usage(void **state)
 	RUN(r, "capture", "stop", "dev0", "-c", ctl);
 	assert_int_equal(r->status, 1);
 	expect_in(r->err, ctl);
+	/* -c before the command works as well */
+	RUN(r, "-c", ctl, "ports");
+	assert_int_equal(r->status, 1);
+	expect_in(r->err, ctl);
 	RUN(r, "ports", "extra");
 	assert_int_equal(r->status, 2);
 	RUN(r, "capture");
