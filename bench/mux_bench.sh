@@ -159,14 +159,17 @@ for line in open(sys.argv[1]):
     kv = dict(f.split("=", 1) for f in line.split()[1:])
     rows.append(kv)
 print()
-print("| mode | frame | N | Mpps (wall) | vmux worker CPU s | Mpps / worker core | memcpy Mpps / core | ratio | frames / TDT | guests idle | vmux RSS per guest KiB (anon) | load |")
-print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+print("| mode | frame | N | Mpps (wall) | vmux worker CPU s | Mpps / worker core | memcpy Mpps / core | ratio | taken from TX, Mpps / core | delivered / taken | frames / TDT | guests idle | vmux page faults | vmux RSS per guest KiB (anon) | load |")
+print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
 for r in rows:
-    print("| %s | %s B | %s | %.3f | %.2f | %.3f | %.1f | %.4f | %.1f | %.0f%% | %s (%s) | %s |" % (
+    sent = int(r["sent"])
+    print("| %s | %s B | %s | %.3f | %.2f | %.3f | %.1f | %.4f | %.3f | %.0f%% | %.1f | %.0f%% | %s | %s (%s) | %s |" % (
         "VM->VM" if r["mode"] == "vm2vm" else "VM->uplink", r["size"], r["n"],
         float(r["mpps_wall"]), float(r["worker_cpu_s"]), float(r["mpps_core"]),
-        float(r["memcpy_mpps_core"]), float(r["ratio"]), float(r["frames_per_tdt"]),
-        100 * float(r["guest_idle"]), r["rss_per_vm_kb"], r["anon_per_vm_kb"], r["load"]))
+        float(r["memcpy_mpps_core"]), float(r["ratio"]), float(r["mpps_core_taken"]),
+        100.0 * int(r["delivered"]) / sent if sent else 0, float(r["frames_per_tdt"]),
+        100 * float(r["guest_idle"]), r["minflt"], r["rss_per_vm_kb"], r["anon_per_vm_kb"],
+        r["load"]))
 EOF
 echo "results and logs: $out"
 exit $fail
