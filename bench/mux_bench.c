@@ -39,6 +39,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -64,6 +65,7 @@ struct opts {
 	const char *tap;
 	uint8_t uplink_mac[6];
 	bool secrc;
+	bool no_mlock;
 	bool memcpy_only;
 	enum e1kg_doorbell doorbell;
 };
@@ -311,6 +313,15 @@ static int vm_open(struct vm *v, const char *sock, const struct opts *o)
 	r = e1kg_set_doorbell(&v->g, o->doorbell);
 	if (r)
 		return r;
+	/*
+	 * Guest RAM locked, as a VM's often is (QEMU -overcommit mem-lock=on,
+	 * hugepages): otherwise memory management that reclaims cold pages (on
+	 * the machine these figures come from, DAMON pageout) unmaps the shared
+	 * guest pages from vmux and each touch afterwards is a page fault in
+	 * vmux, which then dominates the measurement as N grows.
+	 */
+	if (!o->no_mlock && mlock(v->g.mem.base, v->g.mem.size))
+		fprintf(stderr, "mux_bench: mlock of guest RAM: %s (continuing)\n", strerror(errno));
 	e1kg_reset(&v->g); /* interrupts masked (IMC): the guest polls */
 	ral = e1kg_rd(&v->g, E1K_RAL(0));
 	rah = e1kg_rd(&v->g, E1K_RAH(0));
@@ -407,6 +418,7 @@ static void usage(FILE *out)
 		"  --tap NAME        the uplink tap (its counters; teaches the switch the uplink MAC)\n"
 		"  --uplink-mac MAC  where uplink frames go (default 02:00:00:00:ff:01)\n"
 		"  --secrc           guests strip the FCS in the device (Linux's e1000 does not)\n"
+		"  --no-mlock        leave guest RAM unlocked (default: mlock, see vm_open)\n"
 		"  --doorbell trap   how tail registers are written (only trap exists so far)\n"
 		"  --cpu N           pin this thread to CPU N\n"
 		"MUX_BENCH_DEBUG=1 prints each guest's counters and ring registers at the end.\n");
@@ -433,6 +445,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		{ "tap", required_argument, NULL, 'a' },
 		{ "uplink-mac", required_argument, NULL, 'u' },
 		{ "secrc", no_argument, NULL, 'c' },
+		{ "no-mlock", no_argument, NULL, 'L' },
 		{ "doorbell", required_argument, NULL, 'd' },
 		{ "cpu", required_argument, NULL, 'C' },
 		{ "memcpy-only", no_argument, NULL, 'M' },
@@ -470,6 +483,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 				return -1;
 			break;
 		case 'c': o->secrc = true; break;
+		case 'L': o->no_mlock = true; break;
 		case 'd':
 			if (strcmp(optarg, "trap")) {
 				fprintf(stderr, "mux_bench: --doorbell %s: only trap exists so far\n",

@@ -130,7 +130,7 @@ run_point() { # mode size n
 	rm -rf "$work"
 	work=""
 	grep -v '^RESULT' "$out/bench-$tag.txt"
-	if [ -s "$out/losses-$tag.txt" ]; then
+	if grep -q = "$out/losses-$tag.txt" 2>/dev/null; then
 		echo "  vmux loss counters: $(tr '\n' ' ' <"$out/losses-$tag.txt")"
 	fi
 	grep '^RESULT' "$out/bench-$tag.txt" >>"$out/results.txt"
