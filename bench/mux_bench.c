@@ -39,7 +39,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -65,7 +64,6 @@ struct opts {
 	const char *tap;
 	uint8_t uplink_mac[6];
 	bool secrc;
-	bool no_mlock;
 	bool memcpy_only;
 	enum e1kg_doorbell doorbell;
 };
@@ -231,6 +229,34 @@ static int proc_cpu(int pid, struct proc_cpu *pc)
 	return 0;
 }
 
+/* Where vmux's threads are (state, wait channel): for a measurement in which it never ran. */
+static void print_threads(int pid)
+{
+	char path[320], buf[512], wchan[128];
+	DIR *d;
+	struct dirent *de;
+
+	snprintf(path, sizeof(path), "/proc/%d/task", pid);
+	d = opendir(path);
+	if (!d)
+		return;
+	printf("  vmux had no CPU time during the measurement; its threads now:\n");
+	while ((de = readdir(d))) {
+		const char *p;
+
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/task/%s/stat", pid, de->d_name);
+		if (!read_line(path, buf, sizeof(buf)) || !(p = strrchr(buf, ')')))
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/task/%s/wchan", pid, de->d_name);
+		if (!read_line(path, wchan, sizeof(wchan)))
+			wchan[0] = 0;
+		printf("    task %s state %c wchan %s\n", de->d_name, p[2], wchan);
+	}
+	closedir(d);
+}
+
 struct proc_mem {
 	long rss_kb, anon_kb, file_kb, shmem_kb;
 };
@@ -313,15 +339,6 @@ static int vm_open(struct vm *v, const char *sock, const struct opts *o)
 	r = e1kg_set_doorbell(&v->g, o->doorbell);
 	if (r)
 		return r;
-	/*
-	 * Guest RAM locked, as a VM's often is (QEMU -overcommit mem-lock=on,
-	 * hugepages): otherwise memory management that reclaims cold pages (on
-	 * the machine these figures come from, DAMON pageout) unmaps the shared
-	 * guest pages from vmux and each touch afterwards is a page fault in
-	 * vmux, which then dominates the measurement as N grows.
-	 */
-	if (!o->no_mlock && mlock(v->g.mem.base, v->g.mem.size))
-		fprintf(stderr, "mux_bench: mlock of guest RAM: %s (continuing)\n", strerror(errno));
 	e1kg_reset(&v->g); /* interrupts masked (IMC): the guest polls */
 	ral = e1kg_rd(&v->g, E1K_RAL(0));
 	rah = e1kg_rd(&v->g, E1K_RAH(0));
@@ -410,7 +427,8 @@ static void usage(FILE *out)
 		"  -n N              guests (vm2vm: N even, pairs 2k -> 2k+1)\n"
 		"  -S SIZE           frame size with FCS (64..1518)\n"
 		"  -m MODE           vm2vm or uplink\n"
-		"  -t SECS           measurement (default 3)     -w SECS  warm-up (default 1)\n"
+		"  -t SECS           measurement (default 3)\n"
+		"  -w SECS           warm-up: at least this (default 1) and until every ring went round\n"
 		"  -B SECS           memcpy baseline time (default 1)\n"
 		"  -b N              TX descriptors per doorbell (default 32)\n"
 		"  -r N              RX descriptors given back per RDT write (default 32)\n"
@@ -418,7 +436,6 @@ static void usage(FILE *out)
 		"  --tap NAME        the uplink tap (its counters; teaches the switch the uplink MAC)\n"
 		"  --uplink-mac MAC  where uplink frames go (default 02:00:00:00:ff:01)\n"
 		"  --secrc           guests strip the FCS in the device (Linux's e1000 does not)\n"
-		"  --no-mlock        leave guest RAM unlocked (default: mlock, see vm_open)\n"
 		"  --doorbell trap   how tail registers are written (only trap exists so far)\n"
 		"  --cpu N           pin this thread to CPU N\n"
 		"MUX_BENCH_DEBUG=1 prints each guest's counters and ring registers at the end.\n");
@@ -445,7 +462,6 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		{ "tap", required_argument, NULL, 'a' },
 		{ "uplink-mac", required_argument, NULL, 'u' },
 		{ "secrc", no_argument, NULL, 'c' },
-		{ "no-mlock", no_argument, NULL, 'L' },
 		{ "doorbell", required_argument, NULL, 'd' },
 		{ "cpu", required_argument, NULL, 'C' },
 		{ "memcpy-only", no_argument, NULL, 'M' },
@@ -483,7 +499,6 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 				return -1;
 			break;
 		case 'c': o->secrc = true; break;
-		case 'L': o->no_mlock = true; break;
 		case 'd':
 			if (strcmp(optarg, "trap")) {
 				fprintf(stderr, "mux_bench: --doorbell %s: only trap exists so far\n",
@@ -543,6 +558,7 @@ int main(int argc, char **argv)
 	uint64_t w0, w1, g0, g1;
 	long long tap0 = -1, tap1 = -1, tapd0 = -1, tapd1 = -1;
 	unsigned len;
+	double warm_s = 0;
 	int r;
 
 	if (parse_opts(argc, argv, &o)) {
@@ -601,7 +617,33 @@ int main(int argc, char **argv)
 		usleep(100 * 1000);
 	}
 
-	drive(o.n, &o, now_ns() + (uint64_t)(o.warmup * 1e9), &dwarm);
+	/*
+	 * Warm-up: at least the time asked, and until every ring has gone round
+	 * once (at most 60 s), so that vmux has touched every guest page and
+	 * packet buffer it will use: first touches are page faults, and in a
+	 * short run at large N they would be most of what is measured.
+	 */
+	{
+		uint64_t start = now_ns(), min_end = start + (uint64_t)(o.warmup * 1e9);
+		uint64_t cap = start + 60000000000ull;
+		bool cycled = false;
+
+		while (!cycled && now_ns() < cap) {
+			drive(o.n, &o, now_ns() + 100000000ull, &dwarm);
+			cycled = now_ns() >= min_end;
+			for (unsigned i = 0; cycled && i < o.n; i++) {
+				const struct e1kg_counters *c = &vms[i].g.cnt;
+
+				if ((vms[i].tx && c->tx_done < o.tx_ring) ||
+				    (vms[i].rx && c->rx_frames < o.rx_ring))
+					cycled = false;
+			}
+		}
+		warm_s = (double)(now_ns() - start) / 1e9;
+		if (!cycled)
+			fprintf(stderr, "mux_bench: rings not all gone round after %.0f s of warm-up\n",
+				warm_s);
+	}
 
 	totals(o.n, &t0);
 	proc_cpu(o.pid, &p0);
@@ -639,9 +681,11 @@ int main(int argc, char **argv)
 	long rss_vm = ((long)m1.rss_kb - m0.rss_kb) / (long)o.n;
 	long anon_vm = ((long)m1.anon_kb - m0.anon_kb) / (long)o.n;
 
-	printf("%s, %u B frames, %u guests (%s), %.2f s, load %.2f\n",
+	printf("%s, %u B frames, %u guests (%s), %.2f s after %.1f s of warm-up, load %.2f\n",
 	       o.vm2vm ? "VM->VM" : "VM->uplink", o.size, o.n,
-	       o.vm2vm ? "pairs 2k->2k+1" : "all to the uplink", wall, loadavg1());
+	       o.vm2vm ? "pairs 2k->2k+1" : "all to the uplink", wall, warm_s, loadavg1());
+	if (p1.worker_ns == p0.worker_ns)
+		print_threads(o.pid);
 	printf("  frames: sent %" PRIu64 ", delivered %" PRIu64 " (%.3f Mpps wall)%s\n", sent,
 	       delivered, (double)delivered / wall / 1e6,
 	       o.vm2vm ? "" : tap0 >= 0 ? " [tap rx_packets]" : " [no tap: sent]");
@@ -669,13 +713,14 @@ int main(int argc, char **argv)
 	       " mpps_wall=%.4f worker_cpu_s=%.4f all_cpu_s=%.4f mpps_core=%.4f mpps_core_taken=%.4f"
 	       " memcpy_mpps_core=%.3f ratio=%.5f frames_per_tdt=%.2f frames_per_doorbell=%.2f"
 	       " guest_cpu_s=%.3f guest_idle=%.3f tx_fill=%.3f rss0_kb=%ld rss1_kb=%ld anon0_kb=%ld"
-	       " anon1_kb=%ld shmem1_kb=%ld rss_per_vm_kb=%ld anon_per_vm_kb=%ld minflt=%" PRIu64 " load=%.2f\n",
+	       " anon1_kb=%ld shmem1_kb=%ld rss_per_vm_kb=%ld anon_per_vm_kb=%ld minflt=%" PRIu64 " warm_s=%.1f load=%.2f\n",
 	       o.vm2vm ? "vm2vm" : "uplink", o.size, o.n, wall, sent, delivered,
 	       (double)delivered / wall / 1e6, wk_s, all_s, mpps_core, mpps_core_taken, mc_mpps,
 	       mpps_core / mc_mpps,
 	       txdb ? (double)(t1.tx_posted - t0.tx_posted) / (double)txdb : 0,
 	       db ? (double)delivered / (double)db : 0, guest_s, idle, fill, m0.rss_kb, m1.rss_kb,
-	       m0.anon_kb, m1.anon_kb, m1.shmem_kb, rss_vm, anon_vm, p1.minflt - p0.minflt, loadavg1());
+	       m0.anon_kb, m1.anon_kb, m1.shmem_kb, rss_vm, anon_vm, p1.minflt - p0.minflt, warm_s,
+	       loadavg1());
 	fflush(stdout);
 	if (getenv("MUX_BENCH_DEBUG"))
 		for (unsigned i = 0; i < o.n; i++)
