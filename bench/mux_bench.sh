@@ -13,7 +13,7 @@
 # ring-to-ring loop measured in the same run (just before the point), and
 # vmux's resident memory per guest. Needs root.
 #
-#   sudo bench/mux_bench.sh            # the full matrix (about 4 minutes)
+#   sudo bench/mux_bench.sh            # the full matrix (18 points, 5-6 minutes)
 #   sudo bench/mux_bench.sh -q         # quick: N in 2 8 64, 1.5 s per point
 #   sudo bench/mux_bench.sh -n "2 64" -s 64 -m vm2vm -t 5
 #
