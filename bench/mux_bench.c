@@ -421,7 +421,7 @@ static void usage(FILE *out)
 {
 	fprintf(out,
 		"Usage: mux_bench --pid PID --sockets DIR -n N -S SIZE -m vm2vm|uplink [options]\n"
-		"       mux_bench --memcpy-only -S SIZE [-t SECS]\n"
+		"       mux_bench --memcpy-only -S SIZE [-B SECS]\n"
 		"  --pid PID         the vmux process (its CPU time and memory are read from /proc)\n"
 		"  --sockets DIR     device i listens on DIR/vmI.sock (I = 0 .. N-1)\n"
 		"  -n N              guests (vm2vm: N even, pairs 2k -> 2k+1)\n"
