@@ -75,6 +75,7 @@ struct net_switch {
 	struct pkt_pool *pool;
 	uint64_t learned, moved, evicted, table_full;
 	unsigned nactive, ndirty;
+	unsigned npromisc; /* attached ports in promiscuous mode */
 	struct sw_port *ports[SW_MAX_PORTS];
 	uint16_t active[SW_MAX_PORTS];
 	uint16_t dirty[SW_MAX_PORTS];
@@ -362,7 +363,8 @@ static bool sw_input(struct net_switch *sw, struct sw_port *in, struct pkt *k)
 		}
 		if (p >= 0 && sw->ports[p])
 			dests[nd++] = sw->ports[p];
-		for (unsigned i = 0; i < sw->nactive; i++) {
+		/* A known destination: only promiscuous ports want a copy too. */
+		for (unsigned i = 0; (p < 0 || sw->npromisc) && i < sw->nactive; i++) {
 			struct sw_port *q = sw->ports[sw->active[i]];
 
 			if (q == in || !port_in_vlan(q, vid) || (p >= 0 && q->id == p))
@@ -606,6 +608,7 @@ int sw_attach(struct net_switch *sw, struct net_port *ext, const struct sw_port_
 		}
 	}
 	sw->active[sw->nactive++] = (uint16_t)id;
+	sw->npromisc += q->promisc;
 	net_port_set_link(&q->port, true);
 	net_port_connect(&q->port, ext);
 	LOG_INFO("switch", "%s: port %d %s (%s%s, VLAN %u%s%s)", sw->name, id, name,
@@ -628,6 +631,7 @@ void sw_detach(struct net_switch *sw, int id)
 			break;
 		}
 	}
+	sw->npromisc -= q->promisc;
 	pkt_free_bulk(q->out, q->nout);
 	q->nout = 0;
 	mac_forget_port(sw, (uint16_t)id, true);
@@ -644,6 +648,7 @@ int sw_port_set_promisc(struct net_switch *sw, int id, bool on)
 		return -EINVAL;
 	if (on && !sw->allow_promisc)
 		return -EPERM;
+	sw->npromisc += (unsigned)on - (unsigned)q->promisc;
 	q->promisc = on;
 	return 0;
 }

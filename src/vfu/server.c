@@ -125,7 +125,8 @@ void vfu_limits_default(struct vfu_limits *l)
 	l->max_dma_total = 1ull << 40;
 	l->max_pending_cmds = 64;
 	l->reply_timeout_ms = 500;
-	l->msgs_per_wakeup = 64;
+	/* A few doorbells per client and turn: a receiver's RDT gets in between a sender's TDTs. */
+	l->msgs_per_wakeup = 8;
 }
 
 int vfu_check_hdr(const struct vfu_hdr *h, uint32_t max_data_xfer)

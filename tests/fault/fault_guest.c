@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * A poll-mode e1000 "guest" for the fault-injection tests: the in-tree
- * vfio-user client driving one of vmux's emulated e1000s (tests/integration/
- * e1000/e1kt.h, guest side), as a separate process that the test can kill.
+ * vfio-user client driving one of vmux's emulated e1000s (the e1kg driver,
+ * client/e1kg.h), as a separate process that the test can kill.
  *
  *   fault_guest SOCKET recv
  *       Receives forever; once a second prints "rx FRAMES MAXGAP_MS". On
@@ -30,7 +30,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "e1000/e1kt.h"
+#include "client/e1kg.h"
 
 #define RING 256u
 #define TXCMD ((E1K_TXD_CMD_EOP | E1K_TXD_CMD_IFCS | E1K_TXD_CMD_RS) >> 24)
@@ -105,7 +105,7 @@ static int do_send(const char *sock, const uint8_t src[6], const uint8_t dst[6])
 
 	if (setup(&g, sock))
 		return 1;
-	uint32_t len = e1kt_eth(f, dst, src, 0x88b5, 46, 7);
+	uint32_t len = e1kg_eth(f, dst, src, 0x88b5, 46, 7);
 	uint64_t addr = e1kg_txbuf(&g, f, len);
 	while (!stop) {
 		tx_burst(&g, addr, (uint16_t)len, 16);
@@ -155,7 +155,7 @@ static void traffic(struct e1kg *g, const uint8_t src[6], unsigned rounds)
 {
 	static const uint8_t bcast[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
 	uint8_t f[64];
-	uint32_t len = e1kt_eth(f, bcast, src, 0x88b5, 46, 3);
+	uint32_t len = e1kg_eth(f, bcast, src, 0x88b5, 46, 3);
 	uint64_t addr = e1kg_txbuf(g, f, len);
 	for (unsigned i = 0; i < rounds && !stop; i++) {
 		tx_burst(g, addr, (uint16_t)len, 8);
@@ -180,7 +180,7 @@ static void unmap_in_use(struct e1kg *g, const uint8_t src[6])
 	/* Queue frames, then pull the memory they are in out from under the device. */
 	uint8_t f[64];
 	static const uint8_t bcast[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
-	uint32_t len = e1kt_eth(f, bcast, src, 0x88b5, 46, 5);
+	uint32_t len = e1kg_eth(f, bcast, src, 0x88b5, 46, 5);
 	uint64_t addr = e1kg_txbuf(g, f, len);
 	for (unsigned i = 0; i < 64; i++)
 		e1kg_tx_legacy(g, addr, (uint16_t)len, TXCMD, 0, 0, 0);

@@ -611,6 +611,18 @@ static void test_promisc(void **state)
 	send_simple(&a, MAC_Y, MAC_A, 4);
 	assert_int_equal(p.n, 2);
 	assert_int_equal(b.n, 2);
+	/* On again (twice: still one promiscuous port), it sees known unicast again. */
+	assert_int_equal(sw_port_set_promisc(sw, ip, true), 0);
+	assert_int_equal(sw_port_set_promisc(sw, ip, true), 0);
+	send_simple(&a, MAC_B, MAC_A, 5);
+	assert_int_equal(p.n, 3);
+	assert_int_equal(b.n, 3);
+	/* Detached while promiscuous: known unicast goes to its destination alone. */
+	sw_detach(sw, ip);
+	send_simple(&a, MAC_B, MAC_A, 6);
+	assert_int_equal(p.n, 3);
+	assert_int_equal(b.n, 4);
+	assert_int_equal(u.n, 2);
 	sw_destroy(sw);
 }
 
