@@ -436,7 +436,9 @@ static void usage(FILE *out)
 		"  --tap NAME        the uplink tap (its counters; teaches the switch the uplink MAC)\n"
 		"  --uplink-mac MAC  where uplink frames go (default 02:00:00:00:ff:01)\n"
 		"  --secrc           guests strip the FCS in the device (Linux's e1000 does not)\n"
-		"  --doorbell trap   how tail registers are written (only trap exists so far)\n"
+		"  --doorbell MODE   how tail registers are written: trap (posted REGION_WRITE,\n"
+		"                    default) or poll (stores on the doorbell page; vmux must run\n"
+		"                    its devices with --doorbell poll)\n"
 		"  --cpu N           pin this thread to CPU N\n"
 		"MUX_BENCH_DEBUG=1 prints each guest's counters and ring registers at the end.\n");
 }
@@ -500,9 +502,12 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 			break;
 		case 'c': o->secrc = true; break;
 		case 'd':
-			if (strcmp(optarg, "trap")) {
-				fprintf(stderr, "mux_bench: --doorbell %s: only trap exists so far\n",
-					optarg);
+			if (!strcmp(optarg, "trap")) {
+				o->doorbell = E1KG_DB_TRAP;
+			} else if (!strcmp(optarg, "poll")) {
+				o->doorbell = E1KG_DB_POLL;
+			} else {
+				fprintf(stderr, "mux_bench: --doorbell %s: trap or poll\n", optarg);
 				return -1;
 			}
 			break;

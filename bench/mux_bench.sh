@@ -20,7 +20,9 @@
 # Options: -n LIST guests, -s LIST frame sizes, -m LIST modes (vm2vm uplink),
 # -t SECS per point, -b FRAMES per TX doorbell, -P do not pin (default: vmux's
 # worker on CPU 1, the guests' thread on CPU 0), -o DIR results and logs,
-# -x ARGS more mux_bench options (e.g. --secrc), -q quick.
+# -x ARGS more mux_bench options (e.g. --secrc), -d MODE doorbells (trap, the
+# default, or poll: vmux's devices with --doorbell poll, the guests store on
+# the doorbell page), -q quick.
 # VMUX_BIN and MUX_BENCH_BIN override the binaries (default: build/).
 set -u
 
@@ -37,8 +39,9 @@ batch=32
 pin=1
 extra=""
 out=""
+doorbell=trap
 
-while getopts "n:s:m:t:b:Po:x:qh" opt; do
+while getopts "n:s:m:t:b:Po:x:d:qh" opt; do
 	case $opt in
 	n) ns_list=$OPTARG ;;
 	s) sizes=$OPTARG ;;
@@ -48,8 +51,9 @@ while getopts "n:s:m:t:b:Po:x:qh" opt; do
 	P) pin=0 ;;
 	o) out=$OPTARG ;;
 	x) extra=$OPTARG ;;
+	d) doorbell=$OPTARG ;;
 	q) ns_list="2 8 64"; secs=1.5 ;;
-	h) sed -n '3,25p' "$0"; exit 0 ;;
+	h) sed -n '3,26p' "$0"; exit 0 ;;
 	*) exit 2 ;;
 	esac
 done
@@ -102,7 +106,9 @@ fi
 run_point() { # mode size n
 	local mode=$1 size=$2 n=$3 i devs=() tag="$1-$2-$3"
 	work=$(mktemp -d /tmp/vmux-mb.XXXXXX)
-	for ((i = 0; i < n; i++)); do devs+=(-s "$work/vm$i.sock" -m e1000-emu); done
+	for ((i = 0; i < n; i++)); do
+		devs+=(-s "$work/vm$i.sock" -m e1000-emu --doorbell "$doorbell")
+	done
 	# ip netns exec execs vmux in place: $! is vmux itself.
 	# shellcheck disable=SC2086
 	ip netns exec "$ns" "$VMUX_BIN" --uplink "tap:$tap" $vmux_cpu --control "$work/ctl" -q \
@@ -119,7 +125,7 @@ run_point() { # mode size n
 	fi
 	# shellcheck disable=SC2086
 	ip netns exec "$ns" "$MUX_BENCH_BIN" --pid "$vmux_pid" --sockets "$work" -n "$n" -S "$size" \
-		-m "$mode" -t "$secs" -b "$batch" --tap "$tap" $bench_cpu $extra \
+		-m "$mode" -t "$secs" -b "$batch" --tap "$tap" --doorbell "$doorbell" $bench_cpu $extra \
 		>"$out/bench-$tag.txt" 2>&1
 	local rc=$?
 	python3 "$here/ctl.py" "$work/ctl" switch >"$out/switch-$tag.json" 2>/dev/null
