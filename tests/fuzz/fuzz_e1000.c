@@ -16,6 +16,9 @@
  *   - action 3: the peer port: link down/up, room it announces (TX
  *     backpressure), wake, disconnect/reconnect, a short wait for timers.
  *
+ * Inputs of odd size run the device with exitless doorbells (BAR0's ring
+ * page shared and polled), even ones with trapped doorbells.
+ *
  * A fresh instance per input (created through the model registry; the
  * socket listen is replaced at link time by --wrap=pci_dev_listen, which
  * hands us the pci_dev so that its vfu context can take our transport).
@@ -251,6 +254,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		.socket_path = "/nonexistent/fuzz_e1000.sock", /* never used: see the wrap */
 		.mac = { 0x52, 0x54, 0x00, 0x12, 0x34, 0x56 },
 		.loop = E.loop,
+		/* Odd-sized inputs run with exitless doorbells (the polled ring page). */
+		.doorbell = (size & 1) ? DEV_DOORBELL_POLL : DEV_DOORBELL_TRAP,
 	};
 	char err[256];
 
