@@ -208,6 +208,31 @@ struct e1kt *e1kt_start_poll(void)
 	return start(DEV_DOORBELL_POLL);
 }
 
+int e1kt_ctx_open(struct e1kt_ctx *c, bool poll, bool raw)
+{
+	memset(c, 0, sizeof(*c));
+	c->t = poll ? e1kt_start_poll() : e1kt_start();
+	if (!c->t)
+		return -1;
+	if (e1kg_open(&c->g, e1kt_socket(c->t)) || (poll && e1kg_map_doorbells(&c->g))) {
+		e1kg_close(&c->g);
+		e1kt_stop(c->t);
+		return -1;
+	}
+	if (!raw)
+		e1kg_reset(&c->g);
+	return 0;
+}
+
+int e1kt_ctx_teardown(void **state)
+{
+	struct e1kt_ctx *c = *state;
+
+	e1kg_close(&c->g);
+	e1kt_stop(c->t);
+	return 0;
+}
+
 static void do_teardown(void *arg)
 {
 	struct e1kt *t = arg;

@@ -45,6 +45,20 @@ struct e1kt *e1kt_start_poll(void);
 void e1kt_stop(struct e1kt *t);
 const char *e1kt_socket(const struct e1kt *t);
 
+/* The usual test fixture: a device and a guest attached to it. */
+struct e1kt_ctx {
+	struct e1kt *t;
+	struct e1kg g;
+};
+/*
+ * Starts a device (poll: exitless doorbells, the guest maps the doorbell
+ * page) and attaches a guest; resets it unless raw. 0, or -1 with nothing
+ * left running.
+ */
+int e1kt_ctx_open(struct e1kt_ctx *c, bool poll, bool raw);
+/* cmocka teardown for a struct e1kt_ctx state. */
+int e1kt_ctx_teardown(void **state);
+
 /* Runs fn(arg) on the device's loop thread and waits for it. */
 void e1kt_call(struct e1kt *t, void (*fn)(void *), void *arg);
 

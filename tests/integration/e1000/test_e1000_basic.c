@@ -13,39 +13,19 @@
 
 #include "e1kt.h"
 
-struct ctx {
-	struct e1kt *t;
-	struct e1kg g;
-};
-
 static int setup(void **state)
 {
-	static struct ctx c;
+	static struct e1kt_ctx c;
 
-	memset(&c, 0, sizeof(c));
-	c.t = e1kt_start();
-	if (!c.t)
+	if (e1kt_ctx_open(&c, false, true))
 		return -1;
-	if (e1kg_open(&c.g, e1kt_socket(c.t))) {
-		e1kt_stop(c.t);
-		return -1;
-	}
 	*state = &c;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct ctx *c = *state;
-
-	e1kg_close(&c->g);
-	e1kt_stop(c->t);
 	return 0;
 }
 
 static void test_identity(void **state)
 {
-	struct ctx *c = *state;
+	struct e1kt_ctx *c = *state;
 	struct vfu_region_info ri;
 	unsigned cap, seen_pm = 0, seen_msi = 0;
 
@@ -75,7 +55,7 @@ static void test_identity(void **state)
 
 static void test_eeprom_eerd(void **state)
 {
-	struct ctx *c = *state;
+	struct e1kt_ctx *c = *state;
 	uint16_t sum = 0;
 
 	assert_int_equal(e1kg_eerd(&c->g, 0), E1KT_MAC[0] | E1KT_MAC[1] << 8);
@@ -122,7 +102,7 @@ static uint16_t ee_in(struct e1kg *g)
 
 static void test_eeprom_microwire(void **state)
 {
-	struct ctx *c = *state;
+	struct e1kt_ctx *c = *state;
 	struct e1kg *g = &c->g;
 	uint32_t eecd = e1kg_rd(g, E1K_EECD);
 	uint16_t sum = 0;
@@ -157,7 +137,7 @@ static void test_eeprom_microwire(void **state)
 
 static void test_phy_and_link(void **state)
 {
-	struct ctx *c = *state;
+	struct e1kt_ctx *c = *state;
 	struct e1kg *g = &c->g;
 	uint32_t icr;
 
@@ -215,7 +195,7 @@ static void test_phy_and_link(void **state)
 
 static void test_io_bar(void **state)
 {
-	struct ctx *c = *state;
+	struct e1kt_ctx *c = *state;
 	struct e1kg *g = &c->g;
 
 	e1kg_wr(g, E1K_RDTR, 0x1234);
@@ -266,7 +246,7 @@ static void dirty(struct e1kg *g)
 
 static void test_ctrl_rst(void **state)
 {
-	struct ctx *c = *state;
+	struct e1kt_ctx *c = *state;
 
 	dirty(&c->g);
 	e1kg_wr(&c->g, E1K_CTRL, E1K_CTRL_SLU | E1K_CTRL_RST);
@@ -275,7 +255,7 @@ static void test_ctrl_rst(void **state)
 
 static void test_device_reset(void **state)
 {
-	struct ctx *c = *state;
+	struct e1kt_ctx *c = *state;
 
 	dirty(&c->g);
 	assert_int_equal(vfuc_reset(c->g.c), 0);
@@ -287,7 +267,7 @@ static void test_device_reset(void **state)
 
 static void test_interrupts(void **state)
 {
-	struct ctx *c = *state;
+	struct e1kt_ctx *c = *state;
 	struct e1kg *g = &c->g;
 
 	e1kg_wr(g, E1K_CTRL, E1K_CTRL_RST);
@@ -326,7 +306,7 @@ static void test_interrupts(void **state)
 
 static void test_stats_and_unknown(void **state)
 {
-	struct ctx *c = *state;
+	struct e1kt_ctx *c = *state;
 	struct e1kg *g = &c->g;
 	uint8_t f[100];
 	uint32_t len = e1kt_eth(f, E1KT_PEER, E1KT_MAC, 0x0800, 86, 1);
@@ -373,15 +353,15 @@ static void test_stats_and_unknown(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_identity, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_eeprom_eerd, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_eeprom_microwire, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_phy_and_link, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_io_bar, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_ctrl_rst, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_device_reset, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_interrupts, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_stats_and_unknown, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_identity, setup, e1kt_ctx_teardown),
+		cmocka_unit_test_setup_teardown(test_eeprom_eerd, setup, e1kt_ctx_teardown),
+		cmocka_unit_test_setup_teardown(test_eeprom_microwire, setup, e1kt_ctx_teardown),
+		cmocka_unit_test_setup_teardown(test_phy_and_link, setup, e1kt_ctx_teardown),
+		cmocka_unit_test_setup_teardown(test_io_bar, setup, e1kt_ctx_teardown),
+		cmocka_unit_test_setup_teardown(test_ctrl_rst, setup, e1kt_ctx_teardown),
+		cmocka_unit_test_setup_teardown(test_device_reset, setup, e1kt_ctx_teardown),
+		cmocka_unit_test_setup_teardown(test_interrupts, setup, e1kt_ctx_teardown),
+		cmocka_unit_test_setup_teardown(test_stats_and_unknown, setup, e1kt_ctx_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

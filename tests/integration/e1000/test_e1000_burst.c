@@ -17,34 +17,13 @@
 
 #include "e1kt.h"
 
-struct ctx {
-	struct e1kt *t;
-	struct e1kg g;
-};
-
 static int setup(void **state)
 {
-	static struct ctx c;
+	static struct e1kt_ctx c;
 
-	memset(&c, 0, sizeof(c));
-	c.t = e1kt_start();
-	if (!c.t)
+	if (e1kt_ctx_open(&c, false, false))
 		return -1;
-	if (e1kg_open(&c.g, e1kt_socket(c.t))) {
-		e1kt_stop(c.t);
-		return -1;
-	}
-	e1kg_reset(&c.g);
 	*state = &c;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct ctx *c = *state;
-
-	e1kg_close(&c->g);
-	e1kt_stop(c->t);
 	return 0;
 }
 
@@ -64,7 +43,7 @@ static uint32_t reclaim_n(struct e1kg *g, uint32_t n)
 
 static void test_tx_batches(void **state)
 {
-	struct ctx *c = *state;
+	struct e1kt_ctx *c = *state;
 	uint8_t f[60], big[4096] = { 0 };
 	struct e1kt_frame fr;
 
@@ -100,7 +79,7 @@ static void test_tx_batches(void **state)
 
 static void test_rx_batches(void **state)
 {
-	struct ctx *c = *state;
+	struct e1kt_ctx *c = *state;
 	uint8_t f[60];
 	const uint8_t *frames[40];
 	uint32_t lens[40];
@@ -135,8 +114,8 @@ static void test_rx_batches(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_tx_batches, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_rx_batches, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tx_batches, setup, e1kt_ctx_teardown),
+		cmocka_unit_test_setup_teardown(test_rx_batches, setup, e1kt_ctx_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

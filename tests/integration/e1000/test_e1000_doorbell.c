@@ -25,35 +25,13 @@
 #define CMD_IFCS 0x02
 #define CMD_RS 0x08
 
-struct ctx {
-	struct e1kt *t;
-	struct e1kg g;
-};
-
 static int setup_poll(void **state)
 {
-	static struct ctx c;
+	static struct e1kt_ctx c;
 
-	memset(&c, 0, sizeof(c));
-	c.t = e1kt_start_poll();
-	if (!c.t)
+	if (e1kt_ctx_open(&c, true, false))
 		return -1;
-	if (e1kg_open(&c.g, e1kt_socket(c.t)) || e1kg_map_doorbells(&c.g)) {
-		e1kg_close(&c.g);
-		e1kt_stop(c.t);
-		return -1;
-	}
-	e1kg_reset(&c.g);
 	*state = &c;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct ctx *c = *state;
-
-	e1kg_close(&c->g);
-	e1kt_stop(c->t);
 	return 0;
 }
 
@@ -119,7 +97,7 @@ static void check_frames(struct e1kt *t, unsigned from, unsigned n, uint32_t ple
 
 static void test_region_offers_page(void **state)
 {
-	struct ctx *c = *state;
+	struct e1kt_ctx *c = *state;
 	struct e1kt *trap = e1kt_start();
 	struct e1kg tg;
 	struct vfu_region_info ri;
@@ -147,7 +125,7 @@ static void test_region_offers_page(void **state)
 
 static void test_tx_rx_without_messages(void **state)
 {
-	struct ctx *c = *state;
+	struct e1kt_ctx *c = *state;
 	struct e1kg *g = &c->g;
 	uint8_t f[1600], out[2048];
 	const uint8_t *fp[8];
@@ -214,7 +192,7 @@ static void test_tx_rx_without_messages(void **state)
 /* Several doorbells before the device looks: one walk, one interrupt. */
 static void test_doorbells_coalesce(void **state)
 {
-	struct ctx *c = *state;
+	struct e1kt_ctx *c = *state;
 	struct e1kg *g = &c->g;
 
 	e1kg_tx_setup(g, 128);
@@ -240,7 +218,7 @@ static void test_doorbells_coalesce(void **state)
 
 static void test_trapped_device_beside(void **state)
 {
-	struct ctx *c = *state;
+	struct e1kt_ctx *c = *state;
 	struct e1kt *t2 = e1kt_start();
 	struct e1kg g2;
 
@@ -270,7 +248,7 @@ static void test_trapped_device_beside(void **state)
 
 static void test_tail_beyond_ring(void **state)
 {
-	struct ctx *c = *state;
+	struct e1kt_ctx *c = *state;
 	struct e1kg *g = &c->g;
 	long long err;
 
@@ -310,7 +288,7 @@ static void test_tail_beyond_ring(void **state)
 
 static void test_ring_registers_changed_while_enabled(void **state)
 {
-	struct ctx *c = *state;
+	struct e1kt_ctx *c = *state;
 	struct e1kg *g = &c->g;
 
 	e1kg_tx_setup(g, 16);
@@ -340,7 +318,7 @@ static void test_ring_registers_changed_while_enabled(void **state)
 
 static void test_garbage_then_reset(void **state)
 {
-	struct ctx *c = *state;
+	struct e1kt_ctx *c = *state;
 	struct e1kg *g = &c->g;
 	uint32_t x = 0x2545f491u;
 
@@ -378,7 +356,7 @@ static void test_garbage_then_reset(void **state)
 /* The client goes away: the device reset clears the page for the next one. */
 static void test_detach_clears_page(void **state)
 {
-	struct ctx *c = *state;
+	struct e1kt_ctx *c = *state;
 
 	e1kg_tx_setup(&c->g, 16);
 	e1kg_wr(&c->g, E1K_TDT, 3);
@@ -400,15 +378,15 @@ static void test_detach_clears_page(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_region_offers_page, setup_poll, teardown),
-		cmocka_unit_test_setup_teardown(test_tx_rx_without_messages, setup_poll, teardown),
-		cmocka_unit_test_setup_teardown(test_doorbells_coalesce, setup_poll, teardown),
-		cmocka_unit_test_setup_teardown(test_trapped_device_beside, setup_poll, teardown),
-		cmocka_unit_test_setup_teardown(test_tail_beyond_ring, setup_poll, teardown),
+		cmocka_unit_test_setup_teardown(test_region_offers_page, setup_poll, e1kt_ctx_teardown),
+		cmocka_unit_test_setup_teardown(test_tx_rx_without_messages, setup_poll, e1kt_ctx_teardown),
+		cmocka_unit_test_setup_teardown(test_doorbells_coalesce, setup_poll, e1kt_ctx_teardown),
+		cmocka_unit_test_setup_teardown(test_trapped_device_beside, setup_poll, e1kt_ctx_teardown),
+		cmocka_unit_test_setup_teardown(test_tail_beyond_ring, setup_poll, e1kt_ctx_teardown),
 		cmocka_unit_test_setup_teardown(test_ring_registers_changed_while_enabled,
-						setup_poll, teardown),
-		cmocka_unit_test_setup_teardown(test_garbage_then_reset, setup_poll, teardown),
-		cmocka_unit_test_setup_teardown(test_detach_clears_page, setup_poll, teardown),
+						setup_poll, e1kt_ctx_teardown),
+		cmocka_unit_test_setup_teardown(test_garbage_then_reset, setup_poll, e1kt_ctx_teardown),
+		cmocka_unit_test_setup_teardown(test_detach_clears_page, setup_poll, e1kt_ctx_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

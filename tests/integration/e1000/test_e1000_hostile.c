@@ -17,11 +17,6 @@
 
 #include "e1kt.h"
 
-struct ctx {
-	struct e1kt *t;
-	struct e1kg g;
-};
-
 #define CMD_EOP 0x01
 #define CMD_IFCS 0x02
 #define CMD_TSE 0x04
@@ -33,34 +28,18 @@ struct ctx {
 
 static int setup(void **state)
 {
-	static struct ctx c;
+	static struct e1kt_ctx c;
 
-	memset(&c, 0, sizeof(c));
-	c.t = e1kt_start();
-	if (!c.t)
+	if (e1kt_ctx_open(&c, false, false))
 		return -1;
-	if (e1kg_open(&c.g, e1kt_socket(c.t))) {
-		e1kt_stop(c.t);
-		return -1;
-	}
-	e1kg_reset(&c.g);
 	e1kg_tx_setup(&c.g, 256);
 	e1kg_rx_setup(&c.g, 64, 2048, E1K_RCTL_BAM);
 	*state = &c;
 	return 0;
 }
 
-static int teardown(void **state)
-{
-	struct ctx *c = *state;
-
-	e1kg_close(&c->g);
-	e1kt_stop(c->t);
-	return 0;
-}
-
 /* The device still moves a frame each way. */
-static void check_alive(struct ctx *c)
+static void check_alive(struct e1kt_ctx *c)
 {
 	static uint8_t f[300], out[20000];
 	struct e1kt_frame fr;
@@ -83,7 +62,7 @@ static void check_alive(struct ctx *c)
 
 static void test_tdt_beyond_ring(void **state)
 {
-	struct ctx *c = *state;
+	struct e1kt_ctx *c = *state;
 	struct e1kg *g = &c->g;
 
 	/* 256 descriptors: TDT 300 can never be reached by TDH. */
@@ -101,7 +80,7 @@ static void test_tdt_beyond_ring(void **state)
 
 static void test_ring_lengths(void **state)
 {
-	struct ctx *c = *state;
+	struct e1kt_ctx *c = *state;
 	struct e1kg *g = &c->g;
 	static uint8_t f[100];
 	uint32_t len = e1kt_eth(f, E1KT_MAC, E1KT_PEER, 0x88b5, 60, 1);
@@ -129,7 +108,7 @@ static void test_ring_lengths(void **state)
 
 static void test_rings_outside_memory(void **state)
 {
-	struct ctx *c = *state;
+	struct e1kt_ctx *c = *state;
 	struct e1kg *g = &c->g;
 	static uint8_t f[100];
 	uint32_t len = e1kt_eth(f, E1KT_MAC, E1KT_PEER, 0x88b5, 60, 1);
@@ -155,7 +134,7 @@ static void test_rings_outside_memory(void **state)
 
 static void test_buffers_outside_memory(void **state)
 {
-	struct ctx *c = *state;
+	struct e1kt_ctx *c = *state;
 	struct e1kg *g = &c->g;
 	static uint8_t f[100], out[20000];
 	uint32_t len = e1kt_eth(f, E1KT_MAC, E1KT_PEER, 0x88b5, 60, 1), idx;
@@ -182,7 +161,7 @@ static void test_buffers_outside_memory(void **state)
 
 static void test_zero_length_descriptors(void **state)
 {
-	struct ctx *c = *state;
+	struct e1kt_ctx *c = *state;
 	struct e1kg *g = &c->g;
 
 	/* A whole ring of zeros (no EOP): one walk, nothing sent, no hang. */
@@ -203,7 +182,7 @@ static void test_zero_length_descriptors(void **state)
 
 static void test_endless_frame(void **state)
 {
-	struct ctx *c = *state;
+	struct e1kt_ctx *c = *state;
 	struct e1kg *g = &c->g;
 	static uint8_t f[4000];
 
@@ -233,7 +212,7 @@ static void test_endless_frame(void **state)
 	check_alive(c);
 }
 
-static void tso_try(struct ctx *c, uint8_t hdrlen, uint16_t mss, uint32_t len)
+static void tso_try(struct e1kt_ctx *c, uint8_t hdrlen, uint16_t mss, uint32_t len)
 {
 	static uint8_t f[70000];
 	struct e1kg *g = &c->g;
@@ -255,7 +234,7 @@ static void tso_try(struct ctx *c, uint8_t hdrlen, uint16_t mss, uint32_t len)
 
 static void test_tso_absurd(void **state)
 {
-	struct ctx *c = *state;
+	struct e1kt_ctx *c = *state;
 
 	tso_try(c, 54, 0, 5000);       /* MSS 0 */
 	tso_try(c, 54, 20000, 30000);  /* header + MSS beyond a frame */
@@ -276,7 +255,7 @@ static void test_tso_absurd(void **state)
 
 static void test_tso_over_limit(void **state)
 {
-	struct ctx *c = *state;
+	struct e1kt_ctx *c = *state;
 	struct e1kg *g = &c->g;
 	static uint8_t f[16384];
 
@@ -296,7 +275,7 @@ static void test_tso_over_limit(void **state)
 /* Many TSO sends with a tiny MSS: the walk yields to the loop and resumes. */
 static void test_walk_yield(void **state)
 {
-	struct ctx *c = *state;
+	struct e1kt_ctx *c = *state;
 	struct e1kg *g = &c->g;
 	static uint8_t f[65536];
 	const uint32_t plen = 40000, mss = 40, sends = 10;
@@ -322,7 +301,7 @@ static void test_walk_yield(void **state)
 
 static void test_reset_mid_traffic(void **state)
 {
-	struct ctx *c = *state;
+	struct e1kt_ctx *c = *state;
 	struct e1kg *g = &c->g;
 	static uint8_t f[2000];
 	struct e1kt_frame fr;
@@ -361,7 +340,7 @@ static void test_reset_mid_traffic(void **state)
 
 static void test_unmap_mid_traffic(void **state)
 {
-	struct ctx *c = *state;
+	struct e1kt_ctx *c = *state;
 	struct e1kg *g = &c->g;
 	static uint8_t f[200];
 	uint32_t len = e1kt_eth(f, E1KT_MAC, E1KT_PEER, 0x88b5, 100, 1);
@@ -384,7 +363,7 @@ static void test_unmap_mid_traffic(void **state)
 
 static void test_bus_master_off(void **state)
 {
-	struct ctx *c = *state;
+	struct e1kt_ctx *c = *state;
 	struct e1kg *g = &c->g;
 	static uint8_t f[200];
 	uint32_t len = e1kt_eth(f, E1KT_MAC, E1KT_PEER, 0x88b5, 100, 1);
@@ -404,7 +383,7 @@ static void test_bus_master_off(void **state)
 
 static void test_odd_accesses(void **state)
 {
-	struct ctx *c = *state;
+	struct e1kt_ctx *c = *state;
 	struct e1kg *g = &c->g;
 	uint8_t b[8] = { 0 };
 
@@ -425,7 +404,7 @@ static void test_odd_accesses(void **state)
 
 static void test_disconnect_mid_traffic(void **state)
 {
-	struct ctx *c = *state;
+	struct e1kt_ctx *c = *state;
 	struct e1kg *g = &c->g;
 	static uint8_t f[200];
 	uint32_t len = e1kt_eth(f, E1KT_PEER, E1KT_MAC, 0x88b5, 100, 1);
@@ -452,20 +431,20 @@ static void test_disconnect_mid_traffic(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_tdt_beyond_ring, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_ring_lengths, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_rings_outside_memory, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_buffers_outside_memory, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_zero_length_descriptors, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_endless_frame, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_tso_absurd, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_tso_over_limit, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_walk_yield, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_reset_mid_traffic, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_unmap_mid_traffic, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_bus_master_off, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_odd_accesses, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_disconnect_mid_traffic, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tdt_beyond_ring, setup, e1kt_ctx_teardown),
+		cmocka_unit_test_setup_teardown(test_ring_lengths, setup, e1kt_ctx_teardown),
+		cmocka_unit_test_setup_teardown(test_rings_outside_memory, setup, e1kt_ctx_teardown),
+		cmocka_unit_test_setup_teardown(test_buffers_outside_memory, setup, e1kt_ctx_teardown),
+		cmocka_unit_test_setup_teardown(test_zero_length_descriptors, setup, e1kt_ctx_teardown),
+		cmocka_unit_test_setup_teardown(test_endless_frame, setup, e1kt_ctx_teardown),
+		cmocka_unit_test_setup_teardown(test_tso_absurd, setup, e1kt_ctx_teardown),
+		cmocka_unit_test_setup_teardown(test_tso_over_limit, setup, e1kt_ctx_teardown),
+		cmocka_unit_test_setup_teardown(test_walk_yield, setup, e1kt_ctx_teardown),
+		cmocka_unit_test_setup_teardown(test_reset_mid_traffic, setup, e1kt_ctx_teardown),
+		cmocka_unit_test_setup_teardown(test_unmap_mid_traffic, setup, e1kt_ctx_teardown),
+		cmocka_unit_test_setup_teardown(test_bus_master_off, setup, e1kt_ctx_teardown),
+		cmocka_unit_test_setup_teardown(test_odd_accesses, setup, e1kt_ctx_teardown),
+		cmocka_unit_test_setup_teardown(test_disconnect_mid_traffic, setup, e1kt_ctx_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -19,35 +19,14 @@
 #include "e1kt.h"
 #include "net/pkt.h"
 
-struct ctx {
-	struct e1kt *t;
-	struct e1kg g;
-};
-
 static int setup(void **state)
 {
-	static struct ctx c;
+	static struct e1kt_ctx c;
 
-	memset(&c, 0, sizeof(c));
-	c.t = e1kt_start();
-	if (!c.t)
+	if (e1kt_ctx_open(&c, false, false))
 		return -1;
-	if (e1kg_open(&c.g, e1kt_socket(c.t))) {
-		e1kt_stop(c.t);
-		return -1;
-	}
-	e1kg_reset(&c.g);
 	e1kg_rx_setup(&c.g, 64, 2048, E1K_RCTL_BAM);
 	*state = &c;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct ctx *c = *state;
-
-	e1kg_close(&c->g);
-	e1kt_stop(c->t);
 	return 0;
 }
 
@@ -68,7 +47,7 @@ static uint32_t le32(const uint8_t *p)
 }
 
 /* Injects one frame and takes what the guest received (0 if nothing). */
-static uint32_t rx_one(struct ctx *c, const uint8_t *f, uint32_t len, uint8_t *out,
+static uint32_t rx_one(struct e1kt_ctx *c, const uint8_t *f, uint32_t len, uint8_t *out,
 		       struct e1kg_rxd *d)
 {
 	e1kt_inject1(c->t, f, len);
@@ -77,7 +56,7 @@ static uint32_t rx_one(struct ctx *c, const uint8_t *f, uint32_t len, uint8_t *o
 
 static void test_unicast(void **state)
 {
-	struct ctx *c = *state;
+	struct e1kt_ctx *c = *state;
 	static uint8_t f[1514], out[20000];
 	uint32_t len = e1kt_eth(f, E1KT_MAC, E1KT_PEER, 0x88b5, 1500, 5), got;
 	struct e1kg_rxd d;
@@ -115,7 +94,7 @@ static void test_unicast(void **state)
 
 static void test_filters(void **state)
 {
-	struct ctx *c = *state;
+	struct e1kt_ctx *c = *state;
 	struct e1kg *g = &c->g;
 	static uint8_t f[200], out[20000];
 	struct e1kg_rxd d;
@@ -161,7 +140,7 @@ static void test_filters(void **state)
 
 static void test_jumbo(void **state)
 {
-	struct ctx *c = *state;
+	struct e1kt_ctx *c = *state;
 	struct e1kg *g = &c->g;
 	static uint8_t f[16384], out[20000];
 	struct e1kg_rxd d;
@@ -208,7 +187,7 @@ static void test_jumbo(void **state)
 
 static void test_vlan(void **state)
 {
-	struct ctx *c = *state;
+	struct e1kt_ctx *c = *state;
 	struct e1kg *g = &c->g;
 	static uint8_t f[300], out[20000];
 	struct e1kg_rxd d;
@@ -275,7 +254,7 @@ static uint16_t ref_sum(const uint8_t *p, size_t len, uint32_t s)
 
 static void test_checksum_status(void **state)
 {
-	struct ctx *c = *state;
+	struct e1kt_ctx *c = *state;
 	static uint8_t f[1600], out[20000];
 	struct e1kg_rxd d;
 	uint32_t len = e1kt_eth(f, E1KT_MAC, E1KT_PEER, 0x0800, 20 + 8 + 500, 1);
@@ -313,7 +292,7 @@ static void test_checksum_status(void **state)
 
 static void test_ring_full(void **state)
 {
-	struct ctx *c = *state;
+	struct e1kt_ctx *c = *state;
 	struct e1kg *g = &c->g;
 	static uint8_t f[200], out[20000];
 	struct e1kg_rxd d;
@@ -366,7 +345,7 @@ static uint64_t now_ms(void)
  */
 static void test_itr(void **state)
 {
-	struct ctx *c = *state;
+	struct e1kt_ctx *c = *state;
 	struct e1kg *g = &c->g;
 	static uint8_t f[200], out[20000];
 	uint32_t len = e1kt_eth(f, E1KT_MAC, E1KT_PEER, 0x88b5, 100, 1);
@@ -417,7 +396,7 @@ static void test_itr(void **state)
 
 static void test_rdtr_delay(void **state)
 {
-	struct ctx *c = *state;
+	struct e1kt_ctx *c = *state;
 	struct e1kg *g = &c->g;
 	static uint8_t f[200];
 	uint32_t len = e1kt_eth(f, E1KT_MAC, E1KT_PEER, 0x88b5, 100, 1);
@@ -436,7 +415,7 @@ static void test_rdtr_delay(void **state)
 
 static void test_link_down_drops(void **state)
 {
-	struct ctx *c = *state;
+	struct e1kt_ctx *c = *state;
 	static uint8_t f[200], out[20000];
 	uint32_t len = e1kt_eth(f, E1KT_MAC, E1KT_PEER, 0x88b5, 100, 1);
 	struct e1kg_rxd d;
@@ -450,15 +429,15 @@ static void test_link_down_drops(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_unicast, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_filters, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_jumbo, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_vlan, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_checksum_status, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_ring_full, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_itr, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_rdtr_delay, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_link_down_drops, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unicast, setup, e1kt_ctx_teardown),
+		cmocka_unit_test_setup_teardown(test_filters, setup, e1kt_ctx_teardown),
+		cmocka_unit_test_setup_teardown(test_jumbo, setup, e1kt_ctx_teardown),
+		cmocka_unit_test_setup_teardown(test_vlan, setup, e1kt_ctx_teardown),
+		cmocka_unit_test_setup_teardown(test_checksum_status, setup, e1kt_ctx_teardown),
+		cmocka_unit_test_setup_teardown(test_ring_full, setup, e1kt_ctx_teardown),
+		cmocka_unit_test_setup_teardown(test_itr, setup, e1kt_ctx_teardown),
+		cmocka_unit_test_setup_teardown(test_rdtr_delay, setup, e1kt_ctx_teardown),
+		cmocka_unit_test_setup_teardown(test_link_down_drops, setup, e1kt_ctx_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

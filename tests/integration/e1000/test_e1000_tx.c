@@ -16,35 +16,14 @@
 #include "e1kt.h"
 #include "net/pkt.h"
 
-struct ctx {
-	struct e1kt *t;
-	struct e1kg g;
-};
-
 static int setup(void **state)
 {
-	static struct ctx c;
+	static struct e1kt_ctx c;
 
-	memset(&c, 0, sizeof(c));
-	c.t = e1kt_start();
-	if (!c.t)
+	if (e1kt_ctx_open(&c, false, false))
 		return -1;
-	if (e1kg_open(&c.g, e1kt_socket(c.t))) {
-		e1kt_stop(c.t);
-		return -1;
-	}
-	e1kg_reset(&c.g);
 	e1kg_tx_setup(&c.g, 256);
 	*state = &c;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct ctx *c = *state;
-
-	e1kg_close(&c->g);
-	e1kt_stop(c->t);
 	return 0;
 }
 
@@ -155,7 +134,7 @@ static void check_tcp_sums(const uint8_t *f, uint32_t len, bool v6)
 
 static void test_legacy_single(void **state)
 {
-	struct ctx *c = *state;
+	struct e1kt_ctx *c = *state;
 	struct e1kg *g = &c->g;
 	struct e1kt_frame fr;
 	uint8_t f[1514];
@@ -179,7 +158,7 @@ static void test_legacy_single(void **state)
 
 static void test_gather(void **state)
 {
-	struct ctx *c = *state;
+	struct e1kt_ctx *c = *state;
 	struct e1kg *g = &c->g;
 	struct e1kt_frame fr;
 	uint8_t f[1500];
@@ -215,7 +194,7 @@ static void test_gather(void **state)
 
 static void test_legacy_ic(void **state)
 {
-	struct ctx *c = *state;
+	struct e1kt_ctx *c = *state;
 	struct e1kg *g = &c->g;
 	struct e1kt_frame fr;
 	static uint8_t f[2000];
@@ -233,7 +212,7 @@ static void test_legacy_ic(void **state)
 
 static void test_ext_csum(void **state)
 {
-	struct ctx *c = *state;
+	struct e1kt_ctx *c = *state;
 	struct e1kg *g = &c->g;
 	struct e1kt_frame fr;
 	static uint8_t f[2000];
@@ -268,7 +247,7 @@ static void test_ext_csum(void **state)
  * and checksum zeroed, TCP checksum holding the pseudo-header sum without the
  * length, header in its own descriptor, payload in 4 KiB pieces.
  */
-static void tso_send(struct ctx *c, bool v6, uint32_t plen, uint16_t mss, uint8_t flags)
+static void tso_send(struct e1kt_ctx *c, bool v6, uint32_t plen, uint16_t mss, uint8_t flags)
 {
 	struct e1kg *g = &c->g;
 	static uint8_t f[70000];
@@ -325,7 +304,7 @@ static void tso_send(struct ctx *c, bool v6, uint32_t plen, uint16_t mss, uint8_
 
 static void test_tso_ipv4_64k(void **state)
 {
-	struct ctx *c = *state;
+	struct e1kt_ctx *c = *state;
 
 	tso_send(c, false, 65536 - 54, 1448, 0x19);
 	assert_int_equal(e1kt_counter(c->t, "tx_tso"), 1);
@@ -337,14 +316,14 @@ static void test_tso_ipv4_64k(void **state)
 
 static void test_tso_ipv6_64k(void **state)
 {
-	struct ctx *c = *state;
+	struct e1kt_ctx *c = *state;
 
 	tso_send(c, true, 65536 - 74, 1428, 0x19);
 }
 
 static void test_vlan_insert(void **state)
 {
-	struct ctx *c = *state;
+	struct e1kt_ctx *c = *state;
 	struct e1kg *g = &c->g;
 	struct e1kt_frame fr;
 	uint8_t f[200];
@@ -383,7 +362,7 @@ static void test_vlan_insert(void **state)
 
 static void test_backpressure(void **state)
 {
-	struct ctx *c = *state;
+	struct e1kt_ctx *c = *state;
 	struct e1kg *g = &c->g;
 	uint8_t f[100];
 	uint32_t len = e1kt_eth(f, E1KT_PEER, E1KT_MAC, 0x0800, 60, 1);
@@ -410,7 +389,7 @@ static void test_backpressure(void **state)
 
 static void test_irq_and_delay(void **state)
 {
-	struct ctx *c = *state;
+	struct e1kt_ctx *c = *state;
 	struct e1kg *g = &c->g;
 	uint8_t f[100];
 	uint32_t len = e1kt_eth(f, E1KT_PEER, E1KT_MAC, 0x0800, 60, 1);
@@ -437,7 +416,7 @@ static void test_irq_and_delay(void **state)
 
 static void test_many_frames(void **state)
 {
-	struct ctx *c = *state;
+	struct e1kt_ctx *c = *state;
 	struct e1kg *g = &c->g;
 	uint8_t f[600];
 	unsigned sent = 0;
@@ -468,7 +447,7 @@ static void test_many_frames(void **state)
 
 static void test_disabled_then_enabled(void **state)
 {
-	struct ctx *c = *state;
+	struct e1kt_ctx *c = *state;
 	struct e1kg *g = &c->g;
 	uint8_t f[100];
 	uint32_t len = e1kt_eth(f, E1KT_PEER, E1KT_MAC, 0x0800, 60, 1);
@@ -496,17 +475,17 @@ static void test_disabled_then_enabled(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_legacy_single, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_gather, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_legacy_ic, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_ext_csum, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_tso_ipv4_64k, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_tso_ipv6_64k, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_vlan_insert, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_backpressure, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_irq_and_delay, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_many_frames, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_disabled_then_enabled, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_legacy_single, setup, e1kt_ctx_teardown),
+		cmocka_unit_test_setup_teardown(test_gather, setup, e1kt_ctx_teardown),
+		cmocka_unit_test_setup_teardown(test_legacy_ic, setup, e1kt_ctx_teardown),
+		cmocka_unit_test_setup_teardown(test_ext_csum, setup, e1kt_ctx_teardown),
+		cmocka_unit_test_setup_teardown(test_tso_ipv4_64k, setup, e1kt_ctx_teardown),
+		cmocka_unit_test_setup_teardown(test_tso_ipv6_64k, setup, e1kt_ctx_teardown),
+		cmocka_unit_test_setup_teardown(test_vlan_insert, setup, e1kt_ctx_teardown),
+		cmocka_unit_test_setup_teardown(test_backpressure, setup, e1kt_ctx_teardown),
+		cmocka_unit_test_setup_teardown(test_irq_and_delay, setup, e1kt_ctx_teardown),
+		cmocka_unit_test_setup_teardown(test_many_frames, setup, e1kt_ctx_teardown),
+		cmocka_unit_test_setup_teardown(test_disabled_then_enabled, setup, e1kt_ctx_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
