@@ -17,6 +17,7 @@
 #define CTL_MAX_CMDS 32
 #define CTL_MAX_CONNS 16
 #define CTL_LINE_MAX 4096
+#define CTL_OUT_MAX (16u << 20) /* replies a client may leave unread */
 
 struct ctl_cmd {
 	const char *name;
@@ -31,6 +32,10 @@ struct ctl_conn {
 	struct loop_fd *lfd;
 	char buf[CTL_LINE_MAX];
 	size_t len;
+	/* Replies not yet taken by the client, sent as its socket drains. */
+	char *out;
+	size_t out_len, out_off;
+	bool polling_out; /* EPOLLOUT requested */
 };
 
 struct ctl {
@@ -51,17 +56,64 @@ static void conn_close(struct ctl_conn *cn)
 			c->conns[i] = NULL;
 	loop_del_fd(c->loop, cn->lfd);
 	close(cn->fd);
+	free(cn->out);
 	free(cn);
 }
 
-static void send_json(struct ctl_conn *cn, struct json_object *o)
+/*
+ * Sends what is pending without blocking; the rest waits for EPOLLOUT.
+ * Returns false if the connection failed (and is closed).
+ */
+static bool flush_out(struct ctl_conn *cn)
+{
+	while (cn->out_off < cn->out_len) {
+		ssize_t n = send(cn->fd, cn->out + cn->out_off, cn->out_len - cn->out_off,
+				 MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			break;
+		if (n <= 0) {
+			conn_close(cn);
+			return false;
+		}
+		cn->out_off += (size_t)n;
+	}
+	if (cn->out_off == cn->out_len)
+		cn->out_off = cn->out_len = 0;
+	bool want = cn->out_len != 0;
+	if (want != cn->polling_out &&
+	    loop_mod_fd(cn->ctl->loop, cn->lfd, want ? EPOLLIN | EPOLLOUT : EPOLLIN) == 0)
+		cn->polling_out = want;
+	return true;
+}
+
+/*
+ * Queues a reply line. A client that lets more than CTL_OUT_MAX of replies
+ * pile up is not reading: it is dropped rather than let memory grow.
+ */
+static bool send_json(struct ctl_conn *cn, struct json_object *o)
 {
 	const char *s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
 	size_t len = strlen(s);
-	/* Replies are small; a client that does not read gets cut off rather than block us. */
-	if (send(cn->fd, s, len, MSG_NOSIGNAL | MSG_DONTWAIT) != (ssize_t)len ||
-	    send(cn->fd, "\n", 1, MSG_NOSIGNAL | MSG_DONTWAIT) != 1)
-		LOG_RL(LOG_LVL_WARN, "ctl", "reply to control client not sent in full");
+
+	if (cn->out_off) {
+		memmove(cn->out, cn->out + cn->out_off, cn->out_len - cn->out_off);
+		cn->out_len -= cn->out_off;
+		cn->out_off = 0;
+	}
+	char *nb = cn->out_len + len + 1 <= CTL_OUT_MAX ? realloc(cn->out, cn->out_len + len + 1)
+							  : NULL;
+	if (!nb) {
+		LOG_RL(LOG_LVL_WARN, "ctl", "control client does not take its replies; closing");
+		conn_close(cn);
+		return false;
+	}
+	cn->out = nb;
+	memcpy(cn->out + cn->out_len, s, len);
+	cn->out[cn->out_len + len] = '\n';
+	cn->out_len += len + 1;
+	return flush_out(cn);
 }
 
 static int help_cmd(void *arg, struct json_object *req, struct json_object **result,
@@ -75,7 +127,8 @@ static int help_cmd(void *arg, struct json_object *req, struct json_object **res
 	return 0;
 }
 
-static void handle_line(struct ctl_conn *cn, const char *line)
+/* Returns false if the connection is gone. */
+static bool handle_line(struct ctl_conn *cn, const char *line)
 {
 	struct ctl *c = cn->ctl;
 	struct json_object *reply = json_object_new_object();
@@ -110,14 +163,19 @@ static void handle_line(struct ctl_conn *cn, const char *line)
 		json_object_object_add(reply, "ok", json_object_new_boolean(0));
 		json_object_object_add(reply, "error", json_object_new_string(error));
 	}
-	send_json(cn, reply);
+	bool alive = send_json(cn, reply);
 	json_object_put(reply);
 	json_object_put(req);
+	return alive;
 }
 
 static void on_conn(void *arg, uint32_t events)
 {
 	struct ctl_conn *cn = arg;
+	if ((events & EPOLLOUT) && !flush_out(cn))
+		return;
+	if (!(events & (EPOLLIN | EPOLLHUP | EPOLLERR)))
+		return;
 	ssize_t n = recv(cn->fd, cn->buf + cn->len, sizeof(cn->buf) - 1 - cn->len, MSG_DONTWAIT);
 	if (n <= 0) {
 		if (n < 0 && (errno == EAGAIN || errno == EINTR))
@@ -130,8 +188,8 @@ static void on_conn(void *arg, uint32_t events)
 	char *start = cn->buf, *nl;
 	while ((nl = strchr(start, '\n'))) {
 		*nl = '\0';
-		if (nl > start)
-			handle_line(cn, start);
+		if (nl > start && !handle_line(cn, start))
+			return;
 		start = nl + 1;
 	}
 	cn->len -= (size_t)(start - cn->buf);

@@ -31,6 +31,17 @@ static int echo(void *arg, struct json_object *req, struct json_object **res, co
 	return 0;
 }
 
+static int big(void *arg, struct json_object *req, struct json_object **res, const char **err)
+{
+	size_t n = *(size_t *)arg;
+	char *s = malloc(n + 1);
+	memset(s, 'b', n);
+	s[n] = '\0';
+	*res = json_object_new_string(s);
+	free(s);
+	return 0;
+}
+
 static char *roundtrip(struct loop *l, int fd, const char *line)
 {
 	static char buf[8192];
@@ -94,11 +105,67 @@ static void test_ctl(void **state)
 	rmdir(path);
 }
 
+/*
+ * A reply far larger than the socket buffer arrives whole, even when the
+ * client reads it late, and the loop never blocks on it meanwhile.
+ */
+static void test_ctl_big_reply(void **state)
+{
+	char path[] = "/tmp/vmux-test-ctl-XXXXXX";
+	char err[128], sock[128];
+	size_t n = 4u << 20;
+	assert_non_null(mkdtemp(path));
+	snprintf(sock, sizeof(sock), "%s/ctl.sock", path);
+	struct loop *l = loop_create();
+	struct ctl *c = ctl_create(l, sock, err, sizeof(err));
+	assert_non_null(c);
+	assert_int_equal(ctl_register(c, "big", "a big reply", big, &n), 0);
+
+	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	strcpy(sa.sun_path, sock);
+	assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	const char *req = "{\"cmd\":\"big\"}\n{\"cmd\":\"help\"}\n";
+	assert_int_equal(send(fd, req, strlen(req), 0), (ssize_t)strlen(req));
+	/* The server handles both requests before we read a byte. */
+	for (int i = 0; i < 20; i++)
+		loop_run_once(l, 5);
+	size_t cap = n + 4096, len = 0, lines = 0;
+	char *buf = malloc(cap);
+	for (int i = 0; i < 20000 && lines < 2; i++) {
+		loop_run_once(l, 0);
+		ssize_t r = recv(fd, buf + len, cap - len, MSG_DONTWAIT);
+		if (r > 0) {
+			for (ssize_t k = 0; k < r; k++)
+				lines += buf[len + (size_t)k] == '\n';
+			len += (size_t)r;
+		}
+	}
+	assert_int_equal(lines, 2);
+	buf[len - 1] = '\0';
+	char *nl = strchr(buf, '\n');
+	assert_non_null(nl);
+	*nl = '\0';
+	struct json_object *o = json_tokener_parse(buf);
+	struct json_object *res;
+	assert_non_null(o);
+	assert_true(json_object_object_get_ex(o, "result", &res));
+	assert_int_equal(json_object_get_string_len(res), n);
+	assert_non_null(strstr(nl + 1, "\"big\":\"a big reply\""));
+	json_object_put(o);
+	free(buf);
+	close(fd);
+	ctl_destroy(c);
+	loop_destroy(l);
+	rmdir(path);
+}
+
 int main(void)
 {
 	log_set_level(LOG_LVL_ERR);
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_ctl),
+		cmocka_unit_test(test_ctl_big_reply),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
