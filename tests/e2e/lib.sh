@@ -107,6 +107,18 @@ e2e_init() {
 	e2e_kernel_select
 }
 
+# e2e_guest_test_init: e2e_init and what every test that boots guests on vmux
+# needs: the vmux binary, python3, the chroot, and a QEMU that runs here
+# (else the test is skipped). Sets BB to the chroot's busybox.
+e2e_guest_test_init() {
+	e2e_init
+	[ -x "$E2E_VMUX" ] || e2e_fail "vmux binary not found at $E2E_VMUX (build it first, or set VMUX_BIN)"
+	command -v python3 >/dev/null || e2e_fail "python3 is missing (run scripts/deps.sh)"
+	e2e_chroot_ensure
+	e2e_qemu_usable || e2e_skip "QEMU from $E2E_CHROOT cannot run on this machine"
+	BB=$E2E_CHROOT/usr/bin/busybox
+}
+
 # Registers a process started by the test so that cleanup stops it.
 e2e_track() {
 	E2E_PIDS[$1]=$2

@@ -16,13 +16,9 @@ GUEST_MAC=52:54:00:e2:ca:00
 PINGS=4
 SIZE=300 # ICMP payload: frames of 14 + 20 + 8 + 300 = 342 bytes
 
-e2e_init
-[ -x "$E2E_VMUX" ] || e2e_fail "vmux binary not found at $E2E_VMUX (build it first, or set VMUX_BIN)"
+e2e_guest_test_init
 VMUXCTL=${VMUXCTL_BIN:-$(dirname "$E2E_VMUX")/vmuxctl}
 [ -x "$VMUXCTL" ] || e2e_fail "vmuxctl binary not found at $VMUXCTL (or set VMUXCTL_BIN)"
-command -v python3 >/dev/null || e2e_fail "python3 is missing (run scripts/deps.sh)"
-e2e_chroot_ensure
-e2e_qemu_usable || e2e_skip "QEMU from $E2E_CHROOT cannot run on this machine"
 
 e2e_netns_add capture || e2e_fail "cannot create a network namespace"
 ns=$E2E_NS

@@ -16,12 +16,7 @@ GUEST_IP=10.77.0.2
 MAC=52:54:00:e2:e0:10
 BYTES=$((64 * 1024 * 1024))
 
-e2e_init
-[ -x "$E2E_VMUX" ] || e2e_fail "vmux binary not found at $E2E_VMUX (build it first, or set VMUX_BIN)"
-command -v python3 >/dev/null || e2e_fail "python3 is missing (run scripts/deps.sh)"
-e2e_chroot_ensure
-e2e_qemu_usable || e2e_skip "QEMU from $E2E_CHROOT cannot run on this machine"
-BB=$E2E_CHROOT/usr/bin/busybox
+e2e_guest_test_init
 
 initrd=$E2E_TMP/initrd.cpio.gz
 e2e_initramfs "$initrd" "$E2E_DIR/guest/net.sh" e1000

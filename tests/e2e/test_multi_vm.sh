@@ -37,12 +37,7 @@ recv_cmd() { # PORT
 	echo "rm -f /tmp/f; mkfifo /tmp/f; nc -l -p $1 </tmp/f >/tmp/rx & exec 3>/tmp/f; wait \$!; exec 3>&-; sha256sum /tmp/rx; echo size \$(wc -c </tmp/rx); rm -f /tmp/rx /tmp/f"
 }
 
-e2e_init
-[ -x "$E2E_VMUX" ] || e2e_fail "vmux binary not found at $E2E_VMUX (build it first, or set VMUX_BIN)"
-command -v python3 >/dev/null || e2e_fail "python3 is missing (run scripts/deps.sh)"
-e2e_chroot_ensure
-e2e_qemu_usable || e2e_skip "QEMU from $E2E_CHROOT cannot run on this machine"
-BB=$E2E_CHROOT/usr/bin/busybox
+e2e_guest_test_init
 
 e2e_netns_add multi || e2e_fail "cannot create a network namespace"
 ns=$E2E_NS

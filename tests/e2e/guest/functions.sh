@@ -36,6 +36,16 @@ e2e_net_up() {
 	e2e_wait_for 20 grep -qx 1 /sys/class/net/eth0/carrier || { e2e_fail "link did not come up"; return 1; }
 }
 
+# e2e_ping_host HOST: the host answers (after a moment for ARP) three pings.
+e2e_ping_host() {
+	if e2e_wait_for 20 ping -c 1 -W 1 "$1" >/dev/null 2>&1 && ping -c 3 -W 2 "$1" >/tmp/ping.out 2>&1; then
+		e2e_info "ok: guest pings host: $(tail -n 1 /tmp/ping.out)"
+	else
+		cat /tmp/ping.out
+		e2e_fail "guest cannot ping the host"
+	fi
+}
+
 # Exit status for the end of a test script: 0 if no check failed.
 e2e_status() {
 	[ ! -s /tmp/e2e-fail ]

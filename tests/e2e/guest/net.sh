@@ -24,13 +24,7 @@ stat() { cat "/sys/class/net/eth0/statistics/$1"; }
 rx0=$(stat rx_packets)
 tx0=$(stat tx_packets)
 
-# The host may need a moment (ARP); retry a few times before judging.
-if e2e_wait_for 20 ping -c 1 -W 1 "$HOST" >/dev/null 2>&1 && ping -c 3 -W 2 "$HOST" >/tmp/ping.out 2>&1; then
-	e2e_info "ok: guest pings host: $(tail -n 1 /tmp/ping.out)"
-else
-	cat /tmp/ping.out
-	e2e_fail "guest cannot ping the host"
-fi
+e2e_ping_host "$HOST"
 # Tell the host we are up; it pings us and starts its TCP peers.
 e2e_data ready 1
 
