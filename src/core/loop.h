@@ -28,7 +28,8 @@ void loop_del_fd(struct loop *l, struct loop_fd *h);
 /*
  * Poll hook run once per loop iteration (after fd events). While any poll hook
  * is registered the loop never sleeps in epoll_wait (busy polling); a hook
- * returns true if it did work.
+ * returns true if it did work. A polling loop looks at its fds at most every
+ * 20 us (fd events wait that long at most, plus one pass).
  */
 typedef bool (*loop_poll_cb)(void *arg);
 int loop_add_poll(struct loop *l, loop_poll_cb cb, void *arg);

@@ -55,6 +55,7 @@ extern const struct dev_model e1000_model;
 #define E1K_RX_MAX_LPE 16384u
 
 #define E1K_TX_BURST 64u
+#define E1K_TX_PREFETCH 16u /* descriptors read ahead in a TX walk */
 #define E1K_POOL_PKTS 512u
 /* Frames one TX walk may emit before it yields to the loop and resumes. */
 #define E1K_TX_FRAMES_PER_WALK 8192u
@@ -1317,15 +1318,19 @@ static void tx_desc(struct e1000 *e, const uint8_t *d)
 		tx_finish(e, lower, upper);
 }
 
+static inline void tx_writeback_at(uint8_t *dp)
+{
+	atomic_thread_fence(memory_order_release);
+	dp[12] = (uint8_t)((dp[12] & 0xf0) | E1K_TXD_STAT_DD);
+}
+
 /* Writes DD back into the status byte of the descriptor at da. */
 static void tx_writeback(struct e1000 *e, uint64_t da)
 {
 	uint8_t *dp = pci_dma_ptr(e->pci, da, E1K_DESC_SIZE, VFU_PROT_READ | VFU_PROT_WRITE);
 
-	if (!dp)
-		return;
-	atomic_thread_fence(memory_order_release);
-	dp[12] = (uint8_t)((dp[12] & 0xf0) | E1K_TXD_STAT_DD);
+	if (dp)
+		tx_writeback_at(dp);
 }
 
 /*
@@ -1359,6 +1364,7 @@ static void tx_walk(struct e1000 *e)
 	uint32_t head = R(e, E1K_TDH), tail = R(e, E1K_TDT), causes = 0, budget;
 	uint64_t base = (uint64_t)R(e, E1K_TDBAH) << 32 | (R(e, E1K_TDBAL) & ~0xfu);
 	bool ide = false;
+	uint8_t *ring;
 
 	if (!(R(e, E1K_TCTL) & E1K_TCTL_EN) || head == tail)
 		return;
@@ -1370,6 +1376,25 @@ static void tx_walk(struct e1000 *e)
 	}
 	e->tx_space = e->port.peer ? net_port_peer_space(&e->port) : UINT32_MAX;
 	e->tx_frames = 0;
+	/*
+	 * The whole ring in one mapping (the usual case): one translation per
+	 * walk, and the descriptors ahead are prefetched (the guest wrote them
+	 * from another CPU: each line is a cache miss otherwise paid in turn).
+	 */
+	ring = pci_dma_ptr(e->pci, base, (uint64_t)count * E1K_DESC_SIZE,
+			   VFU_PROT_READ | VFU_PROT_WRITE);
+	if (ring) {
+		uint32_t ahead = tail >= head ? tail - head : tail + count - head;
+
+		if (ahead > E1K_TX_PREFETCH)
+			ahead = E1K_TX_PREFETCH;
+		for (uint32_t i = 0; i < ahead; i += 4) {
+			uint32_t h = head + i;
+
+			__builtin_prefetch(ring + (uint64_t)(h >= count ? h - count : h) *
+							E1K_DESC_SIZE, 1);
+		}
+	}
 	for (budget = count; head != tail && budget; budget--) {
 		uint64_t da = base + (uint64_t)head * E1K_DESC_SIZE;
 		const uint8_t *dp;
@@ -1378,7 +1403,16 @@ static void tx_walk(struct e1000 *e)
 
 		if (!e->tx.active && tx_must_pause(e))
 			break;
-		dp = pci_dma_ptr(e->pci, da, E1K_DESC_SIZE, VFU_PROT_READ);
+		if (ring) {
+			uint32_t h = head + E1K_TX_PREFETCH;
+
+			dp = ring + (uint64_t)head * E1K_DESC_SIZE;
+			if (!(h & 3))
+				__builtin_prefetch(ring + (uint64_t)(h >= count ? h % count : h) *
+								 E1K_DESC_SIZE, 1);
+		} else {
+			dp = pci_dma_ptr(e->pci, da, E1K_DESC_SIZE, VFU_PROT_READ);
+		}
 		if (!dp) {
 			e->cnt.tx_desc_dma++;
 			LOG_RL(LOG_LVL_WARN, COMP, "%s: TX descriptor %u at %#llx outside guest memory",
@@ -1390,7 +1424,10 @@ static void tx_walk(struct e1000 *e)
 		tx_desc(e, d);
 		if ((lower & E1K_TXD_CMD_RS) ||
 		    (!(lower & E1K_TXD_CMD_DEXT) && (lower & E1K_TXD_CMD_RPS))) {
-			tx_writeback(e, da);
+			if (ring)
+				tx_writeback_at(ring + (uint64_t)head * E1K_DESC_SIZE);
+			else
+				tx_writeback(e, da);
 			causes |= E1K_ICR_TXDW;
 			ide |= lower & E1K_TXD_CMD_IDE;
 		}
@@ -1450,6 +1487,7 @@ static void tx_abort(struct e1000 *e)
 struct rx_ring {
 	uint64_t base;
 	uint32_t count, head, tail, bufsize;
+	uint8_t *ring; /* the whole ring when it lies in one mapping, else NULL */
 };
 
 /* A frame to write is a short list of pieces: the packet, a tag, padding, the FCS. */
@@ -1471,6 +1509,7 @@ static bool rx_ring_get(const struct e1000 *e, struct rx_ring *r)
 	r->tail = R(e, E1K_RDT);
 	r->base = (uint64_t)R(e, E1K_RDBAH) << 32 | (R(e, E1K_RDBAL) & ~0xfu);
 	r->bufsize = e1k_rx_bufsize(R(e, E1K_RCTL));
+	r->ring = NULL;
 	return r->count && r->head < r->count && r->tail < r->count;
 }
 
@@ -1547,7 +1586,8 @@ static int rx_write(struct e1000 *e, struct rx_ring *r, const struct rx_seg *seg
 
 	while (done < total) {
 		uint64_t da = r->base + (uint64_t)r->head * E1K_DESC_SIZE;
-		uint8_t *dp = pci_dma_ptr(e->pci, da, E1K_DESC_SIZE, VFU_PROT_READ | VFU_PROT_WRITE);
+		uint8_t *dp = r->ring ? r->ring + (uint64_t)r->head * E1K_DESC_SIZE :
+			      pci_dma_ptr(e->pci, da, E1K_DESC_SIZE, VFU_PROT_READ | VFU_PROT_WRITE);
 		uint32_t chunk = total - done < r->bufsize ? total - done : r->bufsize;
 		uint8_t *bp;
 		bool last;
@@ -1713,6 +1753,19 @@ static uint16_t port_deliver(struct net_port *self, struct pkt **pkts, uint16_t 
 		e->cnt.rx_ring_err += n;
 		LOG_RL(LOG_LVL_WARN, COMP, "%s: RX ring unusable (RDLEN %#x RDH %u RDT %u)", e->name,
 		       R(e, E1K_RDLEN), R(e, E1K_RDH), R(e, E1K_RDT));
+	}
+	if (ring) {
+		/* One translation for the burst, and its descriptors fetched ahead. */
+		r.ring = pci_dma_ptr(e->pci, r.base, (uint64_t)r.count * E1K_DESC_SIZE,
+				     VFU_PROT_READ | VFU_PROT_WRITE);
+		if (r.ring) {
+			uint32_t h = r.head;
+
+			for (uint32_t i = 0; i < n && i < E1K_TX_PREFETCH; i += 4) {
+				__builtin_prefetch(r.ring + (uint64_t)h * E1K_DESC_SIZE, 1);
+				h = h + 4 >= r.count ? h + 4 - r.count : h + 4;
+			}
+		}
 	}
 	for (uint16_t i = 0; i < n; i++) {
 		int rc;
