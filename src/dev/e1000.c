@@ -717,6 +717,12 @@ struct e1k_counters {
 };
 
 struct e1000 {
+	/*
+	 * The DMA window of the burst in progress (a TX walk or a delivery):
+	 * emptied when one starts and when it ends, never valid across a
+	 * return to the loop.
+	 */
+	struct pci_dma_win dwin;
 	struct dev_instance inst;
 	char name[32];
 	struct loop *loop;
@@ -1279,7 +1285,7 @@ static void tx_append(struct e1000 *e, uint64_t addr, uint32_t len)
 		e->tx.drop = TXD_LONG;
 		return;
 	}
-	src = pci_dma_ptr(e->pci, addr, len, VFU_PROT_READ);
+	src = pci_dma_win_ptr(e->pci, &e->dwin, addr, len, VFU_PROT_READ);
 	if (!src) {
 		e->tx.drop = TXD_DMA;
 		return;
@@ -1376,6 +1382,7 @@ static void tx_walk(struct e1000 *e)
 	}
 	e->tx_space = e->port.peer ? net_port_peer_space(&e->port) : UINT32_MAX;
 	e->tx_frames = 0;
+	e->dwin.size = 0;
 	/*
 	 * The whole ring in one mapping (the usual case): one translation per
 	 * walk, and the descriptors ahead are prefetched (the guest wrote them
@@ -1439,6 +1446,7 @@ static void tx_walk(struct e1000 *e)
 	if (e->db)
 		e1k_db_write(e->db, E1K_TDH, head);
 	tx_flush(e);
+	e->dwin.size = 0;
 	if (causes & E1K_ICR_TXQE)
 		set_cause(e, E1K_ICR_TXQE);
 	if (causes & E1K_ICR_TXDW) {
@@ -1584,6 +1592,32 @@ static int rx_write(struct e1000 *e, struct rx_ring *r, const struct rx_seg *seg
 	unsigned si = 0;
 	uint8_t err = 0;
 
+	if (nseg == 1 && total <= r->bufsize) {
+		/* The common case: one piece into one buffer. */
+		uint8_t *dp = r->ring ? r->ring + (uint64_t)r->head * E1K_DESC_SIZE :
+			      pci_dma_ptr(e->pci, r->base + (uint64_t)r->head * E1K_DESC_SIZE,
+					  E1K_DESC_SIZE, VFU_PROT_READ | VFU_PROT_WRITE);
+		uint8_t *bp;
+
+		if (!dp)
+			goto bad_desc;
+		bp = pci_dma_win_ptr(e->pci, &e->dwin, get_le64(dp), total, VFU_PROT_WRITE);
+		if (bp) {
+			memcpy(bp, segs[0].p, total);
+		} else {
+			e->cnt.rx_buf_dma++;
+			err = 0x80; /* RXE */
+			LOG_RL(LOG_LVL_WARN, COMP, "%s: RX buffer outside guest memory", e->name);
+		}
+		put_le16(dp + 8, (uint16_t)total);
+		put_le16(dp + 10, 0);
+		dp[13] = (uint8_t)(errors | err);
+		put_le16(dp + 14, special);
+		atomic_thread_fence(memory_order_release);
+		dp[12] = (uint8_t)(E1K_RXD_STAT_DD | E1K_RXD_STAT_EOP | status);
+		r->head = r->head + 1 == r->count ? 0 : r->head + 1;
+		return 0;
+	}
 	while (done < total) {
 		uint64_t da = r->base + (uint64_t)r->head * E1K_DESC_SIZE;
 		uint8_t *dp = r->ring ? r->ring + (uint64_t)r->head * E1K_DESC_SIZE :
@@ -1592,13 +1626,9 @@ static int rx_write(struct e1000 *e, struct rx_ring *r, const struct rx_seg *seg
 		uint8_t *bp;
 		bool last;
 
-		if (!dp) {
-			e->cnt.rx_desc_dma++;
-			LOG_RL(LOG_LVL_WARN, COMP, "%s: RX descriptor %u at %#llx outside guest memory",
-			       e->name, r->head, (unsigned long long)da);
-			return -EFAULT;
-		}
-		bp = pci_dma_ptr(e->pci, get_le64(dp), chunk, VFU_PROT_WRITE);
+		if (!dp)
+			goto bad_desc;
+		bp = pci_dma_win_ptr(e->pci, &e->dwin, get_le64(dp), chunk, VFU_PROT_WRITE);
 		if (!bp && !err) {
 			/* Report a receive error; the driver drops the frame. */
 			e->cnt.rx_buf_dma++;
@@ -1618,6 +1648,11 @@ static int rx_write(struct e1000 *e, struct rx_ring *r, const struct rx_seg *seg
 		r->head = r->head + 1 == r->count ? 0 : r->head + 1;
 	}
 	return 0;
+bad_desc:
+	e->cnt.rx_desc_dma++;
+	LOG_RL(LOG_LVL_WARN, COMP, "%s: RX descriptor %u at %#llx outside guest memory", e->name,
+	       r->head, (unsigned long long)(r->base + (uint64_t)r->head * E1K_DESC_SIZE));
+	return -EFAULT;
 }
 
 static const uint8_t zeros[ETH_ZLEN];
@@ -1754,6 +1789,7 @@ static uint16_t port_deliver(struct net_port *self, struct pkt **pkts, uint16_t 
 		LOG_RL(LOG_LVL_WARN, COMP, "%s: RX ring unusable (RDLEN %#x RDH %u RDT %u)", e->name,
 		       R(e, E1K_RDLEN), R(e, E1K_RDH), R(e, E1K_RDT));
 	}
+	e->dwin.size = 0;
 	if (ring) {
 		/* One translation for the burst, and its descriptors fetched ahead. */
 		r.ring = pci_dma_ptr(e->pci, r.base, (uint64_t)r.count * E1K_DESC_SIZE,
@@ -1789,6 +1825,7 @@ static uint16_t port_deliver(struct net_port *self, struct pkt **pkts, uint16_t 
 	}
 	if (usable)
 		rx_done(e, &r, written, overrun);
+	e->dwin.size = 0;
 	pkt_free_bulk(pkts, n);
 	self->stats.rx_pkts += written;
 	self->stats.rx_bytes += bytes;

@@ -68,6 +68,7 @@ struct net_switch {
 	bool allow_promisc;
 	uint64_t (*clock_ns)(void);
 	uint32_t now_s; /* read once per burst */
+	uint64_t table_gen; /* bumped by every change of the MAC table but learning's */
 	unsigned depth;
 	uint64_t seed;
 	unsigned nbuckets;
@@ -164,7 +165,8 @@ static struct sw_mac_entry *mac_slot(struct net_switch *sw, uint64_t key, bool *
 	return old;
 }
 
-static inline void mac_learn(struct net_switch *sw, const uint8_t *mac, uint16_t vlan,
+/* Returns true if the table changed (an entry added or moved). */
+static inline bool mac_learn(struct net_switch *sw, const uint8_t *mac, uint16_t vlan,
 			     uint16_t port)
 {
 	uint64_t key = mac_key(mac, vlan);
@@ -178,19 +180,20 @@ static inline void mac_learn(struct net_switch *sw, const uint8_t *mac, uint16_t
 		if (e->key != key)
 			continue;
 		if (e->is_static)
-			return; /* pinned: never moved by traffic */
-		if (e->port != port) {
+			return false; /* pinned: never moved by traffic */
+		bool moved = e->port != port;
+		if (moved) {
 			if (entry_live(sw, e))
 				sw->moved++;
 			e->port = port;
 		}
 		e->seen_s = sw->now_s;
-		return;
+		return moved;
 	}
 	e = mac_slot(sw, key, &found, &evict);
 	if (!e) {
 		sw->table_full++;
-		return;
+		return false;
 	}
 	if (evict)
 		sw->evicted++;
@@ -199,6 +202,7 @@ static inline void mac_learn(struct net_switch *sw, const uint8_t *mac, uint16_t
 	e->seen_s = sw->now_s;
 	e->is_static = 0;
 	sw->learned++;
+	return true;
 }
 
 /* Forgets the port's entries: learned ones only, or all. */
@@ -212,6 +216,7 @@ static void mac_forget_port(struct net_switch *sw, uint16_t port, bool with_stat
 				memset(e, 0, sizeof(*e));
 		}
 	}
+	sw->table_gen++;
 }
 
 static void clock_tick(struct net_switch *sw)
@@ -323,7 +328,20 @@ static inline bool takes_unknown(const struct sw_port *q)
 }
 
 /* Forwards one frame from `in`; returns false if it was dropped at ingress. */
-static bool sw_input(struct net_switch *sw, struct sw_port *in, struct pkt *k)
+/*
+ * What the frames of one burst from one port had in common (within a burst
+ * the clock does not move): the source already learned, the last unicast
+ * destination looked up. Emptied whenever learning changes the table.
+ */
+struct sw_burst {
+	uint64_t gen;     /* sw->table_gen the keys below were valid for */
+	uint64_t src_key; /* learned in this burst (0: none) */
+	uint64_t dst_key; /* 0: none */
+	int dst_port;
+};
+
+static bool sw_input(struct net_switch *sw, struct sw_port *in, struct pkt *k,
+		     struct sw_burst *bc)
 {
 	struct sw_port *dests[SW_MAX_PORTS];
 	unsigned nd = 0;
@@ -352,10 +370,28 @@ static bool sw_input(struct net_switch *sw, struct sw_port *in, struct pkt *k)
 		return false;
 	}
 	/* A strict port's own MAC is pinned in its VLAN; this learns it in others (trunk). */
-	mac_learn(sw, src, vid, in->id);
+	uint64_t skey = mac_key(src, vid);
+
+	if (bc->gen != sw->table_gen) {
+		/* A port forgotten or a static entry set meanwhile (a receiver went down). */
+		bc->gen = sw->table_gen;
+		bc->src_key = bc->dst_key = 0;
+	}
+	if (skey != bc->src_key) {
+		if (mac_learn(sw, src, vid, in->id))
+			bc->dst_key = 0;
+		bc->src_key = skey;
+	}
 
 	if (!(dst[0] & 1)) {
-		int p = mac_lookup(sw, mac_key(dst, vid));
+		uint64_t dkey = mac_key(dst, vid);
+		int p;
+
+		if (dkey != bc->dst_key) {
+			bc->dst_port = mac_lookup(sw, dkey);
+			bc->dst_key = dkey;
+		}
+		p = bc->dst_port;
 
 		if (p == in->id) {
 			drop(in, k, SW_DROP_NO_DEST);
@@ -421,10 +457,11 @@ static uint16_t sw_deliver(struct net_port *self, struct pkt **pkts, uint16_t n)
 	}
 	sw->depth++;
 	clock_tick(sw);
+	struct sw_burst bc = { 0 };
 	for (uint16_t i = 0; i < n; i++) {
 		uint32_t len = pkts[i]->len;
 
-		if (sw_input(sw, in, pkts[i])) {
+		if (sw_input(sw, in, pkts[i], &bc)) {
 			ok++;
 			bytes += len;
 		}
@@ -673,6 +710,7 @@ int sw_mac_add_static(struct net_switch *sw, const uint8_t mac[6], uint16_t vlan
 	e->port = (uint16_t)id;
 	e->seen_s = sw->now_s;
 	e->is_static = 1;
+	sw->table_gen++;
 	return 0;
 }
 
@@ -688,6 +726,7 @@ int sw_mac_del(struct net_switch *sw, const uint8_t mac[6], uint16_t vlan)
 	for (unsigned i = 0; i < SW_WAYS; i++) {
 		if (b->e[i].key == key) {
 			memset(&b->e[i], 0, sizeof(b->e[i]));
+			sw->table_gen++;
 			return 0;
 		}
 	}

@@ -951,6 +951,17 @@ void *pci_dma_ptr(struct pci_dev *d, uint64_t addr, uint64_t len, int prot)
 	return vfu_dma_ptr(d->ctx, addr, len, prot);
 }
 
+void *pci_dma_win_fill(struct pci_dev *d, struct pci_dma_win *w, uint64_t addr, uint64_t len,
+		       int prot)
+{
+	void *p = pci_dma_ptr(d, addr, len, prot);
+
+	/* Only a translation that succeeded moves the window (bus mastering is on). */
+	if (p && vfu_dma_region(d->ctx, addr, &w->addr, &w->size, &w->ptr, &w->prot) < 0)
+		w->size = 0;
+	return p;
+}
+
 int pci_dma_read(struct pci_dev *d, uint64_t addr, void *buf, size_t len)
 {
 	if (!dma_allowed(d))

@@ -147,6 +147,34 @@ void pci_intx_set(struct pci_dev *d, bool level);
 
 /* DMA: refused (NULL / -EPERM) unless bus mastering is enabled. */
 void *pci_dma_ptr(struct pci_dev *d, uint64_t addr, uint64_t len, int prot);
+
+/*
+ * A DMA window: the guest mapping a burst's last translation hit, so that the
+ * next ones (descriptors and buffers mostly lie in the same guest RAM) cost
+ * a compare instead of the bus-master check and a table search. Start it
+ * zeroed; it is valid while a pointer from pci_dma_ptr() is (until control
+ * returns to the loop: the map table and the command register only change
+ * when a message is handled), so keep one on the stack of a burst, never
+ * across returns to the loop.
+ */
+struct pci_dma_win {
+	uint64_t addr, size; /* size 0: empty */
+	uint8_t *ptr;
+	int prot;
+};
+/* The slow path of pci_dma_win_ptr: pci_dma_ptr, then the window moves there. */
+void *pci_dma_win_fill(struct pci_dev *d, struct pci_dma_win *w, uint64_t addr, uint64_t len,
+		       int prot);
+
+static inline void *pci_dma_win_ptr(struct pci_dev *d, struct pci_dma_win *w, uint64_t addr,
+				    uint64_t len, int prot)
+{
+	uint64_t off = addr - w->addr;
+
+	if (addr >= w->addr && off < w->size && len <= w->size - off && (w->prot & prot) == prot)
+		return w->ptr + off;
+	return pci_dma_win_fill(d, w, addr, len, prot);
+}
 int pci_dma_read(struct pci_dev *d, uint64_t addr, void *buf, size_t len);
 int pci_dma_write(struct pci_dev *d, uint64_t addr, const void *buf, size_t len);
 

@@ -1450,6 +1450,20 @@ void *vfu_dma_ptr(struct vfu_ctx *ctx, uint64_t addr, uint64_t len, int prot)
 	return dma_table_ptr(&c->dma, addr, len, (uint32_t)prot);
 }
 
+int vfu_dma_region(struct vfu_ctx *ctx, uint64_t addr, uint64_t *base, uint64_t *size,
+		   uint8_t **ptr, int *prot)
+{
+	const struct dma_region *r = ctx->client ? dma_table_find(&ctx->client->dma, addr) : NULL;
+
+	if (!r || !r->ptr)
+		return -ENOENT;
+	*base = r->addr;
+	*size = r->size;
+	*ptr = r->ptr;
+	*prot = (int)r->prot;
+	return 0;
+}
+
 static int queue_current(struct vfu_ctx *ctx, struct client *c)
 {
 	if (c->q_len >= ctx->lim.max_pending_cmds)

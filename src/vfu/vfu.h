@@ -160,6 +160,13 @@ void *vfu_opaque(const struct vfu_ctx *ctx);
  */
 void *vfu_dma_ptr(struct vfu_ctx *ctx, uint64_t addr, uint64_t len, int prot);
 /*
+ * The whole fd-backed mapping containing addr: [*base, *base + *size) is at
+ * *ptr with protection *prot. -ENOENT if addr is in no such mapping. Valid as
+ * long as a pointer from vfu_dma_ptr() is.
+ */
+int vfu_dma_region(struct vfu_ctx *ctx, uint64_t addr, uint64_t *base, uint64_t *size,
+		   uint8_t **ptr, int *prot);
+/*
  * Copies guest memory; ranges may span mappings. Memory mapped without an fd
  * is reached with DMA_READ/DMA_WRITE messages to the client (synchronous,
  * bounded by reply_timeout_ms; never call these from a region callback: the

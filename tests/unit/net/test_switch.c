@@ -703,6 +703,37 @@ static void test_bursts(void **state)
 	sw_destroy(sw);
 }
 
+/*
+ * Within one burst a station can move onto the sending port: the frames
+ * after that must see the move (a burst remembers its last lookup, and
+ * learning that changes the table must forget it).
+ */
+static void test_burst_sees_moves(void **state)
+{
+	struct ep u1, u2;
+	struct net_switch *sw = mk_switch(&(struct sw_config){ .clock_ns = fake_clock });
+	struct pkt *k[3];
+	int i1, i2;
+
+	ep_init(&u1, "u1");
+	ep_init(&u2, "u2");
+	i1 = attach_uplink(sw, &u1, false, 0);
+	i2 = attach_uplink(sw, &u2, false, 0);
+	send_simple(&u2, BCAST, MAC_X, 0); /* X behind u2 */
+	assert_int_equal(sw_mac_lookup(sw, MAC_X, 0), i2);
+	u1.n = u2.n = 0;
+	k[0] = frame(MAC_X, MAC_Y, ET_TEST, 60, 1); /* to u2 */
+	k[1] = frame(MAC_X, MAC_X, ET_TEST, 60, 2); /* X now behind u1: nowhere to go */
+	k[2] = frame(MAC_X, MAC_Y, ET_TEST, 60, 3); /* X is behind u1: nowhere to go */
+	net_port_send(&u1.port, k, 3);
+	assert_int_equal(sw_mac_lookup(sw, MAC_X, 0), i1);
+	assert_int_equal(u2.n, 1);
+	assert_int_equal(u2.rx[0].seq, 1);
+	assert_int_equal(drops(sw, i1, SW_DROP_NO_DEST), 2);
+
+	sw_destroy(sw);
+}
+
 static void test_attach_detach(void **state)
 {
 	struct ep a, b, b2, u;
@@ -842,6 +873,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_promisc, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_flood_copies_and_nobuf, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bursts, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_burst_sees_moves, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_attach_detach, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_echo_loop_is_bounded, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_config, setup, teardown),

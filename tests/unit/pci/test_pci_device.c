@@ -44,7 +44,7 @@ static struct {
 	uint32_t last_index, last_sub;
 	int trigger_ret;
 	uint64_t pending[VFU_IRQ_NUM][2048 / 64];
-	int dma_calls;
+	int dma_calls, region_calls;
 	uint8_t dma_mem[256];
 } fk;
 
@@ -118,6 +118,20 @@ void *vfu_dma_ptr(struct vfu_ctx *ctx, uint64_t addr, uint64_t len, int prot)
 	if (addr > sizeof(fk.dma_mem) || len > sizeof(fk.dma_mem) - addr)
 		return NULL;
 	return fk.dma_mem + addr;
+}
+
+/* The fake's guest memory is one read-write mapping: dma_mem at address 0. */
+int vfu_dma_region(struct vfu_ctx *ctx, uint64_t addr, uint64_t *base, uint64_t *size,
+		   uint8_t **ptr, int *prot)
+{
+	fk.region_calls++;
+	if (addr >= sizeof(fk.dma_mem))
+		return -ENOENT;
+	*base = 0;
+	*size = sizeof(fk.dma_mem);
+	*ptr = fk.dma_mem;
+	*prot = VFU_PROT_READ | VFU_PROT_WRITE;
+	return 0;
 }
 
 int vfu_dma_read(struct vfu_ctx *ctx, uint64_t addr, void *buf, size_t len)
@@ -1013,6 +1027,40 @@ static void test_dma_gating(void **state)
 	assert_int_equal(pci_dma_read(d, 16, buf, 4), -EPERM);
 }
 
+/* A burst's DMA window: one gated translation, then hits inside the mapping. */
+static void test_dma_window(void **state)
+{
+	struct fixture *f = *state;
+	struct pci_dev *d = f->d;
+	struct pci_dma_win w = { 0 };
+
+	assert_non_null(pci_dev_vfu(d));
+	/* Bus mastering off: refused, and the window stays empty. */
+	assert_null(pci_dma_win_ptr(d, &w, 16, 4, VFU_PROT_READ));
+	assert_int_equal(w.size, 0);
+	assert_int_equal(fk.dma_calls, 0);
+
+	cfg_wr(d, PCI_COMMAND, PCI_COMMAND_MASTER, 2);
+	assert_ptr_equal(pci_dma_win_ptr(d, &w, 16, 4, VFU_PROT_READ), fk.dma_mem + 16);
+	assert_int_equal(fk.dma_calls, 1);
+	assert_int_equal(fk.region_calls, 1);
+	assert_int_equal(w.size, sizeof(fk.dma_mem));
+	/* Hits: no more translations. */
+	assert_ptr_equal(pci_dma_win_ptr(d, &w, 200, 56, VFU_PROT_WRITE), fk.dma_mem + 200);
+	assert_ptr_equal(pci_dma_win_ptr(d, &w, 0, 256, VFU_PROT_READ), fk.dma_mem);
+	assert_int_equal(fk.dma_calls, 1);
+	/* Past the mapping's end, or wrapping around: the slow path, which refuses. */
+	assert_null(pci_dma_win_ptr(d, &w, 200, 57, VFU_PROT_READ));
+	assert_null(pci_dma_win_ptr(d, &w, 255, UINT64_MAX, VFU_PROT_READ));
+	assert_null(pci_dma_win_ptr(d, &w, UINT64_MAX, 2, VFU_PROT_READ));
+	assert_int_equal(fk.dma_calls, 4);
+	/* A window is empty once reset: bus mastering off counts again. */
+	w.size = 0;
+	cfg_wr(d, PCI_COMMAND, 0, 2);
+	assert_null(pci_dma_win_ptr(d, &w, 16, 4, VFU_PROT_READ));
+	assert_int_equal(fk.dma_calls, 4);
+}
+
 static void test_reset(void **state)
 {
 	struct fixture *f = *state;
@@ -1071,6 +1119,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_intx, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_irq_routing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dma_gating, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_dma_window, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reset, setup, teardown),
 	};
 
