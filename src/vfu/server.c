@@ -30,6 +30,8 @@
 
 #define COMP "vfu"
 #define RX_SMALL 512u
+/* The receive buffer: most messages (doorbells, region accesses) come whole with one recvmsg. */
+#define RX_BUF 4096u
 #define REPLY_SMALL 256u
 #define VFU_PGSIZE 4096u
 #define MAX_IRQ_VECTORS 2048u
@@ -72,6 +74,17 @@ struct client {
 	int fds[VFU_MAX_FDS];
 	size_t nfds;
 	bool fd_overflow;
+	/*
+	 * Bytes received but not parsed yet, rbuf[rb_off, rb_len), and the fds
+	 * that came with the last recvmsg into it (a recvmsg stops after the
+	 * bytes of the sendmsg that carried fds, so they belong to the last
+	 * message starting in that read: the one that contains its last byte).
+	 */
+	uint8_t rbuf[RX_BUF];
+	size_t rb_off, rb_len;
+	int pfds[VFU_MAX_FDS];
+	size_t npfds;
+	bool pfd_overflow;
 	/* negotiated */
 	uint32_t peer_max_xfer;
 	/* server-to-client requests */
@@ -421,19 +434,79 @@ static void rx_reset(struct client *c)
 	c->hdr_got = 0;
 }
 
+/* Adds fds (nf of them, or VFU_FDS_OVERFLOW) to the message being received. */
+static void take_fds(struct client *c, int *fds, size_t nf)
+{
+	if (nf == VFU_FDS_OVERFLOW) {
+		close_fds(c->fds, c->nfds);
+		c->nfds = 0;
+		c->fd_overflow = true;
+		return;
+	}
+	if (c->fd_overflow || nf > VFU_MAX_FDS - c->nfds) {
+		/* More than a message may carry: refused like a truncated set. */
+		close_fds(fds, nf);
+		close_fds(c->fds, c->nfds);
+		c->nfds = 0;
+		c->fd_overflow = true;
+		return;
+	}
+	memcpy(c->fds + c->nfds, fds, nf * sizeof(*fds));
+	c->nfds += nf;
+}
+
+/* The pending fds of the last buffered read go to the message being received. */
+static void claim_fds(struct client *c)
+{
+	if (c->pfd_overflow)
+		take_fds(c, NULL, VFU_FDS_OVERFLOW);
+	else if (c->npfds)
+		take_fds(c, c->pfds, c->npfds);
+	c->npfds = 0;
+	c->pfd_overflow = false;
+}
+
+static ssize_t rx_recv(struct client *c, void *buf, size_t len, int *fds, size_t *nf)
+{
+	*nf = VFU_MAX_FDS;
+	return c->t->ops->recv(c->t, buf, len, fds, nf);
+}
+
+/*
+ * Up to len bytes of the stream: from the buffer, else from one recvmsg
+ * (into the buffer, or straight into buf for a long body).
+ */
 static ssize_t rx_chunk(struct client *c, void *buf, size_t len)
 {
-	size_t nf = c->fd_overflow ? 0 : VFU_MAX_FDS - c->nfds;
-	ssize_t n = c->t->ops->recv(c->t, buf, len, c->fds + c->nfds, &nf);
-	if (n > 0 || nf) {
-		if (nf == VFU_FDS_OVERFLOW) {
-			close_fds(c->fds, c->nfds);
-			c->nfds = 0;
-			c->fd_overflow = true;
-		} else if (!c->fd_overflow) {
-			c->nfds += nf;
+	size_t nf;
+	ssize_t n;
+
+	if (c->rb_off == c->rb_len) {
+		/* Everything read so far is parsed: the fds with it are this message's. */
+		claim_fds(c);
+		if (len >= RX_BUF) {
+			int fds[VFU_MAX_FDS];
+
+			n = rx_recv(c, buf, len, fds, &nf);
+			if (n > 0 || nf)
+				take_fds(c, fds, nf);
+			return n;
 		}
+		n = rx_recv(c, c->rbuf, RX_BUF, c->pfds, &nf);
+		if (nf == VFU_FDS_OVERFLOW)
+			c->pfd_overflow = true;
+		else
+			c->npfds = nf;
+		if (n <= 0) {
+			claim_fds(c);
+			return n;
+		}
+		c->rb_off = 0;
+		c->rb_len = (size_t)n;
 	}
+	n = (ssize_t)(c->rb_len - c->rb_off < len ? c->rb_len - c->rb_off : len);
+	memcpy(buf, c->rbuf + c->rb_off, (size_t)n);
+	c->rb_off += (size_t)n;
 	return n;
 }
 
@@ -456,6 +529,9 @@ static int rx_msg(struct vfu_ctx *ctx, struct client *c)
 				return r;
 			c->body_len = c->hdr.size - sizeof(c->hdr);
 			c->body_got = 0;
+			/* The message holds the last byte read: the fds read with it are its own. */
+			if ((c->npfds || c->pfd_overflow) && c->body_len >= c->rb_len - c->rb_off)
+				claim_fds(c);
 			c->body = c->body_len <= sizeof(c->small) ? c->small : malloc(c->body_len);
 			if (!c->body)
 				return -ENOMEM;
@@ -1195,8 +1271,15 @@ static void process_client(struct vfu_ctx *ctx)
 		}
 		dispatch_current(ctx, c);
 	}
-	if (c && c->dead)
+	if (c && c->dead) {
 		vfu_disconnect(ctx);
+	} else if (c && c->rb_off < c->rb_len && ctx->kick_fd >= 0) {
+		/* Whole messages may wait in our buffer, where epoll does not see them. */
+		uint64_t one = 1;
+
+		if (write(ctx->kick_fd, &one, sizeof(one)) < 0)
+			LOG_WARN(COMP, "%s: kick: %s", ctx->name, strerror(errno));
+	}
 }
 
 static void on_client_event(void *arg, uint32_t events)
@@ -1211,9 +1294,7 @@ static void on_kick(void *arg, uint32_t events)
 	if (read(ctx->kick_fd, &v, sizeof(v)) < 0) {
 		/* spurious wake-up */
 	}
-	drain_queue(ctx);
-	if (ctx->client && ctx->client->dead)
-		vfu_disconnect(ctx);
+	process_client(ctx);
 }
 
 void vfu_pump(struct vfu_ctx *ctx)
@@ -1261,6 +1342,8 @@ static void client_free(struct vfu_ctx *ctx)
 	if (c->lfd)
 		loop_del_fd(ctx->loop, c->lfd);
 	rx_reset(c);
+	close_fds(c->pfds, c->npfds);
+	c->npfds = 0;
 	while (c->q_head) {
 		struct queued_msg *q = c->q_head;
 		c->q_head = q->next;

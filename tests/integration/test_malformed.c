@@ -782,6 +782,46 @@ static void test_dma_map_unsealable(void **state)
 	close(fd);
 }
 
+/*
+ * Messages sent back to back reach the server in one read: the fds of a
+ * DMA_MAP that follows a posted REGION_WRITE belong to the DMA_MAP, not to
+ * the write (which would be refused for carrying fds) nor to nobody (the map
+ * would have no fd). 40 pairs without waiting, so that the server lags
+ * behind and reads several messages at once.
+ */
+static void test_pipelined_fds(void **state)
+{
+	enum { PAIRS = 40 };
+	struct vfuc *v = victim(true);
+	int fds[PAIRS];
+	uint8_t w[16 + 4];
+	uint32_t maps = vfuc_bar_read32(v, 0, FX_MAPS);
+
+	for (uint32_t i = 0; i < PAIRS; i++) {
+		uint32_t val = 0x1000 + i;
+
+		fds[i] = memfd_of(0x1000);
+		region_rw_msg(w, FX_SCRATCH, 0, 4);
+		memcpy(w + 16, &val, 4);
+		sendm(v, (uint16_t)(ID + 2 * i), VFU_CMD_REGION_WRITE, VFU_F_NO_REPLY, 0, w,
+		      sizeof(w), NULL, 0);
+		dma_map(v, (uint16_t)(ID + 2 * i + 1), 0x100000 + (uint64_t)i * 0x1000, 0x1000, 0,
+			3, fds[i]);
+	}
+	for (uint32_t i = 0; i < PAIRS; i++) {
+		uint32_t err = 0;
+		enum answer a = answer(v, (uint16_t)(ID + 2 * i + 1), &err);
+
+		if (a != ANS_OK)
+			fail_msg("DMA_MAP %u: %s (error %u)", i, ans_name(a), err);
+		/* The server had the fd: it sealed it against shrinking. */
+		assert_true(fcntl(fds[i], F_GET_SEALS) & F_SEAL_SHRINK);
+		close(fds[i]);
+	}
+	assert_int_equal(vfuc_bar_read32(v, 0, FX_SCRATCH), 0x1000 + PAIRS - 1);
+	assert_int_equal(vfuc_bar_read32(v, 0, FX_MAPS), maps + PAIRS);
+}
+
 static void test_dma_map_bad_flags(void **state)
 {
 	struct vfuc *v = victim(true);
@@ -1268,6 +1308,7 @@ int main(void)
 		T(test_write_count_mismatch),
 		T(test_dma_map_overlap),
 		T(test_dma_map_unsealable),
+		T(test_pipelined_fds),
 		T(test_dma_map_bad_flags),
 		T(test_dma_map_bad_range),
 		T(test_dma_map_bad_fd),
