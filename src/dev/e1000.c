@@ -14,6 +14,7 @@
  * nothing per packet: problems are counted (per-reason counters shown by
  * dump_stats) and logged rate-limited.
  */
+#include <endian.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -88,25 +89,35 @@ static inline void put_be32(uint8_t *p, uint32_t v)
 	p[3] = (uint8_t)v;
 }
 
+/* Unaligned little-endian access: one load or store each. */
 static inline uint16_t get_le16(const uint8_t *p)
 {
-	return (uint16_t)(p[0] | p[1] << 8);
+	uint16_t v;
+
+	memcpy(&v, p, sizeof(v));
+	return le16toh(v);
 }
 
 static inline uint32_t get_le32(const uint8_t *p)
 {
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+	uint32_t v;
+
+	memcpy(&v, p, sizeof(v));
+	return le32toh(v);
 }
 
 static inline uint64_t get_le64(const uint8_t *p)
 {
-	return (uint64_t)get_le32(p) | (uint64_t)get_le32(p + 4) << 32;
+	uint64_t v;
+
+	memcpy(&v, p, sizeof(v));
+	return le64toh(v);
 }
 
 static inline void put_le16(uint8_t *p, uint16_t v)
 {
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
+	v = htole16(v);
+	memcpy(p, &v, sizeof(v));
 }
 
 /* One's complement addition of a (possibly wide) value to a 16-bit sum. */
@@ -247,15 +258,16 @@ uint16_t e1k_mta_hash(const uint8_t addr[6], unsigned mo)
 
 static bool ra_match(const uint32_t *regs, const uint8_t *dst)
 {
+	/* RAL holds bytes 0-3 of the address, RAH bytes 4-5, little-endian. */
+	uint32_t lo = get_le32(dst), hi = get_le16(dst + 4);
+
 	for (unsigned i = 0; i < E1K_RA_ENTRIES; i++) {
 		uint32_t ral = regs[E1K_RAL(i) / 4], rah = regs[E1K_RAH(i) / 4];
 
 		/* Only destination-address entries (AS = 00b) take part. */
 		if (!(rah & E1K_RAH_AV) || (rah & E1K_RAH_AS_MASK))
 			continue;
-		if (dst[0] == (uint8_t)ral && dst[1] == (uint8_t)(ral >> 8) &&
-		    dst[2] == (uint8_t)(ral >> 16) && dst[3] == (uint8_t)(ral >> 24) &&
-		    dst[4] == (uint8_t)rah && dst[5] == (uint8_t)(rah >> 8))
+		if (lo == ral && hi == (rah & 0xffffu))
 			return true;
 	}
 	return false;
@@ -275,11 +287,10 @@ static bool vlan_pass(const uint32_t *regs, uint32_t rctl, uint16_t tci)
 enum e1k_rx_verdict e1k_rx_filter(const uint32_t *regs, const uint8_t dst[6], bool tagged,
 				  uint16_t tci, enum e1k_rx_class *cls)
 {
-	static const uint8_t bcast[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
 	uint32_t rctl = regs[E1K_RCTL / 4];
 	uint16_t h;
 
-	if (memcmp(dst, bcast, 6) == 0)
+	if (get_le32(dst) == 0xffffffffu && get_le16(dst + 4) == 0xffffu)
 		*cls = E1K_RX_BROADCAST;
 	else if (dst[0] & 1)
 		*cls = E1K_RX_MULTICAST;
@@ -799,12 +810,10 @@ static bool stat_is64(uint32_t off)
 	return off == E1K_GORCL || off == E1K_GOTCL || off == E1K_TORL || off == E1K_TOTL;
 }
 
+/* 32-bit statistics count in 64 bits and saturate when read (the same to the driver). */
 static inline void stat_inc(struct e1000 *e, uint32_t off)
 {
-	uint64_t *s = &e->stats[(off - E1K_STATS_BASE) / 4];
-
-	if (*s < UINT32_MAX)
-		(*s)++;
+	e->stats[(off - E1K_STATS_BASE) / 4]++;
 }
 
 static inline void stat_add64(struct e1000 *e, uint32_t off, uint64_t v)
@@ -825,7 +834,7 @@ static uint32_t stat_read(struct e1000 *e, uint32_t off)
 		e->stats[i - 1] = 0;
 		return v;
 	}
-	v = (uint32_t)e->stats[i];
+	v = e->stats[i] > UINT32_MAX ? UINT32_MAX : (uint32_t)e->stats[i];
 	e->stats[i] = 0;
 	return v;
 }

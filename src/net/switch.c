@@ -16,6 +16,7 @@
  */
 #include "net/switch.h"
 
+#include <endian.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -98,11 +99,20 @@ static void seterr(char *err, size_t errlen, const char *fmt, ...)
 
 /* ---- MAC table ---- */
 
+/* The MAC as a 48-bit big-endian number (two loads), the VLAN + 1 above it. */
+static inline uint64_t mac48(const uint8_t *mac)
+{
+	uint32_t hi;
+	uint16_t lo;
+
+	memcpy(&hi, mac, 4);
+	memcpy(&lo, mac + 4, 2);
+	return (uint64_t)be32toh(hi) << 16 | be16toh(lo);
+}
+
 static inline uint64_t mac_key(const uint8_t *mac, uint16_t vlan)
 {
-	return (uint64_t)mac[0] << 40 | (uint64_t)mac[1] << 32 | (uint64_t)mac[2] << 24 |
-	       (uint64_t)mac[3] << 16 | (uint64_t)mac[4] << 8 | (uint64_t)mac[5] |
-	       (uint64_t)(vlan + 1u) << 48;
+	return mac48(mac) | (uint64_t)(vlan + 1u) << 48;
 }
 
 static inline struct sw_bucket *bucket_of(const struct net_switch *sw, uint64_t key)
@@ -358,7 +368,9 @@ static bool sw_input(struct net_switch *sw, struct sw_port *in, struct pkt *k,
 	}
 	dst = k->data;
 	src = k->data + 6;
-	if ((src[0] & 1) || !(src[0] | src[1] | src[2] | src[3] | src[4] | src[5])) {
+	uint64_t smac = mac48(src);
+
+	if ((smac >> 40 & 1) || !smac) {
 		drop(in, k, SW_DROP_BAD_SRC);
 		return false;
 	}
@@ -370,7 +382,7 @@ static bool sw_input(struct net_switch *sw, struct sw_port *in, struct pkt *k,
 		return false;
 	}
 	/* A strict port's own MAC is pinned in its VLAN; this learns it in others (trunk). */
-	uint64_t skey = mac_key(src, vid);
+	uint64_t skey = smac | (uint64_t)(vid + 1u) << 48;
 
 	if (bc->gen != sw->table_gen) {
 		/* A port forgotten or a static entry set meanwhile (a receiver went down). */
