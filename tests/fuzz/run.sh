@@ -11,7 +11,9 @@
 # input that did it is in the artifacts directory: replay it with
 #   $BUILD/tests/fuzz/fuzz_<target> <file>
 # Environment: VMUX_FUZZ_ARGS (extra libFuzzer flags, e.g. -fork=2 on a machine
-# with cores to spare).
+# with cores to spare); VMUX_FUZZ_RUNS=N stops each target after N executions
+# (libFuzzer's -runs; the time limit still applies), e.g. the long runs of
+# docs/RELIABILITY.md: VMUX_FUZZ_RUNS=10000000 tests/fuzz/run.sh 7200 config.
 #
 # Internal (meson test): run.sh --one EXE TARGET SECONDS MAX_LEN WORKDIR
 set -uo pipefail
@@ -35,9 +37,11 @@ run_one() {
 	local args=(-max_total_time="$secs" -max_len="$maxlen" -timeout=10 -rss_limit_mb=2048
 		-print_final_stats=1 -artifact_prefix="$art/")
 	[ -f "$dict" ] && args+=(-dict="$dict")
+	[ -n "${VMUX_FUZZ_RUNS:-}" ] && args+=(-runs="$VMUX_FUZZ_RUNS")
 	# shellcheck disable=SC2206
 	args+=(${EXTRA[$name]:-} ${VMUX_FUZZ_ARGS:-})
-	echo "==> fuzz_$name: $secs s, max_len $maxlen, corpus $corpus"
+	echo "==> fuzz_$name: $secs s${VMUX_FUZZ_RUNS:+ or $VMUX_FUZZ_RUNS runs}, max_len $maxlen, corpus $corpus"
+	echo "    $(date -u '+%F %T UTC'): $exe ${args[*]} $corpus $seeds"
 	ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:allocator_may_return_null=1} \
 	UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:abort_on_error=1:print_stacktrace=1} \
 		"$exe" "${args[@]}" "$corpus" "$seeds" >"$log" 2>&1
