@@ -99,6 +99,11 @@ struct fz_vfu_hooks {
 	 * (data, len) instead of the client's stream.
 	 */
 	unsigned data_kinds;
+	/*
+	 * Map the memfds handed out as guest RAM for fz_guest_mem (an mmap and
+	 * munmap per memfd: only for targets that write guest RAM).
+	 */
+	bool guest_mem;
 	/* After each chunk was handled (optional): let the device run. */
 	void (*after_chunk)(void *arg);
 	void *arg;
@@ -116,8 +121,8 @@ void fz_vfu_run(struct vfu_ctx *ctx, const uint8_t *data, size_t size,
 
 /*
  * Guest RAM as the guest sees it: the memfds handed out with messages in the
- * current input, mapped by the harness; idx 0 is the most recent (taken
- * modulo their number). NULL if none.
+ * current input, mapped by the harness if the hooks ask for it (guest_mem);
+ * idx 0 is the most recent (taken modulo their number). NULL if none.
  */
 uint8_t *fz_guest_mem(unsigned idx, size_t *size);
 

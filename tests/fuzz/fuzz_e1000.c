@@ -248,6 +248,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		.action = action,
 		.after_chunk = after_chunk,
 		.data_kinds = (1u << 1) | (1u << 2),
+		.guest_mem = true,
 	};
 	struct dev_config cfg = {
 		.name = "fz",
