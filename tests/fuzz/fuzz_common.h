@@ -126,6 +126,12 @@ void fz_vfu_run(struct vfu_ctx *ctx, const uint8_t *data, size_t size,
  */
 uint8_t *fz_guest_mem(unsigned idx, size_t *size);
 
+/*
+ * fuzz_big_alloc.c (targets linked with it): aborts if a large block the code
+ * under test allocated is still in use (call when everything is destroyed).
+ */
+void fz_big_alloc_check(const char *target);
+
 /* Reads an integer from the environment (VMUX_FUZZ_*), default if absent. */
 long fz_env_long(const char *name, long def);
 /* Log level from VMUX_FUZZ_LOG (default: errors only, to keep runs quiet). */
