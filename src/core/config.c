@@ -662,6 +662,14 @@ int cfg_finalize(struct vmux_config *c, char *err, size_t errlen)
 		if (!d->has_mac) {
 			memcpy(d->mac, c->base_mac, 6);
 			mac_add(d->mac, i);
+			/* Only the low 24 bits count up: 00:00:00:ff:ff:ff + 1 is all zero. */
+			if (!(d->mac[0] | d->mac[1] | d->mac[2] | d->mac[3] | d->mac[4] | d->mac[5])) {
+				char m[18];
+				cfg_format_mac(c->base_mac, m);
+				return fail(err, errlen, "device %u (%s) would get the all-zero MAC "
+							 "(base MAC %s + %u); give it --mac or choose "
+							 "another base MAC", i, d->socket, m, i);
+			}
 		}
 		for (unsigned j = 0; j < i; j++) {
 			const struct cfg_device *o = &c->dev[j];

@@ -99,6 +99,11 @@ struct fz_vfu_hooks {
 	 * (data, len) instead of the client's stream.
 	 */
 	unsigned data_kinds;
+	/*
+	 * Map the memfds handed out as guest RAM for fz_guest_mem (an mmap and
+	 * munmap per memfd: only for targets that write guest RAM).
+	 */
+	bool guest_mem;
 	/* After each chunk was handled (optional): let the device run. */
 	void (*after_chunk)(void *arg);
 	void *arg;
@@ -116,10 +121,16 @@ void fz_vfu_run(struct vfu_ctx *ctx, const uint8_t *data, size_t size,
 
 /*
  * Guest RAM as the guest sees it: the memfds handed out with messages in the
- * current input, mapped by the harness; idx 0 is the most recent (taken
- * modulo their number). NULL if none.
+ * current input, mapped by the harness if the hooks ask for it (guest_mem);
+ * idx 0 is the most recent (taken modulo their number). NULL if none.
  */
 uint8_t *fz_guest_mem(unsigned idx, size_t *size);
+
+/*
+ * fuzz_big_alloc.c (targets linked with it): aborts if a large block the code
+ * under test allocated is still in use (call when everything is destroyed).
+ */
+void fz_big_alloc_check(const char *target);
 
 /* Reads an integer from the environment (VMUX_FUZZ_*), default if absent. */
 long fz_env_long(const char *name, long def);

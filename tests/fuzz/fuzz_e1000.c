@@ -248,6 +248,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		.action = action,
 		.after_chunk = after_chunk,
 		.data_kinds = (1u << 1) | (1u << 2),
+		.guest_mem = true,
 	};
 	struct dev_config cfg = {
 		.name = "fz",
@@ -288,6 +289,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	loop_run_once(E.loop, 0);
 	if (pkt_pool_avail(E.pool) != RX_POOL)
 		bug("%u received packets were never freed", RX_POOL - pkt_pool_avail(E.pool));
+	fz_big_alloc_check("fuzz_e1000");
 	fz_fd_iter_end("fuzz_e1000", 1024);
 	return 0;
 }

@@ -426,8 +426,12 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	/* Small tables: whole-table walks (stats, detach) dominate the run time. */
-	static const unsigned entries[4] = { 4, 16, 64, 256 };
+	/*
+	 * Small tables: whole-table walks (stats, detach) dominate the run time
+	 * (each compare is instrumented). 64 entries still take 40 learned MACs
+	 * without eviction; the smaller ones exercise a full table.
+	 */
+	static const unsigned entries[4] = { 4, 8, 16, 64 };
 	static const unsigned pools[4] = { 1, 8, 64, 160 };
 	struct rd r = { data, size };
 	char err[256];

@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -68,6 +69,32 @@ static const struct vfu_transport_ops wrap_ops = {
 };
 
 /*
+ * The server waits up to reply_timeout_ms for the client's reply to its
+ * DMA_READ/DMA_WRITE, polling the transport. Our client is this thread: what
+ * it sends is in the pipe before the server runs, and nothing more can come
+ * while the server waits. So a wait on the client's pipe (linked with
+ * --wrap=poll) that finds nothing ends at once, as the timeout would end it
+ * (poll fails, ETIMEDOUT), instead of sleeping a millisecond or more: the
+ * server takes the same path, only without the sleep.
+ */
+static int cur_rd = -1; /* the read end of the current client's pipe */
+
+int __real_poll(struct pollfd *fds, nfds_t n, int timeout);
+int __wrap_poll(struct pollfd *fds, nfds_t n, int timeout);
+
+int __wrap_poll(struct pollfd *fds, nfds_t n, int timeout)
+{
+	if (cur_rd < 0 || n != 1 || fds[0].fd != cur_rd || timeout == 0)
+		return __real_poll(fds, n, timeout);
+	int r = __real_poll(fds, n, 0);
+	if (r == 0) {
+		errno = ETIMEDOUT;
+		return -1;
+	}
+	return r;
+}
+
+/*
  * The guest's view of the memory it hands over: every memfd given with a
  * message is also mapped here, so that an input can write "guest RAM"
  * (descriptors, buffers) whatever the device did with the fd.
@@ -79,9 +106,11 @@ static struct {
 } guest[GUEST_MAX];
 static unsigned nguest;
 
+static bool map_guest; /* hooks->guest_mem of the current run */
+
 static void guest_add(int fd, size_t size)
 {
-	if (fd < 0 || size == 0 || nguest == GUEST_MAX)
+	if (!map_guest || fd < 0 || size == 0 || nguest == GUEST_MAX)
 		return;
 	void *m = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	if (m == MAP_FAILED)
@@ -195,11 +224,15 @@ static void session_open(struct session *s, struct vfu_ctx *ctx)
 
 	if (pipe2(p, O_NONBLOCK | O_CLOEXEC) < 0)
 		fz_fatal("pipe2: %s", strerror(errno));
-	/* Room for a whole chunk; if refused, feed() pumps between writes. */
-	(void)fcntl(p[1], F_SETPIPE_SZ, 1 << 20);
+	/*
+	 * The default pipe (64 KiB) holds a whole chunk (at most 65535 bytes,
+	 * and check_drained makes sure nothing is left before the next); if a
+	 * write is refused anyway, feed() pumps between writes.
+	 */
 	memset(s, 0, sizeof(*s));
 	s->rd = p[0];
 	s->wr = p[1];
+	cur_rd = s->rd;
 	s->inner = vfu_transport_pipe(s->rd, fz_devnull(), provide_fds, s);
 	if (!s->inner)
 		fz_fatal("vfu_transport_pipe failed");
@@ -251,6 +284,7 @@ static void session_close(struct session *s, struct vfu_ctx *ctx, size_t bound)
 		fz_fatal("client still attached after EOF and %zu pumps", bound);
 	close(s->rd);
 	s->rd = -1;
+	cur_rd = -1;
 }
 
 void fz_vfu_run(struct vfu_ctx *ctx, const uint8_t *data, size_t size,
@@ -259,6 +293,8 @@ void fz_vfu_run(struct vfu_ctx *ctx, const uint8_t *data, size_t size,
 	static uint8_t buf[65536];
 	struct session s = { .rd = -1, .wr = -1 };
 	bool open = false;
+
+	map_guest = hooks && hooks->guest_mem;
 
 	while (size >= sizeof(struct fz_chunk_hdr)) {
 		struct fz_chunk_hdr h;

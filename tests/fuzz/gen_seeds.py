@@ -580,7 +580,90 @@ def seeds_e1000():
     return out
 
 
+# ---- fuzz_config -------------------------------------------------------------------
+
+MODE_JSON, MODE_ARGV, MODE_ARGV_FILE = 0, 1, 3
+ROOT = os.path.dirname(os.path.dirname(HERE))
+
+
+def argv(*args, file=None):
+    """A command line (and the content of the file --config names)."""
+    parts = [a.encode() for a in args]
+    if file is None:
+        return bytes([MODE_ARGV]) + b'\0'.join(parts)
+    return bytes([MODE_ARGV_FILE]) + b'\0'.join(parts + [file])
+
+
+def seeds_config():
+    out = {}
+    examples = os.path.join(ROOT, 'docs', 'examples')
+    for name in sorted(os.listdir(examples)):
+        if name.endswith('.json'):
+            with open(os.path.join(examples, name), 'rb') as f:
+                text = f.read()
+            out['json_' + name[:-5]] = bytes([MODE_JSON]) + text
+            out['argv_config_' + name[:-5]] = argv('--config', 'docs/examples/' + name,
+                                                   '-q', file=text)
+    full = (b'{"uplink":"tap:vmux0","base_mac":"02:00:00:00:10:00","control":"/run/v.ctl",'
+            b'"log_level":"debug","cores":[0,1,3],'
+            b'"pcap":[{"port":"dev1","file":"/tmp/a.pcap","count":100,"snaplen":128,'
+            b'"size":65536},{"port":"vmux0","file":"/tmp/u.pcap"}],'
+            b'"devices":[{"socket":"/run/a.sock","mode":"e1000-emu","worker":2,'
+            b'"doorbell":"poll"},{"socket":"/run/b.sock","vlan":4094,"allow_promisc":true,'
+            b'"allow_spoof":false,"mac":"02:00:00:00:00:09"},'
+            b'{"socket":"/run/c.sock","tap":"tap7"}]}')
+    out['json_full'] = bytes([MODE_JSON]) + full
+    out['json_workers'] = bytes([MODE_JSON]) + (b'{"workers":4,"uplink":"tap:t0","devices":'
+                                                b'[{"socket":"/s0","worker":3},{"socket":"/s1"}]}')
+    out['json_bad_key'] = bytes([MODE_JSON]) + b'{"devices":[{"sockett":"/x"}],"uplink":7}'
+    # The README's and docs' command lines.
+    out['argv_readme_tap'] = argv('-s', '/run/vmux.sock', '-m', 'e1000-emu', '-t', 'tap0')
+    out['argv_readme_switch'] = argv('--uplink', 'tap:tap0', '--workers', '2', '--control',
+                                     '/run/vmux.ctl', '-s', '/run/vm1.sock', '-s',
+                                     '/run/vm2.sock', '-s', '/run/vm3.sock')
+    out['argv_bench'] = argv('--uplink', 'tap:vmb0', '--cores', '1', '--control', '/tmp/ctl',
+                             '-q', '-s', '/tmp/vm0.sock', '-m', 'e1000-emu', '-s',
+                             '/tmp/vm1.sock', '-m', 'e1000-emu')
+    out['argv_all_options'] = argv(
+        '-b', '52:54:00:fa:00:60', '--uplink=tap:up0', '--cores', '2-5,7', '-v', '-v',
+        '--log-level', 'trace', '-d', 'none', '--pcap', 'dev0=/tmp/d0.pcap,count=10,snaplen=64',
+        '--pcap', 'up0=/tmp/up.pcap,size=4096', '-s', '/run/a.sock', '--mac',
+        '02:00:00:00:00:01', '--vlan', '10', '--allow-spoof', '--allow-promisc', '--worker',
+        '3', '--doorbell', 'poll', '--socket=/run/b.sock', '--mode=e1000-emu', '-t', 'tap9',
+        '--doorbell=trap')
+    out['argv_actions'] = argv('--help', '-V', '--list-modes')
+    out['argv_errors'] = argv('--mac', '02:00:00:00:00:01', '-s', '', '--vlan', '0', '-x')
+    out['argv_config_and_args'] = argv('-s', '/run/z.sock', '--config', '/etc/vmux.json',
+                                       '--workers', '1', file=full)
+    out['argv_config_missing'] = argv('--config', '/nonexistent.json')
+    return out
+
+
+def dict_config():
+    """Dictionary entries: JSON keys and values, options, option values."""
+    keys = ['uplink', 'base_mac', 'control', 'log_level', 'workers', 'cores', 'devices', 'pcap',
+            'socket', 'mode', 'tap', 'mac', 'vlan', 'allow_spoof', 'allow_promisc', 'worker',
+            'doorbell', 'port', 'file', 'count', 'snaplen', 'size']
+    opts = ['-s', '-m', '-t', '-b', '-d', '-q', '-v', '-h', '-V', '--socket', '--mode', '--tap',
+            '--base-mac', '--mac', '--vlan', '--allow-spoof', '--allow-promisc', '--worker',
+            '--doorbell', '--uplink', '--cores', '--workers', '--control', '--config', '--quiet',
+            '--verbose', '--log-level', '--list-modes', '--pcap', '--help', '--version']
+    values = ['tap:', 'e1000-emu', 'poll', 'trap', 'none', 'err', 'warn', 'info', 'debug',
+              'trace', 'dev0', 'dev1', 'count=', 'snaplen=', 'size=', '52:54:00:fa:00:60',
+              '02:00:00:00:00:01', '01:00:5e:00:00:01', '00:00:00:00:00:00', 'ff:ff:ff:ff:ff:ff',
+              '4094', '4095', '65535', '18446744073709551616', '-1', '0x10', '1-3', '0,2', '=']
+    json = ['{', '}', '[', ']', ':', ',', 'true', 'false', 'null', '1e3', '"\\u0000"']
+    lines = []
+    for k in keys:
+        lines.append('"\\"%s\\":"' % k)
+    for w in opts + values + json:
+        lines.append('"%s"' % w.replace('\\', '\\\\').replace('"', '\\"'))
+    lines.append('"\\x00"')
+    return '\n'.join(lines) + '\n'
+
+
 TARGETS = {
+    'config': seeds_config,
     'vfu_msgs': seeds_vfu_msgs,
     'switch': seeds_switch,
     'e1000': seeds_e1000,
@@ -598,6 +681,9 @@ def main():
             with open(os.path.join(d, seed), 'wb') as f:
                 f.write(data)
             print(f'{d}/{seed}: {len(data)} bytes')
+    if not only or 'config' in only:
+        with open(os.path.join(HERE, 'config.dict'), 'w') as f:
+            f.write('# fuzz_config: written by gen_seeds.py\n' + dict_config())
 
 
 if __name__ == '__main__':

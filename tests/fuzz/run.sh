@@ -11,7 +11,9 @@
 # input that did it is in the artifacts directory: replay it with
 #   $BUILD/tests/fuzz/fuzz_<target> <file>
 # Environment: VMUX_FUZZ_ARGS (extra libFuzzer flags, e.g. -fork=2 on a machine
-# with cores to spare).
+# with cores to spare); VMUX_FUZZ_RUNS=N stops each target after N executions
+# (libFuzzer's -runs; the time limit still applies), e.g. the long runs of
+# docs/RELIABILITY.md: VMUX_FUZZ_RUNS=10000000 tests/fuzz/run.sh 7200 config.
 #
 # Internal (meson test): run.sh --one EXE TARGET SECONDS MAX_LEN WORKDIR
 set -uo pipefail
@@ -20,7 +22,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
 
 # Maximum input length per target (keep in step with tests/fuzz/meson.build).
-declare -A MAX_LEN=([vfu_msgs]=65536 [e1000]=65536 [switch]=16384)
+declare -A MAX_LEN=([vfu_msgs]=16384 [e1000]=32768 [switch]=16384 [config]=4096)
 # Extra flags per target. fuzz_e1000 runs many features per input, and the
 # entropic scheduler's bookkeeping took 40% of its time (measured: 266 vs 693
 # executions/s), so it runs with the plain scheduler.
@@ -35,9 +37,11 @@ run_one() {
 	local args=(-max_total_time="$secs" -max_len="$maxlen" -timeout=10 -rss_limit_mb=2048
 		-print_final_stats=1 -artifact_prefix="$art/")
 	[ -f "$dict" ] && args+=(-dict="$dict")
+	[ -n "${VMUX_FUZZ_RUNS:-}" ] && args+=(-runs="$VMUX_FUZZ_RUNS")
 	# shellcheck disable=SC2206
 	args+=(${EXTRA[$name]:-} ${VMUX_FUZZ_ARGS:-})
-	echo "==> fuzz_$name: $secs s, max_len $maxlen, corpus $corpus"
+	echo "==> fuzz_$name: $secs s${VMUX_FUZZ_RUNS:+ or $VMUX_FUZZ_RUNS runs}, max_len $maxlen, corpus $corpus"
+	echo "    $(date -u '+%F %T UTC'): $exe ${args[*]} $corpus $seeds"
 	ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:allocator_may_return_null=1} \
 	UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:abort_on_error=1:print_stacktrace=1} \
 		"$exe" "${args[@]}" "$corpus" "$seeds" >"$log" 2>&1
@@ -87,7 +91,7 @@ ninja -C "$BUILD" -j 2 "${exes[@]}" || exit 1
 
 FAILED=0
 for t in "${TARGETS[@]}"; do
-	run_one "$BUILD/tests/fuzz/fuzz_$t" "$t" "$SECS" "${MAX_LEN[$t]:-65536}" \
+	run_one "$BUILD/tests/fuzz/fuzz_$t" "$t" "$SECS" "${MAX_LEN[$t]:-16384}" \
 		"$BUILD/tests/fuzz/work" || FAILED=$((FAILED + 1))
 done
 echo "$((${#TARGETS[@]} - FAILED)) of ${#TARGETS[@]} targets clean"

@@ -192,6 +192,21 @@ static void test_pcap(void **state)
 	assert_non_null(strstr(err, "\"file\" are required"));
 }
 
+/* Device i gets base MAC + i in the low 24 bits, which can wrap to the all-zero MAC. */
+static void test_base_mac_wrap(void **state)
+{
+	(void)state;
+	assert_int_equal(args("-b", "00:00:00:ff:ff:ff", "--uplink", "tap:t0", "-s", "/a", "-s",
+			      "/b", NULL), -1);
+	assert_non_null(strstr(err, "device 1 (/b) would get the all-zero MAC"));
+	/* With its own MAC the second device is fine; a wrap elsewhere is not zero. */
+	assert_int_equal(args("-b", "00:00:00:ff:ff:ff", "--uplink", "tap:t0", "-s", "/a", "-s",
+			      "/b", "--mac", "02:00:00:00:00:01", NULL), 0);
+	assert_int_equal(args("-b", "02:00:00:ff:ff:ff", "--uplink", "tap:t0", "-s", "/a", "-s",
+			      "/b", NULL), 0);
+	assert_memory_equal(cfg.dev[1].mac, "\x02\x00\x00\x00\x00\x00", 6);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -200,6 +215,7 @@ int main(void)
 		cmocka_unit_test(test_errors_name_the_problem),
 		cmocka_unit_test(test_json),
 		cmocka_unit_test(test_pcap),
+		cmocka_unit_test(test_base_mac_wrap),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
