@@ -26,6 +26,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/crc32.h"
 #include "core/log.h"
 #include "core/loop.h"
 #include "dev/dev.h"
@@ -371,50 +372,9 @@ uint16_t e1k_csum(const void *p, size_t len, uint16_t init)
 	return oc_add(s, init);
 }
 
-static uint32_t crc_tab[8][256];
-static pthread_once_t crc_once = PTHREAD_ONCE_INIT;
-
-static void crc_init(void)
-{
-	for (uint32_t i = 0; i < 256; i++) {
-		uint32_t c = i;
-
-		for (unsigned k = 0; k < 8; k++)
-			c = (c & 1) ? 0xedb88320u ^ (c >> 1) : c >> 1;
-		crc_tab[0][i] = c;
-	}
-	for (uint32_t i = 0; i < 256; i++)
-		for (unsigned t = 1; t < 8; t++)
-			crc_tab[t][i] = (crc_tab[t - 1][i] >> 8) ^ crc_tab[0][crc_tab[t - 1][i] & 0xff];
-}
-
-/* Updates a running (pre-inverted) CRC-32 with p. */
-static uint32_t crc32_upd(uint32_t crc, const uint8_t *p, size_t len)
-{
-#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-	while (len >= 8) {
-		uint32_t a, b;
-
-		memcpy(&a, p, 4);
-		memcpy(&b, p + 4, 4);
-		a ^= crc;
-		crc = crc_tab[7][a & 0xff] ^ crc_tab[6][(a >> 8) & 0xff] ^
-		      crc_tab[5][(a >> 16) & 0xff] ^ crc_tab[4][a >> 24] ^
-		      crc_tab[3][b & 0xff] ^ crc_tab[2][(b >> 8) & 0xff] ^
-		      crc_tab[1][(b >> 16) & 0xff] ^ crc_tab[0][b >> 24];
-		p += 8;
-		len -= 8;
-	}
-#endif
-	while (len--)
-		crc = (crc >> 8) ^ crc_tab[0][(crc ^ *p++) & 0xff];
-	return crc;
-}
-
 uint32_t e1k_crc32(const void *p, size_t len)
 {
-	pthread_once(&crc_once, crc_init);
-	return ~crc32_upd(0xffffffffu, p, len);
+	return crc32_eth(p, len);
 }
 
 static void rx_csum_l4(const uint8_t *l4, uint32_t l4len, uint16_t pseudo, unsigned proto,
@@ -1737,7 +1697,7 @@ static int rx_one(struct e1000 *e, struct rx_ring *r, const struct pkt *p)
 		uint32_t crc = 0xffffffffu;
 
 		for (unsigned i = 0; i < n; i++)
-			crc = crc32_upd(crc, segs[i].p, segs[i].len);
+			crc = crc32_eth_update(crc, segs[i].p, segs[i].len);
 		crc = ~crc;
 		fcs[0] = (uint8_t)crc;
 		fcs[1] = (uint8_t)(crc >> 8);
@@ -2400,7 +2360,6 @@ static struct dev_instance *e1000_create(const struct dev_config *cfg, char *err
 	snprintf(e->name, sizeof(e->name), "%s", cfg->name ? cfg->name : "e1000");
 	memcpy(e->mac, cfg->mac, ETH_ALEN);
 	e1k_eeprom_build(e->eeprom, e->mac);
-	pthread_once(&crc_once, crc_init);
 	net_port_init(&e->port, e->name, &e1k_port_ops, e);
 
 	e->regs = calloc(E1K_NREGS, sizeof(uint32_t));
