@@ -82,6 +82,8 @@ struct tap_uring {
 	bool closing;    /* completions only free buffers */
 	bool defer_reap; /* test hook: leave completions in the CQ */
 	int rx_fatal;    /* a read failed (errno): detach once its frames are passed on */
+	unsigned rd_got;  /* reads of the current batch that returned a frame */
+	unsigned rd_hint; /* reads to post next: twice what the last batch got, 4 at least */
 	unsigned rxq_n;
 	struct pkt *rxq[TAP_RX_BURST]; /* frames read, not yet handed to the peer */
 	uint16_t free_ids[TAP_RING_ENTRIES];
@@ -295,6 +297,7 @@ static bool tap_read_done(struct tap *t, struct pkt *k, int res)
 
 	u->rd_inflight--;
 	if (res > 0) {
+		u->rd_got++;
 		if (u->closing || t->stats.detached || !tap_rx_len_ok(t, res))
 			return false;
 		k->len = (uint32_t)res;
@@ -412,6 +415,14 @@ static void tap_rx_uring(struct tap *t, unsigned budget)
 		struct pkt *pkts[TAP_RX_BURST];
 		unsigned want = budget - u->rxq_n, have, i;
 
+		/*
+		 * Reads past the queued frames come back EAGAIN, each a wasted trip
+		 * through the driver: post about what the last batch found (a full
+		 * batch doubles the next; EPOLLIN stays up while frames remain).
+		 */
+		if (want > u->rd_hint)
+			want = u->rd_hint;
+
 		have = pkt_alloc_bulk(t->pool, pkts, want);
 		if (have == 0 && u->rxq_n == 0) {
 			tap_rx_drain(t, budget);
@@ -439,8 +450,14 @@ static void tap_rx_uring(struct tap *t, unsigned budget)
 		pkt_free_bulk(pkts + i, have - i);
 		if (i) {
 			t->stats.rd_submits++;
+			u->rd_got = 0;
 			tap_submit(t);
 			tap_reap(t);
+			if (u->rd_inflight == 0) {
+				unsigned h = 2 * u->rd_got;
+
+				u->rd_hint = h < 4 ? 4 : h > TAP_RX_BURST ? TAP_RX_BURST : h;
+			}
 		}
 	}
 	tap_rx_flush(t, budget);
@@ -732,6 +749,7 @@ static bool tap_uring_init(struct tap *t)
 	for (unsigned i = 0; i < TAP_RING_ENTRIES; i++)
 		u->free_ids[i] = (uint16_t)(TAP_RING_ENTRIES - 1 - i);
 	u->nfree = TAP_RING_ENTRIES;
+	u->rd_hint = TAP_RX_BURST;
 	t->u = u;
 	t->stats.batched = true;
 	return true;
