@@ -18,17 +18,23 @@
 #include <fcntl.h>
 #include <linux/if_ether.h>
 #include <linux/if_packet.h>
+#include <linux/filter.h>
 #include <linux/if_tun.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
+#include <linux/seccomp.h>
 #include <net/if.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/time.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "core/log.h"
@@ -878,6 +884,112 @@ static void test_env_fallback(void **state)
 	tap_close(t);
 }
 
+/*
+ * The child of test_seccomp_fallback: io_uring_setup refused by a seccomp
+ * filter (as in a container), two taps opened; returns what failed (0: none).
+ */
+static int seccomp_child(struct pkt_pool *pool)
+{
+	struct sock_filter f[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_io_uring_setup, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | (ENOSYS & SECCOMP_RET_DATA)),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	struct sock_fprog prog = { .len = sizeof(f) / sizeof(f[0]), .filter = f };
+	static struct peer pe;
+	struct net_port *peer = &pe.port;
+	struct loop *l = loop_create();
+	struct tap *t1, *t2;
+	struct ifreq ifr;
+	struct pkt *k[2];
+	char err[256];
+	int s, ret = 0;
+
+	if (!l || prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ||
+	    prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) < 0)
+		return 1;
+	t1 = tap_open(l, "vsec0", true, err, sizeof(err));
+	t2 = tap_open(l, "vsec1", true, err, sizeof(err));
+	if (!t1 || !t2)
+		return 2;
+	if (tap_batched(t1) || tap_batched(t2))
+		ret = 3;
+	/* The read()/write() path carries frames. */
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "vsec0");
+	s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (s < 0 || ioctl(s, SIOCGIFFLAGS, &ifr) < 0)
+		return 4;
+	ifr.ifr_flags |= IFF_UP;
+	if (ioctl(s, SIOCSIFFLAGS, &ifr) < 0)
+		return 5;
+	close(s);
+	net_port_init(peer, "peer", &peer_ops, &pe);
+	pe.space = UINT32_MAX;
+	net_port_connect(peer, tap_port(t1));
+	for (int i = 0; i < 2; i++) {
+		k[i] = pkt_alloc(pool);
+		if (!k[i])
+			return 6;
+		make_frame(k[i]->data, 60, (uint32_t)i);
+		k[i]->len = 60;
+	}
+	if (net_port_send(peer, k, 2) != 2 || tap_port(t1)->stats.rx_pkts != 2)
+		ret = 7;
+	tap_close(t1);
+	tap_close(t2);
+	loop_destroy(l);
+	return ret;
+}
+
+/* io_uring refused (seccomp): taps fall back to read()/write(), said once at info level. */
+static void test_seccomp_fallback(void **state)
+{
+	struct ctx *c = *state;
+	char out[4096];
+	size_t got = 0;
+	int p[2], st;
+	pid_t pid;
+	const char *m;
+
+	if (!batched)
+		skip();
+	assert_int_equal(pipe(p), 0);
+	fflush(stderr);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		/* Not cmocka's handlers: a crash here must end the child. */
+		signal(SIGSEGV, SIG_DFL);
+		signal(SIGBUS, SIG_DFL);
+		signal(SIGILL, SIG_DFL);
+		signal(SIGFPE, SIG_DFL);
+		close(p[0]);
+		dup2(p[1], 2);
+		log_set_level(LOG_LVL_INFO);
+		_exit(seccomp_child(c->pool));
+	}
+	close(p[1]);
+	for (;;) {
+		ssize_t r = read(p[0], out + got, sizeof(out) - 1 - got);
+
+		if (r <= 0)
+			break;
+		got += (size_t)r;
+	}
+	out[got] = 0;
+	close(p[0]);
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+		fail_msg("child: status %#x; its log:\n%s", st, out);
+	m = strstr(out, "io_uring unavailable");
+	if (!m)
+		fail_msg("no fallback message in:\n%s", out);
+	assert_null(strstr(m + 1, "io_uring unavailable")); /* once for both taps */
+	assert_non_null(strstr(out, "one read()/write() per frame"));
+}
+
 static void write_sysctl(const char *path, const char *val)
 {
 	int fd = open(path, O_WRONLY | O_CLOEXEC);
@@ -910,6 +1022,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_deleted_inflight, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ring_full, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_env_fallback, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_seccomp_fallback, setup, teardown),
 	};
 	int fails;
 
