@@ -15,10 +15,12 @@
  *   reap normally finds the whole burst done. A refused frame (EAGAIN, ENOBUFS,
  *   EIO while the interface is down) is dropped and counted, never waited for;
  *   a full ring drops the rest of the burst.
- * - RX: on EPOLLIN, as many IORING_OP_READV as the peer has room for (at most
- *   TAP_RX_BURST) into pool buffers, submitted with one io_uring_enter; reads
- *   past the queued frames complete with EAGAIN. The frames read go to the
- *   peer in one burst, so one uplink cannot hold the loop for long.
+ * - RX: on EPOLLIN, IORING_OP_READVs into pool buffers, submitted with one
+ *   io_uring_enter: as many as the peer has room for, at most TAP_RX_BURST, and
+ *   about twice what the previous batch found (reads past the queued frames
+ *   complete with EAGAIN, a trip through the driver for nothing). The frames
+ *   read go to the peer in one burst, so one uplink cannot hold the loop for
+ *   long; EPOLLIN stays up while frames remain.
  *
  * Without io_uring (io_uring_queue_init fails: kernel without it, the
  * kernel.io_uring_disabled sysctl, seccomp; or VMUX_TAP_URING=0 in the
