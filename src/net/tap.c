@@ -83,6 +83,12 @@ struct tap_uring {
 	bool in_burst;
 	bool closing;    /* completions only free buffers */
 	bool defer_reap; /* test hook: leave completions in the CQ */
+	/*
+	 * RWF_NOWAIT on every read and write. Without it io_uring does not honour
+	 * O_NONBLOCK on a file that can be polled: a read finding no frame would
+	 * stay posted until one came, a write the device refuses until it could go.
+	 */
+	int rwf;
 	int rx_fatal;    /* a read failed (errno): detach once its frames are passed on */
 	unsigned rd_got;  /* reads of the current batch that returned a frame */
 	unsigned rd_hint; /* reads to post next: twice what the last batch got, 4 at least */
@@ -260,6 +266,15 @@ static void tap_rx_sync(struct tap *t, unsigned budget)
 
 /* ---- batched I/O (io_uring) ---- */
 
+/* A kernel whose tap driver refuses RWF_NOWAIT: go on without it, said once. */
+static void tap_no_rwf_nowait(struct tap *t)
+{
+	if (!t->u->rwf)
+		return;
+	t->u->rwf = 0;
+	LOG_WARN("tap", "%s: RWF_NOWAIT refused; requests may now wait in the kernel", t->ifname);
+}
+
 static void tap_req_put(struct tap_uring *u, unsigned id)
 {
 	u->req[id].k = NULL;
@@ -280,7 +295,10 @@ static void tap_write_done(struct tap *t, struct tap_req *rq, int res)
 	t->port.stats.rx_drops++;
 	if (u->in_burst && rq->burst == u->burst)
 		u->burst_failed++;
-	if (res == -EAGAIN || res == -ENOBUFS) {
+	if (res == -EOPNOTSUPP && u->rwf) {
+		tap_no_rwf_nowait(t);
+		t->stats.wr_again++;
+	} else if (res == -EAGAIN || res == -ENOBUFS) {
 		t->stats.wr_again++;
 		LOG_RL(LOG_LVL_WARN, "tap", "%s: device queue full, dropping", t->ifname);
 	} else if (res == -EBADFD || res == -ENODEV) {
@@ -308,6 +326,8 @@ static bool tap_read_done(struct tap *t, struct pkt *k, int res)
 	}
 	if (res == 0)
 		u->rx_fatal = EPIPE; /* end of file: not a tap any more */
+	else if (res == -EOPNOTSUPP && u->rwf)
+		tap_no_rwf_nowait(t);
 	else if (res != -EAGAIN && res != -EINTR && res != -ECANCELED)
 		u->rx_fatal = -res;
 	return false;
@@ -445,7 +465,7 @@ static void tap_rx_uring(struct tap *t, unsigned budget)
 						     .iov_len = PKT_DATA_MAX };
 			rq->iov[1] = (struct iovec){ .iov_base = t->spill,
 						     .iov_len = sizeof(t->spill) };
-			io_uring_prep_readv(sqe, t->fd, rq->iov, 2, 0);
+			io_uring_prep_readv2(sqe, t->fd, rq->iov, 2, 0, u->rwf);
 			io_uring_sqe_set_data64(sqe, id);
 			u->rd_inflight++;
 		}
@@ -632,6 +652,7 @@ static uint16_t tap_deliver_uring(struct tap *t, struct pkt **pkts, uint16_t n)
 		rq->burst = u->burst;
 		if (!(k->flags & PKT_F_VLAN)) {
 			io_uring_prep_write(sqe, t->fd, k->data, k->len, 0);
+			sqe->rw_flags = u->rwf;
 		} else {
 			rq->tag[0] = ETH_P_8021Q_BE_HI;
 			rq->tag[1] = ETH_P_8021Q_BE_LO;
@@ -641,7 +662,7 @@ static uint16_t tap_deliver_uring(struct tap *t, struct pkt **pkts, uint16_t n)
 			rq->iov[1] = (struct iovec){ .iov_base = rq->tag, .iov_len = sizeof(rq->tag) };
 			rq->iov[2] = (struct iovec){ .iov_base = k->data + ETH_ADDRS_LEN,
 						     .iov_len = k->len - ETH_ADDRS_LEN };
-			io_uring_prep_writev(sqe, t->fd, rq->iov, 3, 0);
+			io_uring_prep_writev2(sqe, t->fd, rq->iov, 3, 0, u->rwf);
 		}
 		io_uring_sqe_set_data64(sqe, id);
 		u->wr_inflight++;
@@ -752,6 +773,7 @@ static bool tap_uring_init(struct tap *t)
 		u->free_ids[i] = (uint16_t)(TAP_RING_ENTRIES - 1 - i);
 	u->nfree = TAP_RING_ENTRIES;
 	u->rd_hint = TAP_RX_BURST;
+	u->rwf = RWF_NOWAIT;
 	t->u = u;
 	t->stats.batched = true;
 	return true;
