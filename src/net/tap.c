@@ -10,9 +10,9 @@
  *   io_uring_enter. A frame's buffer stays ours until its completion is
  *   reaped; completions are reaped from the shared CQ ring (no syscall) at
  *   the start and the end of every burst and when the ring's eventfd (signalled
- *   only for completions the kernel did not post inline) wakes the loop. On a
- *   non-blocking tap fd the kernel completes writes inline, so the end-of-burst
- *   reap normally finds the whole burst done. A refused frame (EAGAIN, ENOBUFS,
+ *   only for completions the kernel did not post inline) wakes the loop. Every
+ *   request carries RWF_NOWAIT, so the kernel completes writes inline and the
+ *   end-of-burst reap normally finds the whole burst done. A refused frame (EAGAIN, ENOBUFS,
  *   EIO while the interface is down) is dropped and counted, never waited for;
  *   a full ring drops the rest of the burst.
  * - RX: on EPOLLIN, IORING_OP_READVs into pool buffers, submitted with one
