@@ -982,8 +982,8 @@ void tap_close(struct tap *t)
 	if (t->h)
 		loop_del_fd(t->loop, t->h);
 	if (t->u && !tap_uring_fini(t)) {
+		/* Requests may still write into the pool and t->spill: both stay. */
 		close(t->fd);
-		free(t); /* the pool stays: requests may still write into it */
 		return;
 	}
 	close(t->fd);
