@@ -6,7 +6,7 @@ set -euo pipefail
 
 PKGS=(
 	# build
-	gcc meson ninja-build pkg-config libjson-c-dev libpcap-dev
+	gcc meson ninja-build pkg-config libjson-c-dev libpcap-dev liburing-dev
 	# unit and integration tests
 	libcmocka-dev
 	# e2e tests and demo: the QEMU/kernel chroot, namespaces and taps,

@@ -33,6 +33,14 @@ struct tap_stats {
 	uint64_t wr_again;     /* frames dropped because the device refused with EAGAIN */
 	uint64_t wr_errors;    /* frames dropped on other write errors (e.g. interface down) */
 	uint64_t wr_bad_len;   /* frames from the peer with an impossible length, dropped */
+	/* Batched I/O (io_uring); all 0 in the one read()/write() per frame mode. */
+	uint64_t wr_submits;   /* io_uring_enter calls carrying a burst of writes */
+	uint64_t rd_submits;   /* io_uring_enter calls carrying a batch of reads */
+	uint64_t wr_ring_full; /* frames dropped because TAP_RING_ENTRIES requests were in flight */
+	uint64_t submit_errors; /* failed io_uring_enter calls (the requests go with the next) */
+	uint64_t cq_wakeups;   /* wakeups for completions posted after their submit returned */
+	uint32_t inflight;     /* requests in the kernel or not yet reaped */
+	bool batched;          /* I/O goes through io_uring */
 	bool detached;         /* the device went away; the port's link is down */
 };
 

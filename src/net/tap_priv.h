@@ -7,6 +7,7 @@
 
 #define TAP_RX_BURST 32u   /* frames read per wakeup at most */
 #define TAP_POOL_PKTS 256u /* receive buffers per tap */
+#define TAP_RING_ENTRIES 256u /* io_uring requests in flight per tap at most */
 
 /*
  * Runs the tap backend over any non-blocking fd that keeps frame boundaries
@@ -15,5 +16,18 @@
  */
 struct tap *tap_open_fd(struct loop *l, int fd, const char *ifname, unsigned pool_pkts,
 			char *err, size_t errlen);
+
+/*
+ * Tests: taps opened while on use one read()/write() per frame, as when
+ * io_uring is unavailable (or VMUX_TAP_URING=0 is in the environment).
+ */
+void tap_force_sync(bool on);
+/* Whether t batches its I/O through io_uring. */
+bool tap_batched(const struct tap *t);
+/*
+ * Tests: while on, completions stay in the CQ ring unreaped (until off, or
+ * tap_close), so the buffers behind them stay in flight as far as the tap knows.
+ */
+void tap_defer_reap(struct tap *t, bool on);
 
 #endif

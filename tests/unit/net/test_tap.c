@@ -4,7 +4,8 @@
  * a network namespace of its own (unshare(CLONE_NEWNET), needs root), so the
  * taps it creates and every frame it sends stay inside it and vanish with it.
  * Frames are exchanged with the kernel through an AF_PACKET socket bound to
- * the tap.
+ * the tap. Every test runs twice: with the tap's I/O batched through io_uring,
+ * then with one read()/write() per frame (the fallback without io_uring).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -17,17 +18,23 @@
 #include <fcntl.h>
 #include <linux/if_ether.h>
 #include <linux/if_packet.h>
+#include <linux/filter.h>
 #include <linux/if_tun.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
+#include <linux/seccomp.h>
 #include <net/if.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/time.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "core/log.h"
@@ -39,6 +46,8 @@
 
 #define TEST_ETHERTYPE 0x88b5 /* local experimental: only our frames carry it */
 #define MAX_REC 128
+
+static bool batched; /* the group being run: io_uring or read()/write() */
 
 struct rec {
 	uint32_t len;
@@ -316,6 +325,7 @@ static struct tap *open_tap(struct ctx *c, const char *name)
 	if (!t)
 		fail_msg("tap_open %s: %s", name, err);
 	assert_string_equal(tap_ifname(t), name);
+	assert_int_equal(tap_batched(t), batched);
 	c->ifindex = (int)if_nametoindex(name);
 	assert_true(c->ifindex > 0);
 	if_set_up(name, true);
@@ -511,6 +521,7 @@ static void test_burst_bound(void **state)
 {
 	struct ctx *c = *state;
 	struct tap *t = open_tap(c, "vburst0");
+	struct tap_stats st;
 
 	for (uint32_t i = 0; i < 40; i++)
 		kernel_send(c, 64, i);
@@ -518,8 +529,14 @@ static void test_burst_bound(void **state)
 	assert_int_equal(loop_run_once(c->loop, 1000), 0);
 	assert_int_equal(c->peer.nrec, TAP_RX_BURST);
 	assert_int_equal(c->peer.delivers, 1);
+	/* Batched: all the reads of that wakeup went to the kernel in one submit. */
+	tap_get_stats(t, &st);
+	assert_int_equal(st.rd_submits, batched ? 1 : 0);
 	assert_int_equal(loop_run_once(c->loop, 1000), 0);
 	assert_int_equal(c->peer.nrec, 40);
+	/* The reads that found no frame came back (EAGAIN): none stays posted. */
+	tap_get_stats(t, &st);
+	assert_int_equal(st.inflight, 0);
 	for (uint32_t i = 0; i < 40; i++) {
 		uint32_t seq;
 
@@ -633,6 +650,7 @@ static struct tap *fake_tap(struct ctx *c, int *other, unsigned pool_pkts)
 	t = tap_open_fd(c->loop, sv[0], "fake0", pool_pkts, err, sizeof(err));
 	if (!t)
 		fail_msg("%s", err);
+	assert_int_equal(tap_batched(t), batched);
 	*other = sv[1];
 	net_port_connect(&c->peer.port, tap_port(t));
 	return t;
@@ -719,6 +737,262 @@ static void test_no_peer_pauses(void **state)
 	close(o);
 }
 
+/* A burst of 64 frames: one submit carries them all, and all 64 reach the kernel, in order. */
+static void test_tx_burst_one_submit(void **state)
+{
+	struct ctx *c = *state;
+	struct tap *t = open_tap(c, "vtxb0");
+	struct pkt *k[64];
+	struct tap_stats st0, st;
+	uint8_t buf[2000], want[60];
+	int tci;
+
+	for (uint32_t i = 0; i < 64; i++)
+		k[i] = peer_frame(c, 60, 100 + i);
+	k[7]->flags = PKT_F_VLAN; /* one goes out tagged: a WRITEV in the same submit */
+	k[7]->vlan_tci = 42;
+	tap_get_stats(t, &st0);
+	assert_int_equal(net_port_send(&c->peer.port, k, 64), 64);
+	tap_get_stats(t, &st);
+	assert_int_equal(st.wr_submits - st0.wr_submits, batched ? 1 : 0);
+	assert_int_equal(st.inflight, 0);
+	assert_int_equal(tap_port(t)->stats.rx_pkts, 64);
+	assert_int_equal(tap_port(t)->stats.rx_bytes, 64 * 60 + 4);
+	assert_int_equal(c->peer.port.stats.tx_pkts, 64);
+	/* Every buffer came back once its completion was reaped. */
+	assert_int_equal(pkt_pool_avail(c->pool), 64);
+	for (uint32_t i = 0; i < 64; i++) {
+		ssize_t r = kernel_recv(c, buf, sizeof(buf), &tci);
+		uint32_t seq;
+
+		if (i == 7) {
+			assert_true(r == 60 || r == 64);
+			continue;
+		}
+		assert_int_equal(r, 60);
+		memcpy(&seq, buf + 14, 4);
+		assert_int_equal(seq, 100 + i);
+		make_frame(want, 60, 100 + i);
+		assert_memory_equal(buf, want, 60);
+	}
+	tap_close(t);
+}
+
+/*
+ * The tap deleted while writes are in flight (completions not yet reaped):
+ * their buffers stay held until then, the tap detaches, and closing it gives
+ * every buffer back (ASan/LSan see any leak). Then writes issued after the
+ * deletion: their completions fail with EBADFD, which detaches the tap.
+ */
+static void test_deleted_inflight(void **state)
+{
+	struct ctx *c = *state;
+	struct tap *t;
+	struct pkt *k[8];
+	struct tap_stats st;
+
+	if (!batched)
+		skip();
+	t = open_tap(c, "vdelw0");
+	tap_defer_reap(t, true);
+	for (uint32_t i = 0; i < 8; i++)
+		k[i] = peer_frame(c, 60, i);
+	assert_int_equal(net_port_send(&c->peer.port, k, 8), 8);
+	tap_get_stats(t, &st);
+	assert_int_equal(st.inflight, 8);
+	assert_int_equal(pkt_pool_avail(c->pool), 56);
+	if_delete("vdelw0");
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(loop_run_once(c->loop, 50), 0);
+	tap_get_stats(t, &st);
+	assert_true(st.detached);
+	assert_false(c->peer.last_link);
+	assert_int_equal(pkt_pool_avail(c->pool), 56);
+	tap_close(t);
+	assert_int_equal(pkt_pool_avail(c->pool), 64);
+
+	close(c->ps);
+	c->ps = -1;
+	t = open_tap(c, "vdelw1");
+	if_delete("vdelw1");
+	/* Not polled yet: the write completions are the first to tell. */
+	for (uint32_t i = 0; i < 4; i++)
+		k[i] = peer_frame(c, 60, i);
+	assert_int_equal(net_port_send(&c->peer.port, k, 4), 0);
+	tap_get_stats(t, &st);
+	assert_true(st.detached);
+	assert_int_equal(st.inflight, 0);
+	assert_int_equal(tap_port(t)->stats.rx_drops, 4);
+	assert_int_equal(pkt_pool_avail(c->pool), 64);
+	tap_close(t);
+}
+
+/* TAP_RING_ENTRIES writes in flight: the next ones are dropped and counted, never waited for. */
+static void test_ring_full(void **state)
+{
+	struct ctx *c = *state;
+	struct pkt_pool *pool;
+	struct tap *t;
+	struct pkt *k[64];
+	struct tap_stats st;
+	unsigned total = TAP_RING_ENTRIES + 64;
+
+	if (!batched)
+		skip();
+	pool = pkt_pool_create("big", total);
+	assert_non_null(pool);
+	t = open_tap(c, "vfull0");
+	tap_defer_reap(t, true);
+	for (unsigned b = 0; b < total / 64; b++) {
+		for (unsigned i = 0; i < 64; i++) {
+			k[i] = pkt_alloc(pool);
+			assert_non_null(k[i]);
+			make_frame(k[i]->data, 60, b * 64 + i);
+			k[i]->len = 60;
+		}
+		assert_int_equal(net_port_send(&c->peer.port, k, 64),
+				 b < TAP_RING_ENTRIES / 64 ? 64 : 0);
+	}
+	tap_get_stats(t, &st);
+	assert_int_equal(st.inflight, TAP_RING_ENTRIES);
+	assert_int_equal(st.wr_ring_full, 64);
+	assert_int_equal(pkt_pool_avail(pool), 64);
+	/* Reaping resumes: the next burst frees the ring and goes out. */
+	tap_defer_reap(t, false);
+	k[0] = pkt_alloc(pool);
+	make_frame(k[0]->data, 60, 999);
+	k[0]->len = 60;
+	assert_int_equal(net_port_send(&c->peer.port, k, 1), 1);
+	tap_get_stats(t, &st);
+	assert_int_equal(st.inflight, 0);
+	assert_int_equal(tap_port(t)->stats.rx_pkts, TAP_RING_ENTRIES + 1);
+	assert_int_equal(pkt_pool_avail(pool), total);
+	tap_close(t);
+	pkt_pool_destroy(pool);
+}
+
+/* VMUX_TAP_URING=0 selects the read()/write() path, as a missing io_uring does. */
+static void test_env_fallback(void **state)
+{
+	struct ctx *c = *state;
+	char err[256] = "";
+	struct tap *t;
+
+	assert_int_equal(setenv("VMUX_TAP_URING", "0", 1), 0);
+	t = tap_open(c->loop, "venv0", true, err, sizeof(err));
+	assert_int_equal(unsetenv("VMUX_TAP_URING"), 0);
+	if (!t)
+		fail_msg("%s", err);
+	assert_false(tap_batched(t));
+	tap_close(t);
+}
+
+/*
+ * The child of test_seccomp_fallback: io_uring_setup refused by a seccomp
+ * filter (as in a container), two taps opened; returns what failed (0: none).
+ */
+static int seccomp_child(struct pkt_pool *pool)
+{
+	struct sock_filter f[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_io_uring_setup, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | (ENOSYS & SECCOMP_RET_DATA)),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	struct sock_fprog prog = { .len = sizeof(f) / sizeof(f[0]), .filter = f };
+	static struct peer pe;
+	struct net_port *peer = &pe.port;
+	struct loop *l = loop_create();
+	struct tap *t1, *t2;
+	struct ifreq ifr;
+	struct pkt *k[2];
+	char err[256];
+	int s, ret = 0;
+
+	if (!l || prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ||
+	    prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) < 0)
+		return 1;
+	t1 = tap_open(l, "vsec0", true, err, sizeof(err));
+	t2 = tap_open(l, "vsec1", true, err, sizeof(err));
+	if (!t1 || !t2)
+		return 2;
+	if (tap_batched(t1) || tap_batched(t2))
+		ret = 3;
+	/* The read()/write() path carries frames. */
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "vsec0");
+	s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (s < 0 || ioctl(s, SIOCGIFFLAGS, &ifr) < 0)
+		return 4;
+	ifr.ifr_flags |= IFF_UP;
+	if (ioctl(s, SIOCSIFFLAGS, &ifr) < 0)
+		return 5;
+	close(s);
+	net_port_init(peer, "peer", &peer_ops, &pe);
+	pe.space = UINT32_MAX;
+	net_port_connect(peer, tap_port(t1));
+	for (int i = 0; i < 2; i++) {
+		k[i] = pkt_alloc(pool);
+		if (!k[i])
+			return 6;
+		make_frame(k[i]->data, 60, (uint32_t)i);
+		k[i]->len = 60;
+	}
+	if (net_port_send(peer, k, 2) != 2 || tap_port(t1)->stats.rx_pkts != 2)
+		ret = 7;
+	tap_close(t1);
+	tap_close(t2);
+	loop_destroy(l);
+	return ret;
+}
+
+/* io_uring refused (seccomp): taps fall back to read()/write(), said once at info level. */
+static void test_seccomp_fallback(void **state)
+{
+	struct ctx *c = *state;
+	char out[4096];
+	size_t got = 0;
+	int p[2], st;
+	pid_t pid;
+	const char *m;
+
+	if (!batched)
+		skip();
+	assert_int_equal(pipe(p), 0);
+	fflush(stderr);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		/* Not cmocka's handlers: a crash here must end the child. */
+		signal(SIGSEGV, SIG_DFL);
+		signal(SIGBUS, SIG_DFL);
+		signal(SIGILL, SIG_DFL);
+		signal(SIGFPE, SIG_DFL);
+		close(p[0]);
+		dup2(p[1], 2);
+		log_set_level(LOG_LVL_INFO);
+		_exit(seccomp_child(c->pool));
+	}
+	close(p[1]);
+	for (;;) {
+		ssize_t r = read(p[0], out + got, sizeof(out) - 1 - got);
+
+		if (r <= 0)
+			break;
+		got += (size_t)r;
+	}
+	out[got] = 0;
+	close(p[0]);
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+		fail_msg("child: status %#x; its log:\n%s", st, out);
+	m = strstr(out, "io_uring unavailable");
+	if (!m)
+		fail_msg("no fallback message in:\n%s", out);
+	assert_null(strstr(m + 1, "io_uring unavailable")); /* once for both taps */
+	assert_non_null(strstr(out, "one read()/write() per frame"));
+}
+
 static void write_sysctl(const char *path, const char *val)
 {
 	int fd = open(path, O_WRONLY | O_CLOEXEC);
@@ -747,7 +1021,13 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_undersize, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pool_exhausted, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_no_peer_pauses, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tx_burst_one_submit, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_deleted_inflight, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ring_full, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_env_fallback, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_seccomp_fallback, setup, teardown),
 	};
+	int fails;
 
 	if (access("/dev/net/tun", R_OK | W_OK) < 0) {
 		fprintf(stderr, "test_tap: /dev/net/tun: %s: skipped\n", strerror(errno));
@@ -762,5 +1042,11 @@ int main(void)
 	write_sysctl("/proc/sys/net/ipv6/conf/default/disable_ipv6", "1");
 	write_sysctl("/proc/sys/net/ipv6/conf/all/disable_ipv6", "1");
 	log_set_level(LOG_LVL_ERR);
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	batched = true;
+	fails = cmocka_run_group_tests_name("tap_io_uring", tests, NULL, NULL);
+	/* The fallback: what runs where io_uring is disabled. */
+	batched = false;
+	tap_force_sync(true);
+	fails += cmocka_run_group_tests_name("tap_read_write", tests, NULL, NULL);
+	return fails ? 1 : 0;
 }
