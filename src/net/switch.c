@@ -69,7 +69,7 @@ struct net_switch {
 	bool allow_promisc;
 	uint64_t (*clock_ns)(void);
 	uint32_t now_s; /* read once per burst */
-	uint64_t table_gen; /* bumped by every change of the MAC table but learning's */
+	uint64_t table_gen; /* bumped by every change of the MAC table (seen by nested bursts too) */
 	unsigned depth;
 	uint64_t seed;
 	unsigned nbuckets;
@@ -196,6 +196,7 @@ static inline bool mac_learn(struct net_switch *sw, const uint8_t *mac, uint16_t
 			if (entry_live(sw, e))
 				sw->moved++;
 			e->port = port;
+			sw->table_gen++;
 		}
 		e->seen_s = sw->now_s;
 		return moved;
@@ -212,6 +213,7 @@ static inline bool mac_learn(struct net_switch *sw, const uint8_t *mac, uint16_t
 	e->seen_s = sw->now_s;
 	e->is_static = 0;
 	sw->learned++;
+	sw->table_gen++;
 	return true;
 }
 
@@ -385,15 +387,19 @@ static bool sw_input(struct net_switch *sw, struct sw_port *in, struct pkt *k,
 	uint64_t skey = smac | (uint64_t)(vid + 1u) << 48;
 
 	if (bc->gen != sw->table_gen) {
-		/* A port forgotten or a static entry set meanwhile (a receiver went down). */
-		bc->gen = sw->table_gen;
+		/*
+		 * The table changed since this burst looked: a port forgotten, a
+		 * static entry set, or learning in a nested burst (a receiver that
+		 * sent frames back into the switch).
+		 */
 		bc->src_key = bc->dst_key = 0;
 	}
 	if (skey != bc->src_key) {
 		if (mac_learn(sw, src, vid, in->id))
-			bc->dst_key = 0;
+			bc->dst_key = 0; /* this frame's own learning changed the table */
 		bc->src_key = skey;
 	}
+	bc->gen = sw->table_gen;
 
 	if (!(dst[0] & 1)) {
 		uint64_t dkey = mac_key(dst, vid);
