@@ -421,6 +421,35 @@ static void port_stats_json(struct json_object *o, const struct net_port_stats *
 	json_object_object_add(o, "tx_drops", json_object_new_uint64(s->tx_drops));
 }
 
+/* A tap backend's own counters (run on the tap's thread). */
+static struct json_object *tap_json(const struct tap *t)
+{
+	struct json_object *o = json_object_new_object();
+	struct tap_stats st;
+
+	tap_get_stats(t, &st);
+	json_object_object_add(o, "ifname", json_object_new_string(tap_ifname(t)));
+	json_object_object_add(o, "batched", json_object_new_boolean(st.batched));
+	json_object_object_add(o, "detached", json_object_new_boolean(st.detached));
+#define TAP_U64(f) json_object_object_add(o, #f, json_object_new_uint64(st.f))
+	TAP_U64(rd_oversize);
+	TAP_U64(rd_undersize);
+	TAP_U64(rd_nobuf);
+	TAP_U64(rd_pauses);
+	TAP_U64(wakeups);
+	TAP_U64(wr_again);
+	TAP_U64(wr_errors);
+	TAP_U64(wr_bad_len);
+	TAP_U64(wr_submits);
+	TAP_U64(rd_submits);
+	TAP_U64(wr_ring_full);
+	TAP_U64(submit_errors);
+	TAP_U64(cq_wakeups);
+	TAP_U64(inflight);
+#undef TAP_U64
+	return o;
+}
+
 static void collect_device(void *arg)
 {
 	struct collect *c = arg;
@@ -445,6 +474,8 @@ static void collect_device(void *arg)
 	port_stats_json(ps, &p->stats);
 	json_object_object_add(o, "port", ps);
 	json_object_object_add(o, "capture", capture_json(p));
+	if (d->tap)
+		json_object_object_add(o, "tap", tap_json(d->tap));
 	if (d->model->dump_stats) {
 		char *buf = NULL;
 		size_t len = 0;
@@ -510,8 +541,10 @@ static void collect_switch(void *arg)
 		for (int k = 0; k < SW_DROP_MAX; k++)
 			json_object_object_add(dr, drop_names[k], json_object_new_uint64(ps.drops[k]));
 		json_object_object_add(p, "drops", dr);
-		if (id == app.uplink_port)
+		if (id == app.uplink_port) {
 			json_object_object_add(p, "capture", capture_json(tap_port(app.uplink)));
+			json_object_object_add(p, "tap", tap_json(app.uplink));
+		}
 		json_object_array_add(ports, p);
 	}
 	json_object_object_add(o, "ports", ports);

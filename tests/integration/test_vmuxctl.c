@@ -862,6 +862,11 @@ static void test_control_and_capture(void **state)
 	j = ctl_json(r, ctl, "switch");
 	assert_string_equal(jstr(j, "ports.0.name"), "vmuxup0");
 	assert_int_equal(jint(j, "ports.0.capture.packets"), 5);
+	/* the uplink tap's own counters: it read the 5 frames */
+	assert_string_equal(jstr(j, "ports.0.tap.ifname"), "vmuxup0");
+	assert_false(jbool(j, "ports.0.tap.detached"));
+	assert_true(jint(j, "ports.0.tap.wakeups") >= 1);
+	assert_int_equal(jint(j, "ports.0.tap.rd_nobuf"), 0);
 	json_object_put(j);
 
 	RUN(r, "capture", "stop", "vmuxup0", "-c", ctl);
