@@ -22,7 +22,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
 
 # Maximum input length per target (keep in step with tests/fuzz/meson.build).
-declare -A MAX_LEN=([vfu_msgs]=16384 [e1000]=32768 [switch]=16384 [config]=4096)
+declare -A MAX_LEN=([vfu_msgs]=16384 [e1000]=32768 [switch]=6144 [config]=4096)
 # Extra flags per target. fuzz_e1000 runs many features per input, and the
 # entropic scheduler's bookkeeping took 40% of its time (measured: 266 vs 693
 # executions/s), so it runs with the plain scheduler.
