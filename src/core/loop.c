@@ -175,6 +175,7 @@ int loop_run_once(struct loop *l, int timeout_ms)
 		timeout_ms = 0;
 	}
 	n = epoll_wait(l->epfd, evs, LOOP_MAX_EVENTS, timeout_ms);
+	l->stats.fd_waits++;
 dispatch:;
 	uint64_t t0 = loop_now_ns();
 	bool busy = n > 0;

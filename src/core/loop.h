@@ -52,6 +52,7 @@ bool loop_stopped(const struct loop *l);
 struct loop_stats {
 	uint64_t iterations;
 	uint64_t busy_iterations;
+	uint64_t fd_waits;       /* epoll_wait calls (fewer than iterations while polling) */
 	uint64_t busy_ns;
 	uint64_t total_ns;
 };

@@ -7,6 +7,9 @@
 #include <cmocka.h>
 
 #include <pthread.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
 
 #include "core/loop.h"
 #include "core/worker.h"
@@ -76,11 +79,59 @@ static void test_busy_poll_worker(void **state)
 	assert_true(p.value > 0);
 }
 
+static bool busy_hook(void *arg)
+{
+	(*(unsigned *)arg)++;
+	return true;
+}
+
+static void on_event(void *arg, uint32_t events)
+{
+	int fd = *(int *)arg;
+	uint64_t v;
+
+	assert_int_equal(read(fd, &v, sizeof(v)), (ssize_t)sizeof(v));
+	(*(int *)arg) = -1; /* seen */
+}
+
+/*
+ * A polling loop looks at its fds only now and then (epoll_wait costs more
+ * than a pass of the poll hooks), yet an fd event still gets through.
+ */
+static void test_polling_loop_throttles_fd_waits(void **state)
+{
+	struct loop *l = loop_create();
+	unsigned passes = 0;
+	int fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC), arg;
+	struct loop_stats st;
+	struct loop_fd *h;
+	uint64_t one = 1;
+
+	assert_non_null(l);
+	assert_true(fd >= 0);
+	arg = fd;
+	h = loop_add_fd(l, fd, EPOLLIN, on_event, &arg);
+	assert_non_null(h);
+	assert_int_equal(loop_add_poll(l, busy_hook, &passes), 0);
+	assert_int_equal(write(fd, &one, sizeof(one)), (ssize_t)sizeof(one));
+	while (arg != -1 || passes < 20000)
+		assert_int_equal(loop_run_once(l, 1000), 0);
+	loop_get_stats(l, &st);
+	assert_int_equal(st.iterations, passes);
+	/* Passes take well under the 20 us between fd checks. */
+	assert_true(st.fd_waits >= 1);
+	assert_true(st.fd_waits * 4 < st.iterations);
+	loop_del_fd(l, h);
+	loop_destroy(l);
+	close(fd);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_call_runs_on_worker),
 		cmocka_unit_test(test_busy_poll_worker),
+		cmocka_unit_test(test_polling_loop_throttles_fd_waits),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
