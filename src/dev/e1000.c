@@ -1554,6 +1554,28 @@ static void seg_copy(const struct rx_seg *s, unsigned nseg, unsigned *si, uint32
  * errors and the VLAN tag on the last). Returns -EFAULT when a descriptor lies
  * outside guest memory: the ring is unusable, the frame is lost.
  */
+/* The descriptor at RDH, or NULL if it lies outside guest memory. */
+static uint8_t *rx_desc_at(struct e1000 *e, const struct rx_ring *r)
+{
+	if (r->ring)
+		return r->ring + (uint64_t)r->head * E1K_DESC_SIZE;
+	return pci_dma_ptr(e->pci, r->base + (uint64_t)r->head * E1K_DESC_SIZE, E1K_DESC_SIZE,
+			   VFU_PROT_READ | VFU_PROT_WRITE);
+}
+
+/* Writes a descriptor back (the buffer and the rest before DD) and moves RDH on. */
+static void rx_desc_done(struct rx_ring *r, uint8_t *dp, uint32_t len, uint8_t errors,
+			 uint16_t special, uint8_t stat)
+{
+	put_le16(dp + 8, (uint16_t)len);
+	put_le16(dp + 10, 0);
+	dp[13] = errors;
+	put_le16(dp + 14, special);
+	atomic_thread_fence(memory_order_release);
+	dp[12] = (uint8_t)(E1K_RXD_STAT_DD | stat);
+	r->head = r->head + 1 == r->count ? 0 : r->head + 1;
+}
+
 static int rx_write(struct e1000 *e, struct rx_ring *r, const struct rx_seg *segs, unsigned nseg,
 		    uint32_t total, uint8_t status, uint8_t errors, uint16_t special)
 {
@@ -1563,9 +1585,7 @@ static int rx_write(struct e1000 *e, struct rx_ring *r, const struct rx_seg *seg
 
 	if (nseg == 1 && total <= r->bufsize) {
 		/* The common case: one piece into one buffer. */
-		uint8_t *dp = r->ring ? r->ring + (uint64_t)r->head * E1K_DESC_SIZE :
-			      pci_dma_ptr(e->pci, r->base + (uint64_t)r->head * E1K_DESC_SIZE,
-					  E1K_DESC_SIZE, VFU_PROT_READ | VFU_PROT_WRITE);
+		uint8_t *dp = rx_desc_at(e, r);
 		uint8_t *bp;
 
 		if (!dp)
@@ -1578,19 +1598,12 @@ static int rx_write(struct e1000 *e, struct rx_ring *r, const struct rx_seg *seg
 			err = 0x80; /* RXE */
 			LOG_RL(LOG_LVL_WARN, COMP, "%s: RX buffer outside guest memory", e->name);
 		}
-		put_le16(dp + 8, (uint16_t)total);
-		put_le16(dp + 10, 0);
-		dp[13] = (uint8_t)(errors | err);
-		put_le16(dp + 14, special);
-		atomic_thread_fence(memory_order_release);
-		dp[12] = (uint8_t)(E1K_RXD_STAT_DD | E1K_RXD_STAT_EOP | status);
-		r->head = r->head + 1 == r->count ? 0 : r->head + 1;
+		rx_desc_done(r, dp, total, (uint8_t)(errors | err), special,
+			     (uint8_t)(E1K_RXD_STAT_EOP | status));
 		return 0;
 	}
 	while (done < total) {
-		uint64_t da = r->base + (uint64_t)r->head * E1K_DESC_SIZE;
-		uint8_t *dp = r->ring ? r->ring + (uint64_t)r->head * E1K_DESC_SIZE :
-			      pci_dma_ptr(e->pci, da, E1K_DESC_SIZE, VFU_PROT_READ | VFU_PROT_WRITE);
+		uint8_t *dp = rx_desc_at(e, r);
 		uint32_t chunk = total - done < r->bufsize ? total - done : r->bufsize;
 		uint8_t *bp;
 		bool last;
@@ -1607,14 +1620,8 @@ static int rx_write(struct e1000 *e, struct rx_ring *r, const struct rx_seg *seg
 		seg_copy(segs, nseg, &si, &so, bp, chunk);
 		done += chunk;
 		last = done == total;
-		put_le16(dp + 8, (uint16_t)chunk);
-		put_le16(dp + 10, 0);
-		dp[13] = last ? (uint8_t)(errors | err) : err;
-		put_le16(dp + 14, last ? special : 0);
-		/* The buffer and the rest of the descriptor before DD. */
-		atomic_thread_fence(memory_order_release);
-		dp[12] = (uint8_t)(E1K_RXD_STAT_DD | (last ? E1K_RXD_STAT_EOP | status : 0));
-		r->head = r->head + 1 == r->count ? 0 : r->head + 1;
+		rx_desc_done(r, dp, chunk, last ? (uint8_t)(errors | err) : err, last ? special : 0,
+			     last ? (uint8_t)(E1K_RXD_STAT_EOP | status) : 0);
 	}
 	return 0;
 bad_desc:
