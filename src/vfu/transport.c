@@ -193,12 +193,16 @@ struct vfu_transport *vfu_transport_socket(int fd)
 struct pipe_transport {
 	struct vfu_transport t;
 	int in_fd, out_fd;
+	vfu_pipe_reader read_fn; /* instead of in_fd, if set */
 	vfu_pipe_fd_provider get_fds;
 	void *arg;
 	/* Bytes of the current message's header seen so far, to know when one starts. */
 	uint8_t hdr[sizeof(struct vfu_hdr)];
 	size_t hdr_got;
 	uint64_t msg_left; /* bytes of the current message still to come after its header */
+	/* Read ahead: one read() takes what the pipe has, buf[off, len) is not handed out yet. */
+	size_t off, len;
+	uint8_t buf[4096];
 };
 
 static ssize_t pipe_recv(struct vfu_transport *t, void *buf, size_t len, int *fds, size_t *nfds)
@@ -208,7 +212,7 @@ static ssize_t pipe_recv(struct vfu_transport *t, void *buf, size_t len, int *fd
 
 	*nfds = 0;
 	/*
-	 * Read exactly up to the end of the current header or message so that
+	 * Hand out exactly up to the end of the current header or message so that
 	 * fds can be attached when a header completes.
 	 */
 	if (p->msg_left == 0 && p->hdr_got < sizeof(p->hdr)) {
@@ -217,11 +221,19 @@ static ssize_t pipe_recv(struct vfu_transport *t, void *buf, size_t len, int *fd
 	} else if (len > p->msg_left) {
 		len = (size_t)p->msg_left;
 	}
-	ssize_t n = read(p->in_fd, buf, len);
-	if (n < 0)
-		return errno == EWOULDBLOCK ? -EAGAIN : -errno;
-	if (n == 0)
-		return 0;
+	if (p->off == p->len) {
+		ssize_t r = p->read_fn ? p->read_fn(p->arg, p->buf, sizeof(p->buf))
+				       : read(p->in_fd, p->buf, sizeof(p->buf));
+		if (r < 0)
+			return errno == EWOULDBLOCK ? -EAGAIN : -errno;
+		if (r == 0)
+			return 0;
+		p->off = 0;
+		p->len = (size_t)r;
+	}
+	ssize_t n = (ssize_t)(len < p->len - p->off ? len : p->len - p->off);
+	memcpy(buf, p->buf + p->off, (size_t)n);
+	p->off += (size_t)n;
 	if (p->msg_left == 0 && p->hdr_got < sizeof(p->hdr)) {
 		memcpy(p->hdr + p->hdr_got, buf, (size_t)n);
 		p->hdr_got += (size_t)n;
@@ -297,4 +309,15 @@ struct vfu_transport *vfu_transport_pipe(int in_fd, int out_fd, vfu_pipe_fd_prov
 	p->get_fds = get_fds;
 	p->arg = arg;
 	return &p->t;
+}
+
+struct vfu_transport *vfu_transport_pipe_fn(vfu_pipe_reader read_fn, int out_fd,
+					    vfu_pipe_fd_provider get_fds, void *arg)
+{
+	if (!read_fn)
+		return NULL;
+	struct vfu_transport *t = vfu_transport_pipe(-1, out_fd, get_fds, arg);
+	if (t)
+		((struct pipe_transport *)t)->read_fn = read_fn;
+	return t;
 }

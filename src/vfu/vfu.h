@@ -62,6 +62,15 @@ struct vfu_transport *vfu_transport_socket(int fd);
  */
 typedef size_t (*vfu_pipe_fd_provider)(void *arg, const struct vfu_hdr *hdr, int *fds, size_t max);
 struct vfu_transport *vfu_transport_pipe(int in_fd, int out_fd, vfu_pipe_fd_provider get_fds, void *arg);
+/*
+ * The same with the byte stream from a function instead of in_fd: read_fn
+ * answers as read(2) would (bytes, 0 at the end of the stream, -1 with errno
+ * EAGAIN when nothing is there yet) and gets get_fds' arg. No fd to poll: a
+ * wait for a reply ends at once. For fuzzing without a syscall per message.
+ */
+typedef ssize_t (*vfu_pipe_reader)(void *arg, void *buf, size_t len);
+struct vfu_transport *vfu_transport_pipe_fn(vfu_pipe_reader read_fn, int out_fd,
+					    vfu_pipe_fd_provider get_fds, void *arg);
 
 /* ---- device description ---------------------------------------------- */
 
