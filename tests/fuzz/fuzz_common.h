@@ -88,7 +88,7 @@ void fz_fatal(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2
 struct fz_vfu_hooks {
 	/*
 	 * A device action of kind 1..3 (FZ_CTL_ACT_*), run after the chunk's
-	 * bytes are in the pipe but before the server handles them, i.e.
+	 * bytes are in the stream but before the server handles them, i.e.
 	 * "from the loop" as a device would (so DMA_READ/WRITE replies may come
 	 * from the chunk itself). Only while a client is attached.
 	 */
@@ -110,9 +110,9 @@ struct fz_vfu_hooks {
 };
 
 /*
- * Runs one input against ctx: every chunk is written into a pipe attached
- * as the client (a new client after each hang-up), handled with vfu_pump;
- * replies go to /dev/null. Returns with no client attached. Aborts with a
+ * Runs one input against ctx: every chunk's bytes are the next part of the
+ * stream of a pipe transport attached as the client (read from memory; a new
+ * client after each hang-up), handled with vfu_pump; replies are discarded. Returns with no client attached. Aborts with a
  * message when vfu_pump leaves data unread for a live client or a client
  * stays attached after EOF.
  */
