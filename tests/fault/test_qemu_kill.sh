@@ -8,19 +8,27 @@
 # guests never stalled for long, vmux's fds as after the warm-up and its RSS
 # flat, every client that came was seen to leave, and vmux exits cleanly.
 # Exit 0 pass, 1 fail, 77 skip (no usable QEMU). Environment: QEMU_KILLS
-# (default 100) and those of tests/fault/lib.sh (FAULT_MAXGAP_MS defaults to
-# 2000 here: a TCG guest takes a whole core).
+# (default 100); QEMU_KILL_AT=any (default: each kill at random in setup or in
+# traffic), traffic (every kill 0-2 s into the guest's traffic) or setup;
+# QEMU_WARMUP (kills before the fd/RSS baseline, default 2); and those of
+# tests/fault/lib.sh (FAULT_MAXGAP_MS defaults to 2000 here: a TCG guest takes
+# a whole core).
 set -u
 . "$(dirname "$0")/lib.sh"
 
 KILLS=${QEMU_KILLS:-100}
-WARMUP=2
+WARMUP=${QEMU_WARMUP:-2}
+KILL_AT=${QEMU_KILL_AT:-any}
+case $KILL_AT in
+any | traffic | setup) ;;
+*) echo "QEMU_KILL_AT must be any, traffic or setup, not '$KILL_AT'" >&2; exit 2 ;;
+esac
 HOST=10.89.0.1
 
 fault_init 2000
 e2e_chroot_ensure
 e2e_qemu_usable || e2e_skip "QEMU from $E2E_CHROOT cannot run on this machine"
-e2e_log "$KILLS QEMU kills after $WARMUP warm-up"
+e2e_log "$KILLS QEMU kills ($KILL_AT) after $WARMUP warm-up"
 fault_start 52:54:00:fa:01:60 "$HOST"
 
 INITRD=$E2E_TMP/traffic-initrd.cpio.gz
@@ -31,7 +39,9 @@ kill_one() {
 	local i=$1 name=q$1
 	e2e_guest_start "$name" "$INITRD" "e2e.ip=10.89.0.13 e2e.host=$HOST" \
 		-device "$(e2e_vfio_user_dev "$E2E_TMP/c.sock")"
-	if ((RANDOM % 2)); then
+	local at=$KILL_AT
+	[ "$at" = any ] && at=$( ((RANDOM % 2)) && echo setup || echo traffic)
+	if [ "$at" = setup ]; then
 		# Anywhere in DMA setup, boot and the driver's probe.
 		sleep "$((RANDOM % 6)).$((RANDOM % 10))"
 	else
