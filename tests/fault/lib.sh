@@ -7,10 +7,12 @@
 #
 #   fault_init MAXGAP_MS               # checks, seed, limits (env overrides)
 #   fault_start BASE_MAC [HOST_IP]     # namespace, vmux, A and B; waits for frames
-#   fault_baseline / fault_measure     # fd and RSS snapshots: FD0 RSS0 / FD1 RSS1
+#   fault_baseline / fault_measure     # fd and memory snapshots: FD0 RSS0 ANON0 /
+#                                      # FD1 RSS1 ANON1 (VmRSS, RssAnon)
 #   fault_finish WHAT                  # stops A and B; checks gap, fds, RSS,
 #                                      # departures, clean exit; FRAMES GAP set
-# Environment: FAULT_SEED, FAULT_MAXGAP_MS, FAULT_RSS_SLACK_KB, FAULT_GUEST,
+# Environment: FAULT_SEED, FAULT_MAXGAP_MS, FAULT_RSS_SLACK_KB,
+# FAULT_ANON_SLACK_KB, FAULT_GUEST,
 # VMUX_BIN and the e2e kit's variables.
 . "$(dirname "${BASH_SOURCE[0]}")/../e2e/lib.sh"
 
@@ -24,10 +26,15 @@ fault_init() {
 	RANDOM=$SEED
 	MAXGAP_MS=${FAULT_MAXGAP_MS:-$1}
 	RSS_SLACK_KB=${FAULT_RSS_SLACK_KB:-1024}
+	# vmux's own memory (RssAnon: heap, stacks, pools), apart from the guest
+	# RAM it maps (RssShmem grows with the pages of the guests' memory it
+	# touches, up to their size).
+	ANON_SLACK_KB=${FAULT_ANON_SLACK_KB:-256}
 	# Under AddressSanitizer freed memory sits in quarantine and RSS grows
 	# by design; there LeakSanitizer at vmux's exit is the leak check.
 	if ldd "$E2E_VMUX" 2>/dev/null | grep -q libasan; then
 		RSS_SLACK_KB=${FAULT_RSS_SLACK_KB:-65536}
+		ANON_SLACK_KB=${FAULT_ANON_SLACK_KB:-65536}
 		e2e_log "vmux is built with ASan: RSS limit $RSS_SLACK_KB kB, leaks checked at exit"
 	fi
 	e2e_log "seed $SEED (FAULT_SEED=$SEED repeats this run)"
@@ -63,6 +70,7 @@ fault_start() {
 rx_frames() { awk '$1 == "rx" { n = $2 } END { print n + 0 }' "$E2E_TMP/recv.log"; }
 fds() { ls "/proc/$VMUX_PID/fd" | wc -l; }
 rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$VMUX_PID/status"; }
+anon_kb() { awk '/^RssAnon:/ { print $2 }' "/proc/$VMUX_PID/status"; }
 vmux_alive() { kill -0 "$VMUX_PID" 2>/dev/null || e2e_fail "vmux died $*"; }
 
 # vmux notices a departed client from its loop: a moment before counting.
@@ -70,13 +78,16 @@ fault_baseline() {
 	sleep 0.5
 	FD0=$(fds)
 	RSS0=$(rss_kb)
-	e2e_log "after warm-up: vmux has $FD0 fds, RSS $RSS0 kB"
+	ANON0=$(anon_kb)
+	e2e_log "after warm-up: vmux has $FD0 fds, RSS $RSS0 kB (anonymous $ANON0 kB)"
 }
 
 fault_measure() {
 	sleep 0.5
 	FD1=$(fds)
 	RSS1=$(rss_kb)
+	ANON1=$(anon_kb)
+	e2e_log "vmux's anonymous memory: $ANON0 -> $ANON1 kB"
 }
 
 # fault_finish WHAT: WHAT names what was done, for the messages.
@@ -92,6 +103,8 @@ fault_finish() {
 	[ "$FD1" -eq "$FD0" ] || e2e_fail "vmux's fds went from $FD0 to $FD1 over $what"
 	[ $((RSS1 - RSS0)) -lt "$RSS_SLACK_KB" ] ||
 		e2e_fail "vmux's RSS grew by $((RSS1 - RSS0)) kB over $what (limit $RSS_SLACK_KB)"
+	[ $((ANON1 - ANON0)) -lt "$ANON_SLACK_KB" ] ||
+		e2e_fail "vmux's anonymous memory grew by $((ANON1 - ANON0)) kB over $what (limit $ANON_SLACK_KB)"
 	# Every client that came to the third device was seen to leave.
 	came=$(grep -c 'dev2: client connected' "$E2E_TMP/vmux.log")
 	left=$(grep -c 'dev2: client detached' "$E2E_TMP/vmux.log")

@@ -70,4 +70,4 @@ e2e_log "uplink tap deleted: vmux alive, A still receives ($(rx_frames) frames)"
 [ "$(grep -c 'dev2: client connected' "$E2E_TMP/vmux.log")" -ge "$KILLS" ] ||
 	e2e_fail "fewer than $KILLS clients reached vmux"
 fault_finish "$KILLS kills"
-e2e_pass "$KILLS kills survived; fds $FD0 -> $FD1, RSS $RSS0 -> $RSS1 kB; A: $FRAMES frames, longest gap $GAP ms"
+e2e_pass "$KILLS kills survived; fds $FD0 -> $FD1, RSS $RSS0 -> $RSS1 kB (anonymous $ANON0 -> $ANON1 kB); A: $FRAMES frames, longest gap $GAP ms"

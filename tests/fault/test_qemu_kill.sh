@@ -72,4 +72,4 @@ done
 fault_measure
 e2e_log "$KILLS QEMU kills ($MID mid-traffic) in $(e2e_since "$t0") s: vmux has $FD1 fds (was $FD0), RSS $RSS1 kB (was $RSS0)"
 fault_finish "$KILLS QEMU kills"
-e2e_pass "$KILLS QEMU kills ($MID mid-traffic) survived; fds $FD0 -> $FD1, RSS $RSS0 -> $RSS1 kB; forwarding: $FRAMES frames, longest gap $GAP ms"
+e2e_pass "$KILLS QEMU kills ($MID mid-traffic) survived; fds $FD0 -> $FD1, RSS $RSS0 -> $RSS1 kB (anonymous $ANON0 -> $ANON1 kB); forwarding: $FRAMES frames, longest gap $GAP ms"
