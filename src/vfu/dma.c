@@ -87,7 +87,14 @@ int dma_table_add(struct dma_table *t, uint64_t addr, uint64_t size, int fd, uin
 		int sr = dma_fd_sealed(fd);
 		if (sr)
 			return sr;
-		/* The fd must really hold [offset, offset+size) (and, sealed, keeps it). */
+		/*
+		 * The fd must really hold [offset, offset+size), and, sealed, keeps
+		 * it. The size is read again now that it can no longer shrink: the
+		 * client may have truncated the file between the first fstat and
+		 * our seal, and a mapping past its end would SIGBUS on access.
+		 */
+		if (fstat(fd, &st) < 0)
+			return -EINVAL;
 		if (__builtin_add_overflow(offset, size, &lim) || lim > (uint64_t)st.st_size)
 			return -EINVAL;
 		if (__builtin_add_overflow(size, delta, &len) || len > SIZE_MAX)

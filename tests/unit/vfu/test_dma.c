@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "vfu/dma.h"
@@ -247,6 +248,47 @@ static void test_fd_must_be_sealed(void **state)
 	dma_table_fini(&t);
 }
 
+/*
+ * fstat, linked with --wrap (the build's 64-bit file offsets make it
+ * fstat64): for race_fd, the client truncates the file right after vmux read
+ * its size, before vmux seals it.
+ */
+static int race_fd = -1;
+int __real_fstat64(int fd, struct stat *st);
+int __wrap_fstat64(int fd, struct stat *st);
+
+int __wrap_fstat64(int fd, struct stat *st)
+{
+	int r = __real_fstat64(fd, st);
+	if (fd == race_fd) {
+		race_fd = -1;
+		assert_int_equal(ftruncate(fd, 0), 0);
+	}
+	return r;
+}
+
+/*
+ * A client that shrinks its memfd between vmux's fstat and vmux's seal must
+ * not get a mapping past the end of the file (an access there is a SIGBUS
+ * that takes vmux down): the size is read again once sealed.
+ */
+static void test_shrink_before_seal(void **state)
+{
+	struct dma_table t;
+	(void)state;
+	dma_table_init(&t, 16, 1ull << 30);
+
+	int fd = memfd_of(4 * PG);
+	race_fd = fd;
+	assert_int_equal(dma_table_add(&t, 0x100000, 4 * PG, fd, 0, RW), -EINVAL);
+	assert_int_equal(race_fd, -1); /* the race was run */
+	assert_int_equal(t.n, 0);
+	/* Sealed now, at size 0: the client cannot have it both ways. */
+	assert_true(fcntl(fd, F_GET_SEALS) & F_SEAL_SHRINK);
+	close(fd);
+	dma_table_fini(&t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -257,6 +299,7 @@ int main(void)
 		cmocka_unit_test(test_prot_and_fdless),
 		cmocka_unit_test(test_many_maps_sorted),
 		cmocka_unit_test(test_fd_must_be_sealed),
+		cmocka_unit_test(test_shrink_before_seal),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
