@@ -59,8 +59,13 @@ extern const struct dev_model e1000_model;
 #define E1K_TX_BURST 64u
 #define E1K_TX_PREFETCH 16u /* descriptors read ahead in a TX walk */
 #define E1K_POOL_PKTS 512u
-/* Frames one TX walk may emit before it yields to the loop and resumes. */
+/*
+ * What one TX walk may do before it yields to the loop and resumes: frames
+ * emitted, and bytes gathered from guest memory, dropped frames included (a
+ * ring of TSO descriptors the device drops at EOP still costs their copy).
+ */
 #define E1K_TX_FRAMES_PER_WALK 8192u
+#define E1K_TX_BYTES_PER_WALK (4u << 20)
 /* rx_space() while frames would only be dropped (receiver off, no link). */
 #define E1K_RX_SPACE_OFF 64u
 
@@ -737,6 +742,7 @@ struct e1000 {
 	unsigned nburst;
 	uint32_t tx_space;       /* what the peer said it takes, counted down */
 	uint32_t tx_frames;      /* frames emitted by the current walk */
+	uint32_t tx_walk_bytes;  /* bytes it gathered from guest memory */
 	bool tx_busy, tx_again, tx_blocked, tx_resume;
 
 	/* receive */
@@ -1262,6 +1268,7 @@ static void tx_append(struct e1000 *e, uint64_t addr, uint32_t len)
 	dst = e->tx.tso ? e->tso_buf : e->tx.pkt->data;
 	memcpy(dst + e->tx.len, src, len);
 	e->tx.len += len;
+	e->tx_walk_bytes += len;
 }
 
 /* One descriptor (a private copy of it). */
@@ -1315,7 +1322,7 @@ static void tx_writeback(struct e1000 *e, uint64_t da)
  */
 static bool tx_must_pause(struct e1000 *e)
 {
-	if (e->tx_frames >= E1K_TX_FRAMES_PER_WALK) {
+	if (e->tx_frames >= E1K_TX_FRAMES_PER_WALK || e->tx_walk_bytes >= E1K_TX_BYTES_PER_WALK) {
 		e->cnt.tx_walk_yield++;
 		e->tx_resume = true;
 		timer_arm(e, loop_now_ns());
@@ -1351,6 +1358,7 @@ static void tx_walk(struct e1000 *e)
 	}
 	e->tx_space = e->port.peer ? net_port_peer_space(&e->port) : UINT32_MAX;
 	e->tx_frames = 0;
+	e->tx_walk_bytes = 0;
 	e->dwin.size = 0;
 	/*
 	 * The whole ring in one mapping (the usual case): one translation per

@@ -14,6 +14,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "e1kt.h"
 
@@ -299,6 +300,33 @@ static void test_walk_yield(void **state)
 	check_alive(c);
 }
 
+/*
+ * A ring of TSO frames the device must drop (MSS 0) costs their copy all the
+ * same: 127 frames of 128 KiB, 16 MiB gathered for nothing. The walk yields
+ * to the loop by bytes too, not only by frames emitted (none are here).
+ */
+static void test_walk_yield_dropped(void **state)
+{
+	struct e1kt_ctx *c = *state;
+	struct e1kg *g = &c->g;
+	static uint8_t f[65536];
+
+	memset(f, 0x11, sizeof(f));
+	uint64_t buf = e1kg_txbuf(g, f, sizeof(f));
+	e1kg_tx_ctx(g, 14, 24, 33, 34, 50, 0, 1000, TUCMD_TCP | TUCMD_IP | TUCMD_TSE, 54, 0);
+	for (int i = 0; i < 254; i++)
+		e1kg_tx_data(g, buf, sizeof(f),
+			     (uint8_t)(CMD_IFCS | CMD_TSE | ((i & 1) ? CMD_EOP | CMD_RS : 0)), 3, 0);
+	e1kg_tx_kick(g);
+	for (int i = 0; i < 2000 && e1kg_rd(g, E1K_TDH) != g->tx_tail; i++)
+		usleep(5000);
+	assert_int_equal(e1kg_rd(g, E1K_TDH), g->tx_tail);
+	assert_int_equal(e1kt_counter(c->t, "tx_drop_tso"), 127);
+	assert_true(e1kt_counter(c->t, "tx_walk_yield") >= 3);
+	assert_int_equal(e1kt_wait_frames(c->t, 1, 50), 0);
+	check_alive(c);
+}
+
 static void test_reset_mid_traffic(void **state)
 {
 	struct e1kt_ctx *c = *state;
@@ -440,6 +468,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_tso_absurd, setup, e1kt_ctx_teardown),
 		cmocka_unit_test_setup_teardown(test_tso_over_limit, setup, e1kt_ctx_teardown),
 		cmocka_unit_test_setup_teardown(test_walk_yield, setup, e1kt_ctx_teardown),
+		cmocka_unit_test_setup_teardown(test_walk_yield_dropped, setup, e1kt_ctx_teardown),
 		cmocka_unit_test_setup_teardown(test_reset_mid_traffic, setup, e1kt_ctx_teardown),
 		cmocka_unit_test_setup_teardown(test_unmap_mid_traffic, setup, e1kt_ctx_teardown),
 		cmocka_unit_test_setup_teardown(test_bus_master_off, setup, e1kt_ctx_teardown),
