@@ -21,11 +21,28 @@
  * one that lets it fill up is not reading and is dropped.
  */
 #define SEND_TIMEOUT_MS 10
+/*
+ * And over time: a client that reads just enough, just in time, would
+ * otherwise hold its thread up to SEND_TIMEOUT_MS per reply, reply after
+ * reply. It may make sends wait SEND_BUDGET_MS per SEND_WINDOW_MS in all;
+ * past that a send fails at once and the client is dropped.
+ */
+#define SEND_BUDGET_MS 20
+#define SEND_WINDOW_MS 1000
 
 struct sock_transport {
 	struct vfu_transport t;
 	int fd;
+	int64_t window_ms;  /* start of the current window */
+	int64_t waited_ms;  /* sends waited this long in it */
 };
+
+static int64_t mono_ms(void)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000;
+}
 
 static void close_fds(const int *fds, size_t n)
 {
@@ -132,14 +149,19 @@ static ssize_t sock_send(struct vfu_transport *t, const struct iovec *iov, int i
 			if (errno != EAGAIN && errno != EWOULDBLOCK)
 				return -errno;
 			/* A client that does not read its replies gets a bounded wait, then dropped. */
-			struct timespec now;
-			clock_gettime(CLOCK_MONOTONIC, &now);
-			int64_t now_ms = (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000;
-			if (deadline_ms < 0)
-				deadline_ms = now_ms + SEND_TIMEOUT_MS;
+			int64_t now_ms = mono_ms();
+			if (now_ms - s->window_ms >= SEND_WINDOW_MS) {
+				s->window_ms = now_ms;
+				s->waited_ms = 0;
+			}
+			if (deadline_ms < 0) {
+				int64_t left = SEND_BUDGET_MS - s->waited_ms;
+				deadline_ms = now_ms + (left < SEND_TIMEOUT_MS ? left : SEND_TIMEOUT_MS);
+			}
 			if (now_ms >= deadline_ms)
 				return -ETIMEDOUT;
 			int r = wait_writable(s->fd, (int)(deadline_ms - now_ms));
+			s->waited_ms += mono_ms() - now_ms;
 			if (r < 0)
 				return r;
 			continue;

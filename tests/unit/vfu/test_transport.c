@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Unit tests of the pipe transport (the byte-stream transport of the fuzz
- * targets): message boundaries, the fds modelled per message header, read
- * ahead, EAGAIN and end of stream, from a pipe and from a read function.
+ * Unit tests of the transports. The pipe transport (the byte-stream transport
+ * of the fuzz targets): message boundaries, the fds modelled per message
+ * header, read ahead, EAGAIN and end of stream, from a pipe and from a read
+ * function. The socket transport: how long a slow reader can hold a send.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,6 +14,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "vfu/proto.h"
@@ -139,11 +142,52 @@ static void test_pipe_fd(void **state)
 	close(p[0]);
 }
 
+static int64_t now_ms(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+/*
+ * Each send may wait 10 ms for the client to read, but not reply after
+ * reply: sends may wait 20 ms within a second in all, then fail at once (the
+ * server drops the client). Otherwise a client that drains its socket just
+ * in time holds the thread up to 10 ms per reply, for ever. Here nobody
+ * reads: two sends wait 10 ms each, the third fails without waiting.
+ */
+static void test_send_budget(void **state)
+{
+	int sv[2], small = 4096;
+	char fill[1024];
+
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+	assert_int_equal(setsockopt(sv[0], SOL_SOCKET, SO_SNDBUF, &small, sizeof(small)), 0);
+	memset(fill, 'x', sizeof(fill));
+	while (send(sv[0], fill, sizeof(fill), MSG_DONTWAIT) > 0)
+		;
+	struct vfu_transport *t = vfu_transport_socket(sv[0]);
+	assert_non_null(t);
+	struct iovec iov = { .iov_base = fill, .iov_len = sizeof(fill) };
+
+	int64_t t0 = now_ms();
+	assert_int_equal(t->ops->send(t, &iov, 1, NULL, 0), -ETIMEDOUT);
+	assert_int_equal(t->ops->send(t, &iov, 1, NULL, 0), -ETIMEDOUT);
+	int64_t t1 = now_ms();
+	assert_int_equal(t->ops->send(t, &iov, 1, NULL, 0), -ETIMEDOUT);
+	int64_t t2 = now_ms();
+	assert_true(t1 - t0 >= 19);
+	assert_true(t2 - t1 < 5);
+	t->ops->close(t);
+	close(sv[1]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_read_fn),
 		cmocka_unit_test(test_pipe_fd),
+		cmocka_unit_test(test_send_budget),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
