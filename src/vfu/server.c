@@ -64,6 +64,7 @@ struct client {
 	struct loop_fd *lfd;
 	bool negotiated;
 	bool dead;
+	bool in_dispatch; /* a message of this client is being handled */
 	const char *why_dead;
 	/* receive state */
 	struct vfu_hdr hdr;
@@ -1228,7 +1229,9 @@ static void dispatch(struct vfu_ctx *ctx, struct client *c, const struct vfu_hdr
 static void dispatch_current(struct vfu_ctx *ctx, struct client *c)
 {
 	struct vfu_hdr h = c->hdr;
+	c->in_dispatch = true;
 	dispatch(ctx, c, &h, c->body, c->body_len, c->fds, c->nfds, c->fd_overflow);
+	c->in_dispatch = false;
 	rx_reset(c);
 }
 
@@ -1241,7 +1244,9 @@ static void drain_queue(struct vfu_ctx *ctx)
 		if (!c->q_head)
 			c->q_tail = NULL;
 		c->q_len--;
+		c->in_dispatch = true;
 		dispatch(ctx, c, &q->hdr, q->body, q->len, q->fds, q->nfds, q->fd_overflow);
+		c->in_dispatch = false;
 		close_fds(q->fds, q->nfds);
 		free(q->body);
 		free(q);
@@ -1693,6 +1698,13 @@ static int dma_copy(struct vfu_ctx *ctx, uint64_t addr, void *buf, size_t len, b
 			else
 				memcpy(b, r->ptr + (addr - r->addr), n);
 		} else {
+			/*
+			 * Not from inside a message's handler (a region access, a
+			 * reset): the wait for the reply reads the stream, whose
+			 * current message is the one being handled.
+			 */
+			if (c->in_dispatch)
+				return -EBUSY;
 			uint32_t max = c->peer_max_xfer < ctx->lim.max_data_xfer ? c->peer_max_xfer
 										   : ctx->lim.max_data_xfer;
 			if (n > max)

@@ -178,8 +178,9 @@ int vfu_dma_region(struct vfu_ctx *ctx, uint64_t addr, uint64_t *base, uint64_t 
 /*
  * Copies guest memory; ranges may span mappings. Memory mapped without an fd
  * is reached with DMA_READ/DMA_WRITE messages to the client (synchronous,
- * bounded by reply_timeout_ms; never call these from a region callback: the
- * VMM waits for that region reply and cannot answer). 0 or -errno.
+ * bounded by reply_timeout_ms); not from a region callback or anything else
+ * called while a message is handled (the VMM waits for that reply and cannot
+ * answer): there that path fails with -EBUSY. 0 or -errno.
  */
 int vfu_dma_read(struct vfu_ctx *ctx, uint64_t addr, void *buf, size_t len);
 int vfu_dma_write(struct vfu_ctx *ctx, uint64_t addr, const void *buf, size_t len);

@@ -21,12 +21,15 @@
 #include "vfu/server_priv.h"
 #include "vfu/vfu.h"
 
+#define DMA_IN_CB 0xf0 /* region 0: a write reads guest memory from the callback */
+
 struct fixture {
 	struct vfu_ctx *ctx;
 	int sock; /* our (client) end */
 	uint16_t id;
 	uint8_t regs[256];
 	int resets, attaches, unmaps;
+	int dma_in_cb; /* what vfu_dma_read returned inside a region write to DMA_IN_CB */
 	int memfd; /* mmap-able page behind region 1 */
 };
 
@@ -36,6 +39,10 @@ static ssize_t reg_access(void *opaque, uint32_t region, uint64_t off, void *buf
 	struct fixture *f = vfu_opaque(((struct fixture *)opaque)->ctx);
 	if (off + count > sizeof(f->regs))
 		return -EINVAL;
+	if (wr && region == 0 && off == DMA_IN_CB) {
+		char b[4];
+		f->dma_in_cb = vfu_dma_read(f->ctx, 0x10000, b, sizeof(b));
+	}
 	if (wr)
 		memcpy(f->regs + off, buf, count);
 	else
@@ -521,6 +528,17 @@ static void test_dma_to_client(void **state)
 	/* the queued GET_INFO was not answered inside the DMA call; it is once we pump */
 	assert_int_equal(recv(f->sock, req, sizeof(req), MSG_DONTWAIT), -1);
 	assert_int_equal(get_reply(f, NULL, 0, NULL, NULL), 0);
+
+	/*
+	 * From inside a message's handler (a region write), memory without an
+	 * fd cannot be reached: the reply would be read from the stream whose
+	 * current message is the one being handled.
+	 */
+	struct rw_msg wa = { .rw = { .offset = DMA_IN_CB, .region = 0, .count = 4 } };
+	f->dma_in_cb = 1;
+	assert_int_equal(request(f, VFU_CMD_REGION_WRITE, &wa, sizeof(wa.rw) + 4, NULL, 0), 0);
+	assert_int_equal(f->dma_in_cb, -EBUSY);
+	assert_true(vfu_connected(f->ctx));
 
 	/* an error answer becomes the call's error */
 	struct vfu_hdr eh = { .id = 0x8001, .cmd = VFU_CMD_DMA_WRITE, .size = 16,
