@@ -148,11 +148,13 @@ static void rx_frames(const struct fz_chunk_hdr *h, const uint8_t *data, size_t 
 		len -= 2;
 		if (fl > len)
 			fl = len;
+		/* A port never hands over more than a packet holds (net/pkt.h). */
+		size_t take = fl < PKT_DATA_MAX ? fl : PKT_DATA_MAX;
 		struct pkt *k = pkt_alloc(E.pool);
 		if (!k)
 			break;
-		memcpy(k->data, data, fl);
-		k->len = (uint32_t)fl;
+		memcpy(k->data, data, take);
+		k->len = (uint32_t)take;
 		if (h->aarg & 0x8000u) {
 			k->flags |= PKT_F_VLAN;
 			k->vlan_tci = h->alen;
