@@ -78,8 +78,6 @@ void fz_fd_must_be_open(int fd, const char *what);
 int fz_memfd(size_t bytes, const char *name);
 /* The same, not tracked (the caller decides). */
 int fz_memfd_untracked(size_t bytes, const char *name);
-/* A write-only /dev/null fd, opened once. */
-int fz_devnull(void);
 /* Prints "fuzz harness: <message>" and aborts: libFuzzer saves the input. */
 void fz_fatal(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
 
