@@ -47,6 +47,7 @@
 
 #include "client/e1kg.h"
 #include "core/spsc.h"
+#include "handoff.h"
 
 #define MAX_VMS 256
 #define ETHERTYPE_BENCH 0x88b5 /* IEEE local experimental */
@@ -65,6 +66,8 @@ struct opts {
 	uint8_t uplink_mac[6];
 	bool secrc;
 	bool memcpy_only;
+	bool handoff_only;
+	int device_cpu;
 	enum e1kg_doorbell doorbell;
 };
 
@@ -422,6 +425,7 @@ static void usage(FILE *out)
 	fprintf(out,
 		"Usage: mux_bench --pid PID --sockets DIR -n N -S SIZE -m vm2vm|uplink [options]\n"
 		"       mux_bench --memcpy-only -S SIZE [-B SECS]\n"
+		"       mux_bench --handoff-only -S SIZE [-B SECS] [--cpu G] [--device-cpu D]\n"
 		"  --pid PID         the vmux process (its CPU time and memory are read from /proc)\n"
 		"  --sockets DIR     device i listens on DIR/vmI.sock (I = 0 .. N-1)\n"
 		"  -n N              guests (vm2vm: N even, pairs 2k -> 2k+1)\n"
@@ -439,7 +443,13 @@ static void usage(FILE *out)
 		"  --doorbell MODE   how tail registers are written: trap (posted REGION_WRITE,\n"
 		"                    default) or poll (stores on the doorbell page; vmux must run\n"
 		"                    its devices with --doorbell poll)\n"
-		"  --cpu N           pin this thread to CPU N\n"
+		"  --cpu N           pin this thread to CPU N (--handoff-only: the guest thread)\n"
+		"  --memcpy-only     only the memcpy bound: one thread, two copies and an SPSC\n"
+		"                    ring per frame, in one core's cache\n"
+		"  --handoff-only    only the handoff bound: a guest thread writes e1000-shaped\n"
+		"                    TX/RX descriptors, a device thread (--device-cpu, default 1)\n"
+		"                    copies frames between their buffers through packet buffers\n"
+		"                    and an SPSC ring; Mpps per device CPU second\n"
 		"MUX_BENCH_DEBUG=1 prints each guest's counters and ring registers at the end.\n");
 }
 
@@ -467,6 +477,8 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		{ "doorbell", required_argument, NULL, 'd' },
 		{ "cpu", required_argument, NULL, 'C' },
 		{ "memcpy-only", no_argument, NULL, 'M' },
+		{ "handoff-only", no_argument, NULL, 'H' },
+		{ "device-cpu", required_argument, NULL, 'D' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -474,7 +486,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 
 	*o = (struct opts){ .pid = -1, .n = 1, .size = 64, .secs = 3, .warmup = 1,
 			    .base_secs = 1, .batch = 32, .rx_batch = 32, .tx_ring = 256,
-			    .rx_ring = 2048, .cpu = -1, .doorbell = E1KG_DB_TRAP };
+			    .rx_ring = 2048, .cpu = -1, .device_cpu = 1, .doorbell = E1KG_DB_TRAP };
 	parse_mac("02:00:00:00:ff:01", o->uplink_mac);
 	while ((c = getopt_long(argc, argv, "n:S:m:t:w:B:b:r:h", lo, NULL)) != -1) {
 		switch (c) {
@@ -513,13 +525,15 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 			break;
 		case 'C': o->cpu = atoi(optarg); break;
 		case 'M': o->memcpy_only = true; break;
+		case 'H': o->handoff_only = true; break;
+		case 'D': o->device_cpu = atoi(optarg); break;
 		case 'h': usage(stdout); exit(0);
 		default: return -1;
 		}
 	}
 	if (o->size < 64 || o->size > 1518 || o->secs <= 0)
 		return -1;
-	if (o->memcpy_only)
+	if (o->memcpy_only || o->handoff_only)
 		return 0;
 	if (o->pid <= 0 || !o->sock_dir || !o->n || o->n > MAX_VMS || (o->vm2vm && o->n % 2))
 		return -1;
@@ -571,8 +585,26 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	signal(SIGPIPE, SIG_IGN);
-	pin(o.cpu);
 	len = o.size - 4; /* the device appends the FCS (IFCS) */
+	if (o.handoff_only) {
+		struct handoff_result ho;
+
+		r = handoff_bound(len, o.base_secs, o.cpu < 0 ? 0 : o.cpu, o.device_cpu, &ho);
+		if (r) {
+			fprintf(stderr, "mux_bench: handoff bound: %s\n", strerror(-r));
+			return 1;
+		}
+		double ho_mpps = (double)ho.frames / ((double)ho.cpu_ns / 1e9) / 1e6;
+		printf("handoff guest->device->guest, %u B frames: %.2f Mpps per device core "
+		       "(%.3f s CPU, %.3f s wall, %.2f Mpps wall; guest took %" PRIu64 " of %" PRIu64
+		       ")\n",
+		       o.size, ho_mpps, (double)ho.cpu_ns / 1e9, (double)ho.wall_ns / 1e9,
+		       (double)ho.frames / ((double)ho.wall_ns / 1e9) / 1e6, ho.frames_guest,
+		       ho.frames);
+		printf("RESULT size=%u handoff_mpps_core=%.3f\n", o.size, ho_mpps);
+		return 0;
+	}
+	pin(o.cpu);
 
 	if (memcpy_bound(len, o.base_secs, &mc)) {
 		fprintf(stderr, "mux_bench: no memory for the baseline\n");

@@ -11,7 +11,11 @@
 #
 # Prints, per point, Mpps per vmux worker core and the ratio to a memcpy
 # ring-to-ring loop measured in the same run (just before the point), and
-# vmux's resident memory per guest. Needs root.
+# vmux's resident memory per guest. Once per frame size, before its points,
+# it also measures the handoff bound (mux_bench --handoff-only: a guest thread
+# on CPU 0 and a device thread on CPU 1 moving frames between e1000-shaped
+# rings with nothing but the copies) and prints the ratio to that too. Needs
+# root.
 #
 #   sudo bench/mux_bench.sh            # the full matrix (18 points, 5-6 minutes)
 #   sudo bench/mux_bench.sh -q         # quick: N in 2 8 64, 1.5 s per point
@@ -144,6 +148,15 @@ run_point() { # mode size n
 }
 
 fail=0
+declare -A handoff=()
+for size in $sizes; do
+	if [ -n "$bench_cpu" ]; then
+		line=$("$MUX_BENCH_BIN" --handoff-only -S "$size" -B 1 --cpu 0 --device-cpu 1 2>&1)
+		echo "$line" | grep -v '^RESULT'
+		handoff[$size]=$(echo "$line" | sed -n 's/^RESULT .*handoff_mpps_core=\([0-9.]*\).*/\1/p')
+		echo "$size ${handoff[$size]:-0}" >>"$out/handoff.txt"
+	fi
+done
 for mode in $modes; do
 	for size in $sizes; do
 		for n in $ns_list; do
@@ -158,21 +171,26 @@ done
 echo "load at end: $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$out/info.txt"
 
 # The table (from the RESULT lines).
-python3 - "$out/results.txt" <<'EOF' | tee "$out/summary.txt"
+touch "$out/handoff.txt"
+python3 - "$out/results.txt" "$out/handoff.txt" <<'EOF' | tee "$out/summary.txt"
 import sys
+handoff = dict(l.split() for l in open(sys.argv[2]) if l.strip())
 rows = []
 for line in open(sys.argv[1]):
     kv = dict(f.split("=", 1) for f in line.split()[1:])
     rows.append(kv)
 print()
-print("| mode | frame | N | Mpps (wall) | vmux worker CPU s | Mpps / worker core | memcpy Mpps / core | ratio | taken from TX, Mpps / core | delivered / taken | frames / TDT | guests idle | vmux page faults | vmux RSS per guest KiB (anon) | load |")
-print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+print("| mode | frame | N | Mpps (wall) | vmux worker CPU s | Mpps / worker core | memcpy Mpps / core | ratio | handoff Mpps / core | ratio to handoff | taken from TX, Mpps / core | delivered / taken | frames / TDT | guests idle | vmux page faults | vmux RSS per guest KiB (anon) | load |")
+print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
 for r in rows:
     sent = int(r["sent"])
-    print("| %s | %s B | %s | %.3f | %.2f | %.3f | %.1f | %.4f | %.3f | %.0f%% | %.1f | %.0f%% | %s | %s (%s) | %s |" % (
+    ho = float(handoff.get(r["size"], "0"))
+    print("| %s | %s B | %s | %.3f | %.2f | %.3f | %.1f | %.4f | %s | %s | %.3f | %.0f%% | %.1f | %.0f%% | %s | %s (%s) | %s |" % (
         "VM->VM" if r["mode"] == "vm2vm" else "VM->uplink", r["size"], r["n"],
         float(r["mpps_wall"]), float(r["worker_cpu_s"]), float(r["mpps_core"]),
-        float(r["memcpy_mpps_core"]), float(r["ratio"]), float(r["mpps_core_taken"]),
+        float(r["memcpy_mpps_core"]), float(r["ratio"]),
+        "%.2f" % ho if ho else "-", "%.3f" % (float(r["mpps_core"]) / ho) if ho else "-",
+        float(r["mpps_core_taken"]),
         100.0 * int(r["delivered"]) / sent if sent else 0, float(r["frames_per_tdt"]),
         100 * float(r["guest_idle"]), r["minflt"], r["rss_per_vm_kb"], r["anon_per_vm_kb"],
         r["load"]))
