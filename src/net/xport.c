@@ -13,6 +13,8 @@ struct xport_end {
 	struct net_port port;
 	struct xport *x;
 	int side;
+	/* Told its peer there was no room: wake it when there is (owner thread only). */
+	bool want_wake;
 };
 
 struct xport {
@@ -36,11 +38,24 @@ static uint16_t x_deliver(struct net_port *self, struct pkt **pkts, uint16_t n)
 	return (uint16_t)q;
 }
 
+static uint32_t ring_room(struct spsc_ring *r)
+{
+	return r->mask + 1 - spsc_count(r);
+}
+
+/*
+ * The sender on this end may hold its frames back while the ring is full
+ * (e1000's TX walk does); it then waits for wake(), which xport_poll() on this
+ * end's thread gives once the other thread has made room.
+ */
 static uint32_t x_rx_space(struct net_port *self)
 {
 	struct xport_end *e = self->priv;
-	struct spsc_ring *r = e->x->ring[1 - e->side];
-	return r->mask + 1 - spsc_count(r);
+	uint32_t room = ring_room(e->x->ring[1 - e->side]);
+
+	if (!room)
+		e->want_wake = true;
+	return room;
 }
 
 static const struct net_port_ops xport_ops = {
@@ -94,10 +109,17 @@ struct net_port *xport_end(struct xport *x, int side)
 
 bool xport_poll(struct xport *x, int side)
 {
+	struct xport_end *e = &x->end[side];
 	void *b[XPORT_BURST];
 	uint32_t n = spsc_dequeue_burst(x->ring[side], b, XPORT_BURST);
 	if (n)
-		net_port_send(&x->end[side].port, (struct pkt **)b, (uint16_t)n);
+		net_port_send(&e->port, (struct pkt **)b, (uint16_t)n);
+	/* A burst's worth of room again for a sender that found none. */
+	if (e->want_wake && ring_room(x->ring[1 - side]) >= XPORT_BURST) {
+		e->want_wake = false;
+		net_port_wake_peer(&e->port);
+		return true;
+	}
 	return n != 0;
 }
 

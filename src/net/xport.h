@@ -3,8 +3,11 @@
  * A cross-thread port pair. End 0 lives on one thread, end 1 on another; a
  * burst delivered to one end is put on an SPSC ring and comes out of the
  * other end (net_port_send() to its peer) when that end's thread polls it.
- * Nothing blocks: a full ring drops and counts. Packets keep their buffers
- * across the hop; whoever frees them returns them to their pool's owner.
+ * Nothing blocks: a burst delivered to a full ring is dropped and counted. A
+ * sender that asks first (rx_space(), as e1000's TX walk does) and holds its
+ * frames back at 0 is woken (wake()) by the poll of its own end once the other
+ * thread has made a burst's room. Packets keep their buffers across the hop;
+ * whoever frees them returns them to their pool's owner.
  */
 #ifndef VMUX_NET_XPORT_H
 #define VMUX_NET_XPORT_H
@@ -22,7 +25,7 @@ void xport_destroy(struct xport *x);
 struct net_port *xport_end(struct xport *x, int side);
 /* Moves up to a burst (32) that arrived for `side` to its peer. Run on side's thread. */
 bool xport_poll(struct xport *x, int side);
-/* Loop poll hooks for each side (arg: the xport). */
+/* Loop poll hooks for each side (arg: the xport); vmux polls many behind one hook. */
 bool xport_poll0(void *x);
 bool xport_poll1(void *x);
 

@@ -75,6 +75,62 @@ static void test_same_thread_drop_when_full(void **state)
 	pkt_pool_destroy(pool);
 }
 
+/* A sender that asked for room, found none and paused is woken once there is room again. */
+struct waiter {
+	struct net_port port;
+	unsigned wakes;
+};
+
+static void waiter_wake(struct net_port *self)
+{
+	((struct waiter *)self->priv)->wakes++;
+}
+
+static const struct net_port_ops waiter_ops = { .deliver = sink_deliver, .wake = waiter_wake };
+
+static void test_wake_after_full(void **state)
+{
+	struct xport *x = xport_create("w", 64);
+	struct pkt_pool *pool = pkt_pool_create("pw", 128);
+	struct waiter w = { 0 };
+	struct sink sk = { 0 };
+	struct pkt *b[64];
+
+	net_port_init(&w.port, "dev", &waiter_ops, &w);
+	net_port_init(&sk.port, "switch", &sink_ops, &sk);
+	net_port_connect(&w.port, xport_end(x, 0));
+	net_port_connect(&sk.port, xport_end(x, 1));
+	w.wakes = 0; /* connect wakes both sides */
+
+	assert_int_equal(net_port_peer_space(&w.port), 64);
+	assert_int_equal(pkt_alloc_bulk(pool, b, 64), 64);
+	for (uint32_t i = 0; i < 64; i++) {
+		b[i]->len = 64;
+		memcpy(b[i]->data, &i, 4);
+	}
+	assert_int_equal(net_port_send(&w.port, b, 64), 64);
+	/* Full: the sender pauses. Its own thread's poll has nothing to wake it for yet. */
+	assert_int_equal(net_port_peer_space(&w.port), 0);
+	assert_false(xport_poll(x, 0));
+	assert_int_equal(w.wakes, 0);
+	/* The other thread takes one burst: a burst's room, so the sender's poll wakes it, once. */
+	assert_true(xport_poll(x, 1));
+	assert_true(xport_poll(x, 0));
+	assert_int_equal(w.wakes, 1);
+	assert_false(xport_poll(x, 0));
+	assert_int_equal(w.wakes, 1);
+	/* A sender that never found the ring full is not woken. */
+	assert_true(xport_poll(x, 1));
+	assert_false(xport_poll(x, 0));
+	assert_int_equal(w.wakes, 1);
+	assert_int_equal(sk.got, 64);
+	net_port_disconnect(&w.port);
+	net_port_disconnect(&sk.port);
+	xport_destroy(x);
+	assert_int_equal(pkt_pool_avail(pool), 128);
+	pkt_pool_destroy(pool);
+}
+
 #define N 300000u
 
 struct cons {
@@ -138,6 +194,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_same_thread_drop_when_full),
+		cmocka_unit_test(test_wake_after_full),
 		cmocka_unit_test(test_two_threads),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
