@@ -10,6 +10,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,6 +44,19 @@ struct vdev {
 	char err[256];
 };
 
+/*
+ * The cross-thread ports one thread polls, behind a single loop hook per
+ * thread and side whatever the number of devices: a loop has room for
+ * LOOP_POLL_HOOKS_MAX hooks, fewer than the devices one worker may serve.
+ * Written and read on that thread only.
+ */
+struct xpoll {
+	struct xport *x[CFG_MAX_DEVICES];
+	unsigned n;
+	int side;
+	bool hooked;
+};
+
 struct app {
 	struct vmux_config *cfg;
 	struct loop *main_loop;
@@ -55,6 +69,7 @@ struct app {
 	struct vdev devs[CFG_MAX_DEVICES];
 	unsigned ndev;
 	struct ctl *ctl;
+	struct xpoll xpolls[CFG_MAX_WORKERS][2]; /* by worker and side */
 	/* Running captures by port (main thread only; the ports' threads write them). */
 	struct net_capture *caps[CFG_MAX_DEVICES + 1];
 	char err[256];
@@ -171,6 +186,35 @@ static void create_switch(void *arg)
 	app.uplink_port = sw_attach(app.sw, tap_port(app.uplink), &pc, app.err, sizeof(app.err));
 }
 
+static bool xpoll_run(void *arg)
+{
+	struct xpoll *p = arg;
+	bool work = false;
+
+	for (unsigned i = 0; i < p->n; i++)
+		work |= xport_poll(p->x[i], p->side);
+	return work;
+}
+
+/* On worker t: polls side `side` of x from now on. 0, or -1 with errno. */
+static int xpoll_add(int t, int side, struct xport *x)
+{
+	struct xpoll *p = &app.xpolls[t][side];
+
+	if (p->n >= CFG_MAX_DEVICES) {
+		errno = ENOSPC;
+		return -1;
+	}
+	if (!p->hooked) {
+		p->side = side;
+		if (loop_add_poll(thread_loop(t), xpoll_run, p) < 0)
+			return -1;
+		p->hooked = true;
+	}
+	p->x[p->n++] = x;
+	return 0;
+}
+
 static int attach_to_switch(struct vdev *d, struct net_port *p)
 {
 	struct sw_port_config pc = {
@@ -212,16 +256,29 @@ static void create_device(void *arg)
 			snprintf(d->err, sizeof(d->err), "cannot create its port to the switch");
 			return;
 		}
+		if (xpoll_add(d->thread, 0, d->xp) < 0) {
+			snprintf(d->err, sizeof(d->err), "worker %d cannot poll its port to the switch: %s",
+				 d->thread, strerror(errno));
+			xport_destroy(d->xp);
+			d->xp = NULL;
+			return;
+		}
 		net_port_connect(p, xport_end(d->xp, 0));
-		loop_add_poll(dc.loop, xport_poll0, d->xp);
 	}
 }
 
 static void attach_xport(void *arg)
 {
 	struct vdev *d = arg;
-	if (attach_to_switch(d, xport_end(d->xp, 1)) == 0)
-		loop_add_poll(thread_loop(app.sw_thread), xport_poll1, d->xp);
+
+	if (attach_to_switch(d, xport_end(d->xp, 1)) < 0)
+		return;
+	if (xpoll_add(app.sw_thread, 1, d->xp) < 0) {
+		snprintf(d->err, sizeof(d->err), "the switch's worker cannot poll the device's port: %s",
+			 strerror(errno));
+		sw_detach(app.sw, d->sw_port);
+		d->sw_port = -1;
+	}
 }
 
 static bool device_failed(const struct vdev *d)
@@ -722,11 +779,53 @@ static int ctl_capture_stop(void *arg, struct json_object *req, struct json_obje
 
 /* ---- main ---------------------------------------------------------------------- */
 
+/* The worker device i runs on (-1: the main thread). */
+static int device_thread(const struct vmux_config *cfg, unsigned i)
+{
+	if (!cfg->nworkers)
+		return -1;
+	return cfg->dev[i].worker >= 0 ? cfg->dev[i].worker : (int)(i % cfg->nworkers);
+}
+
+/*
+ * A device with polled doorbells takes one poll hook of its thread's loop, and
+ * the cross-thread ports one per thread and side: refuse, before anything is
+ * created, a configuration whose devices the loops cannot all poll.
+ */
+static int check_poll_hooks(const struct vmux_config *cfg)
+{
+	unsigned polled[CFG_MAX_WORKERS + 1] = { 0 };
+
+	for (unsigned i = 0; i < cfg->ndev; i++) {
+		int t = device_thread(cfg, i);
+
+		if (cfg->dev[i].doorbell != CFG_DOORBELL_POLL)
+			continue;
+		if (++polled[t + 1] > LOOP_POLL_HOOKS_MAX - 2) {
+			fprintf(stderr,
+				"vmux: device %u (-s %s): %s has more than %u devices with "
+				"--doorbell poll; spread them with --worker or more --workers\n",
+				i, cfg->dev[i].socket, t < 0 ? "the main thread" : "its worker",
+				LOOP_POLL_HOOKS_MAX - 2);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 static int setup(void)
 {
 	struct vmux_config *cfg = app.cfg;
 	bool need_switch = false;
+	sigset_t sigs, old;
 
+	if (check_poll_hooks(cfg))
+		return -1;
+	/* Workers leave SIGINT and SIGTERM to the main thread (they inherit this mask). */
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &sigs, &old);
 	for (unsigned i = 0; i < cfg->nworkers; i++) {
 		char name[32];
 		snprintf(name, sizeof(name), "vmux-w%u", i);
@@ -738,11 +837,13 @@ static int setup(void)
 		app.nworkers++;
 		int r = worker_start(app.workers[i]);
 		if (r < 0) {
+			pthread_sigmask(SIG_SETMASK, &old, NULL);
 			fprintf(stderr, "vmux: cannot start worker %u on CPU %d: %s\n", i,
 				cfg->cpus[i], strerror(-r));
 			return -1;
 		}
 	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	app.sw_thread = app.nworkers ? 0 : -1;
 	app.uplink_port = -1;
 	for (unsigned i = 0; i < cfg->ndev; i++)
@@ -760,8 +861,7 @@ static int setup(void)
 		d->cfg = &cfg->dev[i];
 		d->model = dev_model_find(d->cfg->mode);
 		d->sw_port = -1;
-		d->thread = !app.nworkers ? -1
-			    : d->cfg->worker >= 0 ? d->cfg->worker : (int)(i % app.nworkers);
+		d->thread = device_thread(cfg, i);
 		snprintf(d->name, sizeof(d->name), "dev%u", i);
 		app.ndev++;
 		run_on(d->thread, create_device, d);
@@ -812,6 +912,15 @@ static int setup(void)
 	return 0;
 }
 
+/*
+ * Packets travel between pools' owners: a device's TX packets wait in its
+ * cross-thread ring, the switch's queues and the taps' pending writes; the
+ * switch's flood copies and the uplink's received frames wait in devices'
+ * rings. A pool is unmapped when its owner is destroyed, so everything that
+ * holds packets of others is emptied first, while every pool is still there:
+ * the switch's ports, the cross-thread rings, the taps (their writes in
+ * flight); only then the devices and their pools.
+ */
 static void teardown(void)
 {
 	/* Stop the workers first: afterwards everything is torn down from here, alone. */
@@ -819,20 +928,31 @@ static void teardown(void)
 		worker_stop(app.workers[i]);
 	ctl_destroy(app.ctl);
 	stop_all_captures();
-	for (unsigned i = app.ndev; i-- > 0;) {
+	for (unsigned i = 0; i < app.ndev; i++) {
 		struct vdev *d = &app.devs[i];
 		if (d->sw_port >= 0)
 			sw_detach(app.sw, d->sw_port);
-		if (d->inst)
-			d->model->destroy(d->inst);
-		if (d->tap)
-			tap_close(d->tap);
-		xport_destroy(d->xp);
+		d->sw_port = -1;
+		if (d->xp) {
+			net_port_disconnect(xport_end(d->xp, 0));
+			xport_destroy(d->xp);
+			d->xp = NULL;
+		}
 	}
-	if (app.sw)
-		sw_destroy(app.sw);
 	if (app.uplink)
 		tap_close(app.uplink);
+	if (app.sw)
+		sw_destroy(app.sw);
+	for (unsigned i = 0; i < app.ndev; i++) {
+		if (app.devs[i].tap)
+			tap_close(app.devs[i].tap);
+		app.devs[i].tap = NULL;
+	}
+	for (unsigned i = app.ndev; i-- > 0;) {
+		if (app.devs[i].inst)
+			app.devs[i].model->destroy(app.devs[i].inst);
+		app.devs[i].inst = NULL;
+	}
 	for (unsigned i = 0; i < app.nworkers; i++)
 		worker_destroy(app.workers[i]);
 }
@@ -894,6 +1014,12 @@ int main(int argc, char **argv)
 		rc = loop_run(app.main_loop) == 0 ? 0 : 1;
 		LOG_INFO(COMP, "shutting down");
 	}
+	/* No signal handler may touch the loop while it is destroyed. */
+	sigset_t sigs;
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 	teardown();
 	loop_destroy(app.main_loop);
 	return rc;

@@ -13,7 +13,6 @@
 #include "core/log.h"
 
 #define LOOP_MAX_EVENTS 64
-#define LOOP_MAX_POLL 64
 #define LOOP_POLL_FD_NS 20000u /* fd latency bound of a polling loop */
 
 struct loop_fd {
@@ -35,7 +34,7 @@ struct loop {
 	atomic_bool stop;
 	bool dispatching;
 	struct loop_fd *dead; /* handles freed after the current dispatch */
-	struct poll_hook polls[LOOP_MAX_POLL];
+	struct poll_hook polls[LOOP_POLL_HOOKS_MAX];
 	unsigned npolls;
 	struct loop_stats stats;
 	uint64_t last_ns;
@@ -137,7 +136,7 @@ void loop_del_fd(struct loop *l, struct loop_fd *h)
 
 int loop_add_poll(struct loop *l, loop_poll_cb cb, void *arg)
 {
-	if (l->npolls >= LOOP_MAX_POLL) {
+	if (l->npolls >= LOOP_POLL_HOOKS_MAX) {
 		errno = ENOSPC;
 		return -1;
 	}

@@ -32,6 +32,8 @@ void loop_del_fd(struct loop *l, struct loop_fd *h);
  * 20 us (fd events wait that long at most, plus one pass).
  */
 typedef bool (*loop_poll_cb)(void *arg);
+/* Poll hooks a loop has room for; loop_add_poll fails with ENOSPC beyond. */
+#define LOOP_POLL_HOOKS_MAX 64
 int loop_add_poll(struct loop *l, loop_poll_cb cb, void *arg);
 void loop_del_poll(struct loop *l, loop_poll_cb cb, void *arg);
 
