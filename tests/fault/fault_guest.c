@@ -11,6 +11,9 @@
  *       measure of a stall.
  *   fault_guest SOCKET send SRCMAC DSTMAC
  *       Sends 60-byte frames SRCMAC -> DSTMAC forever, 16 every 2 ms.
+ *   fault_guest SOCKET flood SRCMAC DSTMAC
+ *       The same as fast as the device takes them: the TX ring refilled
+ *       every 50 us.
  *   fault_guest SOCKET chaos SEED SRCMAC
  *       One misbehaviour picked by SEED (a test kills it at a random moment
  *       anyway): traffic; half a message and close; DMA_UNMAP of the ring
@@ -98,7 +101,8 @@ static unsigned tx_burst(struct e1kg *g, uint64_t addr, uint16_t len, unsigned n
 	return k;
 }
 
-static int do_send(const char *sock, const uint8_t src[6], const uint8_t dst[6])
+static int do_send(const char *sock, const uint8_t src[6], const uint8_t dst[6], unsigned burst,
+		   long nap)
 {
 	struct e1kg g;
 	uint8_t f[64];
@@ -108,8 +112,8 @@ static int do_send(const char *sock, const uint8_t src[6], const uint8_t dst[6])
 	uint32_t len = e1kg_eth(f, dst, src, 0x88b5, 46, 7);
 	uint64_t addr = e1kg_txbuf(&g, f, len);
 	while (!stop) {
-		tx_burst(&g, addr, (uint16_t)len, 16);
-		nap_us(2000);
+		tx_burst(&g, addr, (uint16_t)len, burst);
+		nap_us(nap);
 	}
 	e1kg_close(&g);
 	return 0;
@@ -300,7 +304,7 @@ static int do_chaos(const char *sock, unsigned seed, const uint8_t src[6])
 static int usage(void)
 {
 	fprintf(stderr, "usage: fault_guest SOCKET recv\n"
-			"       fault_guest SOCKET send SRCMAC DSTMAC\n"
+			"       fault_guest SOCKET send|flood SRCMAC DSTMAC\n"
 			"       fault_guest SOCKET chaos SEED SRCMAC\n");
 	return 2;
 }
@@ -316,10 +320,12 @@ int main(int argc, char **argv)
 		return usage();
 	if (!strcmp(argv[2], "recv") && argc == 3)
 		return do_recv(argv[1]);
-	if (!strcmp(argv[2], "send") && argc == 5) {
+	if ((!strcmp(argv[2], "send") || !strcmp(argv[2], "flood")) && argc == 5) {
 		if (parse_mac(argv[3], a) || parse_mac(argv[4], b))
 			return usage();
-		return do_send(argv[1], a, b);
+		if (!strcmp(argv[2], "flood"))
+			return do_send(argv[1], a, b, RING, 50);
+		return do_send(argv[1], a, b, 16, 2000);
 	}
 	if (!strcmp(argv[2], "chaos") && argc == 5) {
 		if (parse_mac(argv[4], a))
