@@ -13,7 +13,8 @@
 # vmux is stopped with SIGTERM while the floods run, when the rings hold
 # packets of every pool (devices', the switch's, the uplink's): it exits 0,
 # without logging a pool destroyed with packets still out (under ASan: no
-# report either).
+# report either). First, a configuration the workers cannot poll (63 devices
+# with polled doorbells on one worker) is refused with a message naming it.
 set -u
 . "$(dirname "$0")/lib.sh"
 
@@ -28,6 +29,15 @@ ip -n "$NS" link set up0 up
 
 mac() { printf '52:54:00:fb:00:%02x' "$1"; }
 frames() { awk '$1 == "rx" { n = $2 } END { print n + 0 }' "$1"; }
+
+devs=()
+for ((i = 0; i < 63; i++)); do devs+=(-s "$E2E_TMP/p$i.sock" --doorbell poll); done
+out=$(timeout 10 ip netns exec "$NS" "$E2E_VMUX" --workers 1 --uplink tap:up0 "${devs[@]}" 2>&1 </dev/null)
+rc=$?
+[ "$rc" -ne 0 ] || e2e_fail "vmux accepted 63 polled-doorbell devices on one worker"
+echo "$out" | grep -q 'device 62 .*more than 62 devices with --doorbell poll' ||
+	e2e_fail "vmux refused 63 polled devices without naming the problem: $out"
+e2e_log "63 polled-doorbell devices on one worker: refused (status $rc)"
 
 devs=()
 for ((i = 0; i < NDEV; i++)); do devs+=(-s "$E2E_TMP/d$i.sock"); done
