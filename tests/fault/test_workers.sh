@@ -34,7 +34,7 @@ devs=()
 for ((i = 0; i < 63; i++)); do devs+=(-s "$E2E_TMP/p$i.sock" --doorbell poll); done
 out=$(timeout 10 ip netns exec "$NS" "$E2E_VMUX" --workers 1 --uplink tap:up0 "${devs[@]}" 2>&1 </dev/null)
 rc=$?
-[ "$rc" -ne 0 ] || e2e_fail "vmux accepted 63 polled-doorbell devices on one worker"
+[ "$rc" -ne 0 ] && [ "$rc" -ne 124 ] || e2e_fail "vmux accepted 63 polled-doorbell devices on one worker (status $rc)"
 echo "$out" | grep -q 'device 62 .*more than 62 devices with --doorbell poll' ||
 	e2e_fail "vmux refused 63 polled devices without naming the problem: $out"
 e2e_log "63 polled-doorbell devices on one worker: refused (status $rc)"
