@@ -30,6 +30,8 @@
 #include "net/xport.h"
 
 #define COMP "vmux"
+/* Packets in flight from the switch to one device on another thread, at most. */
+#define VMUX_XPORT_COPY_PKTS 256
 
 struct vdev {
 	unsigned idx;
@@ -273,6 +275,19 @@ static void attach_xport(void *arg)
 
 	if (attach_to_switch(d, xport_end(d->xp, 1)) < 0)
 		return;
+	/*
+	 * What the switch sends the device crosses as copies from a pool of the
+	 * switch's thread: if the device's thread stalls (a VMM slow to answer
+	 * DMA requests), it holds those, not the uplink's, the switch's or other
+	 * VMs' buffers.
+	 */
+	int r = xport_copy_in(d->xp, 1, VMUX_XPORT_COPY_PKTS);
+	if (r < 0) {
+		snprintf(d->err, sizeof(d->err), "no memory for its port's packets: %s", strerror(-r));
+		sw_detach(app.sw, d->sw_port);
+		d->sw_port = -1;
+		return;
+	}
 	if (xpoll_add(app.sw_thread, 1, d->xp) < 0) {
 		snprintf(d->err, sizeof(d->err), "the switch's worker cannot poll the device's port: %s",
 			 strerror(errno));

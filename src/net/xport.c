@@ -1,13 +1,16 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "net/xport.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "core/spsc.h"
 #include "net/port.h"
 
 #define XPORT_BURST 32
+#define XPORT_COPY_BURST 64
 
 struct xport_end {
 	struct net_port port;
@@ -15,6 +18,9 @@ struct xport_end {
 	int side;
 	/* Told its peer there was no room: wake it when there is (owner thread only). */
 	bool want_wake;
+	/* If set, what is delivered here crosses as copies from this pool (xport_copy_in). */
+	struct pkt_pool *copy;
+	uint64_t copy_nobuf;
 };
 
 struct xport {
@@ -22,10 +28,46 @@ struct xport {
 	struct spsc_ring *ring[2]; /* ring[s]: packets going to side s */
 };
 
+/*
+ * Replaces up to n packets by copies from the end's own pool and sends the
+ * originals home at once; returns how many copies there are (the first ones),
+ * the rest dropped and counted.
+ */
+static uint16_t copy_burst(struct xport_end *e, struct pkt **pkts, uint16_t n)
+{
+	struct pkt *c[XPORT_COPY_BURST];
+	unsigned got = 0;
+
+	for (unsigned off = 0; off < n; off += XPORT_COPY_BURST) {
+		unsigned k = n - off < XPORT_COPY_BURST ? n - off : XPORT_COPY_BURST;
+		unsigned have = pkt_alloc_bulk(e->copy, c, k);
+
+		for (unsigned i = 0; i < have; i++) {
+			const struct pkt *o = pkts[off + i];
+			uint32_t len = o->len <= PKT_DATA_MAX ? o->len : PKT_DATA_MAX;
+
+			c[i]->len = len;
+			c[i]->flags = o->flags;
+			c[i]->vlan_tci = o->vlan_tci;
+			c[i]->in_port = o->in_port;
+			memcpy(c[i]->data, o->data, len);
+		}
+		pkt_free_bulk(pkts + off, k);
+		for (unsigned i = 0; i < have; i++)
+			pkts[got++] = c[i];
+		e->copy_nobuf += k - have;
+	}
+	if (got < n)
+		e->port.stats.rx_drops += n - got;
+	return (uint16_t)got;
+}
+
 static uint16_t x_deliver(struct net_port *self, struct pkt **pkts, uint16_t n)
 {
 	struct xport_end *e = self->priv;
 	struct spsc_ring *r = e->x->ring[1 - e->side];
+	if (e->copy)
+		n = copy_burst(e, pkts, n);
 	uint32_t q = spsc_enqueue_burst(r, (void *const *)pkts, n);
 	for (uint32_t i = 0; i < q; i++) {
 		self->stats.rx_pkts++;
@@ -99,7 +141,26 @@ void xport_destroy(struct xport *x)
 			pkt_free_bulk((struct pkt **)b, n);
 		spsc_destroy(x->ring[s]);
 	}
+	for (int s = 0; s < 2; s++)
+		pkt_pool_destroy(x->end[s].copy);
 	free(x);
+}
+
+int xport_copy_in(struct xport *x, int side, unsigned pkts)
+{
+	struct xport_end *e = &x->end[side & 1];
+	char n[48];
+
+	if (e->copy)
+		return -EBUSY;
+	snprintf(n, sizeof(n), "%s.copy", e->port.name);
+	e->copy = pkt_pool_create(n, pkts);
+	return e->copy ? 0 : -errno;
+}
+
+uint64_t xport_copy_nobuf(const struct xport *x, int side)
+{
+	return x->end[side & 1].copy_nobuf;
 }
 
 struct net_port *xport_end(struct xport *x, int side)

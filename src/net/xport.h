@@ -22,6 +22,17 @@ struct xport;
 struct xport *xport_create(const char *name, uint32_t ring_size);
 /* Both ends' threads must have stopped using it. Frees packets still in flight. */
 void xport_destroy(struct xport *x);
+/*
+ * From now on, packets delivered to end `side` cross as copies from a pool of
+ * `pkts` packets that the calling thread (side's own) creates and owns; the
+ * originals go back to their pools at once. So a thread on the other side
+ * that stalls holds at most `pkts` packets, all of this pool, and none of the
+ * pools of the ports that sent them (the uplink's, the switch's, other VMs').
+ * A burst beyond the pool's free packets is dropped and counted. 0 or -errno.
+ */
+int xport_copy_in(struct xport *x, int side, unsigned pkts);
+/* Packets dropped at end `side` because its copy pool was empty. */
+uint64_t xport_copy_nobuf(const struct xport *x, int side);
 struct net_port *xport_end(struct xport *x, int side);
 /* Moves up to a burst (32) that arrived for `side` to its peer. Run on side's thread. */
 bool xport_poll(struct xport *x, int side);

@@ -8,6 +8,7 @@
 
 #include <pthread.h>
 #include <stdatomic.h>
+#include <errno.h>
 #include <string.h>
 
 #include "net/pkt.h"
@@ -131,6 +132,62 @@ static void test_wake_after_full(void **state)
 	pkt_pool_destroy(pool);
 }
 
+/*
+ * With a copy pool on the sending end, a receiving side that never polls
+ * (its thread stalled) holds only copies: the senders' pools get their
+ * packets back at once, contents and metadata cross intact, and what does not
+ * fit the copy pool is dropped and counted.
+ */
+static void test_copy_in(void **state)
+{
+	struct xport *x = xport_create("c", 64);
+	struct pkt_pool *src_pool = pkt_pool_create("uplink", 16);
+	struct net_port sw;
+	struct sink dev = { 0 };
+	struct pkt *b[16];
+
+	net_port_init(&sw, "switch", &src_ops, NULL);
+	net_port_init(&dev.port, "dev", &sink_ops, &dev);
+	net_port_connect(&dev.port, xport_end(x, 0));
+	net_port_connect(&sw, xport_end(x, 1));
+	assert_int_equal(xport_copy_in(x, 1, 8), 0);
+	assert_int_equal(xport_copy_in(x, 1, 8), -EBUSY);
+
+	assert_int_equal(pkt_alloc_bulk(src_pool, b, 16), 16);
+	for (uint32_t i = 0; i < 16; i++) {
+		b[i]->len = 64;
+		b[i]->flags = PKT_F_VLAN;
+		b[i]->vlan_tci = (uint16_t)(100 + i);
+		memcpy(b[i]->data, &i, 4);
+	}
+	/* The device side does not poll: 8 copies wait, 8 are dropped, the sender's pool is whole. */
+	assert_int_equal(net_port_send(&sw, b, 16), 8);
+	assert_int_equal(pkt_pool_avail(src_pool), 16);
+	assert_int_equal(xport_copy_nobuf(x, 1), 8);
+	assert_int_equal(xport_end(x, 1)->stats.rx_drops, 8);
+	assert_int_equal(sw.stats.tx_drops, 8);
+	/* They arrive intact, in order. */
+	assert_true(xport_poll(x, 0));
+	assert_int_equal(dev.got, 8);
+	assert_int_equal(dev.bad, 0);
+	assert_int_equal(dev.next, 8);
+	/* Copies went home (to the switch side's pool): room for 8 more. */
+	assert_int_equal(pkt_alloc_bulk(src_pool, b, 8), 8);
+	for (uint32_t i = 0; i < 8; i++) {
+		b[i]->len = 64;
+		uint32_t seq = 8 + i;
+		memcpy(b[i]->data, &seq, 4);
+	}
+	assert_int_equal(net_port_send(&sw, b, 8), 8);
+	assert_int_equal(xport_copy_nobuf(x, 1), 8);
+	/* In flight at destroy: freed, and the copy pool with them. */
+	net_port_disconnect(&dev.port);
+	net_port_disconnect(&sw);
+	xport_destroy(x);
+	assert_int_equal(pkt_pool_avail(src_pool), 16);
+	pkt_pool_destroy(src_pool);
+}
+
 #define N 300000u
 
 struct cons {
@@ -195,6 +252,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_same_thread_drop_when_full),
 		cmocka_unit_test(test_wake_after_full),
+		cmocka_unit_test(test_copy_in),
 		cmocka_unit_test(test_two_threads),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
