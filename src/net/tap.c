@@ -83,6 +83,7 @@ struct tap_uring {
 	bool in_burst;
 	bool closing;    /* completions only free buffers */
 	bool defer_reap; /* test hook: leave completions in the CQ */
+	unsigned fail_submits; /* test hook: this many submits fail with EBUSY */
 	/*
 	 * RWF_NOWAIT on every read and write. Without it io_uring does not honour
 	 * O_NONBLOCK on a file that can be polled: a read finding no frame would
@@ -386,7 +387,14 @@ static void tap_reap(struct tap *t)
 
 static int tap_submit(struct tap *t)
 {
-	int r = io_uring_submit(&t->u->ring);
+	int r;
+
+	if (__builtin_expect(t->u->fail_submits > 0, 0)) {
+		t->u->fail_submits--;
+		r = -EBUSY;
+	} else {
+		r = io_uring_submit(&t->u->ring);
+	}
 
 	if (r < 0) {
 		/* The SQEs stay in the ring and go with the next submit. */
@@ -412,6 +420,21 @@ static void tap_rx_flush(struct tap *t, unsigned budget)
 	net_port_send(&t->port, pkts, (uint16_t)n);
 }
 
+/*
+ * Frames left in rxq after a flush that the budget cut short: the tap fd
+ * polls readable again only for a new frame, so the ring's eventfd brings the
+ * loop back to them (a peer with no room wakes us itself).
+ */
+static void tap_rx_again(struct tap *t)
+{
+	struct tap_uring *u = t->u;
+
+	if (!u->rxq_n || t->stats.detached || !net_port_peer_space(&t->port))
+		return;
+	if (eventfd_write(u->efd, 1) < 0)
+		LOG_RL(LOG_LVL_WARN, "tap", "%s: eventfd: %s", t->ifname, strerror(errno));
+}
+
 static void tap_rx_fatal_check(struct tap *t)
 {
 	struct tap_uring *u = t->u;
@@ -432,6 +455,12 @@ static void tap_rx_uring(struct tap *t, unsigned budget)
 {
 	struct tap_uring *u = t->u;
 
+	/*
+	 * Reads a failed submit left in the SQ count as in flight but are not:
+	 * nothing would ever complete them, and no new read would be posted.
+	 */
+	if (io_uring_sq_ready(&u->ring))
+		tap_submit(t);
 	tap_reap(t);
 	if (u->rd_inflight == 0 && u->rxq_n < budget) {
 		struct pkt *pkts[TAP_RX_BURST];
@@ -483,6 +512,7 @@ static void tap_rx_uring(struct tap *t, unsigned budget)
 		}
 	}
 	tap_rx_flush(t, budget);
+	tap_rx_again(t);
 	tap_rx_fatal_check(t);
 }
 
@@ -503,6 +533,7 @@ static void tap_uring_event(void *arg, uint32_t events)
 
 		if (budget)
 			tap_rx_flush(t, budget);
+		tap_rx_again(t);
 	}
 	tap_rx_fatal_check(t);
 }
@@ -1000,4 +1031,10 @@ void tap_defer_reap(struct tap *t, bool on)
 {
 	if (t->u)
 		t->u->defer_reap = on;
+}
+
+void tap_fail_submits(struct tap *t, unsigned n)
+{
+	if (t->u)
+		t->u->fail_submits = n;
 }

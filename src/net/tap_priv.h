@@ -29,5 +29,7 @@ bool tap_batched(const struct tap *t);
  * tap_close), so the buffers behind them stay in flight as far as the tap knows.
  */
 void tap_defer_reap(struct tap *t, bool on);
+/* Tests: the next n io_uring submits fail with EBUSY (their SQEs stay queued). */
+void tap_fail_submits(struct tap *t, unsigned n);
 
 #endif

@@ -871,6 +871,34 @@ static void test_ring_full(void **state)
 	pkt_pool_destroy(pool);
 }
 
+/*
+ * A submit that fails (EBUSY, EAGAIN) leaves its reads in the SQ: the next
+ * wakeup must submit them, or they count as in flight forever and the tap
+ * never reads again.
+ */
+static void test_submit_fails(void **state)
+{
+	struct ctx *c = *state;
+	struct tap *t;
+	struct tap_stats st;
+
+	if (!batched)
+		skip();
+	t = open_tap(c, "vsub0");
+	tap_fail_submits(t, 1);
+	kernel_send(c, 80, 1);
+	kernel_send(c, 80, 2);
+	run_until(c, 2);
+	assert_int_equal(c->peer.nrec, 2);
+	tap_get_stats(t, &st);
+	assert_int_equal(st.submit_errors, 1);
+	/* And it goes on reading. */
+	kernel_send(c, 80, 3);
+	run_until(c, 3);
+	assert_int_equal(c->peer.nrec, 3);
+	tap_close(t);
+}
+
 /* VMUX_TAP_URING=0 selects the read()/write() path, as a missing io_uring does. */
 static void test_env_fallback(void **state)
 {
@@ -1024,6 +1052,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_tx_burst_one_submit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_deleted_inflight, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ring_full, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_submit_fails, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_env_fallback, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_seccomp_fallback, setup, teardown),
 	};
