@@ -36,6 +36,7 @@ struct ctl_conn {
 	char *out;
 	size_t out_len, out_off;
 	bool polling_out; /* EPOLLOUT requested */
+	bool eof;         /* the client is done sending: close once its replies are out */
 };
 
 struct ctl {
@@ -82,8 +83,14 @@ static bool flush_out(struct ctl_conn *cn)
 	if (cn->out_off == cn->out_len)
 		cn->out_off = cn->out_len = 0;
 	bool want = cn->out_len != 0;
+	if (cn->eof && !want) {
+		conn_close(cn);
+		return false;
+	}
+	/* After EOF, EPOLLIN would fire for ever: only the replies are waited for. */
 	if (want != cn->polling_out &&
-	    loop_mod_fd(cn->ctl->loop, cn->lfd, want ? EPOLLIN | EPOLLOUT : EPOLLIN) == 0)
+	    loop_mod_fd(cn->ctl->loop, cn->lfd,
+			(cn->eof ? 0 : EPOLLIN) | (want ? EPOLLOUT : 0)) == 0)
 		cn->polling_out = want;
 	return true;
 }
@@ -174,12 +181,40 @@ static void on_conn(void *arg, uint32_t events)
 	struct ctl_conn *cn = arg;
 	if ((events & EPOLLOUT) && !flush_out(cn))
 		return;
+	if (cn->eof) {
+		if (events & (EPOLLHUP | EPOLLERR))
+			conn_close(cn);
+		return;
+	}
 	if (!(events & (EPOLLIN | EPOLLHUP | EPOLLERR)))
 		return;
 	ssize_t n = recv(cn->fd, cn->buf + cn->len, sizeof(cn->buf) - 1 - cn->len, MSG_DONTWAIT);
-	if (n <= 0) {
-		if (n < 0 && (errno == EAGAIN || errno == EINTR))
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n == 0) {
+		/*
+		 * The client shut down its side (`nc -U`, socat): a last request
+		 * without its newline is still one, and the replies still go out.
+		 */
+		cn->eof = true;
+		if (cn->len) {
+			cn->buf[cn->len] = '\0';
+			cn->len = 0;
+			if (!handle_line(cn, cn->buf))
+				return;
+		}
+		if (!cn->out_len) {
+			conn_close(cn);
 			return;
+		}
+		if (loop_mod_fd(cn->ctl->loop, cn->lfd, EPOLLOUT) < 0) {
+			conn_close(cn);
+			return;
+		}
+		cn->polling_out = true;
+		return;
+	}
+	if (n < 0) {
 		conn_close(cn);
 		return;
 	}

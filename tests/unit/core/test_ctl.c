@@ -7,6 +7,7 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -160,12 +161,68 @@ static void test_ctl_big_reply(void **state)
 	rmdir(path);
 }
 
+/*
+ * A client that shuts down its sending side after its request (`nc -U`,
+ * socat, `printf ... |`) still gets its replies, a big one included, and a
+ * last request without its newline is still answered; then the server closes.
+ */
+static void test_ctl_half_close(void **state)
+{
+	char path[] = "/tmp/vmux-test-ctl-XXXXXX";
+	char err[128], sock[128];
+	size_t n = 2u << 20;
+	int calls = 0;
+	assert_non_null(mkdtemp(path));
+	snprintf(sock, sizeof(sock), "%s/ctl.sock", path);
+	struct loop *l = loop_create();
+	struct ctl *c = ctl_create(l, sock, err, sizeof(err));
+	assert_non_null(c);
+	assert_int_equal(ctl_register(c, "big", "a big reply", big, &n), 0);
+	assert_int_equal(ctl_register(c, "echo", "echo v", echo, &calls), 0);
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	strcpy(sa.sun_path, sock);
+
+	for (int round = 0; round < 2; round++) {
+		const char *req = round == 0 ? "{\"cmd\":\"big\"}\n{\"cmd\":\"echo\",\"v\":7}"
+					     : "{\"cmd\":\"echo\",\"v\":8}";
+		int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+		assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+		assert_int_equal(send(fd, req, strlen(req), 0), (ssize_t)strlen(req));
+		assert_int_equal(shutdown(fd, SHUT_WR), 0);
+		size_t cap = n + 4096, len = 0;
+		char *buf = malloc(cap);
+		bool closed = false;
+		for (int i = 0; i < 20000 && !closed; i++) {
+			loop_run_once(l, 1);
+			ssize_t r = recv(fd, buf + len, cap - 1 - len, MSG_DONTWAIT);
+			if (r > 0)
+				len += (size_t)r;
+			closed = r == 0;
+		}
+		assert_true(closed);
+		buf[len] = '\0';
+		if (round == 0) {
+			assert_true(len > n);
+			assert_non_null(strstr(buf + n, "\"result\":7"));
+		} else {
+			assert_non_null(strstr(buf, "\"result\":8"));
+		}
+		free(buf);
+		close(fd);
+	}
+	assert_int_equal(calls, 2);
+	ctl_destroy(c);
+	loop_destroy(l);
+	rmdir(path);
+}
+
 int main(void)
 {
 	log_set_level(LOG_LVL_ERR);
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_ctl),
 		cmocka_unit_test(test_ctl_big_reply),
+		cmocka_unit_test(test_ctl_half_close),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
