@@ -1247,7 +1247,15 @@ static int ctl_call(const char *path, json_object *req, int timeout_ms, json_obj
 		int64_t left = deadline - now_ms();
 		ssize_t n;
 
-		if (left <= 0 || poll(&pf, 1, (int)left) == 0) {
+		int pr = left > 0 ? poll(&pf, 1, (int)left) : 0;
+
+		if (pr < 0 && errno == EINTR)
+			continue;
+		if (pr < 0) {
+			err_msg("%s: poll: %s", path, strerror(errno));
+			goto out;
+		}
+		if (pr == 0) {
 			err_msg("%s: no answer within %d ms", path, timeout_ms);
 			goto out;
 		}
