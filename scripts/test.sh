@@ -9,7 +9,8 @@
 #   6. the e2e suite again against build-asan/vmux (if that build succeeded)
 #   7. fault injection (suite 'fault'): misbehaving in-tree guests SIGKILLed at
 #      random moments (100 times; 40 against build-asan/vmux) and real QEMU
-#      guests SIGKILLed during setup or traffic (4 times; 2)
+#      guests SIGKILLed during setup or traffic (4 times; 2), and vmux with two
+#      workers and 140 devices stopped with SIGTERM under floods (3 times; 3)
 #   8. fuzz: the libFuzzer targets built with clang + ASan/UBSan in build-fuzz/,
 #      their seed corpora replayed and each target run for a short fixed budget
 # Prints a summary and exits non-zero if any step or test failed.
