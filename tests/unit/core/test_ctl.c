@@ -58,6 +58,44 @@ static char *roundtrip(struct loop *l, int fd, const char *line)
 	return buf;
 }
 
+/* A control socket in a fresh directory, on its own loop. */
+struct fix {
+	char path[32];
+	char sock[128];
+	struct loop *l;
+	struct ctl *c;
+	struct sockaddr_un sa;
+};
+
+static void fix_open(struct fix *f)
+{
+	char err[128];
+
+	snprintf(f->path, sizeof(f->path), "/tmp/vmux-test-ctl-XXXXXX");
+	assert_non_null(mkdtemp(f->path));
+	snprintf(f->sock, sizeof(f->sock), "%s/ctl.sock", f->path);
+	f->l = loop_create();
+	f->c = ctl_create(f->l, f->sock, err, sizeof(err));
+	assert_non_null(f->c);
+	f->sa = (struct sockaddr_un){ .sun_family = AF_UNIX };
+	strcpy(f->sa.sun_path, f->sock);
+}
+
+static int fix_connect(struct fix *f)
+{
+	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+
+	assert_int_equal(connect(fd, (struct sockaddr *)&f->sa, sizeof(f->sa)), 0);
+	return fd;
+}
+
+static void fix_close(struct fix *f)
+{
+	ctl_destroy(f->c);
+	loop_destroy(f->l);
+	rmdir(f->path);
+}
+
 static void test_ctl(void **state)
 {
 	char path[] = "/tmp/vmux-test-ctl-XXXXXX";
@@ -112,20 +150,13 @@ static void test_ctl(void **state)
  */
 static void test_ctl_big_reply(void **state)
 {
-	char path[] = "/tmp/vmux-test-ctl-XXXXXX";
-	char err[128], sock[128];
+	struct fix f;
 	size_t n = 4u << 20;
-	assert_non_null(mkdtemp(path));
-	snprintf(sock, sizeof(sock), "%s/ctl.sock", path);
-	struct loop *l = loop_create();
-	struct ctl *c = ctl_create(l, sock, err, sizeof(err));
-	assert_non_null(c);
-	assert_int_equal(ctl_register(c, "big", "a big reply", big, &n), 0);
+	fix_open(&f);
+	struct loop *l = f.l;
+	assert_int_equal(ctl_register(f.c, "big", "a big reply", big, &n), 0);
 
-	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	strcpy(sa.sun_path, sock);
-	assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	int fd = fix_connect(&f);
 	const char *req = "{\"cmd\":\"big\"}\n{\"cmd\":\"help\"}\n";
 	assert_int_equal(send(fd, req, strlen(req), 0), (ssize_t)strlen(req));
 	/* The server handles both requests before we read a byte. */
@@ -156,9 +187,7 @@ static void test_ctl_big_reply(void **state)
 	json_object_put(o);
 	free(buf);
 	close(fd);
-	ctl_destroy(c);
-	loop_destroy(l);
-	rmdir(path);
+	fix_close(&f);
 }
 
 /*
@@ -168,25 +197,18 @@ static void test_ctl_big_reply(void **state)
  */
 static void test_ctl_half_close(void **state)
 {
-	char path[] = "/tmp/vmux-test-ctl-XXXXXX";
-	char err[128], sock[128];
+	struct fix f;
 	size_t n = 2u << 20;
 	int calls = 0;
-	assert_non_null(mkdtemp(path));
-	snprintf(sock, sizeof(sock), "%s/ctl.sock", path);
-	struct loop *l = loop_create();
-	struct ctl *c = ctl_create(l, sock, err, sizeof(err));
-	assert_non_null(c);
-	assert_int_equal(ctl_register(c, "big", "a big reply", big, &n), 0);
-	assert_int_equal(ctl_register(c, "echo", "echo v", echo, &calls), 0);
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	strcpy(sa.sun_path, sock);
+	fix_open(&f);
+	struct loop *l = f.l;
+	assert_int_equal(ctl_register(f.c, "big", "a big reply", big, &n), 0);
+	assert_int_equal(ctl_register(f.c, "echo", "echo v", echo, &calls), 0);
 
 	for (int round = 0; round < 2; round++) {
 		const char *req = round == 0 ? "{\"cmd\":\"big\"}\n{\"cmd\":\"echo\",\"v\":7}"
 					     : "{\"cmd\":\"echo\",\"v\":8}";
-		int fd = socket(AF_UNIX, SOCK_STREAM, 0);
-		assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+		int fd = fix_connect(&f);
 		assert_int_equal(send(fd, req, strlen(req), 0), (ssize_t)strlen(req));
 		assert_int_equal(shutdown(fd, SHUT_WR), 0);
 		size_t cap = n + 4096, len = 0;
@@ -211,9 +233,7 @@ static void test_ctl_half_close(void **state)
 		close(fd);
 	}
 	assert_int_equal(calls, 2);
-	ctl_destroy(c);
-	loop_destroy(l);
-	rmdir(path);
+	fix_close(&f);
 }
 
 int main(void)
