@@ -23,6 +23,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <sched.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -71,7 +72,7 @@ static uint64_t ho_now(clockid_t c)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-static void ho_pin(int cpu)
+void bench_pin(int cpu)
 {
 	cpu_set_t set;
 
@@ -79,7 +80,8 @@ static void ho_pin(int cpu)
 		return;
 	CPU_ZERO(&set);
 	CPU_SET(cpu, &set);
-	sched_setaffinity(0, sizeof(set), &set);
+	if (sched_setaffinity(0, sizeof(set), &set))
+		fprintf(stderr, "mux_bench: cannot pin to CPU %d: %s\n", cpu, strerror(errno));
 }
 
 static void *device_thread(void *arg)
@@ -87,7 +89,7 @@ static void *device_thread(void *arg)
 	struct ho *h = arg;
 	uint64_t c0, t0, frames = 0;
 
-	ho_pin(h->device_cpu);
+	bench_pin(h->device_cpu);
 	c0 = ho_now(CLOCK_THREAD_CPUTIME_ID);
 	t0 = ho_now(CLOCK_MONOTONIC);
 	while (!__atomic_load_n(&h->stop, __ATOMIC_RELAXED)) {
@@ -148,7 +150,7 @@ static void guest_loop(struct ho *h, double secs)
 	uint64_t deadline, rx = 0, passes = 0;
 	uint32_t sum = 0;
 
-	ho_pin(h->guest_cpu);
+	bench_pin(h->guest_cpu);
 	/* TX: all but one descriptor posted in bursts below; RX: all but one
 	 * given to the device now. */
 	for (unsigned i = 0; i < HO_RING; i++) {

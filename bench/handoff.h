@@ -18,4 +18,7 @@ struct handoff_result {
 int handoff_bound(unsigned len, double secs, int guest_cpu, int device_cpu,
 		  struct handoff_result *res);
 
+/* Pins the calling thread to CPU cpu (-1: leaves it); says so if it cannot. */
+void bench_pin(int cpu);
+
 #endif

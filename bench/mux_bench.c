@@ -544,18 +544,6 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 	return 0;
 }
 
-static void pin(int cpu)
-{
-	cpu_set_t set;
-
-	if (cpu < 0)
-		return;
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	if (sched_setaffinity(0, sizeof(set), &set))
-		fprintf(stderr, "mux_bench: cannot pin to CPU %d: %s\n", cpu, strerror(errno));
-}
-
 static double loadavg1(void)
 {
 	char buf[128];
@@ -604,7 +592,7 @@ int main(int argc, char **argv)
 		printf("RESULT size=%u handoff_mpps_core=%.3f\n", o.size, ho_mpps);
 		return 0;
 	}
-	pin(o.cpu);
+	bench_pin(o.cpu);
 
 	if (memcpy_bound(len, o.base_secs, &mc)) {
 		fprintf(stderr, "mux_bench: no memory for the baseline\n");
