@@ -49,18 +49,29 @@ struct ho_desc { /* e1000 legacy TX and RX descriptors have this shape */
 };
 _Static_assert(sizeof(struct ho_desc) == 16, "descriptor is 16 bytes");
 
+/*
+ * Fields are grouped by the thread that writes them, one cache line each, so
+ * that the only lines crossing between the CPUs are the ones a real guest and
+ * device share: the tail registers and the descriptors.
+ */
 struct ho {
+	/* Set up before the device thread starts, read-only afterwards. */
 	struct ho_desc *tx, *rx;
 	uint8_t *txbuf, *rxbuf, *pool;
-	void **stack;
-	unsigned top;
 	struct spsc_ring *ring;
 	unsigned len;
-	uint32_t tdt, rdt;  /* written by the guest, read by the device */
-	uint32_t tdh, rdh;  /* the device's own */
-	int stop;
 	int guest_cpu, device_cpu;
-	uint64_t frames_dev, frames_rx, cpu_ns, wall_ns;
+	/* Written by the guest: the tail registers. */
+	_Alignas(64) uint32_t tdt;
+	_Alignas(64) uint32_t rdt;
+	_Alignas(64) int stop;
+	/* The device's own. */
+	_Alignas(64) uint32_t tdh, rdh;
+	void **stack;
+	unsigned top;
+	uint64_t frames_dev, cpu_ns, wall_ns;
+	/* The guest's results. */
+	_Alignas(64) uint64_t frames_rx;
 	uint32_t sum;
 };
 
