@@ -184,12 +184,3 @@ bool xport_poll(struct xport *x, int side)
 	return n != 0;
 }
 
-bool xport_poll0(void *x)
-{
-	return xport_poll(x, 0);
-}
-
-bool xport_poll1(void *x)
-{
-	return xport_poll(x, 1);
-}

@@ -36,8 +36,5 @@ uint64_t xport_copy_nobuf(const struct xport *x, int side);
 struct net_port *xport_end(struct xport *x, int side);
 /* Moves up to a burst (32) that arrived for `side` to its peer. Run on side's thread. */
 bool xport_poll(struct xport *x, int side);
-/* Loop poll hooks for each side (arg: the xport); vmux polls many behind one hook. */
-bool xport_poll0(void *x);
-bool xport_poll1(void *x);
 
 #endif
