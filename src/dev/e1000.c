@@ -58,6 +58,14 @@ extern const struct dev_model e1000_model;
 
 #define E1K_TX_BURST 64u
 #define E1K_TX_PREFETCH 16u /* descriptors read ahead in a TX walk */
+/*
+ * Descriptors written back together, TX and RX. The guest polls the next
+ * descriptor's DD bit from another CPU: writing each back as it is done hands
+ * the line to that CPU and takes it back for the next descriptor, four times
+ * per line; written in one go, the line crosses once (bench/handoff.c
+ * measures both).
+ */
+#define E1K_WB_BATCH 32u
 #define E1K_POOL_PKTS 512u
 /*
  * What one TX walk may do before it yields to the loop and resumes: frames
@@ -1306,6 +1314,33 @@ static inline void tx_writeback_at(uint8_t *dp)
 	dp[12] = (uint8_t)((dp[12] & 0xf0) | E1K_TXD_STAT_DD);
 }
 
+/* TX descriptors of the ring mapping whose DD is still to be written. */
+struct tx_wb {
+	uint8_t *ring;
+	unsigned n;
+	uint32_t idx[E1K_WB_BATCH];
+};
+
+static void tx_wb_flush(struct tx_wb *w)
+{
+	if (!w->n)
+		return;
+	atomic_thread_fence(memory_order_release);
+	for (unsigned i = 0; i < w->n; i++) {
+		uint8_t *dp = w->ring + (uint64_t)w->idx[i] * E1K_DESC_SIZE;
+
+		dp[12] = (uint8_t)((dp[12] & 0xf0) | E1K_TXD_STAT_DD);
+	}
+	w->n = 0;
+}
+
+static void tx_wb_add(struct tx_wb *w, uint32_t idx)
+{
+	w->idx[w->n++] = idx;
+	if (w->n == E1K_WB_BATCH)
+		tx_wb_flush(w);
+}
+
 /* Writes DD back into the status byte of the descriptor at da. */
 static void tx_writeback(struct e1000 *e, uint64_t da)
 {
@@ -1347,6 +1382,7 @@ static void tx_walk(struct e1000 *e)
 	uint64_t base = (uint64_t)R(e, E1K_TDBAH) << 32 | (R(e, E1K_TDBAL) & ~0xfu);
 	bool ide = false;
 	uint8_t *ring;
+	struct tx_wb wb;
 
 	if (!(R(e, E1K_TCTL) & E1K_TCTL_EN) || head == tail)
 		return;
@@ -1367,6 +1403,8 @@ static void tx_walk(struct e1000 *e)
 	 */
 	ring = pci_dma_ptr(e->pci, base, (uint64_t)count * E1K_DESC_SIZE,
 			   VFU_PROT_READ | VFU_PROT_WRITE);
+	wb.ring = ring;
+	wb.n = 0;
 	if (ring) {
 		uint32_t ahead = tail >= head ? tail - head : tail + count - head;
 
@@ -1409,7 +1447,7 @@ static void tx_walk(struct e1000 *e)
 		if ((lower & E1K_TXD_CMD_RS) ||
 		    (!(lower & E1K_TXD_CMD_DEXT) && (lower & E1K_TXD_CMD_RPS))) {
 			if (ring)
-				tx_writeback_at(ring + (uint64_t)head * E1K_DESC_SIZE);
+				tx_wb_add(&wb, head);
 			else
 				tx_writeback(e, da);
 			causes |= E1K_ICR_TXDW;
@@ -1420,6 +1458,7 @@ static void tx_walk(struct e1000 *e)
 		if (head == tail)
 			causes |= E1K_ICR_TXQE;
 	}
+	tx_wb_flush(&wb); /* the buffers were copied from: the guest may reuse them */
 	if (e->db)
 		e1k_db_write(e->db, E1K_TDH, head);
 	tx_flush(e);
@@ -1473,6 +1512,10 @@ struct rx_ring {
 	uint64_t base;
 	uint32_t count, head, tail, bufsize;
 	uint8_t *ring; /* the whole ring when it lies in one mapping, else NULL */
+	/* Descriptors written back at the end of the burst (E1K_WB_BATCH). */
+	unsigned nwb;
+	uint8_t *wb_dp[E1K_WB_BATCH];
+	uint8_t wb_hi[E1K_WB_BATCH][8]; /* bytes 8..15: length, checksum, status, errors, special */
 };
 
 /* A frame to write is a short list of pieces: the packet, a tag, padding, the FCS. */
@@ -1495,6 +1538,7 @@ static bool rx_ring_get(const struct e1000 *e, struct rx_ring *r)
 	r->base = (uint64_t)R(e, E1K_RDBAH) << 32 | (R(e, E1K_RDBAL) & ~0xfu);
 	r->bufsize = e1k_rx_bufsize(R(e, E1K_RCTL));
 	r->ring = NULL;
+	r->nwb = 0;
 	return r->count && r->head < r->count && r->tail < r->count;
 }
 
@@ -1571,16 +1615,35 @@ static uint8_t *rx_desc_at(struct e1000 *e, const struct rx_ring *r)
 			   VFU_PROT_READ | VFU_PROT_WRITE);
 }
 
-/* Writes a descriptor back (the buffer and the rest before DD) and moves RDH on. */
+/*
+ * Writes the pending descriptors back: their buffers first (the fence), then
+ * each descriptor's second half in one 8-byte store, so that the driver never
+ * sees DD with a stale length.
+ */
+static void rx_wb_flush(struct rx_ring *r)
+{
+	if (!r->nwb)
+		return;
+	atomic_thread_fence(memory_order_release);
+	for (unsigned i = 0; i < r->nwb; i++)
+		memcpy(r->wb_dp[i] + 8, r->wb_hi[i], 8);
+	r->nwb = 0;
+}
+
+/* Queues a descriptor's write-back (length, DD, ...) and moves RDH on. */
 static void rx_desc_done(struct rx_ring *r, uint8_t *dp, uint32_t len, uint8_t errors,
 			 uint16_t special, uint8_t stat)
 {
-	put_le16(dp + 8, (uint16_t)len);
-	put_le16(dp + 10, 0);
-	dp[13] = errors;
-	put_le16(dp + 14, special);
-	atomic_thread_fence(memory_order_release);
-	dp[12] = (uint8_t)(E1K_RXD_STAT_DD | stat);
+	uint8_t *hi = r->wb_hi[r->nwb];
+
+	put_le16(hi, (uint16_t)len);
+	put_le16(hi + 2, 0);
+	hi[4] = (uint8_t)(E1K_RXD_STAT_DD | stat);
+	hi[5] = errors;
+	put_le16(hi + 6, special);
+	r->wb_dp[r->nwb++] = dp;
+	if (r->nwb == E1K_WB_BATCH)
+		rx_wb_flush(r);
 	r->head = r->head + 1 == r->count ? 0 : r->head + 1;
 }
 
@@ -1807,8 +1870,10 @@ static uint16_t port_deliver(struct net_port *self, struct pkt **pkts, uint16_t 
 			ring = false;
 		}
 	}
-	if (usable)
+	if (usable) {
+		rx_wb_flush(&r);
 		rx_done(e, &r, written, overrun);
+	}
 	e->dwin.size = 0;
 	pkt_free_bulk(pkts, n);
 	self->stats.rx_pkts += written;
