@@ -14,7 +14,8 @@
  * 0x104c11db7, bit-reflected and shifted as the reflected domain needs;
  * they can be recomputed from P alone (see the unit test, which checks the
  * result against the tables for every length up to 2 KiB and for random
- * data and starting values). The tail (len % 16) goes through the tables.
+ * data and starting values). A tail (len % 16) is folded in as one more
+ * block (fold_tail); below 16 bytes the tables do it all.
  */
 #include "core/crc32.h"
 
@@ -90,7 +91,25 @@ CLMUL_TARGET static inline __m128i fold_into(__m128i x, __m128i k, __m128i y)
 			     y);
 }
 
-CLMUL_TARGET static uint32_t clmul_blocks(uint32_t crc, const uint8_t *p, size_t nblocks)
+/*
+ * The message ends r (1..15) bytes after the 16 held in x: they are the last
+ * 16 bytes, x[r..15] then the tail, preceded by x[0..r-1] alone in a block of
+ * its own (leading zero bytes do not change a remainder), which is folded
+ * over them like any block before another.
+ */
+CLMUL_TARGET static inline __m128i fold_tail(__m128i x, __m128i fold, const uint8_t *tail, size_t r)
+{
+	uint8_t buf[48] = { 0 };
+
+	_mm_storeu_si128((__m128i *)(buf + 16), x);
+	memcpy(buf + 32, tail, r);
+	return fold_into(_mm_loadu_si128((const __m128i *)(buf + r)), fold,
+			 _mm_loadu_si128((const __m128i *)(buf + 16 + r)));
+}
+
+/* The CRC of nblocks 16-byte blocks at p and tail more bytes (0..15). */
+CLMUL_TARGET static uint32_t clmul_blocks(uint32_t crc, const uint8_t *p, size_t nblocks,
+					  size_t tail)
 {
 	const __m128i fold = _mm_set_epi64x((long long)K_FOLD_HI, (long long)K_FOLD_LO);
 	const __m128i mask32 = _mm_set_epi32(0, 0, 0, -1);
@@ -118,6 +137,8 @@ CLMUL_TARGET static uint32_t clmul_blocks(uint32_t crc, const uint8_t *p, size_t
 	}
 	for (; i < nblocks; i++)
 		x = fold_into(x, fold, _mm_loadu_si128((const __m128i *)(p + 16 * i)));
+	if (tail)
+		x = fold_tail(x, fold, p + 16 * nblocks, tail);
 	/* 128 -> 64 bits: the low half moves up by 64 (x K_FOLD_HI), the high half stays. */
 	x = _mm_xor_si128(_mm_clmulepi64_si128(x, fold, 0x10), _mm_srli_si128(x, 8));
 	/* 64 -> 32 bits (a 96-bit value: the low 32 bits x K_32, plus the rest). */
@@ -141,9 +162,10 @@ static bool have_clmul(void)
 	return have;
 }
 #else
-static uint32_t clmul_blocks(uint32_t crc, const uint8_t *p, size_t nblocks)
+static uint32_t clmul_blocks(uint32_t crc, const uint8_t *p, size_t nblocks, size_t tail)
 {
-	return table_update(crc, p, nblocks * 16);
+	pthread_once(&tab_once, tab_init);
+	return table_update(crc, p, nblocks * 16 + tail);
 }
 
 static bool have_clmul(void)
@@ -159,16 +181,11 @@ bool crc32_eth_have_clmul(void)
 
 uint32_t crc32_eth_update_clmul(uint32_t crc, const void *p, size_t len)
 {
-	const uint8_t *b = p;
-	size_t nblocks = len / 16;
-
-	pthread_once(&tab_once, tab_init);
-	if (nblocks) {
-		crc = clmul_blocks(crc, b, nblocks);
-		b += nblocks * 16;
-		len -= nblocks * 16;
+	if (len < 16) {
+		pthread_once(&tab_once, tab_init);
+		return table_update(crc, p, len);
 	}
-	return table_update(crc, b, len);
+	return clmul_blocks(crc, p, len / 16, len % 16);
 }
 
 uint32_t crc32_eth_update(uint32_t crc, const void *p, size_t len)
