@@ -17,6 +17,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/accept.h"
 #include "core/config.h"
 #include "core/ctl.h"
 #include "core/log.h"
@@ -1012,6 +1013,9 @@ int main(int argc, char **argv)
 	}
 
 	app.cfg = &cfg;
+	int rr = accept_reserve_init();
+	if (rr < 0) /* not fatal: only a listener out of descriptors misses it */
+		fprintf(stderr, "vmux: cannot open /dev/null: %s\n", strerror(-rr));
 	app.main_loop = loop_create();
 	if (!app.main_loop) {
 		fprintf(stderr, "vmux: cannot create the event loop: %s\n", strerror(errno));
@@ -1037,5 +1041,6 @@ int main(int argc, char **argv)
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 	teardown();
 	loop_destroy(app.main_loop);
+	accept_reserve_fini();
 	return rc;
 }

@@ -11,6 +11,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "core/accept.h"
 #include "core/log.h"
 #include "core/loop.h"
 
@@ -239,9 +240,13 @@ static void on_conn(void *arg, uint32_t events)
 static void on_accept(void *arg, uint32_t events)
 {
 	struct ctl *c = arg;
-	int fd = accept4(c->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-	if (fd < 0)
+	bool shed;
+	int fd = accept_or_shed(c->fd, SOCK_NONBLOCK | SOCK_CLOEXEC, &shed);
+	if (fd < 0) {
+		if (shed)
+			LOG_RL(LOG_LVL_WARN, "ctl", "control connection refused: %s", strerror(errno));
 		return;
+	}
 	unsigned slot;
 	for (slot = 0; slot < CTL_MAX_CONNS && c->conns[slot]; slot++)
 		;

@@ -22,6 +22,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "core/accept.h"
 #include "core/log.h"
 #include "core/loop.h"
 #include "vfu/dma.h"
@@ -1394,10 +1395,14 @@ static void on_listen(void *arg, uint32_t events)
 	struct vfu_ctx *ctx = arg;
 
 	for (int i = 0; i < 8; i++) {
-		int fd = accept4(ctx->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		bool shed;
+		int fd = accept_or_shed(ctx->listen_fd, SOCK_NONBLOCK | SOCK_CLOEXEC, &shed);
 		if (fd < 0) {
+			if (shed)
+				ctx->stats.clients_refused++;
 			if (errno != EAGAIN && errno != EINTR)
-				LOG_RL(LOG_LVL_WARN, COMP, "%s: accept: %s", ctx->name, strerror(errno));
+				LOG_RL(LOG_LVL_WARN, COMP, "%s: accept: %s%s", ctx->name, strerror(errno),
+				       shed ? " (connection refused)" : "");
 			return;
 		}
 		if (ctx->client) {

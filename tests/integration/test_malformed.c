@@ -20,12 +20,16 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <poll.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "client/vfuc.h"
+#include "core/accept.h"
 #include "core/log.h"
 #include "fixture.h"
 #include "itest.h"
@@ -1277,6 +1281,57 @@ static void test_flood_without_reading(void **state)
 	check_bystander(*state);
 }
 
+/*
+ * The process out of descriptors when a VMM connects: the connection is
+ * closed at once (taken with the reserve), not left pending with the
+ * listener reported again on every pass of its loop, which then spins.
+ * Afterwards device 0 takes a client again (case_teardown).
+ */
+static void test_out_of_fds(void **state)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct rlimit old, lim;
+	struct timespec c0, c1;
+	int held[64], nheld = 0, s, d;
+	uint64_t refused0 = vfu_get_stats(G->fx->dev[0].ctx)->clients_refused;
+	struct pollfd p;
+	char b;
+
+	assert_int_equal(accept_reserve_init(), 0);
+	strcpy(sa.sun_path, G->fx->dev[0].path);
+	s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	assert_true(s >= 0);
+	/* The limit at the lowest free descriptor, the rest used up. */
+	assert_int_equal(getrlimit(RLIMIT_NOFILE, &old), 0);
+	d = dup(s);
+	assert_true(d >= 0);
+	close(d);
+	lim = old;
+	lim.rlim_cur = (rlim_t)d + 4;
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &lim), 0);
+	while (nheld < 64 && (d = dup(s)) >= 0)
+		held[nheld++] = d;
+	assert_int_equal(errno, EMFILE);
+
+	assert_int_equal(connect(s, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	p = (struct pollfd){ .fd = s, .events = POLLIN };
+	assert_int_equal(poll(&p, 1, TMO), 1);
+	assert_true(recv(s, &b, 1, MSG_DONTWAIT) <= 0);
+	/* The server's loop is quiet: a spinning one takes all the CPU it gets. */
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c0);
+	usleep(300000);
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c1);
+	assert_true((c1.tv_sec - c0.tv_sec) * 1000000000L + (c1.tv_nsec - c0.tv_nsec) < 100000000L);
+	assert_true(vfu_get_stats(G->fx->dev[0].ctx)->clients_refused > refused0);
+
+	while (nheld)
+		close(held[--nheld]);
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &old), 0);
+	close(s);
+	accept_reserve_fini();
+	check_bystander(*state);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, case_setup, case_teardown)
 
 int main(void)
@@ -1322,6 +1377,7 @@ int main(void)
 		T(test_unexpected_reply),
 		T(test_bad_dma_replies),
 		T(test_flood_without_reading),
+		T(test_out_of_fds),
 	};
 	const struct CMUnitTest tight[] = {
 		T(test_more_fds_than_announced),

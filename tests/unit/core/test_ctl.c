@@ -11,11 +11,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "core/accept.h"
 #include "core/ctl.h"
 #include "core/log.h"
 #include "core/loop.h"
@@ -236,6 +238,58 @@ static void test_ctl_half_close(void **state)
 	fix_close(&f);
 }
 
+/*
+ * Out of descriptors, a pending connection is taken with the reserve and
+ * closed: the client sees the close, and the listener stops reporting it
+ * (without the reserve it stays readable and the loop spins).
+ */
+static void test_ctl_out_of_fds(void **state)
+{
+	struct fix f;
+	struct rlimit old, lim;
+	int calls = 0, fd, held[64], nheld = 0;
+	char b;
+	fix_open(&f);
+	assert_int_equal(ctl_register(f.c, "echo", "echo v", echo, &calls), 0);
+	assert_int_equal(accept_reserve_init(), 0);
+
+	fd = fix_connect(&f);
+	/* Use up every descriptor the limit leaves. */
+	assert_int_equal(getrlimit(RLIMIT_NOFILE, &old), 0);
+	lim = old;
+	lim.rlim_cur = (rlim_t)dup(0) + 1;
+	close((int)lim.rlim_cur - 1);
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &lim), 0);
+	for (int d; nheld < 64 && (d = dup(0)) >= 0;)
+		held[nheld++] = d;
+	assert_int_equal(errno, EMFILE);
+
+	bool eof = false;
+	for (int i = 0; i < 100 && !eof; i++) {
+		loop_run_once(f.l, 10);
+		eof = recv(fd, &b, 1, MSG_DONTWAIT) == 0;
+	}
+	assert_true(eof);
+	/* Nothing left to report: passes of the loop find no work. */
+	struct loop_stats st0, st1;
+	loop_get_stats(f.l, &st0);
+	for (int i = 0; i < 10; i++)
+		loop_run_once(f.l, 0);
+	loop_get_stats(f.l, &st1);
+	assert_int_equal(st1.busy_iterations, st0.busy_iterations);
+	close(fd);
+
+	/* Descriptors back: served again. */
+	while (nheld)
+		close(held[--nheld]);
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &old), 0);
+	fd = fix_connect(&f);
+	assert_non_null(strstr(roundtrip(f.l, fd, "{\"cmd\":\"echo\",\"v\":5}\n"), "\"result\":5"));
+	close(fd);
+	accept_reserve_fini();
+	fix_close(&f);
+}
+
 int main(void)
 {
 	log_set_level(LOG_LVL_ERR);
@@ -243,6 +297,7 @@ int main(void)
 		cmocka_unit_test(test_ctl),
 		cmocka_unit_test(test_ctl_big_reply),
 		cmocka_unit_test(test_ctl_half_close),
+		cmocka_unit_test(test_ctl_out_of_fds),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
