@@ -324,8 +324,18 @@ static void test_info_commands(void **state)
 	assert_int_equal(request(f, VFU_CMD_DEVICE_GET_IRQ_INFO, &ii, sizeof(ii), NULL, 0), EINVAL);
 }
 
+/*
+ * A REGION_READ/WRITE payload with room for its data: vfu_region_rw's layout
+ * without its flexible array (ISO C allows none inside another struct).
+ */
+struct rw_hdr {
+	uint64_t offset;
+	uint32_t region;
+	uint32_t count;
+};
+_Static_assert(sizeof(struct rw_hdr) == sizeof(struct vfu_region_rw), "region_rw layout");
 struct rw_msg {
-	struct vfu_region_rw rw;
+	struct rw_hdr rw;
 	uint8_t data[16];
 };
 
@@ -373,7 +383,7 @@ static void test_region_rw(void **state)
 	m.rw.count = 0;
 	assert_int_equal(request(f, VFU_CMD_REGION_READ, &m.rw, sizeof(m.rw), NULL, 0), EINVAL);
 	/* a read with trailing payload */
-	m.rw = (struct vfu_region_rw){ .offset = 0, .region = 0, .count = 4 };
+	m.rw = (struct rw_hdr){ .offset = 0, .region = 0, .count = 4 };
 	assert_int_equal(request(f, VFU_CMD_REGION_READ, &m, sizeof(m.rw) + 4, NULL, 0), EINVAL);
 	assert_true(vfu_connected(f->ctx));
 }
