@@ -1308,17 +1308,10 @@ static void tx_desc(struct e1000 *e, const uint8_t *d)
 		tx_finish(e, lower, upper);
 }
 
-static inline void tx_writeback_at(uint8_t *dp)
-{
-	atomic_thread_fence(memory_order_release);
-	dp[12] = (uint8_t)((dp[12] & 0xf0) | E1K_TXD_STAT_DD);
-}
-
-/* TX descriptors of the ring mapping whose DD is still to be written. */
+/* TX descriptors whose DD is still to be written (E1K_WB_BATCH). */
 struct tx_wb {
-	uint8_t *ring;
 	unsigned n;
-	uint32_t idx[E1K_WB_BATCH];
+	uint8_t *dp[E1K_WB_BATCH];
 };
 
 static void tx_wb_flush(struct tx_wb *w)
@@ -1326,28 +1319,21 @@ static void tx_wb_flush(struct tx_wb *w)
 	if (!w->n)
 		return;
 	atomic_thread_fence(memory_order_release);
-	for (unsigned i = 0; i < w->n; i++) {
-		uint8_t *dp = w->ring + (uint64_t)w->idx[i] * E1K_DESC_SIZE;
-
-		dp[12] = (uint8_t)((dp[12] & 0xf0) | E1K_TXD_STAT_DD);
-	}
+	for (unsigned i = 0; i < w->n; i++)
+		w->dp[i][12] = (uint8_t)((w->dp[i][12] & 0xf0) | E1K_TXD_STAT_DD);
 	w->n = 0;
 }
 
-static void tx_wb_add(struct tx_wb *w, uint32_t idx)
+/* Queues DD for the descriptor at da (dp if the ring is mapped whole). */
+static void tx_wb_add(struct e1000 *e, struct tx_wb *w, uint8_t *dp, uint64_t da)
 {
-	w->idx[w->n++] = idx;
+	if (!dp)
+		dp = pci_dma_ptr(e->pci, da, E1K_DESC_SIZE, VFU_PROT_READ | VFU_PROT_WRITE);
+	if (!dp)
+		return;
+	w->dp[w->n++] = dp;
 	if (w->n == E1K_WB_BATCH)
 		tx_wb_flush(w);
-}
-
-/* Writes DD back into the status byte of the descriptor at da. */
-static void tx_writeback(struct e1000 *e, uint64_t da)
-{
-	uint8_t *dp = pci_dma_ptr(e->pci, da, E1K_DESC_SIZE, VFU_PROT_READ | VFU_PROT_WRITE);
-
-	if (dp)
-		tx_writeback_at(dp);
 }
 
 /*
@@ -1403,7 +1389,6 @@ static void tx_walk(struct e1000 *e)
 	 */
 	ring = pci_dma_ptr(e->pci, base, (uint64_t)count * E1K_DESC_SIZE,
 			   VFU_PROT_READ | VFU_PROT_WRITE);
-	wb.ring = ring;
 	wb.n = 0;
 	if (ring) {
 		uint32_t ahead = tail >= head ? tail - head : tail + count - head;
@@ -1446,10 +1431,7 @@ static void tx_walk(struct e1000 *e)
 		tx_desc(e, d);
 		if ((lower & E1K_TXD_CMD_RS) ||
 		    (!(lower & E1K_TXD_CMD_DEXT) && (lower & E1K_TXD_CMD_RPS))) {
-			if (ring)
-				tx_wb_add(&wb, head);
-			else
-				tx_writeback(e, da);
+			tx_wb_add(e, &wb, ring ? ring + (uint64_t)head * E1K_DESC_SIZE : NULL, da);
 			causes |= E1K_ICR_TXDW;
 			ide |= lower & E1K_TXD_CMD_IDE;
 		}
