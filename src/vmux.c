@@ -503,6 +503,7 @@ static struct json_object *tap_json(const struct tap *t)
 	tap_get_stats(t, &st);
 	json_object_object_add(o, "ifname", json_object_new_string(tap_ifname(t)));
 	json_object_object_add(o, "batched", json_object_new_boolean(st.batched));
+	json_object_object_add(o, "fixed_file", json_object_new_boolean(st.fixed_file));
 	json_object_object_add(o, "detached", json_object_new_boolean(st.detached));
 #define TAP_U64(f) json_object_object_add(o, #f, json_object_new_uint64(st.f))
 	TAP_U64(rd_oversize);

@@ -90,6 +90,12 @@ struct tap_uring {
 	 * stay posted until one came, a write the device refuses until it could go.
 	 */
 	int rwf;
+	/*
+	 * The tap's fd is registered with the ring (IORING_REGISTER_FILES): a
+	 * request names it by index, and the kernel skips looking the file up
+	 * and taking a reference on it per request.
+	 */
+	bool fixed;
 	int rx_fatal;    /* a read failed (errno): detach once its frames are passed on */
 	unsigned rd_got;  /* reads of the current batch that returned a frame */
 	unsigned rd_hint; /* reads to post next: twice what the last batch got, 4 at least */
@@ -98,6 +104,15 @@ struct tap_uring {
 	uint16_t free_ids[TAP_RING_ENTRIES];
 	struct tap_req req[TAP_RING_ENTRIES];
 };
+
+/* Points a request prepared on t->fd at the registered file instead. */
+static inline void tap_sqe_file(const struct tap_uring *u, struct io_uring_sqe *sqe)
+{
+	if (u->fixed) {
+		sqe->fd = 0;
+		sqe->flags |= IOSQE_FIXED_FILE;
+	}
+}
 
 struct tap {
 	struct net_port port;
@@ -495,6 +510,7 @@ static void tap_rx_uring(struct tap *t, unsigned budget)
 			rq->iov[1] = (struct iovec){ .iov_base = t->spill,
 						     .iov_len = sizeof(t->spill) };
 			io_uring_prep_readv2(sqe, t->fd, rq->iov, 2, 0, u->rwf);
+			tap_sqe_file(u, sqe);
 			io_uring_sqe_set_data64(sqe, id);
 			u->rd_inflight++;
 		}
@@ -695,6 +711,7 @@ static uint16_t tap_deliver_uring(struct tap *t, struct pkt **pkts, uint16_t n)
 						     .iov_len = k->len - ETH_ADDRS_LEN };
 			io_uring_prep_writev2(sqe, t->fd, rq->iov, 3, 0, u->rwf);
 		}
+		tap_sqe_file(u, sqe);
 		io_uring_sqe_set_data64(sqe, id);
 		u->wr_inflight++;
 		queued++;
@@ -794,6 +811,8 @@ static bool tap_uring_init(struct tap *t)
 	r = io_uring_register_eventfd_async(&u->ring, u->efd);
 	if (r < 0)
 		goto fail;
+	/* Not fatal: requests then name the fd itself. */
+	u->fixed = io_uring_register_files(&u->ring, &t->fd, 1) == 0;
 	what = "loop_add_fd";
 	u->eh = loop_add_fd(t->loop, u->efd, EPOLLIN, tap_uring_event, t);
 	if (!u->eh) {
@@ -807,6 +826,7 @@ static bool tap_uring_init(struct tap *t)
 	u->rwf = RWF_NOWAIT;
 	t->u = u;
 	t->stats.batched = true;
+	t->stats.fixed_file = u->fixed;
 	return true;
 fail:
 	LOG_WARN("tap", "%s: %s: %s; one read()/write() per frame", t->ifname, what,
@@ -853,6 +873,10 @@ static bool tap_uring_fini(struct tap *t)
 	pkt_free_bulk(u->rxq, u->rxq_n);
 	u->rxq_n = 0;
 	loop_del_fd(t->loop, u->eh);
+	/* At once: the ring's own teardown drops its files later, from a kernel
+	 * worker, and the tap must be gone when tap_close returns. */
+	if (u->fixed)
+		io_uring_unregister_files(&u->ring);
 	io_uring_queue_exit(&u->ring);
 	close(u->efd);
 	free(u);

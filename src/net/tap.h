@@ -41,6 +41,7 @@ struct tap_stats {
 	uint64_t cq_wakeups;   /* wakeups for completions posted after their submit returned */
 	uint32_t inflight;     /* requests in the kernel or not yet reaped */
 	bool batched;          /* I/O goes through io_uring */
+	bool fixed_file;       /* ... naming the tap by its index in the ring's registered files */
 	bool detached;         /* the device went away; the port's link is down */
 };
 

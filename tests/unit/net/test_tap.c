@@ -453,6 +453,69 @@ static void test_port_to_kernel(void **state)
 	tap_close(t);
 }
 
+/* The newest descriptor this process holds on /dev/net/tun (-1 if none). */
+static int newest_tun_fd(void)
+{
+	int fd = -1;
+
+	for (int i = 0; i < 1024; i++) {
+		char path[64], target[64];
+		ssize_t n;
+
+		snprintf(path, sizeof(path), "/proc/self/fd/%d", i);
+		n = readlink(path, target, sizeof(target) - 1);
+		if (n < 0)
+			continue;
+		target[n] = '\0';
+		if (strcmp(target, "/dev/net/tun") == 0)
+			fd = i;
+	}
+	return fd;
+}
+
+/*
+ * Batched, the requests name the tap by its index among the ring's registered
+ * files, not by its descriptor number: with /dev/null put in that number's
+ * place (dup2), frames still go both ways through the tap.
+ */
+static void test_fixed_file(void **state)
+{
+	struct ctx *c = *state;
+	struct tap *t = open_tap(c, "vfix0");
+	struct tap_stats st;
+	uint8_t buf[2000], want[60];
+	int tci, fd, saved, null;
+	struct pkt *k[1];
+
+	tap_get_stats(t, &st);
+	assert_int_equal(st.fixed_file, batched);
+	if (!batched) {
+		tap_close(t);
+		return;
+	}
+	fd = newest_tun_fd();
+	assert_true(fd >= 0);
+	saved = dup(fd);
+	null = open("/dev/null", O_RDWR | O_CLOEXEC);
+	assert_true(saved >= 0 && null >= 0);
+	assert_int_equal(dup2(null, fd), fd);
+	close(null);
+
+	k[0] = peer_frame(c, 60, 7);
+	assert_int_equal(net_port_send(&c->peer.port, k, 1), 1);
+	assert_int_equal(kernel_recv(c, buf, sizeof(buf), &tci), 60);
+	make_frame(want, 60, 7);
+	assert_memory_equal(buf, want, 60);
+	kernel_send(c, 100, 8);
+	run_until(c, 1);
+	assert_int_equal(c->peer.nrec, 1);
+	assert_int_equal(c->peer.rec[0].len, 100);
+
+	assert_int_equal(dup2(saved, fd), fd);
+	close(saved);
+	tap_close(t);
+}
+
 static void test_vlan_insert(void **state)
 {
 	struct ctx *c = *state;
@@ -1040,6 +1103,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_attach_existing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_kernel_to_port, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_port_to_kernel, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fixed_file, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_vlan_insert, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_oversize_and_limit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_burst_bound, setup, teardown),
