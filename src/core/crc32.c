@@ -69,7 +69,7 @@ uint32_t crc32_eth_update_table(uint32_t crc, const void *p, size_t len)
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 #include <immintrin.h>
 
-#define CLMUL_TARGET __attribute__((target("pclmul,sse4.1")))
+#define CLMUL_TARGET __attribute__((target("pclmul,ssse3,sse4.1")))
 
 /*
  * Folding over 512 bits (four lanes) and over 128 bits, the 64-to-32 fold, P'
@@ -92,19 +92,31 @@ CLMUL_TARGET static inline __m128i fold_into(__m128i x, __m128i k, __m128i y)
 }
 
 /*
+ * pshufb masks: at T + r, shifting bytes up by 16 - r (x[0..r-1] to the top);
+ * at T + 16 + r, down by r (x[r..15] to the bottom), its top r bytes 0x80.
+ */
+static const uint8_t shuf_tab[48] = {
+	0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80,
+	0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15,
+	0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80,
+};
+
+/*
  * The message ends r (1..15) bytes after the 16 held in x: they are the last
  * 16 bytes, x[r..15] then the tail, preceded by x[0..r-1] alone in a block of
  * its own (leading zero bytes do not change a remainder), which is folded
- * over them like any block before another.
+ * over them like any block before another. end: the message's end (the 16
+ * bytes before it are readable: the message is 16 bytes or more).
  */
-CLMUL_TARGET static inline __m128i fold_tail(__m128i x, __m128i fold, const uint8_t *tail, size_t r)
+CLMUL_TARGET static inline __m128i fold_tail(__m128i x, __m128i fold, const uint8_t *end, size_t r)
 {
-	uint8_t buf[48] = { 0 };
+	const __m128i up = _mm_loadu_si128((const __m128i *)(shuf_tab + r));
+	const __m128i down = _mm_loadu_si128((const __m128i *)(shuf_tab + 16 + r));
+	/* x[r..15], then the last r bytes of the message where down is 0x80. */
+	__m128i last = _mm_blendv_epi8(_mm_shuffle_epi8(x, down),
+				       _mm_loadu_si128((const __m128i *)(end - 16)), down);
 
-	_mm_storeu_si128((__m128i *)(buf + 16), x);
-	memcpy(buf + 32, tail, r);
-	return fold_into(_mm_loadu_si128((const __m128i *)(buf + r)), fold,
-			 _mm_loadu_si128((const __m128i *)(buf + 16 + r)));
+	return fold_into(_mm_shuffle_epi8(x, up), fold, last);
 }
 
 /* The CRC of nblocks 16-byte blocks at p and tail more bytes (0..15). */
@@ -138,7 +150,7 @@ CLMUL_TARGET static uint32_t clmul_blocks(uint32_t crc, const uint8_t *p, size_t
 	for (; i < nblocks; i++)
 		x = fold_into(x, fold, _mm_loadu_si128((const __m128i *)(p + 16 * i)));
 	if (tail)
-		x = fold_tail(x, fold, p + 16 * nblocks, tail);
+		x = fold_tail(x, fold, p + 16 * nblocks + tail, tail);
 	/* 128 -> 64 bits: the low half moves up by 64 (x K_FOLD_HI), the high half stays. */
 	x = _mm_xor_si128(_mm_clmulepi64_si128(x, fold, 0x10), _mm_srli_si128(x, 8));
 	/* 64 -> 32 bits (a 96-bit value: the low 32 bits x K_32, plus the rest). */
