@@ -26,7 +26,9 @@
 # worker on CPU 1, the guests' thread on CPU 0), -o DIR results and logs,
 # -x ARGS more mux_bench options (e.g. --secrc), -d MODE doorbells (trap, the
 # default, or poll: vmux's devices with --doorbell poll, the guests store on
-# the doorbell page), -q quick.
+# the doorbell page), -c LIST vmux's workers on these CPUs (default 1; e.g.
+# 0,1: devices go round robin, so each VM->VM pair crosses between workers),
+# -q quick.
 # VMUX_BIN and MUX_BENCH_BIN override the binaries (default: build/).
 set -u
 
@@ -44,8 +46,9 @@ pin=1
 extra=""
 out=""
 doorbell=trap
+cores=1
 
-while getopts "n:s:m:t:b:Po:x:d:qh" opt; do
+while getopts "n:s:m:t:b:Po:x:d:c:qh" opt; do
 	case $opt in
 	n) ns_list=$OPTARG ;;
 	s) sizes=$OPTARG ;;
@@ -56,8 +59,9 @@ while getopts "n:s:m:t:b:Po:x:d:qh" opt; do
 	o) out=$OPTARG ;;
 	x) extra=$OPTARG ;;
 	d) doorbell=$OPTARG ;;
+	c) cores=$OPTARG ;;
 	q) ns_list="2 8 64"; secs=1.5 ;;
-	h) sed -n '3,26p' "$0"; exit 0 ;;
+	h) sed -n '3,29p' "$0"; exit 0 ;;
 	*) exit 2 ;;
 	esac
 done
@@ -94,7 +98,7 @@ ip -n "$ns" link set "$tap" up
 
 vmux_cpu=""; bench_cpu=""
 if [ "$pin" = 1 ] && [ "$(nproc)" -ge 2 ]; then
-	vmux_cpu="--cores 1"; bench_cpu="--cpu 0"
+	vmux_cpu="--cores $cores"; bench_cpu="--cpu 0"
 else
 	vmux_cpu="--workers 1"
 fi
