@@ -61,7 +61,7 @@ while getopts "n:s:m:t:b:Po:x:d:c:qh" opt; do
 	d) doorbell=$OPTARG ;;
 	c) cores=$OPTARG ;;
 	q) ns_list="2 8 64"; secs=1.5 ;;
-	h) sed -n '3,29p' "$0"; exit 0 ;;
+	h) sed -n '3,32p' "$0"; exit 0 ;;
 	*) exit 2 ;;
 	esac
 done
