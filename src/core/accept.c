@@ -54,6 +54,10 @@ int accept_or_shed(int lfd, int flags, bool *shed)
 		if (fd >= 0) {
 			close(fd);
 			*shed = true;
+		} else if (errno == EAGAIN || errno == EWOULDBLOCK) {
+			/* Linux reports EMFILE before it looks for a connection:
+			 * there was none, which is not a failure. */
+			err = EAGAIN;
 		}
 		reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	}

@@ -22,7 +22,8 @@ void accept_reserve_fini(void);
 /*
  * accept4(lfd, NULL, NULL, flags). On EMFILE/ENFILE, sheds one pending
  * connection if the reserve allows it and sets *shed; returns -1 with errno
- * as accept4 left it in every failure.
+ * as accept4 left it in every failure, except EAGAIN when the reserve found
+ * no connection pending (Linux says EMFILE before it looks).
  */
 int accept_or_shed(int lfd, int flags, bool *shed);
 

@@ -170,7 +170,8 @@ static bool have_clmul(void)
 	static int have = -1;
 
 	if (have < 0)
-		have = __builtin_cpu_supports("pclmul") && __builtin_cpu_supports("sse4.1");
+		have = __builtin_cpu_supports("pclmul") && __builtin_cpu_supports("ssse3") &&
+		       __builtin_cpu_supports("sse4.1");
 	return have;
 }
 #else

@@ -875,7 +875,7 @@ static bool tap_uring_fini(struct tap *t)
 	loop_del_fd(t->loop, u->eh);
 	/* At once: the ring's own teardown drops its files later, from a kernel
 	 * worker, and the tap must be gone when tap_close returns. */
-	if (u->fixed)
+	if (u->fixed && clean) /* unclean: it would wait for the stuck requests */
 		io_uring_unregister_files(&u->ring);
 	io_uring_queue_exit(&u->ring);
 	close(u->efd);
@@ -1044,6 +1044,11 @@ void tap_close(struct tap *t)
 	close(t->fd);
 	pkt_pool_destroy(t->pool);
 	free(t);
+}
+
+int tap_fd(const struct tap *t)
+{
+	return t->fd;
 }
 
 bool tap_batched(const struct tap *t)

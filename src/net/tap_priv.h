@@ -22,6 +22,8 @@ struct tap *tap_open_fd(struct loop *l, int fd, const char *ifname, unsigned poo
  * io_uring is unavailable (or VMUX_TAP_URING=0 is in the environment).
  */
 void tap_force_sync(bool on);
+/* Tests: the tap's own descriptor. */
+int tap_fd(const struct tap *t);
 /* Whether t batches its I/O through io_uring. */
 bool tap_batched(const struct tap *t);
 /*

@@ -7,6 +7,7 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -257,10 +258,12 @@ static void test_ctl_out_of_fds(void **state)
 	/* Use up every descriptor the limit leaves. */
 	assert_int_equal(getrlimit(RLIMIT_NOFILE, &old), 0);
 	lim = old;
-	lim.rlim_cur = (rlim_t)dup(0) + 1;
-	close((int)lim.rlim_cur - 1);
+	int d0 = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	assert_true(d0 >= 0);
+	lim.rlim_cur = (rlim_t)d0 + 1;
 	assert_int_equal(setrlimit(RLIMIT_NOFILE, &lim), 0);
-	for (int d; nheld < 64 && (d = dup(0)) >= 0;)
+	held[nheld++] = d0;
+	for (int d; nheld < 64 && (d = dup(d0)) >= 0;)
 		held[nheld++] = d;
 	assert_int_equal(errno, EMFILE);
 

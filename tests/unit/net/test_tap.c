@@ -454,26 +454,6 @@ static void test_port_to_kernel(void **state)
 	tap_close(t);
 }
 
-/* The newest descriptor this process holds on /dev/net/tun (-1 if none). */
-static int newest_tun_fd(void)
-{
-	int fd = -1;
-
-	for (int i = 0; i < 1024; i++) {
-		char path[64], target[64];
-		ssize_t n;
-
-		snprintf(path, sizeof(path), "/proc/self/fd/%d", i);
-		n = readlink(path, target, sizeof(target) - 1);
-		if (n < 0)
-			continue;
-		target[n] = '\0';
-		if (strcmp(target, "/dev/net/tun") == 0)
-			fd = i;
-	}
-	return fd;
-}
-
 /*
  * Batched, the requests name the tap by its index among the ring's registered
  * files, not by its descriptor number: with /dev/null put in that number's
@@ -494,8 +474,7 @@ static void test_fixed_file(void **state)
 		tap_close(t);
 		return;
 	}
-	fd = newest_tun_fd();
-	assert_true(fd >= 0);
+	fd = tap_fd(t);
 	saved = dup(fd);
 	null = open("/dev/null", O_RDWR | O_CLOEXEC);
 	assert_true(saved >= 0 && null >= 0);

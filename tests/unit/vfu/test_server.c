@@ -333,7 +333,11 @@ struct rw_hdr {
 	uint32_t region;
 	uint32_t count;
 };
-_Static_assert(sizeof(struct rw_hdr) == sizeof(struct vfu_region_rw), "region_rw layout");
+_Static_assert(sizeof(struct rw_hdr) == sizeof(struct vfu_region_rw) &&
+		       offsetof(struct rw_hdr, offset) == offsetof(struct vfu_region_rw, offset) &&
+		       offsetof(struct rw_hdr, region) == offsetof(struct vfu_region_rw, region) &&
+		       offsetof(struct rw_hdr, count) == offsetof(struct vfu_region_rw, count),
+	       "region_rw layout");
 struct rw_msg {
 	struct rw_hdr rw;
 	uint8_t data[16];
