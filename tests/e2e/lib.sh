@@ -27,6 +27,11 @@
 #   VMUX_E2E_KEEP=1     keep the temp directory (logs, initramfs) afterwards
 #   VMUX_E2E_REFRESH=1  rebuild the chroot
 #   E2E_MACHINE         QEMU machine type (default pc; q35 works too)
+#   E2E_MEM             guest RAM backend (see e2e_guest_mem_args): memfd (the
+#                       default), shm, hugetlbfs, memfd-hugetlb
+#   E2E_MEM_ATTACH      machine (default: -machine memory-backend=mem) or numa
+#                       (-numa node,memdev=mem)
+#   E2E_MEM_MB          guest RAM in MiB (default 512)
 
 E2E_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 E2E_SRCROOT=$(cd "$E2E_DIR/../.." && pwd)
@@ -40,6 +45,11 @@ E2E_QUIET=${E2E_QUIET:-0}
 E2E_DONE=0
 declare -A E2E_PIDS=()
 E2E_NETNS=()
+E2E_MEMFILES=()  # guest RAM files the kit made (removed at exit)
+E2E_MOUNTS=()    # file systems the kit mounted (unmounted at exit)
+E2E_HUGETLBFS=   # the hugetlbfs mount for E2E_MEM=hugetlbfs (e2e_hugetlbfs_mount)
+E2E_HP_KNOB=     # nr_hugepages file changed by e2e_hugepages_reserve
+E2E_HP_ADDED=0   # pages it added, given back at exit
 
 # ---------------------------------------------------------------- output
 
@@ -104,6 +114,7 @@ e2e_init() {
 	trap 'e2e_err "terminated"; exit 143' TERM
 	trap 'exit 129' HUP
 	e2e_netns_reap
+	e2e_shm_reap
 	e2e_kernel_select
 }
 
@@ -158,6 +169,9 @@ e2e_cleanup() {
 	for name in "${!E2E_PIDS[@]}"; do
 		e2e_stop "$name" 3
 	done
+	# Guest RAM files, then their mounts, then the pages under them: in
+	# this order nothing still holds a huge page when it is given back.
+	e2e_mem_cleanup
 	for ns in "${E2E_NETNS[@]}"; do
 		# Only processes this test started can be in its namespaces.
 		ip netns pids "$ns" 2>/dev/null | xargs -r kill -KILL 2>/dev/null
@@ -167,10 +181,41 @@ e2e_cleanup() {
 		if [ "${VMUX_E2E_KEEP:-0}" = 1 ]; then
 			echo "[$E2E_NAME] kept $E2E_TMP" >&2
 		else
-			rm -rf -- "$E2E_TMP"
+			# Never into a mount that would not go away.
+			rm -rf --one-file-system -- "$E2E_TMP"
 		fi
 	fi
 	exit "$rc"
+}
+
+e2e_mem_cleanup() {
+	local f m i
+	for f in "${E2E_MEMFILES[@]}"; do
+		rm -f -- "$f"
+	done
+	E2E_MEMFILES=()
+	for ((i = ${#E2E_MOUNTS[@]} - 1; i >= 0; i--)); do
+		m=${E2E_MOUNTS[i]}
+		umount -- "$m" 2>/dev/null || umount -l -- "$m" ||
+			e2e_err "cannot unmount $m"
+		rmdir -- "$m" 2>/dev/null
+	done
+	E2E_MOUNTS=()
+	E2E_HUGETLBFS=
+	e2e_hugepages_release
+}
+
+# Removes guest RAM files in /dev/shm left by earlier runs that were killed
+# with SIGKILL (their PID, part of the name, no longer exists).
+e2e_shm_reap() {
+	local f pid
+	for f in /dev/shm/vmux-e2e-*-*; do
+		[ -f "$f" ] || continue
+		pid=${f#/dev/shm/vmux-e2e-}
+		pid=${pid%%-*}
+		case "$pid" in '' | *[!0-9]*) continue ;; esac
+		[ -d "/proc/$pid" ] || rm -f -- "$f"
+	done
 }
 
 # e2e_netns_add NAME: creates a network namespace private to this test run
@@ -243,6 +288,69 @@ e2e_chroot_ensure() {
 	mv -- "$tmp" "$E2E_CHROOT"
 	exec {lockfd}>&-
 	e2e_log "chroot built in $(($(date +%s) - t0)) s"
+}
+
+# ---------------------------------------------------------------- huge pages
+
+# The nr_hugepages file for 2 MiB pages: /proc/sys/vm/nr_hugepages when 2 MiB
+# is the default huge page size, else the per-size file in sysfs.
+e2e_hugepages_knob() {
+	local sz
+	sz=$(awk '/^Hugepagesize:/ {print $2}' /proc/meminfo)
+	if [ "$sz" = 2048 ] && [ -w /proc/sys/vm/nr_hugepages ]; then
+		echo /proc/sys/vm/nr_hugepages
+	elif [ -w /sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages ]; then
+		echo /sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages
+	else
+		return 1
+	fi
+}
+
+# e2e_hugepages_reserve N: adds N 2 MiB pages to the pool (once per test);
+# the kit gives them back at exit, failure and signals included. Returns 1,
+# with the reason in E2E_HP_WHY and the pool as it was, when the kernel
+# does not hand out N more pages (nr_hugepages reads back lower).
+e2e_hugepages_reserve() {
+	local n=$1 knob old want got
+	E2E_HP_WHY=
+	[ "$E2E_HP_ADDED" = 0 ] || { E2E_HP_WHY="pages already reserved"; return 1; }
+	knob=$(e2e_hugepages_knob) || { E2E_HP_WHY="no 2 MiB huge page pool on this kernel"; return 1; }
+	old=$(cat "$knob") || { E2E_HP_WHY="cannot read $knob"; return 1; }
+	want=$((old + n))
+	echo "$want" >"$knob" 2>/dev/null
+	got=$(cat "$knob")
+	if [ "${got:-0}" -lt "$want" ]; then
+		echo "$old" >"$knob" 2>/dev/null
+		E2E_HP_WHY="$knob reads back $got after asking for $want ($old + $n)"
+		return 1
+	fi
+	E2E_HP_KNOB=$knob
+	E2E_HP_ADDED=$n
+	e2e_log "huge pages: $knob $old -> $got"
+}
+
+# Gives back the pages e2e_hugepages_reserve added. If something else
+# changed the pool meanwhile only our share is taken off.
+e2e_hugepages_release() {
+	local cur new
+	[ "$E2E_HP_ADDED" -gt 0 ] && [ -n "$E2E_HP_KNOB" ] || return 0
+	cur=$(cat "$E2E_HP_KNOB")
+	new=$((cur - E2E_HP_ADDED))
+	[ "$new" -ge 0 ] || new=0
+	echo "$new" >"$E2E_HP_KNOB" || e2e_err "cannot write $new to $E2E_HP_KNOB"
+	E2E_HP_ADDED=0
+	[ "$(cat "$E2E_HP_KNOB")" = "$new" ] ||
+		e2e_err "$E2E_HP_KNOB is $(cat "$E2E_HP_KNOB"), not $new, after giving pages back"
+}
+
+# e2e_hugetlbfs_mount: mounts hugetlbfs (2 MiB pages) on a directory in the
+# test's temp dir and sets E2E_HUGETLBFS to it; unmounted at exit.
+e2e_hugetlbfs_mount() {
+	local d=$E2E_TMP/hugetlbfs
+	mkdir -p "$d" || return 1
+	mount -t hugetlbfs -o pagesize=2M,mode=0700 vmux-e2e "$d" || return 1
+	E2E_MOUNTS+=("$d")
+	E2E_HUGETLBFS=$d
 }
 
 # ---------------------------------------------------------------- QEMU
@@ -387,13 +495,69 @@ e2e_vfio_user_dev() {
 		"${2:-nic0}" "$1"
 }
 
+# e2e_guest_mem_args NAME: sets E2E_MEM_ARGS to guest NAME's RAM: a shared
+# backend "mem" of E2E_MEM_MB MiB that vmux can map, chosen by E2E_MEM:
+#   memfd          memory-backend-memfd (QEMU seals it; the default)
+#   shm            memory-backend-file on /dev/shm/vmux-e2e-PID-NAME
+#   hugetlbfs      memory-backend-file on $E2E_HUGETLBFS/NAME, prealloc=on
+#                  (e2e_hugepages_reserve and e2e_hugetlbfs_mount first)
+#   memfd-hugetlb  memory-backend-memfd with hugetlb=on, 2 MiB pages
+# attached with -machine memory-backend=mem or, E2E_MEM_ATTACH=numa, with
+# -numa node,memdev=mem. Files it names are removed when the guest ends
+# (e2e_guest_wait) and at exit.
+e2e_guest_mem_args() {
+	local name=$1 mb=${E2E_MEM_MB:-512} obj f
+	case "${E2E_MEM:-memfd}" in
+	memfd) obj="memory-backend-memfd,id=mem,size=${mb}M,share=on" ;;
+	shm)
+		f=/dev/shm/vmux-e2e-$$-$name
+		rm -f -- "$f"
+		E2E_MEMFILES+=("$f")
+		obj="memory-backend-file,id=mem,size=${mb}M,mem-path=$f,share=on"
+		;;
+	hugetlbfs)
+		[ -n "$E2E_HUGETLBFS" ] || e2e_fail "E2E_MEM=hugetlbfs: no hugetlbfs mounted (e2e_hugetlbfs_mount)"
+		f=$E2E_HUGETLBFS/$name
+		rm -f -- "$f"
+		E2E_MEMFILES+=("$f")
+		obj="memory-backend-file,id=mem,size=${mb}M,mem-path=$f,share=on,prealloc=on"
+		;;
+	memfd-hugetlb)
+		obj="memory-backend-memfd,id=mem,size=${mb}M,share=on,hugetlb=on,hugetlbsize=2M" ;;
+	*) e2e_fail "E2E_MEM=$E2E_MEM: not memfd, shm, hugetlbfs or memfd-hugetlb" ;;
+	esac
+	case "${E2E_MEM_ATTACH:-machine}" in
+	machine)
+		E2E_MEM_ARGS=(-machine "${E2E_MACHINE:-pc},memory-backend=mem" -object "$obj") ;;
+	numa)
+		E2E_MEM_ARGS=(-machine "${E2E_MACHINE:-pc}" -object "$obj" -numa "node,memdev=mem") ;;
+	*) e2e_fail "E2E_MEM_ATTACH=$E2E_MEM_ATTACH: not machine or numa" ;;
+	esac
+	E2E_MEM_ARGS+=(-m "${mb}M")
+}
+
+# e2e_guest_mem_release NAME: removes guest NAME's RAM file, if it has one
+# (its QEMU must have exited), so that its pages are free for the next guest.
+e2e_guest_mem_release() {
+	local f keep=()
+	for f in "${E2E_MEMFILES[@]}"; do
+		if [ "$f" = "/dev/shm/vmux-e2e-$$-$1" ] ||
+			{ [ -n "$E2E_HUGETLBFS" ] && [ "$f" = "$E2E_HUGETLBFS/$1" ]; }; then
+			rm -f -- "$f"
+		else
+			keep+=("$f")
+		fi
+	done
+	E2E_MEMFILES=("${keep[@]}")
+}
+
 # e2e_guest_args NAME INITRD APPEND: the common QEMU arguments for a guest
-# (TCG, shared memfd RAM that vmux can map, serial console to NAME.serial).
+# (TCG, shared RAM that vmux can map, serial console to NAME.serial).
 e2e_guest_args() {
+	e2e_guest_mem_args "$1"
 	E2E_GUEST_ARGS=(
 		-nodefaults -no-user-config -name "$1"
-		-accel tcg -machine "${E2E_MACHINE:-pc},memory-backend=mem"
-		-object memory-backend-memfd,id=mem,size=512M,share=on -m 512M -smp 1
+		-accel tcg "${E2E_MEM_ARGS[@]}" -smp 1
 		-display none -no-reboot
 		-serial "file:$E2E_TMP/$1.serial"
 		-kernel "$E2E_KERNEL" -initrd "$2"
@@ -439,6 +603,7 @@ e2e_guest_wait() {
 		E2E_QEMU_RC=$?
 		unset "E2E_PIDS[$name]"
 	fi
+	e2e_guest_mem_release "$name"
 	E2E_GUEST_SECS=$(e2e_since "$E2E_GUEST_T0")
 	line=$(tr -d '\r' <"$E2E_TMP/$name.serial" | grep -a '^E2E-RESULT: ' | tail -n 1)
 	E2E_RESULT=${line#E2E-RESULT: }
