@@ -214,6 +214,7 @@ struct vfu_stats {
 	uint64_t dma_maps, dma_unmaps;
 	uint64_t irqs_signalled;
 	uint64_t dma_msgs;       /* DMA_READ/DMA_WRITE sent to the client */
+	uint64_t mem_faults;     /* clients dropped: their guest memory faulted (core/mguard) */
 };
 const struct vfu_stats *vfu_get_stats(const struct vfu_ctx *ctx);
 
