@@ -125,6 +125,9 @@ static void usage(FILE *out)
 		"                       (default: no limit), N bytes of each (default 65535), a file of\n"
 		"                       at most BYTES (default 1 GiB). Repeatable, one per port.\n"
 		"                       vmuxctl capture start/stop does the same at run time.\n"
+		"      --max-guest-ram SIZE  guest RAM one VM may map, all its mappings together\n"
+		"                       (default 1T; K, M, G, T: powers of 1024); a DMA_MAP beyond it\n"
+		"                       is refused\n"
 		"      --config FILE    read devices and options from a JSON file (see docs/CONFIG.md)\n"
 		"  -q, --quiet          log warnings and errors only\n"
 		"  -v, --verbose        log more (-v: debug, e.g. register accesses; -vv: trace)\n"
@@ -241,6 +244,7 @@ static void create_device(void *arg)
 		.loop = thread_loop(d->thread),
 		.doorbell = d->cfg->doorbell == CFG_DOORBELL_POLL ? DEV_DOORBELL_POLL
 								  : DEV_DOORBELL_TRAP,
+		.max_guest_ram = app.cfg->max_guest_ram,
 	};
 	memcpy(dc.mac, d->cfg->mac, 6);
 	d->inst = d->model->create(&dc, d->err, sizeof(d->err));
