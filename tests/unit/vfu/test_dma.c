@@ -281,6 +281,45 @@ static void test_fd_backing(void **state)
 }
 
 /*
+ * hugetlbfs: mmap takes offsets and lengths in huge pages, QEMU maps RAM
+ * sections at 4 KiB offsets (0xc0000 past the VGA hole): the mapping is
+ * aligned down and rounded up, never past the end of the file (that would
+ * grow the client's file). Nothing is touched: no huge page is needed.
+ */
+static void test_hugetlb_alignment(void **state)
+{
+	const uint64_t HP = 2u << 20;
+	struct dma_table t;
+	const struct dma_region *r;
+	struct stat st;
+	(void)state;
+
+	int fd = memfd_create("test-guest-ram-huge", MFD_CLOEXEC | MFD_HUGETLB | MFD_ALLOW_SEALING);
+	if (fd < 0)
+		skip();
+	assert_int_equal(ftruncate(fd, (off_t)(2 * HP)), 0);
+	dma_table_init(&t, 16, 1ull << 30, -1);
+	assert_int_equal(dma_table_add(&t, 0xc0000, 0x100000, fd, 0xc0000, RW), 0);
+	r = dma_table_find(&t, 0xc0000);
+	assert_non_null(r);
+	assert_int_equal(r->backing, DMA_BACKING_HUGETLBFS);
+	assert_int_equal(r->page_kib, 2048);
+	assert_true(r->sealed);
+	assert_int_equal(r->ptr - (uint8_t *)r->map_base, 0xc0000);
+	assert_int_equal(r->map_len, HP);
+	assert_int_equal((uintptr_t)r->map_base % HP, 0);
+	/* across a huge page boundary: two pages mapped */
+	assert_int_equal(dma_table_add(&t, 0x1000000, 0x200000, fd, HP - 0x100000, RW), 0);
+	assert_int_equal(dma_table_find(&t, 0x1000000)->map_len, 2 * HP);
+	/* past the end of the file: refused, the file keeps its size */
+	assert_int_equal(dma_table_add(&t, 0x2000000, HP, fd, HP + 0x1000, RW), -EINVAL);
+	assert_int_equal(fstat(fd, &st), 0);
+	assert_int_equal(st.st_size, 2 * HP);
+	dma_table_fini(&t);
+	close(fd);
+}
+
+/*
  * fstat, linked with --wrap (the build's 64-bit file offsets make it
  * fstat64): for race_fd, the client truncates the file right after vmux read
  * its size, before vmux seals it.
@@ -332,6 +371,7 @@ int main(void)
 		cmocka_unit_test(test_many_maps_sorted),
 		cmocka_unit_test(test_fd_backing),
 		cmocka_unit_test(test_shrink_before_seal),
+		cmocka_unit_test(test_hugetlb_alignment),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
