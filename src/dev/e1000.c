@@ -2506,9 +2506,11 @@ static void e1000_dump_stats(struct dev_instance *d, FILE *out)
 		(unsigned long long)c->resets, (unsigned long long)c->unknown_regs);
 	fprintf(out,
 		"\"doorbell\":\"%s\",\"tail_traps\":%llu,\"db_page_traps\":%llu,"
-		"\"db_tx_kicks\":%llu,\"db_rx_kicks\":%llu,\"db_hook_err\":%llu",
+		"\"db_page_renew_err\":%llu,\"db_tx_kicks\":%llu,\"db_rx_kicks\":%llu,"
+		"\"db_hook_err\":%llu",
 		e->db ? "poll" : "trap", (unsigned long long)c->tail_traps,
 		(unsigned long long)(e->db ? pci_bar_shared_traps(e->pci, 0) : 0),
+		(unsigned long long)(e->db ? pci_bar_shared_renew_err(e->pci, 0) : 0),
 		(unsigned long long)c->db_tx_kicks, (unsigned long long)c->db_rx_kicks,
 		(unsigned long long)c->db_hook_err);
 }

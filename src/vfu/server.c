@@ -402,6 +402,18 @@ int vfu_set_region(struct vfu_ctx *ctx, uint32_t idx, const struct vfu_region_de
 	return 0;
 }
 
+int vfu_region_set_mmap_fd(struct vfu_ctx *ctx, uint32_t idx, int fd)
+{
+	if (idx >= ctx->nregions || fd < -1 || (fd >= 0 && !ctx->regions[idx].size))
+		return -EINVAL;
+	if (ctx->client)
+		return -EBUSY;
+	if (fd >= 0 && fcntl(fd, F_GETFD) < 0)
+		return -EBADF;
+	ctx->regions[idx].mmap_fd = fd;
+	return 0;
+}
+
 bool vfu_connected(const struct vfu_ctx *ctx)
 {
 	return ctx->client && ctx->client->negotiated;
