@@ -91,7 +91,8 @@ static void usage(FILE *out)
 		"listening on SOCKET; the device options after it apply to that device. A VM attaches with\n"
 		"  qemu-system-x86_64 ... -device '{\"driver\":\"vfio-user-pci\",\"socket\":{\"type\":\"unix\",\"path\":\"SOCKET\"}}'\n"
 		"(guest RAM must be shared: -object memory-backend-memfd,id=mem,size=1G,share=on\n"
-		" -machine memory-backend=mem).\n"
+		" -machine memory-backend=mem; memory-backend-file with share=on on /dev/shm or a\n"
+		" hugetlbfs mount, and hugetlb=on memfds, work too: see docs/CONFIG.md).\n"
 		"\n"
 		"Device options (after -s):\n"
 		"  -s, --socket PATH    vfio-user socket of a new device (a stale socket file is replaced;\n"
@@ -125,6 +126,9 @@ static void usage(FILE *out)
 		"                       (default: no limit), N bytes of each (default 65535), a file of\n"
 		"                       at most BYTES (default 1 GiB). Repeatable, one per port.\n"
 		"                       vmuxctl capture start/stop does the same at run time.\n"
+		"      --max-guest-ram SIZE  guest RAM one VM may map, all its mappings together\n"
+		"                       (default 1T; K, M, G, T: powers of 1024); a DMA_MAP beyond it\n"
+		"                       is refused\n"
 		"      --config FILE    read devices and options from a JSON file (see docs/CONFIG.md)\n"
 		"  -q, --quiet          log warnings and errors only\n"
 		"  -v, --verbose        log more (-v: debug, e.g. register accesses; -vv: trace)\n"
@@ -241,6 +245,7 @@ static void create_device(void *arg)
 		.loop = thread_loop(d->thread),
 		.doorbell = d->cfg->doorbell == CFG_DOORBELL_POLL ? DEV_DOORBELL_POLL
 								  : DEV_DOORBELL_TRAP,
+		.max_guest_ram = app.cfg->max_guest_ram,
 	};
 	memcpy(dc.mac, d->cfg->mac, 6);
 	d->inst = d->model->create(&dc, d->err, sizeof(d->err));

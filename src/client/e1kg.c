@@ -11,16 +11,28 @@
 
 int e1kg_open(struct e1kg *g, const char *sock)
 {
+	return e1kg_open_mem(g, sock, -1);
+}
+
+int e1kg_open_mem(struct e1kg *g, const char *sock, int memfd)
+{
 	int r;
 
 	memset(g, 0, sizeof(*g));
 	g->mem.fd = -1;
 	g->c = vfuc_connect(sock, E1KG_TMO);
-	if (!g->c)
-		return -errno;
+	if (!g->c) {
+		r = -errno;
+		if (memfd >= 0)
+			close(memfd);
+		return r;
+	}
 	r = vfuc_negotiate(g->c, NULL);
+	if (r && memfd >= 0)
+		close(memfd);
 	if (!r)
-		r = vfuc_mem_create(g->c, E1KG_IOVA, E1KG_MEM, &g->mem);
+		r = memfd >= 0 ? vfuc_mem_adopt(g->c, E1KG_IOVA, E1KG_MEM, memfd, &g->mem)
+			       : vfuc_mem_create(g->c, E1KG_IOVA, E1KG_MEM, &g->mem);
 	if (!r)
 		r = vfuc_cfg_write16(g->c, 0x04, 0x0007); /* I/O, memory, bus master */
 	if (!r)

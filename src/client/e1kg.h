@@ -68,6 +68,12 @@ struct e1kg {
 
 /* Connects, negotiates, maps guest RAM, enables memory/IO/bus mastering and INTx. */
 int e1kg_open(struct e1kg *g, const char *sock);
+/*
+ * The same with guest RAM from memfd (E1KG_MEM bytes or more, any file the
+ * caller made: an unsealed memfd, a /dev/shm or hugetlbfs file); -1: a sealed
+ * memfd of our own, as e1kg_open. Takes memfd, also on failure.
+ */
+int e1kg_open_mem(struct e1kg *g, const char *sock, int memfd);
 void e1kg_close(struct e1kg *g);
 
 /*

@@ -963,19 +963,25 @@ static bool mem_overlaps(struct vfuc *c, uint64_t iova, uint64_t size)
 	return false;
 }
 
-static int mem_create(struct vfuc *c, uint64_t iova, uint64_t size, bool shared,
+/*
+ * Guest RAM at iova: fd < 0 and shared, a fresh memfd sealed like QEMU's
+ * memory-backend-memfd; fd >= 0, that file (ours from now on); not shared,
+ * private memory without an fd.
+ */
+static int mem_create(struct vfuc *c, uint64_t iova, uint64_t size, bool shared, int fd,
 		      struct vfuc_mem *out)
 {
-	struct vfuc_ent e = { .iova = iova, .size = size, .fd = -1, .writable = true };
+	struct vfuc_ent e = { .iova = iova, .size = size, .fd = fd, .writable = true };
 	int r;
 
 	memset(out, 0, sizeof(*out));
 	out->fd = -1;
-	if (size == 0 || iova + size - 1 < iova || size > SIZE_MAX)
-		return -EINVAL;
-	if (mem_overlaps(c, iova, size))
-		return -EEXIST;
-	if (shared) {
+	if (size == 0 || iova + size - 1 < iova || size > SIZE_MAX || mem_overlaps(c, iova, size)) {
+		r = size && mem_overlaps(c, iova, size) ? -EEXIST : -EINVAL;
+		ent_release(&e);
+		return r;
+	}
+	if (shared && e.fd < 0) {
 		/* Like QEMU's memory-backend-memfd: sealed against resizing. */
 		e.fd = memfd_create("vfuc-guest-ram", MFD_CLOEXEC | MFD_ALLOW_SEALING);
 		if (e.fd < 0)
@@ -986,11 +992,12 @@ static int mem_create(struct vfuc *c, uint64_t iova, uint64_t size, bool shared,
 			close(e.fd);
 			return r;
 		}
+	}
+	if (e.fd >= 0)
 		e.base = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, e.fd, 0);
-	} else {
+	else
 		e.base = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1,
 			      0);
-	}
 	if (e.base == MAP_FAILED) {
 		r = -errno;
 		e.base = NULL;
@@ -1017,12 +1024,22 @@ static int mem_create(struct vfuc *c, uint64_t iova, uint64_t size, bool shared,
 
 int vfuc_mem_create(struct vfuc *c, uint64_t iova, uint64_t size, struct vfuc_mem *out)
 {
-	return mem_create(c, iova, size, true, out);
+	return mem_create(c, iova, size, true, -1, out);
 }
 
 int vfuc_mem_create_private(struct vfuc *c, uint64_t iova, uint64_t size, struct vfuc_mem *out)
 {
-	return mem_create(c, iova, size, false, out);
+	return mem_create(c, iova, size, false, -1, out);
+}
+
+int vfuc_mem_adopt(struct vfuc *c, uint64_t iova, uint64_t size, int fd, struct vfuc_mem *out)
+{
+	if (fd < 0) {
+		memset(out, 0, sizeof(*out));
+		out->fd = -1;
+		return -EBADF;
+	}
+	return mem_create(c, iova, size, true, fd, out);
 }
 
 void vfuc_mem_destroy(struct vfuc *c, struct vfuc_mem *m)

@@ -69,6 +69,12 @@ struct vfuc_mem {
 int vfuc_mem_create(struct vfuc *c, uint64_t iova, uint64_t size, struct vfuc_mem *out);
 /* Maps private memory without an fd: the server reaches it only with DMA_READ/WRITE. */
 int vfuc_mem_create_private(struct vfuc *c, uint64_t iova, uint64_t size, struct vfuc_mem *out);
+/*
+ * Guest RAM from a file the caller made (a tmpfs or hugetlbfs file, an
+ * unsealed memfd: as memory-backend-file would): maps size bytes of fd from
+ * offset 0 and DMA_MAPs them at iova. Takes fd, also on failure.
+ */
+int vfuc_mem_adopt(struct vfuc *c, uint64_t iova, uint64_t size, int fd, struct vfuc_mem *out);
 void vfuc_mem_destroy(struct vfuc *c, struct vfuc_mem *m); /* unmaps (DMA_UNMAP) and frees */
 /* Guest address to our pointer; NULL if outside all memory. */
 void *vfuc_gpa(struct vfuc *c, uint64_t iova, uint64_t len);

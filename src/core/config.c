@@ -29,6 +29,7 @@ void cfg_init(struct vmux_config *c)
 	memset(c, 0, sizeof(*c));
 	cfg_parse_mac(DEFAULT_BASE_MAC, c->base_mac);
 	c->log_level = LOG_LVL_INFO;
+	c->max_guest_ram = CFG_GUEST_RAM_DEFAULT;
 }
 
 int cfg_parse_mac(const char *s, uint8_t mac[6])
@@ -85,6 +86,49 @@ static int parse_uint(const char *s, unsigned long max, unsigned long *out)
 	if (errno || *end || v > max)
 		return -1;
 	*out = v;
+	return 0;
+}
+
+int cfg_parse_size(const char *s, uint64_t *out)
+{
+	static const char units[] = "KMGT";
+	unsigned long long v;
+	unsigned shift = 0;
+	char *end;
+
+	if (!s || *s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno)
+		return -1;
+	if (*end) {
+		const char *u = strchr(units, end[0] == 'k' ? 'K' : end[0]);
+
+		if (!u || !*u)
+			return -1;
+		shift = 10u * (unsigned)(u - units + 1);
+		end++;
+		if (!strcmp(end, "iB") || !strcmp(end, "B"))
+			end += strlen(end);
+		if (*end)
+			return -1;
+	}
+	if (v > (UINT64_C(1) << 63) >> shift)
+		return -1;
+	*out = (uint64_t)v << shift;
+	return 0;
+}
+
+static int parse_guest_ram(struct vmux_config *c, const char *what, const char *s, char *err,
+			   size_t errlen)
+{
+	uint64_t v;
+
+	if (cfg_parse_size(s, &v) || v < CFG_GUEST_RAM_MIN)
+		return fail(err, errlen, "%s %s: a size of at least 1M (e.g. 64G, 1T; K, M, G, T are "
+					 "powers of 1024)", what, s);
+	c->max_guest_ram = v;
 	return 0;
 }
 
@@ -232,6 +276,7 @@ enum {
 	OPT_LOGLEVEL,
 	OPT_LISTMODES,
 	OPT_PCAP,
+	OPT_GUEST_RAM,
 };
 
 int cfg_parse_args(struct vmux_config *c, int argc, char **argv, char *err, size_t errlen)
@@ -257,6 +302,7 @@ int cfg_parse_args(struct vmux_config *c, int argc, char **argv, char *err, size
 		{ "log-level", required_argument, NULL, OPT_LOGLEVEL },
 		{ "list-modes", no_argument, NULL, OPT_LISTMODES },
 		{ "pcap", required_argument, NULL, OPT_PCAP },
+		{ "max-guest-ram", required_argument, NULL, OPT_GUEST_RAM },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -369,6 +415,10 @@ int cfg_parse_args(struct vmux_config *c, int argc, char **argv, char *err, size
 			break;
 		case OPT_PCAP:
 			if (add_pcap(c, optarg, err, errlen))
+				return -1;
+			break;
+		case OPT_GUEST_RAM:
+			if (parse_guest_ram(c, "--max-guest-ram", optarg, err, errlen))
 				return -1;
 			break;
 		case 'h':
@@ -590,6 +640,19 @@ int cfg_parse_json(struct vmux_config *c, const char *text, char *err, size_t er
 			ret = cfg_jstr(val, key, &s, err, errlen) ||
 			      copy_str(c->control, sizeof(c->control), s, "control socket path", err,
 				       errlen);
+		} else if (!strcmp(key, "max_guest_ram")) {
+			if (json_object_is_type(val, json_type_int)) {
+				int64_t x = json_object_get_int64(val);
+
+				if (x < (int64_t)CFG_GUEST_RAM_MIN)
+					ret = fail(err, errlen, "\"max_guest_ram\" must be at least %llu bytes",
+						   (unsigned long long)CFG_GUEST_RAM_MIN);
+				else
+					c->max_guest_ram = (uint64_t)x;
+			} else {
+				ret = cfg_jstr(val, key, &s, err, errlen) ||
+				      parse_guest_ram(c, "max_guest_ram", s, err, errlen);
+			}
 		} else if (!strcmp(key, "log_level")) {
 			ret = cfg_jstr(val, key, &s, err, errlen);
 			if (!ret && (c->log_level = log_parse_level(s)) < 0)

@@ -54,6 +54,7 @@ struct vmux_config {
 	int cpus[CFG_MAX_WORKERS];       /* one worker per entry, pinned; -1 = unpinned */
 	unsigned nworkers;               /* 0 = everything on the main thread */
 	char control[CFG_PATH_MAX];      /* control socket, "" = none */
+	uint64_t max_guest_ram;          /* bytes of guest RAM one client may map */
 	struct cfg_pcap pcap[CFG_MAX_PCAPS];
 	unsigned npcap;
 	const char *config_file;
@@ -81,6 +82,14 @@ int cfg_parse_pcap(struct cfg_pcap *p, const char *s, char *err, size_t errlen);
  * the uplink (its tap name) → -1, anything else → -2.
  */
 int cfg_port_index(const struct vmux_config *c, const char *name);
+
+/*
+ * A size: digits with an optional K, M, G or T suffix (powers of 1024; "KiB",
+ * "MiB"... and "k" too). 0, or -1 if malformed or beyond 2^63.
+ */
+int cfg_parse_size(const char *s, uint64_t *out);
+#define CFG_GUEST_RAM_DEFAULT (1ull << 40) /* 1 TiB */
+#define CFG_GUEST_RAM_MIN (1ull << 20)
 
 int cfg_parse_mac(const char *s, uint8_t mac[6]);
 void cfg_format_mac(const uint8_t mac[6], char out[18]);

@@ -27,6 +27,7 @@ struct dev_config {
 	uint8_t mac[6];
 	struct loop *loop;       /* the owning thread's loop */
 	enum dev_doorbell doorbell;
+	uint64_t max_guest_ram;  /* bytes one client may map; 0: the vfu default */
 };
 
 struct dev_instance;

@@ -758,6 +758,7 @@ struct e1000 {
 
 	/* exitless doorbells: NULL db means trapped (every tail write is a message) */
 	bool db_poll;            /* configured for poll mode */
+	uint64_t max_guest_ram;  /* per client; 0: the vfu default */
 	uint8_t *db;             /* the shared page (BAR0 E1K_DB_OFF..), guest controlled */
 	bool db_hooked;          /* our poll hook is on the loop */
 
@@ -2370,6 +2371,7 @@ static struct pci_dev *e1000_pci_create(struct e1000 *e)
 		.revision = E1K_PCI_REVISION,
 		.class_code = E1K_PCI_CLASS,
 		.irq_pin = 1, /* INTA#; the 82540EM has neither MSI nor MSI-X */
+		.limits.max_dma_total = e->max_guest_ram,
 	};
 	struct pci_dev *pci;
 
@@ -2419,6 +2421,7 @@ static struct dev_instance *e1000_create(const struct dev_config *cfg, char *err
 	e->inst.model = &e1000_model;
 	e->loop = cfg->loop;
 	e->db_poll = cfg->doorbell == DEV_DOORBELL_POLL;
+	e->max_guest_ram = cfg->max_guest_ram;
 	snprintf(e->name, sizeof(e->name), "%s", cfg->name ? cfg->name : "e1000");
 	memcpy(e->mac, cfg->mac, ETH_ALEN);
 	e1k_eeprom_build(e->eeprom, e->mac);
@@ -2503,9 +2506,11 @@ static void e1000_dump_stats(struct dev_instance *d, FILE *out)
 		(unsigned long long)c->resets, (unsigned long long)c->unknown_regs);
 	fprintf(out,
 		"\"doorbell\":\"%s\",\"tail_traps\":%llu,\"db_page_traps\":%llu,"
-		"\"db_tx_kicks\":%llu,\"db_rx_kicks\":%llu,\"db_hook_err\":%llu",
+		"\"db_page_renew_err\":%llu,\"db_tx_kicks\":%llu,\"db_rx_kicks\":%llu,"
+		"\"db_hook_err\":%llu",
 		e->db ? "poll" : "trap", (unsigned long long)c->tail_traps,
 		(unsigned long long)(e->db ? pci_bar_shared_traps(e->pci, 0) : 0),
+		(unsigned long long)(e->db ? pci_bar_shared_renew_err(e->pci, 0) : 0),
 		(unsigned long long)c->db_tx_kicks, (unsigned long long)c->db_rx_kicks,
 		(unsigned long long)c->db_hook_err);
 }

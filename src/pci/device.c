@@ -41,10 +41,11 @@ struct pci_bar_state {
 	pci_bar_cb access;
 	unsigned nr_shared;
 	struct vfu_sparse_area shared[VFU_MAX_SPARSE];
-	int memfd;      /* backs the shared pages; -1 if none */
+	int memfd;      /* backs the shared pages for the current client; -1 if none */
 	uint8_t *map;   /* our mapping of memfd, map_len bytes from BAR offset 0 */
 	size_t map_len;
 	uint64_t shared_traps; /* accesses to the shared pages that came as messages */
+	uint64_t shared_renew_err; /* detaches after which no fresh memfd could be made */
 };
 
 struct pci_msix_state {
@@ -408,12 +409,19 @@ void pci_dev_do_reset(struct pci_dev *d)
 		d->ops.reset(d->opaque);
 }
 
+static void bar_renew_shared(struct pci_dev *d, unsigned i);
+
 static void vfu_cb_reset(void *opaque, enum vfu_reset_reason why)
 {
 	struct pci_dev *d = opaque;
 
 	LOG_DEBUG(COMP, "%s: reset (%s)", d->name,
 		  why == VFU_RESET_DEVICE ? "device reset" : "client gone");
+	/* New shared pages first: the reset below clears what the next client gets. */
+	if (why == VFU_RESET_DISCONNECT && !d->dying)
+		for (unsigned i = 0; i < PCI_NUM_BARS; i++)
+			if (d->bars[i].map)
+				bar_renew_shared(d, i);
 	pci_dev_do_reset(d);
 }
 
@@ -568,32 +576,92 @@ bad:
 	return false;
 }
 
-static int bar_map_shared(struct pci_dev *d, unsigned i)
+/* A memfd of len bytes for shared pages, or -errno. */
+static int shared_memfd(const char *name, size_t len)
 {
-	struct pci_bar_state *b = &d->bars[i];
-	uint64_t end = 0;
-	void *p;
+	int fd = memfd_create(name, MFD_CLOEXEC | MFD_ALLOW_SEALING), r;
 
-	for (unsigned k = 0; k < b->nr_shared; k++)
-		if (b->shared[k].offset + b->shared[k].size > end)
-			end = b->shared[k].offset + b->shared[k].size;
-	b->memfd = memfd_create(d->name, MFD_CLOEXEC | MFD_ALLOW_SEALING);
-	if (b->memfd < 0)
-		return -errno;
-	if (ftruncate(b->memfd, (off_t)end) < 0)
+	if (fd < 0)
 		return -errno;
 	/*
 	 * The VMM gets this fd: sealed, it cannot shrink the file under our
 	 * mapping (our next access to the pages would be a SIGBUS).
 	 */
-	if (fcntl(b->memfd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL) < 0)
-		return -errno;
-	p = mmap(NULL, end, PROT_READ | PROT_WRITE, MAP_SHARED, b->memfd, 0);
+	if (ftruncate(fd, (off_t)len) < 0 ||
+	    fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL) < 0) {
+		r = -errno;
+		close(fd);
+		return r;
+	}
+	return fd;
+}
+
+static int bar_map_shared(struct pci_dev *d, unsigned i)
+{
+	struct pci_bar_state *b = &d->bars[i];
+	uint64_t end = 0;
+	void *p;
+	int fd;
+
+	for (unsigned k = 0; k < b->nr_shared; k++)
+		if (b->shared[k].offset + b->shared[k].size > end)
+			end = b->shared[k].offset + b->shared[k].size;
+	fd = shared_memfd(d->name, end);
+	if (fd < 0)
+		return fd;
+	b->memfd = fd;
+	p = mmap(NULL, end, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	if (p == MAP_FAILED)
 		return -errno;
 	b->map = p;
 	b->map_len = end;
 	return 0;
+}
+
+/*
+ * The client went away: the next one gets shared pages of its own. A VMM may
+ * keep its mapping of the old memfd after it disconnected; through it, it
+ * must not reach the next VM's device. A new memfd is mapped over ours
+ * (MAP_FIXED), so pointers from pci_bar_shared() stay valid and now point
+ * into the new file. Without one, the pages become private memory offered
+ * without an fd: every access of the next client is trapped (and served from
+ * that memory) until a later detach gets a memfd again.
+ */
+static void bar_renew_shared(struct pci_dev *d, unsigned i)
+{
+	struct pci_bar_state *b = &d->bars[i];
+	int fd = shared_memfd(d->name, b->map_len), r;
+	void *p = MAP_FAILED;
+
+	if (fd >= 0) {
+		p = mmap(b->map, b->map_len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd, 0);
+		if (p == MAP_FAILED) {
+			r = -errno;
+			close(fd);
+			fd = r;
+		}
+	}
+	if (fd < 0) {
+		b->shared_renew_err++;
+		p = mmap(b->map, b->map_len, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+		r = errno;
+		if (p == MAP_FAILED)
+			LOG_ERR(COMP, "%s: BAR%u: cannot replace the shared pages (%s, then %s): "
+				      "the last client may still reach them", d->name, i,
+				strerror(-fd), strerror(r));
+		else
+			LOG_ERR(COMP, "%s: BAR%u: no new memfd for the shared pages (%s): the "
+				      "next client's accesses to them are trapped", d->name, i,
+				strerror(-fd));
+		fd = -1;
+	}
+	if (b->memfd >= 0)
+		close(b->memfd);
+	b->memfd = fd;
+	r = vfu_region_set_mmap_fd(d->ctx, i, fd);
+	if (r < 0)
+		LOG_ERR(COMP, "%s: BAR%u: cannot offer the new shared pages (%d)", d->name, i, r);
 }
 
 /* Address bits the guest may write: what sizing reads back, plus type bits. */
@@ -914,6 +982,11 @@ void *pci_bar_shared(struct pci_dev *d, unsigned bar, unsigned idx)
 uint64_t pci_bar_shared_traps(const struct pci_dev *d, unsigned bar)
 {
 	return d && bar < PCI_NUM_BARS ? d->bars[bar].shared_traps : 0;
+}
+
+uint64_t pci_bar_shared_renew_err(const struct pci_dev *d, unsigned bar)
+{
+	return d && bar < PCI_NUM_BARS ? d->bars[bar].shared_renew_err : 0;
 }
 
 bool pci_bus_master(const struct pci_dev *d)

@@ -82,7 +82,8 @@ struct pci_bar_desc {
 	/*
 	 * Optional shared pages, offered to the VMM as sparse mmap areas
 	 * (page aligned, page-multiple sizes). The framework backs them with a
-	 * memfd; the model finds them with pci_bar_shared().
+	 * memfd, a new one for each client (at the same address: the model
+	 * finds them once with pci_bar_shared()).
 	 */
 	unsigned nr_shared;
 	struct vfu_sparse_area shared[VFU_MAX_SPARSE];
@@ -131,6 +132,11 @@ void *pci_bar_shared(struct pci_dev *d, unsigned bar, unsigned idx);
  * VMM did not map them); served from the same memory. Owner thread only.
  */
 uint64_t pci_bar_shared_traps(const struct pci_dev *d, unsigned bar);
+/*
+ * Client detaches after which BAR bar's shared pages got no new memfd: the
+ * next client was offered them without an fd (every access trapped).
+ */
+uint64_t pci_bar_shared_renew_err(const struct pci_dev *d, unsigned bar);
 
 bool pci_bus_master(const struct pci_dev *d);
 bool pci_mem_enabled(const struct pci_dev *d);

@@ -6,34 +6,72 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <linux/magic.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <unistd.h>
 
 #include "vfu/vfu.h"
 
-void dma_table_init(struct dma_table *t, uint32_t max_maps, uint64_t max_total)
+void dma_table_init(struct dma_table *t, uint32_t max_maps, uint64_t max_total, int notify_fd)
 {
 	memset(t, 0, sizeof(*t));
 	t->max_maps = max_maps;
 	t->max_total = max_total;
+	mguard_owner_init(&t->guard, notify_fd);
+}
+
+const char *dma_backing_name(enum dma_backing b)
+{
+	switch (b) {
+	case DMA_BACKING_TMPFS:
+		return "tmpfs";
+	case DMA_BACKING_HUGETLBFS:
+		return "hugetlbfs";
+	default:
+		return "none";
+	}
 }
 
 /*
- * A client's fd stays the client's: if it could shrink the file after we
- * mapped it, our next access past the new end would be a SIGBUS that takes
- * every VM down. So the file must be sealed against shrinking, or let us seal
- * it (a memfd made with MFD_ALLOW_SEALING and not yet F_SEAL_SEAL'ed; QEMU's
- * memory-backend-memfd seals by default). Files that cannot be sealed are
- * refused with -EPERM.
+ * What may back guest RAM: memory that faults without I/O, so that a worker
+ * never blocks on a disk or a network file system, and whose worst failure,
+ * a page that is gone, is a SIGBUS that core/mguard recovers. That is shmem
+ * (memfd, /dev/shm, tmpfs) and hugetlbfs (hugetlb memfds, hugetlbfs mounts).
+ * *page is the size mmap offsets and lengths must be multiples of.
  */
-static int dma_fd_sealed(int fd)
+static int dma_fd_backing(int fd, uint8_t *backing, uint64_t *page)
+{
+	struct statfs sfs;
+
+	if (fstatfs(fd, &sfs) < 0)
+		return -EINVAL;
+	if (sfs.f_type == TMPFS_MAGIC) {
+		*backing = DMA_BACKING_TMPFS;
+		*page = (uint64_t)sysconf(_SC_PAGESIZE);
+		return 0;
+	}
+	if (sfs.f_type == HUGETLBFS_MAGIC && sfs.f_bsize > 0 &&
+	    !((uint64_t)sfs.f_bsize & ((uint64_t)sfs.f_bsize - 1))) {
+		*backing = DMA_BACKING_HUGETLBFS;
+		*page = (uint64_t)sfs.f_bsize;
+		return 0;
+	}
+	return -EPERM;
+}
+
+/*
+ * A sealable memfd (QEMU's memory-backend-memfd) is sealed against shrinking:
+ * then its pages can only go away by a hole punch. Files that cannot be
+ * sealed are taken as they are: their mappings are guarded all the same.
+ */
+static bool dma_fd_seal(int fd)
 {
 	int seals = fcntl(fd, F_GET_SEALS);
+
 	if (seals >= 0 && (seals & F_SEAL_SHRINK))
-		return 0;
-	if (seals >= 0 && !(seals & F_SEAL_SEAL) && fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK) == 0)
-		return 0;
-	return -EPERM;
+		return true;
+	return seals >= 0 && !(seals & F_SEAL_SEAL) && fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK) == 0;
 }
 
 /* Index of the first region with addr > a (upper bound). */
@@ -77,37 +115,55 @@ int dma_table_add(struct dma_table *t, uint64_t addr, uint64_t size, int fd, uin
 	struct dma_region nr = { .addr = addr, .size = size, .prot = prot };
 	if (fd >= 0) {
 		struct stat st;
-		long pg = sysconf(_SC_PAGESIZE);
-		uint64_t off_al = offset & ~((uint64_t)pg - 1);
-		uint64_t delta = offset - off_al;
-		uint64_t len, lim;
+		uint64_t pg, off_al, delta, len, lim;
+		int r;
 
 		if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
 			return -EINVAL;
-		int sr = dma_fd_sealed(fd);
-		if (sr)
-			return sr;
+		r = dma_fd_backing(fd, &nr.backing, &pg);
+		if (r)
+			return r;
+		nr.sealed = dma_fd_seal(fd);
+		nr.page_kib = (uint32_t)(pg >> 10);
 		/*
-		 * The fd must really hold [offset, offset+size), and, sealed, keeps
-		 * it. The size is read again now that it can no longer shrink: the
-		 * client may have truncated the file between the first fstat and
-		 * our seal, and a mapping past its end would SIGBUS on access.
+		 * The fd must hold [offset, offset+size): the size is read again
+		 * after sealing (the client may have truncated the file between
+		 * the first fstat and our seal). Unsealed, it may shrink at any
+		 * time; the guard covers that.
 		 */
 		if (fstat(fd, &st) < 0)
 			return -EINVAL;
 		if (__builtin_add_overflow(offset, size, &lim) || lim > (uint64_t)st.st_size)
 			return -EINVAL;
-		if (__builtin_add_overflow(size, delta, &len) || len > SIZE_MAX)
+		/*
+		 * mmap takes offsets and lengths in the backing's pages (2 MiB or
+		 * 1 GiB on hugetlbfs). A hugetlbfs file is a whole number of its
+		 * pages, so the rounded-up mapping stays inside it (mapping past
+		 * its end would grow the client's file).
+		 */
+		off_al = offset & ~(pg - 1);
+		delta = offset - off_al;
+		if (__builtin_add_overflow(size, delta, &len) || __builtin_add_overflow(len, pg - 1, &len))
+			return -EINVAL;
+		len &= ~(pg - 1);
+		if (len > SIZE_MAX || (nr.backing == DMA_BACKING_HUGETLBFS &&
+				       (off_al > (uint64_t)st.st_size || len > (uint64_t)st.st_size - off_al)))
 			return -EINVAL;
 		int mprot = 0;
 		if (prot & VFU_PROT_READ)
 			mprot |= PROT_READ;
 		if (prot & VFU_PROT_WRITE)
 			mprot |= PROT_WRITE;
-		void *m = mmap(NULL, (size_t)len, mprot ? mprot : PROT_NONE, MAP_SHARED, fd,
-			       (off_t)off_al);
+		/* MAP_NORESERVE: the pages are the client's; reserving them again could fail. */
+		void *m = mmap(NULL, (size_t)len, mprot ? mprot : PROT_NONE, MAP_SHARED | MAP_NORESERVE,
+			       fd, (off_t)off_al);
 		if (m == MAP_FAILED)
 			return errno == ENOMEM ? -ENOMEM : -EINVAL;
+		r = mguard_add(m, (size_t)len, &t->guard);
+		if (r) {
+			munmap(m, (size_t)len);
+			return r;
+		}
 		nr.map_base = m;
 		nr.map_len = (size_t)len;
 		nr.ptr = (uint8_t *)m + delta;
@@ -117,8 +173,10 @@ int dma_table_add(struct dma_table *t, uint64_t addr, uint64_t size, int fd, uin
 		uint32_t ncap = t->cap ? t->cap * 2 : 8;
 		struct dma_region *r = realloc(t->r, ncap * sizeof(*r));
 		if (!r) {
-			if (nr.map_base)
+			if (nr.map_base) {
+				mguard_del(nr.map_base);
 				munmap(nr.map_base, nr.map_len);
+			}
 			return -ENOMEM;
 		}
 		t->r = r;
@@ -134,8 +192,11 @@ int dma_table_add(struct dma_table *t, uint64_t addr, uint64_t size, int fd, uin
 
 static void drop_region(struct dma_region *r)
 {
-	if (r->map_base)
+	if (r->map_base) {
+		/* Out of the registry first: the address may be reused at once. */
+		mguard_del(r->map_base);
 		munmap(r->map_base, r->map_len);
+	}
 }
 
 int dma_table_remove(struct dma_table *t, uint64_t addr, uint64_t size, dma_unmap_cb cb, void *arg)

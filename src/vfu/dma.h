@@ -12,6 +12,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/mguard.h"
+
+/* What backs an fd mapping (the file system of the client's fd). */
+enum dma_backing {
+	DMA_BACKING_NONE = 0,  /* no fd: DMA_READ/DMA_WRITE messages */
+	DMA_BACKING_TMPFS,     /* shmem: memfd, /dev/shm, any tmpfs */
+	DMA_BACKING_HUGETLBFS, /* hugetlb memfd or a file on a hugetlbfs mount */
+};
+const char *dma_backing_name(enum dma_backing b);
+
 struct dma_region {
 	uint64_t addr;
 	uint64_t size;
@@ -19,6 +29,9 @@ struct dma_region {
 	void *map_base;   /* what to munmap */
 	size_t map_len;
 	uint32_t prot;    /* VFU_PROT_READ | VFU_PROT_WRITE */
+	uint8_t backing;  /* enum dma_backing */
+	bool sealed;      /* the client can no longer shrink the file */
+	uint32_t page_kib; /* the backing's page size */
 };
 
 struct dma_table {
@@ -27,15 +40,26 @@ struct dma_table {
 	uint32_t max_maps;
 	uint64_t total, max_total;
 	uint32_t last;        /* last-hit cache */
+	/*
+	 * Every fd mapping is registered with core/mguard under this owner: a
+	 * file the client truncates or punches holes in under us costs a
+	 * SIGBUS that is recovered (the mappings become anonymous memory) and
+	 * marks the table faulted; its user then drops the client.
+	 */
+	struct mguard_owner guard;
 };
 
-void dma_table_init(struct dma_table *t, uint32_t max_maps, uint64_t max_total);
+/* notify_fd: an eventfd written when a mapping faults (-1: none). */
+void dma_table_init(struct dma_table *t, uint32_t max_maps, uint64_t max_total, int notify_fd);
 /*
  * Adds [addr, addr+size). fd >= 0: mmap fd at offset (the fd is not kept).
+ * The fd must be a regular file on tmpfs (memfd, /dev/shm) or hugetlbfs
+ * (hugetlb memfd, a hugetlbfs mount): memory that faults without I/O. A
+ * sealable memfd is sealed against shrinking (F_SEAL_SHRINK); anything else
+ * is mapped as it is and its accesses are guarded (core/mguard.h).
  * -EINVAL bad range/flags/fd too small, -EEXIST overlap, -ENOSPC limits,
- * -EPERM an fd not sealed against shrinking that cannot be sealed (F_SEAL_SHRINK
- * is added to a sealable memfd: a file the client could shrink under our
- * mapping would turn our next access into a SIGBUS).
+ * -EPERM a file on another file system (a disk, FUSE or NFS file can block
+ * the thread that faults on it, or fail with an I/O error).
  */
 int dma_table_add(struct dma_table *t, uint64_t addr, uint64_t size, int fd, uint64_t offset,
 		  uint32_t prot);

@@ -402,6 +402,18 @@ int vfu_set_region(struct vfu_ctx *ctx, uint32_t idx, const struct vfu_region_de
 	return 0;
 }
 
+int vfu_region_set_mmap_fd(struct vfu_ctx *ctx, uint32_t idx, int fd)
+{
+	if (idx >= ctx->nregions || fd < -1 || (fd >= 0 && !ctx->regions[idx].size))
+		return -EINVAL;
+	if (ctx->client)
+		return -EBUSY;
+	if (fd >= 0 && fcntl(fd, F_GETFD) < 0)
+		return -EBADF;
+	ctx->regions[idx].mmap_fd = fd;
+	return 0;
+}
+
 bool vfu_connected(const struct vfu_ctx *ctx)
 {
 	return ctx->client && ctx->client->negotiated;
@@ -712,16 +724,29 @@ static int h_dma_map(struct vfu_ctx *ctx, struct client *c, const uint8_t *p, si
 			((m.flags & VFU_DMA_F_WRITE) ? VFU_PROT_WRITE : 0);
 	int r = dma_table_add(&c->dma, m.addr, m.size, nfds ? fds[0] : -1, m.offset, prot);
 	if (r < 0) {
+		const char *hint = "";
+
+		if (r == -EPERM)
+			hint = " (guest RAM must be on tmpfs or hugetlbfs: memory-backend-memfd, or "
+			       "memory-backend-file with mem-path on /dev/shm or a hugetlbfs mount)";
+		else if (r == -ENOSPC)
+			hint = " (more guest RAM or mappings than a client may map: --max-guest-ram)";
 		LOG_RL(LOG_LVL_WARN, COMP, "%s: DMA_MAP [0x%llx, +0x%llx) refused: %s%s", ctx->name,
-		       (unsigned long long)m.addr, (unsigned long long)m.size, strerror(-r),
-		       r == -EPERM ? " (guest RAM must be a memfd sealed, or sealable, against "
-				     "shrinking: memory-backend-memfd)"
-				   : "");
+		       (unsigned long long)m.addr, (unsigned long long)m.size, strerror(-r), hint);
 		return -r;
 	}
 	ctx->stats.dma_maps++;
-	LOG_DEBUG(COMP, "%s: DMA_MAP [0x%llx, +0x%llx)%s", ctx->name, (unsigned long long)m.addr,
-		  (unsigned long long)m.size, nfds ? "" : " (no fd)");
+	if (nfds) {
+		const struct dma_region *dr = dma_table_find(&c->dma, m.addr);
+
+		LOG_DEBUG(COMP, "%s: DMA_MAP [0x%llx, +0x%llx) %s, %u KiB pages, %s", ctx->name,
+			  (unsigned long long)m.addr, (unsigned long long)m.size,
+			  dma_backing_name(dr->backing), dr->page_kib,
+			  dr->sealed ? "sealed against shrinking" : "not sealed");
+	} else {
+		LOG_DEBUG(COMP, "%s: DMA_MAP [0x%llx, +0x%llx) (no fd)", ctx->name,
+			  (unsigned long long)m.addr, (unsigned long long)m.size);
+	}
 	if (ctx->ops && ctx->ops->dma_map)
 		ctx->ops->dma_map(ctx->opaque, m.addr, m.size);
 	return 0;
@@ -1254,10 +1279,43 @@ static void drain_queue(struct vfu_ctx *ctx)
 	}
 }
 
+/*
+ * The client's guest memory faulted (it truncated or punched a hole in its
+ * RAM file under our mapping): core/mguard has put anonymous memory in its
+ * place, so nothing crashed, but the device has been reading zeros since.
+ */
+static bool check_mem_fault(struct vfu_ctx *ctx, struct client *c)
+{
+	uintptr_t va;
+	uint64_t gpa = 0;
+
+	if (!mguard_faulted(&c->dma.guard))
+		return false;
+	if (c->dead)
+		return true;
+	va = atomic_load(&c->dma.guard.addr);
+	for (uint32_t i = 0; i < c->dma.n; i++) {
+		const struct dma_region *r = &c->dma.r[i];
+
+		if (r->ptr && va - (uintptr_t)r->ptr < r->size)
+			gpa = r->addr + (va - (uintptr_t)r->ptr);
+	}
+	ctx->stats.mem_faults++;
+	LOG_WARN(COMP, "%s: dropping client: its guest memory at 0x%llx is gone (the VMM truncated "
+		       "or punched a hole in its RAM file); vmux put zero pages in its place",
+		 ctx->name, (unsigned long long)gpa);
+	kill_client(c, "guest memory fault");
+	return true;
+}
+
 static void process_client(struct vfu_ctx *ctx)
 {
 	struct client *c = ctx->client;
 
+	if (c && check_mem_fault(ctx, c)) {
+		vfu_disconnect(ctx);
+		return;
+	}
 	drain_queue(ctx);
 	for (uint32_t i = 0; c && i < ctx->lim.msgs_per_wakeup && !c->dead; i++) {
 		int r = rx_msg(ctx, c);
@@ -1326,7 +1384,7 @@ static int client_new(struct vfu_ctx *ctx, struct loop *l, struct vfu_transport 
 	c->next_id = 0x8000; /* keep our ids apart from the client's, for readable traces */
 	for (unsigned i = 0; i < VFU_MAX_FDS; i++)
 		c->fds[i] = -1;
-	dma_table_init(&c->dma, ctx->lim.max_dma_maps, ctx->lim.max_dma_total);
+	dma_table_init(&c->dma, ctx->lim.max_dma_maps, ctx->lim.max_dma_total, ctx->kick_fd);
 	ctx->loop = l ? l : ctx->loop;
 	if (ctx->loop && t->ops->poll_fd(t) >= 0) {
 		c->lfd = loop_add_fd(ctx->loop, t->ops->poll_fd(t), EPOLLIN, on_client_event, ctx);

@@ -137,6 +137,16 @@ struct vfu_ctx *vfu_create(const struct vfu_ctx_cfg *cfg, const struct vfu_dev_o
 /* Describes region idx (< num_regions). May be called before a client attaches only. */
 int vfu_set_region(struct vfu_ctx *ctx, uint32_t idx, const struct vfu_region_desc *desc);
 /*
+ * Puts another fd behind region idx's mmap-able part for the clients to come
+ * (same mmap_offset and sparse areas; ownership stays with the caller); -1:
+ * nothing of the region is offered for mmap, every access is trapped. Only
+ * while no client is attached, e.g. from the reset callback for
+ * VFU_RESET_DISCONNECT (the old client is gone by then): -EBUSY otherwise.
+ * -EINVAL for a bad index or an fd for an absent region, -EBADF for an fd
+ * that is not open.
+ */
+int vfu_region_set_mmap_fd(struct vfu_ctx *ctx, uint32_t idx, int fd);
+/*
  * Listens on a UNIX socket at path on loop l. Refuses (-EADDRINUSE) if a live
  * server answers there; a stale socket file is replaced. A second client that
  * connects while one is attached is refused (accepted and closed, logged).
@@ -214,6 +224,7 @@ struct vfu_stats {
 	uint64_t dma_maps, dma_unmaps;
 	uint64_t irqs_signalled;
 	uint64_t dma_msgs;       /* DMA_READ/DMA_WRITE sent to the client */
+	uint64_t mem_faults;     /* clients dropped: their guest memory faulted (core/mguard) */
 };
 const struct vfu_stats *vfu_get_stats(const struct vfu_ctx *ctx);
 

@@ -5,7 +5,8 @@
  * maps it from the region's fd and rings TX and RX doorbells with plain
  * stores, so frames move without a single vfio-user message. The trapped mode
  * keeps working for a device beside it. Hostile values in the page are
- * counted, never followed; a reset clears the page.
+ * counted, never followed; a reset clears the page. Each client gets a page
+ * of its own: what an earlier one kept mapped no longer reaches the device.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -16,7 +17,10 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "dev/e1000_priv.h"
 #include "e1kt.h"
@@ -353,6 +357,22 @@ static void test_garbage_then_reset(void **state)
 	check_frames(c->t, 0, 4, 90, 2);
 }
 
+/*
+ * Attaches a new client to the fixture's device after the old one closed and
+ * maps its doorbell page. The server may not have seen the old client go yet:
+ * it refuses a second one meanwhile.
+ */
+static void reattach(struct e1kt_ctx *c)
+{
+	for (int i = 0; i < 200; i++) {
+		if (e1kg_open(&c->g, e1kt_socket(c->t)) == 0 && e1kg_map_doorbells(&c->g) == 0)
+			break;
+		e1kg_close(&c->g);
+		sleep_ms(10);
+	}
+	assert_non_null(c->g.db);
+}
+
 /* The client goes away: the device reset clears the page for the next one. */
 static void test_detach_clears_page(void **state)
 {
@@ -362,17 +382,92 @@ static void test_detach_clears_page(void **state)
 	e1kg_wr(&c->g, E1K_TDT, 3);
 	e1kg_wr(&c->g, E1K_RSRPD, 0x55);
 	e1kg_close(&c->g);
-	/* The server may not have seen the old client go yet: it refuses a second one. */
-	for (int i = 0; i < 200; i++) {
-		if (e1kg_open(&c->g, e1kt_socket(c->t)) == 0 && e1kg_map_doorbells(&c->g) == 0)
-			break;
-		e1kg_close(&c->g);
-		sleep_ms(10);
-	}
-	assert_non_null(c->g.db);
+	reattach(c);
 	assert_int_equal(wait_page(&c->g, E1K_RSRPD, 0), 0);
 	assert_int_equal(e1kg_rd(&c->g, E1K_TDT), 0);
 	assert_int_equal(e1kg_rd(&c->g, E1K_TXDCTL), E1K_TXDCTL_RESET);
+}
+
+/* Which file REGION_INFO hands out for BAR0's doorbell page. */
+static void doorbell_file(struct e1kg *g, struct stat *st)
+{
+	uint8_t caps[256];
+	struct vfu_region_info ri;
+	int fd = -1;
+
+	assert_int_equal(vfuc_region_info(g->c, VFU_PCI_BAR0, &ri, caps, sizeof(caps), &fd), 0);
+	assert_true(fd >= 0);
+	assert_int_equal(fstat(fd, st), 0);
+	close(fd);
+}
+
+static void stale_wr(uint8_t *page, uint32_t off, uint32_t v)
+{
+	*(volatile uint32_t *)(void *)(page + (off - E1K_DB_OFF)) = v;
+}
+
+static uint32_t stale_rd(const uint8_t *page, uint32_t off)
+{
+	return *(const volatile uint32_t *)(const void *)(page + (off - E1K_DB_OFF));
+}
+
+/*
+ * A VMM that kept its mapping of the doorbell page after it went away rings
+ * the doorbells of the next VM on the device: nothing may happen there. The
+ * next client gets a page of its own (another file), and the old mapping
+ * sees none of its registers either.
+ */
+static void test_stale_mapping_after_detach(void **state)
+{
+	struct e1kt_ctx *c = *state;
+	struct e1kg *g = &c->g;
+	uint32_t before[E1K_DB_SIZE / 4];
+	struct stat st1, st2;
+	uint8_t *stale;
+	size_t stale_len;
+
+	/* Client 1 (mapped and reset by the fixture) leaves, keeping its mapping. */
+	doorbell_file(g, &st1);
+	assert_int_equal(g->db_off, E1K_DB_OFF);
+	stale = g->db;
+	stale_len = g->db_size;
+	g->db = NULL; /* e1kg_close would unmap it */
+	e1kg_close(g);
+
+	/* Client 2: its own page, its rings set up, four frames queued but not rung. */
+	reattach(c);
+	doorbell_file(g, &st2);
+	assert_false(st1.st_dev == st2.st_dev && st1.st_ino == st2.st_ino);
+	e1kg_reset(g);
+	e1kg_tx_setup(g, 16);
+	e1kg_rx_setup(g, 16, 2048, E1K_RCTL_BAM);
+	queue_frames(g, 4, 100, 3);
+	sleep_ms(20); /* the poll has seen the setup */
+	long long tx_kicks = e1kt_counter(c->t, "db_tx_kicks");
+	long long rx_kicks = e1kt_counter(c->t, "db_rx_kicks");
+	for (uint32_t i = 0; i < E1K_DB_SIZE / 4; i++)
+		before[i] = e1kg_rd(g, E1K_DB_OFF + 4 * i);
+
+	/* Client 1's stale mapping rings both doorbells. */
+	stale_wr(stale, E1K_TDT, 4);
+	stale_wr(stale, E1K_RDT, 5);
+	sleep_ms(50);
+	assert_int_equal(e1kt_nframes(c->t), 0);
+	assert_int_equal(e1kg_rd(g, E1K_TDH), 0);
+	assert_int_equal(e1kt_counter(c->t, "db_tx_kicks"), tx_kicks);
+	assert_int_equal(e1kt_counter(c->t, "db_rx_kicks"), rx_kicks);
+	for (uint32_t i = 0; i < E1K_DB_SIZE / 4; i++)
+		assert_int_equal(e1kg_rd(g, E1K_DB_OFF + 4 * i), before[i]);
+
+	/* The device polls client 2's page: its own doorbell sends the frames. */
+	e1kg_tx_kick(g);
+	assert_int_equal(e1kt_wait_frames(c->t, 4, E1KT_TMO), 4);
+	check_frames(c->t, 0, 4, 100, 3);
+	assert_int_equal(wait_page(g, E1K_TDH, 4), 4);
+	/* The head the device wrote back is not seen through the old mapping. */
+	assert_int_equal(stale_rd(stale, E1K_TDH), 0);
+	assert_int_equal(stale_rd(stale, E1K_TDT), 4);
+	munmap(stale, stale_len);
 }
 
 int main(void)
@@ -387,6 +482,8 @@ int main(void)
 						setup_poll, e1kt_ctx_teardown),
 		cmocka_unit_test_setup_teardown(test_garbage_then_reset, setup_poll, e1kt_ctx_teardown),
 		cmocka_unit_test_setup_teardown(test_detach_clears_page, setup_poll, e1kt_ctx_teardown),
+		cmocka_unit_test_setup_teardown(test_stale_mapping_after_detach, setup_poll,
+						e1kt_ctx_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

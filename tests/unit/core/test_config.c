@@ -193,6 +193,40 @@ static void test_pcap(void **state)
 }
 
 /* Device i gets base MAC + i in the low 24 bits, which can wrap to the all-zero MAC. */
+/* --max-guest-ram / "max_guest_ram": a size with a unit, at least 1 MiB. */
+static void test_max_guest_ram(void **state)
+{
+	uint64_t v;
+
+	assert_int_equal(args("-s", "/a", "-t", "t0", NULL), 0);
+	assert_int_equal(cfg.max_guest_ram, CFG_GUEST_RAM_DEFAULT);
+	assert_int_equal(args("--max-guest-ram", "64G", "-s", "/a", "-t", "t0", NULL), 0);
+	assert_int_equal(cfg.max_guest_ram, 64ull << 30);
+	assert_int_equal(args("-s", "/a", "-t", "t0", "--max-guest-ram", "1536MiB", NULL), 0);
+	assert_int_equal(cfg.max_guest_ram, 1536ull << 20);
+	assert_int_equal(args("-s", "/a", "-t", "t0", "--max-guest-ram", "1048576", NULL), 0);
+	assert_int_equal(cfg.max_guest_ram, 1ull << 20);
+	const char *bad[] = { "", "G", "-1G", "12x", "1k", "1GG", "9999999999T", "1.5G" };
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(args("-s", "/a", "-t", "t0", "--max-guest-ram", bad[i], NULL), -1);
+		assert_non_null(strstr(err, "--max-guest-ram"));
+	}
+	assert_int_equal(cfg_parse_size("8T", &v), 0);
+	assert_int_equal(v, 8ull << 40);
+	assert_int_equal(cfg_parse_size("8388608T", &v), 0); /* 2^63 */
+	assert_int_equal(cfg_parse_size("8388609T", &v), -1);
+
+	cfg_init(&cfg);
+	assert_int_equal(cfg_parse_json(&cfg, "{\"max_guest_ram\": \"2T\"}", err, sizeof(err)), 0);
+	assert_int_equal(cfg.max_guest_ram, 2ull << 40);
+	assert_int_equal(cfg_parse_json(&cfg, "{\"max_guest_ram\": 4194304}", err, sizeof(err)), 0);
+	assert_int_equal(cfg.max_guest_ram, 4ull << 20);
+	assert_int_equal(cfg_parse_json(&cfg, "{\"max_guest_ram\": 4096}", err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "max_guest_ram"));
+	assert_int_equal(cfg_parse_json(&cfg, "{\"max_guest_ram\": \"lots\"}", err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "max_guest_ram"));
+}
+
 static void test_base_mac_wrap(void **state)
 {
 	(void)state;
@@ -216,6 +250,7 @@ int main(void)
 		cmocka_unit_test(test_json),
 		cmocka_unit_test(test_pcap),
 		cmocka_unit_test(test_base_mac_wrap),
+		cmocka_unit_test(test_max_guest_ram),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -4,7 +4,8 @@
  * this file defines the vfu functions device.c calls and records what it
  * asks of them, so header, BAR, capability, interrupt and DMA semantics are
  * checked without a client. The build links device.c and config.c directly,
- * not the real vfu library.
+ * not the real vfu library, and wraps memfd_create (--wrap) so that a test can
+ * make it fail.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -18,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "pci/pci.h"
@@ -46,7 +48,21 @@ static struct {
 	uint64_t pending[VFU_IRQ_NUM][2048 / 64];
 	int dma_calls, region_calls;
 	uint8_t dma_mem[256];
+	int set_fd_calls;
+	int memfd_fail; /* errno for memfd_create to fail with; 0: it works */
 } fk;
+
+int __real_memfd_create(const char *name, unsigned int flags);
+int __wrap_memfd_create(const char *name, unsigned int flags);
+
+int __wrap_memfd_create(const char *name, unsigned int flags)
+{
+	if (fk.memfd_fail) {
+		errno = fk.memfd_fail;
+		return -1;
+	}
+	return __real_memfd_create(name, flags);
+}
 
 struct vfu_ctx *vfu_create(const struct vfu_ctx_cfg *cfg, const struct vfu_dev_ops *ops, void *opaque)
 {
@@ -66,6 +82,15 @@ int vfu_set_region(struct vfu_ctx *ctx, uint32_t idx, const struct vfu_region_de
 		return -EINVAL;
 	ctx->regions[idx] = *desc;
 	ctx->region_set[idx] = true;
+	return 0;
+}
+
+int vfu_region_set_mmap_fd(struct vfu_ctx *ctx, uint32_t idx, int fd)
+{
+	if (idx >= VFU_PCI_NUM_REGIONS)
+		return -EINVAL;
+	fk.set_fd_calls++;
+	ctx->regions[idx].mmap_fd = fd;
 	return 0;
 }
 
@@ -918,6 +943,114 @@ static void test_shared_pages(void **state)
 	free(m);
 }
 
+static ino_t inode(int fd)
+{
+	struct stat st;
+
+	assert_int_equal(fstat(fd, &st), 0);
+	return st.st_ino;
+}
+
+static uint32_t *map_shared(int fd, size_t len)
+{
+	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+
+	assert_true(p != MAP_FAILED);
+	return p;
+}
+
+/*
+ * Each client gets shared pages of its own, at the same address for the
+ * model; without a memfd for them, the next client gets none to map.
+ */
+static void test_shared_renewed_per_client(void **state)
+{
+	struct pci_dev_desc desc = test_desc();
+	struct model *m = calloc(1, sizeof(*m));
+	struct pci_dev *d;
+	struct vfu_ctx *ctx;
+	uint32_t *p, *vmm1, *vmm2, *vmm3, v = 0x99;
+	size_t pg = (size_t)sysconf(_SC_PAGESIZE), len = 0x3000 + pg, w = 0x3000 / 4;
+	int fd1, fd2;
+
+	memset(&fk, 0, sizeof(fk));
+	desc.bars[0].nr_shared = 1;
+	desc.bars[0].shared[0] = (struct vfu_sparse_area){ .offset = 0x3000, .size = pg };
+	d = pci_dev_create(&desc, &model_ops, m);
+	assert_non_null(d);
+	p = pci_bar_shared(d, 0, 0);
+	ctx = pci_dev_vfu(d);
+	assert_non_null(ctx);
+	fd1 = ctx->regions[0].mmap_fd;
+	assert_true(fd1 >= 0);
+	vmm1 = map_shared(fd1, len);
+	p[0] = 0x1234;
+	assert_int_equal(vmm1[w], 0x1234);
+	ino_t ino1 = inode(fd1);
+
+	/* A DEVICE_RESET keeps the client's file. */
+	ctx->ops->reset(ctx->opaque, VFU_RESET_DEVICE);
+	assert_int_equal(ctx->regions[0].mmap_fd, fd1);
+	assert_int_equal(fk.set_fd_calls, 0);
+
+	/* The client goes: a new sealed file at the same address, cleared by the reset. */
+	ctx->ops->reset(ctx->opaque, VFU_RESET_DISCONNECT);
+	assert_int_equal(m->resets, 2);
+	assert_int_equal(fk.set_fd_calls, 1);
+	assert_ptr_equal(pci_bar_shared(d, 0, 0), p);
+	fd2 = ctx->regions[0].mmap_fd;
+	assert_true(fd2 >= 0);
+	assert_int_not_equal(inode(fd2), ino1);
+	assert_int_equal(fcntl(fd2, F_GET_SEALS) & (F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL),
+			 F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL);
+	assert_int_equal(fcntl(fd1, F_GETFD), -1); /* ours closed */
+	assert_int_equal(p[0], 0);
+	assert_int_equal(pci_bar_shared_renew_err(d, 0), 0);
+	/* The old mapping reaches nothing of the device, and sees nothing of it. */
+	vmm1[w + 1] = 0x5555;
+	assert_int_equal(p[1], 0);
+	p[2] = 0x7777;
+	assert_int_equal(vmm1[w + 2], 0);
+	vmm2 = map_shared(fd2, len);
+	assert_int_equal(vmm2[w + 2], 0x7777);
+	vmm2[w + 3] = 0x4242;
+	assert_int_equal(p[3], 0x4242);
+
+	/* No memfd for the next client: private pages, nothing to map, accesses trapped. */
+	fk.memfd_fail = EMFILE;
+	ctx->ops->reset(ctx->opaque, VFU_RESET_DISCONNECT);
+	assert_int_equal(ctx->regions[0].mmap_fd, -1);
+	assert_int_equal(pci_bar_shared_renew_err(d, 0), 1);
+	assert_ptr_equal(pci_bar_shared(d, 0, 0), p);
+	assert_int_equal(p[3], 0);
+	vmm2[w + 4] = 0x1111;
+	assert_int_equal(p[4], 0);
+	p[5] = 0x2222;
+	assert_int_equal(vmm2[w + 5], 0);
+	assert_int_equal(pci_dev_bar_access(d, 0, 0x3000 + 6 * 4, &v, 4, true), 4);
+	assert_int_equal(p[6], 0x99);
+	assert_int_equal(pci_bar_shared_traps(d, 0), 1);
+	assert_int_equal(m->bar_calls, 0);
+
+	/* A later detach gets a memfd again. */
+	fk.memfd_fail = 0;
+	ctx->ops->reset(ctx->opaque, VFU_RESET_DISCONNECT);
+	assert_true(ctx->regions[0].mmap_fd >= 0);
+	assert_int_equal(pci_bar_shared_renew_err(d, 0), 1);
+	assert_int_equal(p[6], 0);
+	vmm3 = map_shared(ctx->regions[0].mmap_fd, len);
+	vmm3[w + 7] = 0x3333;
+	assert_int_equal(p[7], 0x3333);
+
+	munmap(vmm1, len);
+	munmap(vmm2, len);
+	munmap(vmm3, len);
+	/* Going away is no detach to renew for. */
+	pci_dev_destroy(d);
+	assert_int_equal(fk.set_fd_calls, 3);
+	free(m);
+}
+
 /* ---- interrupts ------------------------------------------------------- */
 
 static void test_intx(void **state)
@@ -1116,6 +1249,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_bar_trampoline, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_msix_table_pba, setup, teardown),
 		cmocka_unit_test(test_shared_pages),
+		cmocka_unit_test(test_shared_renewed_per_client),
 		cmocka_unit_test_setup_teardown(test_intx, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_irq_routing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dma_gating, setup, teardown),

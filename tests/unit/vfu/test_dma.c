@@ -12,9 +12,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <linux/magic.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <unistd.h>
 
+#include "core/mguard.h"
 #include "vfu/dma.h"
 #include "vfu/vfu.h"
 
@@ -36,7 +39,7 @@ static void test_add_and_translate(void **state)
 	uint8_t *mine = mmap(NULL, 16 * PG, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	assert_true(mine != MAP_FAILED);
 
-	dma_table_init(&t, 16, 1ull << 30);
+	dma_table_init(&t, 16, 1ull << 30, -1);
 	/* map pages 4..7 of the fd at guest 0x100000 */
 	assert_int_equal(dma_table_add(&t, 0x100000, 4 * PG, fd, 4 * PG, RW), 0);
 	close(fd); /* the mapping must survive the fd */
@@ -68,7 +71,7 @@ static void test_add_and_translate(void **state)
 static void test_overlaps_refused(void **state)
 {
 	struct dma_table t;
-	dma_table_init(&t, 16, 1ull << 30);
+	dma_table_init(&t, 16, 1ull << 30, -1);
 	assert_int_equal(dma_table_add(&t, 0x10000, 0x4000, -1, 0, RW), 0);
 	assert_int_equal(dma_table_add(&t, 0x20000, 0x4000, -1, 0, RW), 0);
 	/* same, inside, straddling either edge, covering */
@@ -100,7 +103,7 @@ static void count_unmap(void *arg, uint64_t addr, uint64_t size)
 static void test_unmap_rules(void **state)
 {
 	struct dma_table t;
-	dma_table_init(&t, 16, 1ull << 30);
+	dma_table_init(&t, 16, 1ull << 30, -1);
 	assert_int_equal(dma_table_add(&t, 0x10000, 0x4000, -1, 0, RW), 0);
 	assert_int_equal(dma_table_add(&t, 0x14000, 0x4000, -1, 0, RW), 0);
 	assert_int_equal(dma_table_add(&t, 0x30000, 0x1000, -1, 0, RW), 0);
@@ -133,7 +136,7 @@ static void test_limits_and_fd_checks(void **state)
 	struct dma_table t;
 	int fd = memfd_of(4 * PG);
 
-	dma_table_init(&t, 2, 8 * PG);
+	dma_table_init(&t, 2, 8 * PG, -1);
 	/* larger than its fd, offset past the end, offset+size wrapping */
 	assert_int_equal(dma_table_add(&t, 0, 8 * PG, fd, 0, RW), -EINVAL);
 	assert_int_equal(dma_table_add(&t, 0, PG, fd, 4 * PG, RW), -EINVAL);
@@ -159,7 +162,7 @@ static void test_prot_and_fdless(void **state)
 {
 	struct dma_table t;
 	int fd = memfd_of(PG);
-	dma_table_init(&t, 8, 1ull << 30);
+	dma_table_init(&t, 8, 1ull << 30, -1);
 	assert_int_equal(dma_table_add(&t, 0x1000, PG, fd, 0, VFU_PROT_READ), 0);
 	assert_int_equal(dma_table_add(&t, 0x2000, PG, -1, 0, RW), 0);
 	assert_non_null(dma_table_ptr(&t, 0x1000, 16, VFU_PROT_READ));
@@ -177,7 +180,7 @@ static void test_prot_and_fdless(void **state)
 static void test_many_maps_sorted(void **state)
 {
 	struct dma_table t;
-	dma_table_init(&t, 1024, 1ull << 40);
+	dma_table_init(&t, 1024, 1ull << 40, -1);
 	/* insert in a scrambled order; lookups must find each */
 	for (uint64_t i = 0; i < 512; i++) {
 		uint64_t k = (i * 337) % 512;
@@ -195,15 +198,18 @@ static void test_many_maps_sorted(void **state)
 }
 
 /*
- * The client must not be able to shrink what we mapped (our next access would
- * be a SIGBUS): a sealable memfd gets F_SEAL_SHRINK from us, an already sealed
- * one is taken as it is, and what cannot be sealed is refused.
+ * What may back guest RAM: tmpfs and hugetlbfs files, sealed or not. A
+ * sealable memfd gets F_SEAL_SHRINK from us, an already sealed one is taken
+ * as it is, one that cannot be sealed is taken unsealed (its accesses are
+ * guarded, core/mguard); a file on any other file system is refused (a disk
+ * or network file can block the thread that faults on it).
  */
-static void test_fd_must_be_sealed(void **state)
+static void test_fd_backing(void **state)
 {
 	struct dma_table t;
+	const struct dma_region *r;
 	(void)state;
-	dma_table_init(&t, 16, 1ull << 30);
+	dma_table_init(&t, 16, 1ull << 30, -1);
 
 	/* Sealable: sealed by the add, so the client's shrink now fails. */
 	int fd = memfd_of(4 * PG);
@@ -215,37 +221,102 @@ static void test_fd_must_be_sealed(void **state)
 	/* Growing stays allowed (QEMU's backend seals that too, we need not). */
 	assert_int_equal(ftruncate(fd, 8 * PG), 0);
 	close(fd);
+	r = dma_table_find(&t, 0x100000);
+	assert_non_null(r);
+	assert_int_equal(r->backing, DMA_BACKING_TMPFS);
+	assert_true(r->sealed);
+	assert_int_equal(r->page_kib, PG / 1024);
 
 	/* Sealed by the client already, sealing itself sealed: accepted. */
 	fd = memfd_of(4 * PG);
 	assert_int_equal(fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL), 0);
 	assert_int_equal(dma_table_add(&t, 0x200000, 4 * PG, fd, 0, RW), 0);
+	assert_true(dma_table_find(&t, 0x200000)->sealed);
 	close(fd);
 
-	/* A memfd that does not allow sealing: refused, nothing mapped. */
+	/* A memfd that does not allow sealing: accepted, not sealed, guarded. */
+	unsigned guarded = mguard_count();
 	fd = memfd_create("unsealable", MFD_CLOEXEC);
 	assert_true(fd >= 0);
 	assert_int_equal(ftruncate(fd, 4 * PG), 0);
-	assert_int_equal(dma_table_add(&t, 0x300000, 4 * PG, fd, 0, RW), -EPERM);
+	assert_int_equal(dma_table_add(&t, 0x300000, 4 * PG, fd, 0, RW), 0);
+	assert_false(dma_table_find(&t, 0x300000)->sealed);
+	assert_int_equal(mguard_count(), guarded + 1);
 	close(fd);
 
-	/* Sealing sealed without SHRINK: refused. */
+	/* Sealing sealed without SHRINK: accepted unsealed. */
 	fd = memfd_of(4 * PG);
 	assert_int_equal(fcntl(fd, F_ADD_SEALS, F_SEAL_SEAL), 0);
-	assert_int_equal(dma_table_add(&t, 0x300000, 4 * PG, fd, 0, RW), -EPERM);
+	assert_int_equal(dma_table_add(&t, 0x400000, 4 * PG, fd, 0, RW), 0);
+	assert_false(dma_table_find(&t, 0x400000)->sealed);
 	close(fd);
 
-	/* A plain file (no sealing at all): refused. */
-	char path[] = "/tmp/vmux-test-dma-XXXXXX";
+	/* A file on /dev/shm (tmpfs), as memory-backend-file makes it: accepted. */
+	char shm[] = "/dev/shm/vmux-test-dma-XXXXXX";
+	fd = mkstemp(shm);
+	bool shm_ok = fd >= 0;
+	if (shm_ok) {
+		unlink(shm);
+		assert_int_equal(ftruncate(fd, 4 * PG), 0);
+		assert_int_equal(dma_table_add(&t, 0x500000, 4 * PG, fd, 0, RW), 0);
+		assert_int_equal(dma_table_find(&t, 0x500000)->backing, DMA_BACKING_TMPFS);
+		close(fd);
+	}
+
+	/* A file on a disk (the build folder, where the tests run): refused. */
+	char path[] = "vmux-test-dma-XXXXXX";
+	struct statfs sfs;
 	fd = mkstemp(path);
 	assert_true(fd >= 0);
 	unlink(path);
 	assert_int_equal(ftruncate(fd, 4 * PG), 0);
-	assert_int_equal(dma_table_add(&t, 0x300000, 4 * PG, fd, 0, RW), -EPERM);
+	assert_int_equal(fstatfs(fd, &sfs), 0);
+	if (sfs.f_type != TMPFS_MAGIC && sfs.f_type != HUGETLBFS_MAGIC)
+		assert_int_equal(dma_table_add(&t, 0x600000, 4 * PG, fd, 0, RW), -EPERM);
 	close(fd);
 
-	assert_int_equal(t.n, 2);
+	assert_int_equal(t.n, shm_ok ? 5 : 4);
 	dma_table_fini(&t);
+	assert_int_equal(mguard_count(), guarded - 2);
+}
+
+/*
+ * hugetlbfs: mmap takes offsets and lengths in huge pages, QEMU maps RAM
+ * sections at 4 KiB offsets (0xc0000 past the VGA hole): the mapping is
+ * aligned down and rounded up, never past the end of the file (that would
+ * grow the client's file). Nothing is touched: no huge page is needed.
+ */
+static void test_hugetlb_alignment(void **state)
+{
+	const uint64_t HP = 2u << 20;
+	struct dma_table t;
+	const struct dma_region *r;
+	struct stat st;
+	(void)state;
+
+	int fd = memfd_create("test-guest-ram-huge", MFD_CLOEXEC | MFD_HUGETLB | MFD_ALLOW_SEALING);
+	if (fd < 0)
+		skip();
+	assert_int_equal(ftruncate(fd, (off_t)(2 * HP)), 0);
+	dma_table_init(&t, 16, 1ull << 30, -1);
+	assert_int_equal(dma_table_add(&t, 0xc0000, 0x100000, fd, 0xc0000, RW), 0);
+	r = dma_table_find(&t, 0xc0000);
+	assert_non_null(r);
+	assert_int_equal(r->backing, DMA_BACKING_HUGETLBFS);
+	assert_int_equal(r->page_kib, 2048);
+	assert_true(r->sealed);
+	assert_int_equal(r->ptr - (uint8_t *)r->map_base, 0xc0000);
+	assert_int_equal(r->map_len, HP);
+	assert_int_equal((uintptr_t)r->map_base % HP, 0);
+	/* across a huge page boundary: two pages mapped */
+	assert_int_equal(dma_table_add(&t, 0x1000000, 0x200000, fd, HP - 0x100000, RW), 0);
+	assert_int_equal(dma_table_find(&t, 0x1000000)->map_len, 2 * HP);
+	/* past the end of the file: refused, the file keeps its size */
+	assert_int_equal(dma_table_add(&t, 0x2000000, HP, fd, HP + 0x1000, RW), -EINVAL);
+	assert_int_equal(fstat(fd, &st), 0);
+	assert_int_equal(st.st_size, 2 * HP);
+	dma_table_fini(&t);
+	close(fd);
 }
 
 /*
@@ -276,7 +347,7 @@ static void test_shrink_before_seal(void **state)
 {
 	struct dma_table t;
 	(void)state;
-	dma_table_init(&t, 16, 1ull << 30);
+	dma_table_init(&t, 16, 1ull << 30, -1);
 
 	int fd = memfd_of(4 * PG);
 	race_fd = fd;
@@ -298,8 +369,9 @@ int main(void)
 		cmocka_unit_test(test_limits_and_fd_checks),
 		cmocka_unit_test(test_prot_and_fdless),
 		cmocka_unit_test(test_many_maps_sorted),
-		cmocka_unit_test(test_fd_must_be_sealed),
+		cmocka_unit_test(test_fd_backing),
 		cmocka_unit_test(test_shrink_before_seal),
+		cmocka_unit_test(test_hugetlb_alignment),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

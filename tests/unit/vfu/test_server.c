@@ -15,6 +15,7 @@
 #include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "core/log.h"
@@ -31,6 +32,10 @@ struct fixture {
 	int resets, attaches, unmaps;
 	int dma_in_cb; /* what vfu_dma_read returned inside a region write to DMA_IN_CB */
 	int memfd; /* mmap-able page behind region 1 */
+	/* on_reset puts swap_fd behind region 1 if swap is set; what that returned, per reason */
+	bool swap;
+	int swap_fd;
+	int swap_ret[2];
 };
 
 static ssize_t reg_access(void *opaque, uint32_t region, uint64_t off, void *buf, size_t count,
@@ -52,7 +57,11 @@ static ssize_t reg_access(void *opaque, uint32_t region, uint64_t off, void *buf
 
 static void on_reset(void *o, enum vfu_reset_reason why)
 {
-	((struct fixture *)o)->resets++;
+	struct fixture *f = o;
+
+	f->resets++;
+	if (f->swap)
+		f->swap_ret[why] = vfu_region_set_mmap_fd(f->ctx, 1, f->swap_fd);
 }
 static void on_attach(void *o)
 {
@@ -708,6 +717,95 @@ static void test_reset_and_fds(void **state)
 	assert_true(vfu_connected(f->ctx));
 }
 
+/* Region 1's info as a client gets it: *fd the mmap fd or -1. Returns the flags. */
+static uint32_t region1_info(struct fixture *f, int *fd)
+{
+	struct vfu_region_info ri = { .argsz = sizeof(ri) + 32, .index = 1 }, got;
+	uint8_t out[128];
+	size_t len;
+
+	send_msg(f, VFU_CMD_DEVICE_GET_REGION_INFO, 0, &ri, sizeof(ri), NULL, 0);
+	assert_int_equal(get_reply(f, out, sizeof(out), &len, fd), 0);
+	memcpy(&got, out, sizeof(got));
+	assert_int_equal(got.size, 8192);
+	return got.flags;
+}
+
+static ino_t inode(int fd)
+{
+	struct stat st;
+
+	assert_int_equal(fstat(fd, &st), 0);
+	return st.st_ino;
+}
+
+/* A new client on a fresh socketpair, negotiated. */
+static void attach_again(struct fixture *f)
+{
+	int sv[2];
+
+	close(f->sock);
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+	f->sock = sv[0];
+	assert_int_equal(vfu_attach(f->ctx, NULL, vfu_transport_socket(sv[1])), 0);
+	f->attaches = 0;
+	negotiate(f);
+}
+
+/* Another fd behind a region, for the next client only. */
+static void test_region_set_mmap_fd(void **state)
+{
+	struct fixture *f = *state;
+	int fd2 = memfd_create("bar1b", MFD_CLOEXEC), fd, closed;
+
+	assert_true(fd2 >= 0);
+	assert_int_equal(ftruncate(fd2, 8192), 0);
+	negotiate(f);
+	/* Refused while a client is attached, even from a device reset. */
+	assert_int_equal(vfu_region_set_mmap_fd(f->ctx, 1, fd2), -EBUSY);
+	assert_int_equal(vfu_region_set_mmap_fd(f->ctx, 1, -1), -EBUSY);
+	assert_int_equal(vfu_region_set_mmap_fd(f->ctx, VFU_PCI_NUM_REGIONS, fd2), -EINVAL);
+	f->swap = true;
+	f->swap_fd = fd2;
+	assert_int_equal(request(f, VFU_CMD_DEVICE_RESET, NULL, 0, NULL, 0), 0);
+	assert_int_equal(f->swap_ret[VFU_RESET_DEVICE], -EBUSY);
+	assert_true(region1_info(f, &fd) & VFU_REGION_F_MMAP);
+	assert_true(fd >= 0);
+	assert_int_equal(inode(fd), inode(f->memfd));
+	close(fd);
+
+	/* The client goes: its reset callback may put the new fd in place. */
+	shutdown(f->sock, SHUT_WR);
+	assert_true(client_dropped(f));
+	assert_int_equal(f->swap_ret[VFU_RESET_DISCONNECT], 0);
+	f->swap = false;
+
+	/* Checked with no client too. */
+	assert_int_equal(vfu_region_set_mmap_fd(f->ctx, VFU_PCI_NUM_REGIONS, fd2), -EINVAL);
+	assert_int_equal(vfu_region_set_mmap_fd(f->ctx, 1, -2), -EINVAL);
+	assert_int_equal(vfu_region_set_mmap_fd(f->ctx, 5, fd2), -EINVAL); /* absent */
+	closed = dup(fd2);
+	assert_true(closed >= 0);
+	close(closed);
+	assert_int_equal(vfu_region_set_mmap_fd(f->ctx, 1, closed), -EBADF);
+
+	/* The next client gets the new file, with the same sparse area. */
+	attach_again(f);
+	assert_int_equal(region1_info(f, &fd) & (VFU_REGION_F_MMAP | VFU_REGION_F_CAPS),
+			 VFU_REGION_F_MMAP | VFU_REGION_F_CAPS);
+	assert_true(fd >= 0);
+	assert_int_equal(inode(fd), inode(fd2));
+	close(fd);
+
+	/* -1: nothing to map for the one after. */
+	vfu_disconnect(f->ctx);
+	assert_int_equal(vfu_region_set_mmap_fd(f->ctx, 1, -1), 0);
+	attach_again(f);
+	assert_int_equal(region1_info(f, &fd) & (VFU_REGION_F_MMAP | VFU_REGION_F_CAPS), 0);
+	assert_int_equal(fd, -1);
+	close(fd2);
+}
+
 static void test_stream_errors_drop_client(void **state)
 {
 	struct fixture *f = *state;
@@ -764,6 +862,7 @@ int main(void)
 		T(test_set_irqs),
 		T(test_intx_automask),
 		T(test_reset_and_fds),
+		T(test_region_set_mmap_fd),
 		T(test_stream_errors_drop_client),
 		T(test_oversized_drops_client),
 		T(test_unexpected_reply_drops_client),
