@@ -8,7 +8,9 @@
 #   network     the guest and the host ping each other and exchange data over
 #               TCP through vmux and a tap device
 # Environment: VMUX_BUILDDIR (default build), VMUX_SKIP_DEPS=1, and the e2e
-# kit's (tests/e2e/lib.sh), e.g. VMUX_E2E_KVER to boot another kernel.
+# kit's (tests/e2e/lib.sh), e.g. VMUX_E2E_KVER to boot another kernel, or
+# E2E_MEM=shm|hugetlbfs|memfd-hugetlb and E2E_MEM_ATTACH=numa for guest RAM
+# from another QEMU backend than the memfd (README, "Using vmux by hand").
 set -u
 cd "$(dirname "$0")/.." || exit 1
 ROOT=$PWD
@@ -59,11 +61,28 @@ e2e_qemu_usable || { echo "QEMU from the chroot cannot run on this machine" >&2;
 e2e_kernel_resolve
 explain "$(e2e_qemu -version | head -n 1)" "guest kernel: ${E2E_KERNEL##*/}"
 
-# Compact QEMU command line for people to read ($1: socket).
+# Huge pages for the guests' RAM, given back at exit (one guest at a time).
+case "${E2E_MEM:-memfd}" in
+hugetlbfs | memfd-hugetlb)
+	e2e_hugepages_reserve $((${E2E_MEM_MB:-512} / 2 + 4)) ||
+		{ echo "E2E_MEM=$E2E_MEM: cannot reserve huge pages: $E2E_HP_WHY" >&2; exit 1; }
+	[ "$E2E_MEM" = memfd-hugetlb ] || e2e_hugetlbfs_mount || exit 1
+	;;
+esac
+
+# Compact QEMU command line for people to read ($1: socket), with the guest
+# RAM arguments the kit passes (E2E_MEM, E2E_MEM_ATTACH).
 show_qemu() {
-	cmd "qemu-system-x86_64 -accel tcg -m 512M -machine pc,memory-backend=mem \\"
-	printf '         %s\n' \
-		"-object memory-backend-memfd,id=mem,size=512M,share=on \\" \
+	local i first="qemu-system-x86_64 -accel tcg" more=()
+	e2e_guest_mem_args vm1
+	for ((i = 0; i < ${#E2E_MEM_ARGS[@]}; i += 2)); do
+		case "${E2E_MEM_ARGS[i]}" in
+		-m | -machine) first="$first ${E2E_MEM_ARGS[i]} ${E2E_MEM_ARGS[i + 1]}" ;;
+		*) more+=("${E2E_MEM_ARGS[i]} ${E2E_MEM_ARGS[i + 1]} \\") ;;
+		esac
+	done
+	cmd "$first \\"
+	printf '         %s\n' "${more[@]}" \
 		"-kernel ${E2E_KERNEL##*/} -initrd initrd.cpio.gz -append 'console=ttyS0 ...' \\" \
 		"-device '$(e2e_vfio_user_dev "$1" | sed 's/"id":"nic0",//')'"
 }
@@ -84,8 +103,9 @@ scene_enumerate() {
 
 	step "Boot a VM whose only network card is served by vmux"
 	explain "QEMU's vfio-user-pci device connects to the socket; vmux answers with the PCI" \
-		"config space, BARs and interrupts of the NIC. Guest RAM is a shared memfd so vmux" \
-		"can reach it for DMA. No KVM here: the guest runs under TCG emulation."
+		"config space, BARs and interrupts of the NIC. Guest RAM is shared (share=on) so vmux" \
+		"can reach it for DMA: a memfd, the recommended backend, unless E2E_MEM picks a file" \
+		"on /dev/shm or hugetlbfs or a hugetlb memfd. No KVM here: the guest runs under TCG."
 	show_qemu "$sock"
 	explain "The guest is a busybox initramfs that loads the e1000 driver and inspects sysfs" \
 		"(script: tests/e2e/guest/enumerate.sh)."
