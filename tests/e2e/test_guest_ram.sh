@@ -93,7 +93,7 @@ vmux_maps() {
 run_case() {
 	local c=$1 g=g-$1 v=vmux-$1 sock=$E2E_TMP/$1.sock ctl=$E2E_TMP/$1.ctl
 	local t0 deadline serial pat kb ps ok host_ping=fail txsha gotsha
-	local rx tx min refused rc why=
+	local rx tx min refused rc left why=
 	t0=$(date +%s%N)
 	e2e_log "case $c: ${MEM[$c]} guest RAM of $MB MiB, attached by ${ATTACH[$c]}"
 	e2e_vmux_start -n "$ns" "$v" --control "$ctl" -s "$sock" -m e1000-emu -t tap0 -b "$MAC"
@@ -129,11 +129,12 @@ run_case() {
 		host_ping=ok
 	fi
 
-	if grep -q 'DMA_MAP .*refused' "$E2E_TMP/$v.log"; then
-		e2e_guest_wait "$g" 1
-	else
-		e2e_guest_wait "$g"
+	# One deadline for the whole case (the guest's own wait included).
+	left=$((deadline - $(date +%s)))
+	if [ "$left" -lt 1 ] || grep -q 'DMA_MAP .*refused' "$E2E_TMP/$v.log"; then
+		left=1
 	fi
+	e2e_guest_wait "$g" "$left"
 	ok=$?
 	e2e_guest_lines "$g" | grep -v '^  dmesg' | sed "s/^/    [$c] /"
 	txsha=$(e2e_guest_data "$g" tx_sha)
