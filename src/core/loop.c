@@ -46,6 +46,11 @@ void loop_get_stats(const struct loop *l, struct loop_stats *st)
 	*st = l->stats;
 }
 
+uint64_t loop_iteration(const struct loop *l)
+{
+	return l->stats.iterations;
+}
+
 uint64_t loop_now_ns(void)
 {
 	struct timespec ts;

@@ -59,6 +59,12 @@ struct loop_stats {
 	uint64_t total_ns;
 };
 void loop_get_stats(const struct loop *l, struct loop_stats *st);
+/*
+ * Iterations completed so far: the same value for every callback and poll
+ * hook of one iteration, so that work bounded per wake-up of the loop (not
+ * per call) can tell one wake-up from the next.
+ */
+uint64_t loop_iteration(const struct loop *l);
 
 /* Monotonic clock in nanoseconds. */
 uint64_t loop_now_ns(void);

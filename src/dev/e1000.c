@@ -67,13 +67,6 @@ extern const struct dev_model e1000_model;
  */
 #define E1K_WB_BATCH 32u
 #define E1K_POOL_PKTS 512u
-/*
- * What one TX walk may do before it yields to the loop and resumes: frames
- * emitted, and bytes gathered from guest memory, dropped frames included (a
- * ring of TSO descriptors the device drops at EOP still costs their copy).
- */
-#define E1K_TX_FRAMES_PER_WALK 8192u
-#define E1K_TX_BYTES_PER_WALK (4u << 20)
 /* rx_space() while frames would only be dropped (receiver off, no link). */
 #define E1K_RX_SPACE_OFF 64u
 
@@ -679,8 +672,11 @@ struct e1k_counters {
 	uint64_t tx_bad_desc;     /* unknown descriptor type (skipped) */
 	uint64_t tx_ring_err;     /* TDLEN/TDH/TDT unusable */
 	uint64_t tx_desc_dma;     /* descriptor ring outside guest memory */
-	uint64_t tx_walk_yield;   /* walks that stopped at the frame budget */
+	uint64_t tx_walk_yield;   /* walks that stopped at the wake-up's budget */
 	uint64_t tx_blocked;      /* walks that waited for the peer's room */
+	uint64_t tx_descs;        /* descriptors read */
+	uint64_t tx_descs_wake_max; /* most descriptors read in one wake-up */
+	uint64_t tx_tail_pending; /* tails that came while a walk waited (only recorded) */
 	uint64_t rx_pkts, rx_bytes;
 	uint64_t rx_drop_off;     /* receiver disabled or link down */
 	uint64_t rx_drop_addr;    /* address filters */
@@ -749,8 +745,16 @@ struct e1000 {
 	struct pkt *burst[E1K_TX_BURST];
 	unsigned nburst;
 	uint32_t tx_space;       /* what the peer said it takes, counted down */
-	uint32_t tx_frames;      /* frames emitted by the current walk */
-	uint32_t tx_walk_bytes;  /* bytes it gathered from guest memory */
+	/* The TX budget of one wake-up of the loop (E1K_TX_*_PER_WAKE), all walks included. */
+	uint64_t tx_wake;        /* the loop iteration the counts below belong to */
+	uint32_t tx_frames;      /* frames emitted */
+	uint32_t tx_wake_bytes;  /* bytes gathered from guest memory */
+	uint32_t tx_wake_descs;  /* descriptors read */
+	/*
+	 * tx_resume: a walk stopped at the budget, the timer resumes it;
+	 * tx_blocked: it stopped for want of the peer's room, wake() resumes it.
+	 * Either way a new tail meanwhile is only recorded.
+	 */
 	bool tx_busy, tx_again, tx_blocked, tx_resume;
 
 	/* receive */
@@ -775,6 +779,7 @@ static struct e1000 *to_e1000(struct dev_instance *d)
 }
 
 static void tx_process(struct e1000 *e);
+static void tx_run(struct e1000 *e);
 static void rx_kick(struct e1000 *e);
 static void db_hook_update(struct e1000 *e);
 
@@ -957,7 +962,7 @@ static void timer_cb(void *arg, uint32_t events)
 	e->timer_at = 0;
 	if (e->tx_resume) {
 		e->tx_resume = false;
-		tx_process(e);
+		tx_run(e);
 	}
 	if (e->delayed_at) {
 		if (loop_now_ns() >= e->delayed_at) {
@@ -1277,7 +1282,7 @@ static void tx_append(struct e1000 *e, uint64_t addr, uint32_t len)
 	dst = e->tx.tso ? e->tso_buf : e->tx.pkt->data;
 	memcpy(dst + e->tx.len, src, len);
 	e->tx.len += len;
-	e->tx_walk_bytes += len;
+	e->tx_wake_bytes += len;
 }
 
 /* One descriptor (a private copy of it). */
@@ -1337,17 +1342,23 @@ static void tx_wb_add(struct e1000 *e, struct tx_wb *w, uint8_t *dp, uint64_t da
 		tx_wb_flush(w);
 }
 
+/* The wake-up's budget is spent: the timer resumes the walk on a later one. */
+static void tx_yield(struct e1000 *e)
+{
+	e->cnt.tx_walk_yield++;
+	e->tx_resume = true;
+	timer_arm(e, loop_now_ns());
+}
+
 /*
  * Stops the walk before a new frame when the peer has no room (it will call
- * wake()) or when this walk has emitted enough (the timer resumes it at once,
- * after the loop has served others).
+ * wake()) or when this wake-up has emitted or gathered enough (the timer
+ * resumes it at once, after the loop has served others).
  */
 static bool tx_must_pause(struct e1000 *e)
 {
-	if (e->tx_frames >= E1K_TX_FRAMES_PER_WALK || e->tx_walk_bytes >= E1K_TX_BYTES_PER_WALK) {
-		e->cnt.tx_walk_yield++;
-		e->tx_resume = true;
-		timer_arm(e, loop_now_ns());
+	if (e->tx_frames >= E1K_TX_FRAMES_PER_WAKE || e->tx_wake_bytes >= E1K_TX_BYTES_PER_WAKE) {
+		tx_yield(e);
 		return true;
 	}
 	if (e->tx_space)
@@ -1361,11 +1372,15 @@ static bool tx_must_pause(struct e1000 *e)
 	return true;
 }
 
-/* Walks TDH..TDT, at most one ring's worth of descriptors. */
+/*
+ * Walks TDH..TDT, at most one ring's worth of descriptors and what is left of
+ * the wake-up's budget.
+ */
 static void tx_walk(struct e1000 *e)
 {
 	uint32_t count = e1k_ring_count(R(e, E1K_TDLEN));
-	uint32_t head = R(e, E1K_TDH), tail = R(e, E1K_TDT), causes = 0, budget;
+	uint32_t head = R(e, E1K_TDH), tail = R(e, E1K_TDT), causes = 0, budget, left;
+	uint64_t wake;
 	uint64_t base = (uint64_t)R(e, E1K_TDBAH) << 32 | (R(e, E1K_TDBAL) & ~0xfu);
 	bool ide = false;
 	uint8_t *ring;
@@ -1379,9 +1394,19 @@ static void tx_walk(struct e1000 *e)
 		       R(e, E1K_TDLEN), head, tail);
 		return;
 	}
+	wake = loop_iteration(e->loop);
+	if (wake != e->tx_wake) {
+		e->tx_wake = wake;
+		e->tx_frames = 0;
+		e->tx_wake_bytes = 0;
+		e->tx_wake_descs = 0;
+	}
+	left = E1K_TX_DESCS_PER_WAKE - e->tx_wake_descs;
+	if (!left) {
+		tx_yield(e);
+		return;
+	}
 	e->tx_space = e->port.peer ? net_port_peer_space(&e->port) : UINT32_MAX;
-	e->tx_frames = 0;
-	e->tx_walk_bytes = 0;
 	e->dwin.size = 0;
 	/*
 	 * The whole ring in one mapping (the usual case): one translation per
@@ -1403,7 +1428,9 @@ static void tx_walk(struct e1000 *e)
 							E1K_DESC_SIZE, 1);
 		}
 	}
-	for (budget = count; head != tail && budget; budget--) {
+	if (left > count)
+		left = count;
+	for (budget = left; head != tail && budget; budget--) {
 		uint64_t da = base + (uint64_t)head * E1K_DESC_SIZE;
 		const uint8_t *dp;
 		uint8_t d[E1K_DESC_SIZE];
@@ -1446,6 +1473,13 @@ static void tx_walk(struct e1000 *e)
 		e1k_db_write(e->db, E1K_TDH, head);
 	tx_flush(e);
 	e->dwin.size = 0;
+	/* A stop for the budget or the peer breaks out with budget > 0: this is the descriptors'. */
+	if (!budget && head != tail)
+		tx_yield(e);
+	e->tx_wake_descs += left - budget;
+	e->cnt.tx_descs += left - budget;
+	if (e->tx_wake_descs > e->cnt.tx_descs_wake_max)
+		e->cnt.tx_descs_wake_max = e->tx_wake_descs;
 	if (causes & E1K_ICR_TXQE)
 		set_cause(e, E1K_ICR_TXQE);
 	if (causes & E1K_ICR_TXDW) {
@@ -1456,8 +1490,11 @@ static void tx_walk(struct e1000 *e)
 	}
 }
 
-/* Re-entry safe: a peer may call back into us (wake, deliver) while we send. */
-static void tx_process(struct e1000 *e)
+/*
+ * Walks the ring. Re-entry safe: a peer may call back into us (wake, deliver)
+ * while we send.
+ */
+static void tx_run(struct e1000 *e)
 {
 	unsigned rounds = 0;
 
@@ -1470,8 +1507,22 @@ static void tx_process(struct e1000 *e)
 		e->tx_again = false;
 		e->tx_blocked = false;
 		tx_walk(e);
-	} while (e->tx_again && ++rounds < 4);
+	} while (e->tx_again && !e->tx_resume && ++rounds < 4);
 	e->tx_busy = false;
+}
+
+/*
+ * A new tail (a TDT write, the doorbell page, TCTL.EN). While a walk waits for
+ * the timer or for the peer's room, the tail is only recorded: the walk that
+ * resumes reads TDT then and goes on to it, on the budget of its own wake-up.
+ */
+static void tx_process(struct e1000 *e)
+{
+	if (e->tx_resume || e->tx_blocked) {
+		e->cnt.tx_tail_pending++;
+		return;
+	}
+	tx_run(e);
 }
 
 /* Frees whatever a frame in progress holds. */
@@ -1869,8 +1920,10 @@ static void port_wake(struct net_port *self)
 {
 	struct e1000 *e = self->priv;
 
-	if (e->tx_blocked)
-		tx_process(e);
+	if (e->tx_blocked) {
+		e->tx_blocked = false;
+		tx_run(e);
+	}
 }
 
 static void port_peer_link(struct net_port *self, bool up)
@@ -1879,6 +1932,15 @@ static void port_peer_link(struct net_port *self, bool up)
 
 	e->peer_up = up;
 	link_update(e, false);
+	/*
+	 * A walk waiting for a peer that went away would wait for a wake() that
+	 * never comes: it resumes from the timer instead (and finds the new peer,
+	 * or none: then its frames are dropped as they are without one).
+	 */
+	if (e->tx_blocked && !self->peer) {
+		e->tx_blocked = false;
+		tx_yield(e);
+	}
 }
 
 static const struct net_port_ops e1k_port_ops = {
@@ -1893,8 +1955,8 @@ static const struct net_port_ops e1k_port_ops = {
 /*
  * Runs on every iteration of the owning loop while a ring is enabled: two
  * loads and two compares when nothing changed. A new tail does what a trapped
- * write of it does, with the same bounds (one ring's worth of descriptors and
- * the frame budget per walk), so a busy guest cannot starve the loop's other
+ * write of it does, with the same bounds (one ring's worth of descriptors, the
+ * budget of the wake-up), so a busy guest cannot starve the loop's other
  * devices.
  */
 static bool db_poll(void *arg)
@@ -1905,6 +1967,15 @@ static bool db_poll(void *arg)
 	if ((R(e, E1K_TCTL) & E1K_TCTL_EN) && e1k_db_tail(e->regs, e->db, E1K_TDT)) {
 		e->cnt.db_tx_kicks++;
 		tx_process(e);
+		work = true;
+	}
+	/*
+	 * A walk that stopped at an earlier pass's budget goes on now: a polling
+	 * loop looks at its timer only every 20 us.
+	 */
+	if (e->tx_resume && e->tx_wake != loop_iteration(e->loop)) {
+		e->tx_resume = false;
+		tx_run(e);
 		work = true;
 	}
 	if ((R(e, E1K_RCTL) & E1K_RCTL_EN) && e1k_db_tail(e->regs, e->db, E1K_RDT)) {
@@ -2482,7 +2553,8 @@ static void e1000_dump_stats(struct dev_instance *d, FILE *out)
 		"\"tx_drop_dma\":%llu,\"tx_drop_runt\":%llu,\"tx_drop_tso\":%llu,"
 		"\"tx_no_peer\":%llu,\"tx_csum_bad\":%llu,\"tx_bad_desc\":%llu,"
 		"\"tx_ring_err\":%llu,\"tx_desc_dma\":%llu,\"tx_walk_yield\":%llu,"
-		"\"tx_blocked\":%llu,",
+		"\"tx_blocked\":%llu,\"tx_descs\":%llu,\"tx_descs_wake_max\":%llu,"
+		"\"tx_tail_pending\":%llu,",
 		e->link_up ? "true" : "false", (unsigned long long)c->tx_pkts,
 		(unsigned long long)c->tx_bytes, (unsigned long long)c->tx_tso,
 		(unsigned long long)c->tx_tso_segs, (unsigned long long)c->tx_drop_nobuf,
@@ -2491,7 +2563,8 @@ static void e1000_dump_stats(struct dev_instance *d, FILE *out)
 		(unsigned long long)c->tx_no_peer, (unsigned long long)c->tx_csum_bad,
 		(unsigned long long)c->tx_bad_desc, (unsigned long long)c->tx_ring_err,
 		(unsigned long long)c->tx_desc_dma, (unsigned long long)c->tx_walk_yield,
-		(unsigned long long)c->tx_blocked);
+		(unsigned long long)c->tx_blocked, (unsigned long long)c->tx_descs,
+		(unsigned long long)c->tx_descs_wake_max, (unsigned long long)c->tx_tail_pending);
 	fprintf(out,
 		"\"rx_pkts\":%llu,\"rx_bytes\":%llu,\"rx_drop_off\":%llu,\"rx_drop_addr\":%llu,"
 		"\"rx_drop_vlan\":%llu,\"rx_drop_long\":%llu,\"rx_drop_bad\":%llu,"

@@ -111,6 +111,21 @@ unsigned e1k_tx_legacy_csum(uint8_t *frame, uint32_t len, uint8_t css, uint8_t c
 /* Most segments one TSO frame may be cut into. */
 #define E1K_TSO_MAX_SEGS 2048u
 
+/*
+ * What the TX path may do per wake-up of its loop, however many walks the
+ * wake-up starts (one REGION_WRITE_MULTI can carry 200 TDT writes, the
+ * doorbell page is polled every pass): frames emitted, bytes gathered from
+ * guest memory (frames it drops included: a ring of TSO descriptors dropped at
+ * EOP still costs their copy), and descriptors read (a chain that never ends a
+ * frame costs its reads too). 4096 descriptors is the largest ring Linux's
+ * e1000 driver sets up, so its whole ring fits in one wake-up; a larger ring
+ * (up to 65536) takes several. Past any of them the walk stops and resumes on
+ * a later wake-up, after the loop has served the others.
+ */
+#define E1K_TX_FRAMES_PER_WAKE 8192u
+#define E1K_TX_BYTES_PER_WAKE (4u << 20)
+#define E1K_TX_DESCS_PER_WAKE 4096u
+
 /* TSO problems (negative returns of e1k_tso_check). */
 enum e1k_tso_err {
 	E1K_TSO_ERR_MSS = 1,   /* MSS 0, or header + MSS larger than a frame */

@@ -91,7 +91,6 @@ struct client {
 	uint32_t peer_max_xfer;
 	/* server-to-client requests */
 	uint16_t next_id;
-	uint32_t abandoned;
 	struct queued_msg *q_head, *q_tail;
 	uint32_t q_len;
 	struct dma_table dma;
@@ -1164,11 +1163,10 @@ static void dispatch(struct vfu_ctx *ctx, struct client *c, const struct vfu_hdr
 	int err = 0;
 
 	if (type == VFU_F_TYPE_REPLY) {
-		if (c->abandoned) {
-			/* A late answer to a request we stopped waiting for. */
-			c->abandoned--;
-			return;
-		}
+		/*
+		 * Replies are only read while dma_msg() waits for one; a client that
+		 * let one time out is dropped, so no late answer reaches here either.
+		 */
 		LOG_RL(LOG_LVL_WARN, COMP, "%s: unexpected reply (id %u, cmd %u)", ctx->name, h->id,
 		       h->cmd);
 		kill_client(c, "unexpected reply");
@@ -1731,9 +1729,14 @@ static int dma_msg(struct vfu_ctx *ctx, bool wr, uint64_t addr, void *buf, uint3
 			break;
 		}
 	}
-	c->abandoned++;
-	LOG_RL(LOG_LVL_WARN, COMP, "%s: no reply to %s within %u ms", ctx->name,
-	       vfu_cmd_name(h.cmd), ctx->lim.reply_timeout_ms);
+	/*
+	 * Waiting again on the next request would hold the thread up for as long
+	 * each time, and a late reply would be taken for the next request's: the
+	 * client is dropped (from the loop, see dma_copy).
+	 */
+	LOG_RL(LOG_LVL_WARN, COMP, "%s: dropping client: no reply to %s (id %u) within %u ms",
+	       ctx->name, vfu_cmd_name(h.cmd), h.id, ctx->lim.reply_timeout_ms);
+	kill_client(c, "no reply to a DMA request in time");
 	return -ETIMEDOUT;
 }
 
@@ -1742,7 +1745,7 @@ static int dma_copy(struct vfu_ctx *ctx, uint64_t addr, void *buf, size_t len, b
 	struct client *c = ctx->client;
 	uint8_t *b = buf;
 
-	if (!c || !c->negotiated)
+	if (!c || !c->negotiated || c->dead)
 		return -ENOTCONN;
 	if (len && addr + (len - 1) < addr)
 		return -EFAULT;
@@ -1773,6 +1776,18 @@ static int dma_copy(struct vfu_ctx *ctx, uint64_t addr, void *buf, size_t len, b
 			if (n > max)
 				n = max;
 			int e = dma_msg(ctx, wr, addr, b, (uint32_t)n);
+			if (c->dead) {
+				/*
+				 * Dropped meanwhile (no reply in time, the stream
+				 * broken): not from inside the device's call, which
+				 * may be anywhere; the loop does it on the kick.
+				 */
+				uint64_t one = 1;
+
+				if (ctx->kick_fd >= 0 && write(ctx->kick_fd, &one, sizeof(one)) < 0)
+					LOG_WARN(COMP, "%s: kick: %s", ctx->name, strerror(errno));
+				return e < 0 ? e : -ENOTCONN;
+			}
 			if (e < 0)
 				return e;
 			if (!ctx->client)

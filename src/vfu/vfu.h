@@ -117,7 +117,7 @@ struct vfu_limits {
 	uint32_t max_dma_maps;     /* announced; DMA_MAP entries per client */
 	uint64_t max_dma_total;    /* bytes mapped per client, all maps */
 	uint32_t max_pending_cmds; /* commands queued while waiting for a DMA_READ/WRITE reply */
-	uint32_t reply_timeout_ms; /* for server-to-client requests */
+	uint32_t reply_timeout_ms; /* for server-to-client requests; the client is dropped after */
 	uint32_t msgs_per_wakeup;  /* fairness: messages handled per readiness event */
 };
 void vfu_limits_default(struct vfu_limits *l);
@@ -188,7 +188,8 @@ int vfu_dma_region(struct vfu_ctx *ctx, uint64_t addr, uint64_t *base, uint64_t 
 /*
  * Copies guest memory; ranges may span mappings. Memory mapped without an fd
  * is reached with DMA_READ/DMA_WRITE messages to the client (synchronous,
- * bounded by reply_timeout_ms); not from a region callback or anything else
+ * bounded by reply_timeout_ms: a client that lets it pass is dropped, from
+ * the loop, and this returns -ETIMEDOUT, then -ENOTCONN); not from a region callback or anything else
  * called while a message is handled (the VMM waits for that reply and cannot
  * answer): there that path fails with -EBUSY. 0 or -errno.
  */

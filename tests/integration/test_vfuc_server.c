@@ -427,6 +427,74 @@ static void test_dma_private(void **state)
 	vfuc_close(c);
 }
 
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+/*
+ * The client never answers the device's DMA_READ: after one reply timeout
+ * (reply_timeout_ms, 500 ms by default) it is dropped, from the loop: its
+ * socket sees EOF. Its late answer goes nowhere, and the next client finds
+ * a freshly reset device whose DMA works.
+ */
+static void test_dma_reply_timeout(void **state)
+{
+	struct fx_dev *d = dev(state, 0);
+	struct vfuc *c = open_client(d);
+	unsigned resets = atomic_load(&d->resets);
+	struct vfuc_mem m;
+	uint8_t msg[256];
+	struct vfu_hdr h;
+	uint64_t t0, waited;
+	ssize_t n;
+
+	assert_int_equal(vfuc_mem_create_private(c, 0x300000, 0x1000, &m), 0);
+	set_reg64(c, FX_DMA_SRC, 0x300000);
+	set_reg(c, FX_DMA_LEN, 64);
+	set_reg(c, FX_DMA_CMD, FX_CMD_READ);
+	n = vfuc_recv_raw(c, msg, sizeof(msg), NULL, NULL, TMO);
+	assert_int_equal(n, 32);
+	memcpy(&h, msg, sizeof(h));
+	assert_int_equal(h.cmd, VFU_CMD_DMA_READ);
+	/* Not answered: the server hangs up once the wait is over. */
+	t0 = now_ms();
+	n = vfuc_recv_raw(c, msg, sizeof(msg), NULL, NULL, 4 * TMO);
+	waited = now_ms() - t0;
+	assert_int_equal(n, 0);
+	assert_true(waited >= 300 && waited < 2 * TMO);
+	assert_true(atomic_load(&d->resets) > resets);
+	/* The answer, too late, on a socket nobody reads any more. */
+	{
+		uint8_t rep[32 + 64] = { 0 };
+
+		h.flags = VFU_F_TYPE_REPLY;
+		h.size = sizeof(rep);
+		memcpy(rep, &h, sizeof(h));
+		(void)vfuc_send_raw(c, rep, sizeof(rep), NULL, 0);
+	}
+	vfuc_close(c);
+
+	/* The device serves the next client, DMA to memory without an fd included. */
+	c = open_client_retry(d);
+	assert_int_equal(reg(c, FX_ID), FX_ID_VALUE);
+	assert_int_equal(reg(c, FX_DMA_STATUS), FX_ST_IDLE);
+	assert_int_equal(vfuc_mem_create_private(c, 0x300000, 0x1000, &m), 0);
+	memcpy(m.base, "answered", 8);
+	set_reg64(c, FX_DMA_SRC, 0x300000);
+	set_reg(c, FX_DMA_LEN, 8);
+	set_reg(c, FX_DMA_CMD, FX_CMD_READ);
+	assert_int_equal(wait_dma(c), FX_ST_DONE);
+	uint8_t buf[8];
+	assert_int_equal(vfuc_region_read(c, 0, FX_BUF, buf, 8), 0);
+	assert_memory_equal(buf, "answered", 8);
+	vfuc_mem_destroy(c, &m);
+	vfuc_close(c);
+}
+
 /* A mapping goes away while the device is in the middle of a DMA to it. */
 static void test_dma_unmap_in_use(void **state)
 {
@@ -788,6 +856,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_reset, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dma_fd, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dma_private, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_dma_reply_timeout, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dma_unmap_in_use, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dma_map_unmap, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_msix, setup, teardown),

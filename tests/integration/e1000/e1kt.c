@@ -446,6 +446,23 @@ void e1kt_peer_wake(struct e1kt *t)
 	e1kt_call(t, do_peer_wake, &r);
 }
 
+static void do_peer_plug(void *arg)
+{
+	struct u32_req *r = arg;
+
+	if (r->v)
+		net_port_connect(r->t->inst->model->port(r->t->inst), &r->t->peer);
+	else
+		net_port_disconnect(&r->t->peer);
+}
+
+void e1kt_peer_plug(struct e1kt *t, bool connected)
+{
+	struct u32_req r = { t, connected };
+
+	e1kt_call(t, do_peer_plug, &r);
+}
+
 struct stats_req {
 	struct e1kt *t;
 	char *buf;

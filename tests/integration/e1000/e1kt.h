@@ -87,6 +87,8 @@ void e1kt_peer_link(struct e1kt *t, bool up);
 void e1kt_peer_space(struct e1kt *t, uint32_t space);
 /* Tells the device the peer has room again (wake). */
 void e1kt_peer_wake(struct e1kt *t);
+/* Disconnects the peer from the device's port (false) or connects it again (true). */
+void e1kt_peer_plug(struct e1kt *t, bool connected);
 /* A counter from the model's dump_stats, e.g. "tx_drop_tso"; -1 if absent. */
 long long e1kt_counter(struct e1kt *t, const char *name);
 

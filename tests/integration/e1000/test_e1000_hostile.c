@@ -16,6 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "dev/e1000_priv.h"
 #include "e1kt.h"
 
 #define CMD_EOP 0x01
@@ -327,6 +328,126 @@ static void test_walk_yield_dropped(void **state)
 	check_alive(c);
 }
 
+/*
+ * A TX ring larger than one wake-up's descriptor budget, at off in guest
+ * memory (the standard ring area holds 4096 descriptors at most).
+ */
+#define BIG_RING_OFF 0x200000u
+#define BIG_RING 16384u
+
+static void big_ring(struct e1kg *g)
+{
+	memset(e1kg_ptr(g, BIG_RING_OFF), 0, (size_t)BIG_RING * 16);
+	e1kg_wr(g, E1K_TCTL, 0);
+	e1kg_wr(g, E1K_TDBAL, (uint32_t)e1kg_gpa(BIG_RING_OFF));
+	e1kg_wr(g, E1K_TDBAH, (uint32_t)(e1kg_gpa(BIG_RING_OFF) >> 32));
+	e1kg_wr(g, E1K_TDLEN, BIG_RING * 16);
+	e1kg_wr(g, E1K_TDH, 0);
+	e1kg_wr(g, E1K_TDT, 0);
+	e1kg_wr(g, E1K_TCTL, E1K_TCTL_EN | E1K_TCTL_PSP);
+}
+
+/* One REGION_WRITE_MULTI (posted, as QEMU sends it) of n TDT writes. */
+static void tdt_multi(struct e1kg *g, const uint32_t *tails, uint32_t n)
+{
+	struct vfu_wr_one w[VFU_WRMULTI_MAX];
+
+	assert_true(n <= VFU_WRMULTI_MAX);
+	memset(w, 0, sizeof(w));
+	for (uint32_t i = 0; i < n; i++) {
+		w[i].offset = E1K_TDT;
+		w[i].region = 0;
+		w[i].count = 4;
+		memcpy(w[i].data, &tails[i], 4);
+	}
+	assert_int_equal(vfuc_write_multi(g->c, w, n, true), 0);
+}
+
+static void wait_tdh(struct e1kg *g, uint32_t want)
+{
+	for (int i = 0; i < 2000 && e1kg_rd(g, E1K_TDH) != want; i++)
+		usleep(2000);
+	assert_int_equal(e1kg_rd(g, E1K_TDH), want);
+}
+
+/*
+ * 200 TDT writes in one message over a ring of descriptors without EOP, each
+ * write sending the head most of the way round again: once 1.6 M descriptor
+ * reads before the handler returned. The wake-up's budget bounds them all
+ * together; the writes after it only record the tail, and the walk resumed
+ * later still gets to the last one.
+ */
+static void test_write_multi_endless(void **state)
+{
+	struct e1kt_ctx *c = *state;
+	struct e1kg *g = &c->g;
+	uint32_t tails[VFU_WRMULTI_MAX];
+
+	big_ring(g);
+	for (uint32_t i = 0; i < VFU_WRMULTI_MAX; i++)
+		tails[i] = (i & 1) ? 0 : BIG_RING / 2;
+	tails[VFU_WRMULTI_MAX - 1] = 100;
+	tdt_multi(g, tails, VFU_WRMULTI_MAX);
+	wait_tdh(g, 100);
+	assert_in_range(e1kt_counter(c->t, "tx_descs_wake_max"), 1, E1K_TX_DESCS_PER_WAKE);
+	assert_true(e1kt_counter(c->t, "tx_walk_yield") >= 1);
+	assert_true(e1kt_counter(c->t, "tx_tail_pending") >= 1);
+	assert_int_equal(e1kt_wait_frames(c->t, 1, 50), 0);
+	e1kg_tx_setup(g, 256);
+	check_alive(c);
+}
+
+/*
+ * 200 TDT writes in one message, each handing over 40 more frames: 8000
+ * frames, more than one wake-up may read. They all arrive, once each and in
+ * order, and no wake-up read more descriptors than its budget.
+ */
+static void test_write_multi_frames(void **state)
+{
+	struct e1kt_ctx *c = *state;
+	struct e1kg *g = &c->g;
+	const uint32_t per = 40, n = VFU_WRMULTI_MAX * per, foff = 0x40000u, fsz = 64;
+	uint32_t tails[VFU_WRMULTI_MAX];
+	uint8_t f[100];
+	uint32_t len = e1kt_eth(f, E1KT_PEER, E1KT_MAC, 0x88b5, 46, 5);
+	uint8_t *ring;
+
+	assert_true(n < BIG_RING && foff + n * fsz <= BIG_RING_OFF);
+	big_ring(g);
+	ring = e1kg_ptr(g, BIG_RING_OFF);
+	for (uint32_t i = 0; i < n; i++) {
+		uint8_t *d = ring + (size_t)i * 16;
+		uint64_t a = e1kg_gpa(foff + i * fsz);
+		uint32_t lower = len | (uint32_t)(CMD_EOP | CMD_IFCS) << 24;
+
+		f[14] = (uint8_t)i;
+		f[15] = (uint8_t)(i >> 8);
+		memcpy(e1kg_ptr(g, foff + i * fsz), f, len);
+		memcpy(d, &a, 8);
+		memcpy(d + 8, &lower, 4);
+	}
+	for (uint32_t i = 0; i < VFU_WRMULTI_MAX; i++)
+		tails[i] = (i + 1) * per;
+	tdt_multi(g, tails, VFU_WRMULTI_MAX);
+	assert_int_equal(e1kt_wait_frames(c->t, n, E1KT_TMO), n);
+	wait_tdh(g, n);
+	assert_int_equal(e1kt_wait_frames(c->t, n + 1, 50), n);
+	for (uint32_t i = 0; i < n; i++) {
+		struct e1kt_frame fr;
+
+		assert_true(e1kt_frame(c->t, i, &fr));
+		assert_int_equal(fr.len, len);
+		assert_int_equal(fr.data[14] | fr.data[15] << 8, i & 0xffff);
+	}
+	assert_in_range(e1kt_counter(c->t, "tx_descs_wake_max"), 1, E1K_TX_DESCS_PER_WAKE);
+	assert_int_equal(e1kt_counter(c->t, "tx_descs"), n);
+	assert_true(e1kt_counter(c->t, "tx_walk_yield") >= 1);
+	assert_true(e1kt_counter(c->t, "tx_tail_pending") >= 1);
+	e1kt_clear(c->t);
+	e1kg_tx_setup(g, 256);
+	check_alive(c);
+}
+
 static void test_reset_mid_traffic(void **state)
 {
 	struct e1kt_ctx *c = *state;
@@ -469,6 +590,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_tso_over_limit, setup, e1kt_ctx_teardown),
 		cmocka_unit_test_setup_teardown(test_walk_yield, setup, e1kt_ctx_teardown),
 		cmocka_unit_test_setup_teardown(test_walk_yield_dropped, setup, e1kt_ctx_teardown),
+		cmocka_unit_test_setup_teardown(test_write_multi_endless, setup, e1kt_ctx_teardown),
+		cmocka_unit_test_setup_teardown(test_write_multi_frames, setup, e1kt_ctx_teardown),
 		cmocka_unit_test_setup_teardown(test_reset_mid_traffic, setup, e1kt_ctx_teardown),
 		cmocka_unit_test_setup_teardown(test_unmap_mid_traffic, setup, e1kt_ctx_teardown),
 		cmocka_unit_test_setup_teardown(test_bus_master_off, setup, e1kt_ctx_teardown),

@@ -12,6 +12,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "e1kt.h"
 #include "net/pkt.h"
@@ -387,6 +388,61 @@ static void test_backpressure(void **state)
 	assert_int_equal(e1kg_rd(g, E1K_TDH), 5);
 }
 
+/*
+ * A tail written while the walk waits for the peer's room is only recorded:
+ * nothing is taken from the ring until wake(), and the walk then goes on to
+ * the newest tail. A walk waiting for a peer that is unplugged does not wait
+ * for ever: it goes on and drops what has nobody to go to.
+ */
+static void test_backpressure_tail(void **state)
+{
+	struct e1kt_ctx *c = *state;
+	struct e1kg *g = &c->g;
+	uint8_t f[100];
+	uint32_t len = e1kt_eth(f, E1KT_PEER, E1KT_MAC, 0x0800, 60, 1);
+	uint64_t buf = e1kg_txbuf(g, f, len);
+
+	e1kt_peer_space(c->t, 0);
+	for (int i = 0; i < 5; i++)
+		e1kg_tx_legacy(g, buf, (uint16_t)len, CMD_EOP | CMD_IFCS | CMD_RS, 0, 0, 0);
+	e1kg_tx_kick(g);
+	assert_int_equal(e1kg_rd(g, E1K_TDH), 0);
+	assert_true(e1kt_counter(c->t, "tx_blocked") >= 1);
+	for (int i = 0; i < 3; i++)
+		e1kg_tx_legacy(g, buf, (uint16_t)len, CMD_EOP | CMD_IFCS | CMD_RS, 0, 0, 0);
+	e1kg_tx_kick(g);
+	assert_int_equal(e1kg_rd(g, E1K_TDH), 0);
+	assert_int_equal(e1kt_counter(c->t, "tx_tail_pending"), 1);
+	assert_int_equal(e1kt_wait_frames(c->t, 1, 50), 0);
+	e1kt_peer_space(c->t, 2);
+	e1kt_peer_wake(c->t);
+	assert_int_equal(e1kt_wait_frames(c->t, 2, E1KT_TMO), 2);
+	assert_int_equal(e1kg_rd(g, E1K_TDH), 2);
+	e1kt_peer_space(c->t, UINT32_MAX);
+	e1kt_peer_wake(c->t);
+	assert_int_equal(e1kt_wait_frames(c->t, 8, E1KT_TMO), 8);
+	assert_int_equal(e1kg_rd(g, E1K_TDH), 8);
+
+	/* Blocked again, then the peer goes away. */
+	e1kt_peer_space(c->t, 0);
+	for (int i = 0; i < 4; i++)
+		e1kg_tx_legacy(g, buf, (uint16_t)len, CMD_EOP | CMD_IFCS | CMD_RS, 0, 0, 0);
+	e1kg_tx_kick(g);
+	assert_int_equal(e1kg_rd(g, E1K_TDH), 8);
+	e1kt_peer_plug(c->t, false);
+	for (int i = 0; i < 1000 && e1kg_rd(g, E1K_TDH) != 12; i++)
+		usleep(1000);
+	assert_int_equal(e1kg_rd(g, E1K_TDH), 12);
+	assert_int_equal(e1kt_counter(c->t, "tx_no_peer"), 4);
+	/* Plugged in again, frames flow. */
+	e1kt_peer_space(c->t, UINT32_MAX);
+	e1kt_peer_plug(c->t, true);
+	e1kg_tx_legacy(g, buf, (uint16_t)len, CMD_EOP | CMD_IFCS | CMD_RS, 0, 0, 0);
+	e1kg_tx_kick(g);
+	assert_int_equal(e1kt_wait_frames(c->t, 9, E1KT_TMO), 9);
+	assert_int_equal(e1kg_rd(g, E1K_TDH), 13);
+}
+
 static void test_irq_and_delay(void **state)
 {
 	struct e1kt_ctx *c = *state;
@@ -483,6 +539,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_tso_ipv6_64k, setup, e1kt_ctx_teardown),
 		cmocka_unit_test_setup_teardown(test_vlan_insert, setup, e1kt_ctx_teardown),
 		cmocka_unit_test_setup_teardown(test_backpressure, setup, e1kt_ctx_teardown),
+		cmocka_unit_test_setup_teardown(test_backpressure_tail, setup, e1kt_ctx_teardown),
 		cmocka_unit_test_setup_teardown(test_irq_and_delay, setup, e1kt_ctx_teardown),
 		cmocka_unit_test_setup_teardown(test_many_frames, setup, e1kt_ctx_teardown),
 		cmocka_unit_test_setup_teardown(test_disabled_then_enabled, setup, e1kt_ctx_teardown),

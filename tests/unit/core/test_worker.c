@@ -118,6 +118,7 @@ static void test_polling_loop_throttles_fd_waits(void **state)
 		assert_int_equal(loop_run_once(l, 1000), 0);
 	loop_get_stats(l, &st);
 	assert_int_equal(st.iterations, passes);
+	assert_int_equal(loop_iteration(l), passes);
 	/* Passes take well under the 20 us between fd checks. */
 	assert_true(st.fd_waits >= 1);
 	assert_true(st.fd_waits * 4 < st.iterations);
