@@ -23,6 +23,13 @@ int it_count_fds(void);
 /* True if fd is open. */
 bool it_fd_open(int fd);
 
+/* Writes s to an existing file (a /proc knob); errors are printed, not fatal. */
+void it_write_file(const char *path, const char *s);
+/* True if a server accepts a connection on the UNIX socket at path. */
+bool it_sock_up(const char *path);
+/* Sets the link IFF_UP. 0 or -errno. */
+int it_link_up(const char *ifname);
+
 /* A listening UNIX socket at path; returns the fd or -errno. */
 int it_listen(const char *path);
 /* Accepts one connection within timeout_ms; fd or -errno. */

@@ -84,29 +84,6 @@ static uint64_t now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
-static void write_file(const char *path, const char *s)
-{
-	int fd = open(path, O_WRONLY | O_CLOEXEC);
-
-	if (fd >= 0) {
-		if (write(fd, s, strlen(s)) < 0)
-			perror(path);
-		close(fd);
-	}
-}
-
-static bool sock_up(const char *path)
-{
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	bool ok;
-
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
-	ok = connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0;
-	close(fd);
-	return ok;
-}
-
 static bool vmux_alive(void)
 {
 	int st;
@@ -176,7 +153,7 @@ static int group_setup(void **state)
 		      MAX_RAM, "-v", "-s", sock[0], "-s", sock[1], "-s", sock[2], (char *)NULL);
 		_exit(127);
 	}
-	for (int i = 0; i < 500 && !(sock_up(sock[0]) && sock_up(sock[1]) && sock_up(sock[2]));
+	for (int i = 0; i < 500 && !(it_sock_up(sock[0]) && it_sock_up(sock[1]) && it_sock_up(sock[2]));
 	     i++)
 		nap_ms(10);
 	return vmux_alive() ? 0 : -1;
@@ -378,6 +355,20 @@ static int shm_file(void)
 	return fd;
 }
 
+/*
+ * A was dropped for its memory (the log says so, from offset from on), vmux
+ * lives, B and C forwarded all along, and the next client on A's socket is
+ * served.
+ */
+static void dropped_alone(struct vm *a, struct neighbours *nb, size_t from, unsigned before)
+{
+	expect_log(from, "dev0: dropping client: its guest memory at 0x");
+	assert_true(vmux_alive());
+	neighbours_stop(nb, before);
+	e1kg_close(&a->g);
+	next_client_served();
+}
+
 /* ---- the tests ---------------------------------------------------------------------- */
 
 /*
@@ -409,11 +400,7 @@ static void test_truncate_memfd_tx(void **state)
 	e1kg_tx_kick(&a.g); /* a REGION_WRITE: no access to A's memory here */
 
 	assert_true(vm_dropped(&a));
-	expect_log(from, "dev0: dropping client: its guest memory at 0x");
-	assert_true(vmux_alive());
-	neighbours_stop(&nb, before);
-	e1kg_close(&a.g);
-	next_client_served();
+	dropped_alone(&a, &nb, from, before);
 	assert_true(vmux_alive());
 }
 
@@ -421,17 +408,11 @@ static void test_truncate_memfd_tx(void **state)
 static void inject(const uint8_t dst[6], unsigned n)
 {
 	struct sockaddr_ll sll = { .sll_family = AF_PACKET, .sll_protocol = htons(ETH_P_ALL) };
-	struct ifreq ifr = { 0 };
 	uint8_t f[64];
 	int fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
-	int ufd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 
-	assert_true(fd >= 0 && ufd >= 0);
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "vgr0");
-	assert_int_equal(ioctl(ufd, SIOCGIFFLAGS, &ifr), 0);
-	ifr.ifr_flags |= IFF_UP;
-	assert_int_equal(ioctl(ufd, SIOCSIFFLAGS, &ifr), 0);
-	close(ufd);
+	assert_true(fd >= 0);
+	assert_int_equal(it_link_up("vgr0"), 0);
 	sll.sll_ifindex = (int)if_nametoindex("vgr0");
 	assert_int_equal(bind(fd, (struct sockaddr *)&sll, sizeof(sll)), 0);
 	uint32_t len = e1kg_eth(f, dst, (const uint8_t *)"\x02\x00\x00\x00\x0b\x01", ETYPE, 46, 9);
@@ -471,11 +452,7 @@ static void test_truncate_shm_rx(void **state)
 	inject(MAC[0], 16); /* the device writes them into memory that is gone */
 
 	assert_true(vm_dropped(&a));
-	expect_log(from, "dev0: dropping client: its guest memory at 0x");
-	assert_true(vmux_alive());
-	neighbours_stop(&nb, before);
-	e1kg_close(&a.g);
-	next_client_served();
+	dropped_alone(&a, &nb, from, before);
 }
 
 /*
@@ -544,7 +521,7 @@ static void set_nr_hugepages(long n)
 	char s[32];
 
 	snprintf(s, sizeof(s), "%ld", n);
-	write_file("/proc/sys/vm/nr_hugepages", s);
+	it_write_file("/proc/sys/vm/nr_hugepages", s);
 }
 
 /*
@@ -593,11 +570,7 @@ static void test_hole_punch_hugetlb(void **state)
 	bool dropped = vm_dropped(&a);
 	set_nr_hugepages(total);
 	assert_true(dropped);
-	expect_log(from, "dev0: dropping client: its guest memory at 0x");
-	assert_true(vmux_alive());
-	neighbours_stop(&nb, before);
-	e1kg_close(&a.g);
-	next_client_served();
+	dropped_alone(&a, &nb, from, before);
 }
 
 /* Guest RAM on a disk file system: refused, with the backends to use instead. */
@@ -668,8 +641,8 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	if (unshare(CLONE_NEWNET) == 0) {
 		in_own_netns = true;
-		write_file("/proc/sys/net/ipv6/conf/default/disable_ipv6", "1");
-		write_file("/proc/sys/net/ipv6/conf/all/disable_ipv6", "1");
+		it_write_file("/proc/sys/net/ipv6/conf/default/disable_ipv6", "1");
+		it_write_file("/proc/sys/net/ipv6/conf/all/disable_ipv6", "1");
 	} else {
 		fprintf(stderr, "test_guest_ram: no network namespace of our own (%s): skipped\n",
 			strerror(errno));

@@ -686,41 +686,6 @@ static void test_control_usage(void **state)
 
 static bool in_own_netns;
 
-static void write_file(const char *path, const char *s)
-{
-	int fd = open(path, O_WRONLY | O_CLOEXEC);
-
-	if (fd >= 0) {
-		if (write(fd, s, strlen(s)) < 0)
-			perror(path);
-		close(fd);
-	}
-}
-
-static bool ctl_up(const char *path)
-{
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	bool ok;
-
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
-	ok = connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0;
-	close(fd);
-	return ok;
-}
-
-static void link_up(const char *ifname)
-{
-	struct ifreq ifr = { 0 };
-	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
-	assert_int_equal(ioctl(fd, SIOCGIFFLAGS, &ifr), 0);
-	ifr.ifr_flags |= IFF_UP;
-	assert_int_equal(ioctl(fd, SIOCSIFFLAGS, &ifr), 0);
-	close(fd);
-}
-
 /* n broadcast frames of len bytes from 02:00:00:00:00:01 into the host side of the tap. */
 static void inject(const char *ifname, unsigned n, unsigned len)
 {
@@ -805,14 +770,14 @@ static void test_control_and_capture(void **state)
 		      "--control", ctl, "--pcap", spec, (char *)NULL);
 		_exit(127);
 	}
-	for (int i = 0; i < 500 && !ctl_up(ctl); i++)
+	for (int i = 0; i < 500 && !it_sock_up(ctl); i++)
 		usleep(10000);
-	if (!ctl_up(ctl)) {
+	if (!it_sock_up(ctl)) {
 		kill(pid, SIGKILL);
 		waitpid(pid, &st, 0);
 		fail_msg("vmux did not come up");
 	}
-	link_up("vmuxup0");
+	assert_int_equal(it_link_up("vmuxup0"), 0);
 
 	/* the capture given on the command line is in the ports reply */
 	j = ctl_json(r, ctl, "ports");
@@ -964,8 +929,8 @@ int main(int argc, char **argv)
 	 */
 	if (unshare(CLONE_NEWNET) == 0) {
 		in_own_netns = true;
-		write_file("/proc/sys/net/ipv6/conf/default/disable_ipv6", "1");
-		write_file("/proc/sys/net/ipv6/conf/all/disable_ipv6", "1");
+		it_write_file("/proc/sys/net/ipv6/conf/default/disable_ipv6", "1");
+		it_write_file("/proc/sys/net/ipv6/conf/all/disable_ipv6", "1");
 	} else {
 		fprintf(stderr, "test_vmuxctl: no network namespace of our own (%s): the vmux "
 				"tests are skipped\n", strerror(errno));
