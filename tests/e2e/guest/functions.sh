@@ -46,6 +46,27 @@ e2e_ping_host() {
 	fi
 }
 
+# e2e_tcp_both_ways HOST BYTES: BYTES from the host's peer on port 5001 (its
+# sha256 must be E2E_RXSHA), then BYTES of random data to port 5002 (their
+# sha256 reported as tx_sha for the host to check); rx_secs/tx_secs timed.
+e2e_tcp_both_ways() {
+	t0=$(date +%s)
+	if nc "$1" 5001 >/tmp/rx; then
+		e2e_data rx_secs $(($(date +%s) - t0))
+		e2e_expect "bytes received from host" "$(wc -c </tmp/rx)" "$2"
+		e2e_expect "sha256 of data received from host" "$(sha256sum /tmp/rx | cut -d' ' -f1)" "$E2E_RXSHA"
+	else
+		e2e_fail "nc from host failed"
+	fi
+	rm -f /tmp/rx
+	dd if=/dev/urandom of=/tmp/tx bs=65536 count=$(($2 / 65536)) 2>/dev/null
+	e2e_data tx_sha "$(sha256sum /tmp/tx | cut -d' ' -f1)"
+	t0=$(date +%s)
+	nc "$1" 5002 </tmp/tx || e2e_fail "nc to host failed"
+	e2e_data tx_secs $(($(date +%s) - t0))
+	rm -f /tmp/tx
+}
+
 # Exit status for the end of a test script: 0 if no check failed.
 e2e_status() {
 	[ ! -s /tmp/e2e-fail ]

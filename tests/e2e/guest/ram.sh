@@ -15,17 +15,6 @@ e2e_expect "driver" "$(basename "$(readlink /sys/class/net/eth0/device/driver)")
 e2e_ping_host "$HOST"
 e2e_data ready 1
 
-if nc "$HOST" 5001 >/tmp/rx; then
-	e2e_expect "bytes received from host" "$(wc -c </tmp/rx)" "$BYTES"
-	e2e_expect "sha256 of data received from host" "$(sha256sum /tmp/rx | cut -d' ' -f1)" "$E2E_RXSHA"
-else
-	e2e_fail "nc from host failed"
-fi
-rm -f /tmp/rx
-
-dd if=/dev/urandom of=/tmp/tx bs=65536 count=$((BYTES / 65536)) 2>/dev/null
-e2e_data tx_sha "$(sha256sum /tmp/tx | cut -d' ' -f1)"
-nc "$HOST" 5002 </tmp/tx || e2e_fail "nc to host failed"
-rm -f /tmp/tx
+e2e_tcp_both_ways "$HOST" "$BYTES"
 e2e_data rx_errors "$(cat /sys/class/net/eth0/statistics/rx_errors)"
 e2e_status
