@@ -30,102 +30,8 @@
 #include "vfu/vfu.h"
 
 #define COMP "vfu"
-#define RX_SMALL 512u
-/* The receive buffer: most messages (doorbells, region accesses) come whole with one recvmsg. */
-#define RX_BUF 4096u
-#define REPLY_SMALL 256u
-#define VFU_PGSIZE 4096u
 #define MAX_IRQ_VECTORS 2048u
 #define MAX_REGIONS 64u
-
-struct irq_vec {
-	int efd;
-	bool masked;
-	bool pending;
-};
-
-struct irq_index {
-	uint32_t count;
-	uint32_t flags;
-	struct irq_vec *v;
-};
-
-struct queued_msg {
-	struct queued_msg *next;
-	struct vfu_hdr hdr;
-	uint8_t *body;
-	size_t len;
-	int fds[VFU_MAX_FDS];
-	size_t nfds;
-	bool fd_overflow;
-};
-
-struct client {
-	struct vfu_transport *t;
-	struct loop_fd *lfd;
-	bool negotiated;
-	bool dead;
-	bool in_dispatch; /* a message of this client is being handled */
-	const char *why_dead;
-	/* receive state */
-	struct vfu_hdr hdr;
-	size_t hdr_got;
-	uint8_t *body;
-	size_t body_len, body_got;
-	uint8_t small[RX_SMALL];
-	int fds[VFU_MAX_FDS];
-	size_t nfds;
-	bool fd_overflow;
-	/*
-	 * Bytes received but not parsed yet, rbuf[rb_off, rb_len), and the fds
-	 * that came with the last recvmsg into it (a recvmsg stops after the
-	 * bytes of the sendmsg that carried fds, so they belong to the last
-	 * message starting in that read: the one that contains its last byte).
-	 */
-	uint8_t rbuf[RX_BUF];
-	size_t rb_off, rb_len;
-	int pfds[VFU_MAX_FDS];
-	size_t npfds;
-	bool pfd_overflow;
-	/* negotiated */
-	uint32_t peer_max_xfer;
-	/* server-to-client requests */
-	uint16_t next_id;
-	struct queued_msg *q_head, *q_tail;
-	uint32_t q_len;
-	struct dma_table dma;
-};
-
-struct vfu_ctx {
-	char name[64];
-	uint32_t dev_flags;
-	struct vfu_limits lim;
-	const struct vfu_dev_ops *ops;
-	void *opaque;
-	struct vfu_region_desc *regions;
-	uint32_t nregions;
-	struct irq_index irqs[VFU_IRQ_NUM];
-	bool intx_level;
-	int intx_unmask_fd;
-	struct loop_fd *intx_unmask_lfd;
-	struct loop *loop;
-	int listen_fd;
-	struct loop_fd *listen_lfd;
-	char *path;
-	struct client *client;
-	int kick_fd;
-	struct loop_fd *kick_lfd;
-	unsigned dispatch_depth;
-	struct vfu_stats stats;
-};
-
-struct reply {
-	uint8_t *buf;
-	size_t len;
-	int fd;
-	bool heap;
-	uint8_t small[REPLY_SMALL];
-};
 
 static void client_free(struct vfu_ctx *ctx);
 
@@ -161,7 +67,7 @@ static void close_fds(int *fds, size_t n)
 	}
 }
 
-static void *reply_alloc(struct reply *r, size_t len)
+void *vfu_reply_alloc(struct reply *r, size_t len)
 {
 	if (len <= sizeof(r->small)) {
 		r->buf = r->small;
@@ -190,128 +96,6 @@ static void kill_client(struct client *c, const char *why)
 		c->dead = true;
 		c->why_dead = why;
 	}
-}
-
-/* ---- interrupts -------------------------------------------------------- */
-
-static void irq_signal(struct vfu_ctx *ctx, struct irq_vec *v)
-{
-	uint64_t one = 1;
-	if (write(v->efd, &one, sizeof(one)) < 0)
-		LOG_RL(LOG_LVL_WARN, COMP, "%s: eventfd write: %s", ctx->name, strerror(errno));
-	else
-		ctx->stats.irqs_signalled++;
-	v->pending = false;
-}
-
-static void intx_unmask(struct vfu_ctx *ctx)
-{
-	struct irq_index *ix = &ctx->irqs[VFU_IRQ_INTX];
-	if (!ix->count)
-		return;
-	struct irq_vec *v = &ix->v[0];
-	v->masked = false;
-	/* Level-triggered: still asserted, so signal again (and automask). */
-	if (ctx->intx_level && v->efd >= 0) {
-		irq_signal(ctx, v);
-		v->masked = true;
-	}
-}
-
-void vfu_intx_set(struct vfu_ctx *ctx, bool level)
-{
-	struct irq_index *ix = &ctx->irqs[VFU_IRQ_INTX];
-	bool rising = level && !ctx->intx_level;
-
-	ctx->intx_level = level;
-	if (!ix->count)
-		return;
-	struct irq_vec *v = &ix->v[0];
-	v->pending = level;
-	if (rising && v->efd >= 0 && !v->masked) {
-		irq_signal(ctx, v);
-		v->masked = true;
-	}
-}
-
-int vfu_irq_trigger(struct vfu_ctx *ctx, uint32_t index, uint32_t sub)
-{
-	if (index >= VFU_IRQ_NUM || sub >= ctx->irqs[index].count)
-		return -EINVAL;
-	if (index == VFU_IRQ_INTX) {
-		/* A pulse on a level-triggered line. */
-		vfu_intx_set(ctx, true);
-		ctx->intx_level = false;
-		return 0;
-	}
-	struct irq_vec *v = &ctx->irqs[index].v[sub];
-	if (v->efd < 0) {
-		v->pending = true;
-		return -ENOENT;
-	}
-	if (v->masked) {
-		v->pending = true;
-		return -EAGAIN;
-	}
-	irq_signal(ctx, v);
-	return 0;
-}
-
-uint32_t vfu_irq_enabled_count(const struct vfu_ctx *ctx, uint32_t index)
-{
-	uint32_t n = 0;
-	if (index >= VFU_IRQ_NUM)
-		return 0;
-	for (uint32_t i = 0; i < ctx->irqs[index].count; i++)
-		if (ctx->irqs[index].v[i].efd >= 0)
-			n++;
-	return n;
-}
-
-bool vfu_irq_pending(const struct vfu_ctx *ctx, uint32_t index, uint32_t sub)
-{
-	if (index >= VFU_IRQ_NUM || sub >= ctx->irqs[index].count)
-		return false;
-	return ctx->irqs[index].v[sub].pending;
-}
-
-static void on_intx_unmask_fd(void *arg, uint32_t events)
-{
-	struct vfu_ctx *ctx = arg;
-	uint64_t v;
-	if (read(ctx->intx_unmask_fd, &v, sizeof(v)) == sizeof(v))
-		intx_unmask(ctx);
-}
-
-static void intx_unmask_fd_set(struct vfu_ctx *ctx, int fd)
-{
-	if (ctx->intx_unmask_lfd) {
-		loop_del_fd(ctx->loop, ctx->intx_unmask_lfd);
-		ctx->intx_unmask_lfd = NULL;
-	}
-	if (ctx->intx_unmask_fd >= 0)
-		close(ctx->intx_unmask_fd);
-	ctx->intx_unmask_fd = fd;
-	if (fd >= 0 && ctx->loop) {
-		ctx->intx_unmask_lfd = loop_add_fd(ctx->loop, fd, EPOLLIN, on_intx_unmask_fd, ctx);
-		if (!ctx->intx_unmask_lfd)
-			LOG_WARN(COMP, "%s: cannot poll INTx unmask eventfd: %s", ctx->name,
-				 strerror(errno));
-	}
-}
-
-static void irqs_reset(struct vfu_ctx *ctx)
-{
-	for (uint32_t i = 0; i < VFU_IRQ_NUM; i++) {
-		struct irq_index *ix = &ctx->irqs[i];
-		for (uint32_t j = 0; j < ix->count; j++) {
-			if (ix->v[j].efd >= 0)
-				close(ix->v[j].efd);
-			ix->v[j] = (struct irq_vec){ .efd = -1 };
-		}
-	}
-	intx_unmask_fd_set(ctx, -1);
-	ctx->intx_level = false;
 }
 
 /* ---- creation ---------------------------------------------------------- */
@@ -497,7 +281,7 @@ static ssize_t rx_chunk(struct client *c, void *buf, size_t len)
 	if (c->rb_off == c->rb_len) {
 		/* Everything read so far is parsed: the fds with it are this message's. */
 		claim_fds(c);
-		if (len >= RX_BUF) {
+		if (len >= VFU_RX_BUF) {
 			int fds[VFU_MAX_FDS];
 
 			n = rx_recv(c, buf, len, fds, &nf);
@@ -505,7 +289,7 @@ static ssize_t rx_chunk(struct client *c, void *buf, size_t len)
 				take_fds(c, fds, nf);
 			return n;
 		}
-		n = rx_recv(c, c->rbuf, RX_BUF, c->pfds, &nf);
+		n = rx_recv(c, c->rbuf, VFU_RX_BUF, c->pfds, &nf);
 		if (nf == VFU_FDS_OVERFLOW)
 			c->pfd_overflow = true;
 		else
@@ -685,7 +469,7 @@ static int h_version(struct vfu_ctx *ctx, struct client *c, const uint8_t *p, si
 			 ctx->lim.max_dma_maps);
 	if (n < 0 || (size_t)n >= sizeof(caps))
 		return EINVAL;
-	uint8_t *out = reply_alloc(rep, sizeof(v) + (size_t)n + 1);
+	uint8_t *out = vfu_reply_alloc(rep, sizeof(v) + (size_t)n + 1);
 	if (!out)
 		return ENOMEM;
 	struct vfu_version rv = { .major = VFU_MAJOR, .minor = VFU_MINOR };
@@ -780,7 +564,7 @@ static int h_dma_unmap(struct vfu_ctx *ctx, struct client *c, const uint8_t *p, 
 		}
 	}
 	u.argsz = sizeof(u);
-	void *out = reply_alloc(rep, sizeof(u));
+	void *out = vfu_reply_alloc(rep, sizeof(u));
 	if (!out)
 		return ENOMEM;
 	memcpy(out, &u, sizeof(u));
@@ -802,7 +586,7 @@ static int h_device_info(struct vfu_ctx *ctx, const uint8_t *p, size_t len, stru
 		.num_regions = ctx->nregions,
 		.num_irqs = VFU_IRQ_NUM,
 	};
-	void *b = reply_alloc(rep, sizeof(out));
+	void *b = vfu_reply_alloc(rep, sizeof(out));
 	if (!b)
 		return ENOMEM;
 	memcpy(b, &out, sizeof(out));
@@ -842,7 +626,7 @@ static int h_region_info(struct vfu_ctx *ctx, const uint8_t *p, size_t len, stru
 		out.flags |= VFU_REGION_F_CAPS;
 		out.cap_offset = sizeof(out);
 	}
-	uint8_t *b = reply_alloc(rep, fits ? need : sizeof(out));
+	uint8_t *b = vfu_reply_alloc(rep, fits ? need : sizeof(out));
 	if (!b)
 		return ENOMEM;
 	memcpy(b, &out, sizeof(out));
@@ -858,172 +642,6 @@ static int h_region_info(struct vfu_ctx *ctx, const uint8_t *p, size_t len, stru
 	/* The fd goes with the complete answer only, so the client gets exactly one. */
 	if ((out.flags & VFU_REGION_F_MMAP) && fits)
 		rep->fd = d->mmap_fd;
-	return 0;
-}
-
-static int h_irq_info(struct vfu_ctx *ctx, const uint8_t *p, size_t len, struct reply *rep)
-{
-	struct vfu_irq_info in;
-
-	if (len < sizeof(in))
-		return EINVAL;
-	memcpy(&in, p, sizeof(in));
-	if (in.argsz < sizeof(in) || in.index >= VFU_IRQ_NUM)
-		return EINVAL;
-	const struct irq_index *ix = &ctx->irqs[in.index];
-	struct vfu_irq_info out = {
-		.argsz = sizeof(out),
-		.flags = ix->count ? ix->flags : 0,
-		.index = in.index,
-		.count = ix->count,
-	};
-	void *b = reply_alloc(rep, sizeof(out));
-	if (!b)
-		return ENOMEM;
-	memcpy(b, &out, sizeof(out));
-	return 0;
-}
-
-/*
- * Only eventfds are accepted as interrupt fds: anything else (a pipe, a
- * socket, a file) could block or misbehave when we signal it. Ours are made
- * non-blocking, so that even a counter a hostile client pushed to its maximum
- * cannot stall the loop (QEMU's own eventfds are non-blocking already).
- */
-static bool is_eventfd(int fd)
-{
-	char path[64], target[64];
-	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
-	ssize_t n = readlink(path, target, sizeof(target) - 1);
-	if (n <= 0)
-		return false;
-	target[n] = '\0';
-	if (strcmp(target, "anon_inode:[eventfd]") != 0)
-		return false;
-	int fl = fcntl(fd, F_GETFL);
-	return fl >= 0 && (fl & O_NONBLOCK || fcntl(fd, F_SETFL, fl | O_NONBLOCK) == 0);
-}
-
-static void vec_set_mask(struct vfu_ctx *ctx, uint32_t index, uint32_t sub, bool mask)
-{
-	struct irq_vec *v = &ctx->irqs[index].v[sub];
-	if (index == VFU_IRQ_INTX) {
-		if (mask)
-			v->masked = true;
-		else
-			intx_unmask(ctx);
-		return;
-	}
-	v->masked = mask;
-	if (!mask && v->pending && v->efd >= 0)
-		irq_signal(ctx, v);
-}
-
-static int h_set_irqs(struct vfu_ctx *ctx, const uint8_t *p, size_t len, int *fds, size_t nfds)
-{
-	struct vfu_irq_set s;
-
-	if (len < sizeof(s))
-		return EINVAL;
-	memcpy(&s, p, sizeof(s));
-	if (s.argsz < sizeof(s) || s.index >= VFU_IRQ_NUM)
-		return EINVAL;
-	uint32_t data = s.flags & VFU_IRQ_SET_DATA_MASK;
-	uint32_t action = s.flags & VFU_IRQ_SET_ACTION_MASK_ALL;
-	if (s.flags & ~(VFU_IRQ_SET_DATA_MASK | VFU_IRQ_SET_ACTION_MASK_ALL))
-		return EINVAL;
-	if (__builtin_popcount(data) != 1 || __builtin_popcount(action) != 1)
-		return EINVAL;
-	struct irq_index *ix = &ctx->irqs[s.index];
-	uint64_t end = (uint64_t)s.start + s.count;
-	const uint8_t *bools = p + sizeof(s);
-
-	if (data != VFU_IRQ_SET_DATA_EVENTFD && nfds)
-		return EINVAL;
-	if (data == VFU_IRQ_SET_DATA_BOOL && len - sizeof(s) < s.count)
-		return EINVAL;
-
-	/* count 0 + DATA_NONE + TRIGGER: disable the whole index. */
-	if (s.count == 0) {
-		if (data != VFU_IRQ_SET_DATA_NONE || action != VFU_IRQ_SET_ACTION_TRIGGER ||
-		    s.start != 0)
-			return EINVAL;
-		for (uint32_t j = 0; j < ix->count; j++) {
-			if (ix->v[j].efd >= 0)
-				close(ix->v[j].efd);
-			ix->v[j] = (struct irq_vec){ .efd = -1 };
-		}
-		if (s.index == VFU_IRQ_INTX)
-			intx_unmask_fd_set(ctx, -1);
-		goto changed;
-	}
-	if (end > ix->count)
-		return EINVAL;
-
-	if (data == VFU_IRQ_SET_DATA_EVENTFD) {
-		/* fds for every vector, or none at all (de-assign) */
-		if (nfds != 0 && nfds != s.count)
-			return EINVAL;
-		for (size_t j = 0; j < nfds; j++)
-			if (!is_eventfd(fds[j]))
-				return EINVAL;
-		if (action == VFU_IRQ_SET_ACTION_MASK)
-			return EINVAL;
-		if (action == VFU_IRQ_SET_ACTION_UNMASK) {
-			/* An unmask (resample) eventfd, INTx only. */
-			if (s.index != VFU_IRQ_INTX || s.count != 1)
-				return EINVAL;
-			intx_unmask_fd_set(ctx, nfds ? fds[0] : -1);
-			if (nfds)
-				fds[0] = -1;
-			goto changed;
-		}
-		for (uint32_t j = 0; j < s.count; j++) {
-			struct irq_vec *v = &ix->v[s.start + j];
-			if (v->efd >= 0)
-				close(v->efd);
-			v->efd = nfds ? fds[j] : -1;
-			if (nfds)
-				fds[j] = -1;
-			if (s.index != VFU_IRQ_INTX) {
-				v->masked = false;
-				if (v->efd >= 0 && v->pending)
-					irq_signal(ctx, v);
-			} else if (v->efd >= 0 && ctx->intx_level && !v->masked) {
-				irq_signal(ctx, v);
-				v->masked = true;
-			}
-		}
-		goto changed;
-	}
-
-	for (uint32_t j = 0; j < s.count; j++) {
-		uint32_t sub = s.start + j;
-		if (data == VFU_IRQ_SET_DATA_BOOL && !bools[j])
-			continue;
-		switch (action) {
-		case VFU_IRQ_SET_ACTION_TRIGGER:
-			if (s.index == VFU_IRQ_INTX) {
-				struct irq_vec *v = &ix->v[sub];
-				if (v->efd >= 0)
-					irq_signal(ctx, v);
-			} else {
-				vfu_irq_trigger(ctx, s.index, sub);
-			}
-			break;
-		case VFU_IRQ_SET_ACTION_MASK:
-			vec_set_mask(ctx, s.index, sub, true);
-			break;
-		case VFU_IRQ_SET_ACTION_UNMASK:
-			vec_set_mask(ctx, s.index, sub, false);
-			break;
-		}
-	}
-	if (action == VFU_IRQ_SET_ACTION_TRIGGER)
-		return 0;
-changed:
-	if (ctx->ops && ctx->ops->irq_changed)
-		ctx->ops->irq_changed(ctx->opaque, s.index);
 	return 0;
 }
 
@@ -1075,7 +693,7 @@ static int h_region_read(struct vfu_ctx *ctx, const uint8_t *p, size_t len, stru
 	memcpy(&rw, p, sizeof(rw));
 	if (rw.count == 0 || rw.count > ctx->lim.max_data_xfer)
 		return EINVAL;
-	uint8_t *b = reply_alloc(rep, sizeof(rw) + rw.count);
+	uint8_t *b = vfu_reply_alloc(rep, sizeof(rw) + rw.count);
 	if (!b)
 		return ENOMEM;
 	uint32_t done = 0;
@@ -1104,7 +722,7 @@ static int h_region_write(struct vfu_ctx *ctx, const uint8_t *p, size_t len, str
 	if (err)
 		return err;
 	rw.count = done;
-	void *b = reply_alloc(rep, sizeof(rw));
+	void *b = vfu_reply_alloc(rep, sizeof(rw));
 	if (!b)
 		return ENOMEM;
 	memcpy(b, &rw, sizeof(rw));
@@ -1203,10 +821,10 @@ static void dispatch(struct vfu_ctx *ctx, struct client *c, const struct vfu_hdr
 			err = h_region_info(ctx, p, len, &rep);
 			break;
 		case VFU_CMD_DEVICE_GET_IRQ_INFO:
-			err = h_irq_info(ctx, p, len, &rep);
+			err = vfu_h_irq_info(ctx, p, len, &rep);
 			break;
 		case VFU_CMD_DEVICE_SET_IRQS:
-			err = h_set_irqs(ctx, p, len, fds, nfds);
+			err = vfu_h_set_irqs(ctx, p, len, fds, nfds);
 			break;
 		case VFU_CMD_REGION_READ:
 			err = h_region_read(ctx, p, len, &rep);
@@ -1418,7 +1036,7 @@ static void client_free(struct vfu_ctx *ctx)
 	/* The device stops first, then its view of guest memory goes away. */
 	if (ctx->ops && ctx->ops->reset)
 		ctx->ops->reset(ctx->opaque, VFU_RESET_DISCONNECT);
-	irqs_reset(ctx);
+	vfu_irqs_reset(ctx);
 	dma_table_clear(&c->dma, unmap_cb, ctx);
 	dma_table_fini(&c->dma);
 	free(c);
@@ -1581,7 +1199,7 @@ void vfu_destroy(struct vfu_ctx *ctx)
 		loop_del_fd(ctx->loop, ctx->kick_lfd);
 	if (ctx->kick_fd >= 0)
 		close(ctx->kick_fd);
-	irqs_reset(ctx);
+	vfu_irqs_reset(ctx);
 	for (unsigned i = 0; i < VFU_IRQ_NUM; i++)
 		free(ctx->irqs[i].v);
 	free(ctx->regions);
