@@ -90,7 +90,7 @@ static void reply_release(struct reply *r)
 	r->heap = false;
 }
 
-static void kill_client(struct client *c, const char *why)
+void vfu_kill_client(struct client *c, const char *why)
 {
 	if (!c->dead) {
 		c->dead = true;
@@ -219,7 +219,7 @@ const struct vfu_stats *vfu_get_stats(const struct vfu_ctx *ctx)
 
 /* ---- receiving --------------------------------------------------------- */
 
-static void rx_reset(struct client *c)
+void vfu_rx_reset(struct client *c)
 {
 	close_fds(c->fds, c->nfds);
 	c->nfds = 0;
@@ -308,7 +308,7 @@ static ssize_t rx_chunk(struct client *c, void *buf, size_t len)
 }
 
 /* 1: a whole message is in c->hdr/body; 0: wait for more; <0: drop the client. */
-static int rx_msg(struct vfu_ctx *ctx, struct client *c)
+int vfu_rx_msg(struct vfu_ctx *ctx, struct client *c)
 {
 	for (;;) {
 		if (c->hdr_got < sizeof(c->hdr)) {
@@ -348,8 +348,8 @@ static int rx_msg(struct vfu_ctx *ctx, struct client *c)
 
 /* ---- sending ----------------------------------------------------------- */
 
-static int send_msg(struct vfu_ctx *ctx, struct client *c, const struct vfu_hdr *h,
-		    const void *payload, size_t len, int fd)
+int vfu_send_msg(struct vfu_ctx *ctx, struct client *c, const struct vfu_hdr *h,
+		 const void *payload, size_t len, int fd)
 {
 	struct iovec iov[2] = {
 		{ .iov_base = (void *)h, .iov_len = sizeof(*h) },
@@ -358,7 +358,7 @@ static int send_msg(struct vfu_ctx *ctx, struct client *c, const struct vfu_hdr 
 	ssize_t r = c->t->ops->send(c->t, iov, len ? 2 : 1, &fd, fd >= 0 ? 1 : 0);
 	if (r < 0) {
 		LOG_WARN(COMP, "%s: send failed: %s", ctx->name, strerror((int)-r));
-		kill_client(c, "send failed");
+		vfu_kill_client(c, "send failed");
 		return (int)r;
 	}
 	return 0;
@@ -375,7 +375,7 @@ static void send_reply(struct vfu_ctx *ctx, struct client *c, const struct vfu_h
 	};
 	size_t len = err ? 0 : rep->len;
 	h.size = (uint32_t)(sizeof(h) + len);
-	send_msg(ctx, c, &h, len ? rep->buf : NULL, len, err ? -1 : rep->fd);
+	vfu_send_msg(ctx, c, &h, len ? rep->buf : NULL, len, err ? -1 : rep->fd);
 }
 
 /* ---- command handlers ---------------------------------------------------- */
@@ -478,96 +478,6 @@ static int h_version(struct vfu_ctx *ctx, struct client *c, const uint8_t *p, si
 	c->negotiated = true;
 	ctx->stats.clients++;
 	LOG_INFO(COMP, "%s: client attached (vfio-user %u.%u)", ctx->name, v.major, v.minor);
-	return 0;
-}
-
-static void unmap_cb(void *arg, uint64_t addr, uint64_t size)
-{
-	struct vfu_ctx *ctx = arg;
-	if (ctx->ops && ctx->ops->dma_unmap)
-		ctx->ops->dma_unmap(ctx->opaque, addr, size);
-	ctx->stats.dma_unmaps++;
-}
-
-static int h_dma_map(struct vfu_ctx *ctx, struct client *c, const uint8_t *p, size_t len,
-		     int *fds, size_t nfds)
-{
-	struct vfu_dma_map m;
-
-	if (len < sizeof(m))
-		return EINVAL;
-	memcpy(&m, p, sizeof(m));
-	if (m.argsz < sizeof(m) || nfds > 1)
-		return EINVAL;
-	if ((m.flags & ~(VFU_DMA_F_READ | VFU_DMA_F_WRITE)) || !m.flags)
-		return EINVAL;
-	if (m.size == 0 || (m.addr | m.size) & (VFU_PGSIZE - 1))
-		return EINVAL;
-	uint32_t prot = ((m.flags & VFU_DMA_F_READ) ? VFU_PROT_READ : 0) |
-			((m.flags & VFU_DMA_F_WRITE) ? VFU_PROT_WRITE : 0);
-	int r = dma_table_add(&c->dma, m.addr, m.size, nfds ? fds[0] : -1, m.offset, prot);
-	if (r < 0) {
-		const char *hint = "";
-
-		if (r == -EPERM)
-			hint = " (guest RAM must be on tmpfs or hugetlbfs: memory-backend-memfd, or "
-			       "memory-backend-file with mem-path on /dev/shm or a hugetlbfs mount)";
-		else if (r == -ENOSPC)
-			hint = " (more guest RAM or mappings than a client may map: --max-guest-ram)";
-		LOG_RL(LOG_LVL_WARN, COMP, "%s: DMA_MAP [0x%llx, +0x%llx) refused: %s%s", ctx->name,
-		       (unsigned long long)m.addr, (unsigned long long)m.size, strerror(-r), hint);
-		return -r;
-	}
-	ctx->stats.dma_maps++;
-	if (nfds) {
-		const struct dma_region *dr = dma_table_find(&c->dma, m.addr);
-
-		LOG_DEBUG(COMP, "%s: DMA_MAP [0x%llx, +0x%llx) %s, %u KiB pages, %s", ctx->name,
-			  (unsigned long long)m.addr, (unsigned long long)m.size,
-			  dma_backing_name(dr->backing), dr->page_kib,
-			  dr->sealed ? "sealed against shrinking" : "not sealed");
-	} else {
-		LOG_DEBUG(COMP, "%s: DMA_MAP [0x%llx, +0x%llx) (no fd)", ctx->name,
-			  (unsigned long long)m.addr, (unsigned long long)m.size);
-	}
-	if (ctx->ops && ctx->ops->dma_map)
-		ctx->ops->dma_map(ctx->opaque, m.addr, m.size);
-	return 0;
-}
-
-static int h_dma_unmap(struct vfu_ctx *ctx, struct client *c, const uint8_t *p, size_t len,
-		       struct reply *rep)
-{
-	struct vfu_dma_unmap u;
-	int r;
-
-	if (len < sizeof(u))
-		return EINVAL;
-	memcpy(&u, p, sizeof(u));
-	if (u.argsz < sizeof(u))
-		return EINVAL;
-	if (u.flags & VFU_DMA_UNMAP_F_GET_DIRTY)
-		return ENOTSUP;
-	if (u.flags & ~VFU_DMA_UNMAP_F_ALL)
-		return EINVAL;
-	if (u.flags & VFU_DMA_UNMAP_F_ALL) {
-		if (u.addr || u.size)
-			return EINVAL;
-		dma_table_clear(&c->dma, unmap_cb, ctx);
-	} else {
-		r = dma_table_remove(&c->dma, u.addr, u.size, unmap_cb, ctx);
-		if (r < 0) {
-			LOG_RL(LOG_LVL_WARN, COMP, "%s: DMA_UNMAP [0x%llx, +0x%llx) refused: %s",
-			       ctx->name, (unsigned long long)u.addr, (unsigned long long)u.size,
-			       strerror(-r));
-			return -r;
-		}
-	}
-	u.argsz = sizeof(u);
-	void *out = vfu_reply_alloc(rep, sizeof(u));
-	if (!out)
-		return ENOMEM;
-	memcpy(out, &u, sizeof(u));
 	return 0;
 }
 
@@ -787,7 +697,7 @@ static void dispatch(struct vfu_ctx *ctx, struct client *c, const struct vfu_hdr
 		 */
 		LOG_RL(LOG_LVL_WARN, COMP, "%s: unexpected reply (id %u, cmd %u)", ctx->name, h->id,
 		       h->cmd);
-		kill_client(c, "unexpected reply");
+		vfu_kill_client(c, "unexpected reply");
 		return;
 	}
 	ctx->stats.msgs++;
@@ -809,10 +719,10 @@ static void dispatch(struct vfu_ctx *ctx, struct client *c, const struct vfu_hdr
 				ctx->ops->attach(ctx->opaque);
 			break;
 		case VFU_CMD_DMA_MAP:
-			err = h_dma_map(ctx, c, p, len, fds, nfds);
+			err = vfu_h_dma_map(ctx, c, p, len, fds, nfds);
 			break;
 		case VFU_CMD_DMA_UNMAP:
-			err = h_dma_unmap(ctx, c, p, len, &rep);
+			err = vfu_h_dma_unmap(ctx, c, p, len, &rep);
 			break;
 		case VFU_CMD_DEVICE_GET_INFO:
 			err = h_device_info(ctx, p, len, &rep);
@@ -874,7 +784,7 @@ static void dispatch_current(struct vfu_ctx *ctx, struct client *c)
 	c->in_dispatch = true;
 	dispatch(ctx, c, &h, c->body, c->body_len, c->fds, c->nfds, c->fd_overflow);
 	c->in_dispatch = false;
-	rx_reset(c);
+	vfu_rx_reset(c);
 }
 
 static void drain_queue(struct vfu_ctx *ctx)
@@ -920,7 +830,7 @@ static bool check_mem_fault(struct vfu_ctx *ctx, struct client *c)
 	LOG_WARN(COMP, "%s: dropping client: its guest memory at 0x%llx is gone (the VMM truncated "
 		       "or punched a hole in its RAM file); vmux put zero pages in its place",
 		 ctx->name, (unsigned long long)gpa);
-	kill_client(c, "guest memory fault");
+	vfu_kill_client(c, "guest memory fault");
 	return true;
 }
 
@@ -934,18 +844,18 @@ static void process_client(struct vfu_ctx *ctx)
 	}
 	drain_queue(ctx);
 	for (uint32_t i = 0; c && i < ctx->lim.msgs_per_wakeup && !c->dead; i++) {
-		int r = rx_msg(ctx, c);
+		int r = vfu_rx_msg(ctx, c);
 		if (r == 0)
 			break;
 		if (r < 0) {
 			if (r == -ECONNRESET) {
-				kill_client(c, "client closed the connection");
+				vfu_kill_client(c, "client closed the connection");
 			} else {
 				ctx->stats.proto_errors++;
 				LOG_RL(LOG_LVL_WARN, COMP,
 				       "%s: dropping client: bad message stream (hdr id %u cmd %u size %u): %s",
 				       ctx->name, c->hdr.id, c->hdr.cmd, c->hdr.size, strerror(-r));
-				kill_client(c, "protocol error");
+				vfu_kill_client(c, "protocol error");
 			}
 			break;
 		}
@@ -1021,7 +931,7 @@ static void client_free(struct vfu_ctx *ctx)
 		return;
 	if (c->lfd)
 		loop_del_fd(ctx->loop, c->lfd);
-	rx_reset(c);
+	vfu_rx_reset(c);
 	close_fds(c->pfds, c->npfds);
 	c->npfds = 0;
 	while (c->q_head) {
@@ -1037,7 +947,7 @@ static void client_free(struct vfu_ctx *ctx)
 	if (ctx->ops && ctx->ops->reset)
 		ctx->ops->reset(ctx->opaque, VFU_RESET_DISCONNECT);
 	vfu_irqs_reset(ctx);
-	dma_table_clear(&c->dma, unmap_cb, ctx);
+	dma_table_clear(&c->dma, vfu_dma_unmap_cb, ctx);
 	dma_table_fini(&c->dma);
 	free(c);
 }
@@ -1049,7 +959,7 @@ void vfu_disconnect(struct vfu_ctx *ctx)
 		return;
 	if (ctx->dispatch_depth) {
 		/* Called from inside a handler: finish the message first. */
-		kill_client(c, "disconnected by the device");
+		vfu_kill_client(c, "disconnected by the device");
 		return;
 	}
 	LOG_INFO(COMP, "%s: client detached (%s)", ctx->name,
@@ -1205,225 +1115,4 @@ void vfu_destroy(struct vfu_ctx *ctx)
 	free(ctx->regions);
 	free(ctx->path);
 	free(ctx);
-}
-
-/* ---- DMA ---------------------------------------------------------------- */
-
-void *vfu_dma_ptr(struct vfu_ctx *ctx, uint64_t addr, uint64_t len, int prot)
-{
-	struct client *c = ctx->client;
-	if (!c)
-		return NULL;
-	return dma_table_ptr(&c->dma, addr, len, (uint32_t)prot);
-}
-
-int vfu_dma_region(struct vfu_ctx *ctx, uint64_t addr, uint64_t *base, uint64_t *size,
-		   uint8_t **ptr, int *prot)
-{
-	const struct dma_region *r = ctx->client ? dma_table_find(&ctx->client->dma, addr) : NULL;
-
-	if (!r || !r->ptr)
-		return -ENOENT;
-	*base = r->addr;
-	*size = r->size;
-	*ptr = r->ptr;
-	*prot = (int)r->prot;
-	return 0;
-}
-
-static int queue_current(struct vfu_ctx *ctx, struct client *c)
-{
-	if (c->q_len >= ctx->lim.max_pending_cmds)
-		return -ENOSPC;
-	struct queued_msg *q = calloc(1, sizeof(*q));
-	if (!q)
-		return -ENOMEM;
-	q->hdr = c->hdr;
-	q->len = c->body_len;
-	if (q->len) {
-		q->body = malloc(q->len);
-		if (!q->body) {
-			free(q);
-			return -ENOMEM;
-		}
-		memcpy(q->body, c->body, q->len);
-	}
-	memcpy(q->fds, c->fds, sizeof(q->fds));
-	q->nfds = c->nfds;
-	q->fd_overflow = c->fd_overflow;
-	c->nfds = 0; /* ownership moved to the queue */
-	if (c->q_tail)
-		c->q_tail->next = q;
-	else
-		c->q_head = q;
-	c->q_tail = q;
-	c->q_len++;
-	return 0;
-}
-
-/*
- * One DMA_READ/DMA_WRITE exchange with the client, for memory it mapped
- * without an fd. Commands that arrive meanwhile are queued and handled from
- * the loop afterwards, never from inside the device's call.
- */
-static int dma_msg(struct vfu_ctx *ctx, bool wr, uint64_t addr, void *buf, uint32_t count)
-{
-	struct client *c = ctx->client;
-	uint8_t *payload;
-	size_t plen = VFU_DMA_RW_PAYLOAD_MIN + (wr ? count : 0);
-	int ret;
-
-	payload = calloc(1, plen);
-	if (!payload)
-		return -ENOMEM;
-	struct vfu_dma_rw rw = { .addr = addr, .count = count };
-	memcpy(payload, &rw, sizeof(rw));
-	if (wr)
-		memcpy(payload + VFU_DMA_RW_DATA_OFF, buf, count);
-	struct vfu_hdr h = {
-		.id = c->next_id++,
-		.cmd = wr ? VFU_CMD_DMA_WRITE : VFU_CMD_DMA_READ,
-		.size = (uint32_t)(sizeof(h) + plen),
-		.flags = VFU_F_TYPE_CMD,
-	};
-	ctx->stats.dma_msgs++;
-	ret = send_msg(ctx, c, &h, payload, plen, -1);
-	free(payload);
-	if (ret < 0)
-		return ret;
-
-	uint64_t deadline = loop_now_ns() + (uint64_t)ctx->lim.reply_timeout_ms * 1000000ull;
-	int pfd = c->t->ops->poll_fd(c->t);
-	for (;;) {
-		int r = rx_msg(ctx, c);
-		if (r < 0) {
-			kill_client(c, r == -ECONNRESET ? "client closed the connection"
-							: "protocol error");
-			return -EIO;
-		}
-		if (r == 1) {
-			uint32_t type = c->hdr.flags & VFU_F_TYPE_MASK;
-			if (type == VFU_F_TYPE_REPLY && c->hdr.id == h.id && c->hdr.cmd == h.cmd) {
-				if (c->hdr.flags & VFU_F_ERROR) {
-					ret = c->hdr.error && c->hdr.error < 4096 ? -(int)c->hdr.error
-										  : -EIO;
-				} else if (!wr) {
-					if (c->body_len < VFU_DMA_RW_DATA_OFF + (size_t)count)
-						ret = -EIO;
-					else
-						memcpy(buf, c->body + VFU_DMA_RW_DATA_OFF, count);
-				}
-				rx_reset(c);
-				if (c->q_head) {
-					uint64_t one = 1;
-					if (ctx->kick_fd >= 0 && write(ctx->kick_fd, &one, sizeof(one)) < 0)
-						LOG_WARN(COMP, "%s: kick: %s", ctx->name, strerror(errno));
-				}
-				return ret;
-			}
-			if (type == VFU_F_TYPE_CMD) {
-				int qr = queue_current(ctx, c);
-				rx_reset(c);
-				if (qr < 0) {
-					kill_client(c, "too many commands while a DMA request is pending");
-					return -EIO;
-				}
-			} else {
-				/* A reply to something else: treat as the stream going wrong. */
-				rx_reset(c);
-				kill_client(c, "unexpected reply");
-				return -EIO;
-			}
-			continue;
-		}
-		uint64_t now = loop_now_ns();
-		if (now >= deadline)
-			break;
-		struct pollfd p = { .fd = pfd, .events = POLLIN };
-		int wait_ms = (int)((deadline - now) / 1000000ull) + 1;
-		if (pfd < 0 || poll(&p, 1, wait_ms) < 0) {
-			if (pfd >= 0 && errno == EINTR)
-				continue;
-			break;
-		}
-	}
-	/*
-	 * Waiting again on the next request would hold the thread up for as long
-	 * each time, and a late reply would be taken for the next request's: the
-	 * client is dropped (from the loop, see dma_copy).
-	 */
-	LOG_RL(LOG_LVL_WARN, COMP, "%s: dropping client: no reply to %s (id %u) within %u ms",
-	       ctx->name, vfu_cmd_name(h.cmd), h.id, ctx->lim.reply_timeout_ms);
-	kill_client(c, "no reply to a DMA request in time");
-	return -ETIMEDOUT;
-}
-
-static int dma_copy(struct vfu_ctx *ctx, uint64_t addr, void *buf, size_t len, bool wr)
-{
-	struct client *c = ctx->client;
-	uint8_t *b = buf;
-
-	if (!c || !c->negotiated || c->dead)
-		return -ENOTCONN;
-	if (len && addr + (len - 1) < addr)
-		return -EFAULT;
-	while (len) {
-		const struct dma_region *r = dma_table_find(&c->dma, addr);
-		if (!r)
-			return -EFAULT;
-		uint32_t need = wr ? VFU_PROT_WRITE : VFU_PROT_READ;
-		if ((r->prot & need) != need)
-			return -EPERM;
-		uint64_t in_region = r->size - (addr - r->addr);
-		size_t n = len < in_region ? len : (size_t)in_region;
-		if (r->ptr) {
-			if (wr)
-				memcpy(r->ptr + (addr - r->addr), b, n);
-			else
-				memcpy(b, r->ptr + (addr - r->addr), n);
-		} else {
-			/*
-			 * Not from inside a message's handler (a region access, a
-			 * reset): the wait for the reply reads the stream, whose
-			 * current message is the one being handled.
-			 */
-			if (c->in_dispatch)
-				return -EBUSY;
-			uint32_t max = c->peer_max_xfer < ctx->lim.max_data_xfer ? c->peer_max_xfer
-										   : ctx->lim.max_data_xfer;
-			if (n > max)
-				n = max;
-			int e = dma_msg(ctx, wr, addr, b, (uint32_t)n);
-			if (c->dead) {
-				/*
-				 * Dropped meanwhile (no reply in time, the stream
-				 * broken): not from inside the device's call, which
-				 * may be anywhere; the loop does it on the kick.
-				 */
-				uint64_t one = 1;
-
-				if (ctx->kick_fd >= 0 && write(ctx->kick_fd, &one, sizeof(one)) < 0)
-					LOG_WARN(COMP, "%s: kick: %s", ctx->name, strerror(errno));
-				return e < 0 ? e : -ENOTCONN;
-			}
-			if (e < 0)
-				return e;
-			if (!ctx->client)
-				return -ENOTCONN;
-		}
-		addr += n;
-		b += n;
-		len -= n;
-	}
-	return 0;
-}
-
-int vfu_dma_read(struct vfu_ctx *ctx, uint64_t addr, void *buf, size_t len)
-{
-	return dma_copy(ctx, addr, buf, len, false);
-}
-
-int vfu_dma_write(struct vfu_ctx *ctx, uint64_t addr, const void *buf, size_t len)
-{
-	return dma_copy(ctx, addr, (void *)buf, len, true);
 }

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * vfu server internals: the state that server.c and the files split from it
- * (irq.c) share, and what they call across files. Also reachable from unit
- * tests; not part of the interface (vfu.h).
+ * (irq.c, dma_msg.c) share, and what they call across files. Also reachable
+ * from unit tests; not part of the interface (vfu.h).
  */
 #ifndef VMUX_VFU_SERVER_PRIV_H
 #define VMUX_VFU_SERVER_PRIV_H
@@ -127,6 +127,15 @@ struct reply {
 
 /* A zeroed reply payload of len bytes (in r->small if it fits); NULL without memory. */
 void *vfu_reply_alloc(struct reply *r, size_t len);
+/* Marks the client to be dropped from the loop; the first reason is kept. */
+void vfu_kill_client(struct client *c, const char *why);
+/* Forgets the message being received: closes its fds, frees its body. */
+void vfu_rx_reset(struct client *c);
+/* 1: a whole message is in c->hdr/body; 0: wait for more; <0: drop the client. */
+int vfu_rx_msg(struct vfu_ctx *ctx, struct client *c);
+/* 0, or -errno with the client marked dead. */
+int vfu_send_msg(struct vfu_ctx *ctx, struct client *c, const struct vfu_hdr *h,
+		 const void *payload, size_t len, int fd);
 
 /* ---- irq.c: interrupts (handlers: 0 or a positive errno) ----------------- */
 
@@ -134,5 +143,14 @@ void *vfu_reply_alloc(struct reply *r, size_t len);
 void vfu_irqs_reset(struct vfu_ctx *ctx);
 int vfu_h_irq_info(struct vfu_ctx *ctx, const uint8_t *p, size_t len, struct reply *rep);
 int vfu_h_set_irqs(struct vfu_ctx *ctx, const uint8_t *p, size_t len, int *fds, size_t nfds);
+
+/* ---- dma_msg.c: DMA (handlers: 0 or a positive errno) -------------------- */
+
+/* dma_table callback: the device hears of a mapping before it goes away. */
+void vfu_dma_unmap_cb(void *arg, uint64_t addr, uint64_t size);
+int vfu_h_dma_map(struct vfu_ctx *ctx, struct client *c, const uint8_t *p, size_t len,
+		  int *fds, size_t nfds);
+int vfu_h_dma_unmap(struct vfu_ctx *ctx, struct client *c, const uint8_t *p, size_t len,
+		    struct reply *rep);
 
 #endif
