@@ -3,6 +3,11 @@
  * The vfio-user server: one listening socket per device, one client at a
  * time, every message validated before it reaches a handler.
  *
+ * This file has the context (creation, regions), the listening socket and
+ * the client's lifecycle, and the dispatch loop. Message I/O is in msg.c,
+ * the command handlers in handlers.c, irq.c (interrupts) and dma_msg.c (DMA);
+ * server_priv.h has the state they share.
+ *
  * Error policy: a message that is well framed but wrong gets an error reply
  * (or, if posted, a counted and logged drop); a stream that can no longer be
  * trusted (bad header, oversized message, EOF, I/O error) drops that client
@@ -10,8 +15,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <json-c/json.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,47 +50,6 @@ void vfu_limits_default(struct vfu_limits *l)
 	l->reply_timeout_ms = 500;
 	/* A few doorbells per client and turn: a receiver's RDT gets in between a sender's TDTs. */
 	l->msgs_per_wakeup = 8;
-}
-
-int vfu_check_hdr(const struct vfu_hdr *h, uint32_t max_data_xfer)
-{
-	if (h->size < sizeof(*h))
-		return -EINVAL;
-	if ((uint64_t)h->size > (uint64_t)max_data_xfer + VFU_MSG_OVERHEAD + sizeof(*h))
-		return -EMSGSIZE;
-	return 0;
-}
-
-static void close_fds(int *fds, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		if (fds[i] >= 0)
-			close(fds[i]);
-		fds[i] = -1;
-	}
-}
-
-void *vfu_reply_alloc(struct reply *r, size_t len)
-{
-	if (len <= sizeof(r->small)) {
-		r->buf = r->small;
-	} else {
-		r->buf = calloc(1, len);
-		if (!r->buf)
-			return NULL;
-		r->heap = true;
-	}
-	memset(r->buf, 0, len <= sizeof(r->small) ? len : 0);
-	r->len = len;
-	return r->buf;
-}
-
-static void reply_release(struct reply *r)
-{
-	if (r->heap)
-		free(r->buf);
-	r->buf = NULL;
-	r->heap = false;
 }
 
 void vfu_kill_client(struct client *c, const char *why)
@@ -217,470 +179,6 @@ const struct vfu_stats *vfu_get_stats(const struct vfu_ctx *ctx)
 	return &ctx->stats;
 }
 
-/* ---- receiving --------------------------------------------------------- */
-
-void vfu_rx_reset(struct client *c)
-{
-	close_fds(c->fds, c->nfds);
-	c->nfds = 0;
-	c->fd_overflow = false;
-	if (c->body && c->body != c->small)
-		free(c->body);
-	c->body = NULL;
-	c->body_len = c->body_got = 0;
-	c->hdr_got = 0;
-}
-
-/* Adds fds (nf of them, or VFU_FDS_OVERFLOW) to the message being received. */
-static void take_fds(struct client *c, int *fds, size_t nf)
-{
-	if (nf == VFU_FDS_OVERFLOW) {
-		close_fds(c->fds, c->nfds);
-		c->nfds = 0;
-		c->fd_overflow = true;
-		return;
-	}
-	if (c->fd_overflow || nf > VFU_MAX_FDS - c->nfds) {
-		/* More than a message may carry: refused like a truncated set. */
-		close_fds(fds, nf);
-		close_fds(c->fds, c->nfds);
-		c->nfds = 0;
-		c->fd_overflow = true;
-		return;
-	}
-	memcpy(c->fds + c->nfds, fds, nf * sizeof(*fds));
-	c->nfds += nf;
-}
-
-/* The pending fds of the last buffered read go to the message being received. */
-static void claim_fds(struct client *c)
-{
-	if (c->pfd_overflow)
-		take_fds(c, NULL, VFU_FDS_OVERFLOW);
-	else if (c->npfds)
-		take_fds(c, c->pfds, c->npfds);
-	c->npfds = 0;
-	c->pfd_overflow = false;
-}
-
-static ssize_t rx_recv(struct client *c, void *buf, size_t len, int *fds, size_t *nf)
-{
-	*nf = VFU_MAX_FDS;
-	return c->t->ops->recv(c->t, buf, len, fds, nf);
-}
-
-/*
- * Up to len bytes of the stream: from the buffer, else from one recvmsg
- * (into the buffer, or straight into buf for a long body).
- */
-static ssize_t rx_chunk(struct client *c, void *buf, size_t len)
-{
-	size_t nf;
-	ssize_t n;
-
-	if (c->rb_off == c->rb_len) {
-		/* Everything read so far is parsed: the fds with it are this message's. */
-		claim_fds(c);
-		if (len >= VFU_RX_BUF) {
-			int fds[VFU_MAX_FDS];
-
-			n = rx_recv(c, buf, len, fds, &nf);
-			if (n > 0 || nf)
-				take_fds(c, fds, nf);
-			return n;
-		}
-		n = rx_recv(c, c->rbuf, VFU_RX_BUF, c->pfds, &nf);
-		if (nf == VFU_FDS_OVERFLOW)
-			c->pfd_overflow = true;
-		else
-			c->npfds = nf;
-		if (n <= 0) {
-			claim_fds(c);
-			return n;
-		}
-		c->rb_off = 0;
-		c->rb_len = (size_t)n;
-	}
-	n = (ssize_t)(c->rb_len - c->rb_off < len ? c->rb_len - c->rb_off : len);
-	memcpy(buf, c->rbuf + c->rb_off, (size_t)n);
-	c->rb_off += (size_t)n;
-	return n;
-}
-
-/* 1: a whole message is in c->hdr/body; 0: wait for more; <0: drop the client. */
-int vfu_rx_msg(struct vfu_ctx *ctx, struct client *c)
-{
-	for (;;) {
-		if (c->hdr_got < sizeof(c->hdr)) {
-			ssize_t n = rx_chunk(c, (uint8_t *)&c->hdr + c->hdr_got,
-					     sizeof(c->hdr) - c->hdr_got);
-			if (n == -EAGAIN)
-				return 0;
-			if (n <= 0)
-				return n == 0 ? -ECONNRESET : (int)n;
-			c->hdr_got += (size_t)n;
-			if (c->hdr_got < sizeof(c->hdr))
-				continue;
-			int r = vfu_check_hdr(&c->hdr, ctx->lim.max_data_xfer);
-			if (r)
-				return r;
-			c->body_len = c->hdr.size - sizeof(c->hdr);
-			c->body_got = 0;
-			/* The message holds the last byte read: the fds read with it are its own. */
-			if ((c->npfds || c->pfd_overflow) && c->body_len >= c->rb_len - c->rb_off)
-				claim_fds(c);
-			c->body = c->body_len <= sizeof(c->small) ? c->small : malloc(c->body_len);
-			if (!c->body)
-				return -ENOMEM;
-		}
-		if (c->body_got < c->body_len) {
-			ssize_t n = rx_chunk(c, c->body + c->body_got, c->body_len - c->body_got);
-			if (n == -EAGAIN)
-				return 0;
-			if (n <= 0)
-				return n == 0 ? -ECONNRESET : (int)n;
-			c->body_got += (size_t)n;
-			continue;
-		}
-		return 1;
-	}
-}
-
-/* ---- sending ----------------------------------------------------------- */
-
-int vfu_send_msg(struct vfu_ctx *ctx, struct client *c, const struct vfu_hdr *h,
-		 const void *payload, size_t len, int fd)
-{
-	struct iovec iov[2] = {
-		{ .iov_base = (void *)h, .iov_len = sizeof(*h) },
-		{ .iov_base = (void *)payload, .iov_len = len },
-	};
-	ssize_t r = c->t->ops->send(c->t, iov, len ? 2 : 1, &fd, fd >= 0 ? 1 : 0);
-	if (r < 0) {
-		LOG_WARN(COMP, "%s: send failed: %s", ctx->name, strerror((int)-r));
-		vfu_kill_client(c, "send failed");
-		return (int)r;
-	}
-	return 0;
-}
-
-static void send_reply(struct vfu_ctx *ctx, struct client *c, const struct vfu_hdr *req, int err,
-		       const struct reply *rep)
-{
-	struct vfu_hdr h = {
-		.id = req->id,
-		.cmd = req->cmd,
-		.flags = VFU_F_TYPE_REPLY | (err ? VFU_F_ERROR : 0),
-		.error = (uint32_t)err,
-	};
-	size_t len = err ? 0 : rep->len;
-	h.size = (uint32_t)(sizeof(h) + len);
-	vfu_send_msg(ctx, c, &h, len ? rep->buf : NULL, len, err ? -1 : rep->fd);
-}
-
-/* ---- command handlers ---------------------------------------------------- */
-
-static bool json_uint(struct json_object *o, uint64_t *out)
-{
-	if (!json_object_is_type(o, json_type_int))
-		return false;
-	int64_t v = json_object_get_int64(o);
-	if (v < 0)
-		return false;
-	*out = (uint64_t)v;
-	return true;
-}
-
-static int parse_client_caps(struct vfu_ctx *ctx, struct client *c, const char *json)
-{
-	enum json_tokener_error jerr;
-	struct json_object *root = json_tokener_parse_verbose(json, &jerr);
-	int err = 0;
-
-	if (!root) {
-		LOG_RL(LOG_LVL_WARN, COMP, "%s: VERSION: bad JSON: %s", ctx->name,
-		       json_tokener_error_desc(jerr));
-		return EINVAL;
-	}
-	if (!json_object_is_type(root, json_type_object)) {
-		err = EINVAL;
-		goto out;
-	}
-	struct json_object *caps;
-	if (!json_object_object_get_ex(root, "capabilities", &caps))
-		goto out;
-	if (!json_object_is_type(caps, json_type_object)) {
-		err = EINVAL;
-		goto out;
-	}
-	json_object_object_foreach(caps, key, val) {
-		uint64_t v;
-		if (!strcmp(key, "max_msg_fds") || !strcmp(key, "pgsizes") ||
-		    !strcmp(key, "max_dma_maps")) {
-			if (!json_uint(val, &v))
-				err = EINVAL;
-		} else if (!strcmp(key, "max_data_xfer_size")) {
-			if (!json_uint(val, &v) || v == 0)
-				err = EINVAL;
-			else
-				c->peer_max_xfer = v < ctx->lim.max_data_xfer ? (uint32_t)v
-									   : ctx->lim.max_data_xfer;
-		} else if (!strcmp(key, "write_multiple")) {
-			if (!json_object_is_type(val, json_type_boolean))
-				err = EINVAL;
-		} else if (!strcmp(key, "migration")) {
-			if (!json_object_is_type(val, json_type_object))
-				err = EINVAL;
-		}
-		/* Unknown capabilities are ignored, as the protocol asks. */
-	}
-	if (err)
-		LOG_RL(LOG_LVL_WARN, COMP, "%s: VERSION: malformed capabilities", ctx->name);
-out:
-	json_object_put(root);
-	return err;
-}
-
-static int h_version(struct vfu_ctx *ctx, struct client *c, const uint8_t *p, size_t len,
-		     struct reply *rep)
-{
-	struct vfu_version v;
-
-	if (c->negotiated || len < sizeof(v) + 1)
-		return EINVAL;
-	memcpy(&v, p, sizeof(v));
-	const char *json = (const char *)p + sizeof(v);
-	if (!memchr(json, '\0', len - sizeof(v)))
-		return EINVAL;
-	if (v.major != VFU_MAJOR) {
-		LOG_RL(LOG_LVL_WARN, COMP, "%s: client speaks vfio-user %u.%u, we speak %u.%u",
-		       ctx->name, v.major, v.minor, VFU_MAJOR, VFU_MINOR);
-		return EINVAL;
-	}
-	int err = parse_client_caps(ctx, c, json);
-	if (err)
-		return err;
-
-	char caps[256];
-	int n = snprintf(caps, sizeof(caps),
-			 "{\"capabilities\":{\"max_msg_fds\":%u,\"max_data_xfer_size\":%u,"
-			 "\"pgsizes\":%u,\"max_dma_maps\":%u,\"write_multiple\":true}}",
-			 ctx->lim.max_msg_fds, ctx->lim.max_data_xfer, VFU_PGSIZE,
-			 ctx->lim.max_dma_maps);
-	if (n < 0 || (size_t)n >= sizeof(caps))
-		return EINVAL;
-	uint8_t *out = vfu_reply_alloc(rep, sizeof(v) + (size_t)n + 1);
-	if (!out)
-		return ENOMEM;
-	struct vfu_version rv = { .major = VFU_MAJOR, .minor = VFU_MINOR };
-	memcpy(out, &rv, sizeof(rv));
-	memcpy(out + sizeof(rv), caps, (size_t)n + 1);
-	c->negotiated = true;
-	ctx->stats.clients++;
-	LOG_INFO(COMP, "%s: client attached (vfio-user %u.%u)", ctx->name, v.major, v.minor);
-	return 0;
-}
-
-static int h_device_info(struct vfu_ctx *ctx, const uint8_t *p, size_t len, struct reply *rep)
-{
-	struct vfu_device_info in;
-
-	if (len < sizeof(in))
-		return EINVAL;
-	memcpy(&in, p, sizeof(in));
-	if (in.argsz < sizeof(in))
-		return EINVAL;
-	struct vfu_device_info out = {
-		.argsz = sizeof(out),
-		.flags = ctx->dev_flags,
-		.num_regions = ctx->nregions,
-		.num_irqs = VFU_IRQ_NUM,
-	};
-	void *b = vfu_reply_alloc(rep, sizeof(out));
-	if (!b)
-		return ENOMEM;
-	memcpy(b, &out, sizeof(out));
-	return 0;
-}
-
-static int h_region_info(struct vfu_ctx *ctx, const uint8_t *p, size_t len, struct reply *rep)
-{
-	struct vfu_region_info in;
-
-	if (len < sizeof(in))
-		return EINVAL;
-	memcpy(&in, p, sizeof(in));
-	if (in.argsz < sizeof(in) || in.index >= ctx->nregions)
-		return EINVAL;
-	const struct vfu_region_desc *d = &ctx->regions[in.index];
-	struct vfu_region_info out = { .index = in.index, .size = d->size };
-	if (d->size) {
-		out.flags = d->flags & (VFU_REGION_F_READ | VFU_REGION_F_WRITE);
-		if (d->mmap_fd >= 0) {
-			out.flags |= VFU_REGION_F_MMAP;
-			out.offset = d->mmap_offset;
-		}
-	}
-	size_t caps_len = 0;
-	if (d->size && d->mmap_fd >= 0 && d->nr_sparse)
-		caps_len = sizeof(struct vfu_cap_sparse_mmap) +
-			   d->nr_sparse * sizeof(struct vfu_sparse_area);
-	size_t need = sizeof(out) + caps_len;
-	bool fits = in.argsz >= need;
-	out.argsz = (uint32_t)need;
-	/*
-	 * The CAPS flag only with the capability itself: QEMU refuses an answer
-	 * whose flag promises a capability at an offset outside it.
-	 */
-	if (caps_len && fits) {
-		out.flags |= VFU_REGION_F_CAPS;
-		out.cap_offset = sizeof(out);
-	}
-	uint8_t *b = vfu_reply_alloc(rep, fits ? need : sizeof(out));
-	if (!b)
-		return ENOMEM;
-	memcpy(b, &out, sizeof(out));
-	if (caps_len && fits) {
-		struct vfu_cap_sparse_mmap cap = {
-			.hdr = { .id = VFU_REGION_CAP_SPARSE_MMAP, .version = 1, .next = 0 },
-			.nr_areas = d->nr_sparse,
-		};
-		memcpy(b + sizeof(out), &cap, sizeof(cap));
-		memcpy(b + sizeof(out) + sizeof(cap), d->sparse,
-		       d->nr_sparse * sizeof(struct vfu_sparse_area));
-	}
-	/* The fd goes with the complete answer only, so the client gets exactly one. */
-	if ((out.flags & VFU_REGION_F_MMAP) && fits)
-		rep->fd = d->mmap_fd;
-	return 0;
-}
-
-/* Checks one region access without performing it; positive errno on failure. */
-static int region_check(const struct vfu_ctx *ctx, uint32_t region, uint64_t off, uint32_t count,
-			bool wr)
-{
-	if (region >= ctx->nregions)
-		return EINVAL;
-	const struct vfu_region_desc *d = &ctx->regions[region];
-	if (!d->size || !d->access)
-		return EINVAL;
-	if (!(d->flags & (wr ? VFU_REGION_F_WRITE : VFU_REGION_F_READ)))
-		return EPERM;
-	if (count == 0 || count > ctx->lim.max_data_xfer)
-		return EINVAL;
-	if (off >= d->size || count > d->size - off)
-		return EINVAL;
-	return 0;
-}
-
-/* Validates and performs one region access; positive errno on failure. */
-static int region_access(struct vfu_ctx *ctx, uint32_t region, uint64_t off, void *buf,
-			 uint32_t count, bool wr, uint32_t *done)
-{
-	int err = region_check(ctx, region, off, count, wr);
-	if (err)
-		return err;
-	const struct vfu_region_desc *d = &ctx->regions[region];
-	ssize_t r = d->access(ctx->opaque, region, off, buf, count, wr);
-	if (r < 0)
-		return r < -4095 ? EIO : (int)-r;
-	if ((size_t)r > count)
-		return EIO;
-	*done = (uint32_t)r;
-	if (wr)
-		ctx->stats.region_writes++;
-	else
-		ctx->stats.region_reads++;
-	return 0;
-}
-
-static int h_region_read(struct vfu_ctx *ctx, const uint8_t *p, size_t len, struct reply *rep)
-{
-	struct vfu_region_rw rw;
-
-	if (len != sizeof(rw))
-		return EINVAL;
-	memcpy(&rw, p, sizeof(rw));
-	if (rw.count == 0 || rw.count > ctx->lim.max_data_xfer)
-		return EINVAL;
-	uint8_t *b = vfu_reply_alloc(rep, sizeof(rw) + rw.count);
-	if (!b)
-		return ENOMEM;
-	uint32_t done = 0;
-	int err = region_access(ctx, rw.region, rw.offset, b + sizeof(rw), rw.count, false, &done);
-	if (err)
-		return err;
-	rw.count = done;
-	memcpy(b, &rw, sizeof(rw));
-	rep->len = sizeof(rw) + done;
-	return 0;
-}
-
-static int h_region_write(struct vfu_ctx *ctx, const uint8_t *p, size_t len, struct reply *rep)
-{
-	struct vfu_region_rw rw;
-
-	if (len < sizeof(rw))
-		return EINVAL;
-	memcpy(&rw, p, sizeof(rw));
-	if ((uint64_t)rw.count != len - sizeof(rw))
-		return EINVAL;
-	uint32_t done = 0;
-	/* The payload is ours (received buffer), so the handler may read it in place. */
-	int err = region_access(ctx, rw.region, rw.offset, (void *)(p + sizeof(rw)), rw.count, true,
-				&done);
-	if (err)
-		return err;
-	rw.count = done;
-	void *b = vfu_reply_alloc(rep, sizeof(rw));
-	if (!b)
-		return ENOMEM;
-	memcpy(b, &rw, sizeof(rw));
-	return 0;
-}
-
-static int h_region_write_multi(struct vfu_ctx *ctx, const uint8_t *p, size_t len)
-{
-	uint64_t cnt;
-
-	if (len < sizeof(cnt))
-		return EINVAL;
-	memcpy(&cnt, p, sizeof(cnt));
-	if (cnt == 0 || cnt > VFU_WRMULTI_MAX || len != sizeof(cnt) + cnt * sizeof(struct vfu_wr_one))
-		return EINVAL;
-	/* Validate every entry before performing any, so a bad batch has no effect. */
-	for (uint64_t i = 0; i < cnt; i++) {
-		struct vfu_wr_one w;
-		memcpy(&w, p + sizeof(cnt) + i * sizeof(w), sizeof(w));
-		if (w.count > VFU_WRMULTI_DATA)
-			return EINVAL;
-		int err = region_check(ctx, w.region, w.offset, w.count, true);
-		if (err)
-			return err;
-	}
-	for (uint64_t i = 0; i < cnt; i++) {
-		struct vfu_wr_one w;
-		uint32_t done;
-		memcpy(&w, p + sizeof(cnt) + i * sizeof(w), sizeof(w));
-		int err = region_access(ctx, w.region, w.offset, w.data, w.count, true, &done);
-		if (err)
-			return err;
-	}
-	return 0;
-}
-
-static int h_reset(struct vfu_ctx *ctx, size_t len)
-{
-	if (len != 0)
-		return EINVAL;
-	if (!(ctx->dev_flags & VFU_DEV_F_RESET))
-		return ENOTSUP;
-	LOG_DEBUG(COMP, "%s: DEVICE_RESET", ctx->name);
-	if (ctx->ops && ctx->ops->reset)
-		ctx->ops->reset(ctx->opaque, VFU_RESET_DEVICE);
-	return 0;
-}
-
 /* ---- dispatch ------------------------------------------------------------ */
 
 static void dispatch(struct vfu_ctx *ctx, struct client *c, const struct vfu_hdr *h, uint8_t *p,
@@ -714,7 +212,7 @@ static void dispatch(struct vfu_ctx *ctx, struct client *c, const struct vfu_hdr
 		ctx->dispatch_depth++;
 		switch (h->cmd) {
 		case VFU_CMD_VERSION:
-			err = h_version(ctx, c, p, len, &rep);
+			err = vfu_h_version(ctx, c, p, len, &rep);
 			if (!err && ctx->ops && ctx->ops->attach)
 				ctx->ops->attach(ctx->opaque);
 			break;
@@ -725,10 +223,10 @@ static void dispatch(struct vfu_ctx *ctx, struct client *c, const struct vfu_hdr
 			err = vfu_h_dma_unmap(ctx, c, p, len, &rep);
 			break;
 		case VFU_CMD_DEVICE_GET_INFO:
-			err = h_device_info(ctx, p, len, &rep);
+			err = vfu_h_device_info(ctx, p, len, &rep);
 			break;
 		case VFU_CMD_DEVICE_GET_REGION_INFO:
-			err = h_region_info(ctx, p, len, &rep);
+			err = vfu_h_region_info(ctx, p, len, &rep);
 			break;
 		case VFU_CMD_DEVICE_GET_IRQ_INFO:
 			err = vfu_h_irq_info(ctx, p, len, &rep);
@@ -737,16 +235,16 @@ static void dispatch(struct vfu_ctx *ctx, struct client *c, const struct vfu_hdr
 			err = vfu_h_set_irqs(ctx, p, len, fds, nfds);
 			break;
 		case VFU_CMD_REGION_READ:
-			err = h_region_read(ctx, p, len, &rep);
+			err = vfu_h_region_read(ctx, p, len, &rep);
 			break;
 		case VFU_CMD_REGION_WRITE:
-			err = h_region_write(ctx, p, len, &rep);
+			err = vfu_h_region_write(ctx, p, len, &rep);
 			break;
 		case VFU_CMD_REGION_WRITE_MULTI:
-			err = h_region_write_multi(ctx, p, len);
+			err = vfu_h_region_write_multi(ctx, p, len);
 			break;
 		case VFU_CMD_DEVICE_RESET:
-			err = h_reset(ctx, len);
+			err = vfu_h_reset(ctx, len);
 			break;
 		case VFU_CMD_DMA_READ:
 		case VFU_CMD_DMA_WRITE:
@@ -774,8 +272,8 @@ static void dispatch(struct vfu_ctx *ctx, struct client *c, const struct vfu_hdr
 		LOG_TRACE(COMP, "%s: %s id %u ok", ctx->name, vfu_cmd_name(h->cmd), h->id);
 	}
 	if (!(h->flags & VFU_F_NO_REPLY) && !c->dead)
-		send_reply(ctx, c, h, err, &rep);
-	reply_release(&rep);
+		vfu_send_reply(ctx, c, h, err, &rep);
+	vfu_reply_release(&rep);
 }
 
 static void dispatch_current(struct vfu_ctx *ctx, struct client *c)
@@ -799,7 +297,7 @@ static void drain_queue(struct vfu_ctx *ctx)
 		c->in_dispatch = true;
 		dispatch(ctx, c, &q->hdr, q->body, q->len, q->fds, q->nfds, q->fd_overflow);
 		c->in_dispatch = false;
-		close_fds(q->fds, q->nfds);
+		vfu_close_fds(q->fds, q->nfds);
 		free(q->body);
 		free(q);
 	}
@@ -932,12 +430,12 @@ static void client_free(struct vfu_ctx *ctx)
 	if (c->lfd)
 		loop_del_fd(ctx->loop, c->lfd);
 	vfu_rx_reset(c);
-	close_fds(c->pfds, c->npfds);
+	vfu_close_fds(c->pfds, c->npfds);
 	c->npfds = 0;
 	while (c->q_head) {
 		struct queued_msg *q = c->q_head;
 		c->q_head = q->next;
-		close_fds(q->fds, q->nfds);
+		vfu_close_fds(q->fds, q->nfds);
 		free(q->body);
 		free(q);
 	}

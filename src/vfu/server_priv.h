@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * vfu server internals: the state that server.c and the files split from it
- * (irq.c, dma_msg.c) share, and what they call across files. Also reachable
- * from unit tests; not part of the interface (vfu.h).
+ * (msg.c, handlers.c, irq.c, dma_msg.c) share, and what they call across
+ * files. Also reachable from unit tests; not part of the interface (vfu.h).
  */
 #ifndef VMUX_VFU_SERVER_PRIV_H
 #define VMUX_VFU_SERVER_PRIV_H
@@ -125,10 +125,15 @@ struct reply {
 
 /* ---- server.c: contexts, clients, dispatch ------------------------------- */
 
-/* A zeroed reply payload of len bytes (in r->small if it fits); NULL without memory. */
-void *vfu_reply_alloc(struct reply *r, size_t len);
 /* Marks the client to be dropped from the loop; the first reason is kept. */
 void vfu_kill_client(struct client *c, const char *why);
+
+/* ---- msg.c: message I/O -------------------------------------------------- */
+
+void vfu_close_fds(int *fds, size_t n);
+/* A zeroed reply payload of len bytes (in r->small if it fits); NULL without memory. */
+void *vfu_reply_alloc(struct reply *r, size_t len);
+void vfu_reply_release(struct reply *r);
 /* Forgets the message being received: closes its fds, frees its body. */
 void vfu_rx_reset(struct client *c);
 /* 1: a whole message is in c->hdr/body; 0: wait for more; <0: drop the client. */
@@ -136,6 +141,19 @@ int vfu_rx_msg(struct vfu_ctx *ctx, struct client *c);
 /* 0, or -errno with the client marked dead. */
 int vfu_send_msg(struct vfu_ctx *ctx, struct client *c, const struct vfu_hdr *h,
 		 const void *payload, size_t len, int fd);
+void vfu_send_reply(struct vfu_ctx *ctx, struct client *c, const struct vfu_hdr *req, int err,
+		    const struct reply *rep);
+
+/* ---- handlers.c: commands (0 or a positive errno for the reply) ---------- */
+
+int vfu_h_version(struct vfu_ctx *ctx, struct client *c, const uint8_t *p, size_t len,
+		  struct reply *rep);
+int vfu_h_device_info(struct vfu_ctx *ctx, const uint8_t *p, size_t len, struct reply *rep);
+int vfu_h_region_info(struct vfu_ctx *ctx, const uint8_t *p, size_t len, struct reply *rep);
+int vfu_h_region_read(struct vfu_ctx *ctx, const uint8_t *p, size_t len, struct reply *rep);
+int vfu_h_region_write(struct vfu_ctx *ctx, const uint8_t *p, size_t len, struct reply *rep);
+int vfu_h_region_write_multi(struct vfu_ctx *ctx, const uint8_t *p, size_t len);
+int vfu_h_reset(struct vfu_ctx *ctx, size_t len);
 
 /* ---- irq.c: interrupts (handlers: 0 or a positive errno) ----------------- */
 
