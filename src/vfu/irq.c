@@ -94,11 +94,33 @@ uint32_t vfu_irq_enabled_count(const struct vfu_ctx *ctx, uint32_t index)
 	return n;
 }
 
-bool vfu_irq_pending(const struct vfu_ctx *ctx, uint32_t index, uint32_t sub)
+/* Vector sub of index; NULL when out of range. */
+static const struct irq_vec *vec_get(const struct vfu_ctx *ctx, uint32_t index, uint32_t sub)
 {
 	if (index >= VFU_IRQ_NUM || sub >= ctx->irqs[index].count)
-		return false;
-	return ctx->irqs[index].v[sub].pending;
+		return NULL;
+	return &ctx->irqs[index].v[sub];
+}
+
+bool vfu_irq_pending(const struct vfu_ctx *ctx, uint32_t index, uint32_t sub)
+{
+	const struct irq_vec *v = vec_get(ctx, index, sub);
+
+	return v && v->pending;
+}
+
+bool vfu_irq_has_eventfd(const struct vfu_ctx *ctx, uint32_t index, uint32_t sub)
+{
+	const struct irq_vec *v = vec_get(ctx, index, sub);
+
+	return v && v->efd >= 0;
+}
+
+bool vfu_irq_masked(const struct vfu_ctx *ctx, uint32_t index, uint32_t sub)
+{
+	const struct irq_vec *v = vec_get(ctx, index, sub);
+
+	return v && v->masked;
 }
 
 static void on_intx_unmask_fd(void *arg, uint32_t events)
