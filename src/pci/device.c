@@ -120,6 +120,18 @@ static uint64_t msix_pba_len(const struct pci_msix_state *m)
 	return ((uint64_t)m->nvec + 63) / 64 * 8;
 }
 
+/* The MSI-X capability's Message Control word; 0 without one. */
+static uint16_t msix_flags(const struct pci_dev *d)
+{
+	return d->msix_cap ? pci_cfg_get16(&d->cfg, d->msix_cap + PCI_MSIX_FLAGS) : 0;
+}
+
+static void msix_notify(struct pci_dev *d)
+{
+	if (d->ops.msix_changed && !d->dying)
+		d->ops.msix_changed(d->opaque);
+}
+
 /* ---- INTx ------------------------------------------------------------- */
 
 /*
@@ -236,7 +248,7 @@ ssize_t pci_dev_cfg_access(void *opaque, uint32_t region, uint64_t offset, void 
 {
 	struct pci_dev *d = opaque;
 	unsigned off = (unsigned)offset;
-	uint16_t old_pmcsr = 0;
+	uint16_t old_pmcsr = 0, old_msix = 0;
 
 	if (region != VFU_PCI_CONFIG || offset > d->cfg_size || count > d->cfg_size - offset)
 		return -EINVAL;
@@ -249,6 +261,7 @@ ssize_t pci_dev_cfg_access(void *opaque, uint32_t region, uint64_t offset, void 
 
 	if (d->pm_cap)
 		old_pmcsr = pci_cfg_get16(&d->cfg, d->pm_cap + PCI_PM_CTRL);
+	old_msix = msix_flags(d);
 	pci_cfg_guest_write(&d->cfg, off, buf, count);
 
 	if (d->pm_cap && touches(off, count, d->pm_cap + PCI_PM_CTRL, 2))
@@ -257,6 +270,9 @@ ssize_t pci_dev_cfg_access(void *opaque, uint32_t region, uint64_t offset, void 
 		msi_fixup(d);
 	if (touches(off, count, PCI_COMMAND, 2))
 		intx_update(d);
+	/* Enable and Function Mask are the only bits of the word the guest can change. */
+	if (msix_flags(d) != old_msix)
+		msix_notify(d);
 	if (d->ops.cfg_written && !d->dying)
 		d->ops.cfg_written(d->opaque, off, count);
 	return (ssize_t)count;
@@ -433,6 +449,14 @@ static void vfu_cb_attach(void *opaque)
 		d->ops.attach(d->opaque);
 }
 
+static void vfu_cb_dma_map(void *opaque, uint64_t addr, uint64_t size)
+{
+	struct pci_dev *d = opaque;
+
+	if (d->ops.dma_map && !d->dying)
+		d->ops.dma_map(d->opaque, addr, size);
+}
+
 static void vfu_cb_dma_unmap(void *opaque, uint64_t addr, uint64_t size)
 {
 	struct pci_dev *d = opaque;
@@ -441,10 +465,20 @@ static void vfu_cb_dma_unmap(void *opaque, uint64_t addr, uint64_t size)
 		d->ops.dma_unmap(d->opaque, addr, size);
 }
 
+static void vfu_cb_irq_changed(void *opaque, uint32_t index)
+{
+	struct pci_dev *d = opaque;
+
+	if (index == VFU_IRQ_MSIX && d->msix_cap)
+		msix_notify(d);
+}
+
 static const struct vfu_dev_ops pci_vfu_ops = {
 	.reset = vfu_cb_reset,
 	.attach = vfu_cb_attach,
+	.dma_map = vfu_cb_dma_map,
 	.dma_unmap = vfu_cb_dma_unmap,
+	.irq_changed = vfu_cb_irq_changed,
 };
 
 /* ---- sealing: vfu context and regions --------------------------------- */
@@ -1002,6 +1036,23 @@ bool pci_mem_enabled(const struct pci_dev *d)
 bool pci_io_enabled(const struct pci_dev *d)
 {
 	return d && (cmd_reg(d) & PCI_COMMAND_IO);
+}
+
+bool pci_msix_enabled(const struct pci_dev *d)
+{
+	return d && (msix_flags(d) & PCI_MSIX_FLAGS_ENABLE);
+}
+
+bool pci_msix_func_masked(const struct pci_dev *d)
+{
+	return d && (msix_flags(d) & PCI_MSIX_FLAGS_MASKALL);
+}
+
+bool pci_msix_vector_ready(const struct pci_dev *d, unsigned vec)
+{
+	return d && d->ctx && d->msix_cap && vec < d->msix.nvec &&
+	       vfu_irq_has_eventfd(d->ctx, VFU_IRQ_MSIX, vec) &&
+	       !vfu_irq_masked(d->ctx, VFU_IRQ_MSIX, vec);
 }
 
 /* ---- DMA -------------------------------------------------------------- */

@@ -92,11 +92,21 @@ struct pci_bar_desc {
 struct pci_dev_ops {
 	/* Power-on / function-level reset of the model (config space is reset by the framework). */
 	void (*reset)(void *opaque);
-	/* Optional: a client attached / DMA mapping about to go away. */
+	/* Optional: a client attached / a DMA mapping was added / one is about to go away. */
 	void (*attach)(void *opaque);
+	void (*dma_map)(void *opaque, uint64_t addr, uint64_t size);
 	void (*dma_unmap)(void *opaque, uint64_t addr, uint64_t size);
 	/* Optional: config space was written by the guest (after masks applied). */
 	void (*cfg_written)(void *opaque, unsigned off, size_t len);
+	/*
+	 * Optional: MSI-X changed: the VMM gave MSI-X vectors eventfds, took
+	 * them away, masked or unmasked them (SET_IRQS), or the guest changed
+	 * the Enable or Function Mask bit of the MSI-X capability (called
+	 * before cfg_written). The pci_msix_*() queries tell the new state.
+	 * Not called for a reset or a client's departure (the reset callback
+	 * is), after which MSI-X is disabled.
+	 */
+	void (*msix_changed)(void *opaque);
 };
 
 struct pci_dev_desc {
@@ -150,6 +160,20 @@ bool pci_io_enabled(const struct pci_dev *d);
  */
 void pci_irq_raise(struct pci_dev *d, unsigned vec);
 void pci_intx_set(struct pci_dev *d, bool level);
+
+/*
+ * MSI-X as the guest and the VMM set it up (false without a capability from
+ * pci_add_cap_msix). pci_msix_enabled: the guest set the capability's Enable
+ * bit; pci_msix_func_masked: its Function Mask bit. pci_msix_vector_ready:
+ * the VMM gave vector vec an eventfd and has not masked it, so that
+ * pci_irq_raise(d, vec) signals it at once (a masked vector is left pending,
+ * and the PBA shows it). The table's per-vector mask bits are the VMM's:
+ * QEMU emulates the table itself. msix_changed (pci_dev_ops) tells when any
+ * of this changes.
+ */
+bool pci_msix_enabled(const struct pci_dev *d);
+bool pci_msix_func_masked(const struct pci_dev *d);
+bool pci_msix_vector_ready(const struct pci_dev *d, unsigned vec);
 
 /* DMA: refused (NULL / -EPERM) unless bus mastering is enabled. */
 void *pci_dma_ptr(struct pci_dev *d, uint64_t addr, uint64_t len, int prot);

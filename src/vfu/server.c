@@ -3,6 +3,11 @@
  * The vfio-user server: one listening socket per device, one client at a
  * time, every message validated before it reaches a handler.
  *
+ * This file has the context (creation, regions), the listening socket and
+ * the client's lifecycle, and the dispatch loop. Message I/O is in msg.c,
+ * the command handlers in handlers.c, irq.c (interrupts) and dma_msg.c (DMA);
+ * server_priv.h has the state they share.
+ *
  * Error policy: a message that is well framed but wrong gets an error reply
  * (or, if posted, a counted and logged drop); a stream that can no longer be
  * trusted (bad header, oversized message, EOF, I/O error) drops that client
@@ -10,8 +15,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <json-c/json.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,102 +33,8 @@
 #include "vfu/vfu.h"
 
 #define COMP "vfu"
-#define RX_SMALL 512u
-/* The receive buffer: most messages (doorbells, region accesses) come whole with one recvmsg. */
-#define RX_BUF 4096u
-#define REPLY_SMALL 256u
-#define VFU_PGSIZE 4096u
 #define MAX_IRQ_VECTORS 2048u
 #define MAX_REGIONS 64u
-
-struct irq_vec {
-	int efd;
-	bool masked;
-	bool pending;
-};
-
-struct irq_index {
-	uint32_t count;
-	uint32_t flags;
-	struct irq_vec *v;
-};
-
-struct queued_msg {
-	struct queued_msg *next;
-	struct vfu_hdr hdr;
-	uint8_t *body;
-	size_t len;
-	int fds[VFU_MAX_FDS];
-	size_t nfds;
-	bool fd_overflow;
-};
-
-struct client {
-	struct vfu_transport *t;
-	struct loop_fd *lfd;
-	bool negotiated;
-	bool dead;
-	bool in_dispatch; /* a message of this client is being handled */
-	const char *why_dead;
-	/* receive state */
-	struct vfu_hdr hdr;
-	size_t hdr_got;
-	uint8_t *body;
-	size_t body_len, body_got;
-	uint8_t small[RX_SMALL];
-	int fds[VFU_MAX_FDS];
-	size_t nfds;
-	bool fd_overflow;
-	/*
-	 * Bytes received but not parsed yet, rbuf[rb_off, rb_len), and the fds
-	 * that came with the last recvmsg into it (a recvmsg stops after the
-	 * bytes of the sendmsg that carried fds, so they belong to the last
-	 * message starting in that read: the one that contains its last byte).
-	 */
-	uint8_t rbuf[RX_BUF];
-	size_t rb_off, rb_len;
-	int pfds[VFU_MAX_FDS];
-	size_t npfds;
-	bool pfd_overflow;
-	/* negotiated */
-	uint32_t peer_max_xfer;
-	/* server-to-client requests */
-	uint16_t next_id;
-	struct queued_msg *q_head, *q_tail;
-	uint32_t q_len;
-	struct dma_table dma;
-};
-
-struct vfu_ctx {
-	char name[64];
-	uint32_t dev_flags;
-	struct vfu_limits lim;
-	const struct vfu_dev_ops *ops;
-	void *opaque;
-	struct vfu_region_desc *regions;
-	uint32_t nregions;
-	struct irq_index irqs[VFU_IRQ_NUM];
-	bool intx_level;
-	int intx_unmask_fd;
-	struct loop_fd *intx_unmask_lfd;
-	struct loop *loop;
-	int listen_fd;
-	struct loop_fd *listen_lfd;
-	char *path;
-	struct client *client;
-	int kick_fd;
-	struct loop_fd *kick_lfd;
-	unsigned dispatch_depth;
-	struct vfu_stats stats;
-};
-
-struct reply {
-	uint8_t *buf;
-	size_t len;
-	int fd;
-	bool heap;
-	uint8_t small[REPLY_SMALL];
-};
 
 static void client_free(struct vfu_ctx *ctx);
 
@@ -143,175 +52,12 @@ void vfu_limits_default(struct vfu_limits *l)
 	l->msgs_per_wakeup = 8;
 }
 
-int vfu_check_hdr(const struct vfu_hdr *h, uint32_t max_data_xfer)
-{
-	if (h->size < sizeof(*h))
-		return -EINVAL;
-	if ((uint64_t)h->size > (uint64_t)max_data_xfer + VFU_MSG_OVERHEAD + sizeof(*h))
-		return -EMSGSIZE;
-	return 0;
-}
-
-static void close_fds(int *fds, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		if (fds[i] >= 0)
-			close(fds[i]);
-		fds[i] = -1;
-	}
-}
-
-static void *reply_alloc(struct reply *r, size_t len)
-{
-	if (len <= sizeof(r->small)) {
-		r->buf = r->small;
-	} else {
-		r->buf = calloc(1, len);
-		if (!r->buf)
-			return NULL;
-		r->heap = true;
-	}
-	memset(r->buf, 0, len <= sizeof(r->small) ? len : 0);
-	r->len = len;
-	return r->buf;
-}
-
-static void reply_release(struct reply *r)
-{
-	if (r->heap)
-		free(r->buf);
-	r->buf = NULL;
-	r->heap = false;
-}
-
-static void kill_client(struct client *c, const char *why)
+void vfu_kill_client(struct client *c, const char *why)
 {
 	if (!c->dead) {
 		c->dead = true;
 		c->why_dead = why;
 	}
-}
-
-/* ---- interrupts -------------------------------------------------------- */
-
-static void irq_signal(struct vfu_ctx *ctx, struct irq_vec *v)
-{
-	uint64_t one = 1;
-	if (write(v->efd, &one, sizeof(one)) < 0)
-		LOG_RL(LOG_LVL_WARN, COMP, "%s: eventfd write: %s", ctx->name, strerror(errno));
-	else
-		ctx->stats.irqs_signalled++;
-	v->pending = false;
-}
-
-static void intx_unmask(struct vfu_ctx *ctx)
-{
-	struct irq_index *ix = &ctx->irqs[VFU_IRQ_INTX];
-	if (!ix->count)
-		return;
-	struct irq_vec *v = &ix->v[0];
-	v->masked = false;
-	/* Level-triggered: still asserted, so signal again (and automask). */
-	if (ctx->intx_level && v->efd >= 0) {
-		irq_signal(ctx, v);
-		v->masked = true;
-	}
-}
-
-void vfu_intx_set(struct vfu_ctx *ctx, bool level)
-{
-	struct irq_index *ix = &ctx->irqs[VFU_IRQ_INTX];
-	bool rising = level && !ctx->intx_level;
-
-	ctx->intx_level = level;
-	if (!ix->count)
-		return;
-	struct irq_vec *v = &ix->v[0];
-	v->pending = level;
-	if (rising && v->efd >= 0 && !v->masked) {
-		irq_signal(ctx, v);
-		v->masked = true;
-	}
-}
-
-int vfu_irq_trigger(struct vfu_ctx *ctx, uint32_t index, uint32_t sub)
-{
-	if (index >= VFU_IRQ_NUM || sub >= ctx->irqs[index].count)
-		return -EINVAL;
-	if (index == VFU_IRQ_INTX) {
-		/* A pulse on a level-triggered line. */
-		vfu_intx_set(ctx, true);
-		ctx->intx_level = false;
-		return 0;
-	}
-	struct irq_vec *v = &ctx->irqs[index].v[sub];
-	if (v->efd < 0) {
-		v->pending = true;
-		return -ENOENT;
-	}
-	if (v->masked) {
-		v->pending = true;
-		return -EAGAIN;
-	}
-	irq_signal(ctx, v);
-	return 0;
-}
-
-uint32_t vfu_irq_enabled_count(const struct vfu_ctx *ctx, uint32_t index)
-{
-	uint32_t n = 0;
-	if (index >= VFU_IRQ_NUM)
-		return 0;
-	for (uint32_t i = 0; i < ctx->irqs[index].count; i++)
-		if (ctx->irqs[index].v[i].efd >= 0)
-			n++;
-	return n;
-}
-
-bool vfu_irq_pending(const struct vfu_ctx *ctx, uint32_t index, uint32_t sub)
-{
-	if (index >= VFU_IRQ_NUM || sub >= ctx->irqs[index].count)
-		return false;
-	return ctx->irqs[index].v[sub].pending;
-}
-
-static void on_intx_unmask_fd(void *arg, uint32_t events)
-{
-	struct vfu_ctx *ctx = arg;
-	uint64_t v;
-	if (read(ctx->intx_unmask_fd, &v, sizeof(v)) == sizeof(v))
-		intx_unmask(ctx);
-}
-
-static void intx_unmask_fd_set(struct vfu_ctx *ctx, int fd)
-{
-	if (ctx->intx_unmask_lfd) {
-		loop_del_fd(ctx->loop, ctx->intx_unmask_lfd);
-		ctx->intx_unmask_lfd = NULL;
-	}
-	if (ctx->intx_unmask_fd >= 0)
-		close(ctx->intx_unmask_fd);
-	ctx->intx_unmask_fd = fd;
-	if (fd >= 0 && ctx->loop) {
-		ctx->intx_unmask_lfd = loop_add_fd(ctx->loop, fd, EPOLLIN, on_intx_unmask_fd, ctx);
-		if (!ctx->intx_unmask_lfd)
-			LOG_WARN(COMP, "%s: cannot poll INTx unmask eventfd: %s", ctx->name,
-				 strerror(errno));
-	}
-}
-
-static void irqs_reset(struct vfu_ctx *ctx)
-{
-	for (uint32_t i = 0; i < VFU_IRQ_NUM; i++) {
-		struct irq_index *ix = &ctx->irqs[i];
-		for (uint32_t j = 0; j < ix->count; j++) {
-			if (ix->v[j].efd >= 0)
-				close(ix->v[j].efd);
-			ix->v[j] = (struct irq_vec){ .efd = -1 };
-		}
-	}
-	intx_unmask_fd_set(ctx, -1);
-	ctx->intx_level = false;
 }
 
 /* ---- creation ---------------------------------------------------------- */
@@ -433,726 +179,6 @@ const struct vfu_stats *vfu_get_stats(const struct vfu_ctx *ctx)
 	return &ctx->stats;
 }
 
-/* ---- receiving --------------------------------------------------------- */
-
-static void rx_reset(struct client *c)
-{
-	close_fds(c->fds, c->nfds);
-	c->nfds = 0;
-	c->fd_overflow = false;
-	if (c->body && c->body != c->small)
-		free(c->body);
-	c->body = NULL;
-	c->body_len = c->body_got = 0;
-	c->hdr_got = 0;
-}
-
-/* Adds fds (nf of them, or VFU_FDS_OVERFLOW) to the message being received. */
-static void take_fds(struct client *c, int *fds, size_t nf)
-{
-	if (nf == VFU_FDS_OVERFLOW) {
-		close_fds(c->fds, c->nfds);
-		c->nfds = 0;
-		c->fd_overflow = true;
-		return;
-	}
-	if (c->fd_overflow || nf > VFU_MAX_FDS - c->nfds) {
-		/* More than a message may carry: refused like a truncated set. */
-		close_fds(fds, nf);
-		close_fds(c->fds, c->nfds);
-		c->nfds = 0;
-		c->fd_overflow = true;
-		return;
-	}
-	memcpy(c->fds + c->nfds, fds, nf * sizeof(*fds));
-	c->nfds += nf;
-}
-
-/* The pending fds of the last buffered read go to the message being received. */
-static void claim_fds(struct client *c)
-{
-	if (c->pfd_overflow)
-		take_fds(c, NULL, VFU_FDS_OVERFLOW);
-	else if (c->npfds)
-		take_fds(c, c->pfds, c->npfds);
-	c->npfds = 0;
-	c->pfd_overflow = false;
-}
-
-static ssize_t rx_recv(struct client *c, void *buf, size_t len, int *fds, size_t *nf)
-{
-	*nf = VFU_MAX_FDS;
-	return c->t->ops->recv(c->t, buf, len, fds, nf);
-}
-
-/*
- * Up to len bytes of the stream: from the buffer, else from one recvmsg
- * (into the buffer, or straight into buf for a long body).
- */
-static ssize_t rx_chunk(struct client *c, void *buf, size_t len)
-{
-	size_t nf;
-	ssize_t n;
-
-	if (c->rb_off == c->rb_len) {
-		/* Everything read so far is parsed: the fds with it are this message's. */
-		claim_fds(c);
-		if (len >= RX_BUF) {
-			int fds[VFU_MAX_FDS];
-
-			n = rx_recv(c, buf, len, fds, &nf);
-			if (n > 0 || nf)
-				take_fds(c, fds, nf);
-			return n;
-		}
-		n = rx_recv(c, c->rbuf, RX_BUF, c->pfds, &nf);
-		if (nf == VFU_FDS_OVERFLOW)
-			c->pfd_overflow = true;
-		else
-			c->npfds = nf;
-		if (n <= 0) {
-			claim_fds(c);
-			return n;
-		}
-		c->rb_off = 0;
-		c->rb_len = (size_t)n;
-	}
-	n = (ssize_t)(c->rb_len - c->rb_off < len ? c->rb_len - c->rb_off : len);
-	memcpy(buf, c->rbuf + c->rb_off, (size_t)n);
-	c->rb_off += (size_t)n;
-	return n;
-}
-
-/* 1: a whole message is in c->hdr/body; 0: wait for more; <0: drop the client. */
-static int rx_msg(struct vfu_ctx *ctx, struct client *c)
-{
-	for (;;) {
-		if (c->hdr_got < sizeof(c->hdr)) {
-			ssize_t n = rx_chunk(c, (uint8_t *)&c->hdr + c->hdr_got,
-					     sizeof(c->hdr) - c->hdr_got);
-			if (n == -EAGAIN)
-				return 0;
-			if (n <= 0)
-				return n == 0 ? -ECONNRESET : (int)n;
-			c->hdr_got += (size_t)n;
-			if (c->hdr_got < sizeof(c->hdr))
-				continue;
-			int r = vfu_check_hdr(&c->hdr, ctx->lim.max_data_xfer);
-			if (r)
-				return r;
-			c->body_len = c->hdr.size - sizeof(c->hdr);
-			c->body_got = 0;
-			/* The message holds the last byte read: the fds read with it are its own. */
-			if ((c->npfds || c->pfd_overflow) && c->body_len >= c->rb_len - c->rb_off)
-				claim_fds(c);
-			c->body = c->body_len <= sizeof(c->small) ? c->small : malloc(c->body_len);
-			if (!c->body)
-				return -ENOMEM;
-		}
-		if (c->body_got < c->body_len) {
-			ssize_t n = rx_chunk(c, c->body + c->body_got, c->body_len - c->body_got);
-			if (n == -EAGAIN)
-				return 0;
-			if (n <= 0)
-				return n == 0 ? -ECONNRESET : (int)n;
-			c->body_got += (size_t)n;
-			continue;
-		}
-		return 1;
-	}
-}
-
-/* ---- sending ----------------------------------------------------------- */
-
-static int send_msg(struct vfu_ctx *ctx, struct client *c, const struct vfu_hdr *h,
-		    const void *payload, size_t len, int fd)
-{
-	struct iovec iov[2] = {
-		{ .iov_base = (void *)h, .iov_len = sizeof(*h) },
-		{ .iov_base = (void *)payload, .iov_len = len },
-	};
-	ssize_t r = c->t->ops->send(c->t, iov, len ? 2 : 1, &fd, fd >= 0 ? 1 : 0);
-	if (r < 0) {
-		LOG_WARN(COMP, "%s: send failed: %s", ctx->name, strerror((int)-r));
-		kill_client(c, "send failed");
-		return (int)r;
-	}
-	return 0;
-}
-
-static void send_reply(struct vfu_ctx *ctx, struct client *c, const struct vfu_hdr *req, int err,
-		       const struct reply *rep)
-{
-	struct vfu_hdr h = {
-		.id = req->id,
-		.cmd = req->cmd,
-		.flags = VFU_F_TYPE_REPLY | (err ? VFU_F_ERROR : 0),
-		.error = (uint32_t)err,
-	};
-	size_t len = err ? 0 : rep->len;
-	h.size = (uint32_t)(sizeof(h) + len);
-	send_msg(ctx, c, &h, len ? rep->buf : NULL, len, err ? -1 : rep->fd);
-}
-
-/* ---- command handlers ---------------------------------------------------- */
-
-static bool json_uint(struct json_object *o, uint64_t *out)
-{
-	if (!json_object_is_type(o, json_type_int))
-		return false;
-	int64_t v = json_object_get_int64(o);
-	if (v < 0)
-		return false;
-	*out = (uint64_t)v;
-	return true;
-}
-
-static int parse_client_caps(struct vfu_ctx *ctx, struct client *c, const char *json)
-{
-	enum json_tokener_error jerr;
-	struct json_object *root = json_tokener_parse_verbose(json, &jerr);
-	int err = 0;
-
-	if (!root) {
-		LOG_RL(LOG_LVL_WARN, COMP, "%s: VERSION: bad JSON: %s", ctx->name,
-		       json_tokener_error_desc(jerr));
-		return EINVAL;
-	}
-	if (!json_object_is_type(root, json_type_object)) {
-		err = EINVAL;
-		goto out;
-	}
-	struct json_object *caps;
-	if (!json_object_object_get_ex(root, "capabilities", &caps))
-		goto out;
-	if (!json_object_is_type(caps, json_type_object)) {
-		err = EINVAL;
-		goto out;
-	}
-	json_object_object_foreach(caps, key, val) {
-		uint64_t v;
-		if (!strcmp(key, "max_msg_fds") || !strcmp(key, "pgsizes") ||
-		    !strcmp(key, "max_dma_maps")) {
-			if (!json_uint(val, &v))
-				err = EINVAL;
-		} else if (!strcmp(key, "max_data_xfer_size")) {
-			if (!json_uint(val, &v) || v == 0)
-				err = EINVAL;
-			else
-				c->peer_max_xfer = v < ctx->lim.max_data_xfer ? (uint32_t)v
-									   : ctx->lim.max_data_xfer;
-		} else if (!strcmp(key, "write_multiple")) {
-			if (!json_object_is_type(val, json_type_boolean))
-				err = EINVAL;
-		} else if (!strcmp(key, "migration")) {
-			if (!json_object_is_type(val, json_type_object))
-				err = EINVAL;
-		}
-		/* Unknown capabilities are ignored, as the protocol asks. */
-	}
-	if (err)
-		LOG_RL(LOG_LVL_WARN, COMP, "%s: VERSION: malformed capabilities", ctx->name);
-out:
-	json_object_put(root);
-	return err;
-}
-
-static int h_version(struct vfu_ctx *ctx, struct client *c, const uint8_t *p, size_t len,
-		     struct reply *rep)
-{
-	struct vfu_version v;
-
-	if (c->negotiated || len < sizeof(v) + 1)
-		return EINVAL;
-	memcpy(&v, p, sizeof(v));
-	const char *json = (const char *)p + sizeof(v);
-	if (!memchr(json, '\0', len - sizeof(v)))
-		return EINVAL;
-	if (v.major != VFU_MAJOR) {
-		LOG_RL(LOG_LVL_WARN, COMP, "%s: client speaks vfio-user %u.%u, we speak %u.%u",
-		       ctx->name, v.major, v.minor, VFU_MAJOR, VFU_MINOR);
-		return EINVAL;
-	}
-	int err = parse_client_caps(ctx, c, json);
-	if (err)
-		return err;
-
-	char caps[256];
-	int n = snprintf(caps, sizeof(caps),
-			 "{\"capabilities\":{\"max_msg_fds\":%u,\"max_data_xfer_size\":%u,"
-			 "\"pgsizes\":%u,\"max_dma_maps\":%u,\"write_multiple\":true}}",
-			 ctx->lim.max_msg_fds, ctx->lim.max_data_xfer, VFU_PGSIZE,
-			 ctx->lim.max_dma_maps);
-	if (n < 0 || (size_t)n >= sizeof(caps))
-		return EINVAL;
-	uint8_t *out = reply_alloc(rep, sizeof(v) + (size_t)n + 1);
-	if (!out)
-		return ENOMEM;
-	struct vfu_version rv = { .major = VFU_MAJOR, .minor = VFU_MINOR };
-	memcpy(out, &rv, sizeof(rv));
-	memcpy(out + sizeof(rv), caps, (size_t)n + 1);
-	c->negotiated = true;
-	ctx->stats.clients++;
-	LOG_INFO(COMP, "%s: client attached (vfio-user %u.%u)", ctx->name, v.major, v.minor);
-	return 0;
-}
-
-static void unmap_cb(void *arg, uint64_t addr, uint64_t size)
-{
-	struct vfu_ctx *ctx = arg;
-	if (ctx->ops && ctx->ops->dma_unmap)
-		ctx->ops->dma_unmap(ctx->opaque, addr, size);
-	ctx->stats.dma_unmaps++;
-}
-
-static int h_dma_map(struct vfu_ctx *ctx, struct client *c, const uint8_t *p, size_t len,
-		     int *fds, size_t nfds)
-{
-	struct vfu_dma_map m;
-
-	if (len < sizeof(m))
-		return EINVAL;
-	memcpy(&m, p, sizeof(m));
-	if (m.argsz < sizeof(m) || nfds > 1)
-		return EINVAL;
-	if ((m.flags & ~(VFU_DMA_F_READ | VFU_DMA_F_WRITE)) || !m.flags)
-		return EINVAL;
-	if (m.size == 0 || (m.addr | m.size) & (VFU_PGSIZE - 1))
-		return EINVAL;
-	uint32_t prot = ((m.flags & VFU_DMA_F_READ) ? VFU_PROT_READ : 0) |
-			((m.flags & VFU_DMA_F_WRITE) ? VFU_PROT_WRITE : 0);
-	int r = dma_table_add(&c->dma, m.addr, m.size, nfds ? fds[0] : -1, m.offset, prot);
-	if (r < 0) {
-		const char *hint = "";
-
-		if (r == -EPERM)
-			hint = " (guest RAM must be on tmpfs or hugetlbfs: memory-backend-memfd, or "
-			       "memory-backend-file with mem-path on /dev/shm or a hugetlbfs mount)";
-		else if (r == -ENOSPC)
-			hint = " (more guest RAM or mappings than a client may map: --max-guest-ram)";
-		LOG_RL(LOG_LVL_WARN, COMP, "%s: DMA_MAP [0x%llx, +0x%llx) refused: %s%s", ctx->name,
-		       (unsigned long long)m.addr, (unsigned long long)m.size, strerror(-r), hint);
-		return -r;
-	}
-	ctx->stats.dma_maps++;
-	if (nfds) {
-		const struct dma_region *dr = dma_table_find(&c->dma, m.addr);
-
-		LOG_DEBUG(COMP, "%s: DMA_MAP [0x%llx, +0x%llx) %s, %u KiB pages, %s", ctx->name,
-			  (unsigned long long)m.addr, (unsigned long long)m.size,
-			  dma_backing_name(dr->backing), dr->page_kib,
-			  dr->sealed ? "sealed against shrinking" : "not sealed");
-	} else {
-		LOG_DEBUG(COMP, "%s: DMA_MAP [0x%llx, +0x%llx) (no fd)", ctx->name,
-			  (unsigned long long)m.addr, (unsigned long long)m.size);
-	}
-	if (ctx->ops && ctx->ops->dma_map)
-		ctx->ops->dma_map(ctx->opaque, m.addr, m.size);
-	return 0;
-}
-
-static int h_dma_unmap(struct vfu_ctx *ctx, struct client *c, const uint8_t *p, size_t len,
-		       struct reply *rep)
-{
-	struct vfu_dma_unmap u;
-	int r;
-
-	if (len < sizeof(u))
-		return EINVAL;
-	memcpy(&u, p, sizeof(u));
-	if (u.argsz < sizeof(u))
-		return EINVAL;
-	if (u.flags & VFU_DMA_UNMAP_F_GET_DIRTY)
-		return ENOTSUP;
-	if (u.flags & ~VFU_DMA_UNMAP_F_ALL)
-		return EINVAL;
-	if (u.flags & VFU_DMA_UNMAP_F_ALL) {
-		if (u.addr || u.size)
-			return EINVAL;
-		dma_table_clear(&c->dma, unmap_cb, ctx);
-	} else {
-		r = dma_table_remove(&c->dma, u.addr, u.size, unmap_cb, ctx);
-		if (r < 0) {
-			LOG_RL(LOG_LVL_WARN, COMP, "%s: DMA_UNMAP [0x%llx, +0x%llx) refused: %s",
-			       ctx->name, (unsigned long long)u.addr, (unsigned long long)u.size,
-			       strerror(-r));
-			return -r;
-		}
-	}
-	u.argsz = sizeof(u);
-	void *out = reply_alloc(rep, sizeof(u));
-	if (!out)
-		return ENOMEM;
-	memcpy(out, &u, sizeof(u));
-	return 0;
-}
-
-static int h_device_info(struct vfu_ctx *ctx, const uint8_t *p, size_t len, struct reply *rep)
-{
-	struct vfu_device_info in;
-
-	if (len < sizeof(in))
-		return EINVAL;
-	memcpy(&in, p, sizeof(in));
-	if (in.argsz < sizeof(in))
-		return EINVAL;
-	struct vfu_device_info out = {
-		.argsz = sizeof(out),
-		.flags = ctx->dev_flags,
-		.num_regions = ctx->nregions,
-		.num_irqs = VFU_IRQ_NUM,
-	};
-	void *b = reply_alloc(rep, sizeof(out));
-	if (!b)
-		return ENOMEM;
-	memcpy(b, &out, sizeof(out));
-	return 0;
-}
-
-static int h_region_info(struct vfu_ctx *ctx, const uint8_t *p, size_t len, struct reply *rep)
-{
-	struct vfu_region_info in;
-
-	if (len < sizeof(in))
-		return EINVAL;
-	memcpy(&in, p, sizeof(in));
-	if (in.argsz < sizeof(in) || in.index >= ctx->nregions)
-		return EINVAL;
-	const struct vfu_region_desc *d = &ctx->regions[in.index];
-	struct vfu_region_info out = { .index = in.index, .size = d->size };
-	if (d->size) {
-		out.flags = d->flags & (VFU_REGION_F_READ | VFU_REGION_F_WRITE);
-		if (d->mmap_fd >= 0) {
-			out.flags |= VFU_REGION_F_MMAP;
-			out.offset = d->mmap_offset;
-		}
-	}
-	size_t caps_len = 0;
-	if (d->size && d->mmap_fd >= 0 && d->nr_sparse)
-		caps_len = sizeof(struct vfu_cap_sparse_mmap) +
-			   d->nr_sparse * sizeof(struct vfu_sparse_area);
-	size_t need = sizeof(out) + caps_len;
-	bool fits = in.argsz >= need;
-	out.argsz = (uint32_t)need;
-	/*
-	 * The CAPS flag only with the capability itself: QEMU refuses an answer
-	 * whose flag promises a capability at an offset outside it.
-	 */
-	if (caps_len && fits) {
-		out.flags |= VFU_REGION_F_CAPS;
-		out.cap_offset = sizeof(out);
-	}
-	uint8_t *b = reply_alloc(rep, fits ? need : sizeof(out));
-	if (!b)
-		return ENOMEM;
-	memcpy(b, &out, sizeof(out));
-	if (caps_len && fits) {
-		struct vfu_cap_sparse_mmap cap = {
-			.hdr = { .id = VFU_REGION_CAP_SPARSE_MMAP, .version = 1, .next = 0 },
-			.nr_areas = d->nr_sparse,
-		};
-		memcpy(b + sizeof(out), &cap, sizeof(cap));
-		memcpy(b + sizeof(out) + sizeof(cap), d->sparse,
-		       d->nr_sparse * sizeof(struct vfu_sparse_area));
-	}
-	/* The fd goes with the complete answer only, so the client gets exactly one. */
-	if ((out.flags & VFU_REGION_F_MMAP) && fits)
-		rep->fd = d->mmap_fd;
-	return 0;
-}
-
-static int h_irq_info(struct vfu_ctx *ctx, const uint8_t *p, size_t len, struct reply *rep)
-{
-	struct vfu_irq_info in;
-
-	if (len < sizeof(in))
-		return EINVAL;
-	memcpy(&in, p, sizeof(in));
-	if (in.argsz < sizeof(in) || in.index >= VFU_IRQ_NUM)
-		return EINVAL;
-	const struct irq_index *ix = &ctx->irqs[in.index];
-	struct vfu_irq_info out = {
-		.argsz = sizeof(out),
-		.flags = ix->count ? ix->flags : 0,
-		.index = in.index,
-		.count = ix->count,
-	};
-	void *b = reply_alloc(rep, sizeof(out));
-	if (!b)
-		return ENOMEM;
-	memcpy(b, &out, sizeof(out));
-	return 0;
-}
-
-/*
- * Only eventfds are accepted as interrupt fds: anything else (a pipe, a
- * socket, a file) could block or misbehave when we signal it. Ours are made
- * non-blocking, so that even a counter a hostile client pushed to its maximum
- * cannot stall the loop (QEMU's own eventfds are non-blocking already).
- */
-static bool is_eventfd(int fd)
-{
-	char path[64], target[64];
-	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
-	ssize_t n = readlink(path, target, sizeof(target) - 1);
-	if (n <= 0)
-		return false;
-	target[n] = '\0';
-	if (strcmp(target, "anon_inode:[eventfd]") != 0)
-		return false;
-	int fl = fcntl(fd, F_GETFL);
-	return fl >= 0 && (fl & O_NONBLOCK || fcntl(fd, F_SETFL, fl | O_NONBLOCK) == 0);
-}
-
-static void vec_set_mask(struct vfu_ctx *ctx, uint32_t index, uint32_t sub, bool mask)
-{
-	struct irq_vec *v = &ctx->irqs[index].v[sub];
-	if (index == VFU_IRQ_INTX) {
-		if (mask)
-			v->masked = true;
-		else
-			intx_unmask(ctx);
-		return;
-	}
-	v->masked = mask;
-	if (!mask && v->pending && v->efd >= 0)
-		irq_signal(ctx, v);
-}
-
-static int h_set_irqs(struct vfu_ctx *ctx, const uint8_t *p, size_t len, int *fds, size_t nfds)
-{
-	struct vfu_irq_set s;
-
-	if (len < sizeof(s))
-		return EINVAL;
-	memcpy(&s, p, sizeof(s));
-	if (s.argsz < sizeof(s) || s.index >= VFU_IRQ_NUM)
-		return EINVAL;
-	uint32_t data = s.flags & VFU_IRQ_SET_DATA_MASK;
-	uint32_t action = s.flags & VFU_IRQ_SET_ACTION_MASK_ALL;
-	if (s.flags & ~(VFU_IRQ_SET_DATA_MASK | VFU_IRQ_SET_ACTION_MASK_ALL))
-		return EINVAL;
-	if (__builtin_popcount(data) != 1 || __builtin_popcount(action) != 1)
-		return EINVAL;
-	struct irq_index *ix = &ctx->irqs[s.index];
-	uint64_t end = (uint64_t)s.start + s.count;
-	const uint8_t *bools = p + sizeof(s);
-
-	if (data != VFU_IRQ_SET_DATA_EVENTFD && nfds)
-		return EINVAL;
-	if (data == VFU_IRQ_SET_DATA_BOOL && len - sizeof(s) < s.count)
-		return EINVAL;
-
-	/* count 0 + DATA_NONE + TRIGGER: disable the whole index. */
-	if (s.count == 0) {
-		if (data != VFU_IRQ_SET_DATA_NONE || action != VFU_IRQ_SET_ACTION_TRIGGER ||
-		    s.start != 0)
-			return EINVAL;
-		for (uint32_t j = 0; j < ix->count; j++) {
-			if (ix->v[j].efd >= 0)
-				close(ix->v[j].efd);
-			ix->v[j] = (struct irq_vec){ .efd = -1 };
-		}
-		if (s.index == VFU_IRQ_INTX)
-			intx_unmask_fd_set(ctx, -1);
-		goto changed;
-	}
-	if (end > ix->count)
-		return EINVAL;
-
-	if (data == VFU_IRQ_SET_DATA_EVENTFD) {
-		/* fds for every vector, or none at all (de-assign) */
-		if (nfds != 0 && nfds != s.count)
-			return EINVAL;
-		for (size_t j = 0; j < nfds; j++)
-			if (!is_eventfd(fds[j]))
-				return EINVAL;
-		if (action == VFU_IRQ_SET_ACTION_MASK)
-			return EINVAL;
-		if (action == VFU_IRQ_SET_ACTION_UNMASK) {
-			/* An unmask (resample) eventfd, INTx only. */
-			if (s.index != VFU_IRQ_INTX || s.count != 1)
-				return EINVAL;
-			intx_unmask_fd_set(ctx, nfds ? fds[0] : -1);
-			if (nfds)
-				fds[0] = -1;
-			goto changed;
-		}
-		for (uint32_t j = 0; j < s.count; j++) {
-			struct irq_vec *v = &ix->v[s.start + j];
-			if (v->efd >= 0)
-				close(v->efd);
-			v->efd = nfds ? fds[j] : -1;
-			if (nfds)
-				fds[j] = -1;
-			if (s.index != VFU_IRQ_INTX) {
-				v->masked = false;
-				if (v->efd >= 0 && v->pending)
-					irq_signal(ctx, v);
-			} else if (v->efd >= 0 && ctx->intx_level && !v->masked) {
-				irq_signal(ctx, v);
-				v->masked = true;
-			}
-		}
-		goto changed;
-	}
-
-	for (uint32_t j = 0; j < s.count; j++) {
-		uint32_t sub = s.start + j;
-		if (data == VFU_IRQ_SET_DATA_BOOL && !bools[j])
-			continue;
-		switch (action) {
-		case VFU_IRQ_SET_ACTION_TRIGGER:
-			if (s.index == VFU_IRQ_INTX) {
-				struct irq_vec *v = &ix->v[sub];
-				if (v->efd >= 0)
-					irq_signal(ctx, v);
-			} else {
-				vfu_irq_trigger(ctx, s.index, sub);
-			}
-			break;
-		case VFU_IRQ_SET_ACTION_MASK:
-			vec_set_mask(ctx, s.index, sub, true);
-			break;
-		case VFU_IRQ_SET_ACTION_UNMASK:
-			vec_set_mask(ctx, s.index, sub, false);
-			break;
-		}
-	}
-	if (action == VFU_IRQ_SET_ACTION_TRIGGER)
-		return 0;
-changed:
-	if (ctx->ops && ctx->ops->irq_changed)
-		ctx->ops->irq_changed(ctx->opaque, s.index);
-	return 0;
-}
-
-/* Checks one region access without performing it; positive errno on failure. */
-static int region_check(const struct vfu_ctx *ctx, uint32_t region, uint64_t off, uint32_t count,
-			bool wr)
-{
-	if (region >= ctx->nregions)
-		return EINVAL;
-	const struct vfu_region_desc *d = &ctx->regions[region];
-	if (!d->size || !d->access)
-		return EINVAL;
-	if (!(d->flags & (wr ? VFU_REGION_F_WRITE : VFU_REGION_F_READ)))
-		return EPERM;
-	if (count == 0 || count > ctx->lim.max_data_xfer)
-		return EINVAL;
-	if (off >= d->size || count > d->size - off)
-		return EINVAL;
-	return 0;
-}
-
-/* Validates and performs one region access; positive errno on failure. */
-static int region_access(struct vfu_ctx *ctx, uint32_t region, uint64_t off, void *buf,
-			 uint32_t count, bool wr, uint32_t *done)
-{
-	int err = region_check(ctx, region, off, count, wr);
-	if (err)
-		return err;
-	const struct vfu_region_desc *d = &ctx->regions[region];
-	ssize_t r = d->access(ctx->opaque, region, off, buf, count, wr);
-	if (r < 0)
-		return r < -4095 ? EIO : (int)-r;
-	if ((size_t)r > count)
-		return EIO;
-	*done = (uint32_t)r;
-	if (wr)
-		ctx->stats.region_writes++;
-	else
-		ctx->stats.region_reads++;
-	return 0;
-}
-
-static int h_region_read(struct vfu_ctx *ctx, const uint8_t *p, size_t len, struct reply *rep)
-{
-	struct vfu_region_rw rw;
-
-	if (len != sizeof(rw))
-		return EINVAL;
-	memcpy(&rw, p, sizeof(rw));
-	if (rw.count == 0 || rw.count > ctx->lim.max_data_xfer)
-		return EINVAL;
-	uint8_t *b = reply_alloc(rep, sizeof(rw) + rw.count);
-	if (!b)
-		return ENOMEM;
-	uint32_t done = 0;
-	int err = region_access(ctx, rw.region, rw.offset, b + sizeof(rw), rw.count, false, &done);
-	if (err)
-		return err;
-	rw.count = done;
-	memcpy(b, &rw, sizeof(rw));
-	rep->len = sizeof(rw) + done;
-	return 0;
-}
-
-static int h_region_write(struct vfu_ctx *ctx, const uint8_t *p, size_t len, struct reply *rep)
-{
-	struct vfu_region_rw rw;
-
-	if (len < sizeof(rw))
-		return EINVAL;
-	memcpy(&rw, p, sizeof(rw));
-	if ((uint64_t)rw.count != len - sizeof(rw))
-		return EINVAL;
-	uint32_t done = 0;
-	/* The payload is ours (received buffer), so the handler may read it in place. */
-	int err = region_access(ctx, rw.region, rw.offset, (void *)(p + sizeof(rw)), rw.count, true,
-				&done);
-	if (err)
-		return err;
-	rw.count = done;
-	void *b = reply_alloc(rep, sizeof(rw));
-	if (!b)
-		return ENOMEM;
-	memcpy(b, &rw, sizeof(rw));
-	return 0;
-}
-
-static int h_region_write_multi(struct vfu_ctx *ctx, const uint8_t *p, size_t len)
-{
-	uint64_t cnt;
-
-	if (len < sizeof(cnt))
-		return EINVAL;
-	memcpy(&cnt, p, sizeof(cnt));
-	if (cnt == 0 || cnt > VFU_WRMULTI_MAX || len != sizeof(cnt) + cnt * sizeof(struct vfu_wr_one))
-		return EINVAL;
-	/* Validate every entry before performing any, so a bad batch has no effect. */
-	for (uint64_t i = 0; i < cnt; i++) {
-		struct vfu_wr_one w;
-		memcpy(&w, p + sizeof(cnt) + i * sizeof(w), sizeof(w));
-		if (w.count > VFU_WRMULTI_DATA)
-			return EINVAL;
-		int err = region_check(ctx, w.region, w.offset, w.count, true);
-		if (err)
-			return err;
-	}
-	for (uint64_t i = 0; i < cnt; i++) {
-		struct vfu_wr_one w;
-		uint32_t done;
-		memcpy(&w, p + sizeof(cnt) + i * sizeof(w), sizeof(w));
-		int err = region_access(ctx, w.region, w.offset, w.data, w.count, true, &done);
-		if (err)
-			return err;
-	}
-	return 0;
-}
-
-static int h_reset(struct vfu_ctx *ctx, size_t len)
-{
-	if (len != 0)
-		return EINVAL;
-	if (!(ctx->dev_flags & VFU_DEV_F_RESET))
-		return ENOTSUP;
-	LOG_DEBUG(COMP, "%s: DEVICE_RESET", ctx->name);
-	if (ctx->ops && ctx->ops->reset)
-		ctx->ops->reset(ctx->opaque, VFU_RESET_DEVICE);
-	return 0;
-}
-
 /* ---- dispatch ------------------------------------------------------------ */
 
 static void dispatch(struct vfu_ctx *ctx, struct client *c, const struct vfu_hdr *h, uint8_t *p,
@@ -1169,7 +195,7 @@ static void dispatch(struct vfu_ctx *ctx, struct client *c, const struct vfu_hdr
 		 */
 		LOG_RL(LOG_LVL_WARN, COMP, "%s: unexpected reply (id %u, cmd %u)", ctx->name, h->id,
 		       h->cmd);
-		kill_client(c, "unexpected reply");
+		vfu_kill_client(c, "unexpected reply");
 		return;
 	}
 	ctx->stats.msgs++;
@@ -1186,39 +212,39 @@ static void dispatch(struct vfu_ctx *ctx, struct client *c, const struct vfu_hdr
 		ctx->dispatch_depth++;
 		switch (h->cmd) {
 		case VFU_CMD_VERSION:
-			err = h_version(ctx, c, p, len, &rep);
+			err = vfu_h_version(ctx, c, p, len, &rep);
 			if (!err && ctx->ops && ctx->ops->attach)
 				ctx->ops->attach(ctx->opaque);
 			break;
 		case VFU_CMD_DMA_MAP:
-			err = h_dma_map(ctx, c, p, len, fds, nfds);
+			err = vfu_h_dma_map(ctx, c, p, len, fds, nfds);
 			break;
 		case VFU_CMD_DMA_UNMAP:
-			err = h_dma_unmap(ctx, c, p, len, &rep);
+			err = vfu_h_dma_unmap(ctx, c, p, len, &rep);
 			break;
 		case VFU_CMD_DEVICE_GET_INFO:
-			err = h_device_info(ctx, p, len, &rep);
+			err = vfu_h_device_info(ctx, p, len, &rep);
 			break;
 		case VFU_CMD_DEVICE_GET_REGION_INFO:
-			err = h_region_info(ctx, p, len, &rep);
+			err = vfu_h_region_info(ctx, p, len, &rep);
 			break;
 		case VFU_CMD_DEVICE_GET_IRQ_INFO:
-			err = h_irq_info(ctx, p, len, &rep);
+			err = vfu_h_irq_info(ctx, p, len, &rep);
 			break;
 		case VFU_CMD_DEVICE_SET_IRQS:
-			err = h_set_irqs(ctx, p, len, fds, nfds);
+			err = vfu_h_set_irqs(ctx, p, len, fds, nfds);
 			break;
 		case VFU_CMD_REGION_READ:
-			err = h_region_read(ctx, p, len, &rep);
+			err = vfu_h_region_read(ctx, p, len, &rep);
 			break;
 		case VFU_CMD_REGION_WRITE:
-			err = h_region_write(ctx, p, len, &rep);
+			err = vfu_h_region_write(ctx, p, len, &rep);
 			break;
 		case VFU_CMD_REGION_WRITE_MULTI:
-			err = h_region_write_multi(ctx, p, len);
+			err = vfu_h_region_write_multi(ctx, p, len);
 			break;
 		case VFU_CMD_DEVICE_RESET:
-			err = h_reset(ctx, len);
+			err = vfu_h_reset(ctx, len);
 			break;
 		case VFU_CMD_DMA_READ:
 		case VFU_CMD_DMA_WRITE:
@@ -1246,8 +272,8 @@ static void dispatch(struct vfu_ctx *ctx, struct client *c, const struct vfu_hdr
 		LOG_TRACE(COMP, "%s: %s id %u ok", ctx->name, vfu_cmd_name(h->cmd), h->id);
 	}
 	if (!(h->flags & VFU_F_NO_REPLY) && !c->dead)
-		send_reply(ctx, c, h, err, &rep);
-	reply_release(&rep);
+		vfu_send_reply(ctx, c, h, err, &rep);
+	vfu_reply_release(&rep);
 }
 
 static void dispatch_current(struct vfu_ctx *ctx, struct client *c)
@@ -1256,7 +282,7 @@ static void dispatch_current(struct vfu_ctx *ctx, struct client *c)
 	c->in_dispatch = true;
 	dispatch(ctx, c, &h, c->body, c->body_len, c->fds, c->nfds, c->fd_overflow);
 	c->in_dispatch = false;
-	rx_reset(c);
+	vfu_rx_reset(c);
 }
 
 static void drain_queue(struct vfu_ctx *ctx)
@@ -1271,7 +297,7 @@ static void drain_queue(struct vfu_ctx *ctx)
 		c->in_dispatch = true;
 		dispatch(ctx, c, &q->hdr, q->body, q->len, q->fds, q->nfds, q->fd_overflow);
 		c->in_dispatch = false;
-		close_fds(q->fds, q->nfds);
+		vfu_close_fds(q->fds, q->nfds);
 		free(q->body);
 		free(q);
 	}
@@ -1302,7 +328,7 @@ static bool check_mem_fault(struct vfu_ctx *ctx, struct client *c)
 	LOG_WARN(COMP, "%s: dropping client: its guest memory at 0x%llx is gone (the VMM truncated "
 		       "or punched a hole in its RAM file); vmux put zero pages in its place",
 		 ctx->name, (unsigned long long)gpa);
-	kill_client(c, "guest memory fault");
+	vfu_kill_client(c, "guest memory fault");
 	return true;
 }
 
@@ -1316,18 +342,18 @@ static void process_client(struct vfu_ctx *ctx)
 	}
 	drain_queue(ctx);
 	for (uint32_t i = 0; c && i < ctx->lim.msgs_per_wakeup && !c->dead; i++) {
-		int r = rx_msg(ctx, c);
+		int r = vfu_rx_msg(ctx, c);
 		if (r == 0)
 			break;
 		if (r < 0) {
 			if (r == -ECONNRESET) {
-				kill_client(c, "client closed the connection");
+				vfu_kill_client(c, "client closed the connection");
 			} else {
 				ctx->stats.proto_errors++;
 				LOG_RL(LOG_LVL_WARN, COMP,
 				       "%s: dropping client: bad message stream (hdr id %u cmd %u size %u): %s",
 				       ctx->name, c->hdr.id, c->hdr.cmd, c->hdr.size, strerror(-r));
-				kill_client(c, "protocol error");
+				vfu_kill_client(c, "protocol error");
 			}
 			break;
 		}
@@ -1403,13 +429,13 @@ static void client_free(struct vfu_ctx *ctx)
 		return;
 	if (c->lfd)
 		loop_del_fd(ctx->loop, c->lfd);
-	rx_reset(c);
-	close_fds(c->pfds, c->npfds);
+	vfu_rx_reset(c);
+	vfu_close_fds(c->pfds, c->npfds);
 	c->npfds = 0;
 	while (c->q_head) {
 		struct queued_msg *q = c->q_head;
 		c->q_head = q->next;
-		close_fds(q->fds, q->nfds);
+		vfu_close_fds(q->fds, q->nfds);
 		free(q->body);
 		free(q);
 	}
@@ -1418,8 +444,8 @@ static void client_free(struct vfu_ctx *ctx)
 	/* The device stops first, then its view of guest memory goes away. */
 	if (ctx->ops && ctx->ops->reset)
 		ctx->ops->reset(ctx->opaque, VFU_RESET_DISCONNECT);
-	irqs_reset(ctx);
-	dma_table_clear(&c->dma, unmap_cb, ctx);
+	vfu_irqs_reset(ctx);
+	dma_table_clear(&c->dma, vfu_dma_unmap_cb, ctx);
 	dma_table_fini(&c->dma);
 	free(c);
 }
@@ -1431,7 +457,7 @@ void vfu_disconnect(struct vfu_ctx *ctx)
 		return;
 	if (ctx->dispatch_depth) {
 		/* Called from inside a handler: finish the message first. */
-		kill_client(c, "disconnected by the device");
+		vfu_kill_client(c, "disconnected by the device");
 		return;
 	}
 	LOG_INFO(COMP, "%s: client detached (%s)", ctx->name,
@@ -1581,231 +607,10 @@ void vfu_destroy(struct vfu_ctx *ctx)
 		loop_del_fd(ctx->loop, ctx->kick_lfd);
 	if (ctx->kick_fd >= 0)
 		close(ctx->kick_fd);
-	irqs_reset(ctx);
+	vfu_irqs_reset(ctx);
 	for (unsigned i = 0; i < VFU_IRQ_NUM; i++)
 		free(ctx->irqs[i].v);
 	free(ctx->regions);
 	free(ctx->path);
 	free(ctx);
-}
-
-/* ---- DMA ---------------------------------------------------------------- */
-
-void *vfu_dma_ptr(struct vfu_ctx *ctx, uint64_t addr, uint64_t len, int prot)
-{
-	struct client *c = ctx->client;
-	if (!c)
-		return NULL;
-	return dma_table_ptr(&c->dma, addr, len, (uint32_t)prot);
-}
-
-int vfu_dma_region(struct vfu_ctx *ctx, uint64_t addr, uint64_t *base, uint64_t *size,
-		   uint8_t **ptr, int *prot)
-{
-	const struct dma_region *r = ctx->client ? dma_table_find(&ctx->client->dma, addr) : NULL;
-
-	if (!r || !r->ptr)
-		return -ENOENT;
-	*base = r->addr;
-	*size = r->size;
-	*ptr = r->ptr;
-	*prot = (int)r->prot;
-	return 0;
-}
-
-static int queue_current(struct vfu_ctx *ctx, struct client *c)
-{
-	if (c->q_len >= ctx->lim.max_pending_cmds)
-		return -ENOSPC;
-	struct queued_msg *q = calloc(1, sizeof(*q));
-	if (!q)
-		return -ENOMEM;
-	q->hdr = c->hdr;
-	q->len = c->body_len;
-	if (q->len) {
-		q->body = malloc(q->len);
-		if (!q->body) {
-			free(q);
-			return -ENOMEM;
-		}
-		memcpy(q->body, c->body, q->len);
-	}
-	memcpy(q->fds, c->fds, sizeof(q->fds));
-	q->nfds = c->nfds;
-	q->fd_overflow = c->fd_overflow;
-	c->nfds = 0; /* ownership moved to the queue */
-	if (c->q_tail)
-		c->q_tail->next = q;
-	else
-		c->q_head = q;
-	c->q_tail = q;
-	c->q_len++;
-	return 0;
-}
-
-/*
- * One DMA_READ/DMA_WRITE exchange with the client, for memory it mapped
- * without an fd. Commands that arrive meanwhile are queued and handled from
- * the loop afterwards, never from inside the device's call.
- */
-static int dma_msg(struct vfu_ctx *ctx, bool wr, uint64_t addr, void *buf, uint32_t count)
-{
-	struct client *c = ctx->client;
-	uint8_t *payload;
-	size_t plen = VFU_DMA_RW_PAYLOAD_MIN + (wr ? count : 0);
-	int ret;
-
-	payload = calloc(1, plen);
-	if (!payload)
-		return -ENOMEM;
-	struct vfu_dma_rw rw = { .addr = addr, .count = count };
-	memcpy(payload, &rw, sizeof(rw));
-	if (wr)
-		memcpy(payload + VFU_DMA_RW_DATA_OFF, buf, count);
-	struct vfu_hdr h = {
-		.id = c->next_id++,
-		.cmd = wr ? VFU_CMD_DMA_WRITE : VFU_CMD_DMA_READ,
-		.size = (uint32_t)(sizeof(h) + plen),
-		.flags = VFU_F_TYPE_CMD,
-	};
-	ctx->stats.dma_msgs++;
-	ret = send_msg(ctx, c, &h, payload, plen, -1);
-	free(payload);
-	if (ret < 0)
-		return ret;
-
-	uint64_t deadline = loop_now_ns() + (uint64_t)ctx->lim.reply_timeout_ms * 1000000ull;
-	int pfd = c->t->ops->poll_fd(c->t);
-	for (;;) {
-		int r = rx_msg(ctx, c);
-		if (r < 0) {
-			kill_client(c, r == -ECONNRESET ? "client closed the connection"
-							: "protocol error");
-			return -EIO;
-		}
-		if (r == 1) {
-			uint32_t type = c->hdr.flags & VFU_F_TYPE_MASK;
-			if (type == VFU_F_TYPE_REPLY && c->hdr.id == h.id && c->hdr.cmd == h.cmd) {
-				if (c->hdr.flags & VFU_F_ERROR) {
-					ret = c->hdr.error && c->hdr.error < 4096 ? -(int)c->hdr.error
-										  : -EIO;
-				} else if (!wr) {
-					if (c->body_len < VFU_DMA_RW_DATA_OFF + (size_t)count)
-						ret = -EIO;
-					else
-						memcpy(buf, c->body + VFU_DMA_RW_DATA_OFF, count);
-				}
-				rx_reset(c);
-				if (c->q_head) {
-					uint64_t one = 1;
-					if (ctx->kick_fd >= 0 && write(ctx->kick_fd, &one, sizeof(one)) < 0)
-						LOG_WARN(COMP, "%s: kick: %s", ctx->name, strerror(errno));
-				}
-				return ret;
-			}
-			if (type == VFU_F_TYPE_CMD) {
-				int qr = queue_current(ctx, c);
-				rx_reset(c);
-				if (qr < 0) {
-					kill_client(c, "too many commands while a DMA request is pending");
-					return -EIO;
-				}
-			} else {
-				/* A reply to something else: treat as the stream going wrong. */
-				rx_reset(c);
-				kill_client(c, "unexpected reply");
-				return -EIO;
-			}
-			continue;
-		}
-		uint64_t now = loop_now_ns();
-		if (now >= deadline)
-			break;
-		struct pollfd p = { .fd = pfd, .events = POLLIN };
-		int wait_ms = (int)((deadline - now) / 1000000ull) + 1;
-		if (pfd < 0 || poll(&p, 1, wait_ms) < 0) {
-			if (pfd >= 0 && errno == EINTR)
-				continue;
-			break;
-		}
-	}
-	/*
-	 * Waiting again on the next request would hold the thread up for as long
-	 * each time, and a late reply would be taken for the next request's: the
-	 * client is dropped (from the loop, see dma_copy).
-	 */
-	LOG_RL(LOG_LVL_WARN, COMP, "%s: dropping client: no reply to %s (id %u) within %u ms",
-	       ctx->name, vfu_cmd_name(h.cmd), h.id, ctx->lim.reply_timeout_ms);
-	kill_client(c, "no reply to a DMA request in time");
-	return -ETIMEDOUT;
-}
-
-static int dma_copy(struct vfu_ctx *ctx, uint64_t addr, void *buf, size_t len, bool wr)
-{
-	struct client *c = ctx->client;
-	uint8_t *b = buf;
-
-	if (!c || !c->negotiated || c->dead)
-		return -ENOTCONN;
-	if (len && addr + (len - 1) < addr)
-		return -EFAULT;
-	while (len) {
-		const struct dma_region *r = dma_table_find(&c->dma, addr);
-		if (!r)
-			return -EFAULT;
-		uint32_t need = wr ? VFU_PROT_WRITE : VFU_PROT_READ;
-		if ((r->prot & need) != need)
-			return -EPERM;
-		uint64_t in_region = r->size - (addr - r->addr);
-		size_t n = len < in_region ? len : (size_t)in_region;
-		if (r->ptr) {
-			if (wr)
-				memcpy(r->ptr + (addr - r->addr), b, n);
-			else
-				memcpy(b, r->ptr + (addr - r->addr), n);
-		} else {
-			/*
-			 * Not from inside a message's handler (a region access, a
-			 * reset): the wait for the reply reads the stream, whose
-			 * current message is the one being handled.
-			 */
-			if (c->in_dispatch)
-				return -EBUSY;
-			uint32_t max = c->peer_max_xfer < ctx->lim.max_data_xfer ? c->peer_max_xfer
-										   : ctx->lim.max_data_xfer;
-			if (n > max)
-				n = max;
-			int e = dma_msg(ctx, wr, addr, b, (uint32_t)n);
-			if (c->dead) {
-				/*
-				 * Dropped meanwhile (no reply in time, the stream
-				 * broken): not from inside the device's call, which
-				 * may be anywhere; the loop does it on the kick.
-				 */
-				uint64_t one = 1;
-
-				if (ctx->kick_fd >= 0 && write(ctx->kick_fd, &one, sizeof(one)) < 0)
-					LOG_WARN(COMP, "%s: kick: %s", ctx->name, strerror(errno));
-				return e < 0 ? e : -ENOTCONN;
-			}
-			if (e < 0)
-				return e;
-			if (!ctx->client)
-				return -ENOTCONN;
-		}
-		addr += n;
-		b += n;
-		len -= n;
-	}
-	return 0;
-}
-
-int vfu_dma_read(struct vfu_ctx *ctx, uint64_t addr, void *buf, size_t len)
-{
-	return dma_copy(ctx, addr, buf, len, false);
-}
-
-int vfu_dma_write(struct vfu_ctx *ctx, uint64_t addr, const void *buf, size_t len)
-{
-	return dma_copy(ctx, addr, (void *)buf, len, true);
 }

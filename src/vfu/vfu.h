@@ -212,6 +212,14 @@ void vfu_intx_set(struct vfu_ctx *ctx, bool level);
 /* Number of vectors of index with an eventfd configured. */
 uint32_t vfu_irq_enabled_count(const struct vfu_ctx *ctx, uint32_t index);
 bool vfu_irq_pending(const struct vfu_ctx *ctx, uint32_t index, uint32_t sub);
+/*
+ * Vector `sub` of index as the client set it up with SET_IRQS: whether it has
+ * an eventfd, and whether it is masked (the client's MASK; for INTx also the
+ * automask after each assertion, until the client's UNMASK). false for an
+ * index or vector out of range.
+ */
+bool vfu_irq_has_eventfd(const struct vfu_ctx *ctx, uint32_t index, uint32_t sub);
+bool vfu_irq_masked(const struct vfu_ctx *ctx, uint32_t index, uint32_t sub);
 
 /* ---- counters -------------------------------------------------------- */
 

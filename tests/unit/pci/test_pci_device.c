@@ -46,6 +46,8 @@ static struct {
 	uint32_t last_index, last_sub;
 	int trigger_ret;
 	uint64_t pending[VFU_IRQ_NUM][2048 / 64];
+	uint64_t has_efd[VFU_IRQ_NUM][2048 / 64];
+	uint64_t masked[VFU_IRQ_NUM][2048 / 64];
 	int dma_calls, region_calls;
 	uint8_t dma_mem[256];
 	int set_fd_calls;
@@ -130,11 +132,26 @@ uint32_t vfu_irq_enabled_count(const struct vfu_ctx *ctx, uint32_t index)
 	return index < VFU_IRQ_NUM ? fk.enabled[index] : 0;
 }
 
-bool vfu_irq_pending(const struct vfu_ctx *ctx, uint32_t index, uint32_t sub)
+static bool fk_bit(const uint64_t (*bits)[2048 / 64], uint32_t index, uint32_t sub)
 {
 	if (index >= VFU_IRQ_NUM || sub >= 2048)
 		return false;
-	return fk.pending[index][sub / 64] >> (sub % 64) & 1;
+	return bits[index][sub / 64] >> (sub % 64) & 1;
+}
+
+bool vfu_irq_pending(const struct vfu_ctx *ctx, uint32_t index, uint32_t sub)
+{
+	return fk_bit(fk.pending, index, sub);
+}
+
+bool vfu_irq_has_eventfd(const struct vfu_ctx *ctx, uint32_t index, uint32_t sub)
+{
+	return fk_bit(fk.has_efd, index, sub);
+}
+
+bool vfu_irq_masked(const struct vfu_ctx *ctx, uint32_t index, uint32_t sub)
+{
+	return fk_bit(fk.masked, index, sub);
 }
 
 void *vfu_dma_ptr(struct vfu_ctx *ctx, uint64_t addr, uint64_t len, int prot)
@@ -183,6 +200,9 @@ int vfu_dma_write(struct vfu_ctx *ctx, uint64_t addr, const void *buf, size_t le
 
 struct model {
 	int resets, attaches, cfg_writes;
+	int maps, msix_changes;
+	uint64_t last_map_addr, last_map_size;
+	int cfg_writes_at_msix_change; /* cfg_writes when msix_changed was last called */
 	unsigned last_cfg_off;
 	size_t last_cfg_len;
 	int bar_calls;
@@ -222,6 +242,23 @@ static void model_attach(void *opaque)
 	((struct model *)opaque)->attaches++;
 }
 
+static void model_dma_map(void *opaque, uint64_t addr, uint64_t size)
+{
+	struct model *m = opaque;
+
+	m->maps++;
+	m->last_map_addr = addr;
+	m->last_map_size = size;
+}
+
+static void model_msix_changed(void *opaque)
+{
+	struct model *m = opaque;
+
+	m->msix_changes++;
+	m->cfg_writes_at_msix_change = m->cfg_writes;
+}
+
 static void model_cfg_written(void *opaque, unsigned off, size_t len)
 {
 	struct model *m = opaque;
@@ -234,7 +271,9 @@ static void model_cfg_written(void *opaque, unsigned off, size_t len)
 static const struct pci_dev_ops model_ops = {
 	.reset = model_reset,
 	.attach = model_attach,
+	.dma_map = model_dma_map,
 	.cfg_written = model_cfg_written,
+	.msix_changed = model_msix_changed,
 };
 
 /*
@@ -1135,6 +1174,126 @@ static void test_irq_routing(void **state)
 	assert_true(fk.intx_level);
 }
 
+/* ---- MSI-X state ------------------------------------------------------ */
+
+/* The guest's Enable and Function Mask bits, and what changes them. */
+static void test_msix_control(void **state)
+{
+	struct fixture *f = *state;
+	struct pci_dev *d = f->d;
+	unsigned msix;
+
+	assert_false(pci_msix_enabled(NULL));
+	assert_false(pci_msix_func_masked(NULL));
+	assert_false(pci_msix_vector_ready(NULL, 0));
+	msix = pci_add_cap_msix(d, 10, 2, 0, 2, 0x2000);
+	assert_int_not_equal(msix, 0);
+	assert_non_null(pci_dev_vfu(d));
+	assert_false(pci_msix_enabled(d));
+	assert_false(pci_msix_func_masked(d));
+
+	cfg_wr(d, msix + PCI_MSIX_FLAGS, PCI_MSIX_FLAGS_ENABLE, 2);
+	assert_true(pci_msix_enabled(d));
+	assert_false(pci_msix_func_masked(d));
+	assert_int_equal(f->m->msix_changes, 1);
+	/* Before cfg_written, which follows. */
+	assert_int_equal(f->m->cfg_writes_at_msix_change + 1, f->m->cfg_writes);
+
+	/* The same value again, a byte that changes nothing, read-only fields: no call. */
+	cfg_wr(d, msix + PCI_MSIX_FLAGS, PCI_MSIX_FLAGS_ENABLE, 2);
+	cfg_wr(d, msix + PCI_MSIX_FLAGS, 0, 1);
+	cfg_wr(d, msix + PCI_MSIX_TABLE, 0, 4);
+	cfg_wr(d, PCI_COMMAND, PCI_COMMAND_MEMORY, 2);
+	assert_int_equal(f->m->msix_changes, 1);
+
+	/* Function mask, through a dword write that covers the capability's header. */
+	cfg_wr(d, msix, (uint32_t)(PCI_MSIX_FLAGS_ENABLE | PCI_MSIX_FLAGS_MASKALL) << 16, 4);
+	assert_true(pci_msix_enabled(d));
+	assert_true(pci_msix_func_masked(d));
+	assert_int_equal(f->m->msix_changes, 2);
+	cfg_wr(d, msix + PCI_MSIX_FLAGS, PCI_MSIX_FLAGS_MASKALL, 2);
+	assert_false(pci_msix_enabled(d));
+	assert_true(pci_msix_func_masked(d));
+	assert_int_equal(f->m->msix_changes, 3);
+
+	/* A reset disables MSI-X and says so through the reset callback only. */
+	cfg_wr(d, msix + PCI_MSIX_FLAGS, PCI_MSIX_FLAGS_ENABLE, 2);
+	assert_int_equal(f->m->msix_changes, 4);
+	pci_dev_do_reset(d);
+	assert_false(pci_msix_enabled(d));
+	assert_false(pci_msix_func_masked(d));
+	assert_int_equal(f->m->msix_changes, 4);
+	assert_int_equal(f->m->resets, 1);
+}
+
+/* The VMM's side: eventfds and masks per vector, and SET_IRQS forwarded. */
+static void test_msix_vectors(void **state)
+{
+	struct fixture *f = *state;
+	struct pci_dev *d = f->d;
+	struct vfu_ctx *ctx;
+
+	/* Without MSI-X nothing is ready, and the VMM's changes to other indices are not told. */
+	ctx = pci_dev_vfu(d);
+	assert_non_null(ctx);
+	fk.has_efd[VFU_IRQ_MSIX][0] = 1;
+	assert_false(pci_msix_vector_ready(d, 0));
+	assert_false(pci_msix_enabled(d));
+	ctx->ops->irq_changed(ctx->opaque, VFU_IRQ_MSIX);
+	assert_int_equal(f->m->msix_changes, 0);
+	pci_dev_destroy(d);
+
+	memset(&fk, 0, sizeof(fk));
+	struct pci_dev_desc desc = test_desc();
+	f->d = d = pci_dev_create(&desc, &model_ops, f->m);
+	assert_non_null(d);
+	assert_int_not_equal(pci_add_cap_msi(d, 4, true, true), 0);
+	assert_int_not_equal(pci_add_cap_msix(d, 10, 2, 0, 2, 0x2000), 0);
+	ctx = pci_dev_vfu(d);
+	assert_non_null(ctx);
+
+	/* Vector 3 has an eventfd, vector 4 one that is masked; 10 is past the table. */
+	fk.has_efd[VFU_IRQ_MSIX][0] = 1u << 3 | 1u << 4 | 1u << 10;
+	fk.masked[VFU_IRQ_MSIX][0] = 1u << 4;
+	assert_true(pci_msix_vector_ready(d, 3));
+	assert_false(pci_msix_vector_ready(d, 4));
+	assert_false(pci_msix_vector_ready(d, 2));
+	assert_false(pci_msix_vector_ready(d, 10));
+	assert_false(pci_msix_vector_ready(d, 5000));
+	/* MSI's eventfds are not MSI-X's. */
+	fk.has_efd[VFU_IRQ_MSI][0] = 1u << 2;
+	assert_false(pci_msix_vector_ready(d, 2));
+
+	/* SET_IRQS on MSI-X is told; on other indices it is not. */
+	ctx->ops->irq_changed(ctx->opaque, VFU_IRQ_MSIX);
+	assert_int_equal(f->m->msix_changes, 1);
+	ctx->ops->irq_changed(ctx->opaque, VFU_IRQ_MSI);
+	ctx->ops->irq_changed(ctx->opaque, VFU_IRQ_INTX);
+	ctx->ops->irq_changed(ctx->opaque, VFU_IRQ_ERR);
+	assert_int_equal(f->m->msix_changes, 1);
+	/* Nor to a model without the callback. */
+	f->m->msix_changes = 0;
+	{
+		struct pci_dev_ops quiet = model_ops;
+		struct model m2 = { 0 };
+		struct pci_dev *d2;
+		struct vfu_ctx *ctx2;
+
+		quiet.msix_changed = NULL;
+		d2 = pci_dev_create(&desc, &quiet, &m2);
+		assert_non_null(d2);
+		assert_int_not_equal(pci_add_cap_msix(d2, 10, 2, 0, 2, 0x2000), 0);
+		ctx2 = pci_dev_vfu(d2);
+		assert_non_null(ctx2);
+		ctx2->ops->irq_changed(ctx2->opaque, VFU_IRQ_MSIX);
+		cfg_wr(d2, pci_cfg_find_cap(pci_dev_cfg(d2), PCI_CAP_ID_MSIX) + PCI_MSIX_FLAGS,
+		       PCI_MSIX_FLAGS_ENABLE, 2);
+		assert_true(pci_msix_enabled(d2));
+		pci_dev_destroy(d2);
+	}
+	assert_int_equal(f->m->msix_changes, 0);
+}
+
 /* ---- DMA, reset ------------------------------------------------------- */
 
 static void test_dma_gating(void **state)
@@ -1192,6 +1351,32 @@ static void test_dma_window(void **state)
 	cfg_wr(d, PCI_COMMAND, 0, 2);
 	assert_null(pci_dma_win_ptr(d, &w, 16, 4, VFU_PROT_READ));
 	assert_int_equal(fk.dma_calls, 4);
+}
+
+/* DMA_MAP reaches the model after vfu added the mapping. */
+static void test_dma_map_forwarded(void **state)
+{
+	struct fixture *f = *state;
+	struct pci_dev_desc desc = test_desc();
+	struct model m2 = { 0 };
+	struct pci_dev *d2;
+	struct vfu_ctx *ctx = pci_dev_vfu(f->d);
+
+	assert_non_null(ctx);
+	ctx->ops->dma_map(ctx->opaque, 0x100000, 0x20000);
+	assert_int_equal(f->m->maps, 1);
+	assert_int_equal(f->m->last_map_addr, 0x100000);
+	assert_int_equal(f->m->last_map_size, 0x20000);
+
+	/* A model without the callback. */
+	d2 = pci_dev_create(&desc, NULL, &m2);
+	assert_non_null(d2);
+	ctx = pci_dev_vfu(d2);
+	assert_non_null(ctx);
+	ctx->ops->dma_map(ctx->opaque, 0x100000, 0x1000);
+	assert_int_equal(m2.maps, 0);
+	pci_dev_destroy(d2);
+	assert_int_equal(f->m->maps, 1);
 }
 
 static void test_reset(void **state)
@@ -1252,8 +1437,11 @@ int main(void)
 		cmocka_unit_test(test_shared_renewed_per_client),
 		cmocka_unit_test_setup_teardown(test_intx, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_irq_routing, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_msix_control, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_msix_vectors, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dma_gating, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dma_window, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_dma_map_forwarded, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reset, setup, teardown),
 	};
 

@@ -35,6 +35,8 @@
 
 struct model {
 	int resets, attaches, unmaps;
+	int maps, msix_changes;
+	uint64_t map_addr, map_size;
 	int bar_calls;
 	uint8_t regs[BAR0_SIZE];
 };
@@ -78,10 +80,26 @@ static void model_unmap(void *opaque, uint64_t addr, uint64_t size)
 	((struct model *)opaque)->unmaps++;
 }
 
+static void model_map(void *opaque, uint64_t addr, uint64_t size)
+{
+	struct model *m = opaque;
+
+	m->maps++;
+	m->map_addr = addr;
+	m->map_size = size;
+}
+
+static void model_msix_changed(void *opaque)
+{
+	((struct model *)opaque)->msix_changes++;
+}
+
 static const struct pci_dev_ops ops = {
 	.reset = model_reset,
 	.attach = model_attach,
+	.dma_map = model_map,
 	.dma_unmap = model_unmap,
+	.msix_changed = model_msix_changed,
 };
 
 /* ---- a minimal client ------------------------------------------------- */
@@ -480,6 +498,70 @@ static void test_interrupts(void **state)
 	close(msix0);
 }
 
+/* What the model hears of MSI-X from the VMM and the guest, and what it can ask. */
+static void test_msix_state(void **state)
+{
+	struct fx *f = *state;
+	struct vfu_irq_set s = {
+		.argsz = sizeof(s), .flags = VFU_IRQ_SET_DATA_NONE | VFU_IRQ_SET_ACTION_MASK,
+		.index = VFU_IRQ_MSIX, .start = 0, .count = 1,
+	};
+	unsigned msix = 0;
+	int efd;
+
+	assert_false(pci_msix_vector_ready(f->d, 0));
+	efd = set_irq_eventfd(f, VFU_IRQ_MSIX, 0);
+	assert_int_equal(f->m.msix_changes, 1);
+	assert_true(pci_msix_vector_ready(f->d, 0));
+	assert_false(pci_msix_vector_ready(f->d, 1));
+
+	assert_int_equal(rpc(f, VFU_CMD_DEVICE_SET_IRQS, &s, sizeof(s), -1, NULL, 0, NULL, NULL), 0);
+	assert_int_equal(f->m.msix_changes, 2);
+	assert_false(pci_msix_vector_ready(f->d, 0));
+	s.flags = VFU_IRQ_SET_DATA_NONE | VFU_IRQ_SET_ACTION_UNMASK;
+	assert_int_equal(rpc(f, VFU_CMD_DEVICE_SET_IRQS, &s, sizeof(s), -1, NULL, 0, NULL, NULL), 0);
+	assert_int_equal(f->m.msix_changes, 3);
+	assert_true(pci_msix_vector_ready(f->d, 0));
+	/* A trigger from the VMM changes nothing of the set-up. */
+	s.flags = VFU_IRQ_SET_DATA_NONE | VFU_IRQ_SET_ACTION_TRIGGER;
+	assert_int_equal(rpc(f, VFU_CMD_DEVICE_SET_IRQS, &s, sizeof(s), -1, NULL, 0, NULL, NULL), 0);
+	assert_int_equal(efd_count(efd), 1);
+	assert_int_equal(f->m.msix_changes, 3);
+	/* INTx is not MSI-X. */
+	close(set_irq_eventfd(f, VFU_IRQ_INTX, 0));
+	assert_int_equal(f->m.msix_changes, 3);
+
+	/* The guest enables MSI-X, then masks the function, in config space. */
+	for (unsigned pos = cfg_rd(f, PCI_CAPABILITY_LIST, 1), n = 0; pos && n < 48; n++) {
+		if (cfg_rd(f, pos, 1) == PCI_CAP_ID_MSIX)
+			msix = pos;
+		pos = cfg_rd(f, pos + 1, 1);
+	}
+	assert_int_not_equal(msix, 0);
+	assert_false(pci_msix_enabled(f->d));
+	cfg_wr(f, msix + PCI_MSIX_FLAGS, PCI_MSIX_FLAGS_ENABLE, 2);
+	assert_int_equal(f->m.msix_changes, 4);
+	assert_true(pci_msix_enabled(f->d));
+	assert_false(pci_msix_func_masked(f->d));
+	cfg_wr(f, msix + PCI_MSIX_FLAGS, PCI_MSIX_FLAGS_ENABLE | PCI_MSIX_FLAGS_MASKALL, 2);
+	assert_int_equal(f->m.msix_changes, 5);
+	assert_true(pci_msix_func_masked(f->d));
+
+	/* Eventfds taken away: count 0, DATA_NONE | TRIGGER. */
+	s = (struct vfu_irq_set){ .argsz = sizeof(s),
+				  .flags = VFU_IRQ_SET_DATA_NONE | VFU_IRQ_SET_ACTION_TRIGGER,
+				  .index = VFU_IRQ_MSIX, .count = 0 };
+	assert_int_equal(rpc(f, VFU_CMD_DEVICE_SET_IRQS, &s, sizeof(s), -1, NULL, 0, NULL, NULL), 0);
+	assert_int_equal(f->m.msix_changes, 6);
+	assert_false(pci_msix_vector_ready(f->d, 0));
+
+	/* A device reset: MSI-X off, told through the reset callback only. */
+	assert_int_equal(rpc(f, VFU_CMD_DEVICE_RESET, NULL, 0, -1, NULL, 0, NULL, NULL), 0);
+	assert_false(pci_msix_enabled(f->d));
+	assert_int_equal(f->m.msix_changes, 6);
+	close(efd);
+}
+
 static void test_dma_gating(void **state)
 {
 	struct fx *f = *state;
@@ -495,6 +577,9 @@ static void test_dma_gating(void **state)
 	assert_int_equal(ftruncate(mfd, 0x10000), 0);
 	assert_int_equal(rpc(f, VFU_CMD_DMA_MAP, &dm, sizeof(dm), mfd, NULL, 0, NULL, NULL), 0);
 	close(mfd);
+	assert_int_equal(f->m.maps, 1);
+	assert_int_equal(f->m.map_addr, 0x100000);
+	assert_int_equal(f->m.map_size, 0x10000);
 
 	assert_null(pci_dma_ptr(f->d, 0x100000, 4, VFU_PROT_WRITE));
 	assert_int_equal(pci_dma_write(f->d, 0x100000, &v, 4), -EPERM);
@@ -545,6 +630,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_config_space, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bar_access_and_mmap, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_interrupts, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_msix_state, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dma_gating, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reset_and_disconnect, setup, teardown),
 	};

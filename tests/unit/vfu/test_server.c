@@ -651,6 +651,62 @@ static void test_set_irqs(void **state)
 	close(efd[1]);
 }
 
+/* What the client set up per vector: eventfd or none, masked or not. */
+static void test_irq_vector_state(void **state)
+{
+	struct fixture *f = *state;
+	negotiate(f);
+	struct vfu_irq_set s = { .argsz = sizeof(s),
+				 .flags = VFU_IRQ_SET_DATA_EVENTFD | VFU_IRQ_SET_ACTION_TRIGGER,
+				 .index = VFU_IRQ_MSIX, .start = 2, .count = 1 };
+	int efd = eventfd(0, EFD_NONBLOCK);
+
+	/* nothing set up yet; out of range */
+	assert_false(vfu_irq_has_eventfd(f->ctx, VFU_IRQ_MSIX, 2));
+	assert_false(vfu_irq_masked(f->ctx, VFU_IRQ_MSIX, 2));
+	assert_false(vfu_irq_has_eventfd(f->ctx, VFU_IRQ_MSIX, 8));
+	assert_false(vfu_irq_masked(f->ctx, VFU_IRQ_MSIX, 8));
+	assert_false(vfu_irq_has_eventfd(f->ctx, VFU_IRQ_NUM, 0));
+	assert_false(vfu_irq_masked(f->ctx, VFU_IRQ_NUM, 0));
+
+	send_msg(f, VFU_CMD_DEVICE_SET_IRQS, 0, &s, sizeof(s), &efd, 1);
+	assert_int_equal(get_reply(f, NULL, 0, NULL, NULL), 0);
+	assert_true(vfu_irq_has_eventfd(f->ctx, VFU_IRQ_MSIX, 2));
+	assert_false(vfu_irq_has_eventfd(f->ctx, VFU_IRQ_MSIX, 1));
+	assert_false(vfu_irq_has_eventfd(f->ctx, VFU_IRQ_MSIX, 3));
+	assert_false(vfu_irq_masked(f->ctx, VFU_IRQ_MSIX, 2));
+
+	s.flags = VFU_IRQ_SET_DATA_NONE | VFU_IRQ_SET_ACTION_MASK;
+	assert_int_equal(request(f, VFU_CMD_DEVICE_SET_IRQS, &s, sizeof(s), NULL, 0), 0);
+	assert_true(vfu_irq_masked(f->ctx, VFU_IRQ_MSIX, 2));
+	assert_true(vfu_irq_has_eventfd(f->ctx, VFU_IRQ_MSIX, 2));
+	assert_false(vfu_irq_masked(f->ctx, VFU_IRQ_MSIX, 1));
+	s.flags = VFU_IRQ_SET_DATA_NONE | VFU_IRQ_SET_ACTION_UNMASK;
+	assert_int_equal(request(f, VFU_CMD_DEVICE_SET_IRQS, &s, sizeof(s), NULL, 0), 0);
+	assert_false(vfu_irq_masked(f->ctx, VFU_IRQ_MSIX, 2));
+
+	/* eventfds de-assigned: EVENTFD without fds */
+	s.flags = VFU_IRQ_SET_DATA_EVENTFD | VFU_IRQ_SET_ACTION_TRIGGER;
+	assert_int_equal(request(f, VFU_CMD_DEVICE_SET_IRQS, &s, sizeof(s), NULL, 0), 0);
+	assert_false(vfu_irq_has_eventfd(f->ctx, VFU_IRQ_MSIX, 2));
+
+	/* INTx: automasked by an assertion until the client's UNMASK */
+	s = (struct vfu_irq_set){ .argsz = sizeof(s),
+				  .flags = VFU_IRQ_SET_DATA_EVENTFD | VFU_IRQ_SET_ACTION_TRIGGER,
+				  .index = VFU_IRQ_INTX, .count = 1 };
+	send_msg(f, VFU_CMD_DEVICE_SET_IRQS, 0, &s, sizeof(s), &efd, 1);
+	assert_int_equal(get_reply(f, NULL, 0, NULL, NULL), 0);
+	assert_true(vfu_irq_has_eventfd(f->ctx, VFU_IRQ_INTX, 0));
+	assert_false(vfu_irq_masked(f->ctx, VFU_IRQ_INTX, 0));
+	vfu_intx_set(f->ctx, true);
+	assert_true(vfu_irq_masked(f->ctx, VFU_IRQ_INTX, 0));
+	vfu_intx_set(f->ctx, false);
+	s.flags = VFU_IRQ_SET_DATA_NONE | VFU_IRQ_SET_ACTION_UNMASK;
+	assert_int_equal(request(f, VFU_CMD_DEVICE_SET_IRQS, &s, sizeof(s), NULL, 0), 0);
+	assert_false(vfu_irq_masked(f->ctx, VFU_IRQ_INTX, 0));
+	close(efd);
+}
+
 static void test_intx_automask(void **state)
 {
 	struct fixture *f = *state;
@@ -860,6 +916,7 @@ int main(void)
 		T(test_dma_map_unmap),
 		T(test_dma_to_client),
 		T(test_set_irqs),
+		T(test_irq_vector_state),
 		T(test_intx_automask),
 		T(test_reset_and_fds),
 		T(test_region_set_mmap_fd),
