@@ -15,7 +15,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "dev/e1000_priv.h"
+#include "dev/e1000/e1000_priv.h"
 #include "e1kt.h"
 #include "net/pkt.h"
 

@@ -14,8 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dev/e1000_priv.h"
-#include "dev/e1000_regs.h"
+#include "dev/e1000/e1000_priv.h"
+#include "dev/e1000/e1000_regs.h"
 
 static const uint8_t MAC[6] = { 0x52, 0x54, 0x00, 0x12, 0x34, 0x56 };
 

@@ -12,7 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "dev/e1000_regs.h"
+#include "dev/e1000/e1000_regs.h"
 
 /* ---- EEPROM ------------------------------------------------------------ */
 
