@@ -1,0 +1,631 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The e1000's receive side: address and VLAN filters, receive checksum
+ * offload, and the delivery of a burst from the peer into the guest's RX ring.
+ */
+#include <errno.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "core/crc32.h"
+#include "core/log.h"
+#include "dev/e1000/e1000_dev.h"
+
+/* Longest frames received, FCS included: 1522 without RCTL.LPE, 16384 with. */
+#define E1K_RX_MAX_STD 1522u
+#define E1K_RX_MAX_LPE 16384u
+
+/* rx_space() while frames would only be dropped (receiver off, no link). */
+#define E1K_RX_SPACE_OFF 64u
+
+/* ==== receive filtering ====================================================== */
+
+uint16_t e1k_mta_hash(const uint8_t addr[6], unsigned mo)
+{
+	/* The 12 bits are taken from the last two bytes, shifted by RCTL.MO. */
+	static const unsigned shift[4] = { 4, 3, 2, 0 };
+	uint16_t v = (uint16_t)(addr[4] | addr[5] << 8);
+
+	return (uint16_t)((v >> shift[mo & 3]) & 0xfff);
+}
+
+static bool ra_match(const uint32_t *regs, const uint8_t *dst)
+{
+	/* RAL holds bytes 0-3 of the address, RAH bytes 4-5, little-endian. */
+	uint32_t lo = get_le32(dst), hi = get_le16(dst + 4);
+
+	for (unsigned i = 0; i < E1K_RA_ENTRIES; i++) {
+		uint32_t ral = regs[E1K_RAL(i) / 4], rah = regs[E1K_RAH(i) / 4];
+
+		/* Only destination-address entries (AS = 00b) take part. */
+		if (!(rah & E1K_RAH_AV) || (rah & E1K_RAH_AS_MASK))
+			continue;
+		if (lo == ral && hi == (rah & 0xffffu))
+			return true;
+	}
+	return false;
+}
+
+static bool vlan_pass(const uint32_t *regs, uint32_t rctl, uint16_t tci)
+{
+	uint16_t vid = tci & 0xfff;
+
+	if (!(rctl & E1K_RCTL_VFE))
+		return true;
+	if ((rctl & E1K_RCTL_CFIEN) && !!(tci & 0x1000) != !!(rctl & E1K_RCTL_CFI))
+		return false;
+	return regs[E1K_VFTA / 4 + (vid >> 5)] & (1u << (vid & 31));
+}
+
+enum e1k_rx_verdict e1k_rx_filter(const uint32_t *regs, const uint8_t dst[6], bool tagged,
+				  uint16_t tci, enum e1k_rx_class *cls)
+{
+	uint32_t rctl = regs[E1K_RCTL / 4];
+	uint16_t h;
+
+	if (get_le32(dst) == 0xffffffffu && get_le16(dst + 4) == 0xffffu)
+		*cls = E1K_RX_BROADCAST;
+	else if (dst[0] & 1)
+		*cls = E1K_RX_MULTICAST;
+	else
+		*cls = E1K_RX_UNICAST;
+
+	if (tagged && !vlan_pass(regs, rctl, tci))
+		return E1K_RXF_DROP_VLAN;
+
+	switch (*cls) {
+	case E1K_RX_BROADCAST:
+		if (rctl & (E1K_RCTL_BAM | E1K_RCTL_MPE))
+			return E1K_RXF_ACCEPT;
+		break;
+	case E1K_RX_MULTICAST:
+		if (rctl & E1K_RCTL_MPE)
+			return E1K_RXF_ACCEPT;
+		break;
+	case E1K_RX_UNICAST:
+		if (rctl & E1K_RCTL_UPE)
+			return E1K_RXF_ACCEPT;
+		break;
+	}
+	if (ra_match(regs, dst))
+		return E1K_RXF_ACCEPT;
+	if (*cls == E1K_RX_MULTICAST) {
+		h = e1k_mta_hash(dst, (rctl & E1K_RCTL_MO_MASK) >> E1K_RCTL_MO_SHIFT);
+		if (regs[E1K_MTA / 4 + (h >> 5)] & (1u << (h & 31)))
+			return E1K_RXF_ACCEPT;
+	}
+	return E1K_RXF_DROP_ADDR;
+}
+
+/* ==== checksums ============================================================ */
+
+/*
+ * One's complement sum of a byte string read as host-order 64-bit words with
+ * end-around carry; folded to 16 bits it equals the 16-bit sum of the same
+ * bytes read in host order (RFC 1071), which a byte swap turns into the sum
+ * of big-endian words on a little-endian host.
+ */
+static uint64_t sum_words(const uint8_t *p, size_t len)
+{
+	uint64_t s = 0, v;
+
+	while (len >= 8) {
+		memcpy(&v, p, 8);
+		s += v;
+		s += (s < v);
+		p += 8;
+		len -= 8;
+	}
+	if (len) {
+		v = 0;
+		memcpy(&v, p, len);
+		s += v;
+		s += (s < v);
+	}
+	return s;
+}
+
+static uint16_t fold64(uint64_t s)
+{
+	s = (s & 0xffffffffu) + (s >> 32);
+	s = (s & 0xffffffffu) + (s >> 32);
+	s = (s & 0xffff) + (s >> 16);
+	s = (s & 0xffff) + (s >> 16);
+	return (uint16_t)s;
+}
+
+uint16_t e1k_csum(const void *p, size_t len, uint16_t init)
+{
+	uint16_t s = fold64(sum_words(p, len));
+
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	s = (uint16_t)(s >> 8 | s << 8);
+#endif
+	return oc_add(s, init);
+}
+
+uint32_t e1k_crc32(const void *p, size_t len)
+{
+	return crc32_eth(p, len);
+}
+
+static void rx_csum_l4(const uint8_t *l4, uint32_t l4len, uint16_t pseudo, unsigned proto,
+		       uint8_t *status, uint8_t *errors)
+{
+	if (proto == IPPROTO_TCP_ && l4len < 20)
+		return;
+	if (proto == IPPROTO_UDP_ && l4len < 8)
+		return;
+	*status |= E1K_RXD_STAT_TCPCS;
+	if (e1k_csum(l4, l4len, pseudo) != 0xffff)
+		*errors |= E1K_RXD_ERR_TCPE;
+}
+
+static void rx_csum_v4(const uint8_t *ip, uint32_t len, uint32_t rxcsum, uint8_t *status,
+		       uint8_t *errors)
+{
+	unsigned ihl, tot, proto;
+	uint16_t pseudo;
+
+	if (len < 20 || (ip[0] >> 4) != 4)
+		return;
+	ihl = (ip[0] & 0xfu) * 4;
+	if (ihl < 20 || ihl > len)
+		return;
+	if (rxcsum & E1K_RXCSUM_IPOFL) {
+		*status |= E1K_RXD_STAT_IPCS;
+		if (e1k_csum(ip, ihl, 0) != 0xffff)
+			*errors |= E1K_RXD_ERR_IPE;
+	}
+	tot = get_be16(ip + 2);
+	proto = ip[9];
+	/* Fragments and truncated datagrams carry no checkable L4 sum. */
+	if (tot < ihl || tot > len || (get_be16(ip + 6) & 0x3fff))
+		return;
+	if (!(rxcsum & E1K_RXCSUM_TUOFL) || (proto != IPPROTO_TCP_ && proto != IPPROTO_UDP_))
+		return;
+	/* A zero UDP checksum over IPv4 means "none". */
+	if (proto == IPPROTO_UDP_ && tot - ihl >= 8 && get_be16(ip + ihl + 6) == 0)
+		return;
+	pseudo = oc_add(e1k_csum(ip + 12, 8, 0), proto + (tot - ihl));
+	rx_csum_l4(ip + ihl, tot - ihl, pseudo, proto, status, errors);
+}
+
+static void rx_csum_v6(const uint8_t *ip, uint32_t len, uint32_t rxcsum, uint8_t *status,
+		       uint8_t *errors)
+{
+	unsigned plen, nh;
+	uint16_t pseudo;
+
+	if (len < 40 || (ip[0] >> 4) != 6 || !(rxcsum & E1K_RXCSUM_TUOFL))
+		return;
+	plen = get_be16(ip + 4);
+	nh = ip[6];
+	/* Only TCP/UDP right after the fixed header; extension headers are not walked. */
+	if (40 + plen > len || (nh != IPPROTO_TCP_ && nh != IPPROTO_UDP_))
+		return;
+	pseudo = oc_add(e1k_csum(ip + 8, 32, 0), nh + plen);
+	rx_csum_l4(ip + 40, plen, pseudo, nh, status, errors);
+}
+
+void e1k_rx_csum(const uint8_t *l3, uint32_t len, uint16_t ethertype, uint32_t rxcsum,
+		 uint8_t *status, uint8_t *errors)
+{
+	if (!(rxcsum & (E1K_RXCSUM_IPOFL | E1K_RXCSUM_TUOFL))) {
+		*status |= E1K_RXD_STAT_IXSM;
+		return;
+	}
+	if (ethertype == ETHERTYPE_IPV4)
+		rx_csum_v4(l3, len, rxcsum, status, errors);
+	else if (ethertype == ETHERTYPE_IPV6)
+		rx_csum_v6(l3, len, rxcsum, status, errors);
+}
+
+/* ==== rings ================================================================ */
+
+uint32_t e1k_ring_count(uint32_t len_reg)
+{
+	if (len_reg == 0 || len_reg % E1K_RING_ALIGN || len_reg > 0xfff80u)
+		return 0;
+	return len_reg / E1K_DESC_SIZE;
+}
+
+uint32_t e1k_rx_bufsize(uint32_t rctl)
+{
+	static const uint32_t std[4] = { 2048, 1024, 512, 256 };
+	/* BSEX multiplies by 16; its 00b encoding is reserved and taken as 2048. */
+	static const uint32_t ext[4] = { 2048, 16384, 8192, 4096 };
+	unsigned bs = (rctl & E1K_RCTL_BSIZE_MASK) >> E1K_RCTL_BSIZE_SHIFT;
+
+	return (rctl & E1K_RCTL_BSEX) ? ext[bs] : std[bs];
+}
+
+static void stats_rx(struct e1000 *e, uint32_t wire, enum e1k_rx_class cls)
+{
+	stat_inc(e, E1K_GPRC);
+	stat_inc(e, E1K_TPR);
+	stat_add64(e, E1K_GORCL, wire);
+	stat_add64(e, E1K_TORL, wire);
+	stat_inc(e, size_bucket(wire, E1K_PRC64));
+	if (cls == E1K_RX_BROADCAST)
+		stat_inc(e, E1K_BPRC);
+	else if (cls == E1K_RX_MULTICAST)
+		stat_inc(e, E1K_MPRC);
+}
+
+/* ==== receive ================================================================== */
+
+struct rx_ring {
+	uint64_t base;
+	uint32_t count, head, tail, bufsize;
+	uint8_t *ring; /* the whole ring when it lies in one mapping, else NULL */
+	/* Descriptors written back at the end of the burst (E1K_WB_BATCH). */
+	unsigned nwb;
+	uint8_t *wb_dp[E1K_WB_BATCH];
+	uint8_t wb_hi[E1K_WB_BATCH][8]; /* bytes 8..15: length, checksum, status, errors, special */
+};
+
+/* A frame to write is a short list of pieces: the packet, a tag, padding, the FCS. */
+struct rx_seg {
+	const uint8_t *p;
+	uint32_t len;
+};
+#define RX_MAX_SEGS 6
+
+static bool rx_on(const struct e1000 *e)
+{
+	return (R(e, E1K_RCTL) & E1K_RCTL_EN) && e->link_up;
+}
+
+static bool rx_ring_get(const struct e1000 *e, struct rx_ring *r)
+{
+	r->count = e1k_ring_count(R(e, E1K_RDLEN));
+	r->head = R(e, E1K_RDH);
+	r->tail = R(e, E1K_RDT);
+	r->base = (uint64_t)R(e, E1K_RDBAH) << 32 | (R(e, E1K_RDBAL) & ~0xfu);
+	r->bufsize = e1k_rx_bufsize(R(e, E1K_RCTL));
+	r->ring = NULL;
+	r->nwb = 0;
+	return r->count && r->head < r->count && r->tail < r->count;
+}
+
+static uint32_t rx_max_frame(const struct e1000 *e)
+{
+	return (R(e, E1K_RCTL) & E1K_RCTL_LPE) ? E1K_RX_MAX_LPE : E1K_RX_MAX_STD;
+}
+
+/* Frames that fit for sure: free descriptors over those the longest frame needs. */
+static uint32_t rx_room(const struct e1000 *e, const struct rx_ring *r)
+{
+	uint32_t per = (rx_max_frame(e) + r->bufsize - 1) / r->bufsize;
+
+	return e1k_ring_used(r->head, r->tail, r->count) / per;
+}
+
+uint32_t e1k_port_rx_space(struct net_port *self)
+{
+	struct e1000 *e = self->priv;
+	struct rx_ring r;
+	uint32_t room;
+
+	/* Not receiving: take frames and drop them, as a wire would. */
+	if (!rx_on(e) || !rx_ring_get(e, &r))
+		return E1K_RX_SPACE_OFF;
+	room = rx_room(e, &r);
+	if (!room)
+		e->rx_starved = true;
+	return room;
+}
+
+/* The guest gave us buffers (RDT), enabled the receiver, or the link came up. */
+void e1k_rx_kick(struct e1000 *e)
+{
+	if (!e->rx_starved || !e1k_port_rx_space(&e->port))
+		return;
+	e->rx_starved = false;
+	net_port_wake_peer(&e->port);
+}
+
+static void seg_copy(const struct rx_seg *s, unsigned nseg, unsigned *si, uint32_t *so,
+		     uint8_t *dst, uint32_t n)
+{
+	while (n && *si < nseg) {
+		uint32_t c = s[*si].len - *so;
+
+		if (c > n)
+			c = n;
+		if (dst) {
+			memcpy(dst, s[*si].p + *so, c);
+			dst += c;
+		}
+		n -= c;
+		*so += c;
+		if (*so == s[*si].len) {
+			(*si)++;
+			*so = 0;
+		}
+	}
+}
+
+/*
+ * Writes total bytes from segs into the buffers of descriptors RDH.., one
+ * buffer each, and writes each descriptor back (length, DD; EOP, status,
+ * errors and the VLAN tag on the last). Returns -EFAULT when a descriptor lies
+ * outside guest memory: the ring is unusable, the frame is lost.
+ */
+/* The descriptor at RDH, or NULL if it lies outside guest memory. */
+static uint8_t *rx_desc_at(struct e1000 *e, const struct rx_ring *r)
+{
+	if (r->ring)
+		return r->ring + (uint64_t)r->head * E1K_DESC_SIZE;
+	return pci_dma_ptr(e->pci, r->base + (uint64_t)r->head * E1K_DESC_SIZE, E1K_DESC_SIZE,
+			   VFU_PROT_READ | VFU_PROT_WRITE);
+}
+
+/*
+ * Writes the pending descriptors back: their buffers first (the fence), then
+ * each descriptor's second half in one 8-byte store, so that the driver never
+ * sees DD with a stale length.
+ */
+static void rx_wb_flush(struct rx_ring *r)
+{
+	if (!r->nwb)
+		return;
+	atomic_thread_fence(memory_order_release);
+	for (unsigned i = 0; i < r->nwb; i++)
+		memcpy(r->wb_dp[i] + 8, r->wb_hi[i], 8);
+	r->nwb = 0;
+}
+
+/* Queues a descriptor's write-back (length, DD, ...) and moves RDH on. */
+static void rx_desc_done(struct rx_ring *r, uint8_t *dp, uint32_t len, uint8_t errors,
+			 uint16_t special, uint8_t stat)
+{
+	uint8_t *hi = r->wb_hi[r->nwb];
+
+	put_le16(hi, (uint16_t)len);
+	put_le16(hi + 2, 0);
+	hi[4] = (uint8_t)(E1K_RXD_STAT_DD | stat);
+	hi[5] = errors;
+	put_le16(hi + 6, special);
+	r->wb_dp[r->nwb++] = dp;
+	if (r->nwb == E1K_WB_BATCH)
+		rx_wb_flush(r);
+	r->head = r->head + 1 == r->count ? 0 : r->head + 1;
+}
+
+static int rx_write(struct e1000 *e, struct rx_ring *r, const struct rx_seg *segs, unsigned nseg,
+		    uint32_t total, uint8_t status, uint8_t errors, uint16_t special)
+{
+	uint32_t done = 0, so = 0;
+	unsigned si = 0;
+	uint8_t err = 0;
+
+	if (nseg == 1 && total <= r->bufsize) {
+		/* The common case: one piece into one buffer. */
+		uint8_t *dp = rx_desc_at(e, r);
+		uint8_t *bp;
+
+		if (!dp)
+			goto bad_desc;
+		bp = pci_dma_win_ptr(e->pci, &e->dwin, get_le64(dp), total, VFU_PROT_WRITE);
+		if (bp) {
+			memcpy(bp, segs[0].p, total);
+		} else {
+			e->cnt.rx_buf_dma++;
+			err = 0x80; /* RXE */
+			LOG_RL(LOG_LVL_WARN, COMP, "%s: RX buffer outside guest memory", e->name);
+		}
+		rx_desc_done(r, dp, total, (uint8_t)(errors | err), special,
+			     (uint8_t)(E1K_RXD_STAT_EOP | status));
+		return 0;
+	}
+	while (done < total) {
+		uint8_t *dp = rx_desc_at(e, r);
+		uint32_t chunk = total - done < r->bufsize ? total - done : r->bufsize;
+		uint8_t *bp;
+		bool last;
+
+		if (!dp)
+			goto bad_desc;
+		bp = pci_dma_win_ptr(e->pci, &e->dwin, get_le64(dp), chunk, VFU_PROT_WRITE);
+		if (!bp && !err) {
+			/* Report a receive error; the driver drops the frame. */
+			e->cnt.rx_buf_dma++;
+			err = 0x80; /* RXE */
+			LOG_RL(LOG_LVL_WARN, COMP, "%s: RX buffer outside guest memory", e->name);
+		}
+		seg_copy(segs, nseg, &si, &so, bp, chunk);
+		done += chunk;
+		last = done == total;
+		rx_desc_done(r, dp, chunk, last ? (uint8_t)(errors | err) : err, last ? special : 0,
+			     last ? (uint8_t)(E1K_RXD_STAT_EOP | status) : 0);
+	}
+	return 0;
+bad_desc:
+	e->cnt.rx_desc_dma++;
+	LOG_RL(LOG_LVL_WARN, COMP, "%s: RX descriptor %u at %#llx outside guest memory", e->name,
+	       r->head, (unsigned long long)(r->base + (uint64_t)r->head * E1K_DESC_SIZE));
+	return -EFAULT;
+}
+
+static const uint8_t zeros[ETH_ZLEN];
+
+/* One frame from the peer into the ring. 0 if written, else -errno (dropped). */
+static int rx_one(struct e1000 *e, struct rx_ring *r, const struct pkt *p)
+{
+	const uint8_t *d = p->data;
+	uint32_t len = p->len, wire, total, need, n = 0;
+	bool tagged = false, in_data = false, strip;
+	uint8_t tag[VLAN_HLEN], fcs[ETH_FCS_LEN], status = 0, errors = 0;
+	struct rx_seg segs[RX_MAX_SEGS];
+	enum e1k_rx_class cls;
+	enum e1k_rx_verdict v;
+	uint16_t tci = 0, special = 0;
+	unsigned l3;
+	int rc;
+
+	if (len < ETH_HLEN || len > PKT_DATA_MAX) {
+		e->cnt.rx_drop_bad++;
+		return -EINVAL;
+	}
+	if (p->flags & PKT_F_VLAN) {
+		tagged = true;
+		tci = p->vlan_tci;
+	} else if (len >= ETH_HLEN + VLAN_HLEN && get_be16(d + 12) == (R(e, E1K_VET) & 0xffff)) {
+		tagged = in_data = true;
+		tci = get_be16(d + 14);
+	}
+	v = e1k_rx_filter(e->regs, d, tagged, tci, &cls);
+	if (v != E1K_RXF_ACCEPT) {
+		if (v == E1K_RXF_DROP_VLAN)
+			e->cnt.rx_drop_vlan++;
+		else
+			e->cnt.rx_drop_addr++;
+		return -EPERM;
+	}
+	/* Size on the wire, tag and FCS included: what LPE limits. */
+	wire = len + (tagged && !in_data ? VLAN_HLEN : 0) + ETH_FCS_LEN;
+	if (wire > rx_max_frame(e)) {
+		stat_inc(e, E1K_ROC);
+		e->cnt.rx_drop_long++;
+		return -EMSGSIZE;
+	}
+
+	strip = tagged && (R(e, E1K_CTRL) & E1K_CTRL_VME);
+	if (strip) {
+		status |= E1K_RXD_STAT_VP;
+		special = tci;
+	}
+	if (strip && in_data) {
+		segs[n++] = (struct rx_seg){ d, 2 * ETH_ALEN };
+		segs[n++] = (struct rx_seg){ d + 16, len - 16 };
+	} else if (tagged && !in_data && !strip) {
+		/* Tag beside the frame but not stripped: it goes into the buffer. */
+		put_be16(tag, (uint16_t)(R(e, E1K_VET) & 0xffff));
+		put_be16(tag + 2, tci);
+		segs[n++] = (struct rx_seg){ d, 2 * ETH_ALEN };
+		segs[n++] = (struct rx_seg){ tag, VLAN_HLEN };
+		segs[n++] = (struct rx_seg){ d + 2 * ETH_ALEN, len - 2 * ETH_ALEN };
+	} else {
+		segs[n++] = (struct rx_seg){ d, len };
+	}
+	total = 0;
+	for (unsigned i = 0; i < n; i++)
+		total += segs[i].len;
+	if (total < ETH_ZLEN) {
+		/* Short frames arrive padded on a real wire. */
+		segs[n++] = (struct rx_seg){ zeros, ETH_ZLEN - total };
+		total = ETH_ZLEN;
+	}
+	if (!(R(e, E1K_RCTL) & E1K_RCTL_SECRC)) {
+		uint32_t crc = 0xffffffffu;
+
+		for (unsigned i = 0; i < n; i++)
+			crc = crc32_eth_update(crc, segs[i].p, segs[i].len);
+		crc = ~crc;
+		fcs[0] = (uint8_t)crc;
+		fcs[1] = (uint8_t)(crc >> 8);
+		fcs[2] = (uint8_t)(crc >> 16);
+		fcs[3] = (uint8_t)(crc >> 24);
+		segs[n++] = (struct rx_seg){ fcs, ETH_FCS_LEN };
+		total += ETH_FCS_LEN;
+	}
+
+	need = (total + r->bufsize - 1) / r->bufsize;
+	if (need > e1k_ring_used(r->head, r->tail, r->count)) {
+		stat_inc(e, E1K_MPC);
+		stat_inc(e, E1K_RNBC);
+		e->cnt.rx_drop_nodesc++;
+		e->rx_starved = true;
+		return -ENOSPC;
+	}
+
+	l3 = ETH_HLEN + (in_data ? VLAN_HLEN : 0);
+	e1k_rx_csum(d + l3, len - l3, get_be16(d + l3 - 2), R(e, E1K_RXCSUM), &status, &errors);
+	rc = rx_write(e, r, segs, n, total, status, errors, special);
+	if (rc)
+		return rc;
+	stats_rx(e, wire, cls);
+	e->cnt.rx_pkts++;
+	e->cnt.rx_bytes += len;
+	return 0;
+}
+
+static void rx_done(struct e1000 *e, const struct rx_ring *r, uint32_t written, bool overrun)
+{
+	uint32_t causes = overrun ? E1K_ICR_RXO : 0;
+	unsigned rdmts = (R(e, E1K_RCTL) & E1K_RCTL_RDMTS_MASK) >> E1K_RCTL_RDMTS_SHIFT;
+
+	R(e, E1K_RDH) = r->head;
+	if (e->db)
+		e1k_db_write(e->db, E1K_RDH, r->head);
+	if (written) {
+		/* Few buffers left: ask the driver for more (RDMTS: 1/2, 1/4, 1/8). */
+		if (e1k_ring_used(r->head, r->tail, r->count) <= r->count >> (rdmts + 1))
+			causes |= E1K_ICR_RXDMT0;
+		e1k_set_cause_delayed(e, E1K_ICR_RXT0, R(e, E1K_RDTR), R(e, E1K_RADV));
+	}
+	if (causes)
+		e1k_set_cause(e, causes);
+}
+
+uint16_t e1k_port_deliver(struct net_port *self, struct pkt **pkts, uint16_t n)
+{
+	struct e1000 *e = self->priv;
+	struct rx_ring r;
+	uint32_t written = 0;
+	uint64_t bytes = 0;
+	bool on = rx_on(e), ring = on && rx_ring_get(e, &r), usable = ring, overrun = false;
+
+	if (on && !ring) {
+		e->cnt.rx_ring_err += n;
+		LOG_RL(LOG_LVL_WARN, COMP, "%s: RX ring unusable (RDLEN %#x RDH %u RDT %u)", e->name,
+		       R(e, E1K_RDLEN), R(e, E1K_RDH), R(e, E1K_RDT));
+	}
+	e->dwin.size = 0;
+	if (ring) {
+		/* One translation for the burst, and its descriptors fetched ahead. */
+		r.ring = pci_dma_ptr(e->pci, r.base, (uint64_t)r.count * E1K_DESC_SIZE,
+				     VFU_PROT_READ | VFU_PROT_WRITE);
+		if (r.ring) {
+			uint32_t h = r.head;
+
+			for (uint32_t i = 0; i < n && i < E1K_TX_PREFETCH; i += 4) {
+				__builtin_prefetch(r.ring + (uint64_t)h * E1K_DESC_SIZE, 1);
+				h = h + 4 >= r.count ? h + 4 - r.count : h + 4;
+			}
+		}
+	}
+	for (uint16_t i = 0; i < n; i++) {
+		int rc;
+
+		if (!ring) {
+			if (!on)
+				e->cnt.rx_drop_off++;
+			else if (usable)
+				e->cnt.rx_ring_err++; /* after a descriptor fault */
+			continue;
+		}
+		rc = rx_one(e, &r, pkts[i]);
+		if (rc == 0) {
+			written++;
+			bytes += pkts[i]->len;
+		} else if (rc == -ENOSPC) {
+			overrun = true;
+		} else if (rc == -EFAULT) {
+			ring = false;
+		}
+	}
+	if (usable) {
+		rx_wb_flush(&r);
+		rx_done(e, &r, written, overrun);
+	}
+	e->dwin.size = 0;
+	pkt_free_bulk(pkts, n);
+	self->stats.rx_pkts += written;
+	self->stats.rx_bytes += bytes;
+	self->stats.rx_drops += n - written;
+	return (uint16_t)written;
+}
