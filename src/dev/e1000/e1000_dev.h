@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/types.h>
 
+#include "dev/common/dring.h"
 #include "dev/dev.h"
 #include "dev/e1000/e1000_priv.h"
 #include "dev/e1000/e1000_regs.h"
@@ -37,14 +38,6 @@
 
 #define E1K_TX_BURST 64u
 #define E1K_TX_PREFETCH 16u /* descriptors read ahead in a TX walk */
-/*
- * Descriptors written back together, TX and RX. The guest polls the next
- * descriptor's DD bit from another CPU: writing each back as it is done hands
- * the line to that CPU and takes it back for the next descriptor, four times
- * per line; written in one go, the line crosses once (bench/handoff.c
- * measures both).
- */
-#define E1K_WB_BATCH 32u
 #define E1K_POOL_PKTS 512u
 
 /* ---- little helpers ------------------------------------------------------- */
@@ -159,7 +152,7 @@ struct e1000 {
 	 * emptied when one starts and when it ends, never valid across a
 	 * return to the loop.
 	 */
-	struct pci_dma_win dwin;
+	struct dring_dma dma;
 	struct dev_instance inst;
 	char name[32];
 	struct loop *loop;

@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "dev/common/dring.h"
 #include "dev/e1000/e1000_regs.h"
 
 /* ---- EEPROM ------------------------------------------------------------ */
@@ -157,7 +158,7 @@ uint32_t e1k_ring_count(uint32_t len_reg);
 /* Descriptors from head up to (not including) tail. */
 static inline uint32_t e1k_ring_used(uint32_t head, uint32_t tail, uint32_t count)
 {
-	return tail >= head ? tail - head : count - head + tail;
+	return dring_used(head, tail, count);
 }
 /* Receive buffer size chosen by RCTL.BSIZE/BSEX. */
 uint32_t e1k_rx_bufsize(uint32_t rctl);
@@ -199,7 +200,7 @@ bool e1k_db_tail(uint32_t *regs, const uint8_t *page, uint32_t tail_off);
 /* True if head and tail lie inside a ring of count descriptors (count 0: unusable). */
 static inline bool e1k_ring_ok(uint32_t count, uint32_t head, uint32_t tail)
 {
-	return count && head < count && tail < count;
+	return dring_ok(count, head, tail);
 }
 
 #endif

@@ -208,6 +208,7 @@ static struct dev_instance *e1000_create(const struct dev_config *cfg, char *err
 		snprintf(err, errlen, "e1000: cannot create the PCI device");
 		goto fail;
 	}
+	e->dma.pci = e->pci;
 	if (e->db_poll) {
 		e->db = pci_bar_shared(e->pci, 0, 0);
 		if (!e->db) {

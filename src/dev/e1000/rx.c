@@ -4,7 +4,6 @@
  * offload, and the delivery of a burst from the peer into the guest's RX ring.
  */
 #include <errno.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -257,13 +256,13 @@ static void stats_rx(struct e1000 *e, uint32_t wire, enum e1k_rx_class cls)
 /* ==== receive ================================================================== */
 
 struct rx_ring {
-	uint64_t base;
-	uint32_t count, head, tail, bufsize;
-	uint8_t *ring; /* the whole ring when it lies in one mapping, else NULL */
-	/* Descriptors written back at the end of the burst (E1K_WB_BATCH). */
-	unsigned nwb;
-	uint8_t *wb_dp[E1K_WB_BATCH];
-	uint8_t wb_hi[E1K_WB_BATCH][8]; /* bytes 8..15: length, checksum, status, errors, special */
+	struct dring d;
+	uint32_t head, tail, bufsize;
+	/*
+	 * Descriptors written back at the end of the burst: bytes 8..15
+	 * (length, checksum, status with DD, errors, special) in one store.
+	 */
+	struct dring_rxwb wb;
 };
 
 /* A frame to write is a short list of pieces: the packet, a tag, padding, the FCS. */
@@ -280,14 +279,13 @@ static bool rx_on(const struct e1000 *e)
 
 static bool rx_ring_get(const struct e1000 *e, struct rx_ring *r)
 {
-	r->count = e1k_ring_count(R(e, E1K_RDLEN));
+	dring_init(&r->d, e->pci, (uint64_t)R(e, E1K_RDBAH) << 32 | (R(e, E1K_RDBAL) & ~0xfu),
+		   e1k_ring_count(R(e, E1K_RDLEN)), E1K_DESC_SIZE);
 	r->head = R(e, E1K_RDH);
 	r->tail = R(e, E1K_RDT);
-	r->base = (uint64_t)R(e, E1K_RDBAH) << 32 | (R(e, E1K_RDBAL) & ~0xfu);
 	r->bufsize = e1k_rx_bufsize(R(e, E1K_RCTL));
-	r->ring = NULL;
-	r->nwb = 0;
-	return r->count && r->head < r->count && r->tail < r->count;
+	dring_rxwb_init(&r->wb, 8, 8, 8);
+	return dring_ok(r->d.count, r->head, r->tail);
 }
 
 static uint32_t rx_max_frame(const struct e1000 *e)
@@ -300,7 +298,7 @@ static uint32_t rx_room(const struct e1000 *e, const struct rx_ring *r)
 {
 	uint32_t per = (rx_max_frame(e) + r->bufsize - 1) / r->bufsize;
 
-	return e1k_ring_used(r->head, r->tail, r->count) / per;
+	return dring_used(r->head, r->tail, r->d.count) / per;
 }
 
 uint32_t e1k_port_rx_space(struct net_port *self)
@@ -348,52 +346,27 @@ static void seg_copy(const struct rx_seg *s, unsigned nseg, unsigned *si, uint32
 	}
 }
 
-/*
- * Writes total bytes from segs into the buffers of descriptors RDH.., one
- * buffer each, and writes each descriptor back (length, DD; EOP, status,
- * errors and the VLAN tag on the last). Returns -EFAULT when a descriptor lies
- * outside guest memory: the ring is unusable, the frame is lost.
- */
-/* The descriptor at RDH, or NULL if it lies outside guest memory. */
-static uint8_t *rx_desc_at(struct e1000 *e, const struct rx_ring *r)
-{
-	if (r->ring)
-		return r->ring + (uint64_t)r->head * E1K_DESC_SIZE;
-	return pci_dma_ptr(e->pci, r->base + (uint64_t)r->head * E1K_DESC_SIZE, E1K_DESC_SIZE,
-			   VFU_PROT_READ | VFU_PROT_WRITE);
-}
-
-/*
- * Writes the pending descriptors back: their buffers first (the fence), then
- * each descriptor's second half in one 8-byte store, so that the driver never
- * sees DD with a stale length.
- */
-static void rx_wb_flush(struct rx_ring *r)
-{
-	if (!r->nwb)
-		return;
-	atomic_thread_fence(memory_order_release);
-	for (unsigned i = 0; i < r->nwb; i++)
-		memcpy(r->wb_dp[i] + 8, r->wb_hi[i], 8);
-	r->nwb = 0;
-}
-
 /* Queues a descriptor's write-back (length, DD, ...) and moves RDH on. */
 static void rx_desc_done(struct rx_ring *r, uint8_t *dp, uint32_t len, uint8_t errors,
 			 uint16_t special, uint8_t stat)
 {
-	uint8_t *hi = r->wb_hi[r->nwb];
+	uint8_t *hi = dring_rxwb_slot(&r->wb);
 
 	put_le16(hi, (uint16_t)len);
 	put_le16(hi + 2, 0);
 	hi[4] = (uint8_t)(E1K_RXD_STAT_DD | stat);
 	hi[5] = errors;
 	put_le16(hi + 6, special);
-	r->wb_dp[r->nwb++] = dp;
-	if (r->nwb == E1K_WB_BATCH)
-		rx_wb_flush(r);
-	r->head = r->head + 1 == r->count ? 0 : r->head + 1;
+	dring_rxwb_push(&r->wb, dp);
+	r->head = dring_next(&r->d, r->head);
 }
+
+/*
+ * Writes total bytes from segs into the buffers of descriptors RDH.., one
+ * buffer each, and writes each descriptor back (length, DD; EOP, status,
+ * errors and the VLAN tag on the last). Returns -EFAULT when a descriptor lies
+ * outside guest memory: the ring is unusable, the frame is lost.
+ */
 
 static int rx_write(struct e1000 *e, struct rx_ring *r, const struct rx_seg *segs, unsigned nseg,
 		    uint32_t total, uint8_t status, uint8_t errors, uint16_t special)
@@ -404,12 +377,12 @@ static int rx_write(struct e1000 *e, struct rx_ring *r, const struct rx_seg *seg
 
 	if (nseg == 1 && total <= r->bufsize) {
 		/* The common case: one piece into one buffer. */
-		uint8_t *dp = rx_desc_at(e, r);
+		uint8_t *dp = dring_desc(&r->d, r->head, VFU_PROT_READ | VFU_PROT_WRITE);
 		uint8_t *bp;
 
 		if (!dp)
 			goto bad_desc;
-		bp = pci_dma_win_ptr(e->pci, &e->dwin, get_le64(dp), total, VFU_PROT_WRITE);
+		bp = dring_dma_buf(&e->dma, get_le64(dp), total, VFU_PROT_WRITE);
 		if (bp) {
 			memcpy(bp, segs[0].p, total);
 		} else {
@@ -422,14 +395,14 @@ static int rx_write(struct e1000 *e, struct rx_ring *r, const struct rx_seg *seg
 		return 0;
 	}
 	while (done < total) {
-		uint8_t *dp = rx_desc_at(e, r);
+		uint8_t *dp = dring_desc(&r->d, r->head, VFU_PROT_READ | VFU_PROT_WRITE);
 		uint32_t chunk = total - done < r->bufsize ? total - done : r->bufsize;
 		uint8_t *bp;
 		bool last;
 
 		if (!dp)
 			goto bad_desc;
-		bp = pci_dma_win_ptr(e->pci, &e->dwin, get_le64(dp), chunk, VFU_PROT_WRITE);
+		bp = dring_dma_buf(&e->dma, get_le64(dp), chunk, VFU_PROT_WRITE);
 		if (!bp && !err) {
 			/* Report a receive error; the driver drops the frame. */
 			e->cnt.rx_buf_dma++;
@@ -446,7 +419,7 @@ static int rx_write(struct e1000 *e, struct rx_ring *r, const struct rx_seg *seg
 bad_desc:
 	e->cnt.rx_desc_dma++;
 	LOG_RL(LOG_LVL_WARN, COMP, "%s: RX descriptor %u at %#llx outside guest memory", e->name,
-	       r->head, (unsigned long long)(r->base + (uint64_t)r->head * E1K_DESC_SIZE));
+	       r->head, (unsigned long long)dring_addr(&r->d, r->head));
 	return -EFAULT;
 }
 
@@ -534,7 +507,7 @@ static int rx_one(struct e1000 *e, struct rx_ring *r, const struct pkt *p)
 	}
 
 	need = (total + r->bufsize - 1) / r->bufsize;
-	if (need > e1k_ring_used(r->head, r->tail, r->count)) {
+	if (need > dring_used(r->head, r->tail, r->d.count)) {
 		stat_inc(e, E1K_MPC);
 		stat_inc(e, E1K_RNBC);
 		e->cnt.rx_drop_nodesc++;
@@ -563,7 +536,7 @@ static void rx_done(struct e1000 *e, const struct rx_ring *r, uint32_t written, 
 		e1k_db_write(e->db, E1K_RDH, r->head);
 	if (written) {
 		/* Few buffers left: ask the driver for more (RDMTS: 1/2, 1/4, 1/8). */
-		if (e1k_ring_used(r->head, r->tail, r->count) <= r->count >> (rdmts + 1))
+		if (dring_used(r->head, r->tail, r->d.count) <= r->d.count >> (rdmts + 1))
 			causes |= E1K_ICR_RXDMT0;
 		e1k_set_cause_delayed(e, E1K_ICR_RXT0, R(e, E1K_RDTR), R(e, E1K_RADV));
 	}
@@ -584,19 +557,11 @@ uint16_t e1k_port_deliver(struct net_port *self, struct pkt **pkts, uint16_t n)
 		LOG_RL(LOG_LVL_WARN, COMP, "%s: RX ring unusable (RDLEN %#x RDH %u RDT %u)", e->name,
 		       R(e, E1K_RDLEN), R(e, E1K_RDH), R(e, E1K_RDT));
 	}
-	e->dwin.size = 0;
+	dring_dma_reset(&e->dma);
 	if (ring) {
 		/* One translation for the burst, and its descriptors fetched ahead. */
-		r.ring = pci_dma_ptr(e->pci, r.base, (uint64_t)r.count * E1K_DESC_SIZE,
-				     VFU_PROT_READ | VFU_PROT_WRITE);
-		if (r.ring) {
-			uint32_t h = r.head;
-
-			for (uint32_t i = 0; i < n && i < E1K_TX_PREFETCH; i += 4) {
-				__builtin_prefetch(r.ring + (uint64_t)h * E1K_DESC_SIZE, 1);
-				h = h + 4 >= r.count ? h + 4 - r.count : h + 4;
-			}
-		}
+		dring_map(&r.d);
+		dring_prefetch(&r.d, r.head, n < E1K_TX_PREFETCH ? n : E1K_TX_PREFETCH);
 	}
 	for (uint16_t i = 0; i < n; i++) {
 		int rc;
@@ -619,10 +584,10 @@ uint16_t e1k_port_deliver(struct net_port *self, struct pkt **pkts, uint16_t n)
 		}
 	}
 	if (usable) {
-		rx_wb_flush(&r);
+		dring_rxwb_flush(&r.wb);
 		rx_done(e, &r, written, overrun);
 	}
-	e->dwin.size = 0;
+	dring_dma_reset(&e->dma);
 	pkt_free_bulk(pkts, n);
 	self->stats.rx_pkts += written;
 	self->stats.rx_bytes += bytes;

@@ -5,7 +5,6 @@
  * per-wake-up budget and backpressure from the peer.
  */
 #include <errno.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -312,7 +311,7 @@ static void tx_append(struct e1000 *e, uint64_t addr, uint32_t len)
 		e->tx.drop = TXD_LONG;
 		return;
 	}
-	src = pci_dma_win_ptr(e->pci, &e->dwin, addr, len, VFU_PROT_READ);
+	src = dring_dma_buf(&e->dma, addr, len, VFU_PROT_READ);
 	if (!src) {
 		e->tx.drop = TXD_DMA;
 		return;
@@ -352,34 +351,6 @@ static void tx_desc(struct e1000 *e, const uint8_t *d)
 		tx_finish(e, lower, upper);
 }
 
-/* TX descriptors whose DD is still to be written (E1K_WB_BATCH). */
-struct tx_wb {
-	unsigned n;
-	uint8_t *dp[E1K_WB_BATCH];
-};
-
-static void tx_wb_flush(struct tx_wb *w)
-{
-	if (!w->n)
-		return;
-	atomic_thread_fence(memory_order_release);
-	for (unsigned i = 0; i < w->n; i++)
-		w->dp[i][12] = (uint8_t)((w->dp[i][12] & 0xf0) | E1K_TXD_STAT_DD);
-	w->n = 0;
-}
-
-/* Queues DD for the descriptor at da (dp if the ring is mapped whole). */
-static void tx_wb_add(struct e1000 *e, struct tx_wb *w, uint8_t *dp, uint64_t da)
-{
-	if (!dp)
-		dp = pci_dma_ptr(e->pci, da, E1K_DESC_SIZE, VFU_PROT_READ | VFU_PROT_WRITE);
-	if (!dp)
-		return;
-	w->dp[w->n++] = dp;
-	if (w->n == E1K_WB_BATCH)
-		tx_wb_flush(w);
-}
-
 /* The wake-up's budget is spent: the timer resumes the walk on a later one. */
 void e1k_tx_yield(struct e1000 *e)
 {
@@ -417,16 +388,16 @@ static bool tx_must_pause(struct e1000 *e)
 static void tx_walk(struct e1000 *e)
 {
 	uint32_t count = e1k_ring_count(R(e, E1K_TDLEN));
-	uint32_t head = R(e, E1K_TDH), tail = R(e, E1K_TDT), causes = 0, budget, left;
+	uint32_t head = R(e, E1K_TDH), tail = R(e, E1K_TDT), causes = 0, budget, left, ahead;
 	uint64_t wake;
 	uint64_t base = (uint64_t)R(e, E1K_TDBAH) << 32 | (R(e, E1K_TDBAL) & ~0xfu);
 	bool ide = false;
-	uint8_t *ring;
-	struct tx_wb wb;
+	struct dring r;
+	struct dring_txwb wb;
 
 	if (!(R(e, E1K_TCTL) & E1K_TCTL_EN) || head == tail)
 		return;
-	if (!count || head >= count || tail >= count) {
+	if (!dring_ok(count, head, tail)) {
 		e->cnt.tx_ring_err++;
 		LOG_RL(LOG_LVL_WARN, COMP, "%s: TX ring unusable (TDLEN %#x TDH %u TDT %u)", e->name,
 		       R(e, E1K_TDLEN), head, tail);
@@ -445,51 +416,32 @@ static void tx_walk(struct e1000 *e)
 		return;
 	}
 	e->tx_space = e->port.peer ? net_port_peer_space(&e->port) : UINT32_MAX;
-	e->dwin.size = 0;
+	dring_dma_reset(&e->dma);
 	/*
 	 * The whole ring in one mapping (the usual case): one translation per
 	 * walk, and the descriptors ahead are prefetched (the guest wrote them
 	 * from another CPU: each line is a cache miss otherwise paid in turn).
 	 */
-	ring = pci_dma_ptr(e->pci, base, (uint64_t)count * E1K_DESC_SIZE,
-			   VFU_PROT_READ | VFU_PROT_WRITE);
-	wb.n = 0;
-	if (ring) {
-		uint32_t ahead = tail >= head ? tail - head : tail + count - head;
-
-		if (ahead > E1K_TX_PREFETCH)
-			ahead = E1K_TX_PREFETCH;
-		for (uint32_t i = 0; i < ahead; i += 4) {
-			uint32_t h = head + i;
-
-			__builtin_prefetch(ring + (uint64_t)(h >= count ? h - count : h) *
-							E1K_DESC_SIZE, 1);
-		}
-	}
+	dring_init(&r, e->pci, base, count, E1K_DESC_SIZE);
+	dring_map(&r);
+	dring_txwb_init(&wb, 12, 0xf0, E1K_TXD_STAT_DD);
+	ahead = dring_used(head, tail, count);
+	dring_prefetch(&r, head, ahead < E1K_TX_PREFETCH ? ahead : E1K_TX_PREFETCH);
 	if (left > count)
 		left = count;
 	for (budget = left; head != tail && budget; budget--) {
-		uint64_t da = base + (uint64_t)head * E1K_DESC_SIZE;
 		const uint8_t *dp;
 		uint8_t d[E1K_DESC_SIZE];
 		uint32_t lower;
 
 		if (!e->tx.active && tx_must_pause(e))
 			break;
-		if (ring) {
-			uint32_t h = head + E1K_TX_PREFETCH;
-
-			dp = ring + (uint64_t)head * E1K_DESC_SIZE;
-			if (!(h & 3))
-				__builtin_prefetch(ring + (uint64_t)(h >= count ? h % count : h) *
-								 E1K_DESC_SIZE, 1);
-		} else {
-			dp = pci_dma_ptr(e->pci, da, E1K_DESC_SIZE, VFU_PROT_READ);
-		}
+		dp = dring_desc(&r, head, VFU_PROT_READ);
+		dring_prefetch_ahead(&r, head, E1K_TX_PREFETCH);
 		if (!dp) {
 			e->cnt.tx_desc_dma++;
 			LOG_RL(LOG_LVL_WARN, COMP, "%s: TX descriptor %u at %#llx outside guest memory",
-			       e->name, head, (unsigned long long)da);
+			       e->name, head, (unsigned long long)dring_addr(&r, head));
 			break;
 		}
 		memcpy(d, dp, sizeof(d));
@@ -497,20 +449,20 @@ static void tx_walk(struct e1000 *e)
 		tx_desc(e, d);
 		if ((lower & E1K_TXD_CMD_RS) ||
 		    (!(lower & E1K_TXD_CMD_DEXT) && (lower & E1K_TXD_CMD_RPS))) {
-			tx_wb_add(e, &wb, ring ? ring + (uint64_t)head * E1K_DESC_SIZE : NULL, da);
+			dring_txwb_add(&wb, &r, head);
 			causes |= E1K_ICR_TXDW;
 			ide |= lower & E1K_TXD_CMD_IDE;
 		}
-		head = head + 1 == count ? 0 : head + 1;
+		head = dring_next(&r, head);
 		R(e, E1K_TDH) = head;
 		if (head == tail)
 			causes |= E1K_ICR_TXQE;
 	}
-	tx_wb_flush(&wb); /* the buffers were copied from: the guest may reuse them */
+	dring_txwb_flush(&wb); /* the buffers were copied from: the guest may reuse them */
 	if (e->db)
 		e1k_db_write(e->db, E1K_TDH, head);
 	tx_flush(e);
-	e->dwin.size = 0;
+	dring_dma_reset(&e->dma);
 	/* A stop for the budget or the peer breaks out with budget > 0: this is the descriptors'. */
 	if (!budget && head != tail)
 		e1k_tx_yield(e);
