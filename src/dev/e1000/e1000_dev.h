@@ -18,8 +18,10 @@
 #include "dev/dev.h"
 #include "dev/e1000/e1000_priv.h"
 #include "dev/e1000/e1000_regs.h"
+#include "net/csum.h"
 #include "net/pkt.h"
 #include "net/port.h"
+#include "net/tso.h"
 #include "pci/pci.h"
 
 #define COMP "e1000"
@@ -33,8 +35,6 @@
 #define ETHERTYPE_IPV6 0x86ddu
 #define IPPROTO_TCP_ 6u
 #define IPPROTO_UDP_ 17u
-#define TCP_FLAG_FIN 0x01u
-#define TCP_FLAG_PSH 0x08u
 
 #define E1K_TX_BURST 64u
 #define E1K_TX_PREFETCH 16u /* descriptors read ahead in a TX walk */
@@ -47,23 +47,10 @@ static inline uint16_t get_be16(const uint8_t *p)
 	return (uint16_t)(p[0] << 8 | p[1]);
 }
 
-static inline uint32_t get_be32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
 static inline void put_be16(uint8_t *p, uint16_t v)
 {
 	p[0] = (uint8_t)(v >> 8);
 	p[1] = (uint8_t)v;
-}
-
-static inline void put_be32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
 }
 
 /* Unaligned little-endian access: one load or store each. */
@@ -95,16 +82,6 @@ static inline void put_le16(uint8_t *p, uint16_t v)
 {
 	v = htole16(v);
 	memcpy(p, &v, sizeof(v));
-}
-
-/* One's complement addition of a (possibly wide) value to a 16-bit sum. */
-static inline uint16_t oc_add(uint16_t sum, uint32_t v)
-{
-	uint64_t s = (uint64_t)sum + v;
-
-	while (s >> 16)
-		s = (s & 0xffff) + (s >> 16);
-	return (uint16_t)s;
 }
 
 /* ==== the device ============================================================ */
@@ -190,8 +167,8 @@ struct e1000 {
 		uint8_t drop;    /* why the frame will be dropped at EOP (TXD_*), 0: it won't */
 		uint32_t len;
 		struct pkt *pkt; /* non-TSO frames are gathered straight into a packet */
+		struct net_gather tso_frame; /* TSO frames: gathered into pool packets, then cut */
 	} tx;
-	uint8_t *tso_buf;        /* TSO frames are gathered here, then cut */
 	struct pkt *burst[E1K_TX_BURST];
 	unsigned nburst;
 	uint32_t tx_space;       /* what the peer said it takes, counted down */

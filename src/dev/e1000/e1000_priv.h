@@ -14,6 +14,7 @@
 
 #include "dev/common/dring.h"
 #include "dev/e1000/e1000_regs.h"
+#include "net/tso.h"
 
 /* ---- EEPROM ------------------------------------------------------------ */
 
@@ -127,13 +128,13 @@ unsigned e1k_tx_legacy_csum(uint8_t *frame, uint32_t len, uint8_t css, uint8_t c
 #define E1K_TX_BYTES_PER_WAKE (4u << 20)
 #define E1K_TX_DESCS_PER_WAKE 4096u
 
-/* TSO problems (negative returns of e1k_tso_check). */
+/* TSO problems (negative returns of e1k_tso_check): the shared segmenter's. */
 enum e1k_tso_err {
-	E1K_TSO_ERR_MSS = 1,   /* MSS 0, or header + MSS larger than a frame */
-	E1K_TSO_ERR_HDR,       /* HDRLEN 0, beyond the data, or offsets outside it */
-	E1K_TSO_ERR_EMPTY,     /* no payload */
-	E1K_TSO_ERR_SEGS,      /* too many segments */
-	E1K_TSO_ERR_LEN,       /* frame too long */
+	E1K_TSO_ERR_MSS = NET_TSO_ERR_MSS,     /* MSS 0, or header + MSS larger than a frame */
+	E1K_TSO_ERR_HDR = NET_TSO_ERR_HDR,     /* HDRLEN 0, beyond the data, or offsets outside it */
+	E1K_TSO_ERR_EMPTY = NET_TSO_ERR_EMPTY, /* no payload */
+	E1K_TSO_ERR_SEGS = NET_TSO_ERR_SEGS,   /* too many segments */
+	E1K_TSO_ERR_LEN = NET_TSO_ERR_LEN,     /* frame too long */
 };
 
 /*

@@ -118,7 +118,6 @@ static void e1000_destroy(struct dev_instance *d)
 	e1k_tx_abort(e);
 	if (e->pool)
 		pkt_pool_destroy(e->pool);
-	free(e->tso_buf);
 	free(e->regs);
 	free(e);
 }
@@ -191,9 +190,8 @@ static struct dev_instance *e1000_create(const struct dev_config *cfg, char *err
 	net_port_init(&e->port, e->name, &e1k_port_ops, e);
 
 	e->regs = calloc(E1K_NREGS, sizeof(uint32_t));
-	e->tso_buf = malloc(E1K_TSO_MAX);
 	e->pool = pkt_pool_create(e->name, E1K_POOL_PKTS);
-	if (!e->regs || !e->tso_buf || !e->pool) {
+	if (!e->regs || !e->pool) {
 		snprintf(err, errlen, "e1000: out of memory");
 		goto fail;
 	}

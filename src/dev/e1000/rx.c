@@ -99,49 +99,9 @@ enum e1k_rx_verdict e1k_rx_filter(const uint32_t *regs, const uint8_t dst[6], bo
 
 /* ==== checksums ============================================================ */
 
-/*
- * One's complement sum of a byte string read as host-order 64-bit words with
- * end-around carry; folded to 16 bits it equals the 16-bit sum of the same
- * bytes read in host order (RFC 1071), which a byte swap turns into the sum
- * of big-endian words on a little-endian host.
- */
-static uint64_t sum_words(const uint8_t *p, size_t len)
-{
-	uint64_t s = 0, v;
-
-	while (len >= 8) {
-		memcpy(&v, p, 8);
-		s += v;
-		s += (s < v);
-		p += 8;
-		len -= 8;
-	}
-	if (len) {
-		v = 0;
-		memcpy(&v, p, len);
-		s += v;
-		s += (s < v);
-	}
-	return s;
-}
-
-static uint16_t fold64(uint64_t s)
-{
-	s = (s & 0xffffffffu) + (s >> 32);
-	s = (s & 0xffffffffu) + (s >> 32);
-	s = (s & 0xffff) + (s >> 16);
-	s = (s & 0xffff) + (s >> 16);
-	return (uint16_t)s;
-}
-
 uint16_t e1k_csum(const void *p, size_t len, uint16_t init)
 {
-	uint16_t s = fold64(sum_words(p, len));
-
-#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-	s = (uint16_t)(s >> 8 | s << 8);
-#endif
-	return oc_add(s, init);
+	return net_csum(p, len, init);
 }
 
 uint32_t e1k_crc32(const void *p, size_t len)
@@ -157,7 +117,7 @@ static void rx_csum_l4(const uint8_t *l4, uint32_t l4len, uint16_t pseudo, unsig
 	if (proto == IPPROTO_UDP_ && l4len < 8)
 		return;
 	*status |= E1K_RXD_STAT_TCPCS;
-	if (e1k_csum(l4, l4len, pseudo) != 0xffff)
+	if (net_csum(l4, l4len, pseudo) != 0xffff)
 		*errors |= E1K_RXD_ERR_TCPE;
 }
 
@@ -174,7 +134,7 @@ static void rx_csum_v4(const uint8_t *ip, uint32_t len, uint32_t rxcsum, uint8_t
 		return;
 	if (rxcsum & E1K_RXCSUM_IPOFL) {
 		*status |= E1K_RXD_STAT_IPCS;
-		if (e1k_csum(ip, ihl, 0) != 0xffff)
+		if (net_csum(ip, ihl, 0) != 0xffff)
 			*errors |= E1K_RXD_ERR_IPE;
 	}
 	tot = get_be16(ip + 2);
@@ -187,7 +147,7 @@ static void rx_csum_v4(const uint8_t *ip, uint32_t len, uint32_t rxcsum, uint8_t
 	/* A zero UDP checksum over IPv4 means "none". */
 	if (proto == IPPROTO_UDP_ && tot - ihl >= 8 && get_be16(ip + ihl + 6) == 0)
 		return;
-	pseudo = oc_add(e1k_csum(ip + 12, 8, 0), proto + (tot - ihl));
+	pseudo = net_csum_add(net_csum(ip + 12, 8, 0), proto + (tot - ihl));
 	rx_csum_l4(ip + ihl, tot - ihl, pseudo, proto, status, errors);
 }
 
@@ -204,7 +164,7 @@ static void rx_csum_v6(const uint8_t *ip, uint32_t len, uint32_t rxcsum, uint8_t
 	/* Only TCP/UDP right after the fixed header; extension headers are not walked. */
 	if (40 + plen > len || (nh != IPPROTO_TCP_ && nh != IPPROTO_UDP_))
 		return;
-	pseudo = oc_add(e1k_csum(ip + 8, 32, 0), nh + plen);
+	pseudo = net_csum_add(net_csum(ip + 8, 32, 0), nh + plen);
 	rx_csum_l4(ip + 40, plen, pseudo, nh, status, errors);
 }
 
@@ -265,11 +225,7 @@ struct rx_ring {
 	struct dring_rxwb wb;
 };
 
-/* A frame to write is a short list of pieces: the packet, a tag, padding, the FCS. */
-struct rx_seg {
-	const uint8_t *p;
-	uint32_t len;
-};
+/* A frame to write is a short list of pieces (net_sg): the packet, a tag, padding, the FCS. */
 #define RX_MAX_SEGS 6
 
 static bool rx_on(const struct e1000 *e)
@@ -325,27 +281,6 @@ void e1k_rx_kick(struct e1000 *e)
 	net_port_wake_peer(&e->port);
 }
 
-static void seg_copy(const struct rx_seg *s, unsigned nseg, unsigned *si, uint32_t *so,
-		     uint8_t *dst, uint32_t n)
-{
-	while (n && *si < nseg) {
-		uint32_t c = s[*si].len - *so;
-
-		if (c > n)
-			c = n;
-		if (dst) {
-			memcpy(dst, s[*si].p + *so, c);
-			dst += c;
-		}
-		n -= c;
-		*so += c;
-		if (*so == s[*si].len) {
-			(*si)++;
-			*so = 0;
-		}
-	}
-}
-
 /* Queues a descriptor's write-back (length, DD, ...) and moves RDH on. */
 static void rx_desc_done(struct rx_ring *r, uint8_t *dp, uint32_t len, uint8_t errors,
 			 uint16_t special, uint8_t stat)
@@ -368,11 +303,11 @@ static void rx_desc_done(struct rx_ring *r, uint8_t *dp, uint32_t len, uint8_t e
  * outside guest memory: the ring is unusable, the frame is lost.
  */
 
-static int rx_write(struct e1000 *e, struct rx_ring *r, const struct rx_seg *segs, unsigned nseg,
+static int rx_write(struct e1000 *e, struct rx_ring *r, const struct net_sg *segs, unsigned nseg,
 		    uint32_t total, uint8_t status, uint8_t errors, uint16_t special)
 {
-	uint32_t done = 0, so = 0;
-	unsigned si = 0;
+	uint32_t done = 0;
+	struct net_sg_cur cur = { 0 };
 	uint8_t err = 0;
 
 	if (nseg == 1 && total <= r->bufsize) {
@@ -409,7 +344,7 @@ static int rx_write(struct e1000 *e, struct rx_ring *r, const struct rx_seg *seg
 			err = 0x80; /* RXE */
 			LOG_RL(LOG_LVL_WARN, COMP, "%s: RX buffer outside guest memory", e->name);
 		}
-		seg_copy(segs, nseg, &si, &so, bp, chunk);
+		net_sg_copy(segs, nseg, &cur, bp, chunk);
 		done += chunk;
 		last = done == total;
 		rx_desc_done(r, dp, chunk, last ? (uint8_t)(errors | err) : err, last ? special : 0,
@@ -432,7 +367,7 @@ static int rx_one(struct e1000 *e, struct rx_ring *r, const struct pkt *p)
 	uint32_t len = p->len, wire, total, need, n = 0;
 	bool tagged = false, in_data = false, strip;
 	uint8_t tag[VLAN_HLEN], fcs[ETH_FCS_LEN], status = 0, errors = 0;
-	struct rx_seg segs[RX_MAX_SEGS];
+	struct net_sg segs[RX_MAX_SEGS];
 	enum e1k_rx_class cls;
 	enum e1k_rx_verdict v;
 	uint16_t tci = 0, special = 0;
@@ -472,24 +407,24 @@ static int rx_one(struct e1000 *e, struct rx_ring *r, const struct pkt *p)
 		special = tci;
 	}
 	if (strip && in_data) {
-		segs[n++] = (struct rx_seg){ d, 2 * ETH_ALEN };
-		segs[n++] = (struct rx_seg){ d + 16, len - 16 };
+		segs[n++] = (struct net_sg){ d, 2 * ETH_ALEN };
+		segs[n++] = (struct net_sg){ d + 16, len - 16 };
 	} else if (tagged && !in_data && !strip) {
 		/* Tag beside the frame but not stripped: it goes into the buffer. */
 		put_be16(tag, (uint16_t)(R(e, E1K_VET) & 0xffff));
 		put_be16(tag + 2, tci);
-		segs[n++] = (struct rx_seg){ d, 2 * ETH_ALEN };
-		segs[n++] = (struct rx_seg){ tag, VLAN_HLEN };
-		segs[n++] = (struct rx_seg){ d + 2 * ETH_ALEN, len - 2 * ETH_ALEN };
+		segs[n++] = (struct net_sg){ d, 2 * ETH_ALEN };
+		segs[n++] = (struct net_sg){ tag, VLAN_HLEN };
+		segs[n++] = (struct net_sg){ d + 2 * ETH_ALEN, len - 2 * ETH_ALEN };
 	} else {
-		segs[n++] = (struct rx_seg){ d, len };
+		segs[n++] = (struct net_sg){ d, len };
 	}
 	total = 0;
 	for (unsigned i = 0; i < n; i++)
 		total += segs[i].len;
 	if (total < ETH_ZLEN) {
 		/* Short frames arrive padded on a real wire. */
-		segs[n++] = (struct rx_seg){ zeros, ETH_ZLEN - total };
+		segs[n++] = (struct net_sg){ zeros, ETH_ZLEN - total };
 		total = ETH_ZLEN;
 	}
 	if (!(R(e, E1K_RCTL) & E1K_RCTL_SECRC)) {
@@ -502,7 +437,7 @@ static int rx_one(struct e1000 *e, struct rx_ring *r, const struct pkt *p)
 		fcs[1] = (uint8_t)(crc >> 8);
 		fcs[2] = (uint8_t)(crc >> 16);
 		fcs[3] = (uint8_t)(crc >> 24);
-		segs[n++] = (struct rx_seg){ fcs, ETH_FCS_LEN };
+		segs[n++] = (struct net_sg){ fcs, ETH_FCS_LEN };
 		total += ETH_FCS_LEN;
 	}
 

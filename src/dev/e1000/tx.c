@@ -32,113 +32,72 @@ void e1k_txctx_parse(struct e1k_txctx *c, const uint8_t d[E1K_DESC_SIZE])
 	c->mss = get_le16(d + 14);
 }
 
-/*
- * Sums frame[css..cse] (cse 0: to the end) and stores the complement at cso.
- * The field's old content is part of the sum: that is how software hands in
- * the pseudo-header sum. Returns false (and leaves the frame alone) when the
- * range or the field lies outside the frame.
- */
-static bool insert_sum(uint8_t *frame, uint32_t len, uint32_t css, uint32_t cso, uint32_t cse,
-		       bool udp)
-{
-	uint32_t end = cse ? cse + 1 : len;
-	uint16_t s;
-
-	if (end > len)
-		end = len;
-	if (css >= end || cso + 2 > len)
-		return false;
-	s = (uint16_t)~e1k_csum(frame + css, end - css, 0);
-	/* UDP sends "no checksum" as 0; a computed zero goes out as 0xffff. */
-	if (udp && s == 0)
-		s = 0xffff;
-	put_be16(frame + cso, s);
-	return true;
-}
-
 unsigned e1k_tx_csum(const struct e1k_txctx *c, uint8_t popts, uint8_t *frame, uint32_t len)
 {
 	unsigned bad = 0;
 
 	if ((popts & E1K_TXD_POPTS_IXSM) &&
-	    !insert_sum(frame, len, c->ipcss, c->ipcso, c->ipcse, false))
+	    !net_csum_insert(frame, len, c->ipcss, c->ipcso, c->ipcse, false))
 		bad |= E1K_OFL_BAD_IP;
 	if ((popts & E1K_TXD_POPTS_TXSM) &&
-	    !insert_sum(frame, len, c->tucss, c->tucso, c->tucse, !(c->tucmd & E1K_TUCMD_TCP)))
+	    !net_csum_insert(frame, len, c->tucss, c->tucso, c->tucse, !(c->tucmd & E1K_TUCMD_TCP)))
 		bad |= E1K_OFL_BAD_L4;
 	return bad;
 }
 
 unsigned e1k_tx_legacy_csum(uint8_t *frame, uint32_t len, uint8_t css, uint8_t cso)
 {
-	return insert_sum(frame, len, css, cso, 0, false) ? 0 : E1K_OFL_BAD_L4;
+	return net_csum_insert(frame, len, css, cso, 0, false) ? 0 : E1K_OFL_BAD_L4;
+}
+
+/* The e1000's TSO context as the shared segmenter's (POPTS: which checksums). */
+static void tso_ctx(struct net_tso *t, const struct e1k_txctx *c, uint8_t popts)
+{
+	*t = (struct net_tso){
+		.hdrlen = c->hdrlen,
+		.mss = c->mss,
+		.l3_off = c->ipcss,
+		.l4_off = c->tucss,
+		.ip_csum_off = c->ipcso,
+		.ip_csum_end = c->ipcse,
+		.l4_csum_off = c->tucso,
+		.l4_csum_end = c->tucse,
+		.ipv4 = c->tucmd & E1K_TUCMD_IP,
+		.tcp = c->tucmd & E1K_TUCMD_TCP,
+		.ip_csum = popts & E1K_TXD_POPTS_IXSM,
+		.l4_csum = popts & E1K_TXD_POPTS_TXSM,
+	};
+}
+
+_Static_assert(E1K_TSO_MAX <= NET_TSO_MAX, "the segmenter takes the e1000's largest TSO frame");
+
+static struct net_tso_limits tso_limits(uint32_t max_frame)
+{
+	return (struct net_tso_limits){ .max_len = E1K_TSO_MAX, .max_seg = max_frame,
+					.max_segs = E1K_TSO_MAX_SEGS, .min_mss = 1 };
 }
 
 int e1k_tso_check(const struct e1k_txctx *c, uint32_t len, uint32_t max_frame)
 {
-	uint32_t h = c->hdrlen, segs;
-	bool ipv4 = c->tucmd & E1K_TUCMD_IP, tcp = c->tucmd & E1K_TUCMD_TCP;
+	struct net_tso t;
+	struct net_tso_limits lim = tso_limits(max_frame);
 
-	if (len > E1K_TSO_MAX)
-		return -E1K_TSO_ERR_LEN;
-	if (h == 0 || h > len)
-		return -E1K_TSO_ERR_HDR;
-	if (h == len)
-		return -E1K_TSO_ERR_EMPTY;
-	if (c->mss == 0 || h + c->mss > max_frame)
-		return -E1K_TSO_ERR_MSS;
-	/* Every field rewritten per segment must lie inside the header. */
-	if ((uint32_t)c->ipcss + (ipv4 ? 20u : 40u) > h ||
-	    (uint32_t)c->tucss + (tcp ? 20u : 8u) > h || c->tucss < c->ipcss ||
-	    (uint32_t)c->tucso + 2 > h || (ipv4 && (uint32_t)c->ipcso + 2 > h))
-		return -E1K_TSO_ERR_HDR;
-	segs = (len - h + c->mss - 1) / c->mss;
-	if (segs > E1K_TSO_MAX_SEGS)
-		return -E1K_TSO_ERR_SEGS;
-	return (int)segs;
+	tso_ctx(&t, c, 0);
+	return net_tso_check(&t, len, &lim);
 }
 
 uint32_t e1k_tso_build(const struct e1k_txctx *c, uint8_t popts, const uint8_t *frame,
 		       uint32_t len, uint32_t seg, uint8_t *out, uint32_t cap)
 {
-	uint32_t h = c->hdrlen, pay = len - h, off = seg * c->mss, n, total;
-	bool ipv4 = c->tucmd & E1K_TUCMD_IP, tcp = c->tucmd & E1K_TUCMD_TCP;
-	uint8_t *ip = out + c->ipcss, *l4 = out + c->tucss;
+	struct net_sg sg = { frame, len };
+	struct net_tso_src src;
+	struct net_tso t;
 
-	if (h >= len || c->mss == 0 || seg >= E1K_TSO_MAX_SEGS || off >= pay)
+	if (seg >= E1K_TSO_MAX_SEGS)
 		return 0;
-	n = pay - off < c->mss ? pay - off : c->mss;
-	total = h + n;
-	if (total > cap)
-		return 0;
-	memcpy(out, frame, h);
-	memcpy(out + h, frame + h + off, n);
-
-	if (ipv4) {
-		put_be16(ip + 2, (uint16_t)(total - c->ipcss));
-		put_be16(ip + 4, (uint16_t)(get_be16(frame + c->ipcss + 4) + seg));
-	} else {
-		put_be16(ip + 4, (uint16_t)(total - c->ipcss - 40));
-	}
-	if (tcp) {
-		put_be32(l4 + 4, get_be32(frame + c->tucss + 4) + off);
-		if (off + n < pay)
-			l4[13] &= (uint8_t)~(TCP_FLAG_FIN | TCP_FLAG_PSH);
-	} else {
-		put_be16(l4 + 4, (uint16_t)(total - c->tucss));
-	}
-	if (ipv4 && (popts & E1K_TXD_POPTS_IXSM)) {
-		put_be16(out + c->ipcso, 0);
-		insert_sum(out, total, c->ipcss, c->ipcso, c->ipcse, false);
-	}
-	if (popts & E1K_TXD_POPTS_TXSM) {
-		/* Software left the pseudo-header sum without the length: add it. */
-		uint16_t ph = get_be16(out + c->tucso);
-
-		put_be16(out + c->tucso, oc_add(ph, total - c->tucss));
-		insert_sum(out, total, c->tucss, c->tucso, c->tucse, !tcp);
-	}
-	return total;
+	tso_ctx(&t, c, popts);
+	net_tso_src_init(&src, &sg, 1);
+	return net_tso_seg(&t, &src, seg, out, cap);
 }
 
 static void stats_tx(struct e1000 *e, const struct pkt *p)
@@ -198,7 +157,14 @@ static void tx_vlan(struct e1000 *e, struct pkt *p, uint32_t cmd, uint16_t speci
 
 static void tx_tso(struct e1000 *e, uint32_t cmd, uint16_t special)
 {
-	int n = e1k_tso_check(&e->ctx_tso, e->tx.len, PKT_DATA_MAX);
+	struct net_sg sg[NET_GATHER_PKTS];
+	struct net_tso_limits lim = tso_limits(PKT_DATA_MAX);
+	struct net_tso_src src;
+	struct net_tso t;
+	int n;
+
+	tso_ctx(&t, &e->ctx_tso, e->tx.popts);
+	n = net_tso_check(&t, e->tx.len, &lim);
 
 	if (n < 0) {
 		e->cnt.tx_drop_tso++;
@@ -209,6 +175,7 @@ static void tx_tso(struct e1000 *e, uint32_t cmd, uint16_t special)
 	}
 	e->cnt.tx_tso++;
 	stat_inc(e, E1K_TSCTC);
+	net_tso_src_init(&src, sg, net_gather_sg(&e->tx.tso_frame, sg));
 	for (uint32_t seg = 0; seg < (uint32_t)n; seg++) {
 		struct pkt *p = pkt_alloc(e->pool);
 		uint32_t len;
@@ -217,8 +184,7 @@ static void tx_tso(struct e1000 *e, uint32_t cmd, uint16_t special)
 			e->cnt.tx_drop_nobuf += (uint32_t)n - seg;
 			return;
 		}
-		len = e1k_tso_build(&e->ctx_tso, e->tx.popts, e->tso_buf, e->tx.len, seg, p->data,
-				    PKT_DATA_MAX);
+		len = net_tso_seg(&t, &src, seg, p->data, PKT_DATA_MAX);
 		if (!len) {
 			pkt_free(p);
 			e->cnt.tx_drop_tso++;
@@ -280,6 +246,7 @@ static void tx_finish(struct e1000 *e, uint32_t lower, uint32_t upper)
 	}
 	if (p)
 		pkt_free(p);
+	net_gather_free(&e->tx.tso_frame);
 }
 
 static void tx_start(struct e1000 *e, bool legacy, uint32_t lower, uint32_t upper)
@@ -292,6 +259,7 @@ static void tx_start(struct e1000 *e, bool legacy, uint32_t lower, uint32_t uppe
 	e->tx.drop = TXD_OK;
 	e->tx.len = 0;
 	e->tx.pkt = NULL;
+	net_gather_init(&e->tx.tso_frame);
 	if (!e->tx.tso) {
 		e->tx.pkt = pkt_alloc(e->pool);
 		if (!e->tx.pkt)
@@ -303,7 +271,6 @@ static void tx_append(struct e1000 *e, uint64_t addr, uint32_t len)
 {
 	uint32_t cap = e->tx.tso ? E1K_TSO_MAX : PKT_DATA_MAX;
 	const uint8_t *src;
-	uint8_t *dst;
 
 	if (e->tx.drop)
 		return;
@@ -316,8 +283,12 @@ static void tx_append(struct e1000 *e, uint64_t addr, uint32_t len)
 		e->tx.drop = TXD_DMA;
 		return;
 	}
-	dst = e->tx.tso ? e->tso_buf : e->tx.pkt->data;
-	memcpy(dst + e->tx.len, src, len);
+	if (!e->tx.tso) {
+		memcpy(e->tx.pkt->data + e->tx.len, src, len);
+	} else if (net_gather_append(&e->tx.tso_frame, e->pool, src, len) < 0) {
+		e->tx.drop = TXD_NOBUF; /* no packet left to gather into */
+		return;
+	}
 	e->tx.len += len;
 	e->tx_wake_bytes += len;
 }
@@ -520,6 +491,7 @@ void e1k_tx_abort(struct e1000 *e)
 {
 	if (e->tx.pkt)
 		pkt_free(e->tx.pkt);
+	net_gather_free(&e->tx.tso_frame);
 	memset(&e->tx, 0, sizeof(e->tx));
 	if (e->nburst)
 		pkt_free_bulk(e->burst, e->nburst);
