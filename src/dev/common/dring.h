@@ -23,8 +23,11 @@
 #ifndef VMUX_DEV_COMMON_DRING_H
 #define VMUX_DEV_COMMON_DRING_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "pci/pci.h"
 
@@ -57,13 +60,26 @@ struct dring {
  * Describes a ring of count descriptors of desc_size bytes (a power of two,
  * 4..DRING_DESC_MAX) at guest address base; nothing is translated yet.
  */
-void dring_init(struct dring *r, struct pci_dev *pci, uint64_t base, uint32_t count,
-		unsigned desc_size);
+static inline void dring_init(struct dring *r, struct pci_dev *pci, uint64_t base,
+			      uint32_t count, unsigned desc_size)
+{
+	r->pci = pci;
+	r->base = base;
+	r->count = count;
+	r->shift = (uint8_t)__builtin_ctz(desc_size);
+	r->line_mask = (uint8_t)(desc_size < DRING_LINE ? DRING_LINE / desc_size - 1 : 0);
+	r->ring = NULL;
+}
 /*
  * Translates the whole ring (read and write) once: true if it lies in one
  * mapping. Otherwise dring_desc() translates each descriptor by itself.
  */
-bool dring_map(struct dring *r);
+static inline bool dring_map(struct dring *r)
+{
+	r->ring = (uint8_t *)pci_dma_ptr(r->pci, r->base, (uint64_t)r->count << r->shift,
+					 VFU_PROT_READ | VFU_PROT_WRITE);
+	return r->ring != NULL;
+}
 
 static inline uint32_t dring_desc_size(const struct dring *r)
 {
@@ -162,7 +178,15 @@ static inline void dring_txwb_init(struct dring_txwb *w, unsigned off, uint8_t k
 	w->set = set;
 }
 
-void dring_txwb_flush(struct dring_txwb *w);
+static inline void dring_txwb_flush(struct dring_txwb *w)
+{
+	if (!w->n)
+		return;
+	atomic_thread_fence(memory_order_release);
+	for (unsigned i = 0; i < w->n; i++)
+		w->dp[i][w->off] = (uint8_t)((w->dp[i][w->off] & w->keep) | w->set);
+	w->n = 0;
+}
 
 /* Queues descriptor i of r (translated for writing if the ring is not mapped whole). */
 static inline void dring_txwb_add(struct dring_txwb *w, const struct dring *r, uint32_t i)
@@ -209,7 +233,27 @@ static inline uint8_t *dring_rxwb_slot(struct dring_rxwb *w)
 	return w->data + (size_t)w->n * w->len;
 }
 
-void dring_rxwb_flush(struct dring_rxwb *w);
+static inline void dring_rxwb_flush(struct dring_rxwb *w)
+{
+	unsigned lo = w->dd_off - w->off, hi = lo + 8;
+
+	if (!w->n)
+		return;
+	if (w->len > 8) {
+		/* Everything but the done bit's qword may land in any order. */
+		for (unsigned i = 0; i < w->n; i++) {
+			const uint8_t *s = w->data + (size_t)i * w->len;
+			uint8_t *d = w->dp[i] + w->off;
+
+			memcpy(d, s, lo);
+			memcpy(d + hi, s + hi, w->len - hi);
+		}
+	}
+	atomic_thread_fence(memory_order_release);
+	for (unsigned i = 0; i < w->n; i++)
+		memcpy(w->dp[i] + w->dd_off, w->data + (size_t)i * w->len + lo, 8);
+	w->n = 0;
+}
 
 /* Queues the staged slot for the descriptor at dp. */
 static inline void dring_rxwb_push(struct dring_rxwb *w, uint8_t *dp)

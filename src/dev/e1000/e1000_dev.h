@@ -167,7 +167,6 @@ struct e1000 {
 		uint8_t drop;    /* why the frame will be dropped at EOP (TXD_*), 0: it won't */
 		uint32_t len;
 		struct pkt *pkt; /* non-TSO frames are gathered straight into a packet */
-		struct net_gather tso_frame; /* TSO frames: gathered into pool packets, then cut */
 	} tx;
 	struct pkt *burst[E1K_TX_BURST];
 	unsigned nburst;
@@ -194,6 +193,9 @@ struct e1000 {
 	bool db_hooked;          /* our poll hook is on the loop */
 
 	struct e1k_counters cnt;
+
+	/* TSO frames: gathered into pool packets (up to E1K_TSO_MAX), then cut. */
+	struct net_gather tso_frame;
 };
 
 #define R(e, off) ((e)->regs[(off) / 4])

@@ -310,8 +310,8 @@ static int rx_write(struct e1000 *e, struct rx_ring *r, const struct net_sg *seg
 	struct net_sg_cur cur = { 0 };
 	uint8_t err = 0;
 
-	if (nseg == 1 && total <= r->bufsize) {
-		/* The common case: one piece into one buffer. */
+	if (total <= r->bufsize) {
+		/* The common case: one buffer, the pieces one after the other. */
 		uint8_t *dp = dring_desc(&r->d, r->head, VFU_PROT_READ | VFU_PROT_WRITE);
 		uint8_t *bp;
 
@@ -319,7 +319,10 @@ static int rx_write(struct e1000 *e, struct rx_ring *r, const struct net_sg *seg
 			goto bad_desc;
 		bp = dring_dma_buf(&e->dma, get_le64(dp), total, VFU_PROT_WRITE);
 		if (bp) {
-			memcpy(bp, segs[0].p, total);
+			for (unsigned i = 0; i < nseg; i++) {
+				memcpy(bp, segs[i].p, segs[i].len);
+				bp += segs[i].len;
+			}
 		} else {
 			e->cnt.rx_buf_dma++;
 			err = 0x80; /* RXE */

@@ -175,7 +175,7 @@ static void tx_tso(struct e1000 *e, uint32_t cmd, uint16_t special)
 	}
 	e->cnt.tx_tso++;
 	stat_inc(e, E1K_TSCTC);
-	net_tso_src_init(&src, sg, net_gather_sg(&e->tx.tso_frame, sg));
+	net_tso_src_init(&src, sg, net_gather_sg(&e->tso_frame, sg));
 	for (uint32_t seg = 0; seg < (uint32_t)n; seg++) {
 		struct pkt *p = pkt_alloc(e->pool);
 		uint32_t len;
@@ -246,7 +246,7 @@ static void tx_finish(struct e1000 *e, uint32_t lower, uint32_t upper)
 	}
 	if (p)
 		pkt_free(p);
-	net_gather_free(&e->tx.tso_frame);
+	net_gather_free(&e->tso_frame);
 }
 
 static void tx_start(struct e1000 *e, bool legacy, uint32_t lower, uint32_t upper)
@@ -259,7 +259,7 @@ static void tx_start(struct e1000 *e, bool legacy, uint32_t lower, uint32_t uppe
 	e->tx.drop = TXD_OK;
 	e->tx.len = 0;
 	e->tx.pkt = NULL;
-	net_gather_init(&e->tx.tso_frame);
+	net_gather_init(&e->tso_frame);
 	if (!e->tx.tso) {
 		e->tx.pkt = pkt_alloc(e->pool);
 		if (!e->tx.pkt)
@@ -285,7 +285,7 @@ static void tx_append(struct e1000 *e, uint64_t addr, uint32_t len)
 	}
 	if (!e->tx.tso) {
 		memcpy(e->tx.pkt->data + e->tx.len, src, len);
-	} else if (net_gather_append(&e->tx.tso_frame, e->pool, src, len) < 0) {
+	} else if (net_gather_append(&e->tso_frame, e->pool, src, len) < 0) {
 		e->tx.drop = TXD_NOBUF; /* no packet left to gather into */
 		return;
 	}
@@ -491,7 +491,7 @@ void e1k_tx_abort(struct e1000 *e)
 {
 	if (e->tx.pkt)
 		pkt_free(e->tx.pkt);
-	net_gather_free(&e->tx.tso_frame);
+	net_gather_free(&e->tso_frame);
 	memset(&e->tx, 0, sizeof(e->tx));
 	if (e->nburst)
 		pkt_free_bulk(e->burst, e->nburst);
