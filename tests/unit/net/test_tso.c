@@ -20,6 +20,7 @@
 #include "net/pkt.h"
 #include "net/sg.h"
 #include "net/tso.h"
+#include "lib/bytes.h"
 
 #define ETH_HLEN 14u
 
@@ -30,40 +31,6 @@ static const struct net_tso_limits LIM = {
 static uint8_t frame[NET_TSO_MAX];
 static uint8_t again[NET_TSO_MAX];
 static uint8_t out[PKT_DATA_MAX];
-
-static uint16_t be16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static uint32_t be32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static void put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	put16(p, (uint16_t)(v >> 16));
-	put16(p + 2, (uint16_t)v);
-}
-
-/* Straightforward big-endian 16-bit one's complement sum (the reference). */
-static uint16_t ref_sum(const uint8_t *p, size_t len, uint32_t s)
-{
-	for (size_t i = 0; i + 1 < len; i += 2)
-		s += (uint32_t)(p[i] << 8 | p[i + 1]);
-	if (len & 1)
-		s += (uint32_t)p[len - 1] << 8;
-	while (s >> 16)
-		s = (s & 0xffff) + (s >> 16);
-	return (uint16_t)s;
-}
 
 /*
  * An Ethernet frame with an IPv4 or IPv6 header, then TCP (FIN|PSH|ACK,
@@ -79,15 +46,15 @@ static uint32_t build(bool ipv4, bool tcp, uint32_t pay)
 
 	memset(frame, 0, h);
 	memset(frame, 0x02, 12);
-	put16(frame + 12, ipv4 ? 0x0800 : 0x86dd);
+	wbe16(frame + 12, ipv4 ? 0x0800 : 0x86dd);
 	if (ipv4) {
 		frame[l3] = 0x45;
-		put16(frame + l3 + 4, 0xfff0); /* ID, wraps */
-		put16(frame + l3 + 6, 0x4000);
+		wbe16(frame + l3 + 4, 0xfff0); /* ID, wraps */
+		wbe16(frame + l3 + 6, 0x4000);
 		frame[l3 + 8] = 64;
 		frame[l3 + 9] = proto;
-		put32(frame + l3 + 12, 0x0a000001);
-		put32(frame + l3 + 16, 0x0a000002);
+		wbe32(frame + l3 + 12, 0x0a000001);
+		wbe32(frame + l3 + 16, 0x0a000002);
 		ph = ref_sum(frame + l3 + 12, 8, proto);
 	} else {
 		frame[l3] = 0x60;
@@ -97,17 +64,17 @@ static uint32_t build(bool ipv4, bool tcp, uint32_t pay)
 			frame[l3 + 8 + i] = (uint8_t)(0xf0 + i);
 		ph = ref_sum(frame + l3 + 8, 32, proto);
 	}
-	put16(frame + l4, 40000);
-	put16(frame + l4 + 2, 5001);
+	wbe16(frame + l4, 40000);
+	wbe16(frame + l4 + 2, 5001);
 	if (tcp) {
-		put32(frame + l4 + 4, 0xffffff00u);
-		put32(frame + l4 + 8, 0x12345678u);
+		wbe32(frame + l4 + 4, 0xffffff00u);
+		wbe32(frame + l4 + 8, 0x12345678u);
 		frame[l4 + 12] = 0x50;
 		frame[l4 + 13] = 0x19; /* FIN PSH ACK */
-		put16(frame + l4 + 14, 0xffff);
-		put16(frame + l4 + 16, ph);
+		wbe16(frame + l4 + 14, 0xffff);
+		wbe16(frame + l4 + 16, ph);
 	} else {
-		put16(frame + l4 + 6, ph);
+		wbe16(frame + l4 + 6, ph);
 	}
 	for (uint32_t i = 0; i < pay; i++)
 		frame[h + i] = (uint8_t)(i * 7 + (i >> 9));
