@@ -17,7 +17,7 @@
 #include <stdint.h>
 
 #include "client/vfuc.h"
-#include "dev/e1000_regs.h"
+#include "dev/e1000/e1000_regs.h"
 
 #define E1KG_TMO 5000
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Fuzz target: the e1000 model (src/dev/e1000.c) with the PCI layer under
+ * Fuzz target: the e1000 model (src/dev/e1000/) with the PCI layer under
  * it, driven through vfio-user messages on the pipe transport, plus the
  * guest's memory and the network:
  *

@@ -20,7 +20,7 @@
 
 #include "client/e1kg.h"
 #include "client/vfuc.h"
-#include "dev/e1000_regs.h"
+#include "dev/e1000/e1000_regs.h"
 
 #define E1KT_TMO 5000
 

@@ -22,7 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "dev/e1000_priv.h"
+#include "dev/e1000/e1000_priv.h"
 #include "e1kt.h"
 
 #define CMD_EOP 0x01

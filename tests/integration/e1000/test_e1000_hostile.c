@@ -16,7 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "dev/e1000_priv.h"
+#include "dev/e1000/e1000_priv.h"
 #include "e1kt.h"
 
 #define CMD_EOP 0x01

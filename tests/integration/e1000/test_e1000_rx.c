@@ -15,9 +15,10 @@
 #include <string.h>
 #include <time.h>
 
-#include "dev/e1000_priv.h"
+#include "dev/e1000/e1000_priv.h"
 #include "e1kt.h"
 #include "net/pkt.h"
+#include "lib/bytes.h"
 
 static int setup(void **state)
 {
@@ -233,23 +234,6 @@ static void test_vlan(void **state)
 	assert_int_equal(out[13], 0x00);
 	assert_int_equal(out[15], 100);
 	assert_memory_equal(out + 16, f + 12, l2 - 12);
-}
-
-static void wbe16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static uint16_t ref_sum(const uint8_t *p, size_t len, uint32_t s)
-{
-	for (size_t i = 0; i + 1 < len; i += 2)
-		s += (uint32_t)(p[i] << 8 | p[i + 1]);
-	if (len & 1)
-		s += (uint32_t)p[len - 1] << 8;
-	while (s >> 16)
-		s = (s & 0xffff) + (s >> 16);
-	return (uint16_t)s;
 }
 
 static void test_checksum_status(void **state)

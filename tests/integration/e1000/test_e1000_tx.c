@@ -16,6 +16,7 @@
 
 #include "e1kt.h"
 #include "net/pkt.h"
+#include "lib/bytes.h"
 
 static int setup(void **state)
 {
@@ -42,39 +43,6 @@ static int setup(void **state)
 #define TUCMD_TSE 0x04
 #define POPTS_IXSM 0x01
 #define POPTS_TXSM 0x02
-
-static uint16_t ref_sum(const uint8_t *p, size_t len, uint32_t s)
-{
-	for (size_t i = 0; i + 1 < len; i += 2)
-		s += (uint32_t)(p[i] << 8 | p[i + 1]);
-	if (len & 1)
-		s += (uint32_t)p[len - 1] << 8;
-	while (s >> 16)
-		s = (s & 0xffff) + (s >> 16);
-	return (uint16_t)s;
-}
-
-static uint16_t be16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static uint32_t be32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static void wbe16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static void wbe32(uint8_t *p, uint32_t v)
-{
-	wbe16(p, (uint16_t)(v >> 16));
-	wbe16(p + 2, (uint16_t)v);
-}
 
 /* Ethernet/IPv4/TCP (v6 = false) or Ethernet/IPv6/TCP; returns the frame length. */
 static uint32_t build_tcp(uint8_t *f, bool v6, uint32_t plen, uint8_t flags)

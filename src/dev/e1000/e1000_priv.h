@@ -12,7 +12,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "dev/e1000_regs.h"
+#include "dev/common/dring.h"
+#include "dev/e1000/e1000_regs.h"
+#include "net/tso.h"
 
 /* ---- EEPROM ------------------------------------------------------------ */
 
@@ -126,13 +128,13 @@ unsigned e1k_tx_legacy_csum(uint8_t *frame, uint32_t len, uint8_t css, uint8_t c
 #define E1K_TX_BYTES_PER_WAKE (4u << 20)
 #define E1K_TX_DESCS_PER_WAKE 4096u
 
-/* TSO problems (negative returns of e1k_tso_check). */
+/* TSO problems (negative returns of e1k_tso_check): the shared segmenter's. */
 enum e1k_tso_err {
-	E1K_TSO_ERR_MSS = 1,   /* MSS 0, or header + MSS larger than a frame */
-	E1K_TSO_ERR_HDR,       /* HDRLEN 0, beyond the data, or offsets outside it */
-	E1K_TSO_ERR_EMPTY,     /* no payload */
-	E1K_TSO_ERR_SEGS,      /* too many segments */
-	E1K_TSO_ERR_LEN,       /* frame too long */
+	E1K_TSO_ERR_MSS = NET_TSO_ERR_MSS,     /* MSS 0, or header + MSS larger than a frame */
+	E1K_TSO_ERR_HDR = NET_TSO_ERR_HDR,     /* HDRLEN 0, beyond the data, or offsets outside it */
+	E1K_TSO_ERR_EMPTY = NET_TSO_ERR_EMPTY, /* no payload */
+	E1K_TSO_ERR_SEGS = NET_TSO_ERR_SEGS,   /* too many segments */
+	E1K_TSO_ERR_LEN = NET_TSO_ERR_LEN,     /* frame too long */
 };
 
 /*
@@ -157,7 +159,7 @@ uint32_t e1k_ring_count(uint32_t len_reg);
 /* Descriptors from head up to (not including) tail. */
 static inline uint32_t e1k_ring_used(uint32_t head, uint32_t tail, uint32_t count)
 {
-	return tail >= head ? tail - head : count - head + tail;
+	return dring_used(head, tail, count);
 }
 /* Receive buffer size chosen by RCTL.BSIZE/BSEX. */
 uint32_t e1k_rx_bufsize(uint32_t rctl);
@@ -199,7 +201,7 @@ bool e1k_db_tail(uint32_t *regs, const uint8_t *page, uint32_t tail_off);
 /* True if head and tail lie inside a ring of count descriptors (count 0: unusable). */
 static inline bool e1k_ring_ok(uint32_t count, uint32_t head, uint32_t tail)
 {
-	return count && head < count && tail < count;
+	return dring_ok(count, head, tail);
 }
 
 #endif
