@@ -121,6 +121,7 @@ static inline void pkt_reset(struct pkt_pool *p, struct pkt *k)
 	k->flags = 0;
 	k->vlan_tci = 0;
 	k->in_port = 0;
+	k->queue = PKT_QUEUE_ANY;
 	k->next_free = NULL;
 }
 

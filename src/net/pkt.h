@@ -15,18 +15,52 @@
 #define PKT_DATA_MAX 16384u
 
 #define PKT_F_VLAN 0x1u /* vlan_tci is valid; the tag is NOT in data */
+#define PKT_F_RSS 0x2u  /* rss_hash is valid */
+#define PKT_F_OL 0x4u   /* ol is a request: offloads the sender left undone */
+
+/* Offloads a sender may leave to a receiver that can do them (pkt.ol.flags). */
+#define PKT_OL_IP_CSUM 0x01u  /* IPv4 header checksum */
+#define PKT_OL_L4_CSUM 0x02u  /* TCP/UDP checksum at csum_start + csum_offset */
+#define PKT_OL_TSO 0x04u      /* segment the TCP payload into mss-sized frames */
+#define PKT_OL_IPV6 0x08u     /* the L3 header is IPv6 (else IPv4) */
+#define PKT_OL_UDP 0x10u      /* the L4 header is UDP (else TCP) */
+
+/*
+ * An offload request: header lengths and what to fill in, as a device model
+ * read them from its context descriptors. A backend that offloads (DPDK with
+ * checksum/TSO) hands them to the NIC; a receiver that cannot must do the
+ * work in software (net/tso.h, net/csum.h) before the frame leaves.
+ */
+struct pkt_offload {
+	uint8_t flags;       /* PKT_OL_* */
+	uint8_t l2_len;      /* Ethernet (and VLAN) header */
+	uint16_t l3_len;     /* IP header, options and extension headers included */
+	uint16_t l4_len;     /* TCP/UDP header */
+	uint16_t mss;        /* with PKT_OL_TSO */
+	uint16_t csum_start; /* with PKT_OL_L4_CSUM: where the sum starts ... */
+	uint16_t csum_offset; /* ... and where it goes, from csum_start */
+};
+
+/* No queue in particular (net/port.h: NET_QUEUE_ANY). */
+#define PKT_QUEUE_ANY 0xffffu
 
 struct pkt_pool;
 
 struct pkt {
 	uint32_t len;
-	uint32_t flags;
+	uint32_t flags;       /* PKT_F_* */
 	uint16_t vlan_tci;
-	uint16_t in_port; /* set by the switch */
+	uint16_t in_port;     /* set by the switch */
+	uint32_t rss_hash;    /* with PKT_F_RSS: the receive-side hash (Toeplitz) */
+	uint16_t queue;       /* the queue it came from or is for (PKT_QUEUE_ANY: none) */
+	struct pkt_offload ol; /* with PKT_F_OL */
 	struct pkt_pool *pool;
 	struct pkt *next_free;
 	uint8_t data[PKT_DATA_MAX] __attribute__((aligned(64)));
 };
+
+/* The metadata above the buffer stays within the first cache line. */
+_Static_assert(__builtin_offsetof(struct pkt, data) == 64, "struct pkt: metadata beyond one line");
 
 struct pkt_pool *pkt_pool_create(const char *name, unsigned count);
 void pkt_pool_destroy(struct pkt_pool *p);

@@ -65,6 +65,7 @@ static void test_lifo_reuse_resets(void **state)
 	a->flags = PKT_F_VLAN;
 	a->vlan_tci = 7;
 	a->in_port = 3;
+	a->queue = 2;
 	pkt_free(b);
 	pkt_free(a);
 	/* Last freed, first allocated: the cache-hot buffer comes back. */
@@ -74,6 +75,7 @@ static void test_lifo_reuse_resets(void **state)
 	assert_int_equal(c->flags, 0);
 	assert_int_equal(c->vlan_tci, 0);
 	assert_int_equal(c->in_port, 0);
+	assert_int_equal(c->queue, PKT_QUEUE_ANY); /* rss_hash and ol count only with their flags */
 	assert_ptr_equal(pkt_alloc(p), b);
 	pkt_free(NULL); /* harmless */
 	pkt_free(b);
