@@ -32,10 +32,10 @@ static void notify_peer_link(struct net_port *p, bool up)
 		p->ops->peer_link(p, up);
 }
 
-static void notify_wake(struct net_port *p)
+static void notify_wake(struct net_port *p, uint16_t queue)
 {
 	if (p->ops && p->ops->wake)
-		p->ops->wake(p);
+		p->ops->wake(p, queue);
 }
 
 void net_port_connect(struct net_port *a, struct net_port *b)
@@ -54,8 +54,8 @@ void net_port_connect(struct net_port *a, struct net_port *b)
 	/* Each side learns the other's link state and may start sending. */
 	notify_peer_link(a, b->link_up);
 	notify_peer_link(b, a->link_up);
-	notify_wake(a);
-	notify_wake(b);
+	notify_wake(a, NET_QUEUE_ANY);
+	notify_wake(b, NET_QUEUE_ANY);
 }
 
 void net_port_disconnect(struct net_port *p)
@@ -94,8 +94,8 @@ static void __attribute__((noinline, cold)) capture_chunk(struct net_port *p,
 		net_capture_record(peer->capture, false, pkts, n);
 }
 
-static uint16_t send_chunk(struct net_port *p, struct net_port *peer, struct pkt **pkts,
-			   uint16_t n)
+static uint16_t send_chunk(struct net_port *p, struct net_port *peer, uint16_t queue,
+			   struct pkt **pkts, uint16_t n)
 {
 	uint32_t lens[NET_PORT_CHUNK];
 	uint16_t acc;
@@ -105,7 +105,7 @@ static uint16_t send_chunk(struct net_port *p, struct net_port *peer, struct pkt
 		lens[i] = pkts[i]->len;
 	if (__builtin_expect(((uintptr_t)p->capture | (uintptr_t)peer->capture) != 0, 0))
 		capture_chunk(p, peer, pkts, n);
-	acc = peer->ops->deliver(peer, pkts, n);
+	acc = peer->ops->deliver(peer, queue, pkts, n);
 	if (__builtin_expect(acc > n, 0))
 		acc = n; /* a deliver() that overstates; never count more than sent */
 	for (uint16_t i = 0; i < acc; i++)
@@ -116,7 +116,7 @@ static uint16_t send_chunk(struct net_port *p, struct net_port *peer, struct pkt
 	return acc;
 }
 
-uint16_t net_port_send(struct net_port *p, struct pkt **pkts, uint16_t n)
+uint16_t net_port_send_q(struct net_port *p, uint16_t queue, struct pkt **pkts, uint16_t n)
 {
 	struct net_port *peer = p->peer;
 	uint16_t done = 0, acc = 0;
@@ -133,7 +133,7 @@ uint16_t net_port_send(struct net_port *p, struct pkt **pkts, uint16_t n)
 
 		if (c > NET_PORT_CHUNK)
 			c = NET_PORT_CHUNK;
-		acc += send_chunk(p, peer, pkts + done, c);
+		acc += send_chunk(p, peer, queue, pkts + done, c);
 		done += c;
 		/* deliver() may have disconnected us (e.g. closed the peer). */
 		if (p->peer != peer && done < n) {
@@ -145,7 +145,7 @@ uint16_t net_port_send(struct net_port *p, struct pkt **pkts, uint16_t n)
 	return acc;
 }
 
-uint32_t net_port_peer_space(struct net_port *p)
+uint32_t net_port_peer_space_q(struct net_port *p, uint16_t queue)
 {
 	struct net_port *peer = p->peer;
 
@@ -153,11 +153,11 @@ uint32_t net_port_peer_space(struct net_port *p)
 		return 0;
 	if (!peer->ops || !peer->ops->rx_space)
 		return UINT32_MAX;
-	return peer->ops->rx_space(peer);
+	return peer->ops->rx_space(peer, queue);
 }
 
-void net_port_wake_peer(struct net_port *p)
+void net_port_wake_peer_q(struct net_port *p, uint16_t queue)
 {
 	if (p->peer)
-		notify_wake(p->peer);
+		notify_wake(p->peer, queue);
 }

@@ -16,6 +16,15 @@
 struct net_port;
 struct net_capture;
 
+/*
+ * Queues: a port may have several (a multi-queue NIC model, a DPDK port with
+ * a queue pair per worker). A burst goes to one queue of the receiver, or to
+ * NET_QUEUE_ANY: the receiver picks per packet (RSS, flow rules) or has a
+ * single queue. Single-queue ports ignore the index; net_port_send() and
+ * friends are the NET_QUEUE_ANY shorthands.
+ */
+#define NET_QUEUE_ANY PKT_QUEUE_ANY
+
 struct net_port_ops {
 	/*
 	 * Takes ownership of all n packets: accepted ones are consumed, the
@@ -24,13 +33,17 @@ struct net_port_ops {
 	 * sender's tx counters are kept by net_port_send, which assumes that
 	 * the accepted packets are the first ones of the burst (accept a prefix
 	 * when you can; otherwise only the sender's tx_bytes is approximate).
-	 * Bursts arrive in pieces of at most 64 packets.
+	 * Bursts arrive in pieces of at most 64 packets, for queue (or
+	 * NET_QUEUE_ANY).
 	 */
-	uint16_t (*deliver)(struct net_port *self, struct pkt **pkts, uint16_t n);
-	/* Optional: how many packets deliver() would accept now. */
-	uint32_t (*rx_space)(struct net_port *self);
-	/* Optional: the peer has room again (after reporting none); may come spuriously. */
-	void (*wake)(struct net_port *self);
+	uint16_t (*deliver)(struct net_port *self, uint16_t queue, struct pkt **pkts, uint16_t n);
+	/* Optional: how many packets deliver() would accept now on queue (ANY: on all). */
+	uint32_t (*rx_space)(struct net_port *self, uint16_t queue);
+	/*
+	 * Optional: the peer has room again on its queue (ANY: anywhere) after
+	 * reporting none; may come spuriously.
+	 */
+	void (*wake)(struct net_port *self, uint16_t queue);
 	/* Optional: the peer's link changed. */
 	void (*peer_link)(struct net_port *self, bool up);
 };
@@ -66,14 +79,30 @@ void net_port_disconnect(struct net_port *p);
 void net_port_set_link(struct net_port *p, bool up);
 
 /*
- * Sends a burst to the peer; consumes all packets; returns how many were accepted.
- * A capture on p records the burst as sent, one on the peer as received
- * (before the peer's deliver(), so frames it then drops are in the file too).
+ * Sends a burst to queue of the peer; consumes all packets; returns how many
+ * were accepted. A capture on p records the burst as sent, one on the peer
+ * as received (before the peer's deliver(), so frames it then drops are in
+ * the file too).
  */
-uint16_t net_port_send(struct net_port *p, struct pkt **pkts, uint16_t n);
-/* Room at the peer (UINT32_MAX if it does not say, 0 without a peer). */
-uint32_t net_port_peer_space(struct net_port *p);
-/* Tells the peer that p can take packets again. */
-void net_port_wake_peer(struct net_port *p);
+uint16_t net_port_send_q(struct net_port *p, uint16_t queue, struct pkt **pkts, uint16_t n);
+/* Room at queue of the peer (UINT32_MAX if it does not say, 0 without a peer). */
+uint32_t net_port_peer_space_q(struct net_port *p, uint16_t queue);
+/* Tells the peer that p's queue can take packets again. */
+void net_port_wake_peer_q(struct net_port *p, uint16_t queue);
+
+static inline uint16_t net_port_send(struct net_port *p, struct pkt **pkts, uint16_t n)
+{
+	return net_port_send_q(p, NET_QUEUE_ANY, pkts, n);
+}
+
+static inline uint32_t net_port_peer_space(struct net_port *p)
+{
+	return net_port_peer_space_q(p, NET_QUEUE_ANY);
+}
+
+static inline void net_port_wake_peer(struct net_port *p)
+{
+	net_port_wake_peer_q(p, NET_QUEUE_ANY);
+}
 
 #endif

@@ -458,7 +458,7 @@ static bool sw_input(struct net_switch *sw, struct sw_port *in, struct pkt *k,
 	return true;
 }
 
-static uint16_t sw_deliver(struct net_port *self, struct pkt **pkts, uint16_t n)
+static uint16_t sw_deliver(struct net_port *self, uint16_t queue, struct pkt **pkts, uint16_t n)
 {
 	struct sw_port *in = self->priv;
 	struct net_switch *sw = in->sw;

@@ -730,22 +730,22 @@ static uint16_t tap_deliver_uring(struct tap *t, struct pkt **pkts, uint16_t n)
 	return ok;
 }
 
-static uint16_t tap_deliver(struct net_port *self, struct pkt **pkts, uint16_t n)
+static uint16_t tap_deliver(struct net_port *self, uint16_t queue, struct pkt **pkts, uint16_t n)
 {
 	struct tap *t = self->priv;
 
 	if (n > 64) {
 		/* Never happens (bursts come in pieces of 64); keeps drop[] in bounds. */
-		uint16_t a = tap_deliver(self, pkts, 64);
+		uint16_t a = tap_deliver(self, queue, pkts, 64);
 
-		return (uint16_t)(a + tap_deliver(self, pkts + 64, (uint16_t)(n - 64)));
+		return (uint16_t)(a + tap_deliver(self, queue, pkts + 64, (uint16_t)(n - 64)));
 	}
 	if (t->u)
 		return tap_deliver_uring(t, pkts, n);
 	return tap_deliver_sync(t, pkts, n);
 }
 
-static void tap_wake(struct net_port *self)
+static void tap_wake(struct net_port *self, uint16_t queue)
 {
 	struct tap *t = self->priv;
 

@@ -62,7 +62,7 @@ static uint16_t copy_burst(struct xport_end *e, struct pkt **pkts, uint16_t n)
 	return (uint16_t)got;
 }
 
-static uint16_t x_deliver(struct net_port *self, struct pkt **pkts, uint16_t n)
+static uint16_t x_deliver(struct net_port *self, uint16_t queue, struct pkt **pkts, uint16_t n)
 {
 	struct xport_end *e = self->priv;
 	struct spsc_ring *r = e->x->ring[1 - e->side];
@@ -90,7 +90,7 @@ static uint32_t ring_room(struct spsc_ring *r)
  * (e1000's TX walk does); it then waits for wake(), which xport_poll() on this
  * end's thread gives once the other thread has made room.
  */
-static uint32_t x_rx_space(struct net_port *self)
+static uint32_t x_rx_space(struct net_port *self, uint16_t queue)
 {
 	struct xport_end *e = self->priv;
 	uint32_t room = ring_room(e->x->ring[1 - e->side]);

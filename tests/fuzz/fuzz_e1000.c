@@ -88,7 +88,7 @@ static void bug(const char *fmt, ...)
 	abort();
 }
 
-static uint16_t peer_deliver(struct net_port *self, struct pkt **pkts, uint16_t n)
+static uint16_t peer_deliver(struct net_port *self, uint16_t queue, struct pkt **pkts, uint16_t n)
 {
 	(void)self;
 	if (n == 0 || n > 64)
@@ -112,7 +112,7 @@ static uint16_t peer_deliver(struct net_port *self, struct pkt **pkts, uint16_t 
 	return ok;
 }
 
-static uint32_t peer_rx_space(struct net_port *self)
+static uint32_t peer_rx_space(struct net_port *self, uint16_t queue)
 {
 	(void)self;
 	return E.room;

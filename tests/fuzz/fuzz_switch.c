@@ -159,7 +159,7 @@ static void check_frame(const struct ext *q, const struct pkt *k)
 
 /* ---- our ports ---------------------------------------------------------------- */
 
-static uint16_t ext_deliver(struct net_port *self, struct pkt **pkts, uint16_t n)
+static uint16_t ext_deliver(struct net_port *self, uint16_t queue, struct pkt **pkts, uint16_t n)
 {
 	struct ext *q = self->priv;
 
@@ -188,7 +188,7 @@ static uint16_t ext_deliver(struct net_port *self, struct pkt **pkts, uint16_t n
 	return ok;
 }
 
-static uint32_t ext_rx_space(struct net_port *self)
+static uint32_t ext_rx_space(struct net_port *self, uint16_t queue)
 {
 	struct ext *q = self->priv;
 	return q->accept == 0xff ? UINT32_MAX : q->accept % 65u;

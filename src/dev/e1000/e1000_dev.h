@@ -245,8 +245,8 @@ void e1k_tx_abort(struct e1000 *e);
 
 /* rx.c */
 void e1k_rx_kick(struct e1000 *e);
-uint16_t e1k_port_deliver(struct net_port *self, struct pkt **pkts, uint16_t n);
-uint32_t e1k_port_rx_space(struct net_port *self);
+uint16_t e1k_port_deliver(struct net_port *self, uint16_t queue, struct pkt **pkts, uint16_t n);
+uint32_t e1k_port_rx_space(struct net_port *self, uint16_t queue);
 
 /* doorbell.c */
 bool e1k_db_poll(void *arg);

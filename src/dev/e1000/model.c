@@ -34,7 +34,7 @@ static struct e1000 *to_e1000(struct dev_instance *d)
 	return (struct e1000 *)((char *)d - offsetof(struct e1000, inst));
 }
 
-static void port_wake(struct net_port *self)
+static void port_wake(struct net_port *self, uint16_t queue)
 {
 	struct e1000 *e = self->priv;
 

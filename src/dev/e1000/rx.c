@@ -257,7 +257,7 @@ static uint32_t rx_room(const struct e1000 *e, const struct rx_ring *r)
 	return dring_used(r->head, r->tail, r->d.count) / per;
 }
 
-uint32_t e1k_port_rx_space(struct net_port *self)
+uint32_t e1k_port_rx_space(struct net_port *self, uint16_t queue)
 {
 	struct e1000 *e = self->priv;
 	struct rx_ring r;
@@ -275,7 +275,7 @@ uint32_t e1k_port_rx_space(struct net_port *self)
 /* The guest gave us buffers (RDT), enabled the receiver, or the link came up. */
 void e1k_rx_kick(struct e1000 *e)
 {
-	if (!e->rx_starved || !e1k_port_rx_space(&e->port))
+	if (!e->rx_starved || !e1k_port_rx_space(&e->port, NET_QUEUE_ANY))
 		return;
 	e->rx_starved = false;
 	net_port_wake_peer(&e->port);
@@ -482,7 +482,7 @@ static void rx_done(struct e1000 *e, const struct rx_ring *r, uint32_t written, 
 		e1k_set_cause(e, causes);
 }
 
-uint16_t e1k_port_deliver(struct net_port *self, struct pkt **pkts, uint16_t n)
+uint16_t e1k_port_deliver(struct net_port *self, uint16_t queue, struct pkt **pkts, uint16_t n)
 {
 	struct e1000 *e = self->priv;
 	struct rx_ring r;

@@ -52,7 +52,7 @@ struct e1kt {
 
 /* ---- the test peer (runs on the loop thread) --------------------------- */
 
-static uint16_t peer_deliver(struct net_port *self, struct pkt **pkts, uint16_t n)
+static uint16_t peer_deliver(struct net_port *self, uint16_t queue, struct pkt **pkts, uint16_t n)
 {
 	struct e1kt *t = self->priv;
 
@@ -81,14 +81,14 @@ static uint16_t peer_deliver(struct net_port *self, struct pkt **pkts, uint16_t 
 	return n;
 }
 
-static uint32_t peer_rx_space(struct net_port *self)
+static uint32_t peer_rx_space(struct net_port *self, uint16_t queue)
 {
 	struct e1kt *t = self->priv;
 
 	return t->peer_space;
 }
 
-static void peer_wake(struct net_port *self)
+static void peer_wake(struct net_port *self, uint16_t queue)
 {
 	struct e1kt *t = self->priv;
 

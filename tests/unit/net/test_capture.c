@@ -23,7 +23,7 @@
 #include "net/pkt.h"
 #include "net/port.h"
 
-static uint16_t sink_deliver(struct net_port *self, struct pkt **pkts, uint16_t n)
+static uint16_t sink_deliver(struct net_port *self, uint16_t queue, struct pkt **pkts, uint16_t n)
 {
 	pkt_free_bulk(pkts, n);
 	self->stats.rx_pkts += n;

@@ -19,16 +19,18 @@ struct tport {
 	unsigned delivers, max_burst, got;
 	uint32_t first_len;
 	unsigned wakes, link_calls;
+	uint16_t last_queue; /* of the last deliver, rx_space or wake */
 	bool last_link;
 	struct net_port *disconnect_on_deliver;
 };
 
-static uint16_t t_deliver(struct net_port *self, struct pkt **pkts, uint16_t n)
+static uint16_t t_deliver(struct net_port *self, uint16_t queue, struct pkt **pkts, uint16_t n)
 {
 	struct tport *t = self->priv;
 	uint16_t acc = t->accept < 0 || t->accept > n ? n : (uint16_t)t->accept;
 
 	t->delivers++;
+	t->last_queue = queue;
 	if (n > t->max_burst)
 		t->max_burst = n;
 	if (t->got == 0 && n)
@@ -44,13 +46,15 @@ static uint16_t t_deliver(struct net_port *self, struct pkt **pkts, uint16_t n)
 	return (uint16_t)(acc + t->overstate);
 }
 
-static uint32_t t_space(struct net_port *self)
+static uint32_t t_space(struct net_port *self, uint16_t queue)
 {
+	((struct tport *)self->priv)->last_queue = queue;
 	return ((struct tport *)self->priv)->space;
 }
 
-static void t_wake(struct net_port *self)
+static void t_wake(struct net_port *self, uint16_t queue)
 {
+	((struct tport *)self->priv)->last_queue = queue;
 	((struct tport *)self->priv)->wakes++;
 }
 
@@ -279,6 +283,33 @@ static void test_link_and_wake_notifications(void **state)
 	assert_null(a.port.peer);
 }
 
+/* The queue index reaches the peer's ops; the plain calls mean any queue. */
+static void test_queue_index(void **state)
+{
+	struct tport a, b;
+	struct pkt *k[4];
+
+	tport_init(&a, "a", &full_ops);
+	tport_init(&b, "b", &full_ops);
+	net_port_connect(&a.port, &b.port);
+	assert_int_equal(burst(k, 4, 60), 4);
+	assert_int_equal(net_port_send_q(&a.port, 3, k, 4), 4);
+	assert_int_equal(b.last_queue, 3);
+	assert_int_equal(burst(k, 2, 60), 2);
+	assert_int_equal(net_port_send(&a.port, k, 2), 2);
+	assert_int_equal(b.last_queue, NET_QUEUE_ANY);
+	b.space = 5;
+	assert_int_equal(net_port_peer_space_q(&a.port, 1), 5);
+	assert_int_equal(b.last_queue, 1);
+	assert_int_equal(net_port_peer_space(&a.port), 5);
+	assert_int_equal(b.last_queue, NET_QUEUE_ANY);
+	net_port_wake_peer_q(&a.port, 2);
+	assert_int_equal(b.last_queue, 2);
+	net_port_wake_peer(&a.port);
+	assert_int_equal(b.last_queue, NET_QUEUE_ANY);
+	net_port_disconnect(&a.port);
+}
+
 static void test_space_without_op(void **state)
 {
 	struct tport a, b;
@@ -303,6 +334,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_disconnect_during_deliver, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_link_and_wake_notifications, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_space_without_op, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_queue_index, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

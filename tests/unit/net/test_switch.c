@@ -53,7 +53,7 @@ static uint64_t fake_clock(void)
 	return fake_ns;
 }
 
-static uint16_t ep_deliver(struct net_port *self, struct pkt **pkts, uint16_t n)
+static uint16_t ep_deliver(struct net_port *self, uint16_t queue, struct pkt **pkts, uint16_t n)
 {
 	struct ep *e = self->priv;
 	uint16_t acc = e->accept < 0 || e->accept > n ? n : (uint16_t)e->accept;

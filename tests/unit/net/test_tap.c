@@ -68,7 +68,7 @@ struct peer {
 	bool last_link;
 };
 
-static uint16_t peer_deliver(struct net_port *self, struct pkt **pkts, uint16_t n)
+static uint16_t peer_deliver(struct net_port *self, uint16_t queue, struct pkt **pkts, uint16_t n)
 {
 	struct peer *pe = self->priv;
 
@@ -96,7 +96,7 @@ static uint16_t peer_deliver(struct net_port *self, struct pkt **pkts, uint16_t 
 	return n;
 }
 
-static uint32_t peer_space(struct net_port *self)
+static uint32_t peer_space(struct net_port *self, uint16_t queue)
 {
 	return ((struct peer *)self->priv)->space;
 }

@@ -22,7 +22,7 @@ struct sink {
 	uint32_t bad;
 };
 
-static uint16_t sink_deliver(struct net_port *self, struct pkt **pkts, uint16_t n)
+static uint16_t sink_deliver(struct net_port *self, uint16_t queue, struct pkt **pkts, uint16_t n)
 {
 	struct sink *s = self->priv;
 	for (uint16_t i = 0; i < n; i++) {
@@ -82,7 +82,7 @@ struct waiter {
 	unsigned wakes;
 };
 
-static void waiter_wake(struct net_port *self)
+static void waiter_wake(struct net_port *self, uint16_t queue)
 {
 	((struct waiter *)self->priv)->wakes++;
 }
