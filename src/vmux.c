@@ -29,6 +29,8 @@
 #include "net/switch.h"
 #include "net/tap.h"
 #include "net/xport.h"
+#include "pci/pci.h"
+#include "vfu/vfu.h"
 
 #define COMP "vmux"
 /* Packets in flight from the switch to one device on another thread, at most. */
@@ -251,7 +253,7 @@ static void create_device(void *arg)
 	d->inst = d->model->create(&dc, d->err, sizeof(d->err));
 	if (!d->inst)
 		return;
-	struct net_port *p = d->model->port(d->inst);
+	struct net_port *p = dev_port(d->inst);
 	if (d->cfg->tap[0]) {
 		d->tap = tap_open(dc.loop, d->cfg->tap, true, d->err, sizeof(d->err));
 		if (d->tap)
@@ -336,7 +338,7 @@ static struct net_port *find_port(const char *name, int *thread)
 
 	if (i >= 0 && (unsigned)i < app.ndev && app.devs[i].inst) {
 		*thread = app.devs[i].thread;
-		return app.devs[i].model->port(app.devs[i].inst);
+		return dev_port(app.devs[i].inst);
 	}
 	if (i == -1 && app.uplink) {
 		*thread = app.sw_thread;
@@ -529,6 +531,37 @@ static struct json_object *tap_json(const struct tap *t)
 	return o;
 }
 
+/*
+ * What the device's VMM asked of it over vfio-user: region_reads and
+ * region_writes are the trapped register accesses (each one a VM exit and a
+ * message), against which doorbells on a polled page are measured.
+ */
+static struct json_object *vfu_json(struct dev_instance *inst)
+{
+	struct json_object *o = json_object_new_object();
+	struct vfu_ctx *ctx = inst->pci ? pci_dev_vfu(inst->pci) : NULL;
+	const struct vfu_stats *s = ctx ? vfu_get_stats(ctx) : NULL;
+
+	if (!s)
+		return o;
+#define VFU_U64(f) json_object_object_add(o, #f, json_object_new_uint64(s->f))
+	VFU_U64(clients);
+	VFU_U64(clients_refused);
+	VFU_U64(msgs);
+	VFU_U64(msgs_err);
+	VFU_U64(proto_errors);
+	VFU_U64(region_reads);
+	VFU_U64(region_writes);
+	VFU_U64(dma_maps);
+	VFU_U64(dma_unmaps);
+	VFU_U64(irqs_signalled);
+	VFU_U64(dma_msgs);
+	VFU_U64(mem_faults);
+#undef VFU_U64
+	json_object_object_add(o, "connected", json_object_new_boolean(vfu_connected(ctx)));
+	return o;
+}
+
 static void collect_device(void *arg)
 {
 	struct collect *c = arg;
@@ -547,12 +580,13 @@ static void collect_device(void *arg)
 										   : "switch"));
 	if (d->sw_port >= 0)
 		json_object_object_add(o, "switch_port", json_object_new_int(d->sw_port));
-	struct net_port *p = d->model->port(d->inst);
+	struct net_port *p = dev_port(d->inst);
 	json_object_object_add(o, "link", json_object_new_boolean(p->link_up));
 	struct json_object *ps = json_object_new_object();
 	port_stats_json(ps, &p->stats);
 	json_object_object_add(o, "port", ps);
 	json_object_object_add(o, "capture", capture_json(p));
+	json_object_object_add(o, "vfio_user", vfu_json(d->inst));
 	if (d->tap)
 		json_object_object_add(o, "tap", tap_json(d->tap));
 	if (d->model->dump_stats) {
@@ -1011,7 +1045,7 @@ int main(int argc, char **argv)
 			list_modes();
 			return 2;
 		}
-		if (cfg.dev[i].doorbell == CFG_DOORBELL_POLL && !m->doorbell_poll) {
+		if (cfg.dev[i].doorbell == CFG_DOORBELL_POLL && !(m->caps & DEV_CAP_DOORBELL_POLL)) {
 			fprintf(stderr, "vmux: device %u (%s): -m %s has no --doorbell poll; use trap\n",
 				i, cfg.dev[i].socket, cfg.dev[i].mode);
 			return 2;

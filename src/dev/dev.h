@@ -14,6 +14,7 @@
 
 struct loop;
 struct net_port;
+struct pci_dev;
 
 /* How the guest's doorbells (ring tail writes) reach the model. */
 enum dev_doorbell {
@@ -32,21 +33,38 @@ struct dev_config {
 
 struct dev_instance;
 
+/* What a model can do (struct dev_model caps). */
+#define DEV_CAP_DOORBELL_POLL 0x1u /* DEV_DOORBELL_POLL: doorbells on a polled shared page */
+#define DEV_CAP_MSIX 0x2u          /* interrupts by MSI-X vectors */
+#define DEV_CAP_MULTIQUEUE 0x4u    /* several RX/TX queue pairs */
+
 struct dev_model {
 	const char *name;        /* "e1000-emu" */
 	const char *description;
 	/* Creates and starts listening; NULL with a message in err. */
 	struct dev_instance *(*create)(const struct dev_config *cfg, char *err, size_t errlen);
 	void (*destroy)(struct dev_instance *d);
-	struct net_port *(*port)(struct dev_instance *d);
+	/* Network port idx (< d->nports). */
+	struct net_port *(*port)(struct dev_instance *d, unsigned idx);
 	/* Writes the model's counters as a JSON object body ("k":v,...) or plain text. */
 	void (*dump_stats)(struct dev_instance *d, FILE *out);
-	bool doorbell_poll;      /* supports DEV_DOORBELL_POLL */
+	uint32_t caps;           /* DEV_CAP_* */
 };
 
+/* The common head of every model's instance, filled in by its create(). */
 struct dev_instance {
 	const struct dev_model *model;
+	struct pci_dev *pci;     /* the PCI function it serves over vfio-user */
+	uint16_t nports;         /* network ports (e1000: 1) */
+	uint16_t nqueues;        /* RX/TX queue pairs over all ports */
+	uint16_t nvectors;       /* MSI-X vectors (0: INTx only) */
 };
+
+/* Port 0, where a device has one. */
+static inline struct net_port *dev_port(struct dev_instance *d)
+{
+	return d->model->port(d, 0);
+}
 
 const struct dev_model *dev_model_find(const char *name);
 /* NULL-terminated list of all models. */

@@ -326,7 +326,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct vfu_ctx *ctx = pci_dev_vfu(E.pci);
 	if (!ctx)
 		bug("no vfu context");
-	E.nic = E.model->port(cur);
+	E.nic = dev_port(cur);
 	net_port_init(&E.peer, "fuzz-peer", &peer_ops, NULL);
 	E.room = UINT32_MAX;
 	E.accept = 0xffff;

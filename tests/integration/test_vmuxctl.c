@@ -784,7 +784,27 @@ static void test_control_and_capture(void **state)
 	assert_string_equal(jstr(j, "0.name"), "dev0");
 	assert_string_equal(jstr(j, "0.capture.file"), cli);
 	assert_int_equal(jint(j, "0.capture.packets"), 0);
+	assert_int_equal(jint(j, "0.vfio_user.clients"), 0);
+	assert_int_equal(jint(j, "0.vfio_user.region_reads"), 0);
 	json_object_put(j);
+
+	/* a VMM's trapped accesses are counted per device */
+	{
+		struct vfuc *v = vfuc_connect(sock, 5000);
+
+		assert_non_null(v);
+		assert_int_equal(vfuc_negotiate(v, NULL), 0);
+		for (int i = 0; i < 5; i++)
+			assert_int_equal(vfuc_cfg_read32(v, 0), 0x100e8086);
+		assert_int_equal(vfuc_bar_write32(v, 0, 0xd8 /* IMC */, ~0u, false), 0);
+		j = ctl_json(r, ctl, "ports");
+		assert_int_equal(jint(j, "0.vfio_user.clients"), 1);
+		assert_int_equal(jint(j, "0.vfio_user.region_reads"), 5);
+		assert_int_equal(jint(j, "0.vfio_user.region_writes"), 1);
+		assert_true(jbool(j, "0.vfio_user.connected"));
+		json_object_put(j);
+		vfuc_close(v);
+	}
 
 	/* errors name the problem */
 	RUN(r, "capture", "start", "vmuxup0", "/nonexistent-dir/x.pcap", "-c", ctl);

@@ -181,6 +181,9 @@ static struct dev_instance *e1000_create(const struct dev_config *cfg, char *err
 	}
 	e->tfd = -1;
 	e->inst.model = &e1000_model;
+	e->inst.nports = 1;
+	e->inst.nqueues = 1;
+	e->inst.nvectors = 0; /* INTx: the 82540EM has neither MSI nor MSI-X */
 	e->loop = cfg->loop;
 	e->db_poll = cfg->doorbell == DEV_DOORBELL_POLL;
 	e->max_guest_ram = cfg->max_guest_ram;
@@ -207,6 +210,7 @@ static struct dev_instance *e1000_create(const struct dev_config *cfg, char *err
 		goto fail;
 	}
 	e->dma.pci = e->pci;
+	e->inst.pci = e->pci;
 	if (e->db_poll) {
 		e->db = pci_bar_shared(e->pci, 0, 0);
 		if (!e->db) {
@@ -228,9 +232,9 @@ fail:
 	return NULL;
 }
 
-static struct net_port *e1000_port(struct dev_instance *d)
+static struct net_port *e1000_port(struct dev_instance *d, unsigned idx)
 {
-	return &to_e1000(d)->port;
+	return idx == 0 ? &to_e1000(d)->port : NULL;
 }
 
 static void e1000_dump_stats(struct dev_instance *d, FILE *out)
@@ -286,5 +290,5 @@ const struct dev_model e1000_model = {
 	.destroy = e1000_destroy,
 	.port = e1000_port,
 	.dump_stats = e1000_dump_stats,
-	.doorbell_poll = true,
+	.caps = DEV_CAP_DOORBELL_POLL,
 };

@@ -188,7 +188,7 @@ static struct e1kt *start(enum dev_doorbell db)
 	}
 	net_port_init(&t->peer, "peer", &peer_ops, t);
 	net_port_set_link(&t->peer, true);
-	net_port_connect(m->port(t->inst), &t->peer);
+	net_port_connect(dev_port(t->inst), &t->peer);
 	if (pthread_create(&t->thr, NULL, loop_thread, t))
 		goto fail;
 	t->running = true;
@@ -451,7 +451,7 @@ static void do_peer_plug(void *arg)
 	struct u32_req *r = arg;
 
 	if (r->v)
-		net_port_connect(r->t->inst->model->port(r->t->inst), &r->t->peer);
+		net_port_connect(dev_port(r->t->inst), &r->t->peer);
 	else
 		net_port_disconnect(&r->t->peer);
 }
