@@ -1,0 +1,477 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Unit tests for the E810 RX queue (src/dev/e810/rxq.c): the queue context
+ * as ice_setup_rx_ctx packs it, the tail, and frames written back as flex
+ * NIC descriptors the way ice_clean_rx_irq reads them (DD, EOF, pkt_len,
+ * ptype, L3L4P/IPE/L4E, RSS hash, the stripped tag), over fake guest RAM.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <string.h>
+
+#include "dev/e810/lan.h"
+#include "dev/e810/lan_desc.h"
+#include "lan_fake.h"
+#include "net/csum.h"
+
+#define RING GM_BASE              /* descriptors */
+#define BUFS (GM_BASE + 0x100000) /* buffer i at BUFS + i * BUFSZ */
+#define BUFSZ 2048u
+#define QLEN 64u
+
+static struct pkt_pool *pool;
+static struct e810_rxq q;
+
+static void set_bits(uint32_t dw[8], unsigned lsb, unsigned width, uint64_t v)
+{
+	for (unsigned i = 0; i < width; i++) {
+		unsigned b = lsb + i;
+
+		dw[b / 32] = (dw[b / 32] & ~(1u << (b % 32))) | (uint32_t)((v >> i) & 1u) << (b % 32);
+	}
+}
+
+#define SET(dw, field, v) set_bits(dw, field, v)
+
+/* A context as ice_setup_rx_ctx writes it: 32-byte descriptors, CRC strip, tag in L2TAG1. */
+static void ctx_driver(uint32_t dw[8], uint64_t base, unsigned qlen, unsigned dbuf, unsigned rxmax)
+{
+	memset(dw, 0, 8 * sizeof(uint32_t));
+	SET(dw, E810_RCTX_BASE, base >> 7);
+	SET(dw, E810_RCTX_QLEN, qlen);
+	SET(dw, E810_RCTX_DBUF, dbuf / 128);
+	SET(dw, E810_RCTX_DSIZE, 1);
+	SET(dw, E810_RCTX_CRCSTRIP, 1);
+	SET(dw, E810_RCTX_L2TSEL, 1);
+	SET(dw, E810_RCTX_RXMAX, rxmax);
+	SET(dw, E810_RCTX_LRXQTHRESH, 1);
+	SET(dw, E810_RCTX_PREFENA, 1);
+}
+
+/* Posts buffers for descriptors [from, to) as the driver does (hdr_addr 0). */
+static void post(unsigned from, unsigned to, unsigned bufsz)
+{
+	for (unsigned i = from; i < to; i++) {
+		uint8_t *d = gpa(RING + i * 32ull);
+
+		memset(d, 0, 32);
+		put_le64(d, BUFS + (uint64_t)i * bufsz);
+	}
+}
+
+static void queue_up(unsigned dbuf, unsigned rxmax, unsigned tail)
+{
+	uint32_t dw[8];
+
+	ctx_driver(dw, RING, QLEN, dbuf, rxmax);
+	e810_rxq_init(&q, FAKE_PCI);
+	assert_int_equal(e810_rxq_set_ctx(&q, dw), 0);
+	assert_true(e810_rxq_enable(&q, true));
+	post(0, QLEN, dbuf);
+	assert_true(e810_rxq_set_tail(&q, tail));
+}
+
+static struct pkt *mk(bool v6, bool udp, uint32_t payload, uint8_t seed)
+{
+	struct pkt *p = pkt_alloc(pool);
+	uint32_t l4;
+
+	assert_non_null(p);
+	p->len = build_frame(p->data, v6, udp, payload, seed, &l4);
+	return p;
+}
+
+static uint8_t *desc(unsigned i)
+{
+	return gpa(RING + i * 32ull);
+}
+
+static uint16_t st0(unsigned i)
+{
+	return get_le16(desc(i) + E810_RXD_WB_STATUS0);
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	fake_mem_init();
+	pool = pkt_pool_create("rxtest", 64);
+	return pool ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	assert_int_equal(pkt_pool_avail(pool), 64); /* every pkt consumed */
+	pkt_pool_destroy(pool);
+	return 0;
+}
+
+static void test_ctx_decode(void **state)
+{
+	uint32_t dw[8];
+	struct e810_rxq_ctx c;
+
+	(void)state;
+	ctx_driver(dw, 0x123456780ull, 512, 3072, 9728);
+	SET(dw, E810_RCTX_HEAD, 5);
+	SET(dw, E810_RCTX_SHOWIV, 1);
+	assert_int_equal(e810_rxq_ctx_decode(dw, &c), 0);
+	assert_int_equal(c.base, 0x123456780ull);
+	assert_int_equal(c.qlen, 512);
+	assert_int_equal(c.head, 5);
+	assert_int_equal(c.dbuf, 3072);
+	assert_int_equal(c.dsize, 1);
+	assert_true(c.crcstrip);
+	assert_true(c.l2tsel);
+	assert_true(c.showiv);
+	assert_int_equal(c.rxmax, 9728);
+	assert_int_equal(c.lrxqthresh, 1);
+	assert_true(c.prefena);
+	assert_int_equal(c.dtype, 0);
+}
+
+static void test_ctx_absurd(void **state)
+{
+	static const struct {
+		unsigned lsb, width;
+		uint64_t v;
+		int err;
+	} cases[] = {
+		{ E810_RCTX_QLEN, 0, -E810_RXQ_CTX_QLEN },
+		{ E810_RCTX_QLEN, 7, -E810_RXQ_CTX_QLEN },
+		{ E810_RCTX_HEAD, 64, -E810_RXQ_CTX_HEAD },
+		{ E810_RCTX_DBUF, 0, -E810_RXQ_CTX_DBUF },
+		{ E810_RCTX_DTYPE, 1, -E810_RXQ_CTX_SPLIT },
+		{ E810_RCTX_HSPLIT0, 1, -E810_RXQ_CTX_SPLIT },
+		{ E810_RCTX_DSIZE, 0, -E810_RXQ_CTX_DSIZE },
+		{ E810_RCTX_RXMAX, 20, -E810_RXQ_CTX_RXMAX },
+		{ E810_RCTX_RXMAX, 5 * 2048 + 1, -E810_RXQ_CTX_RXMAX },
+		{ E810_RCTX_BASE, (1ull << 57) - 1, -E810_RXQ_CTX_BASE },
+	};
+	uint32_t dw[8];
+
+	(void)state;
+	e810_rxq_init(&q, FAKE_PCI);
+	for (unsigned i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		ctx_driver(dw, RING, QLEN, 2048, 1522);
+		set_bits(dw, cases[i].lsb, cases[i].width, cases[i].v);
+		assert_int_equal(e810_rxq_set_ctx(&q, dw), cases[i].err);
+		assert_false(e810_rxq_enable(&q, true));
+		assert_int_equal(q.st.ctx_bad, i + 1);
+	}
+	/* Without a context nothing is taken; pkts are consumed and counted. */
+	struct pkt *p = mk(false, false, 100, 0);
+
+	assert_int_equal(e810_rxq_space(&q), 0);
+	assert_int_equal(e810_rxq_deliver(&q, &p, 1), 0);
+	assert_int_equal(q.st.drop_off, 1);
+	assert_false(e810_rxq_set_tail(&q, 8));
+}
+
+static void test_single(void **state)
+{
+	struct pkt *p[2];
+	uint8_t ref[2][2048];
+	uint32_t len[2];
+
+	(void)state;
+	queue_up(BUFSZ, 9728, 56);
+	assert_int_equal(e810_rxq_space(&q), 56 / 5);
+	p[0] = mk(false, false, 1000, 1);
+	p[1] = mk(true, true, 300, 2);
+	for (int i = 0; i < 2; i++) {
+		len[i] = p[i]->len;
+		memcpy(ref[i], p[i]->data, len[i]);
+	}
+	assert_int_equal(e810_rxq_deliver(&q, p, 2), 2);
+	assert_int_equal(q.head, 2);
+	for (unsigned i = 0; i < 2; i++) {
+		uint8_t *d = desc(i);
+
+		assert_memory_equal(gpa(BUFS + i * BUFSZ), ref[i], len[i]);
+		assert_int_equal(d[E810_RXD_WB_RXDID], E810_RXDID_FLEX_NIC);
+		assert_int_equal(d[E810_RXD_WB_UMBCAST] & 0xc0, E810_RXD_UMB_UNICAST);
+		assert_int_equal(get_le16(d + E810_RXD_WB_PKT_LEN) & E810_RXD_PKT_LEN_M, len[i]);
+		assert_int_equal(st0(i), E810_RXD_S0_DD | E810_RXD_S0_EOF | E810_RXD_S0_L3L4P);
+	}
+	assert_int_equal(get_le16(desc(0) + E810_RXD_WB_PTYPE) & E810_RXD_PTYPE_M,
+			 E810_PTYPE_IPV4_TCP);
+	assert_int_equal(get_le16(desc(1) + E810_RXD_WB_PTYPE) & E810_RXD_PTYPE_M,
+			 E810_PTYPE_IPV6_UDP);
+	assert_int_equal(st0(2), 0); /* untouched */
+	assert_int_equal(q.st.pkts, 2);
+}
+
+static void test_multi_buffer(void **state)
+{
+	struct pkt *p;
+	uint8_t ref[3000];
+	uint32_t len;
+
+	(void)state;
+	queue_up(1024, 5 * 1024, 56);
+	p = mk(false, false, 3000 - 54, 7);
+	len = p->len;
+	assert_int_equal(len, 3000);
+	memcpy(ref, p->data, len);
+	assert_int_equal(e810_rxq_deliver(&q, &p, 1), 1);
+	assert_int_equal(q.head, 3);
+	for (unsigned i = 0; i < 3; i++) {
+		uint32_t n = i < 2 ? 1024 : 3000 - 2048;
+
+		assert_int_equal(get_le16(desc(i) + E810_RXD_WB_PKT_LEN), n);
+		assert_memory_equal(gpa(BUFS + i * 1024ull), ref + i * 1024, n);
+		assert_true(st0(i) & E810_RXD_S0_DD);
+		assert_int_equal(!!(st0(i) & E810_RXD_S0_EOF), i == 2);
+	}
+	assert_int_equal(get_le16(desc(2) + E810_RXD_WB_PTYPE), E810_PTYPE_IPV4_TCP);
+	assert_true(st0(2) & E810_RXD_S0_L3L4P);
+	assert_int_equal(q.st.descs, 3);
+}
+
+static void test_rss_vlan(void **state)
+{
+	struct pkt *p[4];
+	uint32_t len;
+
+	(void)state;
+	queue_up(BUFSZ, 9728, 56);
+	/* Tag beside the frame, stripped: into L2TAG1; RSS hash reported. */
+	p[0] = mk(false, true, 100, 0);
+	p[0]->flags = PKT_F_RSS | PKT_F_VLAN;
+	p[0]->rss_hash = 0xdeadbeef;
+	p[0]->vlan_tci = 0x2123;
+	len = p[0]->len;
+	/* Tag in the data, stripped: the buffer gets the frame without it. */
+	p[1] = pkt_alloc(pool);
+	memcpy(p[1]->data, (uint8_t[]){ 2, 0, 0, 0, 0, 1, 2, 0, 0, 0, 0, 2, 0x81, 0, 0x00, 0x42,
+					 0x08, 0x06 },
+	       18);
+	memset(p[1]->data + 18, 0xab, 46);
+	p[1]->len = 64;
+	assert_int_equal(e810_rxq_deliver(&q, p, 2), 2);
+	assert_int_equal(st0(0), E810_RXD_S0_DD | E810_RXD_S0_EOF | E810_RXD_S0_L3L4P |
+					 E810_RXD_S0_RSS_VALID | E810_RXD_S0_L2TAG1P);
+	assert_int_equal(get_le32(desc(0) + E810_RXD_WB_RSS_HASH), 0xdeadbeef);
+	assert_int_equal(get_le16(desc(0) + E810_RXD_WB_L2TAG1), 0x2123);
+	assert_int_equal(get_le16(desc(0) + E810_RXD_WB_PKT_LEN), len);
+	assert_int_equal(st0(1) & E810_RXD_S0_RSS_VALID, 0);
+	assert_int_equal(get_le16(desc(1) + E810_RXD_WB_L2TAG1), 0x42);
+	assert_int_equal(get_le16(desc(1) + E810_RXD_WB_PKT_LEN), 60);
+	assert_int_equal(get_le16(desc(1) + E810_RXD_WB_PTYPE), E810_PTYPE_ARP);
+	assert_int_equal(get_be16(gpa(BUFS + BUFSZ) + 12), 0x0806);
+
+	/* Not stripped: the tag beside the frame goes into the buffer. */
+	q.opts.vlan_strip = false;
+	p[2] = mk(false, false, 10, 0);
+	p[2]->flags = PKT_F_VLAN;
+	p[2]->vlan_tci = 7;
+	len = p[2]->len;
+	/* The tag in L2TAG2 when l2tsel is 0 (double VLAN mode). */
+	assert_int_equal(e810_rxq_deliver(&q, &p[2], 1), 1);
+	assert_int_equal(get_le16(desc(2) + E810_RXD_WB_PKT_LEN), len + 4);
+	assert_int_equal(get_be16(gpa(BUFS + 2 * BUFSZ) + 12), 0x8100);
+	assert_int_equal(get_be16(gpa(BUFS + 2 * BUFSZ) + 14), 7);
+	assert_int_equal(get_be16(gpa(BUFS + 2 * BUFSZ) + 16), 0x0800);
+	assert_int_equal(st0(2) & E810_RXD_S0_L2TAG1P, 0);
+	assert_true(st0(2) & E810_RXD_S0_L3L4P);
+	q.opts.vlan_strip = true;
+	q.ctx.l2tsel = false;
+	p[3] = mk(true, false, 10, 0);
+	p[3]->flags = PKT_F_VLAN;
+	p[3]->vlan_tci = 99;
+	assert_int_equal(e810_rxq_deliver(&q, &p[3], 1), 1);
+	assert_int_equal(st0(3) & E810_RXD_S0_L2TAG1P, 0);
+	assert_int_equal(get_le16(desc(3) + E810_RXD_WB_STATUS1), E810_RXD_S1_L2TAG2P);
+	assert_int_equal(get_le16(desc(3) + E810_RXD_WB_L2TAG2_2ND), 99);
+}
+
+static void test_csum_reported(void **state)
+{
+	struct pkt *p[3];
+
+	(void)state;
+	queue_up(BUFSZ, 9728, 56);
+	p[0] = mk(false, false, 200, 0);
+	p[0]->data[100] ^= 0xff; /* payload: the TCP checksum is now wrong */
+	p[1] = mk(false, true, 200, 0);
+	p[1]->data[14 + 10] ^= 0x01; /* the IPv4 header checksum */
+	p[2] = mk(true, false, 200, 0);
+	p[2]->data[80] ^= 0x10;
+	assert_int_equal(e810_rxq_deliver(&q, p, 3), 3);
+	assert_int_equal(st0(0) & (E810_RXD_S0_L3L4P | E810_RXD_S0_IPE | E810_RXD_S0_L4E),
+			 E810_RXD_S0_L3L4P | E810_RXD_S0_L4E);
+	assert_true(st0(1) & E810_RXD_S0_IPE);
+	assert_true(st0(2) & E810_RXD_S0_L4E);
+	assert_int_equal(q.st.csum_bad, 3);
+	/* Checking off: nothing claimed. */
+	q.opts.csum = false;
+	p[0] = mk(false, false, 200, 0);
+	assert_int_equal(e810_rxq_deliver(&q, p, 1), 1);
+	assert_int_equal(st0(3), E810_RXD_S0_DD | E810_RXD_S0_EOF);
+}
+
+static void test_ring_full(void **state)
+{
+	struct pkt *p[10];
+
+	(void)state;
+	queue_up(BUFSZ, 2048, 8); /* 8 buffers, one per frame */
+	assert_int_equal(e810_rxq_space(&q), 8);
+	for (int i = 0; i < 10; i++)
+		p[i] = mk(false, false, 100, (uint8_t)i);
+	assert_int_equal(e810_rxq_deliver(&q, p, 10), 8);
+	assert_int_equal(q.st.drop_nodesc, 2);
+	assert_int_equal(q.head, 8);
+	assert_int_equal(e810_rxq_space(&q), 0);
+	assert_int_equal(st0(8), 0); /* the descriptor at the tail is not the device's */
+	/* More buffers: room again, and the ring wraps. */
+	assert_true(e810_rxq_set_tail(&q, 0));
+	assert_int_equal(e810_rxq_space(&q), QLEN - 8);
+	/* Out of range tails are ignored (low 3 bits first: 63 -> 56 is fine). */
+	assert_false(e810_rxq_set_tail(&q, QLEN));
+	assert_false(e810_rxq_set_tail(&q, 0x1fff));
+	assert_int_equal(q.st.tail_oor, 2);
+	assert_true(e810_rxq_set_tail(&q, 63));
+	assert_int_equal(q.tail, 56);
+	/* A frame needing more buffers than are left is dropped whole. */
+	queue_up(1024, 5 * 1024, 8);
+	q.head = 6;
+	p[0] = mk(false, false, 3000, 0);
+	assert_int_equal(e810_rxq_deliver(&q, p, 1), 0);
+	assert_int_equal(q.st.drop_nodesc, 1);
+	assert_int_equal(q.head, 6);
+}
+
+static void test_long_and_fcs(void **state)
+{
+	struct pkt *p[2];
+	uint32_t len;
+
+	(void)state;
+	queue_up(BUFSZ, 1518, 56);
+	p[0] = mk(false, false, 1500, 0); /* 1554 bytes > rxmax */
+	p[1] = pkt_alloc(pool);
+	p[1]->len = 10; /* runt */
+	assert_int_equal(e810_rxq_deliver(&q, p, 2), 0);
+	assert_int_equal(q.st.drop_long, 1);
+	assert_int_equal(q.st.drop_bad, 1);
+	/* crcstrip off: the FCS lands in the buffer and counts in pkt_len. */
+	q.ctx.crcstrip = false;
+	p[0] = mk(false, false, 100, 0);
+	len = p[0]->len;
+	assert_int_equal(e810_rxq_deliver(&q, p, 1), 1);
+	assert_int_equal(get_le16(desc(0) + E810_RXD_WB_PKT_LEN), len + 4);
+}
+
+static void test_outside_memory(void **state)
+{
+	uint32_t dw[8];
+	struct pkt *p[3];
+
+	(void)state;
+	/* A buffer in the hole: written back with RXE (the driver drops it), ring goes on. */
+	queue_up(BUFSZ, 9728, 56);
+	put_le64(desc(0), GM_HOLE);
+	p[0] = mk(false, false, 100, 0);
+	p[1] = mk(false, false, 100, 0);
+	assert_int_equal(e810_rxq_deliver(&q, p, 2), 2);
+	assert_true(st0(0) & E810_RXD_S0_RXE);
+	assert_true(st0(0) & E810_RXD_S0_DD);
+	assert_false(st0(1) & E810_RXD_S0_RXE);
+	assert_int_equal(q.st.buf_dma, 1);
+
+	/* The ring in the hole: nothing written, the burst lost and counted. */
+	ctx_driver(dw, GM_HOLE, QLEN, BUFSZ, 9728);
+	e810_rxq_init(&q, FAKE_PCI);
+	assert_int_equal(e810_rxq_set_ctx(&q, dw), 0);
+	assert_true(e810_rxq_enable(&q, true));
+	assert_true(e810_rxq_set_tail(&q, 16));
+	for (int i = 0; i < 3; i++)
+		p[i] = mk(false, false, 100, 0);
+	assert_int_equal(e810_rxq_deliver(&q, p, 3), 0);
+	assert_int_equal(q.st.desc_dma, 1);
+	assert_int_equal(q.st.drop_off, 2);
+	assert_int_equal(q.head, 0);
+
+	/* A ring whose end lies past guest RAM: the frames before it land, then the fault. */
+	ctx_driver(dw, GM2_BASE + GM2_SIZE - 4 * 32, QLEN, BUFSZ, 9728);
+	e810_rxq_init(&q, FAKE_PCI);
+	assert_int_equal(e810_rxq_set_ctx(&q, dw), 0);
+	assert_true(e810_rxq_enable(&q, true));
+	for (unsigned i = 0; i < 4; i++)
+		put_le64(gm2 + GM2_SIZE - 4 * 32 + i * 32, BUFS);
+	assert_true(e810_rxq_set_tail(&q, 8));
+	for (int i = 0; i < 3; i++)
+		p[i] = mk(false, false, 100, 0);
+	q.head = 2;
+	assert_int_equal(e810_rxq_deliver(&q, p, 3), 2);
+	assert_int_equal(q.st.desc_dma, 1);
+	assert_int_equal(q.head, 4);
+}
+
+static void test_offload_request(void **state)
+{
+	struct pkt *p[2];
+	uint32_t l4, len;
+
+	(void)state;
+	queue_up(BUFSZ, 9728, 56);
+	/* A sender left the TCP checksum (pseudo-header sum in the field) and the IP one. */
+	p[0] = pkt_alloc(pool);
+	len = p[0]->len = build_frame(p[0]->data, false, false, 500, 3, &l4);
+	{
+		uint8_t ref[600];
+
+		memcpy(ref, p[0]->data, len);
+		p[0]->data[14 + 10] = p[0]->data[14 + 11] = 0;
+		p[0]->data[l4 + 16] = 0x12;
+		p[0]->data[l4 + 17] = 0x34;
+		p[0]->flags = PKT_F_OL;
+		p[0]->ol = (struct pkt_offload){ .flags = PKT_OL_IP_CSUM | PKT_OL_L4_CSUM,
+						 .l2_len = 14, .l3_len = 20, .l4_len = 20,
+						 .csum_start = (uint16_t)l4, .csum_offset = 16 };
+		/* The field must hold the pseudo-header sum: put it there. */
+		{
+			uint16_t ph = net_csum_add(net_csum(p[0]->data + 26, 8, 0), 6 + len - l4);
+
+			p[0]->data[l4 + 16] = (uint8_t)(ph >> 8);
+			p[0]->data[l4 + 17] = (uint8_t)ph;
+		}
+		p[1] = pkt_alloc(pool);
+		p[1]->len = 100;
+		p[1]->flags = PKT_F_OL;
+		p[1]->ol.flags = PKT_OL_TSO;
+		assert_int_equal(e810_rxq_deliver(&q, p, 2), 1);
+		assert_memory_equal(gpa(BUFS), ref, len);
+	}
+	assert_int_equal(q.st.ol_done, 2);
+	assert_int_equal(q.st.drop_tso, 1);
+	assert_false(st0(0) & (E810_RXD_S0_IPE | E810_RXD_S0_L4E));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_ctx_decode),
+		cmocka_unit_test(test_ctx_absurd),
+		cmocka_unit_test(test_single),
+		cmocka_unit_test(test_multi_buffer),
+		cmocka_unit_test(test_rss_vlan),
+		cmocka_unit_test(test_csum_reported),
+		cmocka_unit_test(test_ring_full),
+		cmocka_unit_test(test_long_and_fcs),
+		cmocka_unit_test(test_outside_memory),
+		cmocka_unit_test(test_offload_request),
+	};
+	int rc;
+
+	rc = cmocka_run_group_tests(tests, setup, teardown);
+	fake_mem_free();
+	return rc;
+}
