@@ -455,6 +455,29 @@ static void test_offload_request(void **state)
 	assert_false(st0(0) & (E810_RXD_S0_IPE | E810_RXD_S0_L4E));
 }
 
+/* QINT_RQCTL/QINT_TQCTL as ice_cfg_rxq_interrupt/ice_cfg_txq_interrupt write them. */
+static void test_qint(void **state)
+{
+	uint32_t v = 5u | 1u << 11 | 1u << 30;
+	struct e810_qint d = e810_qint_decode(v);
+	uint16_t vec = 0xffff;
+
+	(void)state;
+	assert_int_equal(d.msix, 5);
+	assert_int_equal(d.itr, 1);
+	assert_true(d.ena);
+	assert_true(e810_qint_vector(v, 8, &vec));
+	assert_int_equal(vec, 5);
+	/* Past the vectors there are, or the cause disabled: nothing to raise. */
+	vec = 0xffff;
+	assert_false(e810_qint_vector(v, 5, &vec));
+	assert_false(e810_qint_vector(v & ~(1u << 30), 8, &vec));
+	assert_int_equal(vec, 0xffff);
+	d = e810_qint_decode(0xffffffffu);
+	assert_int_equal(d.msix, 0x7ff);
+	assert_int_equal(d.itr, 3);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -468,6 +491,7 @@ int main(void)
 		cmocka_unit_test(test_long_and_fcs),
 		cmocka_unit_test(test_outside_memory),
 		cmocka_unit_test(test_offload_request),
+		cmocka_unit_test(test_qint),
 	};
 	int rc;
 
