@@ -204,6 +204,7 @@ struct e810_txq {
 	uint32_t count;
 	uint32_t head, tail;
 	bool ctx_ok, enabled;
+	bool busy, again;         /* e810_txq_run re-entered from the sink */
 	uint32_t budget_descs, budget_frames;
 	struct {                  /* a context descriptor for the next frame */
 		bool valid, tso;
@@ -242,7 +243,11 @@ int e810_txq_setup(struct e810_txq *q, const struct e810_aq_txq_ctx *ctx);
 void e810_txq_stop(struct e810_txq *q);
 /* QTX_COMM_DBELL: the new tail. False (and ignored) when outside the ring. */
 bool e810_txq_set_tail(struct e810_txq *q, uint32_t tail);
-/* Walks head..tail within the budget; frames go to the sink. */
+/*
+ * Walks head..tail within the budget; frames go to the sink. Re-entry safe:
+ * a call from inside the sink (a wake-up) only makes the running walk look
+ * at the tail again, within the same budget, and returns an empty result.
+ */
 struct e810_txq_result e810_txq_run(struct e810_txq *q);
 
 #endif /* VMUX_DEV_E810_LAN_H */

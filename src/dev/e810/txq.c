@@ -23,9 +23,12 @@ static uint16_t port_send(void *arg, uint16_t queue, struct pkt **pkts, uint16_t
 	return net_port_send_q(arg, queue, pkts, n);
 }
 
+/* Without a peer frames are taken (and dropped, counted by the port), as on a wire. */
 static uint32_t port_space(void *arg, uint16_t queue)
 {
-	return net_port_peer_space_q(arg, queue);
+	struct net_port *p = arg;
+
+	return p->peer ? net_port_peer_space_q(p, queue) : UINT32_MAX;
 }
 
 struct e810_txq_sink e810_txq_sink_port(struct net_port *port, uint16_t queue)
@@ -377,15 +380,15 @@ static bool tx_room(struct e810_txq *q)
 	return q->space != 0;
 }
 
-struct e810_txq_result e810_txq_run(struct e810_txq *q)
+static void tx_walk(struct e810_txq *q, struct e810_txq_result *res_out)
 {
-	struct e810_txq_result res = { 0 };
-	uint32_t budget, head = q->head;
+	struct e810_txq_result res = *res_out;
+	uint32_t budget, head = q->head, spent = res.descs;
 	struct dring r;
 	struct dring_txwb wb;
 
 	if (!q->enabled || head == q->tail)
-		return res;
+		return;
 	q->space = q->sink.space ? q->sink.space(q->sink.arg, q->sink.queue) : UINT32_MAX;
 	dring_init(&r, q->pci, q->base, q->count, E810_TXD_SIZE);
 	dring_map(&r);
@@ -393,6 +396,9 @@ struct e810_txq_result e810_txq_run(struct e810_txq *q)
 	dring_txwb_init(&wb, E810_TXD_WB_BYTE, E810_TXD_WB_KEEP, E810_TXD_DTYPE_DONE);
 	dring_dma_reset(&q->dma);
 	budget = q->budget_descs < q->count ? q->budget_descs : q->count;
+	budget = spent < budget ? budget - spent : 0;
+	res.more = false;
+	res.blocked = false;
 	while (head != q->tail) {
 		const uint8_t *dp;
 		uint8_t d[E810_TXD_SIZE];
@@ -411,7 +417,7 @@ struct e810_txq_result e810_txq_run(struct e810_txq *q)
 			}
 		} else if (!budget) {
 			/* Within a frame: finish it up to the ring's worth (no EOP: dropped). */
-			if (res.descs >= q->count) {
+			if (res.descs - spent >= q->count) {
 				res.more = true;
 				q->st.budget_stops++;
 				break;
@@ -437,10 +443,28 @@ struct e810_txq_result e810_txq_run(struct e810_txq *q)
 			budget--;
 	}
 	q->head = head;
-	q->st.descs += res.descs;
+	q->st.descs += res.descs - spent;
 	/* The buffers were copied from: the guest may reuse them. */
 	dring_txwb_flush(&wb);
-	tx_flush(q);
 	dring_dma_reset(&q->dma);
+	*res_out = res;
+	tx_flush(q); /* may re-enter (q->again) */
+}
+
+struct e810_txq_result e810_txq_run(struct e810_txq *q)
+{
+	struct e810_txq_result res = { 0 };
+	unsigned rounds = 0;
+
+	if (q->busy) {
+		q->again = true;
+		return res;
+	}
+	q->busy = true;
+	do {
+		q->again = false;
+		tx_walk(q, &res);
+	} while (q->again && !res.more && !res.blocked && ++rounds < 4);
+	q->busy = false;
 	return res;
 }

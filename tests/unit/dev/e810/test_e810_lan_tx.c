@@ -31,12 +31,28 @@ static struct {
 	struct pkt *p[MAXOUT];
 	unsigned n;
 	uint32_t space; /* UINT32_MAX: unbounded */
+	bool reenter;   /* the sink calls e810_txq_run (and posts one more frame) */
+	uint32_t reenter_len;
 } out;
+
+#define EOP_RS (E810_TXD_CMD_EOP | E810_TXD_CMD_RS)
+static void desc_data(unsigned i, uint64_t addr, uint32_t len, uint32_t cmd, uint32_t offset,
+		      uint16_t tag);
 
 static uint16_t sink_send(void *arg, uint16_t queue, struct pkt **pkts, uint16_t n)
 {
 	(void)arg;
 	assert_int_equal(queue, 3);
+	if (out.reenter) {
+		struct e810_txq_result r;
+
+		out.reenter = false;
+		desc_data(q.tail, BUF, out.reenter_len, EOP_RS, 0, 0);
+		assert_true(e810_txq_set_tail(&q, q.tail + 1));
+		r = e810_txq_run(&q);
+		assert_int_equal(r.descs, 0);
+		assert_true(q.again);
+	}
 	for (uint16_t i = 0; i < n; i++) {
 		assert_true(out.n < MAXOUT);
 		out.p[out.n++] = pkts[i];
@@ -127,7 +143,6 @@ static int each_end(void **state)
 	return 0;
 }
 
-#define EOP_RS (E810_TXD_CMD_EOP | E810_TXD_CMD_RS)
 /* OFFSET for Ethernet + a 20/40-byte IP header + a 20/8-byte L4 header. */
 #define OFFS(ip, l4) ((14u / 2) | ((ip) / 4u) << 7 | ((l4) / 4u) << 14)
 
@@ -507,6 +522,135 @@ static void test_odd_descriptors(void **state)
 	assert_false(q.cx.valid);
 }
 
+/* A sink that wakes the queue from inside: the walk picks up the new tail itself. */
+static void test_reentry(void **state)
+{
+	uint32_t l4, len = build_frame(gpa(BUF), false, false, 10, 0, &l4);
+	struct e810_txq_result r;
+
+	(void)state;
+	queue_up(RING, QLEN);
+	desc_data(0, BUF, len, EOP_RS, 0, 0);
+	assert_true(e810_txq_set_tail(&q, 1));
+	out.reenter = true;
+	out.reenter_len = len;
+	r = e810_txq_run(&q);
+	assert_int_equal(r.descs, 2);
+	assert_int_equal(out.n, 2);
+	assert_int_equal(q.head, 2);
+	assert_false(q.busy);
+}
+
+/* ---- TX into RX through a pair of ports ---------------------------------------- */
+
+#define RX_RING (GM_BASE + 0x8000)
+#define RX_BUFS (GM_BASE + 0x300000)
+#define RX_QLEN 256u
+
+static struct e810_rxq rq;
+
+static uint16_t rx_deliver(struct net_port *self, uint16_t queue, struct pkt **pkts, uint16_t n)
+{
+	(void)self;
+	assert_int_equal(queue, 3);
+	return e810_rxq_deliver(&rq, pkts, n);
+}
+
+static uint32_t rx_space(struct net_port *self, uint16_t queue)
+{
+	(void)self;
+	(void)queue;
+	return e810_rxq_space(&rq);
+}
+
+static void rx_ctx(uint32_t dw[8], unsigned rxmax)
+{
+	/* base 32:57, qlen 89:13, dbuf 102:7, dsize 116, crcstrip 117, l2tsel 119, rxmax 174:14 */
+	uint64_t base = RX_RING >> 7;
+
+	memset(dw, 0, 8 * sizeof(uint32_t));
+	dw[1] = (uint32_t)base;
+	dw[2] = (uint32_t)(base >> 32) | (RX_QLEN & 0x7fu) << 25;
+	dw[3] = RX_QLEN >> 7 | (2048u / 128) << 6 | 1u << 20 | 1u << 21 | 1u << 23;
+	dw[5] = (rxmax & 0x3fffu) << 14;
+}
+
+static void test_port_loop(void **state)
+{
+	static const struct net_port_ops tx_ops = { 0 };
+	static const struct net_port_ops rx_ops = { .deliver = rx_deliver, .rx_space = rx_space };
+	struct net_port a, b;
+	uint32_t dw[8], h, payload = 64000, mss = 1448, l4, len;
+	unsigned nd, nseg = (payload + mss - 1) / mss;
+	struct e810_txq_result r;
+
+	(void)state;
+	net_port_init(&a, "e810tx", &tx_ops, NULL);
+	net_port_init(&b, "e810rx", &rx_ops, NULL);
+	net_port_connect(&a, &b);
+	e810_rxq_init(&rq, FAKE_PCI);
+	rx_ctx(dw, 2048);
+	assert_int_equal(e810_rxq_set_ctx(&rq, dw), 0);
+	assert_int_equal(rq.ctx.qlen, RX_QLEN);
+	assert_int_equal(rq.ctx.dbuf, 2048);
+	assert_int_equal(rq.ctx.rxmax, 2048);
+	assert_true(rq.ctx.l2tsel && rq.ctx.crcstrip);
+	assert_true(e810_rxq_enable(&rq, true));
+	for (unsigned i = 0; i < RX_QLEN; i++)
+		put_le64(gpa(RX_RING + i * 32ull), RX_BUFS + i * 2048ull);
+	assert_true(e810_rxq_set_tail(&rq, 248));
+
+	e810_txq_init(&q, FAKE_PCI, pool, e810_txq_sink_port(&a, 3));
+	{
+		struct e810_aq_txq_ctx c = { .base = RING, .qlen = QLEN };
+
+		assert_int_equal(e810_txq_setup(&q, &c), 0);
+	}
+	/* A 64 KiB TSO frame with a tag to insert: 45 frames in the RX ring, checked there. */
+	nd = post_tso(0, false, payload, mss, &h);
+	for (unsigned i = 1; i < nd; i++) {
+		uint8_t *d = gpa(RING + i * 16ull);
+
+		put_le64(d + 8, get_le64(d + 8) | (uint64_t)E810_TXD_CMD_IL2TAG1 << E810_TXD_CMD_S |
+					(uint64_t)0x0064 << E810_TXD_L2TAG1_S);
+	}
+	assert_true(e810_txq_set_tail(&q, nd));
+	r = e810_txq_run(&q);
+	assert_int_equal(r.frames, nseg);
+	assert_int_equal(rq.st.pkts, nseg);
+	assert_int_equal(rq.head, nseg);
+	for (unsigned s = 0; s < nseg; s++) {
+		const uint8_t *d = gpa(RX_RING + s * 32ull);
+		uint32_t n = s + 1 < nseg ? mss : payload - s * mss;
+
+		assert_int_equal(get_le16(d + E810_RXD_WB_STATUS0),
+				 E810_RXD_S0_DD | E810_RXD_S0_EOF | E810_RXD_S0_L3L4P |
+					 E810_RXD_S0_L2TAG1P);
+		assert_int_equal(get_le16(d + E810_RXD_WB_L2TAG1), 0x64);
+		assert_int_equal(get_le16(d + E810_RXD_WB_PTYPE), E810_PTYPE_IPV4_TCP);
+		assert_int_equal(get_le16(d + E810_RXD_WB_PKT_LEN), h + n);
+		assert_true(frame_csum_ok(gpa(RX_BUFS + s * 2048ull), h + n, false, false));
+	}
+	/* Backpressure: room for 5 more frames; the walk stops and resumes when there is room. */
+	len = build_frame(gpa(BUF), false, false, 100, 0, &l4);
+	for (unsigned i = nd; i < nd + 12; i++)
+		desc_data(i, BUF, len, EOP_RS, 0, 0);
+	assert_true(e810_rxq_set_tail(&rq, 48 + 2)); /* 50 & ~7 = 48: 3 buffers */
+	assert_int_equal(e810_rxq_space(&rq), 3);
+	assert_true(e810_txq_set_tail(&q, nd + 12));
+	r = e810_txq_run(&q);
+	assert_true(r.blocked);
+	assert_int_equal(r.frames, 3);
+	assert_true(e810_rxq_set_tail(&rq, 0));
+	r = e810_txq_run(&q);
+	assert_false(r.blocked);
+	assert_int_equal(r.frames, 9);
+	assert_int_equal(rq.st.pkts, nseg + 12);
+	assert_int_equal(rq.st.drop_nodesc, 0);
+	assert_int_equal(a.stats.tx_pkts, nseg + 12);
+	net_port_disconnect(&a);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -521,6 +665,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_budget_and_backpressure, each, each_end),
 		cmocka_unit_test_setup_teardown(test_outside_memory, each, each_end),
 		cmocka_unit_test_setup_teardown(test_odd_descriptors, each, each_end),
+		cmocka_unit_test_setup_teardown(test_reentry, each, each_end),
+		cmocka_unit_test_setup_teardown(test_port_loop, each, each_end),
 	};
 	int rc;
 
