@@ -170,6 +170,31 @@ static void test_setup_absurd(void **state)
 	assert_int_equal(q.st.tail_oor, 1);
 }
 
+/* The 22-byte context add_txqs carries, as ice_setup_tx_ctx packs it, through the AQ's decode. */
+static void test_setup_packed(void **state)
+{
+	uint8_t ctx[22] = { 0 };
+	uint64_t base = RING >> 7;
+	struct e810_aq_txq_ctx c;
+
+	(void)state;
+	for (unsigned i = 0; i < 57; i++)           /* base 0:57 */
+		ctx[i / 8] |= (uint8_t)(((base >> i) & 1u) << (i % 8));
+	ctx[78 / 8] |= 2u << (78 % 8);              /* vmvf_type 78:2 = PF */
+	for (unsigned i = 0; i < 13; i++)           /* qlen 135:13 */
+		ctx[(135 + i) / 8] |= (uint8_t)(((QLEN >> i) & 1u) << ((135 + i) % 8));
+	ctx[152 / 8] |= 1u << (152 % 8);            /* tso_ena */
+	e810_aq_txq_ctx_decode(ctx, &c);
+	assert_int_equal(c.base, RING);
+	assert_int_equal(c.qlen, QLEN);
+	queue_up(GM_HOLE, 64);
+	assert_int_equal(e810_txq_setup(&q, &c), 0);
+	assert_int_equal(q.base, RING);
+	assert_int_equal(q.count, QLEN);
+	assert_true(q.enabled);
+	assert_int_equal(q.head, 0);
+}
+
 static void test_single(void **state)
 {
 	uint32_t l4, len = build_frame(gpa(BUF), false, false, 100, 1, &l4);
@@ -374,6 +399,37 @@ static void test_tso_200k(void **state)
 	check_segs(true, payload, mss, h);
 	assert_int_equal(q.head, (250 + nd) % QLEN);
 	assert_int_equal(dtype((250 + nd - 1) % QLEN), E810_TXD_DTYPE_DONE);
+}
+
+/* UDP segmentation (SKB_GSO_UDP_L4): L4T UDP with a TSO context, UDP lengths rewritten. */
+static void test_uso(void **state)
+{
+	uint8_t *f = gpa(BUF);
+	uint32_t l4, payload = 5000, mss = 1400, len = build_frame(f, false, true, payload, 4, &l4);
+	uint32_t cmd = E810_TXD_CMD_IIPT_IPV4_CSUM | E810_TXD_CMD_L4T_UDP;
+	uint16_t ph = net_csum_add(net_csum(f + 26, 8, 0), 17);
+
+	(void)state;
+	queue_up(RING, QLEN);
+	f[16] = f[17] = f[24] = f[25] = 0;
+	f[l4 + 6] = (uint8_t)(ph >> 8);
+	f[l4 + 7] = (uint8_t)ph;
+	desc_ctx(0, E810_TXC_CMD_TSO, payload, mss);
+	desc_data(1, BUF, 42, cmd, OFFS(20, 8), 0);
+	desc_data(2, BUF + 42, len - 42, cmd | EOP_RS, OFFS(20, 8), 0);
+	assert_true(e810_txq_set_tail(&q, 3));
+	e810_txq_run(&q);
+	assert_int_equal(out.n, 4);
+	for (unsigned s = 0; s < 4; s++) {
+		const uint8_t *o = out.p[s]->data;
+		uint32_t n = s < 3 ? mss : payload - 3 * mss;
+
+		assert_int_equal(out.p[s]->len, 42 + n);
+		assert_int_equal(get_be16(o + 16), 28 + n);
+		assert_int_equal(get_be16(o + 38), 8 + n);
+		assert_memory_equal(o + 42, f + 42 + s * mss, n);
+		assert_true(frame_csum_ok(o, 42 + n, false, true));
+	}
 }
 
 static void test_tso_absurd(void **state)
@@ -655,11 +711,13 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_setup_absurd, each, each_end),
+		cmocka_unit_test_setup_teardown(test_setup_packed, each, each_end),
 		cmocka_unit_test_setup_teardown(test_single, each, each_end),
 		cmocka_unit_test_setup_teardown(test_multi_desc_vlan, each, each_end),
 		cmocka_unit_test_setup_teardown(test_csum_offload, each, each_end),
 		cmocka_unit_test_setup_teardown(test_tso_64k, each, each_end),
 		cmocka_unit_test_setup_teardown(test_tso_200k, each, each_end),
+		cmocka_unit_test_setup_teardown(test_uso, each, each_end),
 		cmocka_unit_test_setup_teardown(test_tso_absurd, each, each_end),
 		cmocka_unit_test_setup_teardown(test_no_eop, each, each_end),
 		cmocka_unit_test_setup_teardown(test_budget_and_backpressure, each, each_end),
