@@ -298,6 +298,20 @@ static uint32_t reg_reset_value(uint32_t off, bool *known)
 	switch (off) {
 	case E810_GLGEN_RSTCTL:
 		return 8; /* GRSTDEL: 800 ms */
+	/* Registers whose 0 means what the driver wants: not counted as unknown. */
+	case E810_GLGEN_STAT:        /* no global reset pending */
+	case E810_GL_PWR_MODE_CTL:   /* 2 us ITR granularity */
+	case E810_GLGEN_CLKSTAT_SRC:
+	case E810_PFPM_WUS:          /* no wake-up */
+	case E810_GLQF_FD_SIZE:
+	case E810_GL_MDCK_TX_TDPU:
+	case E810_GL_MDET_RX:        /* no malicious driver events */
+	case E810_GL_MDET_TX_PQM:
+	case E810_GL_MDET_TX_TCLAN:
+	case E810_PF_MDET_RX:
+	case E810_PF_MDET_TX_PQM:
+	case E810_PF_MDET_TX_TCLAN:
+		return 0;
 	default:
 		*known = false;
 		return 0;
