@@ -4,6 +4,9 @@
 # Intel E810-C (8086:1592, rev 2, class 020000, BAR0 128 MiB and BAR3 64 KiB
 # 64-bit prefetchable, MSI-X), ice binds in safe mode (no DDP package in
 # the initramfs), registers a netdev, and its link comes up (carrier 1).
+# Then the tap behind vmux is deleted: the device posts a link status event
+# on the admin receive queue and fires the misc MSI-X vector, and the
+# driver drops the carrier.
 # On q35 (the default here; E2E_MACHINE=pc works too, without extended
 # config space) the DSN extended capability names the DDP file ice asks for.
 # QEMU powers off and vmux keeps running. The admin commands vmux answered
@@ -41,8 +44,22 @@ e2e_vmux_start -n "$ns" vmux -s "$sock" -m e810-emu --queues "$QUEUES" -t tap0 -
 	--control "$ctl" -v
 e2e_log "vmux listens on $sock (log: vmux.log)"
 
-e2e_guest_run guest1 "$initrd" "$E2E_TIMEOUT" "e2e.mac=$MAC e2e.vectors=$((QUEUES + 1))" \
+e2e_guest_start guest1 "$initrd" "e2e.mac=$MAC e2e.vectors=$((QUEUES + 1))" \
 	-device "$(e2e_vfio_user_dev "$sock")"
+serial=$E2E_TMP/guest1.serial
+# Once the guest's link is up it asks for it to go: deleting the tap takes
+# vmux's backend link down, which the device reports to the driver.
+deadline=$(($(date +%s) + E2E_TIMEOUT))
+until grep -qa 'E2E-DATA: ready=1' "$serial"; do
+	e2e_alive guest1 || break
+	[ "$(date +%s)" -lt "$deadline" ] || break
+	sleep 0.2
+done
+if grep -qa 'E2E-DATA: ready=1' "$serial"; then
+	ip -n "$ns" link del tap0 || e2e_err "cannot delete tap0"
+	e2e_log "tap0 deleted: the device's link goes down"
+fi
+e2e_guest_wait guest1
 ok=$?
 e2e_guest_lines guest1 | sed 's/^/    /'
 
@@ -63,4 +80,5 @@ e2e_log "vmux is still running after the guest powered off"
 e2e_stop vmux 5
 rc=$?
 [ "$rc" = 0 ] || e2e_fail "vmux exited with status $rc on SIGTERM"
-e2e_pass "ice probed e810-emu in safe mode, its netdev came up with carrier"
+grep -qE 'tap0: device gone' "$E2E_TMP/vmux.log" || e2e_fail "vmux did not see tap0 go"
+e2e_pass "ice probed e810-emu in safe mode, its netdev came up with carrier and saw it go"

@@ -118,6 +118,28 @@ else
 		"operstate $(cat "/sys/class/net/$netdev/operstate"))"
 fi
 e2e_data operstate "$(cat "/sys/class/net/$netdev/operstate")"
+
+# The host takes the link away (vmux's tap goes): the device posts a link
+# status event on the admin receive queue and raises the misc vector; the
+# driver's handler must see it and drop the carrier.
+misc_irqs() {
+	grep ':misc' /proc/interrupts | awk '{ n = 0; for (i = 2; i <= NF; i++) if ($i ~ /^[0-9]+$/) n += $i; else break; print n }'
+}
+m0=$(misc_irqs)
+e2e_data ready 1
+if e2e_wait_for 30 grep -qx 0 "/sys/class/net/$netdev/carrier"; then
+	e2e_info "ok: carrier 0 after the host's link went down"
+else
+	e2e_fail "carrier still $(cat "/sys/class/net/$netdev/carrier") after the host's link went down"
+fi
+if e2e_wait_for 5 sh -c "dmesg | grep -q 'NIC Link is Down'"; then
+	e2e_info "ok: ice logged 'NIC Link is Down'"
+else
+	e2e_fail "ice did not log 'NIC Link is Down'"
+fi
+m1=$(misc_irqs)
+e2e_data misc_irqs "$m0 -> $m1"
+[ "${m1:-0}" -gt "${m0:-0}" ] || e2e_fail "the misc (OICR/admin queue) vector did not fire ($m0 -> $m1)"
 e2e_data irqs "$(grep -c ice /proc/interrupts)"
 grep ice /proc/interrupts | sed "s/^/  dmesg: [interrupts] /"
 show_dmesg
