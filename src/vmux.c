@@ -113,6 +113,8 @@ static void usage(FILE *out)
 		"                       thread spins while the guest's rings are up, and QEMU stops\n"
 		"                       posting the device's other register writes; without KVM QEMU\n"
 		"                       unmaps the page when the INTx fires: see docs/CONFIG.md)\n"
+		"      --queues N       queue pairs of the device (e810-emu: 1..16, default 4; it\n"
+		"                       gets N + 1 MSI-X vectors)\n"
 		"\n"
 		"Options:\n"
 		"      --uplink tap:NAME  the switch's uplink: devices without -t share it through the\n"
@@ -248,6 +250,7 @@ static void create_device(void *arg)
 		.doorbell = d->cfg->doorbell == CFG_DOORBELL_POLL ? DEV_DOORBELL_POLL
 								  : DEV_DOORBELL_TRAP,
 		.max_guest_ram = app.cfg->max_guest_ram,
+		.queues = d->cfg->queues,
 	};
 	memcpy(dc.mac, d->cfg->mac, 6);
 	d->inst = d->model->create(&dc, d->err, sizeof(d->err));
@@ -1048,6 +1051,12 @@ int main(int argc, char **argv)
 		if (cfg.dev[i].doorbell == CFG_DOORBELL_POLL && !(m->caps & DEV_CAP_DOORBELL_POLL)) {
 			fprintf(stderr, "vmux: device %u (%s): -m %s has no --doorbell poll; use trap\n",
 				i, cfg.dev[i].socket, cfg.dev[i].mode);
+			return 2;
+		}
+		if (cfg.dev[i].queues > 1 && cfg.dev[i].queues > m->max_queues) {
+			fprintf(stderr, "vmux: device %u (%s): -m %s has at most %u queue pair%s\n", i,
+				cfg.dev[i].socket, cfg.dev[i].mode, m->max_queues ? m->max_queues : 1,
+				m->max_queues > 1 ? "s" : "");
 			return 2;
 		}
 	}

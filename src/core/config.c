@@ -268,6 +268,7 @@ enum {
 	OPT_PROMISC,
 	OPT_WORKER,
 	OPT_DOORBELL,
+	OPT_QUEUES,
 	OPT_UPLINK,
 	OPT_CORES,
 	OPT_WORKERS,
@@ -292,6 +293,7 @@ int cfg_parse_args(struct vmux_config *c, int argc, char **argv, char *err, size
 		{ "allow-promisc", no_argument, NULL, OPT_PROMISC },
 		{ "worker", required_argument, NULL, OPT_WORKER },
 		{ "doorbell", required_argument, NULL, OPT_DOORBELL },
+		{ "queues", required_argument, NULL, OPT_QUEUES },
 		{ "uplink", required_argument, NULL, OPT_UPLINK },
 		{ "cores", required_argument, NULL, OPT_CORES },
 		{ "workers", required_argument, NULL, OPT_WORKERS },
@@ -366,6 +368,12 @@ int cfg_parse_args(struct vmux_config *c, int argc, char **argv, char *err, size
 		case OPT_DOORBELL:
 			if (parse_doorbell(d, optarg, err, errlen))
 				return -1;
+			break;
+		case OPT_QUEUES:
+			if (parse_uint(optarg, CFG_MAX_QUEUES, &v) || v == 0)
+				return fail(err, errlen, "--queues %s: 1..%d queue pairs", optarg,
+					    CFG_MAX_QUEUES);
+			d->queues = (unsigned)v;
 			break;
 		case 'd':
 			/* the seed's passthrough selector: only "none" (emulation) exists yet */
@@ -516,6 +524,11 @@ static int parse_json_device(struct vmux_config *c, struct json_object *o, unsig
 		} else if (!strcmp(key, "doorbell")) {
 			r = cfg_jstr(val, key, &s, e2, sizeof(e2)) ||
 			    parse_doorbell(d, s, e2, sizeof(e2));
+		} else if (!strcmp(key, "queues")) {
+			r = cfg_juint(val, key, CFG_MAX_QUEUES, &n, e2, sizeof(e2));
+			if (!r && n == 0)
+				r = fail(e2, sizeof(e2), "\"queues\" must be 1..%d", CFG_MAX_QUEUES);
+			d->queues = (unsigned)n;
 		} else {
 			r = fail(e2, sizeof(e2), "unknown key \"%s\"", key);
 		}

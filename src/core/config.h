@@ -16,6 +16,7 @@
 #define CFG_PATH_MAX 108 /* sun_path */
 #define CFG_IFNAME_MAX 16 /* IFNAMSIZ */
 #define CFG_MAX_PCAPS 16
+#define CFG_MAX_QUEUES 16 /* --queues */
 #define CFG_PCAP_PATH_MAX 4096
 
 enum cfg_doorbell {
@@ -34,6 +35,7 @@ struct cfg_device {
 	bool allow_promisc;       /* may see others' unicast in promiscuous mode */
 	int worker;               /* index into workers, -1 = automatic */
 	enum cfg_doorbell doorbell;
+	unsigned queues;          /* queue pairs (--queues, 1..CFG_MAX_QUEUES); 0 = the model's default */
 };
 
 /* A capture started with vmux (--pcap PORT=FILE,...): see net/capture.h. */

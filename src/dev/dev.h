@@ -29,6 +29,7 @@ struct dev_config {
 	struct loop *loop;       /* the owning thread's loop */
 	enum dev_doorbell doorbell;
 	uint64_t max_guest_ram;  /* bytes one client may map; 0: the vfu default */
+	unsigned queues;         /* queue pairs, for models with several; 0: the model's default */
 };
 
 struct dev_instance;
@@ -49,6 +50,7 @@ struct dev_model {
 	/* Writes the model's counters as a JSON object body ("k":v,...) or plain text. */
 	void (*dump_stats)(struct dev_instance *d, FILE *out);
 	uint32_t caps;           /* DEV_CAP_* */
+	unsigned max_queues;     /* queue pairs dev_config.queues may ask for; 0: one, not settable */
 };
 
 /* The common head of every model's instance, filled in by its create(). */

@@ -4,9 +4,11 @@
 #include <string.h>
 
 extern const struct dev_model e1000_model;
+extern const struct dev_model e810_model;
 
 static const struct dev_model *const models[] = {
 	&e1000_model,
+	&e810_model,
 	NULL,
 };
 

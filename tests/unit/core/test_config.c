@@ -62,6 +62,32 @@ static void test_switch_options(void **state)
 	assert_memory_equal(cfg.dev[1].mac, "\x02\x11\x22\x33\x44\x55", 6);
 }
 
+static void test_queues(void **state)
+{
+	if (args("--uplink", "tap:up0", "-s", "/a", "-m", "e810-emu", "--queues", "16", "-s", "/b",
+		 NULL))
+		fail_msg("%s", err);
+	assert_int_equal(cfg.dev[0].queues, 16);
+	assert_int_equal(cfg.dev[1].queues, 0); /* the model's default */
+	assert_int_equal(args("-s", "/a", "-t", "t0", "--queues", "0", NULL), -1);
+	assert_non_null(strstr(err, "--queues 0: 1..16"));
+	assert_int_equal(args("-s", "/a", "-t", "t0", "--queues", "17", NULL), -1);
+	assert_int_equal(args("--queues", "2", "-s", "/a", "-t", "t0", NULL), -1);
+	assert_non_null(strstr(err, "before any -s"));
+
+	cfg_init(&cfg);
+	assert_int_equal(cfg_parse_json(&cfg, "{\"devices\":[{\"socket\":\"/a\",\"queues\":3}]}",
+					err, sizeof(err)), 0);
+	assert_int_equal(cfg.dev[0].queues, 3);
+	cfg_init(&cfg);
+	assert_int_equal(cfg_parse_json(&cfg, "{\"devices\":[{\"socket\":\"/a\",\"queues\":0}]}",
+					err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "\"queues\" must be 1..16"));
+	cfg_init(&cfg);
+	assert_int_equal(cfg_parse_json(&cfg, "{\"devices\":[{\"socket\":\"/a\",\"queues\":99}]}",
+					err, sizeof(err)), -1);
+}
+
 static void test_errors_name_the_problem(void **state)
 {
 	struct {
@@ -246,6 +272,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_seed_style),
 		cmocka_unit_test(test_switch_options),
+		cmocka_unit_test(test_queues),
 		cmocka_unit_test(test_errors_name_the_problem),
 		cmocka_unit_test(test_json),
 		cmocka_unit_test(test_pcap),

@@ -106,6 +106,7 @@ void drv_init(struct drv *d, const struct e810_aq_config *cfg)
 	memset(d, 0, sizeof(*d));
 	d->g.mem = calloc(1, GMEM_SIZE);
 	assert_non_null(d->g.mem);
+	d->own_mem = true;
 	if (!cfg) {
 		e810_aq_config_default(&def);
 		cfg = &def;
@@ -114,10 +115,21 @@ void drv_init(struct drv *d, const struct e810_aq_config *cfg)
 	assert_non_null(d->aq);
 }
 
+void drv_init_io(struct drv *d, const struct drv_io *io, void *opaque, uint8_t *mem)
+{
+	memset(d, 0, sizeof(*d));
+	assert_non_null(io);
+	assert_non_null(mem);
+	d->io = io;
+	d->io_opaque = opaque;
+	d->g.mem = mem;
+}
+
 void drv_fini(struct drv *d)
 {
 	e810_aq_destroy(d->aq);
-	free(d->g.mem);
+	if (d->own_mem)
+		free(d->g.mem);
 	d->aq = NULL;
 	d->g.mem = NULL;
 }
@@ -130,12 +142,15 @@ uint8_t *gpa_ptr(struct drv *d, uint64_t gpa, uint32_t len)
 
 void drv_wr(struct drv *d, uint32_t reg, uint32_t val)
 {
-	e810_aq_reg_write(d->aq, reg, val);
+	if (d->io)
+		d->io->wr(d->io_opaque, reg, val);
+	else
+		e810_aq_reg_write(d->aq, reg, val);
 }
 
 uint32_t drv_rd(struct drv *d, uint32_t reg)
 {
-	return e810_aq_reg_read(d->aq, reg);
+	return d->io ? d->io->rd(d->io_opaque, reg) : e810_aq_reg_read(d->aq, reg);
 }
 
 uint8_t *drv_atq_desc(struct drv *d, unsigned i)

@@ -36,9 +36,22 @@ struct gmem {
 	bool fail_writes_only;
 };
 
+/*
+ * Where the driver's register accesses go when it drives a device rather than
+ * an engine of its own (drv_init_io): e.g. BAR0 of a PCI model over
+ * vfio-user, with guest RAM shared with it.
+ */
+struct drv_io {
+	uint32_t (*rd)(void *opaque, uint32_t reg);
+	void (*wr)(void *opaque, uint32_t reg, uint32_t val);
+};
+
 struct drv {
 	struct gmem g;
-	struct e810_aq *aq;
+	bool own_mem;
+	struct e810_aq *aq;        /* NULL with drv_init_io */
+	const struct drv_io *io;
+	void *io_opaque;
 	unsigned n;                /* ring length */
 	unsigned atq_ntu, arq_ntc;
 	unsigned notifies;         /* arq_notify calls */
@@ -50,6 +63,11 @@ struct drv {
 
 /* Creates guest RAM and an engine (cfg NULL: defaults). */
 void drv_init(struct drv *d, const struct e810_aq_config *cfg);
+/*
+ * A driver of a device reached through io, whose guest RAM (GMEM_SIZE bytes
+ * at GMEM_BASE) is at mem here; no engine of its own.
+ */
+void drv_init_io(struct drv *d, const struct drv_io *io, void *opaque, uint8_t *mem);
 void drv_fini(struct drv *d);
 /* Host pointer of a guest address (asserts it is inside guest RAM). */
 uint8_t *gpa_ptr(struct drv *d, uint64_t gpa, uint32_t len);

@@ -551,7 +551,8 @@ void probe_61(struct drv *d, struct probe *pr, const struct e810_aq_config *cfg)
 		prm[DV_MAJOR + 1] = 0xff;
 		prm[DV_MAJOR + 2] = 0xff;
 		assert_int_equal(drv_cmd(d, AQC_DRIVER_VER, prm, v, (uint16_t)strlen(v), true, NULL), 0);
-		assert_string_equal(e810_aq_state(d->aq)->driver_string, v);
+		if (d->aq)
+			assert_string_equal(e810_aq_state(d->aq)->driver_string, v);
 	}
 	/* ice_init_link_events */
 	clr();
@@ -580,8 +581,11 @@ void probe_61(struct drv *d, struct probe *pr, const struct e810_aq_config *cfg)
 		p16(prm + VC_VSI_NUM, pr->vsi | VSI_IS_VALID);
 		assert_int_equal(drv_cmd(d, AQC_UPDATE_VSI, prm, p, sizeof(p), true, NULL), 0);
 	}
-	assert_int_equal(e810_aq_stats(d->aq)->atq_unknown, 0);
-	assert_int_equal(e810_aq_stats(d->aq)->atq_desc_dma, 0);
+	if (d->aq) {
+		/* A device's counters are the caller's to check (its dump_stats). */
+		assert_int_equal(e810_aq_stats(d->aq)->atq_unknown, 0);
+		assert_int_equal(e810_aq_stats(d->aq)->atq_desc_dma, 0);
+	}
 }
 
 static void set_bits(uint8_t *ctx, unsigned lsb, unsigned width, uint64_t v)

@@ -1,0 +1,738 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * e810-emu: an Intel E810-C (8086:1592) PCI function that Linux's ice driver
+ * probes in safe mode (no DDP package): identity, BAR0 (128 MiB, trapped;
+ * a sparse register file behind it), MSI-X in BAR3, PCIe, PM and a DSN
+ * extended capability; the registers probe relies on (reset status, PF
+ * reset, NVM and firmware state, interrupt causes and vectors); the admin
+ * queue engine (aq.h) behind the PF_FW_* registers, its DMA through the PCI
+ * layer; link status from the port's peer, as events on the ARQ raising the
+ * FW cause's MSI-X vector.
+ *
+ * Not here yet: LAN queues. RX/TX contexts and tails are plain storage;
+ * frames the port receives are dropped and counted.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include "core/log.h"
+#include "core/loop.h"
+#include "dev/dev.h"
+#include "dev/e810/aq.h"
+#include "dev/e810/e810_model.h"
+#include "dev/e810/e810_regs.h"
+#include "dev/e810/rstore.h"
+#include "net/pkt.h"
+#include "net/port.h"
+#include "pci/pci.h"
+
+#define COMP "e810"
+
+#define E810_POOL_PKTS 256u
+
+extern const struct dev_model e810_model;
+
+struct e810_counters {
+	uint64_t resets;        /* device resets (vfio-user reset, client gone) */
+	uint64_t pf_resets;     /* PFGEN_CTRL.PFSWR */
+	uint64_t core_resets;   /* GLGEN_RTRIG CORER/GLOBR (done as a PF reset) */
+	uint64_t reg_reads, reg_writes;
+	uint64_t reg_unknown;   /* reads of registers never written and without a reset value */
+	uint64_t reg_bad_access;/* accesses that are not 1, 2, 4 or 8 aligned bytes */
+	uint64_t irqs;          /* MSI-X messages sent */
+	uint64_t irq_deferred;  /* causes held until the vector was enabled or set up */
+	uint64_t fw_cause_off;  /* ARQ events with the FW cause disabled */
+	uint64_t swints;        /* GLINT_DYN_CTL.SWINT_TRIG */
+	uint64_t rx_dropped;    /* frames from the port (no LAN queues yet) */
+	uint64_t atq_kicks;     /* admin commands resumed from the loop */
+};
+
+struct e810 {
+	struct dev_instance inst;
+	char name[32];
+	struct loop *loop;
+	struct pci_dev *pci;
+	struct e810_aq *aq;
+	struct net_port port;
+	struct pkt_pool *pool;
+	struct e810_rstore rs;
+	uint8_t mac[6];
+	unsigned nq, nvec;
+	uint64_t max_guest_ram;
+	bool peer_up;
+
+	/* interrupts, per vector */
+	bool intena[E810_MODEL_MAX_VECTORS];
+	bool pend[E810_MODEL_MAX_VECTORS];
+
+	/* admin commands left over by the budget: resumed from the loop */
+	int kick_fd;
+	struct loop_fd *kick_h;
+
+	struct e810_counters cnt;
+};
+
+static struct e810 *to_e810(struct dev_instance *d)
+{
+	return (struct e810 *)d;
+}
+
+/* ==== interrupts ================================================================== */
+
+static uint32_t reg_get(const struct e810 *e, uint32_t off)
+{
+	uint32_t v = 0;
+
+	e810_rstore_get(&e->rs, off, &v);
+	return v;
+}
+
+static void vec_try(struct e810 *e, unsigned v)
+{
+	if (!e->pend[v] || !e->intena[v])
+		return;
+	if (!pci_msix_enabled(e->pci) || pci_msix_func_masked(e->pci) ||
+	    !pci_msix_vector_ready(e->pci, v))
+		return;
+	e->pend[v] = false;
+	if (!(reg_get(e, E810_GLINT_CTL) & E810_GLINT_CTL_DIS_AUTOMASK))
+		e->intena[v] = false; /* until the driver writes INTENA again */
+	e->cnt.irqs++;
+	pci_irq_raise(e->pci, v);
+}
+
+static void vec_cause(struct e810 *e, unsigned v)
+{
+	if (v >= e->nvec)
+		return;
+	e->pend[v] = true;
+	vec_try(e, v);
+	if (e->pend[v])
+		e->cnt.irq_deferred++;
+}
+
+static void vec_retry_all(struct e810 *e)
+{
+	for (unsigned v = 0; v < e->nvec; v++)
+		vec_try(e, v);
+}
+
+/* A cause routed by a cause control register (PFINT_FW_CTL, PFINT_OICR_CTL ...). */
+static bool cause_fire(struct e810 *e, uint32_t ctl_reg)
+{
+	uint32_t ctl = reg_get(e, ctl_reg);
+
+	if (!(ctl & E810_INT_CTL_CAUSE_ENA))
+		return false;
+	vec_cause(e, ctl & E810_INT_CTL_MSIX_INDX_M);
+	return true;
+}
+
+static void dyn_ctl_write(struct e810 *e, unsigned v, uint32_t val)
+{
+	/* INTENA_MSK: this write leaves INTENA alone. */
+	if (!(val & E810_GLINT_DYN_CTL_INTENA_MSK))
+		e->intena[v] = val & E810_GLINT_DYN_CTL_INTENA;
+	/*
+	 * CLEARPBA clears the PBA bit of a real part; causes held here are
+	 * kept (a spurious interrupt costs the driver a look at its queues, a
+	 * lost one a link event).
+	 */
+	if (val & E810_GLINT_DYN_CTL_SWINT_TRIG) {
+		e->cnt.swints++;
+		e->pend[v] = true;
+	}
+	/* Stored without the self-clearing bits; the driver reads back INTENA. */
+	val &= ~(E810_GLINT_DYN_CTL_CLEARPBA | E810_GLINT_DYN_CTL_SWINT_TRIG |
+		 E810_GLINT_DYN_CTL_INTENA_MSK | E810_GLINT_DYN_CTL_INTENA);
+	e810_rstore_set(&e->rs, E810_GLINT_DYN_CTL(v), val);
+	vec_try(e, v);
+}
+
+/* ==== admin queue glue ============================================================== */
+
+static int aq_dma_read(void *opaque, uint64_t gpa, void *dst, size_t len)
+{
+	struct e810 *e = opaque;
+
+	return pci_dma_read(e->pci, gpa, dst, len);
+}
+
+static int aq_dma_write(void *opaque, uint64_t gpa, const void *src, size_t len)
+{
+	struct e810 *e = opaque;
+
+	return pci_dma_write(e->pci, gpa, src, len);
+}
+
+static void aq_notify(void *opaque)
+{
+	struct e810 *e = opaque;
+
+	/* The FW (admin queue) cause; no PFINT_OICR bit stands for it. */
+	if (!cause_fire(e, E810_PFINT_FW_CTL))
+		e->cnt.fw_cause_off++;
+}
+
+static const struct e810_aq_dma_ops aq_ops = {
+	.read = aq_dma_read,
+	.write = aq_dma_write,
+	.arq_notify = aq_notify,
+};
+
+static void link_sync(struct e810 *e)
+{
+	net_port_set_link(&e->port, e810_aq_link_up(e->aq));
+}
+
+static void kick_arm(struct e810 *e)
+{
+	uint64_t one = 1;
+
+	if (e->kick_fd >= 0 && e810_aq_pending(e->aq) && write(e->kick_fd, &one, sizeof(one)) < 0)
+		LOG_RL(LOG_LVL_WARN, COMP, "%s: cannot schedule admin commands: %s", e->name,
+		       strerror(errno));
+}
+
+static void kick_cb(void *arg, uint32_t events)
+{
+	struct e810 *e = arg;
+	uint64_t v;
+
+	(void)events;
+	if (read(e->kick_fd, &v, sizeof(v)) < 0 && errno != EAGAIN)
+		return;
+	if (e810_aq_pending(e->aq)) {
+		e->cnt.atq_kicks++;
+		e810_aq_service(e->aq);
+		link_sync(e);
+	}
+	kick_arm(e);
+}
+
+/* ==== resets ======================================================================= */
+
+static void pf_reset(struct e810 *e)
+{
+	e810_aq_reset(e->aq);
+	e810_rstore_clear(&e->rs);
+	memset(e->intena, 0, sizeof(e->intena));
+	memset(e->pend, 0, sizeof(e->pend));
+	link_sync(e);
+}
+
+/* ==== registers ==================================================================== */
+
+static const char *reg_name(uint32_t off)
+{
+	switch (off) {
+	case E810_GLGEN_RSTAT: return "GLGEN_RSTAT";
+	case E810_GLGEN_RSTCTL: return "GLGEN_RSTCTL";
+	case E810_GLGEN_RTRIG: return "GLGEN_RTRIG";
+	case E810_PFGEN_CTRL: return "PFGEN_CTRL";
+	case E810_GL_FWSTS: return "GL_FWSTS";
+	case E810_GL_MNG_FWSM: return "GL_MNG_FWSM";
+	case E810_GLNVM_ULD: return "GLNVM_ULD";
+	case E810_GLNVM_GENS: return "GLNVM_GENS";
+	case E810_GLNVM_FLA: return "GLNVM_FLA";
+	case E810_PF_FUNC_RID: return "PF_FUNC_RID";
+	case E810_GLPCI_CNF2: return "GLPCI_CNF2";
+	case E810_PFINT_OICR: return "PFINT_OICR";
+	case E810_PFINT_OICR_ENA: return "PFINT_OICR_ENA";
+	case E810_PFINT_OICR_CTL: return "PFINT_OICR_CTL";
+	case E810_PFINT_FW_CTL: return "PFINT_FW_CTL";
+	case E810_PFINT_MBX_CTL: return "PFINT_MBX_CTL";
+	case E810_GLINT_CTL: return "GLINT_CTL";
+	default: break;
+	}
+	if (e810_aq_reg_is_aq(off))
+		return "PF_FW_AQ";
+	if (off >= E810_GLINT_DYN_CTL(0) && off < E810_GLINT_DYN_CTL(E810_MAX_VECTORS))
+		return "GLINT_DYN_CTL";
+	return NULL;
+}
+
+/* Registers that read as a constant or a value made here. */
+static bool reg_fixed(const struct e810 *e, uint32_t off, uint32_t *v)
+{
+	switch (off) {
+	case E810_GLGEN_RSTAT:
+		*v = 0; /* DEVSTATE 0: device active, no reset in progress */
+		return true;
+	case E810_PFGEN_CTRL:
+		*v = 0; /* PFSWR: the reset is done when the write returns */
+		return true;
+	case E810_GL_FWSTS:
+	case E810_GL_MNG_FWSM:
+		*v = 0; /* firmware loaded, normal mode */
+		return true;
+	case E810_GLNVM_ULD:
+		*v = E810_GLNVM_ULD_ALL_DONE | E810_GLNVM_ULD_PE_DONE;
+		return true;
+	case E810_GLNVM_GENS:
+		*v = 5u << E810_GLNVM_GENS_SR_SIZE_S; /* 32 KiB Shadow RAM */
+		return true;
+	case E810_GLNVM_FLA:
+		*v = E810_GLNVM_FLA_LOCKED;
+		return true;
+	case E810_PF_FUNC_RID:
+		*v = 0; /* PF 0 */
+		return true;
+	case E810_GLPCI_CNF2:
+		/* 64-byte cache lines (bit 1 clear); the PF's MSI-X vectors in 12:2. */
+		*v = (uint32_t)e->nvec << 2;
+		return true;
+	default:
+		return false;
+	}
+}
+
+static uint32_t reg_reset_value(uint32_t off, bool *known)
+{
+	*known = true;
+	switch (off) {
+	case E810_GLGEN_RSTCTL:
+		return 8; /* GRSTDEL: 800 ms */
+	/* Registers whose 0 means what the driver wants: not counted as unknown. */
+	case E810_GLGEN_STAT:        /* no global reset pending */
+	case E810_GL_PWR_MODE_CTL:   /* 2 us ITR granularity */
+	case E810_GLGEN_CLKSTAT_SRC:
+	case E810_PFPM_WUS:          /* no wake-up */
+	case E810_GLQF_FD_SIZE:
+	case E810_GL_MDCK_TX_TDPU:
+	case E810_GL_MDET_RX:        /* no malicious driver events */
+	case E810_GL_MDET_TX_PQM:
+	case E810_GL_MDET_TX_TCLAN:
+	case E810_PF_MDET_RX:
+	case E810_PF_MDET_TX_PQM:
+	case E810_PF_MDET_TX_TCLAN:
+		return 0;
+	default:
+		*known = false;
+		return 0;
+	}
+}
+
+static uint32_t reg_read(struct e810 *e, uint32_t off)
+{
+	uint32_t v;
+	bool known;
+
+	e->cnt.reg_reads++;
+	if (e810_aq_reg_is_aq(off))
+		return e810_aq_reg_read(e->aq, off);
+	if (reg_fixed(e, off, &v))
+		return v;
+	if (off == E810_PFINT_OICR) {
+		/* Read to clear; no cause sets it yet. */
+		v = reg_get(e, off);
+		e810_rstore_set(&e->rs, off, 0);
+		return v;
+	}
+	if (off >= E810_GLINT_DYN_CTL(0) && off < E810_GLINT_DYN_CTL(e->nvec)) {
+		unsigned vec = (off - E810_GLINT_DYN_CTL(0)) / 4;
+
+		return reg_get(e, off) | (e->intena[vec] ? E810_GLINT_DYN_CTL_INTENA : 0);
+	}
+	if (off >= E810_QRX_CTRL(0) && off < E810_QRX_CTRL(E810_MAX_QUEUES)) {
+		/* QENA_STAT follows QENA_REQ (no LAN queues behind it yet). */
+		v = reg_get(e, off) & ~E810_QRX_CTRL_QENA_STAT;
+		return v | (v & E810_QRX_CTRL_QENA_REQ ? E810_QRX_CTRL_QENA_STAT : 0);
+	}
+	if (e810_rstore_get(&e->rs, off, &v))
+		return v;
+	v = reg_reset_value(off, &known);
+	if (!known) {
+		e->cnt.reg_unknown++;
+		LOG_RL(LOG_LVL_DEBUG, COMP, "%s: read of unwritten register %#08x", e->name, off);
+	}
+	return v;
+}
+
+static void reg_write(struct e810 *e, uint32_t off, uint32_t v)
+{
+	uint32_t fixed;
+
+	e->cnt.reg_writes++;
+	if (e810_aq_reg_is_aq(off)) {
+		e810_aq_reg_write(e->aq, off, v);
+		link_sync(e); /* set_phy_cfg and restart_an change the link */
+		kick_arm(e);
+		return;
+	}
+	if (off == E810_PFGEN_CTRL) {
+		if (v & E810_PFGEN_CTRL_PFSWR) {
+			LOG_DEBUG(COMP, "%s: PF reset", e->name);
+			e->cnt.pf_resets++;
+			pf_reset(e);
+		}
+		return;
+	}
+	if (off == E810_GLGEN_RTRIG) {
+		if (v & (E810_GLGEN_RTRIG_CORER | E810_GLGEN_RTRIG_GLOBR)) {
+			LOG_INFO(COMP, "%s: core/global reset requested: done as a PF reset", e->name);
+			e->cnt.core_resets++;
+			pf_reset(e);
+		}
+		return;
+	}
+	if (reg_fixed(e, off, &fixed))
+		return; /* read-only here */
+	if (off == E810_PFINT_OICR) {
+		/* Write 1 to clear. */
+		e810_rstore_set(&e->rs, off, reg_get(e, off) & ~v);
+		return;
+	}
+	if (off >= E810_GLINT_DYN_CTL(0) && off < E810_GLINT_DYN_CTL(e->nvec)) {
+		dyn_ctl_write(e, (off - E810_GLINT_DYN_CTL(0)) / 4, v);
+		return;
+	}
+	if (!e810_rstore_set(&e->rs, off, v))
+		LOG_RL(LOG_LVL_WARN, COMP, "%s: register file full: write %#x to %#08x dropped",
+		       e->name, v, off);
+	if (off == E810_PFINT_FW_CTL || off == E810_PFINT_OICR_CTL || off == E810_GLINT_CTL)
+		vec_retry_all(e);
+}
+
+static void log_access(struct e810 *e, uint32_t off, uint32_t v, bool wr)
+{
+	const char *n = reg_name(off);
+
+	LOG_TRACE(COMP, "%s: mmio %s %s [%#08x] %#010x", e->name, wr ? "write" : "read",
+		  n ? n : "?", off, v);
+}
+
+static ssize_t bar0_access(struct e810 *e, uint64_t off, uint8_t *buf, size_t count, bool wr)
+{
+	uint32_t base = (uint32_t)off & ~3u, sh = ((uint32_t)off & 3) * 8, v;
+
+	if (count == 8 && !(off & 7)) {
+		/* Two dwords, low first (readq of the 64-bit statistics). */
+		if (bar0_access(e, off, buf, 4, wr) < 0 || bar0_access(e, off + 4, buf + 4, 4, wr) < 0)
+			return -EINVAL;
+		return 8;
+	}
+	if ((count != 1 && count != 2 && count != 4) || (off & 3) + count > 4) {
+		e->cnt.reg_bad_access++;
+		if (!wr)
+			memset(buf, 0, count);
+		return (ssize_t)count;
+	}
+	if (!wr) {
+		v = reg_read(e, base);
+		if (log_enabled(LOG_LVL_TRACE))
+			log_access(e, base, v, false);
+		v >>= sh;
+		memcpy(buf, &v, count);
+		return (ssize_t)count;
+	}
+	if (count == 4) {
+		memcpy(&v, buf, 4);
+	} else {
+		/* A partial write merges into what is stored (no register here needs more). */
+		uint32_t part = 0, mask = (count == 1 ? 0xffu : 0xffffu) << sh;
+
+		memcpy(&part, buf, count);
+		v = e810_aq_reg_is_aq(base) ? e810_aq_reg_read(e->aq, base) : reg_get(e, base);
+		v = (v & ~mask) | (part << sh);
+	}
+	if (log_enabled(LOG_LVL_TRACE))
+		log_access(e, base, v, true);
+	reg_write(e, base, v);
+	return (ssize_t)count;
+}
+
+static ssize_t bar_access(void *opaque, unsigned bar, uint64_t off, void *buf, size_t count,
+			  bool is_write)
+{
+	struct e810 *e = opaque;
+
+	if (bar == 0 && off < E810_MODEL_BAR0_SIZE && count <= E810_MODEL_BAR0_SIZE - off)
+		return bar0_access(e, off, buf, count, is_write);
+	/* BAR3 outside the MSI-X table and PBA (which the framework serves): zeros. */
+	if (bar == 3 && off < E810_MODEL_BAR3_SIZE && count <= E810_MODEL_BAR3_SIZE - off) {
+		if (!is_write)
+			memset(buf, 0, count);
+		return (ssize_t)count;
+	}
+	return -EINVAL;
+}
+
+/* ==== the port ===================================================================== */
+
+static uint16_t port_deliver(struct net_port *self, uint16_t queue, struct pkt **pkts, uint16_t n)
+{
+	struct e810 *e = self->priv;
+
+	/* No LAN queues yet: every frame is dropped here. */
+	e->cnt.rx_dropped += n;
+	self->stats.rx_drops += n;
+	pkt_free_bulk(pkts, n);
+	return 0;
+}
+
+static uint32_t port_rx_space(struct net_port *self, uint16_t queue)
+{
+	(void)self;
+	return UINT32_MAX; /* takes (and drops) everything: never holds the peer back */
+}
+
+static void port_peer_link(struct net_port *self, bool up)
+{
+	struct e810 *e = self->priv;
+
+	e->peer_up = up;
+	e810_aq_set_link(e->aq, up);
+	link_sync(e);
+}
+
+static const struct net_port_ops e810_port_ops = {
+	.deliver = port_deliver,
+	.rx_space = port_rx_space,
+	.peer_link = port_peer_link,
+};
+
+/* ==== PCI callbacks ================================================================ */
+
+static void pci_reset_cb(void *opaque)
+{
+	struct e810 *e = opaque;
+
+	LOG_DEBUG(COMP, "%s: device reset", e->name);
+	e->cnt.resets++;
+	pf_reset(e);
+}
+
+static void pci_attach_cb(void *opaque)
+{
+	struct e810 *e = opaque;
+
+	LOG_INFO(COMP, "%s: VMM attached (E810-C, %u queue pairs, %u MSI-X vectors)", e->name,
+		 e->nq, e->nvec);
+}
+
+static void pci_msix_cb(void *opaque)
+{
+	vec_retry_all(opaque);
+}
+
+static const struct pci_dev_ops e810_pci_ops = {
+	.reset = pci_reset_cb,
+	.attach = pci_attach_cb,
+	.msix_changed = pci_msix_cb,
+};
+
+/* ==== lifecycle ==================================================================== */
+
+static void e810_destroy(struct dev_instance *d)
+{
+	struct e810 *e;
+
+	if (!d)
+		return;
+	e = to_e810(d);
+	net_port_disconnect(&e->port);
+	if (e->pci)
+		pci_dev_destroy(e->pci);
+	e->pci = NULL;
+	if (e->kick_h)
+		loop_del_fd(e->loop, e->kick_h);
+	if (e->kick_fd >= 0)
+		close(e->kick_fd);
+	e810_aq_destroy(e->aq);
+	e810_rstore_fini(&e->rs);
+	if (e->pool)
+		pkt_pool_destroy(e->pool);
+	free(e);
+}
+
+/* A Device Serial Number from the MAC, EUI-64 style as Intel's parts report. */
+static bool add_dsn(struct pci_dev *pci, const uint8_t mac[6])
+{
+	struct pci_cfg *c = pci_dev_cfg(pci);
+	unsigned pos = pci_cfg_add_ext_cap(c, 0x0003, 1, 12);
+	uint64_t dsn = (uint64_t)mac[0] << 56 | (uint64_t)mac[1] << 48 | (uint64_t)mac[2] << 40 |
+		       0xfffeull << 24 | (uint64_t)mac[3] << 16 | (uint64_t)mac[4] << 8 | mac[5];
+
+	if (!pos)
+		return false;
+	pci_cfg_set32(c, pos + 4, (uint32_t)dsn);
+	pci_cfg_set32(c, pos + 8, (uint32_t)(dsn >> 32));
+	return true;
+}
+
+static struct pci_dev *e810_pci_create(struct e810 *e)
+{
+	struct pci_dev_desc desc = {
+		.name = e->name,
+		.vendor_id = E810_MODEL_VENDOR,
+		.device_id = E810_MODEL_DEVICE,
+		.subsys_vendor_id = E810_MODEL_SUBSYS_VENDOR,
+		.subsys_id = E810_MODEL_SUBSYS,
+		.revision = E810_MODEL_REVISION,
+		.class_code = E810_MODEL_CLASS,
+		.irq_pin = 0, /* MSI-X only, as the ice driver needs */
+		.limits.max_dma_total = e->max_guest_ram,
+	};
+	struct pci_dev *pci;
+
+	desc.bars[0] = (struct pci_bar_desc){ .size = E810_MODEL_BAR0_SIZE,
+					      .flags = PCI_BAR_MEM64 | PCI_BAR_PREFETCH,
+					      .access = bar_access };
+	desc.bars[3] = (struct pci_bar_desc){ .size = E810_MODEL_BAR3_SIZE,
+					      .flags = PCI_BAR_MEM64 | PCI_BAR_PREFETCH,
+					      .access = bar_access };
+	pci = pci_dev_create(&desc, &e810_pci_ops, e);
+	if (!pci)
+		return NULL;
+	if (!pci_add_cap_pm(pci) ||
+	    !pci_add_cap_msix(pci, e->nvec, 3, E810_MODEL_MSIX_TABLE, 3, E810_MODEL_MSIX_PBA) ||
+	    !pci_add_cap_pcie(pci) || !add_dsn(pci, e->mac)) {
+		pci_dev_destroy(pci);
+		return NULL;
+	}
+	return pci;
+}
+
+static bool mac_ok(const uint8_t *m)
+{
+	static const uint8_t z[6];
+
+	return !(m[0] & 1) && memcmp(m, z, 6) != 0;
+}
+
+void e810_model_aq_config(struct e810_aq_config *ac, const uint8_t mac[6], unsigned queues)
+{
+	e810_aq_config_default(ac);
+	memcpy(ac->mac, mac, 6);
+	ac->num_queues = (uint16_t)queues;
+	ac->num_msix = (uint16_t)(queues + 1);
+	ac->link_up = false; /* until the port has a peer with its link up */
+}
+
+static struct dev_instance *e810_create(const struct dev_config *cfg, char *err, size_t errlen)
+{
+	struct e810_aq_config ac;
+	unsigned nq = cfg && cfg->queues ? cfg->queues : E810_MODEL_QUEUES_DEFAULT;
+	struct e810 *e;
+	int r;
+
+	if (!cfg || !cfg->loop || !cfg->socket_path) {
+		snprintf(err, errlen, "e810: incomplete configuration");
+		return NULL;
+	}
+	if (!mac_ok(cfg->mac)) {
+		snprintf(err, errlen, "e810: MAC address must be unicast and not zero");
+		return NULL;
+	}
+	if (nq < 1 || nq > E810_MODEL_QUEUES_MAX) {
+		snprintf(err, errlen, "e810: --queues %u: 1..%u", nq, E810_MODEL_QUEUES_MAX);
+		return NULL;
+	}
+	if (cfg->doorbell != DEV_DOORBELL_TRAP) {
+		snprintf(err, errlen, "e810: doorbells are trapped only");
+		return NULL;
+	}
+	e = calloc(1, sizeof(*e));
+	if (!e) {
+		snprintf(err, errlen, "e810: out of memory");
+		return NULL;
+	}
+	e->kick_fd = -1;
+	e->inst.model = &e810_model;
+	e->inst.nports = 1;
+	e->inst.nqueues = nq;
+	e->inst.nvectors = nq + 1;
+	e->loop = cfg->loop;
+	e->nq = nq;
+	e->nvec = nq + 1;
+	e->max_guest_ram = cfg->max_guest_ram;
+	snprintf(e->name, sizeof(e->name), "%s", cfg->name ? cfg->name : "e810");
+	memcpy(e->mac, cfg->mac, 6);
+	net_port_init(&e->port, e->name, &e810_port_ops, e);
+
+	e810_model_aq_config(&ac, e->mac, nq);
+	e->aq = e810_aq_create(&ac, &aq_ops, e);
+	e->pool = pkt_pool_create(e->name, E810_POOL_PKTS);
+	if (!e->aq || !e->pool || e810_rstore_init(&e->rs)) {
+		snprintf(err, errlen, "e810: out of memory");
+		goto fail;
+	}
+	e->kick_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (e->kick_fd < 0 || !(e->kick_h = loop_add_fd(e->loop, e->kick_fd, EPOLLIN, kick_cb, e))) {
+		snprintf(err, errlen, "e810: eventfd: %s", strerror(errno));
+		goto fail;
+	}
+	e->pci = e810_pci_create(e);
+	if (!e->pci) {
+		snprintf(err, errlen, "e810: cannot create the PCI device");
+		goto fail;
+	}
+	e->inst.pci = e->pci;
+	r = pci_dev_listen(e->pci, e->loop, cfg->socket_path);
+	if (r < 0) {
+		snprintf(err, errlen, "e810: cannot listen on %s: %s", cfg->socket_path,
+			 strerror(-r));
+		goto fail;
+	}
+	LOG_DEBUG(COMP, "%s: E810-C on %s, %u queue pairs", e->name, cfg->socket_path, nq);
+	return &e->inst;
+fail:
+	e810_destroy(&e->inst);
+	return NULL;
+}
+
+static struct net_port *e810_port(struct dev_instance *d, unsigned idx)
+{
+	return idx == 0 ? &to_e810(d)->port : NULL;
+}
+
+#define U(x) ((unsigned long long)(x))
+
+static void e810_dump_stats(struct dev_instance *d, FILE *out)
+{
+	struct e810 *e = to_e810(d);
+	const struct e810_counters *c = &e->cnt;
+	const struct e810_aq_stats *a = e810_aq_stats(e->aq);
+
+	fprintf(out,
+		"\"link\":%s,\"queues\":%u,\"msix_vectors\":%u,\"resets\":%llu,\"pf_resets\":%llu,"
+		"\"core_resets\":%llu,\"reg_reads\":%llu,\"reg_writes\":%llu,\"unknown_regs\":%llu,"
+		"\"reg_bad_access\":%llu,\"reg_store_used\":%u,\"reg_store_full\":%llu,"
+		"\"irqs\":%llu,\"irq_deferred\":%llu,\"fw_cause_off\":%llu,\"swints\":%llu,"
+		"\"rx_dropped\":%llu,\"atq_kicks\":%llu,",
+		e810_aq_link_up(e->aq) ? "true" : "false", e->nq, e->nvec, U(c->resets),
+		U(c->pf_resets), U(c->core_resets), U(c->reg_reads), U(c->reg_writes),
+		U(c->reg_unknown), U(c->reg_bad_access), e->rs.used, U(e->rs.full_drops),
+		U(c->irqs), U(c->irq_deferred), U(c->fw_cause_off), U(c->swints), U(c->rx_dropped),
+		U(c->atq_kicks));
+	fprintf(out,
+		"\"aq_cmds\":%llu,\"aq_errors\":%llu,\"aq_unknown\":%llu,\"aq_bad_len\":%llu,"
+		"\"aq_bad_flags\":%llu,\"aq_bad_buf\":%llu,\"aq_desc_dma\":%llu,"
+		"\"aq_ring_off\":%llu,\"aq_bad_ring\":%llu,\"aq_head_oor\":%llu,"
+		"\"aq_tail_oor\":%llu,\"aq_budget_stops\":%llu,\"arq_posted\":%llu,"
+		"\"arq_no_desc\":%llu,\"arq_off\":%llu,\"arq_bad_desc\":%llu,\"arq_dma\":%llu,"
+		"\"lse_suppressed\":%llu",
+		U(a->atq_cmds), U(a->atq_errors), U(a->atq_unknown), U(a->atq_bad_len),
+		U(a->atq_bad_flags), U(a->atq_bad_buf), U(a->atq_desc_dma), U(a->atq_ring_off),
+		U(a->atq_bad_ring), U(a->atq_head_oor), U(a->atq_tail_oor), U(a->atq_budget_stops),
+		U(a->arq_posted), U(a->arq_no_desc), U(a->arq_off), U(a->arq_bad_desc),
+		U(a->arq_dma), U(a->lse_suppressed));
+}
+
+const struct dev_model e810_model = {
+	.name = "e810-emu",
+	.description = "Intel E810-C (ice), emulated: safe-mode probe, admin queue, link; "
+		       "no LAN queues yet",
+	.create = e810_create,
+	.destroy = e810_destroy,
+	.port = e810_port,
+	.dump_stats = e810_dump_stats,
+	.caps = DEV_CAP_MSIX | DEV_CAP_MULTIQUEUE,
+	.max_queues = E810_MODEL_QUEUES_MAX,
+};
