@@ -401,8 +401,10 @@ static void test_registers_before_the_aq(void **state)
 	drv_wr(d, E810_PFPM_WUS, 0xffffffffu);
 	drv_wr(d, E810_GLINT_ITR(0, 0), 0x1e);
 	assert_int_equal(drv_rd(d, E810_GLINT_ITR(0, 0)), 0x1e);
+	/* An RX queue without a context does not start: QENA_STAT stays clear. */
 	drv_wr(d, E810_QRX_CTRL(3), E810_QRX_CTRL_QENA_REQ);
-	assert_true(drv_rd(d, E810_QRX_CTRL(3)) & E810_QRX_CTRL_QENA_STAT);
+	assert_false(drv_rd(d, E810_QRX_CTRL(3)) & E810_QRX_CTRL_QENA_STAT);
+	assert_int_equal(srv_counter(x->s, "rxq_enable_bad"), 1);
 	/* PF reset: self-clearing, and it takes the stored registers with it. */
 	drv_wr(d, E810_PFGEN_CTRL, E810_PFGEN_CTRL_PFSWR);
 	assert_int_equal(drv_rd(d, E810_PFGEN_CTRL) & E810_PFGEN_CTRL_PFSWR, 0);
