@@ -2,8 +2,8 @@
 # e2e: a real guest's unmodified ice driver on vmux's emulated E810
 # (-m e810-emu, safe mode), wired to a tap in a network namespace made by
 # this test: link up, ping both ways, 4 MiB over TCP in each direction with
-# matching sha256, 8000-byte pings at MTU 9000. The device's counters
-# (vmuxctl ports) are printed.
+# matching sha256 (E810_BYTES=N for another size), 8000-byte pings at MTU
+# 9000. The device's counters (vmuxctl ports) are printed.
 #
 #   tests/e2e/test_e810_net.sh                      # the chroot's newest kernel
 #   VMUX_E2E_KVER=6.1.0-... tests/e2e/test_e810_net.sh   # Debian 12's kernel
@@ -16,7 +16,7 @@ HOST_IP=10.77.0.1
 GUEST_IP=10.77.0.2
 MAC=52:54:00:e8:10:02
 QUEUES=${E810_QUEUES:-1}
-BYTES=$((4 * 1024 * 1024))
+BYTES=${E810_BYTES:-$((4 * 1024 * 1024))}
 VMUXCTL=${VMUXCTL_BIN:-$(dirname "$E2E_VMUX")/vmuxctl}
 
 e2e_guest_test_init
@@ -76,6 +76,6 @@ txsha=$(e2e_guest_data g1 tx_sha)
 gotsha=$(sha256sum "$E2E_TMP/guest-data" 2>/dev/null | cut -d' ' -f1)
 [ -n "$txsha" ] && [ "$txsha" = "$gotsha" ] ||
 	e2e_fail "data from the guest: sha256 $gotsha, the guest sent $txsha"
-e2e_log "4 MiB guest->host arrived intact ($(e2e_guest_data g1 tx_secs) s), host->guest ($(e2e_guest_data g1 rx_secs) s)"
+e2e_log "$((BYTES >> 20)) MiB guest->host arrived intact ($(e2e_guest_data g1 tx_secs) s), host->guest ($(e2e_guest_data g1 rx_secs) s)"
 e2e_alive vmux || e2e_fail "vmux died"
-e2e_pass "ice on $(basename "$E2E_KERNEL"): link, ping both ways, 2 x 4 MiB TCP intact, jumbo pings"
+e2e_pass "ice on $(basename "$E2E_KERNEL"): link, ping both ways, 2 x $((BYTES >> 20)) MiB TCP intact, jumbo pings"

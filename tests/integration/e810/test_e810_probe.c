@@ -58,6 +58,7 @@ struct srv {
 	struct dev_instance *inst;
 	struct net_port peer;
 	uint64_t peer_rx;
+	uint64_t peer_wakes;      /* the device said it has room again */
 	uint32_t peer_last_len;
 	uint8_t peer_last[256];
 	struct pkt_pool *pool;    /* the peer's frames, on the device thread */
@@ -86,7 +87,15 @@ static uint16_t peer_deliver(struct net_port *self, uint16_t queue, struct pkt *
 	return n;
 }
 
-static const struct net_port_ops peer_ops = { .deliver = peer_deliver };
+static void peer_wake(struct net_port *self, uint16_t queue)
+{
+	struct srv *s = self->priv;
+
+	(void)queue;
+	s->peer_wakes++;
+}
+
+static const struct net_port_ops peer_ops = { .deliver = peer_deliver, .wake = peer_wake };
 
 static void mailbox_cb(void *arg, uint32_t events)
 {
@@ -654,6 +663,28 @@ static uint16_t srv_inject(struct srv *s, uint16_t queue, unsigned n, unsigned l
 	return a.accepted;
 }
 
+struct space_arg {
+	struct srv *s;
+	uint16_t queue;
+	uint32_t room;
+};
+
+static void space_cb(void *arg)
+{
+	struct space_arg *a = arg;
+
+	a->room = net_port_peer_space_q(&a->s->peer, a->queue);
+}
+
+/* The room the device reports to its peer. */
+static uint32_t srv_space(struct srv *s, uint16_t queue)
+{
+	struct space_arg a = { s, queue, 0 };
+
+	srv_call(s, space_cb, &a);
+	return a.room;
+}
+
 /*
  * After the probe: TX queue 0 through add_txqs, RX queue 0 from its context,
  * both on LAN_VEC. Returns the TX queue's parent (the VSI's queue group node).
@@ -751,6 +782,7 @@ static void test_lan_rx(void **state)
 {
 	struct ctx *x = *state;
 	struct drv *d = &x->d;
+	uint64_t wakes;
 
 	lan_up(x);
 	assert_int_equal(srv_inject(x->s, NET_QUEUE_ANY, 3, 100), 3);
@@ -776,6 +808,16 @@ static void test_lan_rx(void **state)
 	assert_int_equal(srv_inject(x->s, NET_QUEUE_ANY, 8, 100), 5);
 	assert_int_equal(srv_counter(x->s, "rx_pkts"), 24);
 	assert_int_equal(srv_counter(x->s, "rx_drop_nodesc"), 3);
+
+	/* No room: the peer is woken when the driver gives buffers back (the last 8, wrapping). */
+	wakes = x->s->peer_wakes;
+	assert_int_equal(srv_space(x->s, NET_QUEUE_ANY), 0);
+	drv_wr(d, E810_QRX_TAIL(0), 0);
+	assert_int_equal(x->s->peer_wakes, wakes + 1);
+	assert_int_equal(srv_space(x->s, NET_QUEUE_ANY), 8);
+	assert_int_equal(srv_inject(x->s, NET_QUEUE_ANY, 8, 100), 8);
+	assert_true(g16(gpa_ptr(d, gpa_of(LAN_RXQ_RING) + 32u * 31, 32) + E810_RXD_WB_STATUS0) &
+		    E810_RXD_S0_DD);
 
 	/* PF reset: the queue is off, frames are dropped before the ring. */
 	drv_wr(d, E810_PFGEN_CTRL, E810_PFGEN_CTRL_PFSWR);
