@@ -9,8 +9,12 @@
  * layer; link status from the port's peer, as events on the ARQ raising the
  * FW cause's MSI-X vector.
  *
- * Not here yet: LAN queues. RX/TX contexts and tails are plain storage;
- * frames the port receives are dropped and counted.
+ * The LAN queues (lan.h), one RX and one TX queue per queue pair: RX
+ * contexts from QRX_CONTEXT, enabled by QRX_CTRL.QENA_REQ, buffers up to
+ * QRX_TAIL; TX queues as add_txqs left them in the admin queue engine's
+ * state, walked on QTX_COMM_DBELL within a budget (the rest from the loop).
+ * Queue causes (QINT_RQCTL/QINT_TQCTL) raise their vector as soon as
+ * descriptors were written back: ITR intervals are stored, not waited for.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -26,6 +30,7 @@
 #include "dev/e810/aq.h"
 #include "dev/e810/e810_model.h"
 #include "dev/e810/e810_regs.h"
+#include "dev/e810/lan.h"
 #include "dev/e810/rstore.h"
 #include "net/pkt.h"
 #include "net/port.h"
@@ -48,8 +53,25 @@ struct e810_counters {
 	uint64_t irq_deferred;  /* causes held until the vector was enabled or set up */
 	uint64_t fw_cause_off;  /* ARQ events with the FW cause disabled */
 	uint64_t swints;        /* GLINT_DYN_CTL.SWINT_TRIG */
-	uint64_t rx_dropped;    /* frames from the port (no LAN queues yet) */
+	uint64_t rx_dropped;    /* frames from the port for a queue that is off */
 	uint64_t atq_kicks;     /* admin commands resumed from the loop */
+	uint64_t tx_kicks;      /* TX walks resumed from the loop (budget) */
+	uint64_t tx_wakes;      /* TX walks resumed by the peer's wake-up */
+	uint64_t txq_setup_bad; /* add_txqs contexts the TX queue refused */
+	uint64_t rxq_enable_bad;/* QENA_REQ refused (no usable context) */
+};
+
+/* One queue pair: absolute PF queue q for both directions. */
+struct e810_qp {
+	struct e810_rxq rx;
+	struct e810_txq tx;
+	bool rx_tail_set;     /* QRX_TAIL written since the last context write */
+	bool rx_starved;      /* rx_space() said 0: wake the peer when buffers come */
+	bool tx_more;         /* the walk stopped at the budget: resume from the loop */
+	bool tx_blocked;      /* the sink was full: resume on wake() */
+	bool tx_known;        /* set up from the engine's add_txqs state */
+	uint32_t tx_teid;
+	uint8_t tx_ctx[22];
 };
 
 struct e810 {
@@ -70,9 +92,11 @@ struct e810 {
 	bool intena[E810_MODEL_MAX_VECTORS];
 	bool pend[E810_MODEL_MAX_VECTORS];
 
-	/* admin commands left over by the budget: resumed from the loop */
+	/* admin commands and TX walks left over by the budget: resumed from the loop */
 	int kick_fd;
 	struct loop_fd *kick_h;
+
+	struct e810_qp qp[E810_MODEL_QUEUES_MAX];
 
 	struct e810_counters cnt;
 };
@@ -190,13 +214,162 @@ static void link_sync(struct e810 *e)
 	net_port_set_link(&e->port, e810_aq_link_up(e->aq));
 }
 
+static bool tx_pending(const struct e810 *e)
+{
+	for (unsigned q = 0; q < e->nq; q++)
+		if (e->qp[q].tx_more)
+			return true;
+	return false;
+}
+
 static void kick_arm(struct e810 *e)
 {
 	uint64_t one = 1;
 
-	if (e->kick_fd >= 0 && e810_aq_pending(e->aq) && write(e->kick_fd, &one, sizeof(one)) < 0)
+	if (e->kick_fd >= 0 && (e810_aq_pending(e->aq) || tx_pending(e)) &&
+	    write(e->kick_fd, &one, sizeof(one)) < 0)
 		LOG_RL(LOG_LVL_WARN, COMP, "%s: cannot schedule admin commands: %s", e->name,
 		       strerror(errno));
+}
+
+/* ==== LAN queues =================================================================== */
+
+/* A queue's cause: its vector from QINT_RQCTL/QINT_TQCTL, through the vector logic. */
+static void queue_cause(struct e810 *e, uint32_t ctl_reg)
+{
+	uint16_t vec;
+
+	if (e810_qint_vector(reg_get(e, ctl_reg), (uint16_t)e->nvec, &vec))
+		vec_cause(e, vec);
+}
+
+static void tx_run(struct e810 *e, unsigned q)
+{
+	struct e810_qp *p = &e->qp[q];
+	struct e810_txq_result r;
+
+	if (p->tx_blocked || !p->tx.enabled)
+		return;
+	p->tx_more = false;
+	r = e810_txq_run(&p->tx);
+	if (r.done_wb)
+		queue_cause(e, E810_QINT_TQCTL(q));
+	if (r.blocked)
+		p->tx_blocked = true;
+	else if (r.more)
+		p->tx_more = true;
+}
+
+/* The engine's TX queues after an admin command: add_txqs sets one up, dis_txqs stops it. */
+static void txq_sync(struct e810 *e)
+{
+	for (unsigned q = 0; q < e->nq; q++) {
+		struct e810_qp *p = &e->qp[q];
+		const struct e810_aq_txq *t = e810_aq_txq_find(e->aq, (uint16_t)q);
+		struct e810_aq_txq_ctx c;
+		int rc;
+
+		if (!t) {
+			if (p->tx_known) {
+				e810_txq_stop(&p->tx);
+				p->tx_known = p->tx_more = p->tx_blocked = false;
+			}
+			continue;
+		}
+		if (p->tx_known && p->tx_teid == t->teid &&
+		    !memcmp(p->tx_ctx, t->ctx, sizeof(p->tx_ctx)))
+			continue;
+		p->tx_known = true;
+		p->tx_teid = t->teid;
+		memcpy(p->tx_ctx, t->ctx, sizeof(p->tx_ctx));
+		p->tx_more = p->tx_blocked = false;
+		e810_aq_txq_ctx_decode(t->ctx, &c);
+		rc = e810_txq_setup(&p->tx, &c);
+		if (rc) {
+			e->cnt.txq_setup_bad++;
+			LOG_RL(LOG_LVL_WARN, COMP, "%s: TX queue %u: context refused (%d)", e->name,
+			       q, -rc);
+		} else {
+			LOG_DEBUG(COMP, "%s: TX queue %u: %u descriptors at %#llx", e->name, q,
+				  c.qlen, (unsigned long long)c.base);
+		}
+	}
+}
+
+static void queues_stop(struct e810 *e)
+{
+	for (unsigned q = 0; q < e->nq; q++) {
+		struct e810_qp *p = &e->qp[q];
+
+		e810_txq_stop(&p->tx);
+		e810_rxq_enable(&p->rx, false);
+		p->rx.ctx_ok = false;
+		p->rx_tail_set = p->rx_starved = false;
+		p->tx_known = p->tx_more = p->tx_blocked = false;
+	}
+}
+
+static void rx_kick(struct e810 *e, unsigned q)
+{
+	struct e810_qp *p = &e->qp[q];
+
+	if (!p->rx_starved || !e810_rxq_space(&p->rx))
+		return;
+	p->rx_starved = false;
+	net_port_wake_peer(&e->port);
+}
+
+static void qrx_ctrl_write(struct e810 *e, unsigned q, uint32_t v)
+{
+	struct e810_qp *p = &e->qp[q];
+	bool on = v & E810_QRX_CTRL_QENA_REQ;
+
+	if (on && !p->rx.enabled) {
+		uint32_t dw[E810_QRX_CONTEXT_DWORDS];
+		int rc;
+
+		for (unsigned i = 0; i < E810_QRX_CONTEXT_DWORDS; i++)
+			dw[i] = reg_get(e, E810_QRX_CONTEXT(i, q));
+		rc = e810_rxq_set_ctx(&p->rx, dw);
+		/* The driver posts its buffers (QRX_TAIL) before it enables the queue. */
+		if (!rc && p->rx_tail_set)
+			e810_rxq_set_tail(&p->rx, reg_get(e, E810_QRX_TAIL(q)));
+		if (rc || !e810_rxq_enable(&p->rx, true)) {
+			e->cnt.rxq_enable_bad++;
+			LOG_RL(LOG_LVL_WARN, COMP, "%s: RX queue %u: context refused (%d)", e->name,
+			       q, -rc);
+		} else {
+			LOG_DEBUG(COMP, "%s: RX queue %u: %u descriptors at %#llx, %u-byte buffers",
+				  e->name, q, p->rx.ctx.qlen, (unsigned long long)p->rx.ctx.base,
+				  p->rx.ctx.dbuf);
+		}
+		rx_kick(e, q);
+	} else if (!on) {
+		e810_rxq_enable(&p->rx, false);
+	}
+	v &= ~E810_QRX_CTRL_QENA_STAT;
+	e810_rstore_set(&e->rs, E810_QRX_CTRL(q), v);
+}
+
+static void qrx_tail_write(struct e810 *e, unsigned q, uint32_t v)
+{
+	struct e810_qp *p = &e->qp[q];
+
+	e810_rstore_set(&e->rs, E810_QRX_TAIL(q), v);
+	p->rx_tail_set = true;
+	if (p->rx.ctx_ok)
+		e810_rxq_set_tail(&p->rx, v & E810_QRX_TAIL_M);
+	rx_kick(e, q);
+}
+
+static void qtx_dbell_write(struct e810 *e, unsigned q, uint32_t v)
+{
+	struct e810_qp *p = &e->qp[q];
+
+	if (!e810_txq_set_tail(&p->tx, v & E810_QTX_COMM_HEAD_M))
+		return;
+	tx_run(e, q);
+	kick_arm(e);
 }
 
 static void kick_cb(void *arg, uint32_t events)
@@ -211,6 +384,13 @@ static void kick_cb(void *arg, uint32_t events)
 		e->cnt.atq_kicks++;
 		e810_aq_service(e->aq);
 		link_sync(e);
+		txq_sync(e);
+	}
+	for (unsigned q = 0; q < e->nq; q++) {
+		if (e->qp[q].tx_more) {
+			e->cnt.tx_kicks++;
+			tx_run(e, q);
+		}
 	}
 	kick_arm(e);
 }
@@ -220,6 +400,7 @@ static void kick_cb(void *arg, uint32_t events)
 static void pf_reset(struct e810 *e)
 {
 	e810_aq_reset(e->aq);
+	queues_stop(e);
 	e810_rstore_clear(&e->rs);
 	memset(e->intena, 0, sizeof(e->intena));
 	memset(e->pend, 0, sizeof(e->pend));
@@ -339,11 +520,15 @@ static uint32_t reg_read(struct e810 *e, uint32_t off)
 
 		return reg_get(e, off) | (e->intena[vec] ? E810_GLINT_DYN_CTL_INTENA : 0);
 	}
-	if (off >= E810_QRX_CTRL(0) && off < E810_QRX_CTRL(E810_MAX_QUEUES)) {
-		/* QENA_STAT follows QENA_REQ (no LAN queues behind it yet). */
+	if (off >= E810_QRX_CTRL(0) && off < E810_QRX_CTRL(e->nq)) {
+		/* QENA_STAT: the queue runs (its context was accepted). */
+		unsigned q = (off - E810_QRX_CTRL(0)) / 4;
+
 		v = reg_get(e, off) & ~E810_QRX_CTRL_QENA_STAT;
-		return v | (v & E810_QRX_CTRL_QENA_REQ ? E810_QRX_CTRL_QENA_STAT : 0);
+		return v | (e->qp[q].rx.enabled ? E810_QRX_CTRL_QENA_STAT : 0);
 	}
+	if (off >= E810_QTX_COMM_HEAD(0) && off < E810_QTX_COMM_HEAD(e->nq))
+		return e->qp[(off - E810_QTX_COMM_HEAD(0)) / 4].tx.head;
 	if (e810_rstore_get(&e->rs, off, &v))
 		return v;
 	v = reg_reset_value(off, &known);
@@ -362,6 +547,7 @@ static void reg_write(struct e810 *e, uint32_t off, uint32_t v)
 	if (e810_aq_reg_is_aq(off)) {
 		e810_aq_reg_write(e->aq, off, v);
 		link_sync(e); /* set_phy_cfg and restart_an change the link */
+		txq_sync(e);  /* add_txqs, dis_txqs */
 		kick_arm(e);
 		return;
 	}
@@ -392,10 +578,27 @@ static void reg_write(struct e810 *e, uint32_t off, uint32_t v)
 		dyn_ctl_write(e, (off - E810_GLINT_DYN_CTL(0)) / 4, v);
 		return;
 	}
+	if (off >= E810_QRX_CTRL(0) && off < E810_QRX_CTRL(e->nq)) {
+		qrx_ctrl_write(e, (off - E810_QRX_CTRL(0)) / 4, v);
+		return;
+	}
+	if (off >= E810_QRX_TAIL(0) && off < E810_QRX_TAIL(e->nq)) {
+		qrx_tail_write(e, (off - E810_QRX_TAIL(0)) / 4, v);
+		return;
+	}
+	if (off >= E810_QTX_COMM_DBELL(0) && off < E810_QTX_COMM_DBELL(e->nq)) {
+		qtx_dbell_write(e, (off - E810_QTX_COMM_DBELL(0)) / 4, v);
+		return;
+	}
+	if (off >= E810_QRX_CONTEXT(0, 0) && off < E810_QRX_CONTEXT(E810_QRX_CONTEXT_DWORDS, 0) &&
+	    (off - E810_QRX_CONTEXT(0, 0)) % 0x2000u < e->nq * 4u)
+		e->qp[((off - E810_QRX_CONTEXT(0, 0)) % 0x2000u) / 4].rx_tail_set = false;
 	if (!e810_rstore_set(&e->rs, off, v))
 		LOG_RL(LOG_LVL_WARN, COMP, "%s: register file full: write %#x to %#08x dropped",
 		       e->name, v, off);
-	if (off == E810_PFINT_FW_CTL || off == E810_PFINT_OICR_CTL || off == E810_GLINT_CTL)
+	if (off == E810_PFINT_FW_CTL || off == E810_PFINT_OICR_CTL || off == E810_GLINT_CTL ||
+	    (off >= E810_QINT_TQCTL(0) && off < E810_QINT_TQCTL(e->nq)) ||
+	    (off >= E810_QINT_RQCTL(0) && off < E810_QINT_RQCTL(e->nq)))
 		vec_retry_all(e);
 }
 
@@ -465,21 +668,64 @@ static ssize_t bar_access(void *opaque, unsigned bar, uint64_t off, void *buf, s
 
 /* ==== the port ===================================================================== */
 
+/* rx_space() while frames would only be dropped (queue off): as a wire would. */
+#define E810_RX_SPACE_OFF 64u
+
+/* The RX queue for a burst: its index, or queue 0 for NET_QUEUE_ANY (no RSS yet). */
+static unsigned rx_queue(const struct e810 *e, uint16_t queue)
+{
+	return queue < e->nq ? queue : 0;
+}
+
 static uint16_t port_deliver(struct net_port *self, uint16_t queue, struct pkt **pkts, uint16_t n)
 {
 	struct e810 *e = self->priv;
+	unsigned q = rx_queue(e, queue);
+	struct e810_rxq *rx = &e->qp[q].rx;
+	uint64_t bytes = rx->st.bytes;
+	uint16_t ok;
 
-	/* No LAN queues yet: every frame is dropped here. */
-	e->cnt.rx_dropped += n;
-	self->stats.rx_drops += n;
-	pkt_free_bulk(pkts, n);
-	return 0;
+	if (!rx->enabled) {
+		e->cnt.rx_dropped += n;
+		self->stats.rx_drops += n;
+		pkt_free_bulk(pkts, n);
+		return 0;
+	}
+	ok = e810_rxq_deliver(rx, pkts, n);
+	self->stats.rx_pkts += ok;
+	self->stats.rx_bytes += rx->st.bytes - bytes;
+	self->stats.rx_drops += (uint64_t)(n - ok);
+	if (ok)
+		queue_cause(e, E810_QINT_RQCTL(q));
+	return ok;
 }
 
 static uint32_t port_rx_space(struct net_port *self, uint16_t queue)
 {
-	(void)self;
-	return UINT32_MAX; /* takes (and drops) everything: never holds the peer back */
+	struct e810 *e = self->priv;
+	unsigned q = rx_queue(e, queue);
+	uint32_t room;
+
+	if (!e->qp[q].rx.enabled)
+		return E810_RX_SPACE_OFF;
+	room = e810_rxq_space(&e->qp[q].rx);
+	if (!room)
+		e->qp[q].rx_starved = true;
+	return room;
+}
+
+static void port_wake(struct net_port *self, uint16_t queue)
+{
+	struct e810 *e = self->priv;
+
+	for (unsigned q = 0; q < e->nq; q++) {
+		if ((queue == NET_QUEUE_ANY || queue == q) && e->qp[q].tx_blocked) {
+			e->qp[q].tx_blocked = false;
+			e->cnt.tx_wakes++;
+			tx_run(e, q);
+		}
+	}
+	kick_arm(e);
 }
 
 static void port_peer_link(struct net_port *self, bool up)
@@ -489,11 +735,25 @@ static void port_peer_link(struct net_port *self, bool up)
 	e->peer_up = up;
 	e810_aq_set_link(e->aq, up);
 	link_sync(e);
+	/*
+	 * A walk waiting for a peer that went away would wait for a wake() that
+	 * never comes: it resumes from the loop (its frames dropped without a peer).
+	 */
+	if (!self->peer) {
+		for (unsigned q = 0; q < e->nq; q++) {
+			if (e->qp[q].tx_blocked) {
+				e->qp[q].tx_blocked = false;
+				e->qp[q].tx_more = true;
+			}
+		}
+		kick_arm(e);
+	}
 }
 
 static const struct net_port_ops e810_port_ops = {
 	.deliver = port_deliver,
 	.rx_space = port_rx_space,
+	.wake = port_wake,
 	.peer_link = port_peer_link,
 };
 
@@ -537,8 +797,10 @@ static void e810_destroy(struct dev_instance *d)
 		return;
 	e = to_e810(d);
 	net_port_disconnect(&e->port);
-	if (e->pci)
+	if (e->pci) {
+		queues_stop(e);
 		pci_dev_destroy(e->pci);
+	}
 	e->pci = NULL;
 	if (e->kick_h)
 		loop_del_fd(e->loop, e->kick_h);
@@ -674,6 +936,10 @@ static struct dev_instance *e810_create(const struct dev_config *cfg, char *err,
 		goto fail;
 	}
 	e->inst.pci = e->pci;
+	for (unsigned q = 0; q < nq; q++) {
+		e810_rxq_init(&e->qp[q].rx, e->pci);
+		e810_txq_init(&e->qp[q].tx, e->pci, e->pool, e810_txq_sink_port(&e->port, (uint16_t)q));
+	}
 	r = pci_dev_listen(e->pci, e->loop, cfg->socket_path);
 	if (r < 0) {
 		snprintf(err, errlen, "e810: cannot listen on %s: %s", cfg->socket_path,
@@ -693,6 +959,63 @@ static struct net_port *e810_port(struct dev_instance *d, unsigned idx)
 }
 
 #define U(x) ((unsigned long long)(x))
+
+/* The LAN queues' counters, summed over the queue pairs. */
+static void dump_lan(struct e810 *e, FILE *out)
+{
+	struct e810_rxq_stats r = { 0 };
+	struct e810_txq_stats t = { 0 };
+	unsigned rx_on = 0, tx_on = 0;
+
+	for (unsigned q = 0; q < e->nq; q++) {
+		const struct e810_rxq_stats *a = &e->qp[q].rx.st;
+		const struct e810_txq_stats *b = &e->qp[q].tx.st;
+
+		rx_on += e->qp[q].rx.enabled;
+		tx_on += e->qp[q].tx.enabled;
+		r.pkts += a->pkts; r.bytes += a->bytes; r.descs += a->descs;
+		r.drop_off += a->drop_off; r.drop_bad += a->drop_bad; r.drop_long += a->drop_long;
+		r.drop_nodesc += a->drop_nodesc; r.drop_tso += a->drop_tso;
+		r.desc_dma += a->desc_dma; r.buf_dma += a->buf_dma; r.ctx_bad += a->ctx_bad;
+		r.tail_oor += a->tail_oor; r.csum_bad += a->csum_bad; r.ol_done += a->ol_done;
+		t.pkts += b->pkts; t.bytes += b->bytes; t.descs += b->descs;
+		t.tso += b->tso; t.tso_segs += b->tso_segs;
+		t.csum_ip += b->csum_ip; t.csum_l4 += b->csum_l4; t.vlan_ins += b->vlan_ins;
+		t.drop_nobuf += b->drop_nobuf; t.drop_long += b->drop_long;
+		t.drop_runt += b->drop_runt; t.drop_dma += b->drop_dma; t.drop_tso += b->drop_tso;
+		t.drop_csum += b->drop_csum; t.drop_dummy += b->drop_dummy;
+		t.drop_noeop += b->drop_noeop; t.drop_sink += b->drop_sink;
+		t.bad_desc += b->bad_desc; t.desc_dma += b->desc_dma; t.ctx_bad += b->ctx_bad;
+		t.tail_oor += b->tail_oor; t.budget_stops += b->budget_stops;
+		t.blocked += b->blocked; t.wb += b->wb;
+	}
+	fprintf(out,
+		",\"rxq_on\":%u,\"txq_on\":%u,\"tx_kicks\":%llu,\"tx_wakes\":%llu,"
+		"\"txq_setup_bad\":%llu,\"rxq_enable_bad\":%llu,"
+		"\"rx_pkts\":%llu,\"rx_bytes\":%llu,\"rx_descs\":%llu,\"rx_drop_off\":%llu,"
+		"\"rx_drop_bad\":%llu,\"rx_drop_long\":%llu,\"rx_drop_nodesc\":%llu,"
+		"\"rx_drop_tso\":%llu,\"rx_desc_dma\":%llu,\"rx_buf_dma\":%llu,"
+		"\"rx_ctx_bad\":%llu,\"rx_tail_oor\":%llu,\"rx_csum_bad\":%llu,"
+		"\"rx_ol_done\":%llu,",
+		rx_on, tx_on, U(e->cnt.tx_kicks), U(e->cnt.tx_wakes), U(e->cnt.txq_setup_bad),
+		U(e->cnt.rxq_enable_bad), U(r.pkts), U(r.bytes), U(r.descs), U(r.drop_off),
+		U(r.drop_bad), U(r.drop_long), U(r.drop_nodesc), U(r.drop_tso), U(r.desc_dma),
+		U(r.buf_dma), U(r.ctx_bad), U(r.tail_oor), U(r.csum_bad), U(r.ol_done));
+	fprintf(out,
+		"\"tx_pkts\":%llu,\"tx_bytes\":%llu,\"tx_descs\":%llu,\"tx_tso\":%llu,"
+		"\"tx_tso_segs\":%llu,\"tx_csum_ip\":%llu,\"tx_csum_l4\":%llu,"
+		"\"tx_vlan_ins\":%llu,\"tx_drop_nobuf\":%llu,\"tx_drop_long\":%llu,"
+		"\"tx_drop_runt\":%llu,\"tx_drop_dma\":%llu,\"tx_drop_tso\":%llu,"
+		"\"tx_drop_csum\":%llu,\"tx_drop_dummy\":%llu,\"tx_drop_noeop\":%llu,"
+		"\"tx_drop_sink\":%llu,\"tx_bad_desc\":%llu,\"tx_desc_dma\":%llu,"
+		"\"tx_ctx_bad\":%llu,\"tx_tail_oor\":%llu,\"tx_budget_stops\":%llu,"
+		"\"tx_blocked\":%llu,\"tx_wb\":%llu",
+		U(t.pkts), U(t.bytes), U(t.descs), U(t.tso), U(t.tso_segs), U(t.csum_ip),
+		U(t.csum_l4), U(t.vlan_ins), U(t.drop_nobuf), U(t.drop_long), U(t.drop_runt),
+		U(t.drop_dma), U(t.drop_tso), U(t.drop_csum), U(t.drop_dummy), U(t.drop_noeop),
+		U(t.drop_sink), U(t.bad_desc), U(t.desc_dma), U(t.ctx_bad), U(t.tail_oor),
+		U(t.budget_stops), U(t.blocked), U(t.wb));
+}
 
 static void e810_dump_stats(struct dev_instance *d, FILE *out)
 {
@@ -723,12 +1046,13 @@ static void e810_dump_stats(struct dev_instance *d, FILE *out)
 		U(a->atq_bad_ring), U(a->atq_head_oor), U(a->atq_tail_oor), U(a->atq_budget_stops),
 		U(a->arq_posted), U(a->arq_no_desc), U(a->arq_off), U(a->arq_bad_desc),
 		U(a->arq_dma), U(a->lse_suppressed));
+	dump_lan(e, out);
 }
 
 const struct dev_model e810_model = {
 	.name = "e810-emu",
-	.description = "Intel E810-C (ice), emulated: safe-mode probe, admin queue, link; "
-		       "no LAN queues yet",
+	.description = "Intel E810-C (ice), emulated: safe-mode probe, admin queue, link, "
+		       "LAN queues",
 	.create = e810_create,
 	.destroy = e810_destroy,
 	.port = e810_port,

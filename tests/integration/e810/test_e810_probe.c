@@ -6,7 +6,10 @@
  * them; the ice 6.1 safe-mode probe's admin queue sequence (the unit tests'
  * driver, tests/unit/dev/e810, with its registers on BAR0 and its memory a
  * memfd the device maps); a PF reset in the middle; a link change of the
- * peer arriving as an ARQ event that fires the FW cause's MSI-X vector.
+ * peer arriving as an ARQ event that fires the FW cause's MSI-X vector;
+ * after the probe, an RX queue (QRX_CONTEXT, QRX_TAIL, QENA_REQ) and a TX
+ * queue (add_txqs) moving frames between the guest's rings and the peer,
+ * the queue's vector firing, and hostile doorbells and contexts counted.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -32,6 +35,7 @@
 #include "dev/e810/aq_defs.h"
 #include "dev/e810/e810_model.h"
 #include "dev/e810/e810_regs.h"
+#include "dev/e810/lan_desc.h"
 #include "e810_drv.h"
 #include "e810_probe.h"
 #include "itest.h"
@@ -54,6 +58,10 @@ struct srv {
 	struct dev_instance *inst;
 	struct net_port peer;
 	uint64_t peer_rx;
+	uint64_t peer_wakes;      /* the device said it has room again */
+	uint32_t peer_last_len;
+	uint8_t peer_last[256];
+	struct pkt_pool *pool;    /* the peer's frames, on the device thread */
 
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
@@ -68,12 +76,26 @@ static uint16_t peer_deliver(struct net_port *self, uint16_t queue, struct pkt *
 {
 	struct srv *s = self->priv;
 
+	(void)queue;
 	s->peer_rx += n;
+	if (n) {
+		s->peer_last_len = pkts[n - 1]->len;
+		memcpy(s->peer_last, pkts[n - 1]->data,
+		       pkts[n - 1]->len < sizeof(s->peer_last) ? pkts[n - 1]->len : sizeof(s->peer_last));
+	}
 	pkt_free_bulk(pkts, n);
 	return n;
 }
 
-static const struct net_port_ops peer_ops = { .deliver = peer_deliver };
+static void peer_wake(struct net_port *self, uint16_t queue)
+{
+	struct srv *s = self->priv;
+
+	(void)queue;
+	s->peer_wakes++;
+}
+
+static const struct net_port_ops peer_ops = { .deliver = peer_deliver, .wake = peer_wake };
 
 static void mailbox_cb(void *arg, uint32_t events)
 {
@@ -127,6 +149,9 @@ static void srv_stop_cb(void *arg)
 	net_port_disconnect(&s->peer);
 	s->inst->model->destroy(s->inst);
 	s->inst = NULL;
+	if (s->pool)
+		pkt_pool_destroy(s->pool);
+	s->pool = NULL;
 	loop_stop(s->loop);
 }
 
@@ -401,8 +426,10 @@ static void test_registers_before_the_aq(void **state)
 	drv_wr(d, E810_PFPM_WUS, 0xffffffffu);
 	drv_wr(d, E810_GLINT_ITR(0, 0), 0x1e);
 	assert_int_equal(drv_rd(d, E810_GLINT_ITR(0, 0)), 0x1e);
+	/* An RX queue without a context does not start: QENA_STAT stays clear. */
 	drv_wr(d, E810_QRX_CTRL(3), E810_QRX_CTRL_QENA_REQ);
-	assert_true(drv_rd(d, E810_QRX_CTRL(3)) & E810_QRX_CTRL_QENA_STAT);
+	assert_false(drv_rd(d, E810_QRX_CTRL(3)) & E810_QRX_CTRL_QENA_STAT);
+	assert_int_equal(srv_counter(x->s, "rxq_enable_bad"), 1);
 	/* PF reset: self-clearing, and it takes the stored registers with it. */
 	drv_wr(d, E810_PFGEN_CTRL, E810_PFGEN_CTRL_PFSWR);
 	assert_int_equal(drv_rd(d, E810_PFGEN_CTRL) & E810_PFGEN_CTRL_PFSWR, 0);
@@ -554,6 +581,288 @@ static void test_fw_cause_routing(void **state)
 	assert_int_equal(drv_event(d, NULL, NULL, NULL, NULL), 0);
 }
 
+/* ---- LAN queues ---------------------------------------------------------------- */
+
+/* Guest RAM of the LAN tests, inside the driver's scratch area (128 KiB). */
+#define LAN_TXQ_RING DRV_SCRATCH             /* add_txq: queue q at + 4 KiB * q, 256 entries */
+#define LAN_TX_BUFS (DRV_SCRATCH + 0x4000u)  /* 256 bytes each */
+#define LAN_RXQ_RING (DRV_SCRATCH + 0x8000u) /* 32 descriptors of 32 bytes */
+#define LAN_RX_BUFS (DRV_SCRATCH + 0x10000u) /* 32 buffers of 2 KiB */
+#define LAN_RX_QLEN 32u
+#define LAN_RX_DBUF 2048u
+#define LAN_VEC 1u
+
+static void set_bits(uint32_t *dw, unsigned lsb, unsigned width, uint64_t v)
+{
+	for (unsigned i = 0; i < width; i++) {
+		unsigned b = lsb + i;
+
+		dw[b / 32] = (dw[b / 32] & ~(1u << (b % 32))) | (uint32_t)((v >> i) & 1u) << (b % 32);
+	}
+}
+
+/* An RX context as ice_setup_rx_ctx writes it, dword by dword into QRX_CONTEXT. */
+static void rx_ctx_write(struct drv *d, unsigned q, uint64_t ring, unsigned qlen)
+{
+	uint32_t dw[8] = { 0 };
+
+	set_bits(dw, E810_RCTX_BASE, ring >> 7);
+	set_bits(dw, E810_RCTX_QLEN, qlen);
+	set_bits(dw, E810_RCTX_DBUF, LAN_RX_DBUF / 128);
+	set_bits(dw, E810_RCTX_DSIZE, 1);
+	set_bits(dw, E810_RCTX_CRCSTRIP, 1);
+	set_bits(dw, E810_RCTX_L2TSEL, 1);
+	set_bits(dw, E810_RCTX_RXMAX, 1522);
+	set_bits(dw, E810_RCTX_LRXQTHRESH, 1);
+	set_bits(dw, E810_RCTX_PREFENA, 1);
+	for (unsigned i = 0; i < 8; i++)
+		drv_wr(d, E810_QRX_CONTEXT(i, q), dw[i]);
+}
+
+static void frame(uint8_t *f, unsigned len, uint8_t seed)
+{
+	static const uint8_t src[6] = { 0x52, 0x54, 0x00, 0x00, 0x00, 0x99 };
+
+	memcpy(f, MAC, 6);
+	memcpy(f + 6, src, 6);
+	f[12] = 0x88; /* local experimental ethertype: an L2 frame */
+	f[13] = 0xb5;
+	for (unsigned i = 14; i < len; i++)
+		f[i] = (uint8_t)(seed + i);
+}
+
+struct inject_arg {
+	struct srv *s;
+	uint16_t queue;
+	unsigned n, len;
+	uint16_t accepted;
+};
+
+static void inject_cb(void *arg)
+{
+	struct inject_arg *a = arg;
+	struct pkt *pk[8];
+
+	if (!a->s->pool)
+		a->s->pool = pkt_pool_create("peer", 64);
+	assert_non_null(a->s->pool);
+	for (unsigned i = 0; i < a->n; i++) {
+		pk[i] = pkt_alloc(a->s->pool);
+		assert_non_null(pk[i]);
+		pk[i]->len = a->len;
+		frame(pk[i]->data, a->len, (uint8_t)i);
+	}
+	a->accepted = net_port_send_q(&a->s->peer, a->queue, pk, (uint16_t)a->n);
+}
+
+static uint16_t srv_inject(struct srv *s, uint16_t queue, unsigned n, unsigned len)
+{
+	struct inject_arg a = { s, queue, n, len, 0 };
+
+	srv_call(s, inject_cb, &a);
+	return a.accepted;
+}
+
+struct space_arg {
+	struct srv *s;
+	uint16_t queue;
+	uint32_t room;
+};
+
+static void space_cb(void *arg)
+{
+	struct space_arg *a = arg;
+
+	a->room = net_port_peer_space_q(&a->s->peer, a->queue);
+}
+
+/* The room the device reports to its peer. */
+static uint32_t srv_space(struct srv *s, uint16_t queue)
+{
+	struct space_arg a = { s, queue, 0 };
+
+	srv_call(s, space_cb, &a);
+	return a.room;
+}
+
+/*
+ * After the probe: TX queue 0 through add_txqs, RX queue 0 from its context,
+ * both on LAN_VEC. Returns the TX queue's parent (the VSI's queue group node).
+ */
+static uint32_t lan_up(struct ctx *x)
+{
+	struct drv *d = &x->d;
+	struct probe pr;
+	uint32_t teid;
+
+	guest_enable(x);
+	drv_wr(d, E810_PFGEN_CTRL, E810_PFGEN_CTRL_PFSWR);
+	probe_61(d, &pr, &x->acfg);
+	assert_int_equal(add_txq(d, pr.vsi_nodes[5], 0, pr.vsi, &teid), 0);
+	assert_int_equal(srv_counter(x->s, "txq_on"), 1);
+
+	drv_wr(d, E810_QINT_TQCTL(0), LAN_VEC | E810_INT_CTL_CAUSE_ENA);
+	drv_wr(d, E810_QINT_RQCTL(0), LAN_VEC | E810_INT_CTL_CAUSE_ENA);
+	drv_wr(d, E810_GLINT_DYN_CTL(LAN_VEC), E810_GLINT_DYN_CTL_INTENA);
+
+	/* ice_setup_rx_ctx, ice_alloc_rx_bufs (the tail before the enable), QENA_REQ. */
+	rx_ctx_write(d, 0, gpa_of(LAN_RXQ_RING), LAN_RX_QLEN);
+	for (unsigned i = 0; i < LAN_RX_QLEN; i++) {
+		uint8_t *rd = gpa_ptr(d, gpa_of(LAN_RXQ_RING) + 32u * i, 32);
+
+		memset(rd, 0, 32);
+		p64(rd, gpa_of(LAN_RX_BUFS) + (uint64_t)LAN_RX_DBUF * i);
+	}
+	drv_wr(d, E810_QRX_TAIL(0), LAN_RX_QLEN - 8);
+	assert_false(drv_rd(d, E810_QRX_CTRL(0)) & E810_QRX_CTRL_QENA_STAT);
+	drv_wr(d, E810_QRX_CTRL(0), E810_QRX_CTRL_QENA_REQ);
+	assert_true(drv_rd(d, E810_QRX_CTRL(0)) & E810_QRX_CTRL_QENA_STAT);
+	assert_int_equal(srv_counter(x->s, "rxq_on"), 1);
+	drain(x, LAN_VEC);
+	return pr.vsi_nodes[5];
+}
+
+/* A data descriptor: one buffer, a whole frame (EOP), done write-back asked (RS). */
+static void tx_desc(struct drv *d, unsigned i, uint64_t buf, unsigned len)
+{
+	uint8_t *td = gpa_ptr(d, gpa_of(LAN_TXQ_RING) + 16u * i, 16);
+	uint64_t q1 = (uint64_t)(E810_TXD_CMD_EOP | E810_TXD_CMD_RS) << E810_TXD_CMD_S |
+		      (uint64_t)len << E810_TXD_BSZ_S;
+
+	p64(td, buf);
+	p64(td + 8, q1);
+}
+
+static void test_lan_tx(void **state)
+{
+	struct ctx *x = *state;
+	struct drv *d = &x->d;
+	uint32_t qgrp = lan_up(x);
+
+	for (unsigned i = 0; i < 3; i++) {
+		uint64_t buf = gpa_of(LAN_TX_BUFS) + 256u * i;
+
+		frame(gpa_ptr(d, buf, 60 + 10 * i), 60 + 10 * i, (uint8_t)(0x10 * i));
+		tx_desc(d, i, buf, 60 + 10 * i);
+	}
+	/* The doorbell walks the ring: the frames are at the peer when the write returns. */
+	drv_wr(d, E810_QTX_COMM_DBELL(0), 3);
+	assert_int_equal(x->s->peer_rx, 3);
+	assert_int_equal(x->s->peer_last_len, 80);
+	{
+		uint8_t want[80];
+
+		frame(want, 80, 0x20);
+		assert_memory_equal(x->s->peer_last, want, 80);
+	}
+	for (unsigned i = 0; i < 3; i++)
+		assert_int_equal(gpa_ptr(d, gpa_of(LAN_TXQ_RING) + 16u * i, 16)[E810_TXD_WB_BYTE] &
+				 E810_TXD_DTYPE_M, E810_TXD_DTYPE_DONE);
+	assert_int_equal(drv_rd(d, E810_QTX_COMM_HEAD(0)), 3);
+	assert_true(vfuc_irq_wait(x->c, VFU_IRQ_MSIX, LAN_VEC, TMO) > 0);
+	assert_int_equal(srv_counter(x->s, "tx_pkts"), 3);
+
+	/* The vector auto-masked: the next completion waits for INTENA. */
+	tx_desc(d, 3, gpa_of(LAN_TX_BUFS), 60);
+	drv_wr(d, E810_QTX_COMM_DBELL(0), 4);
+	assert_int_equal(x->s->peer_rx, 4);
+	assert_int_equal(vfuc_irq_wait(x->c, VFU_IRQ_MSIX, LAN_VEC, 100), 0);
+	drv_wr(d, E810_GLINT_DYN_CTL(LAN_VEC), E810_GLINT_DYN_CTL_INTENA);
+	assert_true(vfuc_irq_wait(x->c, VFU_IRQ_MSIX, LAN_VEC, TMO) > 0);
+
+	/* dis_txqs stops the queue: doorbells are ignored. */
+	assert_int_equal(dis_txq(d, qgrp, 0), 0);
+	assert_int_equal(srv_counter(x->s, "txq_on"), 0);
+	tx_desc(d, 4, gpa_of(LAN_TX_BUFS), 60);
+	drv_wr(d, E810_QTX_COMM_DBELL(0), 5);
+	assert_int_equal(x->s->peer_rx, 4);
+}
+
+static void test_lan_rx(void **state)
+{
+	struct ctx *x = *state;
+	struct drv *d = &x->d;
+	uint64_t wakes;
+
+	lan_up(x);
+	assert_int_equal(srv_inject(x->s, NET_QUEUE_ANY, 3, 100), 3);
+	for (unsigned i = 0; i < 3; i++) {
+		const uint8_t *rd = gpa_ptr(d, gpa_of(LAN_RXQ_RING) + 32u * i, 32);
+		uint8_t want[100];
+
+		assert_true(g16(rd + E810_RXD_WB_STATUS0) & E810_RXD_S0_DD);
+		assert_true(g16(rd + E810_RXD_WB_STATUS0) & E810_RXD_S0_EOF);
+		assert_int_equal(g16(rd + E810_RXD_WB_PKT_LEN) & E810_RXD_PKT_LEN_M, 100);
+		frame(want, 100, (uint8_t)i);
+		assert_memory_equal(gpa_ptr(d, gpa_of(LAN_RX_BUFS) + (uint64_t)LAN_RX_DBUF * i, 100),
+				    want, 100);
+	}
+	assert_int_equal(g16(gpa_ptr(d, gpa_of(LAN_RXQ_RING) + 32u * 3, 32) + E810_RXD_WB_STATUS0) &
+			 E810_RXD_S0_DD, 0);
+	assert_true(vfuc_irq_wait(x->c, VFU_IRQ_MSIX, LAN_VEC, TMO) > 0);
+	assert_int_equal(srv_counter(x->s, "rx_pkts"), 3);
+
+	/* The ring fills (24 buffers given): the rest is dropped and counted. */
+	assert_int_equal(srv_inject(x->s, NET_QUEUE_ANY, 8, 100), 8);
+	assert_int_equal(srv_inject(x->s, NET_QUEUE_ANY, 8, 100), 8);
+	assert_int_equal(srv_inject(x->s, NET_QUEUE_ANY, 8, 100), 5);
+	assert_int_equal(srv_counter(x->s, "rx_pkts"), 24);
+	assert_int_equal(srv_counter(x->s, "rx_drop_nodesc"), 3);
+
+	/* No room: the peer is woken when the driver gives buffers back (the last 8, wrapping). */
+	wakes = x->s->peer_wakes;
+	assert_int_equal(srv_space(x->s, NET_QUEUE_ANY), 0);
+	drv_wr(d, E810_QRX_TAIL(0), 0);
+	assert_int_equal(x->s->peer_wakes, wakes + 1);
+	assert_int_equal(srv_space(x->s, NET_QUEUE_ANY), 8);
+	assert_int_equal(srv_inject(x->s, NET_QUEUE_ANY, 8, 100), 8);
+	assert_true(g16(gpa_ptr(d, gpa_of(LAN_RXQ_RING) + 32u * 31, 32) + E810_RXD_WB_STATUS0) &
+		    E810_RXD_S0_DD);
+
+	/* PF reset: the queue is off, frames are dropped before the ring. */
+	drv_wr(d, E810_PFGEN_CTRL, E810_PFGEN_CTRL_PFSWR);
+	assert_false(drv_rd(d, E810_QRX_CTRL(0)) & E810_QRX_CTRL_QENA_STAT);
+	assert_int_equal(srv_counter(x->s, "rxq_on"), 0);
+	assert_int_equal(srv_counter(x->s, "txq_on"), 0);
+	assert_int_equal(srv_inject(x->s, NET_QUEUE_ANY, 2, 100), 0);
+	assert_int_equal(srv_counter(x->s, "rx_dropped"), 2);
+}
+
+static void test_lan_hostile(void **state)
+{
+	struct ctx *x = *state;
+	struct drv *d = &x->d;
+
+	lan_up(x);
+	/* A TX doorbell beyond the 256-entry ring: ignored, counted. */
+	drv_wr(d, E810_QTX_COMM_DBELL(0), 300);
+	drv_wr(d, E810_QTX_COMM_DBELL(0), 0xffffffffu);
+	assert_int_equal(x->s->peer_rx, 0);
+	assert_int_equal(srv_counter(x->s, "tx_tail_oor"), 2);
+	/* A doorbell for a queue add_txqs never made: nothing runs. */
+	drv_wr(d, E810_QTX_COMM_DBELL(1), 8);
+	assert_int_equal(x->s->peer_rx, 0);
+
+	/* RX queue 1's ring outside guest RAM: the frames are lost, counted. */
+	rx_ctx_write(d, 1, 0x40000000ull, LAN_RX_QLEN);
+	drv_wr(d, E810_QRX_TAIL(1), 8);
+	drv_wr(d, E810_QRX_CTRL(1), E810_QRX_CTRL_QENA_REQ);
+	assert_true(drv_rd(d, E810_QRX_CTRL(1)) & E810_QRX_CTRL_QENA_STAT);
+	assert_int_equal(srv_inject(x->s, 1, 2, 100), 0);
+	assert_true(srv_counter(x->s, "rx_desc_dma") >= 1);
+	/* An RX tail outside the ring is ignored. */
+	drv_wr(d, E810_QRX_TAIL(0), 4096);
+	assert_int_equal(srv_counter(x->s, "rx_tail_oor"), 1);
+	/* A context the queue refuses (no data buffer size): QENA_STAT stays clear. */
+	for (unsigned i = 0; i < 8; i++)
+		drv_wr(d, E810_QRX_CONTEXT(i, 2), 0);
+	drv_wr(d, E810_QRX_CTRL(2), E810_QRX_CTRL_QENA_REQ);
+	assert_false(drv_rd(d, E810_QRX_CTRL(2)) & E810_QRX_CTRL_QENA_STAT);
+	/* Queue 0 still works. */
+	assert_int_equal(srv_inject(x->s, 0, 1, 100), 1);
+	assert_true(vfuc_irq_wait(x->c, VFU_IRQ_MSIX, LAN_VEC, TMO) > 0);
+}
+
 static void test_queues_option(void **state)
 {
 	struct srv *s = srv_start(1);
@@ -592,6 +901,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_dma_needs_bus_master, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_link_event_irq, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fw_cause_routing, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_lan_tx, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_lan_rx, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_lan_hostile, setup, teardown),
 		cmocka_unit_test(test_queues_option),
 	};
 
