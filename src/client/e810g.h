@@ -1,0 +1,117 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * e810g: a small poll-mode E810 "guest driver" on the in-tree vfio-user
+ * client (client/vfuc.h), the counterpart of e1kg for e810-emu. A memfd
+ * plays guest RAM (DMA_MAP), registers go through REGION_READ/WRITE of BAR0.
+ * e810g_open brings up the admin queue and the commands ice needs in safe
+ * mode to get one queue pair: get_ver, clear_pf_cfg, get_sw_cfg, the
+ * scheduler's default topology, add_vsi, a branch of scheduler nodes down to
+ * a queue group, MAC rules (unicast, broadcast), add_txqs with a TX queue
+ * context, and RX queue 0 from QRX_CONTEXT + QRX_CTRL.QENA_REQ. No
+ * interrupts are enabled on the queues: the caller polls.
+ *
+ * Guest memory layout (offsets from E810G_IOVA): the ATQ ring and its one
+ * buffer, the TX ring, the RX ring, TX buffers, RX buffers (RX descriptor i
+ * uses buffer i).
+ */
+#ifndef VMUX_CLIENT_E810G_H
+#define VMUX_CLIENT_E810G_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "client/vfuc.h"
+
+#define E810G_TMO 5000
+#define E810G_IOVA 0x10000000ull
+#define E810G_MEM (8u << 20)
+#define E810G_ATQ 0x000000u
+#define E810G_ATQ_BUF 0x001000u
+#define E810G_TXRING 0x010000u
+#define E810G_RXRING 0x020000u
+#define E810G_TXBUF 0x040000u
+#define E810G_TXBUF_END 0x400000u
+#define E810G_RXBUF 0x400000u
+#define E810G_BUF_STRIDE 2048u
+#define E810G_RING_MAX 1024u
+
+struct e810g_counters {
+	uint64_t doorbells;
+	uint64_t tx_posted, tx_done;
+	uint64_t rx_frames, rx_bytes;
+};
+
+struct e810g {
+	struct vfuc *c;
+	struct vfuc_mem mem;
+	uint8_t mac[6];
+	uint16_t vsi;
+	uint32_t qgrp, txq_teid;
+	unsigned atq_n, atq_ntu;
+	uint16_t last_rv;            /* retval of the last admin command */
+	uint32_t tx_count, tx_tail, tx_clean;
+	uint32_t rx_count, rx_next, rx_given;
+	uint32_t rx_tail;            /* last QRX_TAIL written */
+	struct e810g_counters cnt;
+};
+
+/*
+ * Connects, negotiates, maps guest RAM (a sealed memfd of our own),
+ * enables memory and bus mastering and MSI-X (eventfds on every vector),
+ * resets the PF and brings the admin queue up. mac: the device's address as
+ * manage_mac_read reports it is read into g->mac.
+ */
+int e810g_open(struct e810g *g, const char *sock);
+void e810g_close(struct e810g *g);
+
+uint32_t e810g_rd(struct e810g *g, uint32_t reg);
+void e810g_wr(struct e810g *g, uint32_t reg, uint32_t v);
+void *e810g_ptr(struct e810g *g, uint32_t off);
+static inline uint64_t e810g_gpa(uint32_t off)
+{
+	return E810G_IOVA + off;
+}
+
+/*
+ * One admin command: params 16 bytes in and out (may be NULL), buf/len the
+ * indirect buffer (len 0: direct; rd: data to the device). Returns the
+ * firmware retval, or 0xffff if the device did not complete it.
+ */
+uint16_t e810g_aq(struct e810g *g, uint16_t opc, uint8_t *params, void *buf, uint16_t len, bool rd);
+
+/*
+ * The safe-mode bring-up up to one queue pair: TX queue 0 of tx_count
+ * descriptors, RX queue 0 of rx_count 32-byte descriptors with 2 KiB
+ * buffers, all given to the device. Counts are powers of two 8..1024.
+ * 0, or -EIO with the failing step logged.
+ */
+int e810g_up(struct e810g *g, uint32_t tx_count, uint32_t rx_count);
+
+/* Writes a doorbell (QTX_COMM_DBELL / QRX_TAIL), posted. */
+void e810g_doorbell(struct e810g *g, uint32_t reg, uint32_t v);
+
+/* ---- single frames ---- */
+/* Copies the frame into TX buffer of the tail descriptor, posts it, kicks. */
+int e810g_tx_one(struct e810g *g, const void *frame, uint32_t len);
+/*
+ * Takes the next received frame (single buffer) into out (cap bytes):
+ * returns its length, 0 if none. The descriptor is re-armed and given back.
+ */
+uint32_t e810g_rx_take(struct e810g *g, uint8_t *out, uint32_t cap);
+
+/* ---- poll mode under load (as e1kg's burst functions) ---- */
+#define E810G_TX_PREFILL_MAX ((E810G_TXBUF_END - E810G_TXBUF) / E810G_BUF_STRIDE)
+/* Puts the same frame into one buffer per TX descriptor and fills them all. */
+int e810g_tx_prefill(struct e810g *g, const uint8_t *frame, uint32_t len);
+/* Reclaims descriptors the device marked done (DTYPE 0xF); returns how many. */
+uint32_t e810g_tx_reclaim(struct e810g *g);
+uint32_t e810g_tx_free(const struct e810g *g);
+/* Hands the next n prefilled descriptors over with one doorbell. */
+void e810g_tx_post(struct e810g *g, uint32_t n);
+/* Takes up to max frames (counted), gives descriptors back once give_batch are clean. */
+uint32_t e810g_rx_poll(struct e810g *g, uint32_t max, uint32_t give_batch);
+/* Requests this client has sent so far. */
+uint64_t e810g_requests(struct e810g *g);
+
+#endif
