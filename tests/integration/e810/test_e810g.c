@@ -1,0 +1,295 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The poll-mode E810 guest driver (client/e810g.h) on a real vmux (its own
+ * network namespace: root only, else skipped) serving two e810-emu devices
+ * and one e1000-emu on one switch with a tap uplink: one E810 guest sends N
+ * frames to the other's MAC through the switch and they all arrive intact;
+ * an e1000 guest (e1kg) and an E810 guest exchange frames both ways (the
+ * E810 is an ordinary switch port).
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "client/e1kg.h"
+#include "client/e810g.h"
+#include "core/log.h"
+#include "itest.h"
+
+#define ETYPE 0x88b5
+#define NFRAMES 2000u
+
+static const char *vmux;
+static bool in_own_netns;
+static char dir[200], log_path[300], sock[3][300];
+static pid_t vmux_pid = -1;
+
+static void nap_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+static void dump_log(void)
+{
+	FILE *f = fopen(log_path, "r");
+	char buf[4096];
+	size_t n;
+
+	if (!f)
+		return;
+	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
+		fwrite(buf, 1, n, stderr);
+	fclose(f);
+}
+
+static int group_setup(void **state)
+{
+	(void)state;
+	if (!in_own_netns)
+		return 0;
+	if (it_mkdtemp(dir, sizeof(dir)))
+		return -1;
+	snprintf(log_path, sizeof(log_path), "%s/vmux.log", dir);
+	for (int i = 0; i < 3; i++)
+		snprintf(sock[i], sizeof(sock[i]), "%s/vm%d.sock", dir, i);
+	vmux_pid = fork();
+	if (vmux_pid < 0)
+		return -1;
+	if (vmux_pid == 0) {
+		int fd = open(log_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+
+		dup2(fd, 2);
+		execl(vmux, vmux, "--uplink", "tap:vg810", "-b", "02:00:00:00:0b:00", "-s", sock[0],
+		      "-m", "e810-emu", "--queues", "1", "-s", sock[1], "-m", "e810-emu", "--queues",
+		      "1", "-s", sock[2], "-m", "e1000-emu", (char *)NULL);
+		_exit(127);
+	}
+	for (int i = 0; i < 500 && !(it_sock_up(sock[0]) && it_sock_up(sock[1]) && it_sock_up(sock[2]));
+	     i++)
+		nap_ms(10);
+	return waitpid(vmux_pid, &(int){ 0 }, WNOHANG) == 0 ? 0 : -1;
+}
+
+static int group_teardown(void **state)
+{
+	int st;
+
+	(void)state;
+	if (vmux_pid > 0) {
+		kill(vmux_pid, SIGTERM);
+		waitpid(vmux_pid, &st, 0);
+		if (!WIFEXITED(st) || WEXITSTATUS(st)) {
+			fprintf(stderr, "vmux ended with status %#x; its log:\n", st);
+			dump_log();
+			return -1;
+		}
+	}
+	if (dir[0])
+		it_rmtree(dir);
+	return 0;
+}
+
+static void e810_open(struct e810g *g, int idx)
+{
+	int r = -1;
+
+	/* vmux turns a second client away until it has let go of the one before. */
+	for (int i = 0; i < 100; i++) {
+		r = e810g_open(g, sock[idx]);
+		if (!r)
+			break;
+		nap_ms(10);
+	}
+	assert_int_equal(r, 0);
+	r = e810g_up(g, 256, 256);
+	if (r)
+		dump_log();
+	assert_int_equal(r, 0);
+}
+
+/* A frame dst/src/ETYPE, seq in the first payload bytes, the rest a pattern of it. */
+static uint32_t mkframe(uint8_t *f, const uint8_t *dst, const uint8_t *src, uint32_t seq, uint32_t len)
+{
+	memcpy(f, dst, 6);
+	memcpy(f + 6, src, 6);
+	f[12] = ETYPE >> 8;
+	f[13] = ETYPE & 0xff;
+	memcpy(f + 14, &seq, 4);
+	for (uint32_t i = 18; i < len; i++)
+		f[i] = (uint8_t)(seq * 7 + i);
+	return len;
+}
+
+static bool frame_ok(const uint8_t *f, uint32_t len, const uint8_t *dst, const uint8_t *src,
+		     uint32_t *seq)
+{
+	uint8_t want[2048];
+
+	if (len < 18 || len > sizeof(want) || memcmp(f, dst, 6) || memcmp(f + 6, src, 6))
+		return false;
+	memcpy(seq, f + 14, 4);
+	mkframe(want, dst, src, *seq, len);
+	return !memcmp(f, want, len);
+}
+
+static void test_e810_to_e810(void **state)
+{
+	struct e810g a, b;
+	uint8_t f[2048];
+	uint32_t sent = 0, got = 0, bad = 0, seq, next = 0;
+	uint64_t end;
+
+	(void)state;
+	if (!in_own_netns)
+		skip();
+	e810_open(&a, 0);
+	e810_open(&b, 1);
+	assert_memory_not_equal(a.mac, b.mac, 6);
+	end = now_ms() + 10000;
+	while ((sent < NFRAMES || got < NFRAMES) && now_ms() < end) {
+		uint32_t len;
+
+		/* Stay well inside B's RX ring: the switch drops what B has no room for. */
+		while (sent < NFRAMES && sent - got < 64) {
+			len = 60 + (sent * 37) % 1455;
+			mkframe(f, b.mac, a.mac, sent, len);
+			if (e810g_tx_one(&a, f, len))
+				break;
+			sent++;
+		}
+		while ((len = e810g_rx_take(&b, f, sizeof(f))) > 0) {
+			if (!frame_ok(f, len, b.mac, a.mac, &seq) || seq != next ||
+			    len != 60 + (seq * 37) % 1455)
+				bad++;
+			next = seq + 1;
+			got++;
+		}
+	}
+	e810g_tx_reclaim(&a);
+	assert_int_equal(sent, NFRAMES);
+	assert_int_equal(bad, 0);
+	assert_int_equal(got, NFRAMES);
+	assert_int_equal(a.cnt.tx_done, NFRAMES);
+	e810g_close(&a);
+	e810g_close(&b);
+}
+
+/* e1000 guest <-> E810 guest through the switch, both ways. */
+static void test_e1000_and_e810(void **state)
+{
+	struct e810g x;
+	struct e1kg k;
+	uint8_t f[2048], kmac[6];
+	uint32_t n, len, seq, got;
+	uint64_t end;
+	int r = -1;
+
+	(void)state;
+	if (!in_own_netns)
+		skip();
+	e810_open(&x, 0);
+	for (int i = 0; i < 100 && r; i++) {
+		r = e1kg_open(&k, sock[2]);
+		if (r) {
+			e1kg_close(&k);
+			nap_ms(10);
+		}
+	}
+	assert_int_equal(r, 0);
+	e1kg_reset(&k);
+	e1kg_tx_setup(&k, 256);
+	e1kg_rx_setup(&k, 256, 2048, E1K_RCTL_BAM);
+	{
+		uint32_t lo = e1kg_rd(&k, E1K_RAL(0)), hi = e1kg_rd(&k, E1K_RAH(0));
+
+		for (int i = 0; i < 4; i++)
+			kmac[i] = (uint8_t)(lo >> (8 * i));
+		kmac[4] = (uint8_t)hi;
+		kmac[5] = (uint8_t)(hi >> 8);
+	}
+
+	/* e1000 -> E810 */
+	for (n = 0; n < 100; n++) {
+		uint64_t a;
+
+		len = mkframe(f, x.mac, kmac, n, 64 + n);
+		e1kg_txbuf_reset(&k);
+		a = e1kg_txbuf(&k, f, len);
+		e1kg_tx_legacy(&k, a, (uint16_t)len,
+			       (E1K_TXD_CMD_EOP | E1K_TXD_CMD_IFCS | E1K_TXD_CMD_RS) >> 24, 0, 0, 0);
+		e1kg_tx_kick(&k);
+		got = 0;
+		end = now_ms() + 2000;
+		while (!got && now_ms() < end) {
+			got = e810g_rx_take(&x, f, sizeof(f));
+		}
+		assert_int_equal(got, 64 + n);
+		assert_true(frame_ok(f, got, x.mac, kmac, &seq));
+		assert_int_equal(seq, n);
+	}
+	/* E810 -> e1000 (the e1000 counts the FCS in the length). */
+	for (n = 0; n < 100; n++) {
+		struct e1kg_rxd last;
+
+		len = mkframe(f, kmac, x.mac, n, 64 + n);
+		assert_int_equal(e810g_tx_one(&x, f, len), 0);
+		got = 0;
+		end = now_ms() + 2000;
+		while (!got && now_ms() < end)
+			got = e1kg_rx_take(&k, f, sizeof(f), &last);
+		assert_true(got >= 64 + n && got <= 68 + n);
+		assert_true(frame_ok(f, 64 + n, kmac, x.mac, &seq));
+		assert_int_equal(seq, n);
+	}
+	e1kg_close(&k);
+	e810g_close(&x);
+}
+
+int main(int argc, char **argv)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_e810_to_e810),
+		cmocka_unit_test(test_e1000_and_e810),
+	};
+
+	if (argc < 2) {
+		fprintf(stderr, "usage: %s PATH-TO-VMUX\n", argv[0]);
+		return 2;
+	}
+	vmux = argv[1];
+	signal(SIGPIPE, SIG_IGN);
+	if (unshare(CLONE_NEWNET) == 0) {
+		in_own_netns = true;
+		it_write_file("/proc/sys/net/ipv6/conf/default/disable_ipv6", "1");
+		it_write_file("/proc/sys/net/ipv6/conf/all/disable_ipv6", "1");
+	} else {
+		fprintf(stderr, "test_e810g: no network namespace of our own (%s): skipped\n",
+			strerror(errno));
+	}
+	log_set_level(LOG_LVL_ERR);
+	return cmocka_run_group_tests_name("e810g", tests, group_setup, group_teardown);
+}
