@@ -46,6 +46,7 @@
 #include <linux/if_ether.h>
 
 #include "client/e1kg.h"
+#include "client/e810g.h"
 #include "core/spsc.h"
 #include "handoff.h"
 
@@ -70,6 +71,7 @@ struct opts {
 	bool wb_each;
 	int device_cpu;
 	enum e1kg_doorbell doorbell;
+	bool e810; /* --nic e810: e810g guests on e810-emu devices */
 };
 
 static uint64_t now_ns(void)
@@ -327,6 +329,8 @@ static int teach_uplink_mac(const char *tap, const uint8_t *uplink_mac, const ui
 
 struct vm {
 	struct e1kg g;
+	struct e810g x; /* with --nic e810 */
+	bool e810;
 	uint8_t mac[6];
 	bool tx, rx;
 };
@@ -336,8 +340,19 @@ static struct vm vms[MAX_VMS];
 static int vm_open(struct vm *v, const char *sock, const struct opts *o)
 {
 	uint32_t ral, rah;
-	int r = e1kg_open(&v->g, sock);
+	int r;
 
+	if (o->e810) {
+		v->e810 = true;
+		r = e810g_open(&v->x, sock);
+		if (r)
+			return r;
+		memset(e810g_ptr(&v->x, E810G_RXBUF), 0, (size_t)o->rx_ring * E810G_BUF_STRIDE);
+		r = e810g_up(&v->x, o->tx_ring, o->rx_ring);
+		memcpy(v->mac, v->x.mac, 6);
+		return r;
+	}
+	r = e1kg_open(&v->g, sock);
 	if (r)
 		return r;
 	r = e1kg_set_doorbell(&v->g, o->doorbell);
@@ -370,6 +385,16 @@ static void totals(unsigned n, struct totals *t)
 	for (unsigned i = 0; i < n; i++) {
 		const struct e1kg_counters *c = &vms[i].g.cnt;
 
+		if (vms[i].e810) {
+			const struct e810g_counters *x = &vms[i].x.cnt;
+
+			t->tx_posted += x->tx_posted;
+			t->tx_done += x->tx_done;
+			t->tx_doorbells += x->tx_doorbells;
+			t->rx_frames += x->rx_frames;
+			t->doorbells += x->doorbells;
+			continue;
+		}
 		t->tx_posted += c->tx_posted;
 		t->tx_done += c->tx_done;
 		t->tx_doorbells += c->tx_doorbells;
@@ -392,6 +417,25 @@ static void drive(unsigned n, const struct opts *o, uint64_t until, struct drive
 		for (unsigned i = 0; i < n; i++) {
 			struct vm *v = &vms[i];
 
+			if (v->e810) {
+				if (v->tx) {
+					uint32_t f;
+
+					if (e810g_tx_reclaim(&v->x))
+						work = true;
+					f = e810g_tx_free(&v->x);
+					ds->fill_sum += v->x.tx_count - 1 - f;
+					ds->fill_samples++;
+					while (f >= o->batch) {
+						e810g_tx_post(&v->x, o->batch);
+						f -= o->batch;
+						work = true;
+					}
+				}
+				if (v->rx && e810g_rx_poll(&v->x, UINT32_MAX, o->rx_batch))
+					work = true;
+				continue;
+			}
 			if (v->tx) {
 				uint32_t f;
 
@@ -453,6 +497,8 @@ static void usage(FILE *out)
 		"                    and an SPSC ring; Mpps per device CPU second\n"
 		"  --wb-each         (--handoff-only) write each descriptor back as it is done,\n"
 		"                    not once per burst\n"
+		"  --nic e810        the guests are e810g (client/e810g.h) on e810-emu devices\n"
+		"                    (default e1000: e1kg on e1000-emu); trapped doorbells only\n"
 		"MUX_BENCH_DEBUG=1 prints each guest's counters and ring registers at the end.\n");
 }
 
@@ -483,6 +529,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		{ "handoff-only", no_argument, NULL, 'H' },
 		{ "device-cpu", required_argument, NULL, 'D' },
 		{ "wb-each", no_argument, NULL, 'E' },
+		{ "nic", required_argument, NULL, 'N' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -532,6 +579,13 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		case 'H': o->handoff_only = true; break;
 		case 'D': o->device_cpu = atoi(optarg); break;
 		case 'E': o->wb_each = true; break;
+		case 'N':
+			if (strcmp(optarg, "e810") && strcmp(optarg, "e1000")) {
+				fprintf(stderr, "mux_bench: --nic e1000 or e810\n");
+				return -1;
+			}
+			o->e810 = !strcmp(optarg, "e810");
+			break;
 		case 'h': usage(stdout); exit(0);
 		default: return -1;
 		}
@@ -635,7 +689,8 @@ int main(int argc, char **argv)
 		if (!vms[i].tx)
 			continue;
 		e1kg_eth(f, dst, vms[i].mac, ETHERTYPE_BENCH, len - 14, (uint8_t)i);
-		if (e1kg_tx_prefill(&vms[i].g, f, len)) {
+		if (vms[i].e810 ? e810g_tx_prefill(&vms[i].x, f, len)
+				: e1kg_tx_prefill(&vms[i].g, f, len)) {
 			fprintf(stderr, "mux_bench: cannot prefill the TX ring\n");
 			return 1;
 		}
@@ -664,9 +719,10 @@ int main(int argc, char **argv)
 			cycled = now_ns() >= min_end;
 			for (unsigned i = 0; cycled && i < o.n; i++) {
 				const struct e1kg_counters *c = &vms[i].g.cnt;
+				uint64_t td = vms[i].e810 ? vms[i].x.cnt.tx_done : c->tx_done;
+				uint64_t rf = vms[i].e810 ? vms[i].x.cnt.rx_frames : c->rx_frames;
 
-				if ((vms[i].tx && c->tx_done < o.tx_ring) ||
-				    (vms[i].rx && c->rx_frames < o.rx_ring))
+				if ((vms[i].tx && td < o.tx_ring) || (vms[i].rx && rf < o.rx_ring))
 					cycled = false;
 			}
 		}
@@ -753,14 +809,18 @@ int main(int argc, char **argv)
 	       m0.anon_kb, m1.anon_kb, m1.shmem_kb, rss_vm, anon_vm, p1.minflt - p0.minflt, warm_s,
 	       loadavg1());
 	fflush(stdout);
-	if (getenv("MUX_BENCH_DEBUG"))
+	if (getenv("MUX_BENCH_DEBUG") && !o.e810)
 		for (unsigned i = 0; i < o.n; i++)
 			fprintf(stderr, "guest %u: tx posted %" PRIu64 " done %" PRIu64 " rx %" PRIu64
 				" rx_next %u; TDH %u TDT %u RDH %u RDT %u\n", i,
 				vms[i].g.cnt.tx_posted, vms[i].g.cnt.tx_done, vms[i].g.cnt.rx_frames,
 				vms[i].g.rx_next, e1kg_rd(&vms[i].g, E1K_TDH), e1kg_rd(&vms[i].g, E1K_TDT),
 				e1kg_rd(&vms[i].g, E1K_RDH), e1kg_rd(&vms[i].g, E1K_RDT));
-	for (unsigned i = 0; i < o.n; i++)
-		e1kg_close(&vms[i].g);
+	for (unsigned i = 0; i < o.n; i++) {
+		if (vms[i].e810)
+			e810g_close(&vms[i].x);
+		else
+			e1kg_close(&vms[i].g);
+	}
 	return 0;
 }

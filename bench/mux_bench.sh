@@ -28,7 +28,8 @@
 # default, or poll: vmux's devices with --doorbell poll, the guests store on
 # the doorbell page), -c LIST vmux's workers on these CPUs (default 1; e.g.
 # 0,1: devices go round robin, so each VM->VM pair crosses between workers),
-# -q quick.
+# -M NIC the guests' NIC: e1000 (default) or e810 (e810g guests on
+# e810-emu devices with one queue pair, trapped doorbells), -q quick.
 # VMUX_BIN and MUX_BENCH_BIN override the binaries (default: build/).
 set -u
 
@@ -47,8 +48,9 @@ extra=""
 out=""
 doorbell=trap
 cores=1
+nic=e1000
 
-while getopts "n:s:m:t:b:Po:x:d:c:qh" opt; do
+while getopts "n:s:m:t:b:Po:x:d:c:M:qh" opt; do
 	case $opt in
 	n) ns_list=$OPTARG ;;
 	s) sizes=$OPTARG ;;
@@ -60,8 +62,9 @@ while getopts "n:s:m:t:b:Po:x:d:c:qh" opt; do
 	x) extra=$OPTARG ;;
 	d) doorbell=$OPTARG ;;
 	c) cores=$OPTARG ;;
+	M) nic=$OPTARG ;;
 	q) ns_list="2 8 64"; secs=1.5 ;;
-	h) sed -n '3,32p' "$0"; exit 0 ;;
+	h) sed -n '3,33p' "$0"; exit 0 ;;
 	*) exit 2 ;;
 	esac
 done
@@ -107,6 +110,7 @@ fi
 	echo "date: $(date -u '+%Y-%m-%d %H:%M:%S UTC')"
 	echo "command: $0 $*"
 	echo "host: $(uname -srm), nproc $(nproc), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2-)"
+	echo "nic: $nic"
 	echo "commit: $(git -C "$root" rev-parse --short HEAD 2>/dev/null)"
 	echo "load at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 } | tee "$out/info.txt"
@@ -115,7 +119,11 @@ run_point() { # mode size n
 	local mode=$1 size=$2 n=$3 i devs=() tag="$1-$2-$3"
 	work=$(mktemp -d /tmp/vmux-mb.XXXXXX)
 	for ((i = 0; i < n; i++)); do
-		devs+=(-s "$work/vm$i.sock" -m e1000-emu --doorbell "$doorbell")
+		if [ "$nic" = e810 ]; then
+			devs+=(-s "$work/vm$i.sock" -m e810-emu --queues 1)
+		else
+			devs+=(-s "$work/vm$i.sock" -m e1000-emu --doorbell "$doorbell")
+		fi
 	done
 	# ip netns exec execs vmux in place: $! is vmux itself.
 	# shellcheck disable=SC2086
@@ -133,7 +141,7 @@ run_point() { # mode size n
 	fi
 	# shellcheck disable=SC2086
 	ip netns exec "$ns" "$MUX_BENCH_BIN" --pid "$vmux_pid" --sockets "$work" -n "$n" -S "$size" \
-		-m "$mode" -t "$secs" -b "$batch" --tap "$tap" --doorbell "$doorbell" $bench_cpu $extra \
+		-m "$mode" -t "$secs" -b "$batch" --tap "$tap" --doorbell "$doorbell" --nic "$nic" $bench_cpu $extra \
 		>"$out/bench-$tag.txt" 2>&1
 	local rc=$?
 	python3 "$here/ctl.py" "$work/ctl" switch >"$out/switch-$tag.json" 2>/dev/null

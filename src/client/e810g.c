@@ -400,6 +400,7 @@ int e810g_tx_one(struct e810g *g, const void *frame, uint32_t len)
 	tx_desc(g, i, txbuf(i), len);
 	g->tx_tail = (i + 1) % g->tx_count;
 	g->cnt.tx_posted++;
+	g->cnt.tx_doorbells++;
 	e810g_doorbell(g, E810_QTX_COMM_DBELL(0), g->tx_tail);
 	return 0;
 }
@@ -429,6 +430,7 @@ void e810g_tx_post(struct e810g *g, uint32_t n)
 	}
 	g->tx_tail = (t + n) % g->tx_count;
 	g->cnt.tx_posted += n;
+	g->cnt.tx_doorbells++;
 	e810g_doorbell(g, E810_QTX_COMM_DBELL(0), g->tx_tail);
 }
 

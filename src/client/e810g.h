@@ -34,10 +34,11 @@
 #define E810G_TXBUF_END 0x400000u
 #define E810G_RXBUF 0x400000u
 #define E810G_BUF_STRIDE 2048u
-#define E810G_RING_MAX 1024u
+#define E810G_RING_MAX 2048u
 
 struct e810g_counters {
 	uint64_t doorbells;
+	uint64_t tx_doorbells;
 	uint64_t tx_posted, tx_done;
 	uint64_t rx_frames, rx_bytes;
 };
@@ -83,7 +84,7 @@ uint16_t e810g_aq(struct e810g *g, uint16_t opc, uint8_t *params, void *buf, uin
 /*
  * The safe-mode bring-up up to one queue pair: TX queue 0 of tx_count
  * descriptors, RX queue 0 of rx_count 32-byte descriptors with 2 KiB
- * buffers, all given to the device. Counts are powers of two 8..1024.
+ * buffers, all given to the device. Counts are powers of two 8..2048.
  * 0, or -EIO with the failing step logged.
  */
 int e810g_up(struct e810g *g, uint32_t tx_count, uint32_t rx_count);
