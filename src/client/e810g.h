@@ -60,8 +60,8 @@ struct e810g {
 /*
  * Connects, negotiates, maps guest RAM (a sealed memfd of our own),
  * enables memory and bus mastering and MSI-X (eventfds on every vector),
- * resets the PF and brings the admin queue up. mac: the device's address as
- * manage_mac_read reports it is read into g->mac.
+ * resets the PF and brings the admin queue (ATQ only: no events) up.
+ * 0, or -errno.
  */
 int e810g_open(struct e810g *g, const char *sock);
 void e810g_close(struct e810g *g);
@@ -84,7 +84,8 @@ uint16_t e810g_aq(struct e810g *g, uint16_t opc, uint8_t *params, void *buf, uin
 /*
  * The safe-mode bring-up up to one queue pair: TX queue 0 of tx_count
  * descriptors, RX queue 0 of rx_count 32-byte descriptors with 2 KiB
- * buffers, all given to the device. Counts are powers of two 8..2048.
+ * buffers, all given to the device. Counts are powers of two 8..2048. The
+ * device's MAC (manage_mac_read) lands in g->mac.
  * 0, or -EIO with the failing step logged.
  */
 int e810g_up(struct e810g *g, uint32_t tx_count, uint32_t rx_count);
