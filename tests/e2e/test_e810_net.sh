@@ -18,6 +18,10 @@ MAC=52:54:00:e8:10:02
 QUEUES=${E810_QUEUES:-1}
 BYTES=${E810_BYTES:-$((4 * 1024 * 1024))}
 VMUXCTL=${VMUXCTL_BIN:-$(dirname "$E2E_VMUX")/vmuxctl}
+# trap (default) or poll: --doorbell; poll puts QRX_TAIL, QTX_COMM_DBELL and
+# GLINT_DYN_CTL on shared pages of BAR0 that QEMU maps (e2e_e810_net_poll).
+DOORBELL=${1:-${E810_DOORBELL:-trap}}
+CTL() { python3 "$E2E_DIR/ctl.py" "$E2E_TMP/vmux.ctl" "$@"; }
 
 e2e_guest_test_init
 
@@ -34,7 +38,7 @@ ip -n "$ns" link set tap0 up
 sock=$E2E_TMP/vmux.sock
 ctl=$E2E_TMP/vmux.ctl
 e2e_vmux_start -n "$ns" vmux -s "$sock" -m e810-emu --queues "$QUEUES" -t tap0 -b "$MAC" \
-	--control "$ctl"
+	--control "$ctl" --doorbell "$DOORBELL"
 
 head -c "$BYTES" /dev/urandom >"$E2E_TMP/host-data"
 rxsha=$(sha256sum "$E2E_TMP/host-data" | cut -d' ' -f1)
@@ -70,6 +74,20 @@ if [ -S "$ctl" ] && [ -x "$VMUXCTL" ]; then
 	"$VMUXCTL" ports -c "$ctl" >"$E2E_TMP/ports.json" 2>&1 &&
 		e2e_log "device counters: $(tr -d '\n ' <"$E2E_TMP/ports.json" | grep -oE '"device":\{[^}]*\}')"
 fi
+if [ -S "$ctl" ]; then
+	# Trapped register accesses (each a vfio-user message, a VM exit) per 1000 frames.
+	rr=$(CTL ports dev0 vfio_user.region_reads)
+	rw=$(CTL ports dev0 vfio_user.region_writes)
+	pk=$(($(CTL ports dev0 device.tx_pkts) + $(CTL ports dev0 device.rx_pkts)))
+	e2e_log "doorbell $DOORBELL: $rr region reads + $rw region writes for $pk frames:" \
+		"$(((rr + rw) * 1000 / (pk ? pk : 1))) trapped accesses per 1000 frames;" \
+		"polled: $(CTL ports dev0 device.db_tx) TX, $(CTL ports dev0 device.db_rx) RX," \
+		"$(CTL ports dev0 device.db_dyn) DYN_CTL; $(CTL ports dev0 device.db_page_traps) page accesses as messages"
+	if [ "$DOORBELL" = poll ]; then
+		[ "$(CTL ports dev0 device.db_tx)" -gt 0 ] ||
+			e2e_fail "no TX doorbell was found on the page"
+	fi
+fi
 [ "$ok" = 0 ] || e2e_fail "guest: $E2E_RESULT"
 [ "$host_ping" = ok ] || e2e_fail "the host could not ping the guest"
 txsha=$(e2e_guest_data g1 tx_sha)
@@ -78,4 +96,4 @@ gotsha=$(sha256sum "$E2E_TMP/guest-data" 2>/dev/null | cut -d' ' -f1)
 	e2e_fail "data from the guest: sha256 $gotsha, the guest sent $txsha"
 e2e_log "$((BYTES >> 20)) MiB guest->host arrived intact ($(e2e_guest_data g1 tx_secs) s), host->guest ($(e2e_guest_data g1 rx_secs) s)"
 e2e_alive vmux || e2e_fail "vmux died"
-e2e_pass "ice on $(basename "$E2E_KERNEL"): link, ping both ways, 2 x $((BYTES >> 20)) MiB TCP intact, jumbo pings"
+e2e_pass "doorbell $DOORBELL: ice on $(basename "$E2E_KERNEL"): link, ping both ways, 2 x $((BYTES >> 20)) MiB TCP intact, jumbo pings"

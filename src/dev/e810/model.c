@@ -59,6 +59,19 @@ struct e810_counters {
 	uint64_t tx_wakes;      /* TX walks resumed by the peer's wake-up */
 	uint64_t txq_setup_bad; /* add_txqs contexts the TX queue refused */
 	uint64_t rxq_enable_bad;/* QENA_REQ refused (no usable context) */
+	uint64_t db_rx, db_tx, db_dyn; /* doorbell writes picked up from the shared pages */
+	uint64_t db_hook_err;   /* the poll hook could not be added */
+};
+
+/*
+ * --doorbell poll: the three doorbell pages of BAR0 (sparse mmap areas, one
+ * memfd per client from the pci framework), in the order of shared[].
+ */
+enum { E810_DB_RX, E810_DB_TX, E810_DB_DYN, E810_DB_PAGES };
+#define E810_DB_PAGE 0x1000u
+#define E810_DB_NONE 0xffffffffu /* last seen: nothing, compare anew */
+static const uint32_t e810_db_base[E810_DB_PAGES] = {
+	[E810_DB_RX] = 0x00290000u, [E810_DB_TX] = 0x002c0000u, [E810_DB_DYN] = 0x00160000u,
 };
 
 /* One queue pair: absolute PF queue q for both directions. */
@@ -98,6 +111,12 @@ struct e810 {
 
 	struct e810_qp qp[E810_MODEL_QUEUES_MAX];
 
+	/* --doorbell poll */
+	bool db_poll;
+	bool db_hooked;
+	uint32_t *db[E810_DB_PAGES];
+	uint32_t db_seen[E810_DB_PAGES][E810_DB_PAGE / 4];
+
 	struct e810_counters cnt;
 };
 
@@ -114,6 +133,21 @@ static uint32_t reg_get(const struct e810 *e, uint32_t off)
 
 	e810_rstore_get(&e->rs, off, &v);
 	return v;
+}
+
+/*
+ * The guest stores to the pages whenever it likes: each word is read with one
+ * load and is then only a value to validate, as a trapped write is.
+ */
+static uint32_t db_load(const struct e810 *e, unsigned pg, unsigned i)
+{
+	return __atomic_load_n(&e->db[pg][i], __ATOMIC_ACQUIRE);
+}
+
+static void db_store(struct e810 *e, unsigned pg, unsigned i, uint32_t v)
+{
+	__atomic_store_n(&e->db[pg][i], v, __ATOMIC_RELEASE);
+	e->db_seen[pg][i] = v;
 }
 
 static void vec_try(struct e810 *e, unsigned v)
@@ -283,6 +317,12 @@ static void txq_sync(struct e810 *e)
 		p->tx_teid = t->teid;
 		memcpy(p->tx_ctx, t->ctx, sizeof(p->tx_ctx));
 		p->tx_more = p->tx_blocked = false;
+		/*
+		 * A new ring starts at 0, and so does its doorbell word; the guest
+		 * rings it only after the add_txqs completion, after this.
+		 */
+		if (e->db_poll)
+			db_store(e, E810_DB_TX, q, 0);
 		e810_aq_txq_ctx_decode(t->ctx, &c);
 		rc = e810_txq_setup(&p->tx, &c);
 		if (rc) {
@@ -372,6 +412,101 @@ static void qtx_dbell_write(struct e810 *e, unsigned q, uint32_t v)
 	kick_arm(e);
 }
 
+/* ==== exitless doorbells (--doorbell poll) ========================================== */
+
+/*
+ * What the DYN_CTL page holds between two commands: what a read returns, with
+ * INTENA_MSK set. As a command that value does nothing (INTENA left alone, no
+ * CLEARPBA, no SWINT_TRIG, the ITR fields as stored), so a guest store of the
+ * very same value is no command lost.
+ */
+static uint32_t db_dyn_idle(const struct e810 *e, unsigned v)
+{
+	return reg_get(e, E810_GLINT_DYN_CTL(v)) | E810_GLINT_DYN_CTL_INTENA_MSK |
+	       (e->intena[v] ? E810_GLINT_DYN_CTL_INTENA : 0);
+}
+
+static void db_clear(struct e810 *e)
+{
+	if (!e->db_poll)
+		return;
+	for (unsigned pg = 0; pg < E810_DB_PAGES; pg++)
+		for (unsigned i = 0; i < E810_DB_PAGE / 4; i++)
+			db_store(e, pg, i, 0);
+	for (unsigned v = 0; v < e->nvec; v++)
+		db_store(e, E810_DB_DYN, v, db_dyn_idle(e, v));
+}
+
+/*
+ * One pass over the pages: a load and a compare per queue and vector when
+ * nothing changed. A new value goes to the function a trapped write of it
+ * calls.
+ */
+static bool db_poll(void *arg)
+{
+	struct e810 *e = arg;
+	bool work = false;
+
+	for (unsigned q = 0; q < e->nq; q++) {
+		uint32_t v = db_load(e, E810_DB_RX, q);
+
+		if (v == e->db_seen[E810_DB_RX][q])
+			continue;
+		e->db_seen[E810_DB_RX][q] = v;
+		e->cnt.db_rx++;
+		qrx_tail_write(e, q, v);
+		work = true;
+	}
+	for (unsigned q = 0; q < e->nq; q++) {
+		uint32_t v = db_load(e, E810_DB_TX, q);
+
+		if (v == e->db_seen[E810_DB_TX][q])
+			continue;
+		e->db_seen[E810_DB_TX][q] = v;
+		e->cnt.db_tx++;
+		qtx_dbell_write(e, q, v);
+		work = true;
+	}
+	for (unsigned n = 0; n < e->nvec; n++) {
+		uint32_t v = db_load(e, E810_DB_DYN, n), idle;
+
+		if (v == e->db_seen[E810_DB_DYN][n])
+			continue;
+		e->cnt.db_dyn++;
+		dyn_ctl_write(e, n, v);
+		/*
+		 * Consumed: the idle value goes back unless the guest stored again
+		 * meanwhile (then that store is the next command).
+		 */
+		idle = db_dyn_idle(e, n);
+		if (__atomic_compare_exchange_n(&e->db[E810_DB_DYN][n], &v, idle, false,
+						__ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+			e->db_seen[E810_DB_DYN][n] = idle;
+		else
+			e->db_seen[E810_DB_DYN][n] = E810_DB_NONE;
+		work = true;
+	}
+	return work;
+}
+
+/* The hook is on the loop while MSI-X is on: a device not in use costs nothing. */
+static void db_hook_update(struct e810 *e)
+{
+	bool want = e->db_poll && pci_msix_enabled(e->pci);
+
+	if (want == e->db_hooked)
+		return;
+	if (want && loop_add_poll(e->loop, db_poll, e) < 0) {
+		e->cnt.db_hook_err++;
+		LOG_RL(LOG_LVL_ERR, COMP, "%s: cannot poll the doorbell pages: %s", e->name,
+		       strerror(errno));
+		return;
+	}
+	if (!want)
+		loop_del_poll(e->loop, db_poll, e);
+	e->db_hooked = want;
+}
+
 static void kick_cb(void *arg, uint32_t events)
 {
 	struct e810 *e = arg;
@@ -405,6 +540,8 @@ static void pf_reset(struct e810 *e)
 	memset(e->intena, 0, sizeof(e->intena));
 	memset(e->pend, 0, sizeof(e->pend));
 	link_sync(e);
+	db_clear(e);
+	db_hook_update(e);
 }
 
 /* ==== registers ==================================================================== */
@@ -505,6 +642,9 @@ static uint32_t reg_read(struct e810 *e, uint32_t off)
 	bool known;
 
 	e->cnt.reg_reads++;
+	/* Doorbells stored to the pages before this access come first. */
+	if (e->db_hooked)
+		db_poll(e);
 	if (e810_aq_reg_is_aq(off))
 		return e810_aq_reg_read(e->aq, off);
 	if (reg_fixed(e, off, &v))
@@ -544,6 +684,8 @@ static void reg_write(struct e810 *e, uint32_t off, uint32_t v)
 	uint32_t fixed;
 
 	e->cnt.reg_writes++;
+	if (e->db_hooked)
+		db_poll(e);
 	if (e810_aq_reg_is_aq(off)) {
 		e810_aq_reg_write(e->aq, off, v);
 		link_sync(e); /* set_phy_cfg and restart_an change the link */
@@ -591,8 +733,14 @@ static void reg_write(struct e810 *e, uint32_t off, uint32_t v)
 		return;
 	}
 	if (off >= E810_QRX_CONTEXT(0, 0) && off < E810_QRX_CONTEXT(E810_QRX_CONTEXT_DWORDS, 0) &&
-	    (off - E810_QRX_CONTEXT(0, 0)) % 0x2000u < e->nq * 4u)
-		e->qp[((off - E810_QRX_CONTEXT(0, 0)) % 0x2000u) / 4].rx_tail_set = false;
+	    (off - E810_QRX_CONTEXT(0, 0)) % 0x2000u < e->nq * 4u) {
+		unsigned q = ((off - E810_QRX_CONTEXT(0, 0)) % 0x2000u) / 4;
+
+		e->qp[q].rx_tail_set = false;
+		/* A new ring: its tail is the next one the guest stores, whatever it is. */
+		if (e->db_poll)
+			db_store(e, E810_DB_RX, q, 0);
+	}
 	if (!e810_rstore_set(&e->rs, off, v))
 		LOG_RL(LOG_LVL_WARN, COMP, "%s: register file full: write %#x to %#08x dropped",
 		       e->name, v, off);
@@ -647,6 +795,7 @@ static ssize_t bar0_access(struct e810 *e, uint64_t off, uint8_t *buf, size_t co
 	if (log_enabled(LOG_LVL_TRACE))
 		log_access(e, base, v, true);
 	reg_write(e, base, v);
+	db_hook_update(e);
 	return (ssize_t)count;
 }
 
@@ -778,7 +927,12 @@ static void pci_attach_cb(void *opaque)
 
 static void pci_msix_cb(void *opaque)
 {
-	vec_retry_all(opaque);
+	struct e810 *e = opaque;
+
+	db_hook_update(e);
+	if (e->db_hooked)
+		db_poll(e);
+	vec_retry_all(e);
 }
 
 static const struct pci_dev_ops e810_pci_ops = {
@@ -797,6 +951,9 @@ static void e810_destroy(struct dev_instance *d)
 		return;
 	e = to_e810(d);
 	net_port_disconnect(&e->port);
+	if (e->db_hooked)
+		loop_del_poll(e->loop, db_poll, e);
+	e->db_hooked = false;
 	if (e->pci) {
 		queues_stop(e);
 		pci_dev_destroy(e->pci);
@@ -846,6 +1003,12 @@ static struct pci_dev *e810_pci_create(struct e810 *e)
 	desc.bars[0] = (struct pci_bar_desc){ .size = E810_MODEL_BAR0_SIZE,
 					      .flags = PCI_BAR_MEM64 | PCI_BAR_PREFETCH,
 					      .access = bar_access };
+	if (e->db_poll) {
+		desc.bars[0].nr_shared = E810_DB_PAGES;
+		for (unsigned i = 0; i < E810_DB_PAGES; i++)
+			desc.bars[0].shared[i] = (struct vfu_sparse_area){
+				.offset = e810_db_base[i], .size = E810_DB_PAGE };
+	}
 	desc.bars[3] = (struct pci_bar_desc){ .size = E810_MODEL_BAR3_SIZE,
 					      .flags = PCI_BAR_MEM64 | PCI_BAR_PREFETCH,
 					      .access = bar_access };
@@ -896,10 +1059,6 @@ static struct dev_instance *e810_create(const struct dev_config *cfg, char *err,
 		snprintf(err, errlen, "e810: --queues %u: 1..%u", nq, E810_MODEL_QUEUES_MAX);
 		return NULL;
 	}
-	if (cfg->doorbell != DEV_DOORBELL_TRAP) {
-		snprintf(err, errlen, "e810: doorbells are trapped only");
-		return NULL;
-	}
 	e = calloc(1, sizeof(*e));
 	if (!e) {
 		snprintf(err, errlen, "e810: out of memory");
@@ -914,6 +1073,7 @@ static struct dev_instance *e810_create(const struct dev_config *cfg, char *err,
 	e->nq = nq;
 	e->nvec = nq + 1;
 	e->max_guest_ram = cfg->max_guest_ram;
+	e->db_poll = cfg->doorbell == DEV_DOORBELL_POLL;
 	snprintf(e->name, sizeof(e->name), "%s", cfg->name ? cfg->name : "e810");
 	memcpy(e->mac, cfg->mac, 6);
 	net_port_init(&e->port, e->name, &e810_port_ops, e);
@@ -936,6 +1096,14 @@ static struct dev_instance *e810_create(const struct dev_config *cfg, char *err,
 		goto fail;
 	}
 	e->inst.pci = e->pci;
+	for (unsigned i = 0; e->db_poll && i < E810_DB_PAGES; i++) {
+		e->db[i] = pci_bar_shared(e->pci, 0, i);
+		if (!e->db[i]) {
+			snprintf(err, errlen, "e810: no doorbell page");
+			goto fail;
+		}
+	}
+	db_clear(e);
 	for (unsigned q = 0; q < nq; q++) {
 		e810_rxq_init(&e->qp[q].rx, e->pci);
 		e810_txq_init(&e->qp[q].tx, e->pci, e->pool, e810_txq_sink_port(&e->port, (uint16_t)q));
@@ -1028,12 +1196,15 @@ static void e810_dump_stats(struct dev_instance *d, FILE *out)
 		"\"core_resets\":%llu,\"reg_reads\":%llu,\"reg_writes\":%llu,\"unknown_regs\":%llu,"
 		"\"reg_bad_access\":%llu,\"reg_store_used\":%u,\"reg_store_full\":%llu,"
 		"\"irqs\":%llu,\"irq_deferred\":%llu,\"fw_cause_off\":%llu,\"swints\":%llu,"
-		"\"rx_dropped\":%llu,\"atq_kicks\":%llu,",
+		"\"rx_dropped\":%llu,\"atq_kicks\":%llu,\"doorbell\":\"%s\",\"db_page_traps\":%llu,"
+		"\"db_rx\":%llu,\"db_tx\":%llu,\"db_dyn\":%llu,\"db_hook_err\":%llu,",
 		e810_aq_link_up(e->aq) ? "true" : "false", e->nq, e->nvec, U(c->resets),
 		U(c->pf_resets), U(c->core_resets), U(c->reg_reads), U(c->reg_writes),
 		U(c->reg_unknown), U(c->reg_bad_access), e->rs.used, U(e->rs.full_drops),
 		U(c->irqs), U(c->irq_deferred), U(c->fw_cause_off), U(c->swints), U(c->rx_dropped),
-		U(c->atq_kicks));
+		U(c->atq_kicks), e->db_poll ? "poll" : "trap",
+		U(e->db_poll ? pci_bar_shared_traps(e->pci, 0) : 0), U(c->db_rx), U(c->db_tx),
+		U(c->db_dyn), U(c->db_hook_err));
 	fprintf(out,
 		"\"aq_cmds\":%llu,\"aq_errors\":%llu,\"aq_unknown\":%llu,\"aq_bad_len\":%llu,"
 		"\"aq_bad_flags\":%llu,\"aq_bad_buf\":%llu,\"aq_desc_dma\":%llu,"
@@ -1057,6 +1228,6 @@ const struct dev_model e810_model = {
 	.destroy = e810_destroy,
 	.port = e810_port,
 	.dump_stats = e810_dump_stats,
-	.caps = DEV_CAP_MSIX | DEV_CAP_MULTIQUEUE,
+	.caps = DEV_CAP_DOORBELL_POLL | DEV_CAP_MSIX | DEV_CAP_MULTIQUEUE,
 	.max_queues = E810_MODEL_QUEUES_MAX,
 };

@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/mman.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
 
@@ -176,6 +177,9 @@ static void srv_stop(struct srv *s)
 	free(s);
 }
 
+/* The doorbell mode of the next srv_start (setup_poll sets it for one test). */
+static enum dev_doorbell next_doorbell = DEV_DOORBELL_TRAP;
+
 static struct srv *srv_start(unsigned queues)
 {
 	const struct dev_model *m = dev_model_find("e810-emu");
@@ -200,6 +204,7 @@ static struct srv *srv_start(unsigned queues)
 	cfg.socket_path = s->sock;
 	cfg.loop = s->loop;
 	cfg.queues = queues;
+	cfg.doorbell = next_doorbell;
 	memcpy(cfg.mac, MAC, 6);
 	s->inst = m->create(&cfg, err, sizeof(err));
 	if (!s->inst)
@@ -273,7 +278,11 @@ struct ctx {
 	struct vfuc_mem mem;
 	struct drv d;
 	struct e810_aq_config acfg;
+	/* --doorbell poll: the RX tail, TX doorbell and DYN_CTL pages, as mapped */
+	uint32_t *db[3];
 };
+
+static const uint32_t db_base[3] = { 0x00290000u, 0x002c0000u, 0x00160000u };
 
 static uint32_t bar0_rd(void *opaque, uint32_t reg)
 {
@@ -325,10 +334,61 @@ static int setup(void **state)
 	return 0;
 }
 
+static int setup_poll(void **state)
+{
+	next_doorbell = DEV_DOORBELL_POLL;
+	setup(state);
+	next_doorbell = DEV_DOORBELL_TRAP;
+	return 0;
+}
+
+/* The doorbell pages from the region's fd, as a VMM maps the sparse areas. */
+static void map_doorbells(struct ctx *x)
+{
+	uint8_t caps[512];
+	struct vfu_region_info ri;
+	struct vfu_cap_sparse_mmap sp;
+	int fd = -1;
+
+	assert_int_equal(vfuc_region_info(x->c, VFU_PCI_BAR0, &ri, caps, sizeof(caps), &fd), 0);
+	assert_true(fd >= 0);
+	assert_true(ri.flags & VFU_REGION_F_MMAP);
+	assert_true(ri.flags & VFU_REGION_F_CAPS);
+	memcpy(&sp, caps + ri.cap_offset - sizeof(ri), sizeof(sp));
+	assert_int_equal(sp.hdr.id, VFU_REGION_CAP_SPARSE_MMAP);
+	assert_int_equal(sp.nr_areas, 3);
+	for (unsigned i = 0; i < 3; i++) {
+		struct vfu_sparse_area a;
+		void *m;
+
+		memcpy(&a, caps + ri.cap_offset - sizeof(ri) + sizeof(sp) + i * sizeof(a), sizeof(a));
+		assert_int_equal(a.size, 4096);
+		for (unsigned k = 0; k < 3; k++) {
+			if (a.offset != db_base[k])
+				continue;
+			m = mmap(NULL, a.size, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
+				 (off_t)(ri.offset + a.offset));
+			assert_true(m != MAP_FAILED);
+			x->db[k] = m;
+		}
+	}
+	close(fd);
+	for (unsigned k = 0; k < 3; k++)
+		assert_non_null(x->db[k]);
+}
+
+static void db_st(struct ctx *x, unsigned page, unsigned i, uint32_t v)
+{
+	__atomic_store_n(&x->db[page][i], v, __ATOMIC_RELEASE);
+}
+
 static int teardown(void **state)
 {
 	struct ctx *x = *state;
 
+	for (unsigned k = 0; k < 3; k++)
+		if (x->db[k])
+			munmap(x->db[k], 4096);
 	drv_fini(&x->d);
 	vfuc_mem_destroy(x->c, &x->mem);
 	vfuc_close(x->c);
@@ -892,6 +952,131 @@ static void test_queues_option(void **state)
 	}
 }
 
+/* Waits until the device's counter reaches at least want; returns its value. */
+static long long wait_counter(struct srv *s, const char *name, long long want)
+{
+	long long v = srv_counter(s, name);
+
+	for (int i = 0; i < TMO && v < want; i++) {
+		usleep(1000);
+		v = srv_counter(s, name);
+	}
+	return v;
+}
+
+static uint64_t requests(struct ctx *x)
+{
+	return vfuc_get_stats(x->c)->requests;
+}
+
+/*
+ * --doorbell poll: the three doorbell pages mapped, TX and RX doorbells and
+ * DYN_CTL rung by plain stores: frames move and the vector fires without a
+ * vfio-user message for them.
+ */
+static void test_lan_poll(void **state)
+{
+	struct ctx *x = *state;
+	struct drv *d = &x->d;
+	uint64_t req;
+	long long oor;
+
+	map_doorbells(x);
+	/* The harness's trapped writes of the tail and DYN_CTL land on the pages. */
+	lan_up(x);
+	assert_true(srv_counter(x->s, "db_page_traps") >= 2);
+	assert_true(srv_counter(x->s, "db_rx") >= 1);
+
+	req = requests(x);
+	for (unsigned i = 0; i < 3; i++) {
+		uint64_t buf = gpa_of(LAN_TX_BUFS) + 256u * i;
+
+		frame(gpa_ptr(d, buf, 60 + 10 * i), 60 + 10 * i, (uint8_t)(0x10 * i));
+		tx_desc(d, i, buf, 60 + 10 * i);
+	}
+	db_st(x, 1, 0, 3);
+	assert_int_equal(wait_counter(x->s, "tx_pkts", 3), 3);
+	assert_true(vfuc_irq_wait(x->c, VFU_IRQ_MSIX, LAN_VEC, TMO) > 0);
+	assert_int_equal(x->s->peer_rx, 3);
+
+	/* Auto-masked; INTENA by a store brings the held cause. */
+	tx_desc(d, 3, gpa_of(LAN_TX_BUFS), 60);
+	db_st(x, 1, 0, 4);
+	assert_int_equal(wait_counter(x->s, "tx_pkts", 4), 4);
+	assert_int_equal(vfuc_irq_wait(x->c, VFU_IRQ_MSIX, LAN_VEC, 100), 0);
+	db_st(x, 2, LAN_VEC, E810_GLINT_DYN_CTL_INTENA | E810_GLINT_DYN_CTL_CLEARPBA);
+	assert_true(vfuc_irq_wait(x->c, VFU_IRQ_MSIX, LAN_VEC, TMO) > 0);
+	/* The same command again is a new command: the page was set back after the first. */
+	assert_true(x->db[2][LAN_VEC] & E810_GLINT_DYN_CTL_INTENA_MSK);
+	tx_desc(d, 4, gpa_of(LAN_TX_BUFS), 60);
+	db_st(x, 1, 0, 5);
+	assert_int_equal(wait_counter(x->s, "tx_pkts", 5), 5);
+	assert_int_equal(vfuc_irq_wait(x->c, VFU_IRQ_MSIX, LAN_VEC, 100), 0);
+	db_st(x, 2, LAN_VEC, E810_GLINT_DYN_CTL_INTENA | E810_GLINT_DYN_CTL_CLEARPBA);
+	assert_true(vfuc_irq_wait(x->c, VFU_IRQ_MSIX, LAN_VEC, TMO) > 0);
+	/* SWINT_TRIG (with INTENA) fires the vector by itself. */
+	db_st(x, 2, LAN_VEC, E810_GLINT_DYN_CTL_INTENA | E810_GLINT_DYN_CTL_SWINT_TRIG);
+	assert_true(vfuc_irq_wait(x->c, VFU_IRQ_MSIX, LAN_VEC, TMO) > 0);
+
+	/* RX: frames into the posted buffers; the tail by a store gives more back. */
+	assert_int_equal(srv_inject(x->s, NET_QUEUE_ANY, 8, 100), 8);
+	assert_int_equal(srv_counter(x->s, "rx_pkts"), 8);
+	db_st(x, 2, LAN_VEC, E810_GLINT_DYN_CTL_INTENA);
+	assert_true(vfuc_irq_wait(x->c, VFU_IRQ_MSIX, LAN_VEC, TMO) > 0);
+	assert_int_equal(srv_inject(x->s, NET_QUEUE_ANY, 8, 100), 8);
+	assert_int_equal(srv_inject(x->s, NET_QUEUE_ANY, 8, 100), 8);
+	assert_int_equal(srv_space(x->s, NET_QUEUE_ANY), 0);
+	db_st(x, 0, 0, 8); /* the first 8 buffers back, past the wrap */
+	for (int i = 0; i < TMO && srv_space(x->s, NET_QUEUE_ANY) < 16; i++)
+		usleep(1000);
+	assert_int_equal(srv_space(x->s, NET_QUEUE_ANY), 16);
+	assert_int_equal(srv_inject(x->s, NET_QUEUE_ANY, 8, 100), 8);
+	assert_int_equal(srv_inject(x->s, NET_QUEUE_ANY, 8, 100), 8);
+	assert_int_equal(srv_counter(x->s, "rx_pkts"), 40);
+
+	/* Hostile values on the pages: counted once each, never followed. */
+	oor = srv_counter(x->s, "tx_tail_oor");
+	db_st(x, 1, 0, 0xffffu);
+	assert_int_equal(wait_counter(x->s, "tx_tail_oor", oor + 1), oor + 1);
+	usleep(20000);
+	assert_int_equal(srv_counter(x->s, "tx_tail_oor"), oor + 1);
+	assert_int_equal(srv_counter(x->s, "tx_pkts"), 5);
+	oor = srv_counter(x->s, "rx_tail_oor");
+	db_st(x, 0, 0, 0x1ff8u);
+	assert_int_equal(wait_counter(x->s, "rx_tail_oor", oor + 1), oor + 1);
+	usleep(20000);
+	assert_int_equal(srv_counter(x->s, "rx_tail_oor"), oor + 1);
+	/* Beyond the queues and vectors: ignored. */
+	db_st(x, 1, 100, 1);
+	db_st(x, 2, 1000, 0xffffffffu);
+	usleep(20000);
+	assert_int_equal(srv_counter(x->s, "tx_pkts"), 5);
+
+	/* None of it was a vfio-user message. */
+	assert_int_equal(requests(x), req);
+	assert_true(srv_counter(x->s, "db_tx") >= 3);
+	assert_true(srv_counter(x->s, "db_dyn") >= 4);
+	assert_int_equal(srv_counter(x->s, "db_hook_err"), 0);
+
+	/* A PF reset sets the pages back: a read of a doorbell page gives 0. */
+	drv_wr(d, E810_PFGEN_CTRL, E810_PFGEN_CTRL_PFSWR);
+	assert_int_equal(x->db[1][0], 0);
+	assert_int_equal(x->db[0][0], 0);
+}
+
+/* Trapped: BAR0 offers nothing to map. */
+static void test_trap_offers_no_pages(void **state)
+{
+	struct ctx *x = *state;
+	struct vfu_region_info ri;
+	int fd = -1;
+
+	assert_int_equal(vfuc_region_info(x->c, VFU_PCI_BAR0, &ri, NULL, 0, &fd), 0);
+	assert_false(ri.flags & VFU_REGION_F_MMAP);
+	assert_int_equal(fd, -1);
+	assert_int_equal(srv_counter(x->s, "db_page_traps"), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -904,6 +1089,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_lan_tx, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lan_rx, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lan_hostile, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_lan_poll, setup_poll, teardown),
+		cmocka_unit_test_setup_teardown(test_trap_offers_no_pages, setup, teardown),
 		cmocka_unit_test(test_queues_option),
 	};
 
