@@ -6,12 +6,15 @@
 #include <fcntl.h>
 #include <net/if.h>
 #include <poll.h>
+#include <sched.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
@@ -107,6 +110,60 @@ int it_link_up(const char *ifname)
 	}
 	close(fd);
 	return r;
+}
+
+bool it_own_netns(const char *who)
+{
+	if (unshare(CLONE_NEWNET) < 0) {
+		fprintf(stderr, "%s: no network namespace of our own (%s): its tests are skipped\n",
+			who, strerror(errno));
+		return false;
+	}
+	it_write_file("/proc/sys/net/ipv6/conf/default/disable_ipv6", "1");
+	it_write_file("/proc/sys/net/ipv6/conf/all/disable_ipv6", "1");
+	return true;
+}
+
+pid_t it_vmux_start(const char *bin, const char *log, char *const *argv, char *const *socks,
+		    unsigned nsocks)
+{
+	pid_t pid = fork();
+	int st;
+
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+
+		if (fd >= 0)
+			dup2(fd, 2);
+		execv(bin, argv);
+		_exit(127);
+	}
+	for (int i = 0; i < 500; i++) {
+		unsigned up = 0;
+
+		while (up < nsocks && it_sock_up(socks[up]))
+			up++;
+		if (up == nsocks)
+			break;
+		if (waitpid(pid, &st, WNOHANG) == pid)
+			return -1;
+		usleep(10000);
+	}
+	if (waitpid(pid, &st, WNOHANG) != 0) {
+		return -1;
+	}
+	return pid;
+}
+
+int it_vmux_stop(pid_t pid)
+{
+	int st = 0;
+
+	kill(pid, SIGTERM);
+	waitpid(pid, &st, 0);
+	return st;
 }
 
 int it_listen(const char *path)

@@ -30,6 +30,23 @@ bool it_sock_up(const char *path);
 /* Sets the link IFF_UP. 0 or -errno. */
 int it_link_up(const char *ifname);
 
+/*
+ * A network namespace of our own for this process (root only), IPv6 off on
+ * new links (no chatter on the test's taps). False, with a line on stderr
+ * saying that who's tests that need it are skipped, if it cannot be had.
+ */
+bool it_own_netns(const char *who);
+/*
+ * Starts the vmux binary bin with argv (argv[0] included, NULL-terminated),
+ * its stderr into the file log, and waits up to 5 s until every socket of
+ * socks[nsocks] accepts. The pid, or -1 if it did not come up (then it is
+ * gone).
+ */
+pid_t it_vmux_start(const char *bin, const char *log, char *const *argv, char *const *socks,
+		    unsigned nsocks);
+/* SIGTERM and wait: the wait status. */
+int it_vmux_stop(pid_t pid);
+
 /* A listening UNIX socket at path; returns the fd or -errno. */
 int it_listen(const char *path);
 /* Accepts one connection within timeout_ms; fd or -errno. */

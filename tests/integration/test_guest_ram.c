@@ -142,21 +142,15 @@ static int group_setup(void **state)
 	snprintf(log_path, sizeof(log_path), "%s/vmux.log", dir);
 	for (int i = 0; i < 3; i++)
 		snprintf(sock[i], sizeof(sock[i]), "%s/vm%d.sock", dir, i);
-	vmux_pid = fork();
-	if (vmux_pid < 0)
-		return -1;
-	if (vmux_pid == 0) {
-		int fd = open(log_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	{
+		char *argv[] = { (char *)vmux, "--uplink", "tap:vgr0", "-b", "02:00:00:00:0a:00",
+				 "--max-guest-ram", MAX_RAM, "-v", "-s", sock[0], "-s", sock[1],
+				 "-s", sock[2], NULL };
+		char *socks[] = { sock[0], sock[1], sock[2] };
 
-		dup2(fd, 2);
-		execl(vmux, vmux, "--uplink", "tap:vgr0", "-b", "02:00:00:00:0a:00", "--max-guest-ram",
-		      MAX_RAM, "-v", "-s", sock[0], "-s", sock[1], "-s", sock[2], (char *)NULL);
-		_exit(127);
+		vmux_pid = it_vmux_start(vmux, log_path, argv, socks, 3);
 	}
-	for (int i = 0; i < 500 && !(it_sock_up(sock[0]) && it_sock_up(sock[1]) && it_sock_up(sock[2]));
-	     i++)
-		nap_ms(10);
-	return vmux_alive() ? 0 : -1;
+	return vmux_pid > 0 ? 0 : -1;
 }
 
 static int group_teardown(void **state)
@@ -165,8 +159,7 @@ static int group_teardown(void **state)
 
 	(void)state;
 	if (vmux_pid > 0) {
-		kill(vmux_pid, SIGTERM);
-		waitpid(vmux_pid, &st, 0);
+		st = it_vmux_stop(vmux_pid);
 		if (!WIFEXITED(st) || WEXITSTATUS(st)) {
 			char *l = read_log();
 
@@ -639,14 +632,7 @@ int main(int argc, char **argv)
 	}
 	vmux = argv[1];
 	signal(SIGPIPE, SIG_IGN);
-	if (unshare(CLONE_NEWNET) == 0) {
-		in_own_netns = true;
-		it_write_file("/proc/sys/net/ipv6/conf/default/disable_ipv6", "1");
-		it_write_file("/proc/sys/net/ipv6/conf/all/disable_ipv6", "1");
-	} else {
-		fprintf(stderr, "test_guest_ram: no network namespace of our own (%s): skipped\n",
-			strerror(errno));
-	}
+	in_own_netns = it_own_netns("test_guest_ram");
 	log_set_level(LOG_LVL_ERR);
 	return cmocka_run_group_tests_name("guest_ram", tests, group_setup, group_teardown);
 }

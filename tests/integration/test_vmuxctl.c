@@ -947,14 +947,7 @@ int main(int argc, char **argv)
 	 * A network namespace of our own (root only) for a real vmux and its tap;
 	 * vmux and the taps it creates vanish with it. No IPv6 chatter on new links.
 	 */
-	if (unshare(CLONE_NEWNET) == 0) {
-		in_own_netns = true;
-		it_write_file("/proc/sys/net/ipv6/conf/default/disable_ipv6", "1");
-		it_write_file("/proc/sys/net/ipv6/conf/all/disable_ipv6", "1");
-	} else {
-		fprintf(stderr, "test_vmuxctl: no network namespace of our own (%s): the vmux "
-				"tests are skipped\n", strerror(errno));
-	}
+	in_own_netns = it_own_netns("test_vmuxctl");
 	log_set_level(LOG_LVL_ERR);
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
