@@ -473,17 +473,32 @@ static bool db_poll(void *arg)
 		if (v == e->db_seen[E810_DB_DYN][n])
 			continue;
 		e->cnt.db_dyn++;
-		dyn_ctl_write(e, n, v);
 		/*
-		 * Consumed: the idle value goes back unless the guest stored again
-		 * meanwhile (then that store is the next command).
+		 * Consumed before it is carried out: the idle value (a command
+		 * that does nothing) goes back first, unless the guest stored
+		 * again meanwhile (then that store is the next command). Taken
+		 * after the command, a re-arm the driver stores as soon as the
+		 * interrupt has fired, the same value as the last, would be
+		 * overwritten and lost, and the vector stay masked.
 		 */
+		uint32_t cmd = v;
+
 		idle = db_dyn_idle(e, n);
 		if (__atomic_compare_exchange_n(&e->db[E810_DB_DYN][n], &v, idle, false,
 						__ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
 			e->db_seen[E810_DB_DYN][n] = idle;
 		else
 			e->db_seen[E810_DB_DYN][n] = E810_DB_NONE;
+		dyn_ctl_write(e, n, cmd);
+		/* What a read returns now (INTENA may have changed), if nothing came since. */
+		if (e->db_seen[E810_DB_DYN][n] == idle) {
+			uint32_t now = db_dyn_idle(e, n), was = idle;
+
+			if (now != idle &&
+			    __atomic_compare_exchange_n(&e->db[E810_DB_DYN][n], &was, now, false,
+							__ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+				e->db_seen[E810_DB_DYN][n] = now;
+		}
 		work = true;
 	}
 	return work;

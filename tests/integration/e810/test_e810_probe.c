@@ -279,7 +279,7 @@ struct ctx {
 	struct drv d;
 	struct e810_aq_config acfg;
 	/* --doorbell poll: the RX tail, TX doorbell and DYN_CTL pages, as mapped */
-	uint32_t *db[3];
+	volatile uint32_t *db[3]; /* the mapped pages: the device writes them too */
 };
 
 static const uint32_t db_base[3] = { 0x00290000u, 0x002c0000u, 0x00160000u };
@@ -388,7 +388,7 @@ static int teardown(void **state)
 
 	for (unsigned k = 0; k < 3; k++)
 		if (x->db[k])
-			munmap(x->db[k], 4096);
+			munmap((void *)x->db[k], 4096);
 	drv_fini(&x->d);
 	vfuc_mem_destroy(x->c, &x->mem);
 	vfuc_close(x->c);
@@ -1006,7 +1006,9 @@ static void test_lan_poll(void **state)
 	assert_int_equal(vfuc_irq_wait(x->c, VFU_IRQ_MSIX, LAN_VEC, 100), 0);
 	db_st(x, 2, LAN_VEC, E810_GLINT_DYN_CTL_INTENA | E810_GLINT_DYN_CTL_CLEARPBA);
 	assert_true(vfuc_irq_wait(x->c, VFU_IRQ_MSIX, LAN_VEC, TMO) > 0);
-	/* The same command again is a new command: the page was set back after the first. */
+	/* The same command again is a new command: the page was set back when the first was taken. */
+	for (int i = 0; i < TMO && !(x->db[2][LAN_VEC] & E810_GLINT_DYN_CTL_INTENA_MSK); i++)
+		usleep(1000);
 	assert_true(x->db[2][LAN_VEC] & E810_GLINT_DYN_CTL_INTENA_MSK);
 	tx_desc(d, 4, gpa_of(LAN_TX_BUFS), 60);
 	db_st(x, 1, 0, 5);
