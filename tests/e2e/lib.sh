@@ -684,3 +684,23 @@ e2e_alive() {
 	local pid=${E2E_PIDS[$1]:-}
 	[ -n "$pid" ] && kill -0 "$pid" 2>/dev/null
 }
+
+# e2e_wait_ready NAME: waits at most E2E_TIMEOUT for guest NAME to report
+# ready=1 on its console; true if it did (false at once if QEMU is gone).
+e2e_wait_ready() {
+	local serial=$E2E_TMP/$1.serial deadline=$(($(date +%s) + E2E_TIMEOUT))
+
+	until grep -qa 'E2E-DATA: ready=1' "$serial"; do
+		e2e_alive "$1" || return 1
+		[ "$(date +%s)" -lt "$deadline" ] || return 1
+		sleep 0.2
+	done
+}
+
+# e2e_host_pings NAME NS IP: once guest NAME is ready, the host side in
+# namespace NS pings IP three times; true (and logged) if it answered.
+e2e_host_pings() {
+	e2e_wait_ready "$1" &&
+		ip netns exec "$2" "$BB" ping -c 3 -W 2 "$3" >"$E2E_TMP/host-ping.log" 2>&1 || return 1
+	e2e_log "host pings guest: $(tail -n 1 "$E2E_TMP/host-ping.log")"
+}

@@ -46,7 +46,6 @@ e2e_track peer-recv $!
 mon=$E2E_TMP/g1.mon
 e2e_guest_start g1 "$initrd" "e2e.rxsha=$rxsha e2e.bytes=$BYTES" \
 	-device "$(e2e_vfio_user_dev "$sock")" -monitor "unix:$mon,server=on,wait=off"
-serial=$E2E_TMP/g1.serial
 # mtree FILE: QEMU's memory tree (HMP "info mtree") from the guest's monitor.
 mtree() {
 	python3 - "$mon" >"$1" 2>&1 <<'PY'
@@ -76,18 +75,8 @@ for _ in 1 2 3 4 5 6 7 8 9 10; do
 done
 mtree "$E2E_TMP/mtree-boot.txt"
 
-deadline=$(($(date +%s) + E2E_TIMEOUT))
-until grep -qa 'E2E-DATA: ready=1' "$serial"; do
-	e2e_alive g1 || break
-	[ "$(date +%s)" -lt "$deadline" ] || break
-	sleep 0.2
-done
 host_ping=fail
-if grep -qa 'E2E-DATA: ready=1' "$serial" &&
-	ip netns exec "$ns" "$BB" ping -c 3 -W 2 "$GUEST_IP" >"$E2E_TMP/host-ping.log" 2>&1; then
-	host_ping=ok
-	e2e_log "host pings guest: $(tail -n 1 "$E2E_TMP/host-ping.log")"
-fi
+e2e_host_pings g1 "$ns" "$GUEST_IP" && host_ping=ok
 
 e2e_guest_wait g1
 ok=$?

@@ -44,20 +44,11 @@ e2e_guest_start g1 "$initrd" "e2e.rxsha=$rxsha" -device "$(e2e_vfio_user_dev "$s
 serial=$E2E_TMP/g1.serial
 
 # host -> guest ping once the guest is up
-deadline=$(($(date +%s) + E2E_TIMEOUT))
-until grep -qa 'E2E-DATA: ready=1' "$serial"; do
-	e2e_alive g1 || break
-	[ "$(date +%s)" -lt "$deadline" ] || break
-	sleep 0.2
-done
 host_ping=fail
-if grep -qa 'E2E-DATA: ready=1' "$serial" &&
-	ip netns exec "$ns" "$BB" ping -c 3 -W 2 "$GUEST_IP" >"$E2E_TMP/host-ping.log" 2>&1; then
-	host_ping=ok
-	e2e_log "host pings guest: $(tail -n 1 "$E2E_TMP/host-ping.log")"
-fi
+e2e_host_pings g1 "$ns" "$GUEST_IP" && host_ping=ok
 
 # multicast pings to all-hosts, which the NIC counts in MPRC
+deadline=$(($(date +%s) + E2E_TIMEOUT))
 until grep -qa 'E2E-DATA: want_mcast=1' "$serial"; do
 	e2e_alive g1 || break
 	[ "$(date +%s)" -lt "$deadline" ] || break

@@ -46,16 +46,9 @@ e2e_log "vmux listens on $sock (log: vmux.log)"
 
 e2e_guest_start guest1 "$initrd" "e2e.mac=$MAC e2e.vectors=$((QUEUES + 1))" \
 	-device "$(e2e_vfio_user_dev "$sock")"
-serial=$E2E_TMP/guest1.serial
 # Once the guest's link is up it asks for it to go: deleting the tap takes
 # vmux's backend link down, which the device reports to the driver.
-deadline=$(($(date +%s) + E2E_TIMEOUT))
-until grep -qa 'E2E-DATA: ready=1' "$serial"; do
-	e2e_alive guest1 || break
-	[ "$(date +%s)" -lt "$deadline" ] || break
-	sleep 0.2
-done
-if grep -qa 'E2E-DATA: ready=1' "$serial"; then
+if e2e_wait_ready guest1; then
 	ip -n "$ns" link del tap0 || e2e_err "cannot delete tap0"
 	e2e_log "tap0 deleted: the device's link goes down"
 fi
