@@ -23,6 +23,9 @@ int it_count_fds(void);
 /* True if fd is open. */
 bool it_fd_open(int fd);
 
+/* Sleeps ms milliseconds; the monotonic clock in milliseconds. */
+void it_nap_ms(long ms);
+uint64_t it_now_ms(void);
 /* Writes s to an existing file (a /proc knob); errors are printed, not fatal. */
 void it_write_file(const char *path, const char *s);
 /* True if a server accepts a connection on the UNIX socket at path. */

@@ -69,21 +69,6 @@ static const uint8_t MAC[3][6] = {
 	{ 0x02, 0x00, 0x00, 0x00, 0x0a, 0x02 },
 };
 
-static void nap_ms(long ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-
-	nanosleep(&ts, NULL);
-}
-
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
 static bool vmux_alive(void)
 {
 	int st;
@@ -128,7 +113,7 @@ static void expect_log(size_t from, const char *needle)
 			return;
 		}
 		free(l);
-		nap_ms(10);
+		it_nap_ms(10);
 	}
 }
 
@@ -197,7 +182,7 @@ static int vm_open(struct vm *v, int idx, int memfd, int dst)
 		if ((r != -ECONNRESET && r != -EPIPE) || i == 100)
 			break;
 		e1kg_close(&v->g);
-		nap_ms(10);
+		it_nap_ms(10);
 	}
 	if (memfd >= 0)
 		close(memfd);
@@ -261,16 +246,16 @@ struct neighbours {
 static void *neighbours_run(void *arg)
 {
 	struct neighbours *nb = arg;
-	uint64_t last = now_ms();
+	uint64_t last = it_now_ms();
 
 	while (!atomic_load(&nb->stop)) {
 		unsigned got;
 
 		vm_send(&nb->b, 16);
-		nap_ms(1);
+		it_nap_ms(1);
 		got = vm_recv(&nb->c, 1);
 		if (got) {
-			uint64_t t = now_ms();
+			uint64_t t = it_now_ms();
 
 			if (t - last > nb->max_gap_ms)
 				nb->max_gap_ms = t - last;
@@ -289,7 +274,7 @@ static void neighbours_start(struct neighbours *nb)
 	assert_int_equal(pthread_create(&nb->th, NULL, neighbours_run, nb), 0);
 	/* they get through before anything happens to A */
 	for (int i = 0; i < 500 && atomic_load(&nb->received) < 100; i++)
-		nap_ms(10);
+		it_nap_ms(10);
 	assert_true(atomic_load(&nb->received) >= 100);
 }
 
@@ -297,7 +282,7 @@ static void neighbours_start(struct neighbours *nb)
 static void neighbours_stop(struct neighbours *nb, unsigned before)
 {
 	for (int i = 0; i < 500 && atomic_load(&nb->received) < before + 100; i++)
-		nap_ms(10);
+		it_nap_ms(10);
 	atomic_store(&nb->stop, true);
 	pthread_join(nb->th, NULL);
 	if (atomic_load(&nb->received) < before + 100)
@@ -320,7 +305,7 @@ static void next_client_served(void)
 	assert_int_equal(vm_send(&a, 8), 8);
 	for (int i = 0; i < 500 && got < 8; i++) {
 		got += vm_recv(&b, 0);
-		nap_ms(2);
+		it_nap_ms(2);
 	}
 	assert_int_equal(got, 8);
 	e1kg_close(&a.g);
@@ -384,7 +369,7 @@ static void test_truncate_memfd_tx(void **state)
 	/* A works as it is: its frames reach B's port (nobody reads them). */
 	assert_int_equal(vm_send(&a, 8), 8);
 	for (int i = 0; i < 500 && e1kg_rd(&a.g, E1K_TDH) != a.g.tx_tail; i++)
-		nap_ms(2);
+		it_nap_ms(2);
 	assert_int_equal(e1kg_rd(&a.g, E1K_TDH), a.g.tx_tail);
 	for (int i = 0; i < 64; i++)
 		e1kg_tx_legacy(&a.g, a.addr, (uint16_t)a.len, TXCMD, 0, 0, 0);
@@ -437,7 +422,7 @@ static void test_truncate_shm_rx(void **state)
 
 		while ((len = e1kg_rx_take(&a.g, buf, sizeof(buf), NULL)))
 			got += len >= 14 && !memcmp(buf + 6, host, 6);
-		nap_ms(2);
+		it_nap_ms(2);
 	}
 	assert_int_equal(got, 4);
 	before = atomic_load(&nb.received);
@@ -471,7 +456,7 @@ static void test_hole_punch_tmpfs(void **state)
 				   E1KG_MEM), 0);
 	vm_send(&b, 16);
 	e1kg_wr(&a.g, E1K_TDT, 10);
-	nap_ms(50);
+	it_nap_ms(50);
 	assert_true(vmux_alive());
 	assert_false(vfuc_server_closed(a.g.c, 0));
 	/* A sets itself up again and is served */
@@ -485,7 +470,7 @@ static void test_hole_punch_tmpfs(void **state)
 	assert_int_equal(vm_send(&a, 8), 8);
 	for (int i = 0; i < 500 && got < 8; i++) {
 		got += vm_recv(&b, 0);
-		nap_ms(2);
+		it_nap_ms(2);
 	}
 	assert_int_equal(got, 8);
 	char *l = read_log();
@@ -549,7 +534,7 @@ static void test_hole_punch_hugetlb(void **state)
 	assert_int_equal(vm_open(&a, 0, fd, 1), 0);
 	assert_int_equal(vm_send(&a, 4), 4);
 	for (int i = 0; i < 500 && e1kg_rd(&a.g, E1K_TDH) != a.g.tx_tail; i++)
-		nap_ms(2);
+		it_nap_ms(2);
 	for (int i = 0; i < 32; i++)
 		e1kg_tx_legacy(&a.g, a.addr, (uint16_t)a.len, TXCMD, 0, 0, 0);
 	/* The page with the rings goes back to the pool, and the pool gives up its free pages. */

@@ -39,21 +39,6 @@ static bool in_own_netns;
 static char dir[200], log_path[300], sock[3][300];
 static pid_t vmux_pid = -1;
 
-static void nap_ms(long ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-
-	nanosleep(&ts, NULL);
-}
-
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
 static void dump_log(void)
 {
 	FILE *f = fopen(log_path, "r");
@@ -116,7 +101,7 @@ static void e810_open(struct e810g *g, int idx)
 		r = e810g_open(g, sock[idx]);
 		if (!r)
 			break;
-		nap_ms(10);
+		it_nap_ms(10);
 	}
 	assert_int_equal(r, 0);
 	r = e810g_up(g, 256, 256);
@@ -163,8 +148,8 @@ static void test_e810_to_e810(void **state)
 	e810_open(&a, 0);
 	e810_open(&b, 1);
 	assert_memory_not_equal(a.mac, b.mac, 6);
-	end = now_ms() + 10000;
-	while ((sent < NFRAMES || got < NFRAMES) && now_ms() < end) {
+	end = it_now_ms() + 10000;
+	while ((sent < NFRAMES || got < NFRAMES) && it_now_ms() < end) {
 		uint32_t len;
 
 		/* Stay well inside B's RX ring: the switch drops what B has no room for. */
@@ -206,8 +191,8 @@ static void test_e810_burst(void **state)
 	e810_open(&b, 1);
 	mkframe(f, b.mac, a.mac, 7, 1514);
 	assert_int_equal(e810g_tx_prefill(&a, f, 1514), 0);
-	end = now_ms() + 10000;
-	while (b.cnt.rx_frames < 20000 && now_ms() < end) {
+	end = it_now_ms() + 10000;
+	while (b.cnt.rx_frames < 20000 && it_now_ms() < end) {
 		e810g_tx_reclaim(&a);
 		if (e810g_tx_free(&a) >= 32)
 			e810g_tx_post(&a, 32);
@@ -216,8 +201,8 @@ static void test_e810_burst(void **state)
 	assert_true(b.cnt.rx_frames >= 20000);
 	assert_int_equal(b.cnt.rx_bytes, b.cnt.rx_frames * 1514);
 	/* B may have a burst whose descriptors A has not reclaimed yet. */
-	end = now_ms() + 5000;
-	while (a.cnt.tx_done < b.cnt.rx_frames && now_ms() < end)
+	end = it_now_ms() + 5000;
+	while (a.cnt.tx_done < b.cnt.rx_frames && it_now_ms() < end)
 		e810g_tx_reclaim(&a);
 	assert_true(a.cnt.tx_done >= b.cnt.rx_frames);
 	assert_int_equal(a.cnt.tx_doorbells * 32, a.cnt.tx_posted);
@@ -251,7 +236,7 @@ static void test_e1000_and_e810(void **state)
 		r = e1kg_open(&k, sock[2]);
 		if (r) {
 			e1kg_close(&k);
-			nap_ms(10);
+			it_nap_ms(10);
 		}
 	}
 	assert_int_equal(r, 0);
@@ -278,8 +263,8 @@ static void test_e1000_and_e810(void **state)
 			       (E1K_TXD_CMD_EOP | E1K_TXD_CMD_IFCS | E1K_TXD_CMD_RS) >> 24, 0, 0, 0);
 		e1kg_tx_kick(&k);
 		got = 0;
-		end = now_ms() + 2000;
-		while (!got && now_ms() < end) {
+		end = it_now_ms() + 2000;
+		while (!got && it_now_ms() < end) {
 			got = e810g_rx_take(&x, f, sizeof(f));
 		}
 		assert_int_equal(got, 64 + n);
@@ -293,8 +278,8 @@ static void test_e1000_and_e810(void **state)
 		len = mkframe(f, kmac, x.mac, n, 64 + n);
 		assert_int_equal(e810g_tx_one(&x, f, len), 0);
 		got = 0;
-		end = now_ms() + 2000;
-		while (!got && now_ms() < end)
+		end = it_now_ms() + 2000;
+		while (!got && it_now_ms() < end)
 			got = e1kg_rx_take(&k, f, sizeof(f), &last);
 		assert_true(got >= 64 + n && got <= 68 + n);
 		assert_true(frame_ok(f, 64 + n, kmac, x.mac, &seq));
