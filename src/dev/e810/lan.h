@@ -25,6 +25,33 @@
 #include "net/port.h"
 #include "net/tso.h"
 
+/*
+ * What the statistics registers (dev/e810/stats.h) need of every frame a
+ * queue moved: multicast and broadcast counts (unicast is the rest) and the
+ * size classes of GLPRT_PRC64..PRC9522 / PTC64..PTC9522 (with the FCS).
+ */
+#define E810_SIZE_CLASSES 7u
+struct e810_frame_class {
+	uint64_t mcast, bcast;
+	uint64_t size[E810_SIZE_CLASSES]; /* 64, 65-127, 128-255, 256-511, 512-1023, 1024-1522, 1523+ */
+};
+
+static inline void e810_frame_classify(struct e810_frame_class *c, const uint8_t *dst,
+				       uint32_t len)
+{
+	uint32_t wire = len + 4u; /* the FCS the hardware counts */
+	unsigned k = wire <= 64u ? 0u : wire <= 127u ? 1u : wire <= 255u ? 2u : wire <= 511u ? 3u
+		   : wire <= 1023u ? 4u : wire <= 1522u ? 5u : 6u;
+
+	c->size[k]++;
+	if (dst[0] & 1u) {
+		if ((dst[0] & dst[1] & dst[2] & dst[3] & dst[4] & dst[5]) == 0xffu)
+			c->bcast++;
+		else
+			c->mcast++;
+	}
+}
+
 #define E810_LAN_RING_MAX 8191u   /* the 13-bit qlen fields */
 #define E810_LAN_RING_MIN 8u      /* shorter rings are refused (the driver uses >= 64) */
 #define E810_RX_MAX_CHAIN 5u      /* buffers one frame may span */
@@ -104,6 +131,7 @@ struct e810_rxq_stats {
 	uint64_t tail_oor;     /* tail writes outside the ring, ignored */
 	uint64_t csum_bad;     /* frames reported with IPE or L4E */
 	uint64_t ol_done;      /* checksums a sender left undone, completed here */
+	struct e810_frame_class cls; /* of the frames written */
 };
 
 /* What the model says about the queue beside the context. */
@@ -184,6 +212,7 @@ struct e810_txq_stats {
 	uint64_t ctx_bad;            /* queue contexts refused */
 	uint64_t tail_oor;           /* doorbells outside the ring, ignored */
 	uint64_t budget_stops;       /* walks stopped by the budget */
+	struct e810_frame_class cls; /* of the frames sent */
 	uint64_t blocked;            /* walks stopped because the sink was full */
 	uint64_t wb;                 /* descriptors written back as done */
 };

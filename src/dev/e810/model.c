@@ -32,6 +32,7 @@
 #include "dev/e810/e810_regs.h"
 #include "dev/e810/lan.h"
 #include "dev/e810/rstore.h"
+#include "dev/e810/stats.h"
 #include "net/pkt.h"
 #include "net/port.h"
 #include "pci/pci.h"
@@ -61,6 +62,8 @@ struct e810_counters {
 	uint64_t rxq_enable_bad;/* QENA_REQ refused (no usable context) */
 	uint64_t db_rx, db_tx, db_dyn; /* doorbell writes picked up from the shared pages */
 	uint64_t db_hook_err;   /* the poll hook could not be added */
+	uint64_t stats_reads;   /* trapped reads of statistics registers */
+	uint64_t stats_fills;   /* the shared statistics block stored anew */
 };
 
 /*
@@ -116,6 +119,11 @@ struct e810 {
 	bool db_hooked;
 	uint32_t *db[E810_DB_PAGES];
 	uint32_t db_seen[E810_DB_PAGES][E810_DB_PAGE / 4];
+	/* the statistics block, shared after the doorbell pages (stats.h) */
+	void *stats_area;
+	int stats_vsi;            /* the VSI last stored into it, -1: none */
+	uint32_t stats_polls;
+	uint64_t stats_next_ns;
 
 	struct e810_counters cnt;
 };
@@ -124,6 +132,9 @@ static struct e810 *to_e810(struct dev_instance *d)
 {
 	return (struct e810 *)d;
 }
+
+static void stats_fill(struct e810 *e);
+static void stats_tick(struct e810 *e);
 
 /* ==== interrupts ================================================================== */
 
@@ -501,6 +512,7 @@ static bool db_poll(void *arg)
 		}
 		work = true;
 	}
+	stats_tick(e);
 	return work;
 }
 
@@ -520,6 +532,7 @@ static void db_hook_update(struct e810 *e)
 	if (!want)
 		loop_del_poll(e->loop, db_poll, e);
 	e->db_hooked = want;
+	stats_fill(e); /* fresh when polling starts, and the last counts when it stops */
 }
 
 static void kick_cb(void *arg, uint32_t events)
@@ -557,6 +570,7 @@ static void pf_reset(struct e810 *e)
 	link_sync(e);
 	db_clear(e);
 	db_hook_update(e);
+	stats_fill(e);
 }
 
 /* ==== registers ==================================================================== */
@@ -651,6 +665,47 @@ static uint32_t reg_reset_value(uint32_t off, bool *known)
 	}
 }
 
+/* ==== statistics (stats.h) =========================================================== */
+
+static void stats_snap(const struct e810 *e, struct e810_stats_snap *s)
+{
+	const struct e810_aq_state *st = e810_aq_state(e->aq);
+
+	memset(s, 0, sizeof(*s));
+	s->port = 0;
+	s->vsi = -1;
+	for (unsigned i = 0; i < E810_AQ_MAX_VSI; i++) {
+		if (st->vsi[i].in_use && st->vsi[i].type == 2) { /* the PF's VSI: the LAN queues' */
+			s->vsi = st->vsi[i].num;
+			break;
+		}
+	}
+	for (unsigned q = 0; q < e->nq; q++) {
+		e810_stats_add_rx(s, &e->qp[q].rx.st);
+		e810_stats_add_tx(s, &e->qp[q].tx.st);
+	}
+}
+
+static void stats_fill(struct e810 *e)
+{
+	struct e810_stats_snap s;
+
+	if (!e->stats_area)
+		return;
+	stats_snap(e, &s);
+	e810_stats_fill(&s, e->stats_vsi, e->stats_area);
+	e->stats_vsi = s.vsi;
+	e->cnt.stats_fills++;
+	e->stats_next_ns = loop_now_ns() + E810_STATS_REFRESH_NS;
+}
+
+/* From the doorbell poll: the clock is read once every 256 passes. */
+static void stats_tick(struct e810 *e)
+{
+	if (e->stats_area && !(++e->stats_polls & 255u) && loop_now_ns() >= e->stats_next_ns)
+		stats_fill(e);
+}
+
 static uint32_t reg_read(struct e810 *e, uint32_t off)
 {
 	uint32_t v;
@@ -684,6 +739,14 @@ static uint32_t reg_read(struct e810 *e, uint32_t off)
 	}
 	if (off >= E810_QTX_COMM_HEAD(0) && off < E810_QTX_COMM_HEAD(e->nq))
 		return e->qp[(off - E810_QTX_COMM_HEAD(0)) / 4].tx.head;
+	if (e810_stats_reg(off)) {
+		struct e810_stats_snap s;
+
+		e->cnt.stats_reads++;
+		stats_snap(e, &s);
+		if (e810_stats_read(&s, off, &v))
+			return v;
+	}
 	if (e810_rstore_get(&e->rs, off, &v))
 		return v;
 	v = reg_reset_value(off, &known);
@@ -938,6 +1001,7 @@ static void pci_attach_cb(void *opaque)
 
 	LOG_INFO(COMP, "%s: VMM attached (E810-C, %u queue pairs, %u MSI-X vectors)", e->name,
 		 e->nq, e->nvec);
+	stats_fill(e); /* the new client's shared pages start empty */
 }
 
 static void pci_msix_cb(void *opaque)
@@ -1019,10 +1083,12 @@ static struct pci_dev *e810_pci_create(struct e810 *e)
 					      .flags = PCI_BAR_MEM64 | PCI_BAR_PREFETCH,
 					      .access = bar_access };
 	if (e->db_poll) {
-		desc.bars[0].nr_shared = E810_DB_PAGES;
+		desc.bars[0].nr_shared = E810_DB_PAGES + 1;
 		for (unsigned i = 0; i < E810_DB_PAGES; i++)
 			desc.bars[0].shared[i] = (struct vfu_sparse_area){
 				.offset = e810_db_base[i], .size = E810_DB_PAGE };
+		desc.bars[0].shared[E810_DB_PAGES] = (struct vfu_sparse_area){
+			.offset = E810_STATS_BASE, .size = E810_STATS_SIZE };
 	}
 	desc.bars[3] = (struct pci_bar_desc){ .size = E810_MODEL_BAR3_SIZE,
 					      .flags = PCI_BAR_MEM64 | PCI_BAR_PREFETCH,
@@ -1118,6 +1184,12 @@ static struct dev_instance *e810_create(const struct dev_config *cfg, char *err,
 			goto fail;
 		}
 	}
+	e->stats_area = e->db_poll ? pci_bar_shared(e->pci, 0, E810_DB_PAGES) : NULL;
+	e->stats_vsi = -1;
+	if (e->db_poll && !e->stats_area) {
+		snprintf(err, errlen, "e810: no statistics block");
+		goto fail;
+	}
 	db_clear(e);
 	for (unsigned q = 0; q < nq; q++) {
 		e810_rxq_init(&e->qp[q].rx, e->pci);
@@ -1212,14 +1284,15 @@ static void e810_dump_stats(struct dev_instance *d, FILE *out)
 		"\"reg_bad_access\":%llu,\"reg_store_used\":%u,\"reg_store_full\":%llu,"
 		"\"irqs\":%llu,\"irq_deferred\":%llu,\"fw_cause_off\":%llu,\"swints\":%llu,"
 		"\"rx_dropped\":%llu,\"atq_kicks\":%llu,\"doorbell\":\"%s\",\"db_page_traps\":%llu,"
-		"\"db_rx\":%llu,\"db_tx\":%llu,\"db_dyn\":%llu,\"db_hook_err\":%llu,",
+		"\"db_rx\":%llu,\"db_tx\":%llu,\"db_dyn\":%llu,\"db_hook_err\":%llu,"
+		"\"stats_reads\":%llu,\"stats_fills\":%llu,",
 		e810_aq_link_up(e->aq) ? "true" : "false", e->nq, e->nvec, U(c->resets),
 		U(c->pf_resets), U(c->core_resets), U(c->reg_reads), U(c->reg_writes),
 		U(c->reg_unknown), U(c->reg_bad_access), e->rs.used, U(e->rs.full_drops),
 		U(c->irqs), U(c->irq_deferred), U(c->fw_cause_off), U(c->swints), U(c->rx_dropped),
 		U(c->atq_kicks), e->db_poll ? "poll" : "trap",
 		U(e->db_poll ? pci_bar_shared_traps(e->pci, 0) : 0), U(c->db_rx), U(c->db_tx),
-		U(c->db_dyn), U(c->db_hook_err));
+		U(c->db_dyn), U(c->db_hook_err), U(c->stats_reads), U(c->stats_fills));
 	fprintf(out,
 		"\"aq_cmds\":%llu,\"aq_errors\":%llu,\"aq_unknown\":%llu,\"aq_bad_len\":%llu,"
 		"\"aq_bad_flags\":%llu,\"aq_bad_buf\":%llu,\"aq_desc_dma\":%llu,"

@@ -422,6 +422,7 @@ uint16_t e810_rxq_deliver(struct e810_rxq *q, struct pkt **pkts, uint16_t n)
 			written++;
 			q->st.pkts++;
 			q->st.bytes += pkts[i]->len;
+			e810_frame_classify(&q->st.cls, pkts[i]->data, pkts[i]->len);
 		} else if (rc == -EFAULT) {
 			b.dead = true;
 		}

@@ -128,6 +128,7 @@ static void tx_push(struct e810_txq *q, struct pkt *p, uint32_t *frames)
 	}
 	q->st.pkts++;
 	q->st.bytes += p->len;
+	e810_frame_classify(&q->st.cls, p->data, p->len);
 	(*frames)++;
 	if (q->space != UINT32_MAX && q->space)
 		q->space--;

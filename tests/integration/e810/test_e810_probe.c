@@ -280,7 +280,18 @@ struct ctx {
 	struct e810_aq_config acfg;
 	/* --doorbell poll: the RX tail, TX doorbell and DYN_CTL pages, as mapped */
 	volatile uint32_t *db[3]; /* the mapped pages: the device writes them too */
+	volatile uint64_t *stats; /* the statistics block, as mapped */
 };
+
+/* The statistics block shared with --doorbell poll, and registers in it. */
+#define STATS_BASE 0x00300000u
+#define STATS_SIZE 0x000b8000u
+#define GLPRT_GORCL0 0x00380000u
+#define GLPRT_UPRCL0 0x00381300u
+#define GLPRT_GOTCL0 0x00380b40u
+#define GLPRT_UPTCL0 0x003811c0u
+#define GLPRT_PTC64L0 0x00380b80u
+#define PRTRPB_RDPC 0x000ac260u
 
 static const uint32_t db_base[3] = { 0x00290000u, 0x002c0000u, 0x00160000u };
 
@@ -356,12 +367,19 @@ static void map_doorbells(struct ctx *x)
 	assert_true(ri.flags & VFU_REGION_F_CAPS);
 	memcpy(&sp, caps + ri.cap_offset - sizeof(ri), sizeof(sp));
 	assert_int_equal(sp.hdr.id, VFU_REGION_CAP_SPARSE_MMAP);
-	assert_int_equal(sp.nr_areas, 3);
-	for (unsigned i = 0; i < 3; i++) {
+	assert_int_equal(sp.nr_areas, 4);
+	for (unsigned i = 0; i < 4; i++) {
 		struct vfu_sparse_area a;
 		void *m;
 
 		memcpy(&a, caps + ri.cap_offset - sizeof(ri) + sizeof(sp) + i * sizeof(a), sizeof(a));
+		if (a.offset == STATS_BASE) {
+			assert_int_equal(a.size, STATS_SIZE);
+			m = mmap(NULL, a.size, PROT_READ, MAP_SHARED, fd, (off_t)(ri.offset + a.offset));
+			assert_true(m != MAP_FAILED);
+			x->stats = m;
+			continue;
+		}
 		assert_int_equal(a.size, 4096);
 		for (unsigned k = 0; k < 3; k++) {
 			if (a.offset != db_base[k])
@@ -375,6 +393,19 @@ static void map_doorbells(struct ctx *x)
 	close(fd);
 	for (unsigned k = 0; k < 3; k++)
 		assert_non_null(x->db[k]);
+	assert_non_null(x->stats);
+}
+
+/* A 40-bit counter of the mapped statistics block, as the driver's readq gets it. */
+static uint64_t stat_mapped(struct ctx *x, uint32_t off)
+{
+	return __atomic_load_n(&x->stats[(off - STATS_BASE) / 8], __ATOMIC_RELAXED);
+}
+
+/* The same counter read through trapped accesses (L, then H). */
+static uint64_t stat_trapped(struct ctx *x, uint32_t off)
+{
+	return bar0_rd(x, off) | (uint64_t)bar0_rd(x, off + 4) << 32;
 }
 
 static void db_st(struct ctx *x, unsigned page, unsigned i, uint32_t v)
@@ -389,6 +420,8 @@ static int teardown(void **state)
 	for (unsigned k = 0; k < 3; k++)
 		if (x->db[k])
 			munmap((void *)x->db[k], 4096);
+	if (x->stats)
+		munmap((void *)x->stats, STATS_SIZE);
 	drv_fini(&x->d);
 	vfuc_mem_destroy(x->c, &x->mem);
 	vfuc_close(x->c);
@@ -868,6 +901,17 @@ static void test_lan_rx(void **state)
 	assert_int_equal(srv_inject(x->s, NET_QUEUE_ANY, 8, 100), 5);
 	assert_int_equal(srv_counter(x->s, "rx_pkts"), 24);
 	assert_int_equal(srv_counter(x->s, "rx_drop_nodesc"), 3);
+	/* The statistics registers, trapped: the same counts (8-byte reads too). */
+	{
+		uint64_t q = 0;
+
+		assert_int_equal(stat_trapped(x, GLPRT_UPRCL0), 24);
+		assert_int_equal(stat_trapped(x, GLPRT_GORCL0), srv_counter(x->s, "rx_bytes"));
+		assert_int_equal(vfuc_region_read(x->c, VFU_PCI_BAR0, GLPRT_UPRCL0, &q, 8), 0);
+		assert_int_equal(q, 24);
+		assert_int_equal(bar0_rd(x, PRTRPB_RDPC), 3);
+		assert_true(srv_counter(x->s, "stats_reads") >= 5);
+	}
 
 	/* No room: the peer is woken when the driver gives buffers back (the last 8, wrapping). */
 	wakes = x->s->peer_wakes;
@@ -1053,6 +1097,19 @@ static void test_lan_poll(void **state)
 	db_st(x, 2, 1000, 0xffffffffu);
 	usleep(20000);
 	assert_int_equal(srv_counter(x->s, "tx_pkts"), 5);
+
+	/*
+	 * The port's statistics in the shared block, refreshed by the device's
+	 * thread (every 10 ms while it polls): 5 frames sent (60, 70, 80, 60
+	 * and 60 bytes: three of 64 with the FCS), 40 received.
+	 */
+	for (int i = 0; i < TMO && stat_mapped(x, GLPRT_UPRCL0) != 40; i++)
+		usleep(1000);
+	assert_int_equal(stat_mapped(x, GLPRT_UPRCL0), 40);
+	assert_int_equal(stat_mapped(x, GLPRT_UPTCL0), 5);
+	assert_int_equal(stat_mapped(x, GLPRT_GOTCL0), 60 + 70 + 80 + 60 + 60);
+	assert_int_equal(stat_mapped(x, GLPRT_PTC64L0), 3);
+	assert_int_equal(stat_mapped(x, GLPRT_GORCL0), srv_counter(x->s, "rx_bytes"));
 
 	/* None of it was a vfio-user message. */
 	assert_int_equal(requests(x), req);
