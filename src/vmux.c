@@ -740,6 +740,7 @@ static int ctl_workers(void *arg, struct json_object *req, struct json_object **
 		json_object_object_add(o, "busy_iterations",
 				       json_object_new_uint64(w.st.busy_iterations));
 		json_object_object_add(o, "fd_waits", json_object_new_uint64(w.st.fd_waits));
+		json_object_object_add(o, "yields", json_object_new_uint64(w.st.yields));
 		double load = w.st.total_ns ? (double)w.st.busy_ns / (double)w.st.total_ns : 0.0;
 		json_object_object_add(o, "busy_fraction", json_object_new_double(load));
 		json_object_array_add(a, o);

@@ -5,6 +5,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <time.h>
@@ -14,6 +15,7 @@
 
 #define LOOP_MAX_EVENTS 64
 #define LOOP_POLL_FD_NS 20000u /* fd latency bound of a polling loop */
+#define LOOP_POLL_YIELD_PASSES 64u /* idle polling passes between two sched_yield() */
 
 struct loop_fd {
 	int fd;
@@ -39,6 +41,7 @@ struct loop {
 	struct loop_stats stats;
 	uint64_t last_ns;
 	uint64_t last_fd_ns;  /* when a polling loop last looked at its fds */
+	unsigned idle_passes; /* polling passes without work since the last busy one */
 };
 
 void loop_get_stats(const struct loop *l, struct loop_stats *st)
@@ -215,6 +218,12 @@ dispatch:;
 	if (busy) {
 		l->stats.busy_iterations++;
 		l->stats.busy_ns += t1 - t0;
+		l->idle_passes = 0;
+	} else if (l->npolls && ++l->idle_passes >= LOOP_POLL_YIELD_PASSES) {
+		/* Idle polling gives the CPU to whoever else wants it (a vCPU thread). */
+		l->idle_passes = 0;
+		l->stats.yields++;
+		sched_yield();
 	}
 	return 0;
 }

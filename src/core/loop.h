@@ -55,6 +55,7 @@ struct loop_stats {
 	uint64_t iterations;
 	uint64_t busy_iterations;
 	uint64_t fd_waits;       /* epoll_wait calls (fewer than iterations while polling) */
+	uint64_t yields;         /* sched_yield() calls of an idle polling loop */
 	uint64_t busy_ns;
 	uint64_t total_ns;
 };

@@ -127,12 +127,41 @@ static void test_polling_loop_throttles_fd_waits(void **state)
 	close(fd);
 }
 
+/*
+ * An idle polling loop (no hook found work) yields the CPU now and then, so
+ * that a vCPU thread sharing the core runs; a busy one never does.
+ */
+static void test_idle_polling_loop_yields(void **state)
+{
+	struct loop *l = loop_create();
+	int idle = 0;
+	unsigned busy = 0;
+	struct loop_stats st;
+
+	(void)state;
+	assert_non_null(l);
+	assert_int_equal(loop_add_poll(l, busy_hook, &busy), 0);
+	for (int i = 0; i < 10000; i++)
+		assert_int_equal(loop_run_once(l, 1000), 0);
+	loop_get_stats(l, &st);
+	assert_int_equal(st.yields, 0);
+	loop_del_poll(l, busy_hook, &busy);
+	assert_int_equal(loop_add_poll(l, poll_hook, &idle), 0);
+	for (int i = 0; i < 6400; i++)
+		assert_int_equal(loop_run_once(l, 1000), 0);
+	loop_get_stats(l, &st);
+	assert_int_equal(idle, 6400);
+	assert_true(st.yields >= 90 && st.yields <= 100);
+	loop_destroy(l);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_call_runs_on_worker),
 		cmocka_unit_test(test_busy_poll_worker),
 		cmocka_unit_test(test_polling_loop_throttles_fd_waits),
+		cmocka_unit_test(test_idle_polling_loop_yields),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
