@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Benchmark: guest -> host TCP throughput and host -> guest ping latency of a
 # real QEMU 11 guest (TCG) through
-#   vmux  - vmux's emulated e1000 (vfio-user-pci), wired to a tap, and
-#   qemu  - QEMU's own built-in "-device e1000" on "-netdev tap",
+#   vmux      - vmux's emulated e1000 (vfio-user-pci), wired to a tap,
+#   e810      - vmux's emulated E810 (ice, safe mode), trapped doorbells,
+#   e810poll  - the same with exitless doorbells (--doorbell poll), and
+#   qemu      - QEMU's own built-in "-device e1000" on "-netdev tap",
 # with the same guest kernel, initramfs, MAC and addresses. Each
 # configuration has its own network namespace holding its tap (the host end,
 # 10.78.0.1/24) and the TCP sink. Rounds alternate the order (vmux first in
@@ -14,6 +16,10 @@
 #         after 3 warm-up pings; RTT median/avg per round.
 #   tcp   the guest sends zeros with busybox nc; the host (bench/tcp_sink.py)
 #         times the first to the last of BYTES and reports MB/s (10^6 B/s).
+#   traps for vmux's devices: the trapped register accesses (vfio-user
+#         REGION_READ + REGION_WRITE, each a VM exit) and the frames both ways
+#         from the gate's opening to the sink's last byte (vmuxctl counters
+#         sampled at both ends), reported per 1000 frames.
 #
 #   bench/guest_tcp_ping.sh [-r ROUNDS] [-m MIB] [-c PINGS] [-i INTERVAL] [-o DIR]
 #     -r ROUNDS    rounds (default 5); each runs both configurations
@@ -72,7 +78,7 @@ e2e_qemu_usable || e2e_skip "QEMU from $E2E_CHROOT cannot run on this machine"
 mkdir -p "$OUT" || e2e_fail "cannot create $OUT"
 
 initrd=$E2E_TMP/initrd.cpio.gz
-e2e_initramfs "$initrd" "$BENCH_DIR/guest/to_host.sh" e1000
+e2e_initramfs "$initrd" "$BENCH_DIR/guest/to_host.sh" e1000 ice
 bench_host_info | tee "$OUT/info.txt"
 {
 	echo "bench:   guest_tcp_ping, $ROUNDS rounds, $MIB MiB guest->host per transfer," \
@@ -81,7 +87,11 @@ bench_host_info | tee "$OUT/info.txt"
 } | tee -a "$OUT/info.txt"
 
 declare -A NS=()
-for cfg in vmux qemu; do
+for cfg in $CONFIGS; do
+	case $cfg in
+	vmux | e810 | e810poll | qemu) ;;
+	*) e2e_fail "unknown configuration '$cfg' (vmux, e810, e810poll, qemu)" ;;
+	esac
 	e2e_netns_add "$cfg" || e2e_fail "cannot create a network namespace"
 	NS[$cfg]=$E2E_NS
 	ip -n "$E2E_NS" tuntap add dev tap0 mode tap || e2e_fail "cannot create tap0 in $E2E_NS"
@@ -90,23 +100,37 @@ for cfg in vmux qemu; do
 done
 
 # One line per configuration and round in results.txt:
-#   CFG ROUND MBPS SECONDS MAX_GAP_S PING_MEDIAN_MS PING_AVG_MS PING_SENT PING_RECV
+#   CFG ROUND MBPS SECONDS MAX_GAP_S PING_MEDIAN_MS PING_AVG_MS PING_SENT PING_RECV TRAPS FRAMES
+# (TRAPS and FRAMES: during the transfer, vmux configurations only; else -1)
 RES=$OUT/results.txt
 : >"$RES"
 FAILED=0
 
+# traps_frames ROUND: "TRAPS FRAMES" of dev0 so far (REGION_READ + REGION_WRITE; TX + RX frames)
+traps_frames() {
+	local ctl=$E2E_TMP/vmux-$1.ctl c
+	c() { python3 "$E2E_DIR/ctl.py" "$ctl" ports dev0 "$1" 2>/dev/null || echo 0; }
+	echo "$(($(c vfio_user.region_reads) + $(c vfio_user.region_writes)))" \
+		"$(($(c device.tx_pkts) + $(c device.rx_pkts)))"
+}
+
 # run_one CFG ROUND
 run_one() {
 	local cfg=$1 r=$2 ns=${NS[$1]} g="g-$1-$2" dev=() sink pings sent recv med avg
-	local tput secs gap ok
+	local tput secs gap ok t0=-1 f0=-1 t1=-1 f1=-1 traps=-1 frames=-1 i mode=() tr=''
+	case $cfg in
+	vmux) mode=(-m e1000-emu) ;;
+	e810) mode=(-m e810-emu --queues 1 --doorbell trap) ;;
+	e810poll) mode=(-m e810-emu --queues 1 --doorbell poll) ;;
+	esac
 	sink=$E2E_TMP/$g.sink.json
 	rm -f "$sink"
 	ip netns exec "$ns" python3 "$BENCH_DIR/tcp_sink.py" sink "$PORT" "$BYTES" "$sink" 600 \
 		>"$E2E_TMP/$g.sink.log" 2>&1 &
 	e2e_track "sink-$g" $!
-	if [ "$cfg" = vmux ]; then
+	if [ "$cfg" != qemu ]; then
 		e2e_vmux_start -n "$ns" "vmux-$r" -q --control "$E2E_TMP/vmux-$r.ctl" \
-			-s "$E2E_TMP/vmux-$r.sock" -m e1000-emu -t tap0 -b "$MAC" "${VMUX_ARGS[@]}"
+			-s "$E2E_TMP/vmux-$r.sock" "${mode[@]}" -t tap0 -b "$MAC" "${VMUX_ARGS[@]}"
 		dev=(-device "$(e2e_vfio_user_dev "$E2E_TMP/vmux-$r.sock")")
 	else
 		dev=(-netdev "tap,id=n0,ifname=tap0,script=no,downscript=no$QEMU_TAP_OPTS"
@@ -122,13 +146,25 @@ run_one() {
 	bench_ping "$ns" "$GUEST_IP" 3 0.2 "$E2E_TMP/$g.warm" >/dev/null
 	pings=$E2E_TMP/$g.ping
 	read -r sent recv < <(bench_ping "$ns" "$GUEST_IP" "$PINGS" "$INTERVAL" "$pings")
+	[ "$cfg" = qemu ] || read -r t0 f0 < <(traps_frames "$r")
 	ip netns exec "$ns" python3 "$BENCH_DIR/tcp_sink.py" gate "$GATE" 120 \
 		>"$E2E_TMP/$g.gate.log" 2>&1 &
 	e2e_track "gate-$g" $!
+	if [ "$cfg" != qemu ]; then
+		# the sink writes its result once it has every byte: the transfer's end
+		for ((i = 0; i < 6000; i++)); do
+			[ -s "$sink" ] && break
+			e2e_alive "$g" || break
+			sleep 0.1
+		done
+		read -r t1 f1 < <(traps_frames "$r")
+		traps=$((t1 - t0))
+		frames=$((f1 - f0))
+	fi
 	e2e_guest_wait "$g" "$E2E_TIMEOUT" || e2e_err "$cfg round $r: guest: $E2E_RESULT"
 	e2e_stop "gate-$g" 1
 	e2e_stop "sink-$g" 5
-	if [ "$cfg" = vmux ]; then
+	if [ "$cfg" != qemu ]; then
 		bench_vmux_counters "$r" ports
 		e2e_alive "vmux-$r" || { e2e_err "vmux died in round $r"; FAILED=1; }
 		e2e_stop "vmux-$r" 5
@@ -144,9 +180,11 @@ run_one() {
 	read -r tput secs gap ok < <(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d["mbps"], d["seconds"], d["max_gap_s"], int(d["complete"]))' "$sink")
 	cp "$sink" "$OUT/"
 	[ "$ok" = 1 ] || { e2e_err "$cfg round $r: the transfer was cut short"; return 1; }
-	echo "$cfg $r $tput $secs $gap $med $avg $sent $recv" >>"$RES"
+	echo "$cfg $r $tput $secs $gap $med $avg $sent $recv $traps $frames" >>"$RES"
+	[ "$frames" -gt 0 ] &&
+		tr="; $traps trapped accesses for $frames frames: $((traps * 1000 / frames)) per 1000"
 	e2e_log "round $r $cfg: tcp $tput MB/s ($secs s, longest gap $gap s)," \
-		"ping median $med ms avg $avg ms ($recv/$sent)"
+		"ping median $med ms avg $avg ms ($recv/$sent)$tr"
 }
 
 for ((r = 1; r <= ROUNDS; r++)); do
