@@ -350,6 +350,8 @@ static int vm_open(struct vm *v, const char *sock, const struct opts *o)
 		memset(e810g_ptr(&v->x, E810G_RXBUF), 0, (size_t)o->rx_ring * E810G_BUF_STRIDE);
 		r = e810g_up(&v->x, o->tx_ring, o->rx_ring);
 		memcpy(v->mac, v->x.mac, 6);
+		if (!r && o->doorbell == E1KG_DB_POLL)
+			r = e810g_map_doorbells(&v->x);
 		return r;
 	}
 	r = e1kg_open(&v->g, sock);
@@ -498,7 +500,7 @@ static void usage(FILE *out)
 		"  --wb-each         (--handoff-only) write each descriptor back as it is done,\n"
 		"                    not once per burst\n"
 		"  --nic e810        the guests are e810g (client/e810g.h) on e810-emu devices\n"
-		"                    (default e1000: e1kg on e1000-emu); trapped doorbells only\n"
+		"                    (default e1000: e1kg on e1000-emu); either doorbell mode\n"
 		"MUX_BENCH_DEBUG=1 prints each guest's counters and ring registers at the end.\n");
 }
 

@@ -29,7 +29,7 @@
 # the doorbell page), -c LIST vmux's workers on these CPUs (default 1; e.g.
 # 0,1: devices go round robin, so each VM->VM pair crosses between workers),
 # -M NIC the guests' NIC: e1000 (default) or e810 (e810g guests on
-# e810-emu devices with one queue pair, trapped doorbells), -q quick.
+# e810-emu devices with one queue pair; -d applies to them too), -q quick.
 # VMUX_BIN and MUX_BENCH_BIN override the binaries (default: build/).
 set -u
 
@@ -120,7 +120,7 @@ run_point() { # mode size n
 	work=$(mktemp -d /tmp/vmux-mb.XXXXXX)
 	for ((i = 0; i < n; i++)); do
 		if [ "$nic" = e810 ]; then
-			devs+=(-s "$work/vm$i.sock" -m e810-emu --queues 1)
+			devs+=(-s "$work/vm$i.sock" -m e810-emu --queues 1 --doorbell "$doorbell")
 		else
 			devs+=(-s "$work/vm$i.sock" -m e1000-emu --doorbell "$doorbell")
 		fi

@@ -5,6 +5,8 @@
 #include <errno.h>
 #include <linux/pci_regs.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "core/log.h"
 #include "dev/e810/aq_defs.h"
@@ -68,9 +70,75 @@ void e810g_wr(struct e810g *g, uint32_t reg, uint32_t v)
 	(void)vfuc_region_write(g->c, VFU_PCI_BAR0, reg, &v, 4, false);
 }
 
+#define DB_PAGE 4096u
+
+static void e810g_unmap_doorbells(struct e810g *g)
+{
+	if (g->db_rx)
+		munmap((void *)g->db_rx, DB_PAGE);
+	if (g->db_tx)
+		munmap((void *)g->db_tx, DB_PAGE);
+	g->db_rx = g->db_tx = NULL;
+}
+
+int e810g_map_doorbells(struct e810g *g)
+{
+	uint8_t caps[512];
+	struct vfu_region_info ri;
+	struct vfu_cap_sparse_mmap sp;
+	int fd = -1, r;
+
+	r = vfuc_region_info(g->c, VFU_PCI_BAR0, &ri, caps, sizeof(caps), &fd);
+	if (r)
+		return r;
+	r = -ENOENT;
+	if (fd < 0 || !(ri.flags & VFU_REGION_F_MMAP) || !(ri.flags & VFU_REGION_F_CAPS) ||
+	    ri.cap_offset < sizeof(ri) || ri.cap_offset - sizeof(ri) + sizeof(sp) > sizeof(caps))
+		goto out;
+	memcpy(&sp, caps + ri.cap_offset - sizeof(ri), sizeof(sp));
+	if (sp.hdr.id != VFU_REGION_CAP_SPARSE_MMAP ||
+	    ri.cap_offset - sizeof(ri) + sizeof(sp) + sp.nr_areas * sizeof(struct vfu_sparse_area) >
+		    sizeof(caps))
+		goto out;
+	for (uint32_t i = 0; i < sp.nr_areas; i++) {
+		struct vfu_sparse_area a;
+		volatile uint32_t **slot;
+		void *m;
+
+		memcpy(&a, caps + ri.cap_offset - sizeof(ri) + sizeof(sp) + i * sizeof(a), sizeof(a));
+		slot = a.offset == E810_QRX_TAIL(0) ? &g->db_rx
+		       : a.offset == E810_QTX_COMM_DBELL(0) ? &g->db_tx : NULL;
+		if (!slot || a.size != DB_PAGE || *slot)
+			continue;
+		m = mmap(NULL, DB_PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
+			 (off_t)(ri.offset + a.offset));
+		if (m == MAP_FAILED) {
+			r = -errno;
+			goto out;
+		}
+		*slot = m;
+	}
+	r = g->db_rx && g->db_tx ? 0 : -ENOENT;
+out:
+	if (r)
+		e810g_unmap_doorbells(g);
+	if (fd >= 0)
+		close(fd);
+	return r;
+}
+
 void e810g_doorbell(struct e810g *g, uint32_t reg, uint32_t v)
 {
-	(void)vfuc_region_write(g->c, VFU_PCI_BAR0, reg, &v, 4, true);
+	volatile uint32_t *w = NULL;
+
+	if (g->db_rx && reg - E810_QRX_TAIL(0) < DB_PAGE)
+		w = g->db_rx + (reg - E810_QRX_TAIL(0)) / 4;
+	else if (g->db_tx && reg - E810_QTX_COMM_DBELL(0) < DB_PAGE)
+		w = g->db_tx + (reg - E810_QTX_COMM_DBELL(0)) / 4;
+	if (w)
+		__atomic_store_n(w, v, __ATOMIC_RELEASE); /* exitless: the device polls the page */
+	else
+		(void)vfuc_region_write(g->c, VFU_PCI_BAR0, reg, &v, 4, true);
 	g->cnt.doorbells++;
 }
 
@@ -179,6 +247,7 @@ fail:
 
 void e810g_close(struct e810g *g)
 {
+	e810g_unmap_doorbells(g);
 	if (!g->c)
 		return;
 	if (g->mem.base)

@@ -54,6 +54,8 @@ struct e810g {
 	uint32_t tx_count, tx_tail, tx_clean;
 	uint32_t rx_count, rx_next, rx_given;
 	uint32_t rx_tail;            /* last QRX_TAIL written */
+	/* e810g_map_doorbells: the QRX_TAIL and QTX_COMM_DBELL pages, NULL while trapped */
+	volatile uint32_t *db_rx, *db_tx;
 	struct e810g_counters cnt;
 };
 
@@ -90,7 +92,15 @@ uint16_t e810g_aq(struct e810g *g, uint16_t opc, uint8_t *params, void *buf, uin
  */
 int e810g_up(struct e810g *g, uint32_t tx_count, uint32_t rx_count);
 
-/* Writes a doorbell (QTX_COMM_DBELL / QRX_TAIL), posted. */
+/*
+ * Exitless doorbells (a device with --doorbell poll): maps BAR0's QRX_TAIL
+ * and QTX_COMM_DBELL pages from its sparse mmap areas; from then on
+ * e810g_doorbell stores on them. 0, -ENOENT if the device offers no such
+ * pages, or -errno.
+ */
+int e810g_map_doorbells(struct e810g *g);
+
+/* Writes a doorbell (QTX_COMM_DBELL / QRX_TAIL): a store on its page if mapped, else posted. */
 void e810g_doorbell(struct e810g *g, uint32_t reg, uint32_t v);
 
 /* ---- single frames ---- */

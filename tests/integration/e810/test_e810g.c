@@ -2,8 +2,10 @@
 /*
  * The poll-mode E810 guest driver (client/e810g.h) on a real vmux (its own
  * network namespace: root only, else skipped) serving two e810-emu devices
- * and one e1000-emu on one switch with a tap uplink: one E810 guest sends N
- * frames to the other's MAC through the switch and they all arrive intact;
+ * (the second with exitless doorbells) and one e1000-emu on one switch with a
+ * tap uplink: one E810 guest sends N frames to the other's MAC through the
+ * switch and they all arrive intact; the exitless one rings its doorbells
+ * without a vfio-user message;
  * an e1000 guest (e1kg) and an E810 guest exchange frames both ways (the
  * E810 is an ordinary switch port); the burst functions the benchmark uses
  * move 20000 full-size frames.
@@ -65,8 +67,8 @@ static int group_setup(void **state)
 	{
 		char *argv[] = { (char *)vmux, "--uplink", "tap:vg810", "-b", "02:00:00:00:0b:00",
 				 "-s", sock[0], "-m", "e810-emu", "--queues", "1", "-s", sock[1],
-				 "-m", "e810-emu", "--queues", "1", "-s", sock[2], "-m", "e1000-emu",
-				 NULL };
+				 "-m", "e810-emu", "--queues", "1", "--doorbell", "poll", "-s", sock[2],
+				 "-m", "e1000-emu", NULL };
 		char *socks[] = { sock[0], sock[1], sock[2] };
 
 		vmux_pid = it_vmux_start(vmux, log_path, argv, socks, 3);
@@ -218,6 +220,61 @@ static void test_e810_burst(void **state)
 	e810g_close(&b);
 }
 
+/*
+ * Exitless doorbells: B's device (--doorbell poll) offers the QRX_TAIL and
+ * QTX_COMM_DBELL pages, A's (trapped) none. B sends 20000 frames to A and
+ * takes 2000 from A, ringing every doorbell with a store on a page: not one
+ * vfio-user message from B meanwhile.
+ */
+static void test_e810_exitless(void **state)
+{
+	struct e810g a, b;
+	uint8_t f[2048];
+	uint64_t end, req;
+	uint32_t sent = 0, got = 0, len, seq;
+
+	(void)state;
+	if (!in_own_netns)
+		skip();
+	e810_open(&a, 0);
+	e810_open(&b, 1);
+	assert_int_equal(e810g_map_doorbells(&a), -ENOENT);
+	assert_int_equal(e810g_map_doorbells(&b), 0);
+	mkframe(f, a.mac, b.mac, 9, 1000);
+	assert_int_equal(e810g_tx_prefill(&b, f, 1000), 0);
+	req = e810g_requests(&b);
+	end = it_now_ms() + 10000;
+	while (a.cnt.rx_frames < 20000 && it_now_ms() < end) {
+		e810g_tx_reclaim(&b);
+		if (e810g_tx_free(&b) >= 32)
+			e810g_tx_post(&b, 32);
+		e810g_rx_poll(&a, UINT32_MAX, 32);
+	}
+	assert_true(a.cnt.rx_frames >= 20000);
+	assert_int_equal(e810g_requests(&b), req);
+	/* A -> B: B's RX tail goes back on its page. */
+	end = it_now_ms() + 10000;
+	while ((sent < 2000 || got < 2000) && it_now_ms() < end) {
+		while (sent < 2000 && sent - got < 64) {
+			len = 60 + sent % 1000;
+			mkframe(f, b.mac, a.mac, sent, len);
+			if (e810g_tx_one(&a, f, len))
+				break;
+			sent++;
+		}
+		while ((len = e810g_rx_take(&b, f, sizeof(f))) > 0) {
+			assert_true(frame_ok(f, len, b.mac, a.mac, &seq));
+			assert_int_equal(seq, got);
+			got++;
+		}
+	}
+	assert_int_equal(got, 2000);
+	assert_int_equal(e810g_requests(&b), req);
+	assert_true(b.cnt.doorbells > 2000 / 8);
+	e810g_close(&a);
+	e810g_close(&b);
+}
+
 /* e1000 guest <-> E810 guest through the switch, both ways. */
 static void test_e1000_and_e810(void **state)
 {
@@ -294,6 +351,7 @@ int main(int argc, char **argv)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_e810_to_e810),
 		cmocka_unit_test(test_e810_burst),
+		cmocka_unit_test(test_e810_exitless),
 		cmocka_unit_test(test_e1000_and_e810),
 	};
 
