@@ -244,9 +244,17 @@ e2e_netns_reap() {
 
 # ---------------------------------------------------------------- the chroot
 
+# Packages of the chroot: QEMU and a kernel for the guests, busybox for their
+# initramfs, kmod, and tools the guests run (ethtool, copied into an
+# initramfs with its libraries by e2e_initramfs's E2E_INITRAMFS_BINS).
+E2E_CHROOT_PKGS="qemu-system-x86,linux-image-amd64,busybox-static,kmod"
+E2E_CHROOT_EXTRA="ethtool"
+
 # Builds the Debian unstable chroot with QEMU and a kernel, once; later runs
 # reuse it. The build goes to DIR.tmp and is renamed when complete, so an
-# interrupted build is never used. A lock serialises concurrent callers.
+# interrupted build is never used. A lock serialises concurrent callers. A
+# chroot built before E2E_CHROOT_EXTRA named a package gets it installed
+# (e2e_chroot_install).
 e2e_chroot_ensure() {
 	local tmp=$E2E_CHROOT.tmp t0 lockfd try
 	mkdir -p "$E2E_CACHE" || return 1
@@ -262,6 +270,8 @@ e2e_chroot_ensure() {
 	fi
 	if [ -f "$E2E_CHROOT/.vmux-e2e-complete" ]; then
 		exec {lockfd}>&-
+		# shellcheck disable=SC2086 # a list of package names
+		e2e_chroot_install $E2E_CHROOT_EXTRA
 		return 0
 	fi
 	command -v debootstrap >/dev/null ||
@@ -273,7 +283,7 @@ e2e_chroot_ensure() {
 	for try in 1 2; do
 		rm -rf -- "$tmp"
 		debootstrap --variant=minbase \
-			--include=qemu-system-x86,linux-image-amd64,busybox-static,kmod \
+			--include="$E2E_CHROOT_PKGS,${E2E_CHROOT_EXTRA// /,}" \
 			sid "$tmp" >"$E2E_CACHE/debootstrap.log" 2>&1 && break
 		tail -n 30 "$E2E_CACHE/debootstrap.log" >&2
 		rm -rf -- "$tmp"
@@ -288,6 +298,32 @@ e2e_chroot_ensure() {
 	mv -- "$tmp" "$E2E_CHROOT"
 	exec {lockfd}>&-
 	e2e_log "chroot built in $(($(date +%s) - t0)) s"
+}
+
+# e2e_chroot_install PKG...: installs the packages the chroot lacks with its
+# own apt (against the package lists debootstrap left; once more after an
+# update if the mirror has moved on). Failing is not fatal: a test that needs
+# a package checks for it (and skips that part, saying so).
+e2e_chroot_install() {
+	local p missing=() lockfd log=$E2E_CACHE/apt.log
+	for p in "$@"; do
+		chroot "$E2E_CHROOT" dpkg-query -W -f='${Status}' "$p" 2>/dev/null |
+			grep -q 'ok installed' || missing+=("$p")
+	done
+	[ "${#missing[@]}" -gt 0 ] || return 0
+	exec {lockfd}>"$E2E_CACHE/.lock"
+	flock "$lockfd"
+	e2e_log "installing ${missing[*]} into the chroot (once)"
+	[ -e "$E2E_CHROOT/etc/resolv.conf" ] || cp /etc/resolv.conf "$E2E_CHROOT/etc/resolv.conf"
+	{
+		chroot "$E2E_CHROOT" env DEBIAN_FRONTEND=noninteractive \
+			apt-get -y -q --no-install-recommends install "${missing[@]}" ||
+			{ chroot "$E2E_CHROOT" apt-get -q update &&
+				chroot "$E2E_CHROOT" env DEBIAN_FRONTEND=noninteractive \
+					apt-get -y -q --no-install-recommends install "${missing[@]}"; }
+	} >"$log" 2>&1 || e2e_log "could not install ${missing[*]} into the chroot (log: $log)"
+	chroot "$E2E_CHROOT" apt-get -q clean >/dev/null 2>&1
+	exec {lockfd}>&-
 }
 
 # ---------------------------------------------------------------- huge pages
@@ -446,9 +482,29 @@ e2e_module_deps() {
 	echo "$path"
 }
 
+# e2e_initramfs_bin STAGING PATH: the chroot's binary PATH (e.g.
+# /usr/sbin/ethtool) into the initramfs at the same path, with the shared
+# libraries and the loader it needs (as the chroot's ldd lists them).
+# Skipped with a log line when the chroot has no such binary.
+e2e_initramfs_bin() {
+	local st=$1 bin=$2 lib
+	if [ ! -x "$E2E_CHROOT$bin" ]; then
+		e2e_log "the chroot has no $bin: not in the initramfs"
+		return 0
+	fi
+	mkdir -p "$st$(dirname "$bin")"
+	cp "$E2E_CHROOT$bin" "$st$bin"
+	for lib in $(chroot "$E2E_CHROOT" ldd "$bin" 2>/dev/null | grep -oE '/[^ ]+\.so[^ ]*'); do
+		[ -e "$st$lib" ] && continue
+		mkdir -p "$st$(dirname "$lib")"
+		cp -L "$E2E_CHROOT$lib" "$st$lib"
+	done
+}
+
 # e2e_initramfs OUT TEST_SCRIPT [MODULE...]: builds a gzip'd cpio with static
 # busybox, the kit's /init, TEST_SCRIPT as /e2e/test.sh and the modules (and
-# their dependencies, decompressed) for the selected kernel.
+# their dependencies, decompressed) for the selected kernel; with
+# E2E_INITRAMFS_BINS="PATH ...", those binaries of the chroot too.
 e2e_initramfs() {
 	local out=$1 script=$2 st m f dst a list=() seen
 	shift 2
@@ -463,6 +519,9 @@ e2e_initramfs() {
 	cp "$E2E_DIR/guest/functions.sh" "$st/e2e/functions.sh"
 	cp "$script" "$st/e2e/test.sh"
 	chmod 755 "$st/init"
+	for f in ${E2E_INITRAMFS_BINS:-}; do
+		e2e_initramfs_bin "$st" "$f"
+	done
 	for m in "$@"; do
 		a=$(e2e_module_deps "$m") || e2e_fail "cannot resolve module $m"
 		[ -z "$a" ] || mapfile -t -O "${#list[@]}" list <<<"$a"

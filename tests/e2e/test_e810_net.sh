@@ -26,7 +26,7 @@ CTL() { python3 "$E2E_DIR/ctl.py" "$E2E_TMP/vmux.ctl" "$@"; }
 e2e_guest_test_init
 
 initrd=$E2E_TMP/initrd.cpio.gz
-e2e_initramfs "$initrd" "$E2E_DIR/guest/e810_net.sh" ice
+E2E_INITRAMFS_BINS=/usr/sbin/ethtool e2e_initramfs "$initrd" "$E2E_DIR/guest/e810_net.sh" ice
 e2e_log "guest kernel: $(basename "$E2E_KERNEL")"
 
 e2e_netns_add e810net || e2e_fail "cannot create a network namespace"

@@ -1,7 +1,10 @@
 # Guest side of test_e810_net.sh (busybox sh): brings up eth0 on vmux's
 # emulated E810 (ice, safe mode), pings the host, moves E2E_BYTES over TCP
-# each way, pings with 8000-byte payloads at MTU 9000, and reports the
-# interface's counters. dmesg lines of ice are shown on failure.
+# each way, asks ethtool what an operator asks (driver, link, statistics,
+# registers, NVM, rings, channels; ring sizes changed and the link
+# renegotiated, traffic after each), pings with 8000-byte payloads at MTU
+# 9000, and reports the interface's counters. dmesg lines of ice are shown
+# on failure. Without ethtool in the initramfs its part is skipped, saying so.
 # Parameters (kernel command line, see init):
 #   E2E_BYTES=N            bytes to move each way (a multiple of 64 KiB)
 #   E2E_RXSHA=...          sha256 of what the host sends
@@ -47,6 +50,61 @@ fi
 e2e_data ready 1
 
 e2e_tcp_both_ways "$HOST" "$BYTES"
+
+# ethtool_stat NAME: a counter of ethtool -S (0 if absent)
+ethtool_stat() {
+	awk -v k="$1:" '$1 == k {print $2; f=1} END {if (!f) print 0}' /tmp/et.S
+}
+if command -v ethtool >/dev/null 2>&1; then
+	ethtool -i eth0 >/tmp/et.i 2>&1 || e2e_fail "ethtool -i: $(cat /tmp/et.i)"
+	e2e_expect "ethtool driver" "$(awk '$1 == "driver:" {print $2}' /tmp/et.i)" ice
+	fw=$(sed -n 's/^firmware-version: //p' /tmp/et.i)
+	[ -n "$fw" ] && e2e_info "ok: firmware-version $fw" || e2e_fail "ethtool -i: no firmware version"
+	ethtool eth0 >/tmp/et.l 2>&1 || e2e_fail "ethtool eth0: $(cat /tmp/et.l)"
+	grep -q 'Speed: 100000Mb/s' /tmp/et.l && grep -q 'Link detected: yes' /tmp/et.l &&
+		e2e_info "ok: ethtool: 100000Mb/s, link detected" ||
+		e2e_fail "ethtool eth0: $(tr '\n' ' ' </tmp/et.l)"
+	# The statistics registers (the driver reads them once a second).
+	sleep 2
+	ethtool -S eth0 >/tmp/et.S 2>&1 || e2e_fail "ethtool -S: $(head -n 3 /tmp/et.S)"
+	for k in rx_bytes.nic tx_bytes.nic; do
+		v=$(ethtool_stat "$k")
+		[ "$v" -ge "$BYTES" ] && e2e_info "ok: $k $v" || e2e_fail "ethtool -S: $k is $v, below $BYTES"
+	done
+	for k in rx_unicast.nic tx_unicast.nic rx_size_1522.nic tx_size_1522.nic rx_unicast tx_unicast; do
+		v=$(ethtool_stat "$k")
+		[ "$v" -gt 1000 ] || e2e_fail "ethtool -S: $k is $v"
+	done
+	e2e_data et_rx_unicast_nic "$(ethtool_stat rx_unicast.nic)"
+	# Registers, NVM, rings, channels: each answered.
+	ethtool -d eth0 >/tmp/et.d 2>&1 || e2e_fail "ethtool -d: $(head -n 2 /tmp/et.d)"
+	ethtool -e eth0 length 64 >/tmp/et.e 2>&1 || e2e_fail "ethtool -e: $(head -n 2 /tmp/et.e)"
+	ethtool -l eth0 >/tmp/et.ch 2>&1 || e2e_fail "ethtool -l: $(head -n 2 /tmp/et.ch)"
+	ethtool -g eth0 >/tmp/et.g 2>&1 || e2e_fail "ethtool -g: $(head -n 2 /tmp/et.g)"
+	# New ring sizes: the driver takes the queues down and up again.
+	if ethtool -G eth0 rx 512 tx 512 >/tmp/et.G 2>&1; then
+		e2e_wait_for 20 grep -qx 1 /sys/class/net/eth0/carrier
+		ethtool -g eth0 | awk '/^Current/ {c=1} c && $1 == "RX:" {print $2; exit}' | grep -qx 512 ||
+			e2e_fail "ethtool -G: RX ring not 512: $(ethtool -g eth0 | tr '\n' ' ')"
+		e2e_wait_for 20 ping -c 1 -W 1 "$HOST" >/dev/null 2>&1 &&
+			e2e_info "ok: ethtool -G rx 512 tx 512, then pings" ||
+			e2e_fail "no ping after ethtool -G"
+	else
+		e2e_fail "ethtool -G: $(cat /tmp/et.G)"
+	fi
+	# Renegotiation: link down and up through the admin queue.
+	if ethtool -r eth0 >/tmp/et.r 2>&1; then
+		sleep 1
+		e2e_wait_for 20 grep -qx 1 /sys/class/net/eth0/carrier &&
+			e2e_wait_for 20 ping -c 1 -W 1 "$HOST" >/dev/null 2>&1 &&
+			e2e_info "ok: ethtool -r, link and pings back" ||
+			e2e_fail "no link or ping after ethtool -r"
+	else
+		e2e_fail "ethtool -r: $(cat /tmp/et.r)"
+	fi
+else
+	e2e_info "skip: no ethtool in the initramfs (the chroot lacks it)"
+fi
 
 # jumbo frames: the host's tap has MTU 9000 too
 if ip link set eth0 mtu 9000; then
