@@ -207,7 +207,7 @@ int e810g_tx_offload(struct e810g *g, const void *frame, uint32_t len, const str
 	if (!ol)
 		ol = &none;
 	bm = ol->buf_max ? ol->buf_max : E810G_BUF_STRIDE;
-	if (!len || len > E810G_OL_FRAME_MAX || bm > E810G_OL_BUF_MAX)
+	if (!g->tx_count || !len || len > E810G_OL_FRAME_MAX || bm > E810G_OL_BUF_MAX)
 		return -EINVAL;
 	nd = (len + bm - 1) / bm + (ol->mss ? 1u : 0u);
 	if (nd > g->tx_count - 1)

@@ -47,7 +47,8 @@ struct e810g_ol {
  * 0; -EINVAL if the headers an offload needs are not there or len/buf_max
  * are out of range; -ENOSPC if the ring has too few descriptors for it;
  * -ETIMEDOUT if the device did not finish earlier frames or this one within
- * E810G_TMO ms.
+ * E810G_TMO ms (the ring is then left as it is: close and open again).
+ * Before e810g_up: -EINVAL.
  */
 int e810g_tx_offload(struct e810g *g, const void *frame, uint32_t len, const struct e810g_ol *ol);
 
