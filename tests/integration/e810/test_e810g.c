@@ -31,6 +31,7 @@
 #include "client/e1kg.h"
 #include "client/e810g.h"
 #include "core/log.h"
+#include "e810v.h"
 #include "itest.h"
 
 #define ETYPE 0x88b5
@@ -38,78 +39,25 @@
 
 static const char *vmux;
 static bool in_own_netns;
-static char dir[200], log_path[300], sock[3][300];
-static pid_t vmux_pid = -1;
-
-static void dump_log(void)
-{
-	FILE *f = fopen(log_path, "r");
-	char buf[4096];
-	size_t n;
-
-	if (!f)
-		return;
-	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
-		fwrite(buf, 1, n, stderr);
-	fclose(f);
-}
+static struct e810v vm;
 
 static int group_setup(void **state)
 {
 	(void)state;
 	if (!in_own_netns)
 		return 0;
-	if (it_mkdtemp(dir, sizeof(dir)))
-		return -1;
-	snprintf(log_path, sizeof(log_path), "%s/vmux.log", dir);
-	for (int i = 0; i < 3; i++)
-		snprintf(sock[i], sizeof(sock[i]), "%s/vm%d.sock", dir, i);
-	{
-		char *argv[] = { (char *)vmux, "--uplink", "tap:vg810", "-b", "02:00:00:00:0b:00",
-				 "-s", sock[0], "-m", "e810-emu", "--queues", "1", "-s", sock[1],
-				 "-m", "e810-emu", "--queues", "1", "--doorbell", "poll", "-s", sock[2],
-				 "-m", "e1000-emu", NULL };
-		char *socks[] = { sock[0], sock[1], sock[2] };
-
-		vmux_pid = it_vmux_start(vmux, log_path, argv, socks, 3);
-	}
-	return vmux_pid > 0 ? 0 : -1;
+	return e810v_start(&vm, vmux, "vg810", "02:00:00:00:0b:00");
 }
 
 static int group_teardown(void **state)
 {
-	int st;
-
 	(void)state;
-	if (vmux_pid > 0) {
-		st = it_vmux_stop(vmux_pid);
-		if (!WIFEXITED(st) || WEXITSTATUS(st)) {
-			fprintf(stderr, "vmux ended with status %#x; its log:\n", st);
-			dump_log();
-			return -1;
-		}
-	}
-	if (dir[0])
-		it_rmtree(dir);
-	return 0;
+	return e810v_stop(&vm);
 }
 
 static void e810_open(struct e810g *g, int idx)
 {
-	int r = -1;
-
-	/* vmux turns a second client away until it has let go of the one before. */
-	for (int i = 0; i < 100; i++) {
-		r = e810g_open(g, sock[idx]);
-		if (!r)
-			break;
-		it_nap_ms(10);
-	}
-	assert_int_equal(r, 0);
-	r = e810g_up(g, 256, 256);
-	if (r)
-		dump_log();
-	assert_int_equal(r, 0);
+	e810v_open(&vm, g, idx);
 }
 
 /* A frame dst/src/ETYPE, seq in the first payload bytes, the rest a pattern of it. */
@@ -290,7 +238,7 @@ static void test_e1000_and_e810(void **state)
 		skip();
 	e810_open(&x, 0);
 	for (int i = 0; i < 100 && r; i++) {
-		r = e1kg_open(&k, sock[2]);
+		r = e1kg_open(&k, vm.sock[2]);
 		if (r) {
 			e1kg_close(&k);
 			it_nap_ms(10);

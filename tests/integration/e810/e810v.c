@@ -1,0 +1,106 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* The E810 guest driver's vmux harness: see e810v.h. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include "e810v.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#include "itest.h"
+
+void e810v_dump_log(const struct e810v *v)
+{
+	FILE *f = fopen(v->log, "r");
+	char buf[4096];
+	size_t n;
+
+	if (!f)
+		return;
+	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
+		fwrite(buf, 1, n, stderr);
+	fclose(f);
+}
+
+int e810v_start(struct e810v *v, const char *vmux, const char *ifname, const char *base)
+{
+	char uplink[64];
+
+	memset(v, 0, sizeof(*v));
+	v->vmux = vmux;
+	v->tap = ifname;
+	v->pid = -1;
+	if (it_mkdtemp(v->dir, sizeof(v->dir)))
+		return -1;
+	snprintf(v->log, sizeof(v->log), "%s/vmux.log", v->dir);
+	for (int i = 0; i < E810V_SOCKS; i++)
+		snprintf(v->sock[i], sizeof(v->sock[i]), "%s/vm%d.sock", v->dir, i);
+	snprintf(uplink, sizeof(uplink), "tap:%s", ifname);
+	{
+		char *argv[] = { (char *)vmux, "--uplink", uplink, "-b", (char *)base,
+				 "-s", v->sock[0], "-m", "e810-emu", "--queues", "1", "-s", v->sock[1],
+				 "-m", "e810-emu", "--queues", "1", "--doorbell", "poll", "-s", v->sock[2],
+				 "-m", "e1000-emu", NULL };
+		char *socks[] = { v->sock[0], v->sock[1], v->sock[2] };
+
+		v->pid = it_vmux_start(vmux, v->log, argv, socks, E810V_SOCKS);
+	}
+	if (v->pid > 0)
+		return 0;
+	e810v_dump_log(v);
+	it_rmtree(v->dir);
+	v->dir[0] = 0;
+	return -1;
+}
+
+int e810v_stop(struct e810v *v)
+{
+	int st, rc = 0;
+
+	if (v->pid > 0 || v->died) {
+		st = v->died ? v->died_status : it_vmux_stop(v->pid);
+		v->pid = -1;
+		v->died = false;
+		if (!WIFEXITED(st) || WEXITSTATUS(st)) {
+			fprintf(stderr, "vmux ended with status %#x; its log:\n", st);
+			e810v_dump_log(v);
+			rc = -1;
+		}
+	}
+	if (v->dir[0])
+		it_rmtree(v->dir);
+	v->dir[0] = 0;
+	return rc;
+}
+
+bool e810v_alive(struct e810v *v)
+{
+	if (v->pid > 0 && waitpid(v->pid, &v->died_status, WNOHANG) == v->pid) {
+		v->pid = -1;
+		v->died = true;
+	}
+	return v->pid > 0;
+}
+
+void e810v_open(struct e810v *v, struct e810g *g, int idx)
+{
+	int r = -1;
+
+	/* vmux turns a second client away until it has let go of the one before. */
+	for (int i = 0; i < 100; i++) {
+		r = e810g_open(g, v->sock[idx]);
+		if (!r)
+			break;
+		it_nap_ms(10);
+	}
+	assert_int_equal(r, 0);
+	r = e810g_up(g, 256, 256);
+	if (r)
+		e810v_dump_log(v);
+	assert_int_equal(r, 0);
+}

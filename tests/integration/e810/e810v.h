@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Integration harness for the E810 guest driver (client/e810g.h) on a real
+ * vmux: the binary started in the test's own network namespace, serving two
+ * e810-emu devices (sockets 0 and 1, the second with --doorbell poll: its
+ * doorbell pages can be mapped) and one e1000-emu (socket 2) on one
+ * switch with a tap uplink, its stderr in a log file of a fresh directory.
+ * Shared by test_e810g and test_e810g_offload.
+ */
+#ifndef VMUX_TESTS_E810V_H
+#define VMUX_TESTS_E810V_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "client/e810g.h"
+
+#define E810V_SOCKS 3
+
+struct e810v {
+	const char *vmux;
+	const char *tap;
+	char dir[200], log[300], sock[E810V_SOCKS][300];
+	pid_t pid;
+	bool died;      /* e810v_alive saw it gone */
+	int died_status;
+};
+
+/*
+ * Starts vmux with its uplink on the tap ifname and MACs from base. 0, or
+ * -1 (then nothing is left running).
+ */
+int e810v_start(struct e810v *v, const char *vmux, const char *ifname, const char *base);
+/* SIGTERM; the log is printed if vmux did not exit 0. 0, or -1 then. */
+int e810v_stop(struct e810v *v);
+void e810v_dump_log(const struct e810v *v);
+/* True while vmux runs. */
+bool e810v_alive(struct e810v *v);
+/*
+ * Opens the E810 at socket idx (retried while vmux still holds the previous
+ * client) and brings one queue pair of 256 descriptors each up; asserts.
+ */
+void e810v_open(struct e810v *v, struct e810g *g, int idx);
+
+#endif
