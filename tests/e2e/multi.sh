@@ -3,7 +3,9 @@
 # (guest/agent.sh) taking commands from the host.
 #
 #   . lib.sh; . multi.sh
-#   e2e_multi_init NETNS HOST_IP          # command server inside NETNS
+#   e2e_multi_init NETNS HOST_IP [MODULE...]  # command server inside NETNS; the
+#                                         # agent's initramfs loads MODULEs
+#                                         # (default e1000)
 #   e2e_agent_boot NAME IP SOCKET         # boots a guest with the agent
 #   e2e_agent_wait_up NAME
 #   e2e_agent_cmd NAME 'ping -c 3 10.0.0.1'   # queues; sets E2E_SEQ (no $(...): it
@@ -20,12 +22,14 @@ declare -A E2E_AGENT_SEQ=()
 e2e_multi_init() {
 	E2E_MULTI_NS=$1
 	E2E_MULTI_HOST=$2
+	shift 2
+	[ $# -gt 0 ] || set -- e1000
 	mkdir -p "$E2E_TMP/cmds"
 	ip netns exec "$E2E_MULTI_NS" python3 "$E2E_DIR/cmd_server.py" "$E2E_TMP/cmds" 6000 \
 		>"$E2E_TMP/cmd-server.log" 2>&1 &
 	e2e_track cmd-server $!
 	E2E_AGENT_INITRD=$E2E_TMP/agent-initrd.cpio.gz
-	e2e_initramfs "$E2E_AGENT_INITRD" "$E2E_DIR/guest/agent.sh" e1000
+	e2e_initramfs "$E2E_AGENT_INITRD" "$E2E_DIR/guest/agent.sh" "$@"
 }
 
 # e2e_agent_boot NAME IP SOCKET [QEMU ARGS...]

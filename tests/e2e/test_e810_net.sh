@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # e2e: a real guest's unmodified ice driver on vmux's emulated E810
 # (-m e810-emu, safe mode), wired to a tap in a network namespace made by
-# this test: link up, ping both ways, 4 MiB over TCP in each direction with
-# matching sha256 (E810_BYTES=N for another size), 8000-byte pings at MTU
-# 9000. The device's counters (vmuxctl ports) are printed.
+# this test: link up, ping both ways, 64 MiB over TCP in each direction with
+# matching sha256 (E810_BYTES=N for another size, a multiple of 64 KiB),
+# 8000-byte pings at MTU 9000. The device's counters (vmuxctl ports) are
+# printed.
 #
 #   tests/e2e/test_e810_net.sh                      # the chroot's newest kernel
 #   VMUX_E2E_KVER=6.1.0-... tests/e2e/test_e810_net.sh   # Debian 12's kernel
@@ -16,7 +17,7 @@ HOST_IP=10.77.0.1
 GUEST_IP=10.77.0.2
 MAC=52:54:00:e8:10:02
 QUEUES=${E810_QUEUES:-1}
-BYTES=${E810_BYTES:-$((4 * 1024 * 1024))}
+BYTES=${E810_BYTES:-$((64 * 1024 * 1024))}
 VMUXCTL=${VMUXCTL_BIN:-$(dirname "$E2E_VMUX")/vmuxctl}
 # trap (default) or poll: --doorbell; poll puts QRX_TAIL, QTX_COMM_DBELL and
 # GLINT_DYN_CTL on shared pages of BAR0 that QEMU maps (e2e_e810_net_poll).

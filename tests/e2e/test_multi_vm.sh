@@ -1,13 +1,19 @@
 #!/usr/bin/env bash
-# e2e: three QEMU 11 guests on one vmux, behind its switch, with a tap uplink.
-#  - every pair of guests pings, and every guest pings the host and back;
-#  - 64 MiB TCP VM->VM and VM->uplink arrive with matching sha256, while a
-#    third guest (in promiscuous mode) receives none of the VM<->VM unicast;
-#  - a guest SIGKILLed in the middle of its own transfer does not disturb a
-#    VM->VM transfer running at the same time; restarted on the same socket it
+# e2e: three QEMU 11 guests on one vmux, behind its switch, with a tap uplink;
+# two device models on the one switch: a and c on e1000-emu (Linux's e1000
+# driver, pc machine), b on e810-emu with one queue pair (ice in safe mode,
+# q35 machine). The agent's initramfs loads both drivers; each guest must
+# report the expected one.
+#  - every pair of guests pings, e1000 <-> E810 both ways, and every guest
+#    pings the host and back;
+#  - 64 MiB TCP a->b (e1000 VM -> E810 VM), b->uplink (E810 -> tap) and b->a
+#    (E810 VM -> e1000 VM) arrive with matching sha256, while a third guest
+#    (c, in promiscuous mode) receives none of the a->b unicast;
+#  - a guest SIGKILLed in the middle of its own transfer does not disturb the
+#    b->a transfer running at the same time; restarted on the same socket it
 #    works again;
-#  - a guest that spoofs another guest's MAC has its frames dropped and
-#    counted (switch port counter "spoof").
+#  - a guest that spoofs another guest's MAC (c takes b's) has its frames
+#    dropped and counted (switch port counter "spoof").
 # Exit 0 pass, 1 fail, 77 skip. Environment: see tests/e2e/lib.sh.
 set -u
 . "$(dirname "$0")/lib.sh"
@@ -16,6 +22,8 @@ set -u
 HOST=10.88.0.1
 declare -A IP=([a]=10.88.0.11 [b]=10.88.0.12 [c]=10.88.0.13)
 declare -A DEV=([a]=dev0 [b]=dev1 [c]=dev2)
+declare -A DRV=([a]=e1000 [b]=ice [c]=e1000)
+declare -A MACHINE=([a]=pc [b]=q35 [c]=pc)
 MAC_B=52:54:00:e2:e1:01
 BYTES=$((64 * 1024 * 1024))
 CTL() { python3 "$E2E_DIR/ctl.py" "$E2E_TMP/vmux.ctl" "$@"; }
@@ -45,16 +53,21 @@ ip -n "$ns" tuntap add dev tap0 mode tap || e2e_fail "cannot create tap0"
 ip -n "$ns" addr add "$HOST/24" dev tap0
 ip -n "$ns" link set tap0 up
 e2e_vmux_start -n "$ns" vmux --uplink tap:tap0 --control "$E2E_TMP/vmux.ctl" \
-	-b 52:54:00:e2:e1:00 -s "$E2E_TMP/a.sock" -s "$E2E_TMP/b.sock" -s "$E2E_TMP/c.sock"
-e2e_multi_init "$ns" "$HOST"
+	-b 52:54:00:e2:e1:00 -s "$E2E_TMP/a.sock" -s "$E2E_TMP/b.sock" -m e810-emu --queues 1 \
+	-s "$E2E_TMP/c.sock"
+e2e_multi_init "$ns" "$HOST" e1000 ice
 
 for g in a b c; do
-	e2e_agent_boot "$g" "${IP[$g]}" "$E2E_TMP/$g.sock"
+	E2E_MACHINE=${MACHINE[$g]} e2e_agent_boot "$g" "${IP[$g]}" "$E2E_TMP/$g.sock"
 done
 for g in a b c; do
 	e2e_agent_wait_up "$g" || e2e_fail "guest $g did not come up"
+	drv=$(e2e_guest_data "$g" driver)
+	[ "$drv" = "${DRV[$g]}" ] || e2e_fail "guest $g: eth0 is driven by '$drv', not ${DRV[$g]}"
 done
-e2e_log "three guests up"
+mac=$(e2e_guest_data b mac)
+[ "$mac" = "$MAC_B" ] || e2e_fail "guest b (E810) has MAC '$mac', not $MAC_B"
+e2e_log "three guests up: a ${DRV[a]}, b ${DRV[b]} (e810-emu, $mac), c ${DRV[c]}"
 
 # ---- every pair pings, both ways, and the host pings every guest
 for g in a b c; do
@@ -64,9 +77,10 @@ for g in a b c; do
 		{ e2e_agent_output "$g" "${E2E_AGENT_SEQ[${IP[$g]}]}"; e2e_fail "guest $g cannot ping everyone"; }
 	ip netns exec "$ns" "$BB" ping -c 2 -W 3 "${IP[$g]}" >/dev/null || e2e_fail "host cannot ping $g"
 done
-e2e_log "every guest pings every other guest and the host; the host pings every guest"
+e2e_log "every guest pings every other guest (e1000 <-> E810 both ways) and the host; the host pings every guest"
 
-# ---- VM->VM (a->b) and VM->uplink (b->host), c watches in promiscuous mode
+# ---- VM->VM (a->b, e1000 -> E810) and VM->uplink (b->host, E810 -> tap),
+# c watches in promiscuous mode
 e2e_agent_cmd c "ip link set eth0 promisc on; cat /sys/class/net/eth0/statistics/rx_packets"
 seq_c=$E2E_SEQ
 e2e_agent_wait c "$seq_c" 60 || e2e_fail "c: promisc on failed"
@@ -92,7 +106,7 @@ got=$(e2e_agent_output b "$seq_b" | awk 'NF==2 && length($1)==64 {print $1}' | h
 up=$(e2e_agent_output b "$seq_b" | awk '$1=="up" {print $2}')
 up_got=$(sha256sum "$E2E_TMP/b-up.data" | cut -d' ' -f1)
 [ -n "$up" ] && [ "$up" = "$up_got" ] || e2e_fail "b->host: host got $up_got, b sent '$up'"
-e2e_log "64 MiB a->b (VM->VM) and 64 MiB b->host (VM->uplink) arrived intact"
+e2e_log "64 MiB a->b (e1000 VM -> E810 VM) and 64 MiB b->host (E810 VM -> uplink) arrived intact"
 
 e2e_agent_cmd c "cat /sys/class/net/eth0/statistics/rx_packets; ip link set eth0 promisc off"
 seq_c=$E2E_SEQ
@@ -105,18 +119,19 @@ e2e_log "c (promiscuous) received $((c_rx1 - c_rx0)) frames meanwhile (switch: $
 [ $((c_rx1 - c_rx0)) -lt 3000 ] && [ $((c_sw1 - c_sw0)) -lt 3000 ] ||
 	e2e_fail "c received $((c_rx1 - c_rx0)) frames during a->b: unicast leaked"
 
-# ---- c is killed in the middle of its transfer; a->b is not disturbed
+# ---- c is killed in the middle of its transfer; b->a (E810 VM -> e1000 VM)
+# is not disturbed
 ip netns exec "$ns" python3 "$E2E_DIR/tcp_peer.py" recv 5003 "$E2E_TMP/c-up.data" "$BYTES" \
 	>"$E2E_TMP/peer-c.log" 2>&1 &
 e2e_track peer-c $!
 host_listening 5003
-e2e_agent_cmd b "$(recv_cmd 5001)"
-seq_b=$E2E_SEQ
-until tr -d '\r' <"$E2E_TMP/b.serial" | grep -qa "^E2E-CMD-START: $seq_b\$"; do sleep 0.2; done
+e2e_agent_cmd a "$(recv_cmd 5001)"
+seq_a=$E2E_SEQ
+until tr -d '\r' <"$E2E_TMP/a.serial" | grep -qa "^E2E-CMD-START: $seq_a\$"; do sleep 0.2; done
 sleep 1
 e2e_agent_cmd c "dd if=/dev/urandom of=/tmp/tx bs=1048576 count=64 2>/dev/null; nc $HOST 5003 </tmp/tx"
-e2e_agent_cmd a "dd if=/dev/urandom of=/tmp/tx bs=1048576 count=64 2>/dev/null; sha256sum /tmp/tx; nc ${IP[b]} 5001 </tmp/tx"
-seq_a=$E2E_SEQ
+e2e_agent_cmd b "dd if=/dev/urandom of=/tmp/tx bs=1048576 count=64 2>/dev/null; sha256sum /tmp/tx; nc ${IP[a]} 5001 </tmp/tx"
+seq_b=$E2E_SEQ
 deadline=$(($(date +%s) + 120))
 until [ "$(stat -c %s "$E2E_TMP/c-up.data" 2>/dev/null || echo 0)" -gt $((4 * 1024 * 1024)) ]; do
 	[ "$(date +%s)" -lt "$deadline" ] || e2e_fail "c's transfer did not start"
@@ -124,18 +139,18 @@ until [ "$(stat -c %s "$E2E_TMP/c-up.data" 2>/dev/null || echo 0)" -gt $((4 * 10
 done
 kill -KILL "${E2E_PIDS[c]}"
 e2e_log "c SIGKILLed after $(stat -c %s "$E2E_TMP/c-up.data") bytes of its transfer"
-e2e_agent_wait a "$seq_a" 300 || e2e_fail "a: sending to b failed while c was killed ($?)"
-e2e_agent_wait b "$seq_b" 300 || e2e_fail "b: receiving from a failed while c was killed ($?)"
-sent=$(e2e_agent_output a "$seq_a" | awk 'NF==2 && length($1)==64 {print $1}' | tail -n 1)
-got=$(e2e_agent_output b "$seq_b" | awk 'NF==2 && length($1)==64 {print $1}' | head -n 1)
-[ -n "$sent" ] && [ "$sent" = "$got" ] || e2e_fail "a->b during the kill: b got '$got', a sent '$sent'"
+e2e_agent_wait b "$seq_b" 300 || e2e_fail "b: sending to a failed while c was killed ($?)"
+e2e_agent_wait a "$seq_a" 300 || e2e_fail "a: receiving from b failed while c was killed ($?)"
+sent=$(e2e_agent_output b "$seq_b" | awk 'NF==2 && length($1)==64 {print $1}' | tail -n 1)
+got=$(e2e_agent_output a "$seq_a" | awk 'NF==2 && length($1)==64 {print $1}' | head -n 1)
+[ -n "$sent" ] && [ "$sent" = "$got" ] || e2e_fail "b->a during the kill: a got '$got', b sent '$sent'"
 e2e_alive vmux || e2e_fail "vmux died when c was killed"
-e2e_log "a->b (64 MiB) completed intact while c was killed"
+e2e_log "b->a (64 MiB, E810 VM -> e1000 VM) completed intact while c was killed"
 e2e_stop peer-c 1
 
 # ---- c restarted on the same socket works again
 e2e_agent_forget c
-e2e_agent_boot c "${IP[c]}" "$E2E_TMP/c.sock"
+E2E_MACHINE=${MACHINE[c]} e2e_agent_boot c "${IP[c]}" "$E2E_TMP/c.sock"
 e2e_agent_wait_up c || e2e_fail "restarted c did not come up"
 e2e_agent_run c "for t in $HOST ${IP[a]} ${IP[b]}; do ping -c 2 -W 3 \$t >/dev/null || { echo cannot ping \$t; exit 1; }; done" 120 ||
 	e2e_fail "restarted c cannot ping"
@@ -163,4 +178,4 @@ e2e_log "c's frames with b's MAC: $((spoof1 - spoof0)) dropped as spoofed; b una
 for g in a b c; do e2e_agent_cmd "$g" exit; done
 for g in a b c; do e2e_guest_wait "$g" 60 >/dev/null; done
 e2e_stop vmux 5 || e2e_fail "vmux did not exit cleanly on SIGTERM"
-e2e_pass "3 guests on one vmux: pings, VM->VM and VM->uplink 64 MiB intact, isolation, kill+restart, anti-spoofing"
+e2e_pass "3 guests (2 x e1000, 1 x E810) on one vmux: pings, VM->VM both ways and VM->uplink 64 MiB intact, isolation, kill+restart, anti-spoofing"

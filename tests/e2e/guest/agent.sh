@@ -1,13 +1,20 @@
 # Guest agent (busybox sh) for multi-guest e2e tests: configures eth0 from
-# e2e.ip/e2e.host, then runs the commands the host queues for it (fetched over
-# TCP from tests/e2e/cmd_server.py) and reports on the serial console:
+# e2e.ip/e2e.host (and reports its driver and MAC as E2E-DATA), then
+# runs the commands the host queues for it (fetched over TCP from
+# tests/e2e/cmd_server.py) and reports on the serial console:
 #   E2E-CMD-START: SEQ
 #   ... output ...
 #   E2E-CMD-DONE: SEQ rc=RC .
 # A command "exit" ends the agent (and the guest).
 . /e2e/functions.sh
 
-e2e_net_up "$E2E_IP" || exit 1
+if ! e2e_net_up "$E2E_IP"; then
+	dmesg | tail -n 40 | sed 's/^/  dmesg: /'
+	exit 1
+fi
+# The driver that owns eth0 (e1000 or ice: the initramfs may load both).
+e2e_data driver "$(basename "$(readlink /sys/class/net/eth0/device/driver)")"
+e2e_data mac "$(cat /sys/class/net/eth0/address)"
 e2e_data agent_up 1
 
 last=0

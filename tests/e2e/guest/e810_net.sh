@@ -12,7 +12,7 @@
 
 HOST=10.77.0.1
 ME=10.77.0.2
-BYTES=${E2E_BYTES:-4194304}
+BYTES=${E2E_BYTES:-67108864}
 
 show_dmesg() {
 	dmesg | grep -E '(^|[^a-z])ice[ :]|8086:1592' | tail -n 40 | sed 's/^/  dmesg: /'

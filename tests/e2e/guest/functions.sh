@@ -28,8 +28,9 @@ e2e_expect() {
 
 # e2e_net_up IP: waits for eth0, gives it IP/24, brings it (and lo) up and
 # waits for the link. Reports and returns 1 when something is missing.
+# (eth0 may come late: ice registers its netdev at the end of a long probe.)
 e2e_net_up() {
-	e2e_wait_for 10 test -e /sys/class/net/eth0 || { e2e_fail "no eth0"; return 1; }
+	e2e_wait_for 20 test -e /sys/class/net/eth0 || { e2e_fail "no eth0"; return 1; }
 	ip link set lo up
 	ip addr add "$1/24" dev eth0
 	ip link set eth0 up
