@@ -55,25 +55,17 @@ void e1kg_close(struct e1kg *g)
 
 int e1kg_map_doorbells(struct e1kg *g)
 {
-	uint8_t caps[256];
 	struct vfu_region_info ri;
-	struct vfu_cap_sparse_mmap sp;
 	struct vfu_sparse_area a;
+	unsigned n;
 	int fd = -1, r;
 	void *m;
 
-	r = vfuc_region_info(g->c, VFU_PCI_BAR0, &ri, caps, sizeof(caps), &fd);
+	r = vfuc_region_sparse(g->c, VFU_PCI_BAR0, &ri, &a, 1, &n, &fd);
 	if (r)
 		return r;
 	r = -ENOENT;
-	if (fd < 0 || !(ri.flags & VFU_REGION_F_MMAP) || !(ri.flags & VFU_REGION_F_CAPS) ||
-	    ri.cap_offset < sizeof(ri) || ri.cap_offset - sizeof(ri) + sizeof(sp) > sizeof(caps))
-		goto out;
-	memcpy(&sp, caps + ri.cap_offset - sizeof(ri), sizeof(sp));
-	if (sp.hdr.id != VFU_REGION_CAP_SPARSE_MMAP || sp.nr_areas != 1)
-		goto out;
-	memcpy(&a, caps + ri.cap_offset - sizeof(ri) + sizeof(sp), sizeof(a));
-	if (!a.size || a.offset + a.size > ri.size)
+	if (n != 1)
 		goto out;
 	m = mmap(NULL, a.size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, (off_t)(ri.offset + a.offset));
 	if (m == MAP_FAILED) {
@@ -85,8 +77,7 @@ int e1kg_map_doorbells(struct e1kg *g)
 	g->db_size = a.size;
 	r = 0;
 out:
-	if (fd >= 0)
-		close(fd);
+	close(fd);
 	return r;
 }
 

@@ -83,47 +83,35 @@ static void e810g_unmap_doorbells(struct e810g *g)
 
 int e810g_map_doorbells(struct e810g *g)
 {
-	uint8_t caps[512];
 	struct vfu_region_info ri;
-	struct vfu_cap_sparse_mmap sp;
+	struct vfu_sparse_area areas[16];
+	unsigned n;
 	int fd = -1, r;
 
-	r = vfuc_region_info(g->c, VFU_PCI_BAR0, &ri, caps, sizeof(caps), &fd);
+	r = vfuc_region_sparse(g->c, VFU_PCI_BAR0, &ri, areas, 16, &n, &fd);
 	if (r)
 		return r;
-	r = -ENOENT;
-	if (fd < 0 || !(ri.flags & VFU_REGION_F_MMAP) || !(ri.flags & VFU_REGION_F_CAPS) ||
-	    ri.cap_offset < sizeof(ri) || ri.cap_offset - sizeof(ri) + sizeof(sp) > sizeof(caps))
-		goto out;
-	memcpy(&sp, caps + ri.cap_offset - sizeof(ri), sizeof(sp));
-	if (sp.hdr.id != VFU_REGION_CAP_SPARSE_MMAP ||
-	    ri.cap_offset - sizeof(ri) + sizeof(sp) + sp.nr_areas * sizeof(struct vfu_sparse_area) >
-		    sizeof(caps))
-		goto out;
-	for (uint32_t i = 0; i < sp.nr_areas; i++) {
-		struct vfu_sparse_area a;
-		volatile uint32_t **slot;
+	for (unsigned i = 0; i < n; i++) {
+		volatile uint32_t **slot = areas[i].offset == E810_QRX_TAIL(0) ? &g->db_rx
+					   : areas[i].offset == E810_QTX_COMM_DBELL(0) ? &g->db_tx
+					   : NULL;
 		void *m;
 
-		memcpy(&a, caps + ri.cap_offset - sizeof(ri) + sizeof(sp) + i * sizeof(a), sizeof(a));
-		slot = a.offset == E810_QRX_TAIL(0) ? &g->db_rx
-		       : a.offset == E810_QTX_COMM_DBELL(0) ? &g->db_tx : NULL;
-		if (!slot || a.size != DB_PAGE || *slot)
+		if (!slot || areas[i].size != DB_PAGE || *slot)
 			continue;
 		m = mmap(NULL, DB_PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
-			 (off_t)(ri.offset + a.offset));
+			 (off_t)(ri.offset + areas[i].offset));
 		if (m == MAP_FAILED) {
 			r = -errno;
-			goto out;
+			break;
 		}
 		*slot = m;
 	}
-	r = g->db_rx && g->db_tx ? 0 : -ENOENT;
-out:
+	if (!r && !(g->db_rx && g->db_tx))
+		r = -ENOENT;
 	if (r)
 		e810g_unmap_doorbells(g);
-	if (fd >= 0)
-		close(fd);
+	close(fd);
 	return r;
 }
 

@@ -1103,6 +1103,47 @@ static int region_info_once(struct vfuc *c, uint32_t idx, uint32_t argsz, uint8_
 	return 0;
 }
 
+int vfuc_region_sparse(struct vfuc *c, uint32_t idx, struct vfu_region_info *ri,
+		       struct vfu_sparse_area *areas, unsigned max, unsigned *n, int *fd)
+{
+	uint8_t caps[1024];
+	struct vfu_cap_sparse_mmap sp;
+	size_t at;
+	int r;
+
+	*n = 0;
+	r = vfuc_region_info(c, idx, ri, caps, sizeof(caps), fd);
+	if (r)
+		return r;
+	r = -ENOENT;
+	if (*fd < 0 || !(ri->flags & VFU_REGION_F_MMAP) || !(ri->flags & VFU_REGION_F_CAPS))
+		goto fail;
+	at = ri->cap_offset - sizeof(*ri);
+	r = -EINVAL;
+	if (at + sizeof(sp) > sizeof(caps))
+		goto fail;
+	memcpy(&sp, caps + at, sizeof(sp));
+	r = -ENOENT;
+	if (sp.hdr.id != VFU_REGION_CAP_SPARSE_MMAP)
+		goto fail;
+	r = -EINVAL;
+	if (at + sizeof(sp) + (size_t)sp.nr_areas * sizeof(*areas) > sizeof(caps))
+		goto fail;
+	for (uint32_t i = 0; i < sp.nr_areas && *n < max; i++) {
+		memcpy(&areas[*n], caps + at + sizeof(sp) + i * sizeof(*areas), sizeof(*areas));
+		if (!areas[*n].size || areas[*n].offset > ri->size ||
+		    areas[*n].size > ri->size - areas[*n].offset)
+			goto fail;
+		(*n)++;
+	}
+	return 0;
+fail:
+	*n = 0;
+	close(*fd);
+	*fd = -1;
+	return r;
+}
+
 int vfuc_region_info(struct vfuc *c, uint32_t idx, struct vfu_region_info *out, void *caps,
 		     size_t caps_cap, int *fd)
 {

@@ -89,6 +89,15 @@ int vfuc_device_info(struct vfuc *c, struct vfu_device_info *out);
  * Region info with capabilities: caps (optional) receives the bytes after the
  * fixed struct; *fd (optional) an mmap fd or -1.
  */
+/*
+ * The sparse mmap areas of region idx (as a VMM looks for them): up to max
+ * of them into areas, their count in *n, the region's info in *ri and its
+ * mmap fd in *fd (the caller closes it). 0; -ENOENT if the region has no
+ * mmap fd or no sparse mmap capability; -EINVAL if the capability does not
+ * fit what came; or -errno.
+ */
+int vfuc_region_sparse(struct vfuc *c, uint32_t idx, struct vfu_region_info *ri,
+		       struct vfu_sparse_area *areas, unsigned max, unsigned *n, int *fd);
 int vfuc_region_info(struct vfuc *c, uint32_t idx, struct vfu_region_info *out, void *caps,
 		     size_t caps_cap, int *fd);
 int vfuc_irq_info(struct vfuc *c, uint32_t idx, struct vfu_irq_info *out);
