@@ -19,6 +19,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/log.h"
+
 int it_mkdtemp(char *dir, size_t cap)
 {
 	const char *base = getenv("TMPDIR");
@@ -357,4 +359,17 @@ int it_send_msg(int fd, uint16_t id, uint16_t cmd, uint32_t flags, uint32_t erro
 	r = it_send_bytes(fd, m, sizeof(h) + len, fds, nfds);
 	free(m);
 	return r;
+}
+
+bool it_vmux_main(int argc, char **argv, const char *who, const char **vmux, bool *own_netns)
+{
+	if (argc < 2) {
+		fprintf(stderr, "usage: %s PATH-TO-VMUX\n", argv[0]);
+		return false;
+	}
+	*vmux = argv[1];
+	signal(SIGPIPE, SIG_IGN);
+	*own_netns = it_own_netns(who);
+	log_set_level(LOG_LVL_ERR);
+	return true;
 }

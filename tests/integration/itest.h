@@ -40,6 +40,12 @@ int it_link_up(const char *ifname);
  */
 bool it_own_netns(const char *who);
 /*
+ * The start of a test program that runs a real vmux: argv[1] is the vmux
+ * binary (into *vmux; usage and false without it), SIGPIPE ignored, a
+ * network namespace of its own (*own_netns, it_own_netns), logs at errors.
+ */
+bool it_vmux_main(int argc, char **argv, const char *who, const char **vmux, bool *own_netns);
+/*
  * Starts the vmux binary bin with argv (argv[0] included, NULL-terminated),
  * its stderr into the file log, and waits up to 5 s until every socket of
  * socks[nsocks] accepts. The pid, or -1 if it did not come up (then it is

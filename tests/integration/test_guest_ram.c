@@ -611,13 +611,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_max_guest_ram),
 	};
 
-	if (argc < 2) {
-		fprintf(stderr, "usage: %s PATH-TO-VMUX\n", argv[0]);
+	if (!it_vmux_main(argc, argv, "test_guest_ram", &vmux, &in_own_netns))
 		return 2;
-	}
-	vmux = argv[1];
-	signal(SIGPIPE, SIG_IGN);
-	in_own_netns = it_own_netns("test_guest_ram");
-	log_set_level(LOG_LVL_ERR);
 	return cmocka_run_group_tests_name("guest_ram", tests, group_setup, group_teardown);
 }

@@ -303,13 +303,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_e1000_and_e810),
 	};
 
-	if (argc < 2) {
-		fprintf(stderr, "usage: %s PATH-TO-VMUX\n", argv[0]);
+	if (!it_vmux_main(argc, argv, "test_e810g", &vmux, &in_own_netns))
 		return 2;
-	}
-	vmux = argv[1];
-	signal(SIGPIPE, SIG_IGN);
-	in_own_netns = it_own_netns("test_e810g");
-	log_set_level(LOG_LVL_ERR);
 	return cmocka_run_group_tests_name("e810g", tests, group_setup, group_teardown);
 }
