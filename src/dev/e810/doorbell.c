@@ -37,14 +37,14 @@ void e810_db_store(struct e810 *e, unsigned pg, unsigned i, uint32_t v)
 
 /*
  * What the DYN_CTL page holds between two commands: what a read returns, with
- * INTENA_MSK set. As a command that value does nothing (INTENA left alone, no
- * CLEARPBA, no SWINT_TRIG, the ITR fields as stored), so a guest store of the
- * very same value is no command lost.
+ * INTENA_MSK set and ITR_INDX 3. As a command that value does nothing (INTENA
+ * left alone, no CLEARPBA, no SWINT_TRIG, no ITR update), so a guest store of
+ * the very same value is no command lost.
  */
 static uint32_t db_dyn_idle(const struct e810 *e, unsigned v)
 {
 	return e810_reg_get(e, E810_GLINT_DYN_CTL(v)) | E810_GLINT_DYN_CTL_INTENA_MSK |
-	       (e->intena[v] ? E810_GLINT_DYN_CTL_INTENA : 0);
+	       E810_GLINT_DYN_CTL_ITR_INDX_M | (e->intena[v] ? E810_GLINT_DYN_CTL_INTENA : 0);
 }
 
 void e810_db_clear(struct e810 *e)

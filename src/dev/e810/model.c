@@ -127,7 +127,7 @@ void e810_pf_reset(struct e810 *e)
 	e810_queues_stop(e);
 	e810_rstore_clear(&e->rs);
 	memset(e->intena, 0, sizeof(e->intena));
-	memset(e->pend, 0, sizeof(e->pend));
+	e810_itr_reset(e);
 	e810_link_sync(e);
 	e810_db_clear(e);
 	e810_db_hook_update(e);
@@ -188,6 +188,7 @@ static void e810_destroy(struct dev_instance *d)
 	e->pci = NULL;
 	if (e->kick_h)
 		loop_del_fd(e->loop, e->kick_h);
+	e810_itr_fini(e);
 	if (e->kick_fd >= 0)
 		close(e->kick_fd);
 	e810_aq_destroy(e->aq);
@@ -292,6 +293,7 @@ static struct dev_instance *e810_create(const struct dev_config *cfg, char *err,
 		return NULL;
 	}
 	e->kick_fd = -1;
+	e->itr_fd = -1;
 	e->inst.model = &e810_model;
 	e->inst.nports = 1;
 	e->inst.nqueues = nq;
@@ -315,6 +317,11 @@ static struct dev_instance *e810_create(const struct dev_config *cfg, char *err,
 	e->kick_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	if (e->kick_fd < 0 || !(e->kick_h = loop_add_fd(e->loop, e->kick_fd, EPOLLIN, kick_cb, e))) {
 		snprintf(err, errlen, "e810: eventfd: %s", strerror(errno));
+		goto fail;
+	}
+	r = e810_itr_init(e);
+	if (r < 0) {
+		snprintf(err, errlen, "e810: timer: %s", strerror(-r));
 		goto fail;
 	}
 	e->pci = e810_pci_create(e);
@@ -422,13 +429,15 @@ static void e810_dump_stats(struct dev_instance *d, FILE *out)
 		"\"link\":%s,\"queues\":%u,\"msix_vectors\":%u,\"resets\":%llu,\"pf_resets\":%llu,"
 		"\"core_resets\":%llu,\"reg_reads\":%llu,\"reg_writes\":%llu,\"unknown_regs\":%llu,"
 		"\"reg_bad_access\":%llu,\"reg_store_used\":%u,\"reg_store_full\":%llu,"
-		"\"irqs\":%llu,\"irq_deferred\":%llu,\"fw_cause_off\":%llu,\"swints\":%llu,"
+		"\"irqs\":%llu,\"irq_deferred\":%llu,\"irq_throttled\":%llu,"
+		"\"irq_itr_timer\":%llu,\"itr_updates\":%llu,\"fw_cause_off\":%llu,\"swints\":%llu,"
 		"\"rx_dropped\":%llu,\"atq_kicks\":%llu,\"doorbell\":\"%s\",\"db_page_traps\":%llu,"
 		"\"db_rx\":%llu,\"db_tx\":%llu,\"db_dyn\":%llu,\"db_hook_err\":%llu,",
 		e810_aq_link_up(e->aq) ? "true" : "false", e->nq, e->nvec, U(c->resets),
 		U(c->pf_resets), U(c->core_resets), U(c->reg_reads), U(c->reg_writes),
 		U(c->reg_unknown), U(c->reg_bad_access), e->rs.used, U(e->rs.full_drops),
-		U(c->irqs), U(c->irq_deferred), U(c->fw_cause_off), U(c->swints), U(c->rx_dropped),
+		U(c->irqs), U(c->irq_deferred), U(c->irq_throttled), U(c->irq_itr_timer),
+		U(c->itr_updates), U(c->fw_cause_off), U(c->swints), U(c->rx_dropped),
 		U(c->atq_kicks), e->db_poll ? "poll" : "trap",
 		U(e->db_poll ? pci_bar_shared_traps(e->pci, 0) : 0), U(c->db_rx), U(c->db_tx),
 		U(c->db_dyn), U(c->db_hook_err));

@@ -26,6 +26,9 @@ struct loop_fd;
 struct pci_dev;
 struct pkt_pool;
 
+/* ITR indexes 0..2; 3 (ITR_NONE) in a cause or GLINT_DYN_CTL: no throttling, no update. */
+#define E810_ITR_IDX_NONE 3u
+
 struct e810_counters {
 	uint64_t resets;        /* device resets (vfio-user reset, client gone) */
 	uint64_t pf_resets;     /* PFGEN_CTRL.PFSWR */
@@ -35,6 +38,9 @@ struct e810_counters {
 	uint64_t reg_bad_access;/* accesses that are not 1, 2, 4 or 8 aligned bytes */
 	uint64_t irqs;          /* MSI-X messages sent */
 	uint64_t irq_deferred;  /* causes held until the vector was enabled or set up */
+	uint64_t irq_throttled; /* causes held by the vector's ITR or INTRL interval */
+	uint64_t irq_itr_timer; /* MSI-X messages sent when an interval ended (the timer) */
+	uint64_t itr_updates;   /* GLINT_DYN_CTL writes that set an ITR (ITR_INDX 0..2) */
 	uint64_t fw_cause_off;  /* ARQ events with the FW cause disabled */
 	uint64_t swints;        /* GLINT_DYN_CTL.SWINT_TRIG */
 	uint64_t rx_dropped;    /* frames from the port for a queue that is off */
@@ -85,7 +91,21 @@ struct e810 {
 
 	/* interrupts, per vector */
 	bool intena[E810_MODEL_MAX_VECTORS];
-	bool pend[E810_MODEL_MAX_VECTORS];
+	/* causes held, by ITR index: bit i for index i, bit 3 for ITR_NONE */
+	uint8_t pend[E810_MODEL_MAX_VECTORS];
+	/*
+	 * Moderation (irq.c): a held cause with ITR index i may fire once
+	 * ITR[i] (and the INTRL interval) has passed since the vector last fired
+	 * (irq_last). The intervals are GLINT_ITR and GLINT_RATE as times, kept
+	 * in step by e810_itr_sync. One timer for all vectors, armed at the
+	 * earliest end of an interval a vector waits for (and nothing else).
+	 */
+	uint64_t irq_last[E810_MODEL_MAX_VECTORS];
+	uint32_t itr_ns[E810_MODEL_MAX_VECTORS][E810_ITR_IDX_NONE];
+	uint32_t intrl_ns[E810_MODEL_MAX_VECTORS];
+	int itr_fd;
+	struct loop_fd *itr_h;
+	uint64_t itr_armed; /* the timer's deadline, 0: not armed */
 
 	/* admin commands and TX walks left over by the budget: resumed from the loop */
 	int kick_fd;
@@ -125,9 +145,13 @@ void e810_pf_reset(struct e810 *e);
 ssize_t e810_bar_access(void *opaque, unsigned bar, uint64_t off, void *buf, size_t count,
 			bool is_write);
 
-/* irq.c: vectors and causes */
-void e810_vec_cause(struct e810 *e, unsigned v);
+/* irq.c: vectors, causes, moderation */
+void e810_vec_cause(struct e810 *e, unsigned v, unsigned itr_idx);
 void e810_vec_retry_all(struct e810 *e);
+int e810_itr_init(struct e810 *e);
+void e810_itr_fini(struct e810 *e);
+void e810_itr_reset(struct e810 *e);
+void e810_itr_sync(struct e810 *e, unsigned v);
 bool e810_cause_fire(struct e810 *e, uint32_t ctl_reg);
 void e810_queue_cause(struct e810 *e, uint32_t ctl_reg);
 void e810_dyn_ctl_write(struct e810 *e, unsigned v, uint32_t val);

@@ -42,6 +42,11 @@ static const char *reg_name(uint32_t off)
 		return "PF_FW_AQ";
 	if (off >= E810_GLINT_DYN_CTL(0) && off < E810_GLINT_DYN_CTL(E810_MAX_VECTORS))
 		return "GLINT_DYN_CTL";
+	if (off >= E810_GLINT_ITR(0, 0) && off < E810_GLINT_RATE(0) &&
+	    (off - E810_GLINT_ITR(0, 0)) % 0x2000u < E810_MAX_VECTORS * 4u)
+		return "GLINT_ITR";
+	if (off >= E810_GLINT_RATE(0) && off < E810_GLINT_RATE(E810_MAX_VECTORS))
+		return "GLINT_RATE";
 	return NULL;
 }
 
@@ -214,6 +219,16 @@ static void reg_write(struct e810 *e, uint32_t off, uint32_t v)
 	if (!e810_rstore_set(&e->rs, off, v))
 		LOG_RL(LOG_LVL_WARN, COMP, "%s: register file full: write %#x to %#08x dropped",
 		       e->name, v, off);
+	if (off >= E810_GLINT_ITR(0, 0) && off < E810_GLINT_RATE(0) + E810_MAX_VECTORS * 4u &&
+	    (off - E810_GLINT_ITR(0, 0)) % 0x2000u < e->nvec * 4u) {
+		e810_itr_sync(e, ((off - E810_GLINT_ITR(0, 0)) % 0x2000u) / 4);
+		return;
+	}
+	if (off == E810_GL_PWR_MODE_CTL) {
+		for (unsigned n = 0; n < e->nvec; n++)
+			e810_itr_sync(e, n);
+		return;
+	}
 	if (off == E810_PFINT_FW_CTL || off == E810_PFINT_OICR_CTL || off == E810_GLINT_CTL ||
 	    (off >= E810_QINT_TQCTL(0) && off < E810_QINT_TQCTL(e->nq)) ||
 	    (off >= E810_QINT_RQCTL(0) && off < E810_QINT_RQCTL(e->nq)))
