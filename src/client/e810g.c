@@ -138,12 +138,17 @@ uint16_t e810g_aq(struct e810g *g, uint16_t opc, uint8_t *params, void *buf, uin
 
 int e810g_reset(struct e810g *g)
 {
-	uint64_t atq = e810g_gpa(E810G_ATQ);
-
 	/* PF software reset, as the driver's probe starts. */
 	e810g_wr(g, E810_PFGEN_CTRL, E810_PFGEN_CTRL_PFSWR);
 	for (unsigned i = 0; i < 1000 && (e810g_rd(g, E810_PFGEN_CTRL) & E810_PFGEN_CTRL_PFSWR); i++)
 		;
+	return e810g_atq_init(g);
+}
+
+int e810g_atq_init(struct e810g *g)
+{
+	uint64_t atq = e810g_gpa(E810G_ATQ);
+
 	g->nq = 0;
 	/* ice_cfg_cq_regs for the ATQ; no ARQ (events are not used). */
 	g->atq_n = ATQ_LEN;

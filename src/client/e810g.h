@@ -95,6 +95,8 @@ void e810g_close(struct e810g *g);
  * e810g_up_queues brings them back. 0, or -EIO.
  */
 int e810g_reset(struct e810g *g);
+/* What follows the reset: the admin queue up, no queues. 0, or -EIO. */
+int e810g_atq_init(struct e810g *g);
 
 uint32_t e810g_rd(struct e810g *g, uint32_t reg);
 void e810g_wr(struct e810g *g, uint32_t reg, uint32_t v);
