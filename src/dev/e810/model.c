@@ -13,8 +13,11 @@
  * contexts from QRX_CONTEXT, enabled by QRX_CTRL.QENA_REQ, buffers up to
  * QRX_TAIL; TX queues as add_txqs left them in the admin queue engine's
  * state, walked on QTX_COMM_DBELL within a budget (the rest from the loop).
- * Queue causes (QINT_RQCTL/QINT_TQCTL) raise their vector as soon as
- * descriptors were written back: ITR intervals are stored, not waited for.
+ * Queue causes (QINT_RQCTL/QINT_TQCTL) raise their vector once descriptors
+ * were written back, throttled by the cause's ITR (GLINT_ITR, set directly
+ * or by a GLINT_DYN_CTL re-arm) and the vector's INTRL (GLINT_RATE): a cause
+ * within the interval since the vector last fired is held and fires when it
+ * ends (irq.c). MSI-X only.
  *
  * This file holds the instance, the admin queue glue, resets, the PCI
  * callbacks, lifecycle and statistics; the registers are in regs.c, the
