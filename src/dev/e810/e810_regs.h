@@ -140,6 +140,11 @@
 #define E810_PFINT_OICR_CTL 0x0016ca80u
 #define E810_GLINT_CTL 0x0016cc54u
 #define E810_GLINT_CTL_DIS_AUTOMASK (1u << 0)
+/* ITR granularity in us by link speed (0: as GL_PWR_MODE_CTL says), 4 bits each. */
+#define E810_GLINT_CTL_ITR_GRAN_200_S 16
+#define E810_GLINT_CTL_ITR_GRAN_100_S 20
+#define E810_GLINT_CTL_ITR_GRAN_50_S 24
+#define E810_GLINT_CTL_ITR_GRAN_25_S 28
 /* Per-vector control, v = 0..2047. */
 #define E810_GLINT_DYN_CTL(v) (0x00160000u + (uint32_t)(v) * 4u)
 #define E810_GLINT_DYN_CTL_INTENA (1u << 0)

@@ -9,9 +9,11 @@
  * Moderation: every cause names an ITR index (its control register's
  * ITR_INDX; SWINT_TRIG's SW_ITR_INDX when SW_ITR_INDX_ENA is set, else none).
  * After a vector fired, a cause with index i (0..2) fires it again only once
- * GLINT_ITR(i, vector) has passed (2 us units, 4 us when GL_PWR_MODE_CTL
- * says 25G), and no cause before the GLINT_RATE interval (INTRL, 4 or 8 us
- * units, when INTRL_ENA) has passed; index 3 is not throttled. A cause held
+ * GLINT_ITR(i, vector) has passed (in GLINT_CTL's ITR_GRAN for the link's
+ * speed, which ice sets to 2 us; while that is 0, 2 us, or 4 us when
+ * GL_PWR_MODE_CTL says 25G), and no cause before the GLINT_RATE interval
+ * (INTRL, 4 or 8 us units, when INTRL_ENA) has passed; index 3 is not
+ * throttled. A cause held
  * by an interval fires when it ends, from one timerfd on the loop armed at
  * the earliest end a vector waits for (a polling loop looks at it every
  * 20 us). GLINT_DYN_CTL with ITR_INDX 0..2 sets that ITR to INTERVAL, as the
@@ -189,15 +191,32 @@ void e810_dyn_ctl_write(struct e810 *e, unsigned v, uint32_t val)
 
 /* ==== moderation ===================================================================== */
 
-/* GLINT_ITR(0..2, v) and GLINT_RATE(v) as times, after a write of one of them. */
+/* GLINT_CTL's ITR granularity for the link's speed, in us (0: not set). */
+static uint32_t itr_gran_us(const struct e810 *e)
+{
+	unsigned sh = e->link_mbps > 100000 ? E810_GLINT_CTL_ITR_GRAN_200_S :
+		      e->link_mbps > 50000  ? E810_GLINT_CTL_ITR_GRAN_100_S :
+		      e->link_mbps > 25000  ? E810_GLINT_CTL_ITR_GRAN_50_S :
+					      E810_GLINT_CTL_ITR_GRAN_25_S;
+
+	return (e810_reg_get(e, E810_GLINT_CTL) >> sh) & 0xfu;
+}
+
+/*
+ * GLINT_ITR(0..2, v) and GLINT_RATE(v) as times, after a write of one of
+ * them (or of GLINT_CTL, GL_PWR_MODE_CTL).
+ */
 void e810_itr_sync(struct e810 *e, unsigned v)
 {
 	bool g25 = ((e810_reg_get(e, E810_GL_PWR_MODE_CTL) & E810_GL_PWR_MODE_CTL_CAR_MAX_BW_M) >>
 		    E810_GL_PWR_MODE_CTL_CAR_MAX_BW_S) == E810_GL_PWR_MODE_CTL_CAR_MAX_BW_25G;
 	uint32_t itr_unit = g25 ? 4000u : 2000u, intrl_unit = g25 ? 8000u : 4000u, rate;
+	uint32_t gran = itr_gran_us(e);
 
 	if (v >= e->nvec)
 		return;
+	if (gran)
+		itr_unit = gran * 1000u;
 	for (unsigned i = 0; i < E810_ITR_IDX_NONE; i++)
 		e->itr_ns[v][i] = (e810_reg_get(e, E810_GLINT_ITR(i, v)) &
 				   E810_GLINT_ITR_INTERVAL_M) * itr_unit;

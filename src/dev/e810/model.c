@@ -311,6 +311,7 @@ static struct dev_instance *e810_create(const struct dev_config *cfg, char *err,
 	net_port_init(&e->port, e->name, &e810_port_ops, e);
 
 	e810_model_aq_config(&ac, e->mac, nq);
+	e->link_mbps = ac.link_speed_mbps;
 	e->aq = e810_aq_create(&ac, &aq_ops, e);
 	e->pool = pkt_pool_create(e->name, E810_POOL_PKTS);
 	if (!e->aq || !e->pool || e810_rstore_init(&e->rs)) {

@@ -86,6 +86,7 @@ struct e810 {
 	struct e810_rstore rs;
 	uint8_t mac[6];
 	unsigned nq, nvec;
+	uint32_t link_mbps;   /* the port's speed (the engine's configuration) */
 	uint64_t max_guest_ram;
 	bool peer_up;
 

@@ -224,10 +224,12 @@ static void reg_write(struct e810 *e, uint32_t off, uint32_t v)
 		e810_itr_sync(e, ((off - E810_GLINT_ITR(0, 0)) % 0x2000u) / 4);
 		return;
 	}
-	if (off == E810_GL_PWR_MODE_CTL) {
+	if (off == E810_GL_PWR_MODE_CTL || off == E810_GLINT_CTL) {
+		/* The ITR and INTRL units (GLINT_CTL also holds DIS_AUTOMASK). */
 		for (unsigned n = 0; n < e->nvec; n++)
 			e810_itr_sync(e, n);
-		return;
+		if (off == E810_GL_PWR_MODE_CTL)
+			return;
 	}
 	if (off == E810_PFINT_FW_CTL || off == E810_PFINT_OICR_CTL || off == E810_GLINT_CTL ||
 	    (off >= E810_QINT_TQCTL(0) && off < E810_QINT_TQCTL(e->nq)) ||

@@ -39,6 +39,7 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "client/e810g.h"
@@ -396,17 +397,29 @@ static void itr_stream(int idx, struct itr_run *r, unsigned rearm_idx, uint32_t 
 	r->updates = dev_counter(idx, "itr_updates") - upd;
 }
 
+static uint64_t now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
 /*
- * Single frames, each right after the interrupt before it: a cause that
- * comes inside the vector's interval is held (irq_throttled) and nothing
- * but the timer sends it when the interval ends (irq_itr_timer), one for
- * one. Whether a frame comes inside the 8 ms depends on this loop's CPU:
- * how many did is returned.
+ * Single frames, each right after the interrupt before it, with GLINT_CTL's
+ * ITR granularity gran_us and GLINT_ITR(0, 1) = units: interrupt k comes no
+ * sooner than gran_us * units after frame k - 1 was sent (the device fired
+ * for it after that, and not again within the interval), however late this
+ * loop sees it. A cause that comes inside the interval is held
+ * (irq_throttled) and nothing but the timer sends it when the interval ends
+ * (irq_itr_timer), one for one. Whether a frame comes inside the interval
+ * depends on this loop's CPU: how many did is returned.
  */
-static unsigned held_check(int idx)
+static unsigned held_check(int idx, uint32_t gran_us, uint32_t units)
 {
 	struct e810g *a = &ga, *b = &gb;
-	uint64_t end = it_now_ms() + 2000, seen;
+	uint64_t end = it_now_ms() + 2000, seen, sent = 0, at, gap_min = UINT64_MAX;
+	uint32_t ival = gran_us * units;
 	long long thr, tim;
 	uint8_t f[128];
 
@@ -422,22 +435,34 @@ static unsigned held_check(int idx)
 	thr = dev_counter(idx, "irq_throttled");
 	tim = dev_counter(idx, "irq_itr_timer");
 	e810g_wr(a, E810_GLINT_RATE(1), 0);
-	e810g_itr(a, 0, 1, 8000);
+	/* ice_cfg_itr_gran's layout: the same granularity for every link speed. */
+	e810g_wr(a, E810_GLINT_CTL, gran_us << E810_GLINT_CTL_ITR_GRAN_200_S |
+				    gran_us << E810_GLINT_CTL_ITR_GRAN_100_S |
+				    gran_us << E810_GLINT_CTL_ITR_GRAN_50_S |
+				    gran_us << E810_GLINT_CTL_ITR_GRAN_25_S);
+	e810g_wr(a, E810_GLINT_ITR(0, 1), units);
 	e810g_qint(a, 0, true, 1, 0, true);
 	for (unsigned k = 0; k < 8; k++) {
 		e810g_irq_arm(a, 1, 3, 0);
 		mkframe(f, a->mac, b->mac, k, 60);
+		at = now_us();
 		assert_int_equal(tx_wait(b, 0, f, 60), 0);
 		assert_int_equal(irq_wait(a, 1, seen, 2000), seen + 1);
+		if (k && now_us() - sent < gap_min)
+			gap_min = now_us() - sent;
+		sent = at;
 		seen++;
 		e810g_rx_poll(a, UINT32_MAX, 1);
 	}
 	assert_int_equal(e810g_irq_count(a, 1), seen);
 	thr = dev_counter(idx, "irq_throttled") - thr;
 	tim = dev_counter(idx, "irq_itr_timer") - tim;
-	print_message("%s: 8 single frames at an 8 ms ITR: %lld held, %lld sent by the timer\n",
-		      idx == DEV_C ? "poll" : "trap", thr, tim);
+	print_message("%s: 8 single frames at a %u us ITR (%u x %u us): %lld held, %lld sent by "
+		      "the timer, interrupts at least %llu us after the frame before\n",
+		      idx == DEV_C ? "poll" : "trap", ival, units, gran_us, thr, tim,
+		      (unsigned long long)gap_min);
 	assert_int_equal(thr, tim);
+	assert_true(gap_min >= ival);
 	return (unsigned)thr;
 }
 
@@ -485,8 +510,10 @@ static void itr_check(int idx)
 	assert_true(r8.updates >= r8.fires);
 	assert_true(rintrl.fires <= 100000 / 252 + 5);
 	assert_int_equal(e810g_rd(a, E810_GLINT_ITR(0, 1)), 4000);
-	if (held_check(idx) == 0 && idx != DEV_C)
+	/* 8 ms as 4000 x 2 us (ice's granularity), then 10 ms as 2500 x 4 us. */
+	if (held_check(idx, 2, 4000) == 0 && idx != DEV_C)
 		fail_msg("no frame came inside the interval");
+	held_check(idx, 4, 2500);
 	e810g_close(a);
 	e810g_close(b);
 }
