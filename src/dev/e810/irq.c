@@ -13,12 +13,11 @@
  * speed, which ice sets to 2 us; while that is 0, 2 us, or 4 us when
  * GL_PWR_MODE_CTL says 25G), and no cause before the GLINT_RATE interval
  * (INTRL, 4 or 8 us units, when INTRL_ENA) has passed; index 3 is not
- * throttled. A cause held
- * by an interval fires when it ends, from one timerfd on the loop armed at
- * the earliest end a vector waits for (a polling loop looks at it every
- * 20 us). GLINT_DYN_CTL with ITR_INDX 0..2 sets that ITR to INTERVAL, as the
- * driver's re-arm may. Descriptors are always written back at once, so
- * WB_ON_ITR needs nothing more.
+ * throttled. A cause held by an interval fires when it ends, from one
+ * timerfd on the loop armed at the earliest end a vector waits for (a
+ * polling loop looks at it every 20 us). GLINT_DYN_CTL with ITR_INDX 0..2
+ * sets that ITR to INTERVAL, as the driver's re-arm may. Descriptors are
+ * always written back at once, so WB_ON_ITR needs nothing more.
  *
  * On the fast path a held cause costs a bit set, a few compares and a clock
  * read (vDSO); the timer is set at most once per interval and vector.
