@@ -426,7 +426,7 @@ static void drive(unsigned n, const struct opts *o, uint64_t until, struct drive
 					if (e810g_tx_reclaim(&v->x))
 						work = true;
 					f = e810g_tx_free(&v->x);
-					ds->fill_sum += v->x.tx_count - 1 - f;
+					ds->fill_sum += v->x.q[0].tx_count - 1 - f;
 					ds->fill_samples++;
 					while (f >= o->batch) {
 						e810g_tx_post(&v->x, o->batch);

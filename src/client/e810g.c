@@ -192,9 +192,33 @@ uint16_t e810g_aq(struct e810g *g, uint16_t opc, uint8_t *params, void *buf, uin
 	return g->last_rv = rv;
 }
 
-int e810g_open(struct e810g *g, const char *sock)
+int e810g_reset(struct e810g *g)
+{
+	/* PF software reset, as the driver's probe starts. */
+	e810g_wr(g, E810_PFGEN_CTRL, E810_PFGEN_CTRL_PFSWR);
+	for (unsigned i = 0; i < 1000 && (e810g_rd(g, E810_PFGEN_CTRL) & E810_PFGEN_CTRL_PFSWR); i++)
+		;
+	return e810g_atq_init(g);
+}
+
+int e810g_atq_init(struct e810g *g)
 {
 	uint64_t atq = e810g_gpa(E810G_ATQ);
+
+	g->nq = 0;
+	/* ice_cfg_cq_regs for the ATQ; no ARQ (events are not used). */
+	g->atq_n = ATQ_LEN;
+	g->atq_ntu = 0;
+	e810g_wr(g, E810_PF_FW_ATQH, 0);
+	e810g_wr(g, E810_PF_FW_ATQT, 0);
+	e810g_wr(g, E810_PF_FW_ATQLEN, ATQ_LEN | E810_AQLEN_ENABLE);
+	e810g_wr(g, E810_PF_FW_ATQBAL, (uint32_t)atq);
+	e810g_wr(g, E810_PF_FW_ATQBAH, (uint32_t)(atq >> 32));
+	return e810g_rd(g, E810_PF_FW_ATQBAL) == (uint32_t)atq ? 0 : -EIO;
+}
+
+int e810g_open(struct e810g *g, const char *sock)
+{
 	unsigned msix;
 	uint16_t nvec;
 
@@ -214,18 +238,8 @@ int e810g_open(struct e810g *g, const char *sock)
 	    vfuc_cfg_write16(g->c, msix + PCI_MSIX_FLAGS,
 			     (uint16_t)(PCI_MSIX_FLAGS_ENABLE | (nvec - 1))))
 		goto fail;
-	/* PF software reset, as the driver's probe starts. */
-	e810g_wr(g, E810_PFGEN_CTRL, E810_PFGEN_CTRL_PFSWR);
-	for (unsigned i = 0; i < 1000 && (e810g_rd(g, E810_PFGEN_CTRL) & E810_PFGEN_CTRL_PFSWR); i++)
-		;
-	/* ice_cfg_cq_regs for the ATQ; no ARQ (events are not used). */
-	g->atq_n = ATQ_LEN;
-	e810g_wr(g, E810_PF_FW_ATQH, 0);
-	e810g_wr(g, E810_PF_FW_ATQT, 0);
-	e810g_wr(g, E810_PF_FW_ATQLEN, ATQ_LEN | E810_AQLEN_ENABLE);
-	e810g_wr(g, E810_PF_FW_ATQBAL, (uint32_t)atq);
-	e810g_wr(g, E810_PF_FW_ATQBAH, (uint32_t)(atq >> 32));
-	if (e810g_rd(g, E810_PF_FW_ATQBAL) != (uint32_t)atq)
+	g->nvec = nvec < E810G_NVEC_MAX ? nvec : E810G_NVEC_MAX;
+	if (e810g_reset(g))
 		goto fail;
 	return 0;
 fail:
@@ -290,14 +304,99 @@ static bool pow2_ok(uint32_t n)
 		}                                                                   \
 	} while (0)
 
+/* Where queue q's rings and buffers are. */
+static void q_layout(struct e810g_q *x, unsigned q)
+{
+	uint32_t base = E810G_QX_BASE + (q - 1u) * E810G_QX_SIZE;
+
+	if (!q) {
+		x->txring = E810G_TXRING;
+		x->rxring = E810G_RXRING;
+		x->txbuf = E810G_TXBUF;
+		x->rxbuf = E810G_RXBUF;
+		return;
+	}
+	x->txring = base + E810G_QX_TXRING;
+	x->rxring = base + E810G_QX_RXRING;
+	x->txbuf = base + E810G_QX_TXBUF;
+	x->rxbuf = base + E810G_QX_RXBUF;
+}
+
+/* TX queue q: add_txqs with its context (ice_setup_tx_ctx). */
+static int txq_up(struct e810g *g, unsigned q, uint32_t tx_count)
+{
+	struct e810g_q *x = &g->q[q];
+	uint8_t prm[16] = { 0 }, b[TXQ_GRP_HDR + TXQ_PERQ_SIZE] = { 0 };
+	uint8_t *ctx = b + TXQ_GRP_HDR + TXQ_CTX;
+
+	memset(e810g_ptr(g, x->txring), 0, 16u * tx_count);
+	prm[ATQ_NUM_QGRPS] = 1;
+	p32(b + 0, g->qgrp);
+	b[4] = 1;
+	p16(b + TXQ_GRP_HDR + TXQ_ID, (uint16_t)q);
+	set_bits(ctx, 0, 57, e810g_gpa(x->txring) >> 7);
+	set_bits(ctx, 65, 3, 0);
+	set_bits(ctx, 78, 2, 2);
+	set_bits(ctx, 80, 10, g->vsi);
+	set_bits(ctx, 135, 13, tx_count);
+	set_bits(ctx, 164, 1, 1);
+	b[TXQ_GRP_HDR + TXQ_INFO + 1] = ELEM_VALID_GENERIC | ELEM_VALID_CIR | ELEM_VALID_EIR;
+	STEP(!e810g_aq(g, AQC_ADD_TXQS, prm, b, sizeof(b), true), "add_txqs");
+	x->txq_teid = g32(b + TXQ_GRP_HDR + TXQ_TEID);
+	x->tx_count = tx_count;
+	x->tx_tail = x->tx_clean = 0;
+	return 0;
+}
+
+/* RX queue q: ice_setup_rx_ctx, the buffers, the tail, QENA_REQ. */
+static int rxq_up(struct e810g *g, unsigned q, uint32_t rx_count)
+{
+	struct e810g_q *x = &g->q[q];
+	uint32_t dw[8] = { 0 };
+	uint8_t *d8 = (uint8_t *)dw;
+
+	set_bits(d8, E810_RCTX_BASE, e810g_gpa(x->rxring) >> 7);
+	set_bits(d8, E810_RCTX_QLEN, rx_count);
+	set_bits(d8, E810_RCTX_DBUF, E810G_BUF_STRIDE / 128);
+	set_bits(d8, E810_RCTX_DSIZE, 1);
+	set_bits(d8, E810_RCTX_CRCSTRIP, 1);
+	set_bits(d8, E810_RCTX_L2TSEL, 1);
+	set_bits(d8, E810_RCTX_RXMAX, 1522);
+	set_bits(d8, E810_RCTX_LRXQTHRESH, 1);
+	set_bits(d8, E810_RCTX_PREFENA, 1);
+	for (unsigned i = 0; i < 8; i++)
+		e810g_wr(g, E810_QRX_CONTEXT(i, q), g32(d8 + 4 * i));
+	x->rx_count = rx_count;
+	x->rx_next = x->rx_given = 0;
+	for (unsigned i = 0; i < rx_count; i++) {
+		uint8_t *rd = e810g_ptr(g, x->rxring + 32u * i);
+
+		memset(rd, 0, 32);
+		p64(rd, e810g_gpa(x->rxbuf) + (uint64_t)E810G_BUF_STRIDE * i);
+	}
+	x->rx_tail = rx_count - 1;
+	e810g_wr(g, E810_QRX_TAIL(q), x->rx_tail);
+	e810g_wr(g, E810_QRX_CTRL(q), E810_QRX_CTRL_QENA_REQ);
+	g->last_rv = 0;
+	STEP(e810g_rd(g, E810_QRX_CTRL(q)) & E810_QRX_CTRL_QENA_STAT, "RX queue enable");
+	return 0;
+}
+
 int e810g_up(struct e810g *g, uint32_t tx_count, uint32_t rx_count)
 {
-	static const uint8_t bc[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
-	uint8_t prm[16], buf[2048], p[128], b[TXQ_GRP_HDR + TXQ_PERQ_SIZE];
-	unsigned layers, entry = 0, n;
-	uint32_t parent = 0, tc = 0, dw[8] = { 0 };
+	return e810g_up_queues(g, 1, tx_count, rx_count);
+}
 
-	if (!pow2_ok(tx_count) || !pow2_ok(rx_count) || tx_count > E810G_TX_PREFILL_MAX)
+int e810g_up_queues(struct e810g *g, unsigned nq, uint32_t tx_count, uint32_t rx_count)
+{
+	static const uint8_t bc[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+	uint8_t prm[16], buf[2048], p[128];
+	unsigned layers, entry = 0, n;
+	uint32_t parent = 0, tc = 0;
+
+	if (!pow2_ok(tx_count) || !pow2_ok(rx_count) || tx_count > E810G_TX_PREFILL_MAX ||
+	    nq < 1 || nq > E810G_QUEUES_MAX ||
+	    (nq > 1 && (tx_count > E810G_QX_RING_MAX || rx_count > E810G_QX_RING_MAX)))
 		return -EINVAL;
 	memset(prm, 0, 16);
 	STEP(!e810g_aq(g, AQC_GET_VER, prm, NULL, 0, false), "get_ver");
@@ -336,7 +435,7 @@ int e810g_up(struct e810g *g, uint32_t tx_count, uint32_t rx_count)
 	p[4] = 0x10;
 	p[12] = 0x03 | 0x18;
 	p16(p + VP_Q_MAPPING, 0);
-	p16(p + VP_Q_MAPPING + 2, 1);
+	p16(p + VP_Q_MAPPING + 2, (uint16_t)nq);
 	p[VP_Q_OPT_RSS] = 0x02;
 	p16(prm + VC_VSI_FLAGS, 2);
 	STEP(!e810g_aq(g, AQC_ADD_VSI, prm, p, sizeof(p), true), "add_vsi");
@@ -349,161 +448,136 @@ int e810g_up(struct e810g *g, uint32_t tx_count, uint32_t rx_count)
 	g->qgrp = parent;
 	STEP(!mac_rule(g, g->mac), "add_sw_rules (unicast)");
 	STEP(!mac_rule(g, bc), "add_sw_rules (broadcast)");
-
-	/* TX queue 0: add_txqs with its context (ice_setup_tx_ctx). */
-	memset(e810g_ptr(g, E810G_TXRING), 0, 16u * tx_count);
-	memset(prm, 0, 16);
-	memset(b, 0, sizeof(b));
-	prm[ATQ_NUM_QGRPS] = 1;
-	p32(b + 0, g->qgrp);
-	b[4] = 1;
-	p16(b + TXQ_GRP_HDR + TXQ_ID, 0);
-	{
-		uint8_t *ctx = b + TXQ_GRP_HDR + TXQ_CTX;
-
-		set_bits(ctx, 0, 57, e810g_gpa(E810G_TXRING) >> 7);
-		set_bits(ctx, 65, 3, 0);
-		set_bits(ctx, 78, 2, 2);
-		set_bits(ctx, 80, 10, g->vsi);
-		set_bits(ctx, 135, 13, tx_count);
-		set_bits(ctx, 164, 1, 1);
+	for (unsigned q = 0; q < nq; q++) {
+		q_layout(&g->q[q], q);
+		if (txq_up(g, q, tx_count) || rxq_up(g, q, rx_count))
+			return -EIO;
 	}
-	b[TXQ_GRP_HDR + TXQ_INFO + 1] = ELEM_VALID_GENERIC | ELEM_VALID_CIR | ELEM_VALID_EIR;
-	STEP(!e810g_aq(g, AQC_ADD_TXQS, prm, b, sizeof(b), true), "add_txqs");
-	g->txq_teid = g32(b + TXQ_GRP_HDR + TXQ_TEID);
-	g->tx_count = tx_count;
-	g->tx_tail = g->tx_clean = 0;
-
-	/* RX queue 0: ice_setup_rx_ctx, the buffers, the tail, QENA_REQ. */
-	{
-		uint8_t *d8 = (uint8_t *)dw;
-
-		set_bits(d8, E810_RCTX_BASE, e810g_gpa(E810G_RXRING) >> 7);
-		set_bits(d8, E810_RCTX_QLEN, rx_count);
-		set_bits(d8, E810_RCTX_DBUF, E810G_BUF_STRIDE / 128);
-		set_bits(d8, E810_RCTX_DSIZE, 1);
-		set_bits(d8, E810_RCTX_CRCSTRIP, 1);
-		set_bits(d8, E810_RCTX_L2TSEL, 1);
-		set_bits(d8, E810_RCTX_RXMAX, 1522);
-		set_bits(d8, E810_RCTX_LRXQTHRESH, 1);
-		set_bits(d8, E810_RCTX_PREFENA, 1);
-	}
-	for (unsigned i = 0; i < 8; i++) {
-		const uint8_t *d8 = (const uint8_t *)&dw[i];
-
-		e810g_wr(g, E810_QRX_CONTEXT(i, 0), g32(d8));
-	}
-	g->rx_count = rx_count;
-	g->rx_next = g->rx_given = 0;
-	for (unsigned i = 0; i < rx_count; i++) {
-		uint8_t *rd = e810g_ptr(g, E810G_RXRING + 32u * i);
-
-		memset(rd, 0, 32);
-		p64(rd, e810g_gpa(E810G_RXBUF) + (uint64_t)E810G_BUF_STRIDE * i);
-	}
-	g->rx_tail = rx_count - 1;
-	e810g_wr(g, E810_QRX_TAIL(0), g->rx_tail);
-	e810g_wr(g, E810_QRX_CTRL(0), E810_QRX_CTRL_QENA_REQ);
-	STEP(e810g_rd(g, E810_QRX_CTRL(0)) & E810_QRX_CTRL_QENA_STAT, "RX queue enable");
+	g->nq = nq;
 	return 0;
 }
 
 /* ---- TX ---- */
 
-static void tx_desc(struct e810g *g, uint32_t i, uint64_t buf, uint32_t len)
+static void tx_desc(struct e810g *g, struct e810g_q *x, uint32_t i, uint64_t buf, uint32_t len)
 {
-	uint8_t *td = e810g_ptr(g, E810G_TXRING + 16u * i);
+	uint8_t *td = e810g_ptr(g, x->txring + 16u * i);
 
 	p64(td, buf);
 	p64(td + 8, (uint64_t)(E810_TXD_CMD_EOP | E810_TXD_CMD_RS) << E810_TXD_CMD_S |
 			    (uint64_t)len << E810_TXD_BSZ_S);
 }
 
-static uint64_t txbuf(uint32_t i)
+static uint32_t txbuf(const struct e810g_q *x, uint32_t i)
 {
-	return e810g_gpa(E810G_TXBUF) + (uint64_t)E810G_BUF_STRIDE * i;
+	return x->txbuf + E810G_BUF_STRIDE * i;
 }
 
 uint32_t e810g_tx_free(const struct e810g *g)
 {
-	return (g->tx_clean + g->tx_count - g->tx_tail - 1) % g->tx_count;
+	const struct e810g_q *x = &g->q[0];
+
+	return (x->tx_clean + x->tx_count - x->tx_tail - 1) % x->tx_count;
 }
 
-uint32_t e810g_tx_reclaim(struct e810g *g)
+uint32_t e810g_txq_reclaim(struct e810g *g, unsigned q)
 {
+	struct e810g_q *x = &g->q[q];
 	uint32_t n = 0;
 
-	while (g->tx_clean != g->tx_tail) {
-		volatile uint8_t *wb = e810g_ptr(g, E810G_TXRING + 16u * g->tx_clean + E810_TXD_WB_BYTE);
+	while (x->tx_clean != x->tx_tail) {
+		volatile uint8_t *wb = e810g_ptr(g, x->txring + 16u * x->tx_clean + E810_TXD_WB_BYTE);
 
 		if ((*wb & E810_TXD_DTYPE_M) != E810_TXD_DTYPE_DONE)
 			break;
 		*wb = (uint8_t)(*wb & ~E810_TXD_DTYPE_M);
-		g->tx_clean = (g->tx_clean + 1) % g->tx_count;
+		x->tx_clean = (x->tx_clean + 1) % x->tx_count;
 		n++;
 	}
+	x->tx_done += n;
 	g->cnt.tx_done += n;
 	return n;
 }
 
-int e810g_tx_one(struct e810g *g, const void *frame, uint32_t len)
+uint32_t e810g_tx_reclaim(struct e810g *g)
 {
-	uint32_t i = g->tx_tail;
+	return e810g_txq_reclaim(g, 0);
+}
 
-	e810g_tx_reclaim(g);
-	if (!e810g_tx_free(g) || len > E810G_BUF_STRIDE)
+int e810g_txq_one(struct e810g *g, unsigned q, const void *frame, uint32_t len)
+{
+	struct e810g_q *x;
+	uint32_t i;
+
+	if (q >= g->nq)
+		return -EINVAL;
+	x = &g->q[q];
+	i = x->tx_tail;
+	e810g_txq_reclaim(g, q);
+	if ((x->tx_clean + x->tx_count - x->tx_tail - 1) % x->tx_count == 0 ||
+	    len > E810G_BUF_STRIDE)
 		return -ENOSPC;
-	memcpy(e810g_ptr(g, (uint32_t)(txbuf(i) - E810G_IOVA)), frame, len);
-	tx_desc(g, i, txbuf(i), len);
-	g->tx_tail = (i + 1) % g->tx_count;
+	memcpy(e810g_ptr(g, txbuf(x, i)), frame, len);
+	tx_desc(g, x, i, e810g_gpa(txbuf(x, i)), len);
+	x->tx_tail = (i + 1) % x->tx_count;
 	g->cnt.tx_posted++;
 	g->cnt.tx_doorbells++;
-	e810g_doorbell(g, E810_QTX_COMM_DBELL(0), g->tx_tail);
+	e810g_doorbell(g, E810_QTX_COMM_DBELL(q), x->tx_tail);
 	return 0;
+}
+
+int e810g_tx_one(struct e810g *g, const void *frame, uint32_t len)
+{
+	return e810g_txq_one(g, 0, frame, len);
 }
 
 int e810g_tx_prefill(struct e810g *g, const uint8_t *frame, uint32_t len)
 {
-	if (len > E810G_BUF_STRIDE || g->tx_count > E810G_TX_PREFILL_MAX)
+	struct e810g_q *x = &g->q[0];
+
+	if (len > E810G_BUF_STRIDE || x->tx_count > E810G_TX_PREFILL_MAX)
 		return -EINVAL;
-	for (uint32_t i = 0; i < g->tx_count; i++) {
-		memcpy(e810g_ptr(g, (uint32_t)(txbuf(i) - E810G_IOVA)), frame, len);
-		tx_desc(g, i, txbuf(i), len);
+	for (uint32_t i = 0; i < x->tx_count; i++) {
+		memcpy(e810g_ptr(g, txbuf(x, i)), frame, len);
+		tx_desc(g, x, i, e810g_gpa(txbuf(x, i)), len);
 	}
 	return 0;
 }
 
 void e810g_tx_post(struct e810g *g, uint32_t n)
 {
-	uint32_t t = g->tx_tail;
+	struct e810g_q *x = &g->q[0];
+	uint32_t t = x->tx_tail;
 
 	if (!n)
 		return;
 	/* Restore the command qword the device overwrote with the done mark. */
 	for (uint32_t k = 0; k < n; k++) {
-		uint8_t *wb = e810g_ptr(g, E810G_TXRING + 16u * ((t + k) % g->tx_count) + E810_TXD_WB_BYTE);
+		uint8_t *wb = e810g_ptr(g, x->txring + 16u * ((t + k) % x->tx_count) + E810_TXD_WB_BYTE);
 
 		wb[0] = (uint8_t)((wb[0] & ~E810_TXD_DTYPE_M) | E810_TXD_DTYPE_DATA);
 	}
-	g->tx_tail = (t + n) % g->tx_count;
+	x->tx_tail = (t + n) % x->tx_count;
 	g->cnt.tx_posted += n;
 	g->cnt.tx_doorbells++;
-	e810g_doorbell(g, E810_QTX_COMM_DBELL(0), g->tx_tail);
+	e810g_doorbell(g, E810_QTX_COMM_DBELL(0), x->tx_tail);
 }
 
 /* ---- RX ---- */
 
-static void rx_give(struct e810g *g)
+static void rx_give(struct e810g *g, unsigned q)
 {
+	struct e810g_q *x = &g->q[q];
+
 	/* The descriptors before rx_next are clean: the tail points at the last one. */
-	g->rx_tail = (g->rx_next + g->rx_count - 1) % g->rx_count;
-	e810g_doorbell(g, E810_QRX_TAIL(0), g->rx_tail);
-	g->rx_given = 0;
+	x->rx_tail = (x->rx_next + x->rx_count - 1) % x->rx_count;
+	e810g_doorbell(g, E810_QRX_TAIL(q), x->rx_tail);
+	x->rx_given = 0;
 }
 
-static int rx_next_len(struct e810g *g, uint32_t *len)
+static int rx_next_len(struct e810g *g, struct e810g_q *x, uint32_t *len)
 {
-	volatile uint8_t *rd = e810g_ptr(g, E810G_RXRING + 32u * g->rx_next);
+	volatile uint8_t *rd = e810g_ptr(g, x->rxring + 32u * x->rx_next);
 	uint16_t s0 = (uint16_t)(rd[E810_RXD_WB_STATUS0] | rd[E810_RXD_WB_STATUS0 + 1] << 8);
 
 	if (!(s0 & E810_RXD_S0_DD))
@@ -514,41 +588,99 @@ static int rx_next_len(struct e810g *g, uint32_t *len)
 	return 1;
 }
 
-static void rx_rearm(struct e810g *g)
+static void rx_rearm(struct e810g *g, struct e810g_q *x)
 {
-	uint8_t *rd = e810g_ptr(g, E810G_RXRING + 32u * g->rx_next);
+	uint8_t *rd = e810g_ptr(g, x->rxring + 32u * x->rx_next);
 
 	memset(rd, 0, 32);
-	p64(rd, e810g_gpa(E810G_RXBUF) + (uint64_t)E810G_BUF_STRIDE * g->rx_next);
-	g->rx_next = (g->rx_next + 1) % g->rx_count;
-	g->rx_given++;
+	p64(rd, e810g_gpa(x->rxbuf) + (uint64_t)E810G_BUF_STRIDE * x->rx_next);
+	x->rx_next = (x->rx_next + 1) % x->rx_count;
+	x->rx_given++;
 }
 
-uint32_t e810g_rx_take(struct e810g *g, uint8_t *out, uint32_t cap)
+uint32_t e810g_rxq_take(struct e810g *g, unsigned q, uint8_t *out, uint32_t cap)
 {
+	struct e810g_q *x;
 	uint32_t len;
 
-	if (!rx_next_len(g, &len))
+	if (q >= g->nq)
 		return 0;
-	memcpy(out, e810g_ptr(g, E810G_RXBUF + E810G_BUF_STRIDE * g->rx_next), len < cap ? len : cap);
-	rx_rearm(g);
-	rx_give(g);
+	x = &g->q[q];
+	if (!rx_next_len(g, x, &len))
+		return 0;
+	memcpy(out, e810g_ptr(g, x->rxbuf + E810G_BUF_STRIDE * x->rx_next), len < cap ? len : cap);
+	rx_rearm(g, x);
+	rx_give(g, q);
+	x->rx_frames++;
 	g->cnt.rx_frames++;
 	g->cnt.rx_bytes += len;
 	return len;
 }
 
-uint32_t e810g_rx_poll(struct e810g *g, uint32_t max, uint32_t give_batch)
+uint32_t e810g_rx_take(struct e810g *g, uint8_t *out, uint32_t cap)
 {
+	return e810g_rxq_take(g, 0, out, cap);
+}
+
+uint32_t e810g_rxq_poll(struct e810g *g, unsigned q, uint32_t max, uint32_t give_batch)
+{
+	struct e810g_q *x;
 	uint32_t n = 0, len;
 
-	while (n < max && rx_next_len(g, &len)) {
-		rx_rearm(g);
+	if (q >= g->nq)
+		return 0;
+	x = &g->q[q];
+	while (n < max && rx_next_len(g, x, &len)) {
+		rx_rearm(g, x);
 		g->cnt.rx_bytes += len;
 		n++;
 	}
+	x->rx_frames += n;
 	g->cnt.rx_frames += n;
-	if (g->rx_given && g->rx_given >= give_batch)
-		rx_give(g);
+	if (x->rx_given && x->rx_given >= give_batch)
+		rx_give(g, q);
 	return n;
+}
+
+uint32_t e810g_rx_poll(struct e810g *g, uint32_t max, uint32_t give_batch)
+{
+	return e810g_rxq_poll(g, 0, max, give_batch);
+}
+
+/* ---- interrupts ---- */
+
+void e810g_qint(struct e810g *g, unsigned q, bool rx, unsigned vec, unsigned itr, bool ena)
+{
+	uint32_t v = (vec & E810_INT_CTL_MSIX_INDX_M) |
+		     ((itr << E810_INT_CTL_ITR_INDX_S) & E810_INT_CTL_ITR_INDX_M) |
+		     (ena ? E810_INT_CTL_CAUSE_ENA : 0);
+
+	e810g_wr(g, rx ? E810_QINT_RQCTL(q) : E810_QINT_TQCTL(q), v);
+}
+
+void e810g_itr(struct e810g *g, unsigned idx, unsigned vec, uint32_t us)
+{
+	e810g_wr(g, E810_GLINT_ITR(idx, vec), (us / 2u) & E810_GLINT_ITR_INTERVAL_M);
+}
+
+void e810g_irq_arm(struct e810g *g, unsigned vec, unsigned itr_idx, uint32_t us)
+{
+	uint32_t v = E810_GLINT_DYN_CTL_INTENA | E810_GLINT_DYN_CTL_CLEARPBA |
+		     ((itr_idx << E810_GLINT_DYN_CTL_ITR_INDX_S) & E810_GLINT_DYN_CTL_ITR_INDX_M);
+
+	if (itr_idx < 3)
+		v |= ((us / 2u) << E810_GLINT_DYN_CTL_INTERVAL_S) & E810_GLINT_DYN_CTL_INTERVAL_M;
+	e810g_wr(g, E810_GLINT_DYN_CTL(vec), v);
+}
+
+uint64_t e810g_irq_count(struct e810g *g, unsigned vec)
+{
+	int64_t n;
+
+	if (vec >= g->nvec)
+		return 0;
+	n = vfuc_irq_wait(g->c, VFU_IRQ_MSIX, vec, 0);
+	if (n > 0)
+		g->irqs[vec] += (uint64_t)n;
+	return g->irqs[vec];
 }

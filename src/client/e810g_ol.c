@@ -187,7 +187,7 @@ static int ol_drain(struct e810g *g)
 
 	for (;;) {
 		e810g_tx_reclaim(g);
-		if (g->tx_clean == g->tx_tail)
+		if (g->q[0].tx_clean == g->q[0].tx_tail)
 			return 0;
 		if (mono_ms() > end)
 			return -ETIMEDOUT;
@@ -207,10 +207,10 @@ int e810g_tx_offload(struct e810g *g, const void *frame, uint32_t len, const str
 	if (!ol)
 		ol = &none;
 	bm = ol->buf_max ? ol->buf_max : E810G_BUF_STRIDE;
-	if (!g->tx_count || !len || len > E810G_OL_FRAME_MAX || bm > E810G_OL_BUF_MAX)
+	if (!g->q[0].tx_count || !len || len > E810G_OL_FRAME_MAX || bm > E810G_OL_BUF_MAX)
 		return -EINVAL;
 	nd = (len + bm - 1) / bm + (ol->mss ? 1u : 0u);
-	if (nd > g->tx_count - 1)
+	if (nd > g->q[0].tx_count - 1)
 		return -ENOSPC;
 	rc = ol_drain(g);
 	if (rc)
@@ -219,13 +219,13 @@ int e810g_tx_offload(struct e810g *g, const void *frame, uint32_t len, const str
 	rc = ol_prepare(stage, len, ol, &cmd, &offset, &ctx);
 	if (rc)
 		return rc;
-	i = g->tx_tail;
+	i = g->q[0].tx_tail;
 	if (ctx) {
 		uint8_t *cd = e810g_ptr(g, E810G_TXRING + 16u * i);
 
 		wr_le(cd, 0, 8);
 		wr_le(cd + 8, ctx, 8);
-		i = (i + 1) % g->tx_count;
+		i = (i + 1) % g->q[0].tx_count;
 	}
 	for (uint32_t off = 0; off < len; off += bm) {
 		uint8_t *td = e810g_ptr(g, E810G_TXRING + 16u * i);
@@ -238,12 +238,12 @@ int e810g_tx_offload(struct e810g *g, const void *frame, uint32_t len, const str
 				      (uint64_t)offset << E810_TXD_OFFSET_S | (uint64_t)n << E810_TXD_BSZ_S,
 		      8);
 		eop = i;
-		i = (i + 1) % g->tx_count;
+		i = (i + 1) % g->q[0].tx_count;
 	}
-	g->tx_tail = i;
+	g->q[0].tx_tail = i;
 	g->cnt.tx_posted++;
 	g->cnt.tx_doorbells++;
-	e810g_doorbell(g, E810_QTX_COMM_DBELL(0), g->tx_tail);
+	e810g_doorbell(g, E810_QTX_COMM_DBELL(0), g->q[0].tx_tail);
 	/* RS is on the last descriptor only: its write-back says the frame is done. */
 	wb = e810g_ptr(g, E810G_TXRING + 16u * eop + E810_TXD_WB_BYTE);
 	end = mono_ms() + E810G_TMO;
@@ -253,14 +253,14 @@ int e810g_tx_offload(struct e810g *g, const void *frame, uint32_t len, const str
 		nap();
 	}
 	*wb = (uint8_t)(*wb & ~E810_TXD_DTYPE_M);
-	g->tx_clean = g->tx_tail;
+	g->q[0].tx_clean = g->q[0].tx_tail;
 	g->cnt.tx_done++;
 	return 0;
 }
 
 uint32_t e810g_rx_take_desc(struct e810g *g, uint8_t *out, uint32_t cap, struct e810g_rxd *d)
 {
-	volatile uint8_t *rd = e810g_ptr(g, E810G_RXRING + 32u * g->rx_next);
+	volatile uint8_t *rd = e810g_ptr(g, E810G_RXRING + 32u * g->q[0].rx_next);
 	uint16_t s0 = (uint16_t)rd_le(rd + E810_RXD_WB_STATUS0, 2);
 
 	if (!(s0 & E810_RXD_S0_DD))

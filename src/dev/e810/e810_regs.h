@@ -110,7 +110,9 @@
 #define E810_GLPCI_CNF2_CACHELINE_SIZE (1u << 1)
 #define E810_PFPM_WUS 0x0009db80u    /* wake-up status, write 1 to clear */
 #define E810_GL_PWR_MODE_CTL 0x000b820cu
-#define E810_GL_PWR_MODE_CTL_CAR_MAX_BW_M 0xc0000000u /* 0/1: 2 us ITR granularity */
+#define E810_GL_PWR_MODE_CTL_CAR_MAX_BW_M 0xc0000000u /* 0-2: 2 us ITR granularity, 3 (25G): 4 us */
+#define E810_GL_PWR_MODE_CTL_CAR_MAX_BW_S 30
+#define E810_GL_PWR_MODE_CTL_CAR_MAX_BW_25G 3u
 #define E810_GLGEN_CLKSTAT_SRC 0x000b826cu
 #define E810_GLGEN_CLKSTAT_SRC_PSM_CLK_SRC_M 0x00000030u
 
@@ -138,6 +140,11 @@
 #define E810_PFINT_OICR_CTL 0x0016ca80u
 #define E810_GLINT_CTL 0x0016cc54u
 #define E810_GLINT_CTL_DIS_AUTOMASK (1u << 0)
+/* ITR granularity in us by link speed (0: as GL_PWR_MODE_CTL says), 4 bits each. */
+#define E810_GLINT_CTL_ITR_GRAN_200_S 16
+#define E810_GLINT_CTL_ITR_GRAN_100_S 20
+#define E810_GLINT_CTL_ITR_GRAN_50_S 24
+#define E810_GLINT_CTL_ITR_GRAN_25_S 28
 /* Per-vector control, v = 0..2047. */
 #define E810_GLINT_DYN_CTL(v) (0x00160000u + (uint32_t)(v) * 4u)
 #define E810_GLINT_DYN_CTL_INTENA (1u << 0)
@@ -149,12 +156,15 @@
 #define E810_GLINT_DYN_CTL_INTERVAL_S 5
 #define E810_GLINT_DYN_CTL_SW_ITR_INDX_ENA (1u << 24)
 #define E810_GLINT_DYN_CTL_SW_ITR_INDX_M 0x06000000u
+#define E810_GLINT_DYN_CTL_SW_ITR_INDX_S 25
 #define E810_GLINT_DYN_CTL_WB_ON_ITR (1u << 30)
 #define E810_GLINT_DYN_CTL_INTENA_MSK (1u << 31)
 /* ITR i = 0..2 per vector (2 us units), stride 0x2000 between the three. */
 #define E810_GLINT_ITR(i, v) (0x00154000u + (uint32_t)(i) * 0x2000u + (uint32_t)(v) * 4u)
 #define E810_GLINT_RATE(v) (0x0015a000u + (uint32_t)(v) * 4u)
+#define E810_GLINT_RATE_INTRL_M 0x0000003fu /* 4 us units (8 us at 25G) */
 #define E810_GLINT_RATE_INTRL_ENA (1u << 6)
+#define E810_GLINT_ITR_INTERVAL_M 0x00000fffu /* 2 us units (4 us at 25G) */
 #define E810_GLINT_VECT2FUNC(v) (0x00162000u + (uint32_t)(v) * 4u)
 /* Queue causes, q = absolute queue 0..2047; layout as E810_INT_CTL_*. */
 #define E810_QINT_TQCTL(q) (0x00140000u + (uint32_t)(q) * 4u)

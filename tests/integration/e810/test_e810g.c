@@ -158,7 +158,7 @@ static void test_e810_burst(void **state)
 	assert_int_equal(a.cnt.tx_doorbells * 32, a.cnt.tx_posted);
 	/* The last frame taken is the prefilled one, intact. */
 	{
-		uint32_t last = (b.rx_next + b.rx_count - 1) % b.rx_count, seq;
+		uint32_t last = (b.q[0].rx_next + b.q[0].rx_count - 1) % b.q[0].rx_count, seq;
 
 		assert_true(frame_ok(e810g_ptr(&b, E810G_RXBUF + E810G_BUF_STRIDE * last), 1514, b.mac,
 				     a.mac, &seq));
