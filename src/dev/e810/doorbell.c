@@ -2,8 +2,10 @@
 /*
  * The E810 model's exitless doorbells (--doorbell poll): the QRX_TAIL,
  * QTX_COMM_DBELL and GLINT_DYN_CTL pages of BAR0 are shared with the VMM
- * (sparse mmap areas); a poll hook on the loop picks up what the guest stored
- * there and hands it to what a trapped write of it calls.
+ * (sparse mmap areas), and the interrupt moderation pages GLINT_ITR(0..2)
+ * and GLINT_RATE, which the driver's dynamic moderation writes under load; a
+ * poll hook on the loop picks up what the guest stored there and hands it to
+ * what a trapped write of it calls.
  */
 #include <errno.h>
 #include <string.h>
@@ -18,6 +20,8 @@
 
 const uint32_t e810_db_base[E810_DB_PAGES] = {
 	[E810_DB_RX] = 0x00290000u, [E810_DB_TX] = 0x002c0000u, [E810_DB_DYN] = 0x00160000u,
+	[E810_DB_ITR0] = 0x00154000u, [E810_DB_ITR1] = 0x00156000u, [E810_DB_ITR2] = 0x00158000u,
+	[E810_DB_RATE] = 0x0015a000u,
 };
 
 /*
@@ -87,6 +91,25 @@ bool e810_db_poll(void *arg)
 		e->cnt.db_tx++;
 		e810_qtx_dbell_write(e, q, v);
 		work = true;
+	}
+	/* Moderation before the re-arms: a DYN_CTL stored after an ITR uses it. */
+	for (unsigned n = 0; n < e->nvec; n++) {
+		bool changed = false;
+
+		for (unsigned pg = E810_DB_ITR0; pg <= E810_DB_RATE; pg++) {
+			uint32_t v = db_load(e, pg, n);
+
+			if (v == e->db_seen[pg][n])
+				continue;
+			e->db_seen[pg][n] = v;
+			e810_rstore_set(&e->rs, e810_db_base[pg] + 4u * n, v);
+			changed = true;
+		}
+		if (changed) {
+			e->cnt.db_itr++;
+			e810_itr_sync(e, n);
+			work = true;
+		}
 	}
 	for (unsigned n = 0; n < e->nvec; n++) {
 		uint32_t v = db_load(e, E810_DB_DYN, n), idle;

@@ -153,9 +153,11 @@ void e810_dyn_ctl_write(struct e810 *e, unsigned v, uint32_t val)
 	/* ITR_INDX 0..2: that ITR becomes INTERVAL (the same units as GLINT_ITR). */
 	if (idx < E810_ITR_IDX_NONE) {
 		e->cnt.itr_updates++;
-		e810_rstore_set(&e->rs, E810_GLINT_ITR(idx, v),
-				(val & E810_GLINT_DYN_CTL_INTERVAL_M) >>
-					E810_GLINT_DYN_CTL_INTERVAL_S);
+		uint32_t itr = (val & E810_GLINT_DYN_CTL_INTERVAL_M) >> E810_GLINT_DYN_CTL_INTERVAL_S;
+
+		e810_rstore_set(&e->rs, E810_GLINT_ITR(idx, v), itr);
+		if (e->db_poll) /* the register lives on its page too: a read shows it */
+			e810_db_store(e, E810_DB_ITR0 + idx, v, itr);
 		e810_itr_sync(e, v);
 	}
 	/* INTENA_MSK: this write leaves INTENA alone. */

@@ -488,7 +488,7 @@ static void e810_dump_stats(struct dev_instance *d, FILE *out)
 		"\"irq_itr_timer\":%llu,\"itr_updates\":%llu,\"fw_cause_off\":%llu,\"swints\":%llu,"
 		"\"rx_dropped\":%llu,\"atq_kicks\":%llu,\"doorbell\":\"%s\",\"db_page_traps\":%llu,"
 		"\"db_rx\":%llu,\"db_tx\":%llu,\"db_dyn\":%llu,\"db_hook_err\":%llu,"
-		"\"stats_reads\":%llu,\"stats_fills\":%llu,",
+		"\"stats_reads\":%llu,\"stats_fills\":%llu,\"db_itr\":%llu,",
 		e810_aq_link_up(e->aq) ? "true" : "false", e->nq, e->nvec, U(c->resets),
 		U(c->pf_resets), U(c->core_resets), U(c->reg_reads), U(c->reg_writes),
 		U(c->reg_unknown), U(c->reg_bad_access), e->rs.used, U(e->rs.full_drops),
@@ -496,7 +496,7 @@ static void e810_dump_stats(struct dev_instance *d, FILE *out)
 		U(c->itr_updates), U(c->fw_cause_off), U(c->swints), U(c->rx_dropped),
 		U(c->atq_kicks), e->db_poll ? "poll" : "trap",
 		U(e->db_poll ? pci_bar_shared_traps(e->pci, 0) : 0), U(c->db_rx), U(c->db_tx),
-		U(c->db_dyn), U(c->db_hook_err), U(c->stats_reads), U(c->stats_fills));
+		U(c->db_dyn), U(c->db_hook_err), U(c->stats_reads), U(c->stats_fills), U(c->db_itr));
 	fprintf(out,
 		"\"aq_cmds\":%llu,\"aq_errors\":%llu,\"aq_unknown\":%llu,\"aq_bad_len\":%llu,"
 		"\"aq_bad_flags\":%llu,\"aq_bad_buf\":%llu,\"aq_desc_dma\":%llu,"

@@ -52,6 +52,7 @@ struct e810_counters {
 	uint64_t rxq_enable_bad;/* QENA_REQ refused (no usable context) */
 	uint64_t db_rx, db_tx, db_dyn; /* doorbell writes picked up from the shared pages */
 	uint64_t db_hook_err;   /* the poll hook could not be added */
+	uint64_t db_itr;        /* GLINT_ITR/GLINT_RATE changes picked up from their pages */
 	uint64_t stats_reads;   /* trapped reads of statistics registers */
 	uint64_t stats_fills;   /* the shared statistics block stored anew */
 };
@@ -60,7 +61,11 @@ struct e810_counters {
  * --doorbell poll: the three doorbell pages of BAR0 (sparse mmap areas, one
  * memfd per client from the pci framework), in the order of shared[].
  */
-enum { E810_DB_RX, E810_DB_TX, E810_DB_DYN, E810_DB_PAGES };
+enum {
+	E810_DB_RX, E810_DB_TX, E810_DB_DYN,
+	E810_DB_ITR0, E810_DB_ITR1, E810_DB_ITR2, E810_DB_RATE, /* GLINT_ITR(0..2, v), GLINT_RATE(v) */
+	E810_DB_PAGES
+};
 #define E810_DB_PAGE 0x1000u
 #define E810_DB_NONE 0xffffffffu /* last seen: nothing, compare anew */
 extern const uint32_t e810_db_base[E810_DB_PAGES];
