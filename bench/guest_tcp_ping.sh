@@ -182,7 +182,7 @@ run_one() {
 	[ "$ok" = 1 ] || { e2e_err "$cfg round $r: the transfer was cut short"; return 1; }
 	echo "$cfg $r $tput $secs $gap $med $avg $sent $recv $traps $frames" >>"$RES"
 	[ "$frames" -gt 0 ] &&
-		tr="; $traps trapped accesses for $frames frames: $((traps * 1000 / frames)) per 1000"
+		tr="; $traps trapped accesses for $frames frames: $(awk -v t="$traps" -v f="$frames" 'BEGIN {printf "%.1f", t * 1000 / f}') per 1000"
 	e2e_log "round $r $cfg: tcp $tput MB/s ($secs s, longest gap $gap s)," \
 		"ping median $med ms avg $avg ms ($recv/$sent)$tr"
 }

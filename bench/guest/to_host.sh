@@ -27,6 +27,9 @@ e2e_wait_for 300 sh -c "nc $E2E_HOST $E2E_GATE </dev/null >/dev/null 2>&1" ||
 t0=$(cut -d' ' -f1 /proc/uptime)
 nc "$E2E_HOST" "$E2E_PORT" </dev/zero >/dev/null 2>&1
 t1=$(cut -d' ' -f1 /proc/uptime)
+# The host reads vmux's counters once the sink has all it wants: stay quiet
+# (no shutdown, whose admin commands are no part of the transfer) meanwhile.
+sleep 2
 e2e_data tx_secs_guest_clock "$(echo "$t0 $t1" | awk '{printf "%.2f", $2 - $1}')"
 s=/sys/class/net/eth0/statistics
 e2e_data tx_packets "$(cat $s/tx_packets)"
