@@ -244,20 +244,6 @@ static void bar0_wr(void *opaque, uint32_t reg, uint32_t val)
 
 static const struct drv_io bar0_io = { .rd = bar0_rd, .wr = bar0_wr };
 
-unsigned find_cap(struct vfuc *c, uint8_t id)
-{
-	unsigned pos = vfuc_cfg_read16(c, PCI_CAPABILITY_LIST) & 0xfc;
-
-	for (unsigned n = 0; pos && n < 48; n++) {
-		uint16_t h = vfuc_cfg_read16(c, pos);
-
-		if ((h & 0xff) == id)
-			return pos;
-		pos = (h >> 8) & 0xfc;
-	}
-	return 0;
-}
-
 static int setup_db(void **state, enum dev_doorbell doorbell)
 {
 	struct ctx *x = calloc(1, sizeof(*x));
@@ -365,7 +351,7 @@ int teardown(void **state)
 /* Memory, bus mastering, MSI-X enabled with eventfds on every vector. */
 void guest_enable(struct ctx *x)
 {
-	unsigned msix = find_cap(x->c, PCI_CAP_ID_MSIX);
+	unsigned msix = vfuc_find_cap(x->c, PCI_CAP_ID_MSIX);
 
 	assert_true(msix);
 	assert_int_equal(vfuc_cfg_write16(x->c, PCI_COMMAND,

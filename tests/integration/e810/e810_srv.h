@@ -93,8 +93,6 @@ int teardown(void **state);
 
 /* A dword of BAR0 through vfio-user (opaque: the ctx). */
 uint32_t bar0_rd(void *opaque, uint32_t reg);
-/* The config space offset of capability id, or 0. */
-unsigned find_cap(struct vfuc *c, uint8_t id);
 /* Memory, bus mastering, MSI-X enabled with eventfds on every vector. */
 void guest_enable(struct ctx *x);
 /* Takes whatever vector vec has fired so far. */

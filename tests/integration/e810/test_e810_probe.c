@@ -65,16 +65,16 @@ static void test_identity(void **state)
 	assert_int_equal(ri.size, 0);
 
 	/* MSI-X: queues + 1 vectors, table at BAR3 0, PBA at BAR3 32 KiB. */
-	pos = find_cap(x->c, PCI_CAP_ID_MSIX);
+	pos = vfuc_find_cap(x->c, PCI_CAP_ID_MSIX);
 	assert_true(pos);
 	assert_int_equal(vfuc_cfg_read16(x->c, pos + PCI_MSIX_FLAGS) & PCI_MSIX_FLAGS_QSIZE, NVEC - 1);
 	assert_int_equal(vfuc_cfg_read32(x->c, pos + PCI_MSIX_TABLE), 0x0000u | 3);
 	assert_int_equal(vfuc_cfg_read32(x->c, pos + PCI_MSIX_PBA), 0x8000u | 3);
-	assert_true(find_cap(x->c, PCI_CAP_ID_PM));
-	pos = find_cap(x->c, PCI_CAP_ID_EXP);
+	assert_true(vfuc_find_cap(x->c, PCI_CAP_ID_PM));
+	pos = vfuc_find_cap(x->c, PCI_CAP_ID_EXP);
 	assert_true(pos);
 	assert_int_equal((vfuc_cfg_read16(x->c, pos + PCI_EXP_FLAGS) >> 4) & 0xf, PCI_EXP_TYPE_ENDPOINT);
-	assert_null(find_cap(x->c, PCI_CAP_ID_MSI) ? "MSI" : NULL);
+	assert_null(vfuc_find_cap(x->c, PCI_CAP_ID_MSI) ? "MSI" : NULL);
 
 	/* Extended space: the DSN, EUI-64 from the MAC. */
 	v = vfuc_cfg_read32(x->c, 0x100);
@@ -242,7 +242,7 @@ static void test_fw_cause_routing(void **state)
 	drv_wr(d, E810_PFINT_FW_CTL, vec | E810_INT_CTL_CAUSE_ENA);
 	drv_wr(d, E810_GLINT_DYN_CTL(vec), E810_GLINT_DYN_CTL_INTENA);
 	{
-		unsigned msix = find_cap(x->c, PCI_CAP_ID_MSIX);
+		unsigned msix = vfuc_find_cap(x->c, PCI_CAP_ID_MSIX);
 
 		assert_int_equal(vfuc_cfg_write16(x->c, msix + PCI_MSIX_FLAGS, NVEC - 1), 0);
 		srv_peer_link(x->s, true);
@@ -263,7 +263,7 @@ static void test_queues_option(void **state)
 	(void)state;
 	assert_non_null(c);
 	assert_int_equal(vfuc_negotiate(c, NULL), 0);
-	pos = find_cap(c, PCI_CAP_ID_MSIX);
+	pos = vfuc_find_cap(c, PCI_CAP_ID_MSIX);
 	assert_int_equal(vfuc_cfg_read16(c, pos + PCI_MSIX_FLAGS) & PCI_MSIX_FLAGS_QSIZE, 1);
 	vfuc_close(c);
 	srv_stop(s);
