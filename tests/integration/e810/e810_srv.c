@@ -274,36 +274,31 @@ int setup_poll(void **state)
 /* The doorbell pages from the region's fd, as a VMM maps the sparse areas. */
 void map_doorbells(struct ctx *x)
 {
-	uint8_t caps[512];
 	struct vfu_region_info ri;
-	struct vfu_cap_sparse_mmap sp;
+	struct vfu_sparse_area areas[8];
+	unsigned n = 0;
 	int fd = -1;
 
-	assert_int_equal(vfuc_region_info(x->c, VFU_PCI_BAR0, &ri, caps, sizeof(caps), &fd), 0);
+	assert_int_equal(vfuc_region_sparse(x->c, VFU_PCI_BAR0, &ri, areas, 8, &n, &fd), 0);
 	assert_true(fd >= 0);
-	assert_true(ri.flags & VFU_REGION_F_MMAP);
-	assert_true(ri.flags & VFU_REGION_F_CAPS);
-	memcpy(&sp, caps + ri.cap_offset - sizeof(ri), sizeof(sp));
-	assert_int_equal(sp.hdr.id, VFU_REGION_CAP_SPARSE_MMAP);
-	assert_int_equal(sp.nr_areas, 4);
-	for (unsigned i = 0; i < 4; i++) {
-		struct vfu_sparse_area a;
+	assert_int_equal(n, 4);
+	for (unsigned i = 0; i < n; i++) {
+		const struct vfu_sparse_area *a = &areas[i];
 		void *m;
 
-		memcpy(&a, caps + ri.cap_offset - sizeof(ri) + sizeof(sp) + i * sizeof(a), sizeof(a));
-		if (a.offset == STATS_BASE) {
-			assert_int_equal(a.size, STATS_SIZE);
-			m = mmap(NULL, a.size, PROT_READ, MAP_SHARED, fd, (off_t)(ri.offset + a.offset));
+		if (a->offset == STATS_BASE) {
+			assert_int_equal(a->size, STATS_SIZE);
+			m = mmap(NULL, a->size, PROT_READ, MAP_SHARED, fd, (off_t)(ri.offset + a->offset));
 			assert_true(m != MAP_FAILED);
 			x->stats = m;
 			continue;
 		}
-		assert_int_equal(a.size, 4096);
+		assert_int_equal(a->size, 4096);
 		for (unsigned k = 0; k < 3; k++) {
-			if (a.offset != db_base[k])
+			if (a->offset != db_base[k])
 				continue;
-			m = mmap(NULL, a.size, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
-				 (off_t)(ri.offset + a.offset));
+			m = mmap(NULL, a->size, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
+				 (off_t)(ri.offset + a->offset));
 			assert_true(m != MAP_FAILED);
 			x->db[k] = m;
 		}
