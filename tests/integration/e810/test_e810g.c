@@ -34,7 +34,6 @@
 #include "e810v.h"
 #include "itest.h"
 
-#define ETYPE 0x88b5
 #define NFRAMES 2000u
 
 static const char *vmux;
@@ -60,19 +59,6 @@ static void e810_open(struct e810g *g, int idx)
 	e810v_open(&vm, g, idx);
 }
 
-/* A frame dst/src/ETYPE, seq in the first payload bytes, the rest a pattern of it. */
-static uint32_t mkframe(uint8_t *f, const uint8_t *dst, const uint8_t *src, uint32_t seq, uint32_t len)
-{
-	memcpy(f, dst, 6);
-	memcpy(f + 6, src, 6);
-	f[12] = ETYPE >> 8;
-	f[13] = ETYPE & 0xff;
-	memcpy(f + 14, &seq, 4);
-	for (uint32_t i = 18; i < len; i++)
-		f[i] = (uint8_t)(seq * 7 + i);
-	return len;
-}
-
 static bool frame_ok(const uint8_t *f, uint32_t len, const uint8_t *dst, const uint8_t *src,
 		     uint32_t *seq)
 {
@@ -81,7 +67,7 @@ static bool frame_ok(const uint8_t *f, uint32_t len, const uint8_t *dst, const u
 	if (len < 18 || len > sizeof(want) || memcmp(f, dst, 6) || memcmp(f + 6, src, 6))
 		return false;
 	memcpy(seq, f + 14, 4);
-	mkframe(want, dst, src, *seq, len);
+	e810v_frame(want, dst, src, *seq, len);
 	return !memcmp(f, want, len);
 }
 
@@ -105,7 +91,7 @@ static void test_e810_to_e810(void **state)
 		/* Stay well inside B's RX ring: the switch drops what B has no room for. */
 		while (sent < NFRAMES && sent - got < 64) {
 			len = 60 + (sent * 37) % 1455;
-			mkframe(f, b.mac, a.mac, sent, len);
+			e810v_frame(f, b.mac, a.mac, sent, len);
 			if (e810g_tx_one(&a, f, len))
 				break;
 			sent++;
@@ -139,7 +125,7 @@ static void test_e810_burst(void **state)
 		skip();
 	e810_open(&a, 0);
 	e810_open(&b, 1);
-	mkframe(f, b.mac, a.mac, 7, 1514);
+	e810v_frame(f, b.mac, a.mac, 7, 1514);
 	assert_int_equal(e810g_tx_prefill(&a, f, 1514), 0);
 	end = it_now_ms() + 10000;
 	while (b.cnt.rx_frames < 20000 && it_now_ms() < end) {
@@ -188,7 +174,7 @@ static void test_e810_exitless(void **state)
 	e810_open(&b, 1);
 	assert_int_equal(e810g_map_doorbells(&a), -ENOENT);
 	assert_int_equal(e810g_map_doorbells(&b), 0);
-	mkframe(f, a.mac, b.mac, 9, 1000);
+	e810v_frame(f, a.mac, b.mac, 9, 1000);
 	assert_int_equal(e810g_tx_prefill(&b, f, 1000), 0);
 	req = e810g_requests(&b);
 	end = it_now_ms() + 10000;
@@ -205,7 +191,7 @@ static void test_e810_exitless(void **state)
 	while ((sent < 2000 || got < 2000) && it_now_ms() < end) {
 		while (sent < 2000 && sent - got < 64) {
 			len = 60 + sent % 1000;
-			mkframe(f, b.mac, a.mac, sent, len);
+			e810v_frame(f, b.mac, a.mac, sent, len);
 			if (e810g_tx_one(&a, f, len))
 				break;
 			sent++;
@@ -261,7 +247,7 @@ static void test_e1000_and_e810(void **state)
 	for (n = 0; n < 100; n++) {
 		uint64_t a;
 
-		len = mkframe(f, x.mac, kmac, n, 64 + n);
+		len = e810v_frame(f, x.mac, kmac, n, 64 + n);
 		e1kg_txbuf_reset(&k);
 		a = e1kg_txbuf(&k, f, len);
 		e1kg_tx_legacy(&k, a, (uint16_t)len,
@@ -280,7 +266,7 @@ static void test_e1000_and_e810(void **state)
 	for (n = 0; n < 100; n++) {
 		struct e1kg_rxd last;
 
-		len = mkframe(f, kmac, x.mac, n, 64 + n);
+		len = e810v_frame(f, kmac, x.mac, n, 64 + n);
 		assert_int_equal(e810g_tx_one(&x, f, len), 0);
 		got = 0;
 		end = it_now_ms() + 2000;
