@@ -113,6 +113,22 @@ static void test_e810_to_e810(void **state)
 	e810g_close(&b);
 }
 
+/*
+ * The bench's way: tx's prefilled ring posted in batches of 32 while rx
+ * polls, until rx has taken n frames or 10 s have passed.
+ */
+static void burst(struct e810g *tx, struct e810g *rx, uint64_t n)
+{
+	uint64_t end = it_now_ms() + 10000;
+
+	while (rx->cnt.rx_frames < n && it_now_ms() < end) {
+		e810g_tx_reclaim(tx);
+		if (e810g_tx_free(tx) >= 32)
+			e810g_tx_post(tx, 32);
+		e810g_rx_poll(rx, UINT32_MAX, 32);
+	}
+}
+
 /* The bench's burst functions: a prefilled TX ring posted in batches, RX polled. */
 static void test_e810_burst(void **state)
 {
@@ -127,13 +143,7 @@ static void test_e810_burst(void **state)
 	e810_open(&b, 1);
 	e810v_frame(f, b.mac, a.mac, 7, 1514);
 	assert_int_equal(e810g_tx_prefill(&a, f, 1514), 0);
-	end = it_now_ms() + 10000;
-	while (b.cnt.rx_frames < 20000 && it_now_ms() < end) {
-		e810g_tx_reclaim(&a);
-		if (e810g_tx_free(&a) >= 32)
-			e810g_tx_post(&a, 32);
-		e810g_rx_poll(&b, UINT32_MAX, 32);
-	}
+	burst(&a, &b, 20000);
 	assert_true(b.cnt.rx_frames >= 20000);
 	assert_int_equal(b.cnt.rx_bytes, b.cnt.rx_frames * 1514);
 	/* B may have a burst whose descriptors A has not reclaimed yet. */
@@ -177,13 +187,7 @@ static void test_e810_exitless(void **state)
 	e810v_frame(f, a.mac, b.mac, 9, 1000);
 	assert_int_equal(e810g_tx_prefill(&b, f, 1000), 0);
 	req = e810g_requests(&b);
-	end = it_now_ms() + 10000;
-	while (a.cnt.rx_frames < 20000 && it_now_ms() < end) {
-		e810g_tx_reclaim(&b);
-		if (e810g_tx_free(&b) >= 32)
-			e810g_tx_post(&b, 32);
-		e810g_rx_poll(&a, UINT32_MAX, 32);
-	}
+	burst(&b, &a, 20000);
 	assert_true(a.cnt.rx_frames >= 20000);
 	assert_int_equal(e810g_requests(&b), req);
 	/* A -> B: B's RX tail goes back on its page. */
