@@ -140,20 +140,6 @@ uint64_t e810g_requests(struct e810g *g)
 	return vfuc_get_stats(g->c)->requests;
 }
 
-static unsigned find_cap(struct vfuc *c, uint8_t id)
-{
-	unsigned pos = vfuc_cfg_read16(c, PCI_CAPABILITY_LIST) & 0xfc;
-
-	for (unsigned n = 0; pos && n < 48; n++) {
-		uint16_t h = vfuc_cfg_read16(c, pos);
-
-		if ((h & 0xff) == id)
-			return pos;
-		pos = (h >> 8) & 0xfc;
-	}
-	return 0;
-}
-
 uint16_t e810g_aq(struct e810g *g, uint16_t opc, uint8_t *params, void *buf, uint16_t len, bool rd)
 {
 	uint8_t *e = e810g_ptr(g, E810G_ATQ + 32u * g->atq_ntu);
@@ -230,7 +216,7 @@ int e810g_open(struct e810g *g, const char *sock)
 		goto fail;
 	if (vfuc_cfg_write16(g->c, PCI_COMMAND, PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER))
 		goto fail;
-	msix = find_cap(g->c, PCI_CAP_ID_MSIX);
+	msix = vfuc_find_cap(g->c, PCI_CAP_ID_MSIX);
 	if (!msix)
 		goto fail;
 	nvec = (uint16_t)((vfuc_cfg_read16(g->c, msix + PCI_MSIX_FLAGS) & PCI_MSIX_FLAGS_QSIZE) + 1);

@@ -1298,40 +1298,6 @@ int vfuc_reset(struct vfuc *c)
 			    NULL);
 }
 
-int vfuc_cfg_read(struct vfuc *c, uint64_t off, void *buf, uint32_t count)
-{
-	return vfuc_region_read(c, VFU_PCI_CONFIG, off, buf, count);
-}
-
-int vfuc_cfg_write(struct vfuc *c, uint64_t off, const void *buf, uint32_t count)
-{
-	return vfuc_region_write(c, VFU_PCI_CONFIG, off, buf, count, false);
-}
-
-uint32_t vfuc_cfg_read32(struct vfuc *c, uint64_t off)
-{
-	uint32_t v;
-
-	return vfuc_cfg_read(c, off, &v, sizeof(v)) < 0 ? 0xffffffffu : v;
-}
-
-uint16_t vfuc_cfg_read16(struct vfuc *c, uint64_t off)
-{
-	uint16_t v;
-
-	return vfuc_cfg_read(c, off, &v, sizeof(v)) < 0 ? 0xffffu : v;
-}
-
-int vfuc_cfg_write16(struct vfuc *c, uint64_t off, uint16_t v)
-{
-	return vfuc_cfg_write(c, off, &v, sizeof(v));
-}
-
-int vfuc_cfg_write32(struct vfuc *c, uint64_t off, uint32_t v)
-{
-	return vfuc_cfg_write(c, off, &v, sizeof(v));
-}
-
 uint32_t vfuc_bar_read32(struct vfuc *c, unsigned bar, uint64_t off)
 {
 	uint32_t v;

@@ -115,6 +115,8 @@ uint32_t vfuc_cfg_read32(struct vfuc *c, uint64_t off); /* 0xffffffff on error *
 uint16_t vfuc_cfg_read16(struct vfuc *c, uint64_t off);
 int vfuc_cfg_write16(struct vfuc *c, uint64_t off, uint16_t v);
 int vfuc_cfg_write32(struct vfuc *c, uint64_t off, uint32_t v);
+/* The offset of the first standard capability with that id in the list, or 0. */
+unsigned vfuc_find_cap(struct vfuc *c, uint8_t id);
 
 /* BAR helpers: BAR n is region n. */
 uint32_t vfuc_bar_read32(struct vfuc *c, unsigned bar, uint64_t off); /* 0xffffffff on error */

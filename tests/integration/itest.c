@@ -183,6 +183,28 @@ int it_vmux_stop(pid_t pid)
 	return st;
 }
 
+int it_vmux_check(int st, const char *log)
+{
+	if (WIFEXITED(st) && !WEXITSTATUS(st))
+		return 0;
+	fprintf(stderr, "vmux ended with status %#x; its log:\n", st);
+	it_dump_file(log);
+	return -1;
+}
+
+void it_dump_file(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char buf[4096];
+	size_t n;
+
+	if (!f)
+		return;
+	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
+		fwrite(buf, 1, n, stderr);
+	fclose(f);
+}
+
 int it_listen(const char *path)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };

@@ -55,6 +55,13 @@ pid_t it_vmux_start(const char *bin, const char *log, char *const *argv, char *c
 		    unsigned nsocks);
 /* SIGTERM and wait: the wait status. */
 int it_vmux_stop(pid_t pid);
+/*
+ * 0 if the wait status st is a clean exit; else -1, with st and the vmux
+ * log at log printed on stderr.
+ */
+int it_vmux_check(int st, const char *log);
+/* Copies the file at path to stderr (nothing if it cannot be opened). */
+void it_dump_file(const char *path);
 
 /* A listening UNIX socket at path; returns the fd or -errno. */
 int it_listen(const char *path);

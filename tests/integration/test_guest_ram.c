@@ -140,19 +140,9 @@ static int group_setup(void **state)
 
 static int group_teardown(void **state)
 {
-	int st;
-
 	(void)state;
-	if (vmux_pid > 0) {
-		st = it_vmux_stop(vmux_pid);
-		if (!WIFEXITED(st) || WEXITSTATUS(st)) {
-			char *l = read_log();
-
-			fprintf(stderr, "vmux ended with status %#x; its log:\n%s\n", st, l);
-			free(l);
-			return -1;
-		}
-	}
+	if (vmux_pid > 0 && it_vmux_check(it_vmux_stop(vmux_pid), log_path))
+		return -1;
 	if (dir[0])
 		it_rmtree(dir);
 	return 0;

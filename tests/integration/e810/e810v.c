@@ -14,19 +14,6 @@
 
 #include "itest.h"
 
-void e810v_dump_log(const struct e810v *v)
-{
-	FILE *f = fopen(v->log, "r");
-	char buf[4096];
-	size_t n;
-
-	if (!f)
-		return;
-	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
-		fwrite(buf, 1, n, stderr);
-	fclose(f);
-}
-
 int e810v_start(struct e810v *v, const char *vmux, const char *ifname, const char *base)
 {
 	char uplink[64];
@@ -52,7 +39,7 @@ int e810v_start(struct e810v *v, const char *vmux, const char *ifname, const cha
 	}
 	if (v->pid > 0)
 		return 0;
-	e810v_dump_log(v);
+	it_dump_file(v->log);
 	it_rmtree(v->dir);
 	v->dir[0] = 0;
 	return -1;
@@ -66,11 +53,7 @@ int e810v_stop(struct e810v *v)
 		st = v->died ? v->died_status : it_vmux_stop(v->pid);
 		v->pid = -1;
 		v->died = false;
-		if (!WIFEXITED(st) || WEXITSTATUS(st)) {
-			fprintf(stderr, "vmux ended with status %#x; its log:\n", st);
-			e810v_dump_log(v);
-			rc = -1;
-		}
+		rc = it_vmux_check(st, v->log);
 	}
 	if (v->dir[0])
 		it_rmtree(v->dir);
@@ -87,20 +70,39 @@ bool e810v_alive(struct e810v *v)
 	return v->pid > 0;
 }
 
-void e810v_open(struct e810v *v, struct e810g *g, int idx)
+void e810v_open_at(struct e810g *g, const char *sock, const char *log, unsigned nq,
+		   uint32_t ring)
 {
 	int r = -1;
 
 	/* vmux turns a second client away until it has let go of the one before. */
 	for (int i = 0; i < 100; i++) {
-		r = e810g_open(g, v->sock[idx]);
+		r = e810g_open(g, sock);
 		if (!r)
 			break;
 		it_nap_ms(10);
 	}
 	assert_int_equal(r, 0);
-	r = e810g_up(g, 256, 256);
+	r = e810g_up_queues(g, nq, ring, ring);
 	if (r)
-		e810v_dump_log(v);
+		it_dump_file(log);
 	assert_int_equal(r, 0);
+}
+
+void e810v_open(struct e810v *v, struct e810g *g, int idx)
+{
+	e810v_open_at(g, v->sock[idx], v->log, 1, 256);
+}
+
+uint32_t e810v_frame(uint8_t *f, const uint8_t *dst, const uint8_t *src, uint32_t seq,
+		     uint32_t len)
+{
+	memcpy(f, dst, 6);
+	memcpy(f + 6, src, 6);
+	f[12] = E810V_ETYPE >> 8;
+	f[13] = E810V_ETYPE & 0xff;
+	memcpy(f + 14, &seq, 4);
+	for (uint32_t i = 18; i < len; i++)
+		f[i] = (uint8_t)(seq * 7 + i);
+	return len;
 }

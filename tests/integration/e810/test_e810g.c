@@ -34,7 +34,6 @@
 #include "e810v.h"
 #include "itest.h"
 
-#define ETYPE 0x88b5
 #define NFRAMES 2000u
 
 static const char *vmux;
@@ -60,19 +59,6 @@ static void e810_open(struct e810g *g, int idx)
 	e810v_open(&vm, g, idx);
 }
 
-/* A frame dst/src/ETYPE, seq in the first payload bytes, the rest a pattern of it. */
-static uint32_t mkframe(uint8_t *f, const uint8_t *dst, const uint8_t *src, uint32_t seq, uint32_t len)
-{
-	memcpy(f, dst, 6);
-	memcpy(f + 6, src, 6);
-	f[12] = ETYPE >> 8;
-	f[13] = ETYPE & 0xff;
-	memcpy(f + 14, &seq, 4);
-	for (uint32_t i = 18; i < len; i++)
-		f[i] = (uint8_t)(seq * 7 + i);
-	return len;
-}
-
 static bool frame_ok(const uint8_t *f, uint32_t len, const uint8_t *dst, const uint8_t *src,
 		     uint32_t *seq)
 {
@@ -81,7 +67,7 @@ static bool frame_ok(const uint8_t *f, uint32_t len, const uint8_t *dst, const u
 	if (len < 18 || len > sizeof(want) || memcmp(f, dst, 6) || memcmp(f + 6, src, 6))
 		return false;
 	memcpy(seq, f + 14, 4);
-	mkframe(want, dst, src, *seq, len);
+	e810v_frame(want, dst, src, *seq, len);
 	return !memcmp(f, want, len);
 }
 
@@ -105,7 +91,7 @@ static void test_e810_to_e810(void **state)
 		/* Stay well inside B's RX ring: the switch drops what B has no room for. */
 		while (sent < NFRAMES && sent - got < 64) {
 			len = 60 + (sent * 37) % 1455;
-			mkframe(f, b.mac, a.mac, sent, len);
+			e810v_frame(f, b.mac, a.mac, sent, len);
 			if (e810g_tx_one(&a, f, len))
 				break;
 			sent++;
@@ -127,6 +113,22 @@ static void test_e810_to_e810(void **state)
 	e810g_close(&b);
 }
 
+/*
+ * The bench's way: tx's prefilled ring posted in batches of 32 while rx
+ * polls, until rx has taken n frames or 10 s have passed.
+ */
+static void burst(struct e810g *tx, struct e810g *rx, uint64_t n)
+{
+	uint64_t end = it_now_ms() + 10000;
+
+	while (rx->cnt.rx_frames < n && it_now_ms() < end) {
+		e810g_tx_reclaim(tx);
+		if (e810g_tx_free(tx) >= 32)
+			e810g_tx_post(tx, 32);
+		e810g_rx_poll(rx, UINT32_MAX, 32);
+	}
+}
+
 /* The bench's burst functions: a prefilled TX ring posted in batches, RX polled. */
 static void test_e810_burst(void **state)
 {
@@ -139,15 +141,9 @@ static void test_e810_burst(void **state)
 		skip();
 	e810_open(&a, 0);
 	e810_open(&b, 1);
-	mkframe(f, b.mac, a.mac, 7, 1514);
+	e810v_frame(f, b.mac, a.mac, 7, 1514);
 	assert_int_equal(e810g_tx_prefill(&a, f, 1514), 0);
-	end = it_now_ms() + 10000;
-	while (b.cnt.rx_frames < 20000 && it_now_ms() < end) {
-		e810g_tx_reclaim(&a);
-		if (e810g_tx_free(&a) >= 32)
-			e810g_tx_post(&a, 32);
-		e810g_rx_poll(&b, UINT32_MAX, 32);
-	}
+	burst(&a, &b, 20000);
 	assert_true(b.cnt.rx_frames >= 20000);
 	assert_int_equal(b.cnt.rx_bytes, b.cnt.rx_frames * 1514);
 	/* B may have a burst whose descriptors A has not reclaimed yet. */
@@ -188,16 +184,10 @@ static void test_e810_exitless(void **state)
 	e810_open(&b, 1);
 	assert_int_equal(e810g_map_doorbells(&a), -ENOENT);
 	assert_int_equal(e810g_map_doorbells(&b), 0);
-	mkframe(f, a.mac, b.mac, 9, 1000);
+	e810v_frame(f, a.mac, b.mac, 9, 1000);
 	assert_int_equal(e810g_tx_prefill(&b, f, 1000), 0);
 	req = e810g_requests(&b);
-	end = it_now_ms() + 10000;
-	while (a.cnt.rx_frames < 20000 && it_now_ms() < end) {
-		e810g_tx_reclaim(&b);
-		if (e810g_tx_free(&b) >= 32)
-			e810g_tx_post(&b, 32);
-		e810g_rx_poll(&a, UINT32_MAX, 32);
-	}
+	burst(&b, &a, 20000);
 	assert_true(a.cnt.rx_frames >= 20000);
 	assert_int_equal(e810g_requests(&b), req);
 	/* A -> B: B's RX tail goes back on its page. */
@@ -205,7 +195,7 @@ static void test_e810_exitless(void **state)
 	while ((sent < 2000 || got < 2000) && it_now_ms() < end) {
 		while (sent < 2000 && sent - got < 64) {
 			len = 60 + sent % 1000;
-			mkframe(f, b.mac, a.mac, sent, len);
+			e810v_frame(f, b.mac, a.mac, sent, len);
 			if (e810g_tx_one(&a, f, len))
 				break;
 			sent++;
@@ -261,7 +251,7 @@ static void test_e1000_and_e810(void **state)
 	for (n = 0; n < 100; n++) {
 		uint64_t a;
 
-		len = mkframe(f, x.mac, kmac, n, 64 + n);
+		len = e810v_frame(f, x.mac, kmac, n, 64 + n);
 		e1kg_txbuf_reset(&k);
 		a = e1kg_txbuf(&k, f, len);
 		e1kg_tx_legacy(&k, a, (uint16_t)len,
@@ -280,7 +270,7 @@ static void test_e1000_and_e810(void **state)
 	for (n = 0; n < 100; n++) {
 		struct e1kg_rxd last;
 
-		len = mkframe(f, kmac, x.mac, n, 64 + n);
+		len = e810v_frame(f, kmac, x.mac, n, 64 + n);
 		assert_int_equal(e810g_tx_one(&x, f, len), 0);
 		got = 0;
 		end = it_now_ms() + 2000;

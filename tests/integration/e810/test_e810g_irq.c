@@ -32,22 +32,19 @@
 
 #include <errno.h>
 #include <json-c/json.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "client/e810g.h"
-#include "core/log.h"
 #include "dev/e810/e810_regs.h"
+#include "e810v.h"
 #include "itest.h"
 
-#define ETYPE 0x88b5
 #define NQ 4u
 #define RING 256u
 #define CANARY 0xa5u
@@ -60,19 +57,6 @@ static char dir[200], log_path[300], ctl_path[300], sock[NDEV][300];
 static pid_t vmux_pid = -1;
 /* The guests of a test: closed after it, also when it failed half way. */
 static struct e810g ga, gb;
-
-static void dump_log(void)
-{
-	FILE *f = fopen(log_path, "r");
-	char buf[4096];
-	size_t n;
-
-	if (!f)
-		return;
-	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
-		fwrite(buf, 1, n, stderr);
-	fclose(f);
-}
 
 static int group_setup(void **state)
 {
@@ -109,17 +93,9 @@ static int close_guests(void **state)
 
 static int group_teardown(void **state)
 {
-	int st;
-
 	(void)state;
-	if (vmux_pid > 0) {
-		st = it_vmux_stop(vmux_pid);
-		if (!WIFEXITED(st) || WEXITSTATUS(st)) {
-			fprintf(stderr, "vmux ended with status %#x; its log:\n", st);
-			dump_log();
-			return -1;
-		}
-	}
+	if (vmux_pid > 0 && it_vmux_check(it_vmux_stop(vmux_pid), log_path))
+		return -1;
 	if (dir[0])
 		it_rmtree(dir);
 	return 0;
@@ -186,33 +162,7 @@ static long long dev_counter(int idx, const char *name)
 
 static void dev_open(struct e810g *g, int idx, unsigned nq)
 {
-	int r = -1;
-
-	/* vmux turns a second client away until it has let go of the one before. */
-	for (int i = 0; i < 100; i++) {
-		r = e810g_open(g, sock[idx]);
-		if (!r)
-			break;
-		it_nap_ms(10);
-	}
-	assert_int_equal(r, 0);
-	r = e810g_up_queues(g, nq, RING, RING);
-	if (r)
-		dump_log();
-	assert_int_equal(r, 0);
-}
-
-static uint32_t mkframe(uint8_t *f, const uint8_t *dst, const uint8_t *src, uint32_t seq,
-			uint32_t len)
-{
-	memcpy(f, dst, 6);
-	memcpy(f + 6, src, 6);
-	f[12] = ETYPE >> 8;
-	f[13] = ETYPE & 0xff;
-	memcpy(f + 14, &seq, 4);
-	for (uint32_t i = 18; i < len; i++)
-		f[i] = (uint8_t)(seq * 7 + i);
-	return len;
+	e810v_open_at(g, sock[idx], log_path, nq, RING);
 }
 
 /* Waits up to ms for vector vec's count to pass was; the new count. */
@@ -257,7 +207,7 @@ static void tx_map_check(struct e810g *a, struct e810g *b, const unsigned map[NQ
 		e810g_irq_arm(a, v, 3, 0);
 	for (unsigned q = 0; q < NQ; q++) {
 		irq_counts(a, before);
-		mkframe(f, b->mac, a->mac, q, 60);
+		e810v_frame(f, b->mac, a->mac, q, 60);
 		assert_int_equal(tx_wait(a, q, f, 60), 0);
 		assert_int_equal(irq_wait(a, map[q], before[map[q]], 2000), before[map[q]] + 1);
 		/* The device fires in the walk the doorbell started: nothing else comes later. */
@@ -290,7 +240,7 @@ static void test_queue_to_vector(void **state)
 	e810g_qint(a, 0, true, 2, 3, true);
 	e810g_irq_arm(a, 2, 3, 0);
 	irq_counts(a, before);
-	mkframe(f, a->mac, b->mac, 1, 60);
+	e810v_frame(f, a->mac, b->mac, 1, 60);
 	assert_int_equal(tx_wait(b, 0, f, 60), 0);
 	assert_int_equal(irq_wait(a, 2, before[2], 2000), before[2] + 1);
 	it_nap_ms(20);
@@ -305,9 +255,9 @@ static void test_queue_to_vector(void **state)
 	for (unsigned v = 1; v <= NQ; v++)
 		e810g_irq_arm(a, v, 3, 0);
 	irq_counts(a, before);
-	mkframe(f, b->mac, a->mac, 2, 60);
+	e810v_frame(f, b->mac, a->mac, 2, 60);
 	assert_int_equal(tx_wait(a, 1, f, 60), 0);
-	mkframe(f, a->mac, b->mac, 3, 60);
+	e810v_frame(f, a->mac, b->mac, 3, 60);
 	assert_int_equal(tx_wait(b, 0, f, 60), 0);
 	{
 		uint64_t end = it_now_ms() + 2000;
@@ -342,7 +292,7 @@ static unsigned stream(struct e810g *a, struct e810g *b, unsigned vec, unsigned 
 	uint32_t seq = 0;
 
 	e810g_irq_arm(a, vec, 3, 0);
-	mkframe(f, a->mac, b->mac, 0, 60);
+	e810v_frame(f, a->mac, b->mac, 0, 60);
 	end = it_now_ms() + ms;
 	while (it_now_ms() < end) {
 		e810g_tx_reclaim(b);
@@ -371,7 +321,7 @@ static unsigned stream(struct e810g *a, struct e810g *b, unsigned vec, unsigned 
 	 * machine).
 	 */
 	e810g_irq_arm(a, vec, rearm_idx, rearm_us);
-	mkframe(f, a->mac, b->mac, seq, 60);
+	e810v_frame(f, a->mac, b->mac, seq, 60);
 	assert_int_equal(tx_wait(b, 0, f, 60), 0);
 	assert_true(irq_wait(a, vec, seen, 2000) > seen);
 	e810g_rx_poll(a, UINT32_MAX, 1);
@@ -444,7 +394,7 @@ static unsigned held_check(int idx, uint32_t gran_us, uint32_t units)
 	e810g_qint(a, 0, true, 1, 0, true);
 	for (unsigned k = 0; k < 8; k++) {
 		e810g_irq_arm(a, 1, 3, 0);
-		mkframe(f, a->mac, b->mac, k, 60);
+		e810v_frame(f, a->mac, b->mac, k, 60);
 		at = now_us();
 		assert_int_equal(tx_wait(b, 0, f, 60), 0);
 		assert_int_equal(irq_wait(a, 1, seen, 2000), seen + 1);
@@ -552,11 +502,11 @@ static void traffic(struct e810g *a, struct e810g *b, uint32_t *seq)
 
 	for (unsigned q = 0; q < a->nq; q++) {
 		e810g_txq_reclaim(a, q);
-		mkframe(f, b->mac, a->mac, (*seq)++, 60);
+		e810v_frame(f, b->mac, a->mac, (*seq)++, 60);
 		(void)e810g_txq_one(a, q, f, 60);
 	}
 	e810g_tx_reclaim(b);
-	mkframe(f, a->mac, b->mac, (*seq)++, 60);
+	e810v_frame(f, a->mac, b->mac, (*seq)++, 60);
 	(void)e810g_tx_one(b, f, 60);
 	for (unsigned q = 0; q < a->nq; q++)
 		e810g_rxq_poll(a, q, UINT32_MAX, 16);
@@ -631,7 +581,7 @@ static void test_pf_reset_mid_traffic(void **state)
 		uint8_t f[128];
 
 		e810g_tx_reclaim(b);
-		mkframe(f, a->mac, b->mac, seq++, 60);
+		e810v_frame(f, a->mac, b->mac, seq++, 60);
 		(void)e810g_tx_one(b, f, 60);
 		for (unsigned q = 0; q < NQ; q++) {
 			e810g_doorbell(a, E810_QTX_COMM_DBELL(q), 7);
@@ -674,13 +624,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test_teardown(test_pf_reset_mid_traffic, close_guests),
 	};
 
-	if (argc < 2) {
-		fprintf(stderr, "usage: %s PATH-TO-VMUX\n", argv[0]);
+	if (!it_vmux_main(argc, argv, "test_e810g_irq", &vmux, &in_own_netns))
 		return 2;
-	}
-	vmux = argv[1];
-	signal(SIGPIPE, SIG_IGN);
-	in_own_netns = it_own_netns("test_e810g_irq");
-	log_set_level(LOG_LVL_ERR);
 	return cmocka_run_group_tests_name("e810g_irq", tests, group_setup, group_teardown);
 }
