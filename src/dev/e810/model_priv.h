@@ -18,6 +18,7 @@
 #include "dev/e810/aq.h"
 #include "dev/e810/e810_model.h"
 #include "dev/e810/lan.h"
+#include "dev/e810/rss.h"
 #include "dev/e810/rstore.h"
 #include "dev/e810/stats.h"
 #include "net/port.h"
@@ -116,6 +117,8 @@ struct e810 {
 	struct loop_fd *kick_h;
 
 	struct e810_qp qp[E810_MODEL_QUEUES_MAX];
+	/* RX queue selection for frames from the port (rss.h), kept by e810_rss_sync */
+	struct e810_rss rss;
 
 	/* --doorbell poll */
 	bool db_poll;
@@ -177,6 +180,7 @@ void e810_queues_stop(struct e810 *e);
 void e810_qrx_ctrl_write(struct e810 *e, unsigned q, uint32_t v);
 void e810_qrx_tail_write(struct e810 *e, unsigned q, uint32_t v);
 void e810_qtx_dbell_write(struct e810 *e, unsigned q, uint32_t v);
+void e810_rss_sync(struct e810 *e);
 
 /* doorbell.c: --doorbell poll */
 void e810_db_store(struct e810 *e, unsigned pg, unsigned i, uint32_t v);
