@@ -228,9 +228,20 @@ static uint16_t deliver_rss(struct e810 *e, struct pkt **pkts, uint16_t n)
 		uint16_t at[E810_MODEL_QUEUES_MAX + 1] = { 0 };
 		struct pkt *sorted[RSS_BURST];
 
+		bool one = true;
+
 		for (uint16_t i = 0; i < m; i++) {
 			qs[i] = (uint8_t)e810_rss_pick(&e->rss, pkts[i]);
 			at[qs[i] + 1]++;
+			one &= qs[i] == qs[0];
+		}
+		if (one) { /* one queue for all (one flow, say): no sort */
+			if (!e->qp[qs[0]].rx.enabled)
+				e->rss.st.drop_off += m;
+			ok = (uint16_t)(ok + deliver_q(e, qs[0], pkts, m));
+			pkts += m;
+			n = (uint16_t)(n - m);
+			continue;
 		}
 		for (unsigned q = 0; q < e->nq; q++)
 			at[q + 1] += at[q];
