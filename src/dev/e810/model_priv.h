@@ -3,8 +3,8 @@
  * The E810 PCI model's device state, shared by its files: model.c (the
  * instance, the admin queue glue, resets, lifecycle, statistics), regs.c
  * (BAR0 registers), irq.c (MSI-X vectors and their causes), queues.c (the LAN
- * queue pairs and the port), doorbell.c (--doorbell poll). Not for use outside
- * the model; tests see e810_model.h.
+ * queue pairs and the port, RSS through rss.h), doorbell.c (--doorbell poll).
+ * Not for use outside the model; tests see e810_model.h.
  */
 #ifndef VMUX_DEV_E810_MODEL_PRIV_H
 #define VMUX_DEV_E810_MODEL_PRIV_H

@@ -40,11 +40,11 @@ void e810_tx_run(struct e810 *e, unsigned q)
  */
 void e810_rss_sync(struct e810 *e)
 {
-	const struct e810_aq_state *st = e810_aq_state(e->aq);
+	const struct e810_aq_state *st = e->aq ? e810_aq_state(e->aq) : NULL;
 	const struct e810_aq_vsi *v = NULL;
 	unsigned rx_on = 0;
 
-	for (unsigned i = 0; i < E810_AQ_MAX_VSI && !v; i++)
+	for (unsigned i = 0; st && i < E810_AQ_MAX_VSI && !v; i++)
 		if (st->vsi[i].in_use && st->vsi[i].type == 2) /* the PF's VSI: the LAN queues' */
 			v = &st->vsi[i];
 	for (unsigned q = 0; q < e->nq; q++)
