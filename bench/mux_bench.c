@@ -72,6 +72,8 @@ struct opts {
 	int device_cpu;
 	enum e1kg_doorbell doorbell;
 	bool e810; /* --nic e810: e810g guests on e810-emu devices */
+	bool ipv4; /* --ipv4: IPv4/UDP frames, not the bench ethertype */
+	bool e810_rss; /* --e810-rss: 4 queue pairs and RSS set up, every entry queue 0 */
 };
 
 static uint64_t now_ns(void)
@@ -337,6 +339,49 @@ struct vm {
 
 static struct vm vms[MAX_VMS];
 
+/*
+ * --e810-rss: a key and a 64-entry VSI table whose entries all name queue
+ * 0 (the queue the bench polls): every frame is hashed and looked up, and
+ * lands where it did without RSS. 0, or -EIO.
+ */
+static int e810_rss_setup(struct e810g *g)
+{
+	uint8_t prm[16] = { 0 }, key[52], lut[64] = { 0 };
+
+	for (unsigned i = 0; i < sizeof(key); i++)
+		key[i] = (uint8_t)(i * 37 + 11);
+	prm[0] = (uint8_t)g->vsi;
+	prm[1] = (uint8_t)(0x80 | g->vsi >> 8);
+	if (e810g_aq(g, 0x0b02, prm, key, sizeof(key), true))
+		return -EIO;
+	memset(prm + 2, 0, 14);
+	return e810g_aq(g, 0x0b03, prm, lut, sizeof(lut), true) ? -EIO : 0;
+}
+
+/* --ipv4: the frame made IPv4/UDP from 10.0.0.i to 10.0.1.i (checksums left 0). */
+static void frame_ipv4(uint8_t *f, uint32_t len, unsigned i)
+{
+	f[12] = 0x08;
+	f[13] = 0x00;
+	memset(f + 14, 0, 28);
+	f[14] = 0x45;
+	f[16] = (uint8_t)((len - 14) >> 8);
+	f[17] = (uint8_t)(len - 14);
+	f[22] = 64;
+	f[23] = 17;
+	f[26] = 10;
+	f[29] = (uint8_t)i;
+	f[30] = 10;
+	f[32] = 1;
+	f[33] = (uint8_t)i;
+	f[34] = 0x30;
+	f[35] = (uint8_t)i;
+	f[36] = 0x13;
+	f[37] = 0x89;
+	f[38] = (uint8_t)((len - 34) >> 8);
+	f[39] = (uint8_t)(len - 34);
+}
+
 static int vm_open(struct vm *v, const char *sock, const struct opts *o)
 {
 	uint32_t ral, rah;
@@ -348,7 +393,13 @@ static int vm_open(struct vm *v, const char *sock, const struct opts *o)
 		if (r)
 			return r;
 		memset(e810g_ptr(&v->x, E810G_RXBUF), 0, (size_t)o->rx_ring * E810G_BUF_STRIDE);
-		r = e810g_up(&v->x, o->tx_ring, o->rx_ring);
+		if (o->e810_rss) {
+			r = e810g_up_queues(&v->x, E810G_QUEUES_MAX, o->tx_ring, o->rx_ring);
+			if (!r)
+				r = e810_rss_setup(&v->x);
+		} else {
+			r = e810g_up(&v->x, o->tx_ring, o->rx_ring);
+		}
 		memcpy(v->mac, v->x.mac, 6);
 		if (!r && o->doorbell == E1KG_DB_POLL)
 			r = e810g_map_doorbells(&v->x);
@@ -501,6 +552,10 @@ static void usage(FILE *out)
 		"                    not once per burst\n"
 		"  --nic e810        the guests are e810g (client/e810g.h) on e810-emu devices\n"
 		"                    (default e1000: e1kg on e1000-emu); either doorbell mode\n"
+		"  --ipv4            IPv4/UDP frames (default: an experimental ethertype)\n"
+		"  --e810-rss        (--nic e810) 4 queue pairs (rings of at most 256) and RSS set\n"
+		"                    up with every table entry on queue 0, the one polled: each\n"
+		"                    frame is hashed; vmux's devices need --queues 4 (implies --ipv4)\n"
 		"MUX_BENCH_DEBUG=1 prints each guest's counters and ring registers at the end.\n");
 }
 
@@ -532,6 +587,8 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		{ "device-cpu", required_argument, NULL, 'D' },
 		{ "wb-each", no_argument, NULL, 'E' },
 		{ "nic", required_argument, NULL, 'N' },
+		{ "ipv4", no_argument, NULL, '4' },
+		{ "e810-rss", no_argument, NULL, 'X' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -588,12 +645,20 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 			}
 			o->e810 = !strcmp(optarg, "e810");
 			break;
+		case '4': o->ipv4 = true; break;
+		case 'X': o->e810_rss = o->ipv4 = true; break;
 		case 'h': usage(stdout); exit(0);
 		default: return -1;
 		}
 	}
 	if (o->size < 64 || o->size > 1518 || o->secs <= 0)
 		return -1;
+	if (o->e810_rss && (!o->e810 || o->tx_ring > E810G_QX_RING_MAX ||
+			    o->rx_ring > E810G_QX_RING_MAX)) {
+		fprintf(stderr, "mux_bench: --e810-rss needs --nic e810 and rings of at most %u\n",
+			E810G_QX_RING_MAX);
+		return -1;
+	}
 	if (o->memcpy_only || o->handoff_only)
 		return 0;
 	if (o->pid <= 0 || !o->sock_dir || !o->n || o->n > MAX_VMS || (o->vm2vm && o->n % 2))
@@ -691,6 +756,8 @@ int main(int argc, char **argv)
 		if (!vms[i].tx)
 			continue;
 		e1kg_eth(f, dst, vms[i].mac, ETHERTYPE_BENCH, len - 14, (uint8_t)i);
+		if (o.ipv4)
+			frame_ipv4(f, len, i);
 		if (vms[i].e810 ? e810g_tx_prefill(&vms[i].x, f, len)
 				: e1kg_tx_prefill(&vms[i].g, f, len)) {
 			fprintf(stderr, "mux_bench: cannot prefill the TX ring\n");

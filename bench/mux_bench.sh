@@ -30,7 +30,8 @@
 # 0,1: devices go round robin, so each VM->VM pair crosses between workers),
 # -M NIC the guests' NIC: e1000 (default) or e810 (e810g guests on
 # e810-emu devices with one queue pair; -d applies to them too), -q quick.
-# VMUX_BIN and MUX_BENCH_BIN override the binaries (default: build/).
+# VMUX_BIN and MUX_BENCH_BIN override the binaries (default: build/);
+# E810_QUEUES the e810-emu devices' --queues (default 1; 4 for -x --e810-rss).
 set -u
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -120,7 +121,7 @@ run_point() { # mode size n
 	work=$(mktemp -d /tmp/vmux-mb.XXXXXX)
 	for ((i = 0; i < n; i++)); do
 		if [ "$nic" = e810 ]; then
-			devs+=(-s "$work/vm$i.sock" -m e810-emu --queues 1 --doorbell "$doorbell")
+			devs+=(-s "$work/vm$i.sock" -m e810-emu --queues "${E810_QUEUES:-1}" --doorbell "$doorbell")
 		else
 			devs+=(-s "$work/vm$i.sock" -m e1000-emu --doorbell "$doorbell")
 		fi

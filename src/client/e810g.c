@@ -584,7 +584,8 @@ static void rx_rearm(struct e810g *g, struct e810g_q *x)
 	x->rx_given++;
 }
 
-uint32_t e810g_rxq_take(struct e810g *g, unsigned q, uint8_t *out, uint32_t cap)
+uint32_t e810g_rxq_take_wb(struct e810g *g, unsigned q, uint8_t *out, uint32_t cap,
+			   uint8_t wb[32])
 {
 	struct e810g_q *x;
 	uint32_t len;
@@ -595,12 +596,19 @@ uint32_t e810g_rxq_take(struct e810g *g, unsigned q, uint8_t *out, uint32_t cap)
 	if (!rx_next_len(g, x, &len))
 		return 0;
 	memcpy(out, e810g_ptr(g, x->rxbuf + E810G_BUF_STRIDE * x->rx_next), len < cap ? len : cap);
+	if (wb)
+		memcpy(wb, e810g_ptr(g, x->rxring + 32u * x->rx_next), 32);
 	rx_rearm(g, x);
 	rx_give(g, q);
 	x->rx_frames++;
 	g->cnt.rx_frames++;
 	g->cnt.rx_bytes += len;
 	return len;
+}
+
+uint32_t e810g_rxq_take(struct e810g *g, unsigned q, uint8_t *out, uint32_t cap)
+{
+	return e810g_rxq_take_wb(g, q, out, cap, NULL);
 }
 
 uint32_t e810g_rx_take(struct e810g *g, uint8_t *out, uint32_t cap)

@@ -150,6 +150,9 @@ int e810g_txq_one(struct e810g *g, unsigned q, const void *frame, uint32_t len);
  */
 uint32_t e810g_rx_take(struct e810g *g, uint8_t *out, uint32_t cap);
 uint32_t e810g_rxq_take(struct e810g *g, unsigned q, uint8_t *out, uint32_t cap);
+/* The same, with the 32-byte write-back descriptor copied into wb (may be NULL). */
+uint32_t e810g_rxq_take_wb(struct e810g *g, unsigned q, uint8_t *out, uint32_t cap,
+			   uint8_t wb[32]);
 /* Reclaims queue q's descriptors the device marked done; returns how many. */
 uint32_t e810g_txq_reclaim(struct e810g *g, unsigned q);
 /* Takes up to max frames from queue q, gives descriptors back once give_batch are clean. */

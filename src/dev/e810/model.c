@@ -474,6 +474,22 @@ static void e810_dump_lan(struct e810 *e, FILE *out)
 		U(t.budget_stops), U(t.blocked), U(t.wb));
 }
 
+/* RSS (rss.h) and the frames each RX queue took. */
+static void e810_dump_rss(const struct e810 *e, FILE *out)
+{
+	const struct e810_rss_stats *r = &e->rss.st;
+
+	fprintf(out,
+		",\"rss\":%s,\"rss_hashed\":%llu,\"rss_given\":%llu,\"rss_nohash\":%llu,"
+		"\"rss_lut_bad\":%llu,\"rss_lut_bad_entries\":%u,\"rss_drop_off\":%llu,"
+		"\"rss_configs\":%llu,\"rss_keys\":%llu,\"rxq_pkts\":[",
+		e->rss.on ? "true" : "false", U(r->hashed), U(r->given), U(r->nohash),
+		U(r->lut_bad), e->rss.lut_bad_entries, U(r->drop_off), U(r->configs), U(r->keys));
+	for (unsigned q = 0; q < e->nq; q++)
+		fprintf(out, "%s%llu", q ? "," : "", U(e->qp[q].rx.st.pkts));
+	fprintf(out, "]");
+}
+
 static void e810_dump_stats(struct dev_instance *d, FILE *out)
 {
 	struct e810 *e = to_e810(d);
@@ -510,6 +526,7 @@ static void e810_dump_stats(struct dev_instance *d, FILE *out)
 		U(a->arq_posted), U(a->arq_no_desc), U(a->arq_off), U(a->arq_bad_desc),
 		U(a->arq_dma), U(a->lse_suppressed));
 	e810_dump_lan(e, out);
+	e810_dump_rss(e, out);
 }
 
 const struct dev_model e810_model = {

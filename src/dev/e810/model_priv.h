@@ -3,8 +3,8 @@
  * The E810 PCI model's device state, shared by its files: model.c (the
  * instance, the admin queue glue, resets, lifecycle, statistics), regs.c
  * (BAR0 registers), irq.c (MSI-X vectors and their causes), queues.c (the LAN
- * queue pairs and the port), doorbell.c (--doorbell poll). Not for use outside
- * the model; tests see e810_model.h.
+ * queue pairs and the port, RSS through rss.h), doorbell.c (--doorbell poll).
+ * Not for use outside the model; tests see e810_model.h.
  */
 #ifndef VMUX_DEV_E810_MODEL_PRIV_H
 #define VMUX_DEV_E810_MODEL_PRIV_H
@@ -18,6 +18,7 @@
 #include "dev/e810/aq.h"
 #include "dev/e810/e810_model.h"
 #include "dev/e810/lan.h"
+#include "dev/e810/rss.h"
 #include "dev/e810/rstore.h"
 #include "dev/e810/stats.h"
 #include "net/port.h"
@@ -121,6 +122,8 @@ struct e810 {
 	struct loop_fd *kick_h;
 
 	struct e810_qp qp[E810_MODEL_QUEUES_MAX];
+	/* RX queue selection for frames from the port (rss.h), kept by e810_rss_sync */
+	struct e810_rss rss;
 
 	/* --doorbell poll */
 	bool db_poll;
@@ -182,6 +185,7 @@ void e810_queues_stop(struct e810 *e);
 void e810_qrx_ctrl_write(struct e810 *e, unsigned q, uint32_t v);
 void e810_qrx_tail_write(struct e810 *e, unsigned q, uint32_t v);
 void e810_qtx_dbell_write(struct e810 *e, unsigned q, uint32_t v);
+void e810_rss_sync(struct e810 *e);
 
 /* doorbell.c: --doorbell poll */
 void e810_db_store(struct e810 *e, unsigned pg, unsigned i, uint32_t v);

@@ -4,7 +4,8 @@
  * from QRX_CONTEXT enabled by QRX_CTRL.QENA_REQ, buffers up to QRX_TAIL; TX
  * queues as add_txqs left them in the admin queue engine's state, walked on
  * QTX_COMM_DBELL within a budget (the rest from the loop); frames from the
- * port's peer into the RX rings.
+ * port's peer into the RX rings: the queue the peer names, or for
+ * NET_QUEUE_ANY the one RSS picks (rss.h) when the guest set it up, else 0.
  */
 #include <string.h>
 
@@ -32,7 +33,31 @@ void e810_tx_run(struct e810 *e, unsigned q)
 		p->tx_more = true;
 }
 
-/* The engine's TX queues after an admin command: add_txqs sets one up, dis_txqs stops it. */
+/*
+ * The RSS state from the PF VSI's key, table and queue map and the RX
+ * queues enabled: after admin commands (e810_tx_sync), QRX_CTRL writes and
+ * resets.
+ */
+void e810_rss_sync(struct e810 *e)
+{
+	const struct e810_aq_state *st = e->aq ? e810_aq_state(e->aq) : NULL;
+	const struct e810_aq_vsi *v = NULL;
+	unsigned rx_on = 0;
+
+	for (unsigned i = 0; st && i < E810_AQ_MAX_VSI && !v; i++)
+		if (st->vsi[i].in_use && st->vsi[i].type == 2) /* the PF's VSI: the LAN queues' */
+			v = &st->vsi[i];
+	for (unsigned q = 0; q < e->nq; q++)
+		rx_on += e->qp[q].rx.enabled;
+	if (e810_rss_config(&e->rss, v, e->nq, rx_on))
+		LOG_DEBUG(COMP, "%s: RSS %s (%u RX queues on)", e->name, e->rss.on ? "on" : "off",
+			  rx_on);
+}
+
+/*
+ * The engine's TX queues after an admin command: add_txqs sets one up,
+ * dis_txqs stops it; and the RSS state (set_rss_key, set_rss_lut, VSIs).
+ */
 void e810_tx_sync(struct e810 *e)
 {
 	for (unsigned q = 0; q < e->nq; q++) {
@@ -72,6 +97,7 @@ void e810_tx_sync(struct e810 *e)
 				  c.qlen, (unsigned long long)c.base);
 		}
 	}
+	e810_rss_sync(e);
 }
 
 void e810_queues_stop(struct e810 *e)
@@ -85,6 +111,7 @@ void e810_queues_stop(struct e810 *e)
 		p->rx_tail_set = p->rx_starved = false;
 		p->tx_known = p->tx_more = p->tx_blocked = false;
 	}
+	e810_rss_sync(e);
 }
 
 static void rx_kick(struct e810 *e, unsigned q)
@@ -127,6 +154,7 @@ void e810_qrx_ctrl_write(struct e810 *e, unsigned q, uint32_t v)
 	}
 	v &= ~E810_QRX_CTRL_QENA_STAT;
 	e810_rstore_set(&e->rs, E810_QRX_CTRL(q), v);
+	e810_rss_sync(e);
 }
 
 void e810_qrx_tail_write(struct e810 *e, unsigned q, uint32_t v)
@@ -155,16 +183,15 @@ void e810_qtx_dbell_write(struct e810 *e, unsigned q, uint32_t v)
 /* rx_space() while frames would only be dropped (queue off): as a wire would. */
 #define E810_RX_SPACE_OFF 64u
 
-/* The RX queue for a burst: its index, or queue 0 for NET_QUEUE_ANY (no RSS yet). */
+/* The RX queue for a burst to a queue: its index, or queue 0 (NET_QUEUE_ANY without RSS). */
 static unsigned rx_queue(const struct e810 *e, uint16_t queue)
 {
 	return queue < e->nq ? queue : 0;
 }
 
-static uint16_t port_deliver(struct net_port *self, uint16_t queue, struct pkt **pkts, uint16_t n)
+static uint16_t deliver_q(struct e810 *e, unsigned q, struct pkt **pkts, uint16_t n)
 {
-	struct e810 *e = self->priv;
-	unsigned q = rx_queue(e, queue);
+	struct net_port *self = &e->port;
 	struct e810_rxq *rx = &e->qp[q].rx;
 	uint64_t bytes = rx->st.bytes;
 	uint16_t ok;
@@ -184,18 +211,102 @@ static uint16_t port_deliver(struct net_port *self, uint16_t queue, struct pkt *
 	return ok;
 }
 
-static uint32_t port_rx_space(struct net_port *self, uint16_t queue)
+#define RSS_BURST 64u
+
+/*
+ * RSS: each frame's queue, then one delivery per queue with its frames in
+ * their order (a stable counting sort of the burst). The accepted frames
+ * are not a prefix of the burst: the sender's tx_bytes is approximate.
+ */
+static uint16_t deliver_rss(struct e810 *e, struct pkt **pkts, uint16_t n)
+{
+	uint16_t ok = 0;
+
+	while (n) {
+		uint16_t m = n < RSS_BURST ? n : RSS_BURST;
+		uint8_t qs[RSS_BURST];
+		uint16_t at[E810_MODEL_QUEUES_MAX + 1] = { 0 };
+		struct pkt *sorted[RSS_BURST];
+
+		bool one = true;
+
+		for (uint16_t i = 0; i < m; i++) {
+			qs[i] = (uint8_t)e810_rss_pick(&e->rss, pkts[i]);
+			at[qs[i] + 1]++;
+			one &= qs[i] == qs[0];
+		}
+		if (one) { /* one queue for all (one flow, say): no sort */
+			if (!e->qp[qs[0]].rx.enabled)
+				e->rss.st.drop_off += m;
+			ok = (uint16_t)(ok + deliver_q(e, qs[0], pkts, m));
+			pkts += m;
+			n = (uint16_t)(n - m);
+			continue;
+		}
+		for (unsigned q = 0; q < e->nq; q++)
+			at[q + 1] += at[q];
+		for (uint16_t i = 0; i < m; i++)
+			sorted[at[qs[i]]++] = pkts[i];
+		/* at[q] is now where queue q's frames end, at[q - 1] where they start. */
+		for (unsigned q = 0, from = 0; q < e->nq; from = at[q], q++) {
+			uint16_t k = (uint16_t)(at[q] - from);
+
+			if (!k)
+				continue;
+			if (!e->qp[q].rx.enabled)
+				e->rss.st.drop_off += k;
+			ok = (uint16_t)(ok + deliver_q(e, q, sorted + from, k));
+		}
+		pkts += m;
+		n = (uint16_t)(n - m);
+	}
+	return ok;
+}
+
+static uint16_t port_deliver(struct net_port *self, uint16_t queue, struct pkt **pkts, uint16_t n)
 {
 	struct e810 *e = self->priv;
-	unsigned q = rx_queue(e, queue);
-	uint32_t room;
 
-	if (!e->qp[q].rx.enabled)
-		return E810_RX_SPACE_OFF;
-	room = e810_rxq_space(&e->qp[q].rx);
+	if (queue == NET_QUEUE_ANY && e->rss.on)
+		return deliver_rss(e, pkts, n);
+	return deliver_q(e, rx_queue(e, queue), pkts, n);
+}
+
+static uint32_t queue_space(struct e810 *e, unsigned q)
+{
+	uint32_t room = e810_rxq_space(&e->qp[q].rx);
+
 	if (!room)
 		e->qp[q].rx_starved = true;
 	return room;
+}
+
+/*
+ * Room on a queue; for NET_QUEUE_ANY with RSS on, the least room of the
+ * enabled queues RSS may pick (frames for a queue that is off are dropped:
+ * it holds nothing back).
+ */
+static uint32_t port_rx_space(struct net_port *self, uint16_t queue)
+{
+	struct e810 *e = self->priv;
+	uint32_t room = UINT32_MAX;
+
+	if (queue == NET_QUEUE_ANY && e->rss.on) {
+		for (unsigned q = 0; q < e->nq; q++) {
+			uint32_t r;
+
+			if (!(e->rss.targets & (1u << q)) || !e->qp[q].rx.enabled)
+				continue;
+			r = queue_space(e, q);
+			if (r < room)
+				room = r;
+		}
+		return room == UINT32_MAX ? E810_RX_SPACE_OFF : room;
+	}
+	queue = (uint16_t)rx_queue(e, queue);
+	if (!e->qp[queue].rx.enabled)
+		return E810_RX_SPACE_OFF;
+	return queue_space(e, queue);
 }
 
 static void port_wake(struct net_port *self, uint16_t queue)

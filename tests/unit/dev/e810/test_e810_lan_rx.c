@@ -3,7 +3,9 @@
  * Unit tests for the E810 RX queue (src/dev/e810/rxq.c): the queue context
  * as ice_setup_rx_ctx packs it, the tail, and frames written back as flex
  * NIC descriptors the way ice_clean_rx_irq reads them (DD, EOF, pkt_len,
- * ptype, L3L4P/IPE/L4E, RSS hash, the stripped tag), over fake guest RAM.
+ * ptype, L3L4P/IPE/L4E, RSS hash, the stripped tag), over fake guest RAM;
+ * and the RSS queue selection (rss.c) from a VSI's key, table and queue map,
+ * its hash in the descriptor, and tables and maps that name no queue.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -15,6 +17,7 @@
 
 #include "dev/e810/lan.h"
 #include "dev/e810/lan_desc.h"
+#include "dev/e810/rss.h"
 #include "lan_fake.h"
 #include "net/csum.h"
 
@@ -478,6 +481,214 @@ static void test_qint(void **state)
 	assert_int_equal(d.itr, 3);
 }
 
+/* ---- RSS ---------------------------------------------------------------------- */
+
+/* Microsoft's verification key, and the suite's first IPv4 row (its hashes as facts). */
+static const uint8_t MS_KEY[40] = {
+	0x6d, 0x5a, 0x56, 0xda, 0x25, 0x5b, 0x0e, 0xc2, 0x41, 0x67, 0x25, 0x3d, 0x43, 0xa3,
+	0x8f, 0xb0, 0xd0, 0xca, 0x2b, 0xcb, 0xae, 0x7b, 0x30, 0xb4, 0x77, 0xcb, 0x2d, 0xa3,
+	0x80, 0x30, 0xf2, 0x0c, 0x6a, 0x42, 0xb7, 0x3b, 0xbe, 0xac, 0x01, 0xfa,
+};
+#define MS_TCP4 0x51ccc178u /* 66.9.149.187:2794 -> 161.142.100.80:1766 */
+#define MS_IP4 0x323e8fc2u  /* the same addresses, no ports */
+
+/* A PF VSI as ice_vsi_setup_q_map leaves it: queues first..first+count-1, the key, a LUT. */
+static void vsi_mk(struct e810_aq_vsi *v, unsigned first, unsigned count, unsigned lut_len)
+{
+	memset(v, 0, sizeof(*v));
+	v->in_use = true;
+	v->num = 3;
+	v->type = 2;
+	v->props[0] = 1u << 6;                   /* valid sections: the RX queue map */
+	v->props[30] = (uint8_t)first;           /* q_mapping[0] */
+	v->props[32] = (uint8_t)count;           /* q_mapping[1] */
+	memcpy(v->rss_key, MS_KEY, sizeof(MS_KEY));
+	v->rss_key_set = true;
+	v->rss_lut_len = (uint16_t)lut_len;
+	for (unsigned i = 0; i < lut_len; i++)
+		v->rss_lut[i] = (uint8_t)(i % count);
+}
+
+/* The suite's first IPv4 frame, TCP (or proto), optionally with a tag in the data. */
+static struct pkt *mk_ms(uint8_t proto, bool tagged)
+{
+	static const uint8_t ip[] = { 0x45, 0, 0, 40, 0, 0, 0, 0, 64, 6, 0, 0, 66, 9, 149, 187,
+				      161, 142, 100, 80, 0x0a, 0xea, 0x06, 0xe6 };
+	struct pkt *p = pkt_alloc(pool);
+	uint32_t o = 12;
+
+	assert_non_null(p);
+	memset(p->data, 0, 64);
+	p->data[0] = 0x02;
+	p->data[5] = 0x01;
+	p->data[6] = 0x02;
+	if (tagged) {
+		p->data[12] = 0x81;
+		p->data[14] = 0x00;
+		p->data[15] = 0x05;
+		o += 4;
+	}
+	p->data[o] = 0x08;
+	memcpy(p->data + o + 2, ip, sizeof(ip));
+	p->data[o + 2 + 9] = proto;
+	p->len = o + 2 + 40;
+	return p;
+}
+
+static void test_rss_select(void **state)
+{
+	static struct e810_rss r;
+	struct e810_aq_vsi v;
+	struct pkt *p[4];
+	unsigned want;
+
+	(void)state;
+	e810_rss_init(&r);
+	vsi_mk(&v, 0, 4, 64);
+	/* One RX queue enabled: off, nothing computed. */
+	assert_false(e810_rss_config(&r, &v, 4, 1));
+	assert_false(r.on);
+	assert_true(e810_rss_config(&r, &v, 4, 4));
+	assert_true(r.on);
+	assert_int_equal(r.st.keys, 1);
+	assert_int_equal(r.targets, 0xf);
+	assert_false(e810_rss_config(&r, &v, 4, 4)); /* nothing changed: the table is kept */
+	assert_int_equal(r.st.keys, 1);
+	want = (MS_TCP4 & 63) % 4;
+	p[0] = mk_ms(6, false);
+	assert_int_equal(e810_rss_pick(&r, p[0]), want);
+	assert_true(p[0]->flags & PKT_F_RSS);
+	assert_int_equal(p[0]->rss_hash, MS_TCP4);
+	/* Tagged in the data: the same flow, the same hash. ICMP: addresses only. */
+	p[1] = mk_ms(6, true);
+	assert_int_equal(e810_rss_pick(&r, p[1]), want);
+	assert_int_equal(p[1]->rss_hash, MS_TCP4);
+	p[2] = mk_ms(1, false);
+	assert_int_equal(e810_rss_pick(&r, p[2]), (MS_IP4 & 63) % 4);
+	assert_int_equal(p[2]->rss_hash, MS_IP4);
+	/* ARP: no hash, the VSI's queue 0, no RSS_VALID. */
+	p[3] = mk_ms(6, false);
+	p[3]->data[13] = 0x06;
+	assert_int_equal(e810_rss_pick(&r, p[3]), 0);
+	assert_false(p[3]->flags & PKT_F_RSS);
+	assert_int_equal(r.st.hashed, 3);
+	assert_int_equal(r.st.nohash, 1);
+
+	/* The hash lands in the descriptor with RSS_VALID. */
+	queue_up(BUFSZ, 9728, 56);
+	assert_int_equal(e810_rxq_deliver(&q, p, 4), 4);
+	for (unsigned i = 0; i < 3; i++) {
+		assert_true(st0(i) & E810_RXD_S0_RSS_VALID);
+		assert_int_equal(get_le32(desc(i) + E810_RXD_WB_RSS_HASH), i == 2 ? MS_IP4 : MS_TCP4);
+	}
+	assert_int_equal(st0(1) & E810_RXD_S0_L2TAG1P, E810_RXD_S0_L2TAG1P);
+	assert_int_equal(st0(3) & E810_RXD_S0_RSS_VALID, 0);
+	assert_int_equal(get_le32(desc(3) + E810_RXD_WB_RSS_HASH), 0);
+
+	/* A hash from the backend is used as given. */
+	p[0] = mk_ms(6, false);
+	p[0]->flags = PKT_F_RSS;
+	p[0]->rss_hash = 0x3e;
+	assert_int_equal(e810_rss_pick(&r, p[0]), 0x3e % 4);
+	assert_int_equal(p[0]->rss_hash, 0x3e);
+	assert_int_equal(r.st.given, 1);
+	pkt_free(p[0]);
+
+	/* The VSI's queues 4..7 of 8: relative entries mapped; a LUT naming only queue 2. */
+	vsi_mk(&v, 4, 4, 512);
+	memset(v.rss_lut, 2, 512);
+	assert_true(e810_rss_config(&r, &v, 8, 2));
+	assert_int_equal(r.q0, 4);
+	assert_int_equal(r.targets, 1u << 4 | 1u << 6);
+	p[0] = mk_ms(6, false);
+	assert_int_equal(e810_rss_pick(&r, p[0]), 6);
+	pkt_free(p[0]);
+	/* Scattered: q_mapping[i] names each queue. */
+	v.props[28] = 1;
+	for (unsigned i = 0; i < 16; i++) {
+		v.props[30 + 2 * i] = (uint8_t)(7 - i % 8);
+		v.props[31 + 2 * i] = 0;
+	}
+	assert_true(e810_rss_config(&r, &v, 8, 2));
+	assert_int_equal(r.q0, 7);
+	p[0] = mk_ms(6, false);
+	assert_int_equal(e810_rss_pick(&r, p[0]), 5);
+	pkt_free(p[0]);
+	/* A new key: its table is built anew. */
+	v.rss_key[0] ^= 1;
+	assert_true(e810_rss_config(&r, &v, 8, 2));
+	assert_int_equal(r.st.keys, 2);
+}
+
+/* Tables and maps from the guest that name no queue: never out of bounds, counted. */
+static void test_rss_untrusted(void **state)
+{
+	static struct e810_rss r;
+	struct e810_aq_vsi v;
+	struct pkt *p;
+
+	(void)state;
+	e810_rss_init(&r);
+	/* No key, no LUT, a LUT size not a power of two, no VSI: off. */
+	vsi_mk(&v, 0, 4, 64);
+	v.rss_key_set = false;
+	assert_false(e810_rss_config(&r, &v, 4, 4));
+	vsi_mk(&v, 0, 4, 0);
+	assert_false(e810_rss_config(&r, &v, 4, 4));
+	vsi_mk(&v, 0, 4, 64);
+	v.rss_lut_len = 100;
+	assert_false(e810_rss_config(&r, &v, 4, 4));
+	v.rss_lut_len = 4096;
+	assert_false(e810_rss_config(&r, &v, 4, 4));
+	assert_false(e810_rss_config(&r, NULL, 4, 4));
+	assert_false(r.on);
+	/* Every entry past the VSI's 4 queues: all frames to its queue 0, counted. */
+	vsi_mk(&v, 0, 4, 2048);
+	memset(v.rss_lut, 0xff, 2048);
+	assert_true(e810_rss_config(&r, &v, 4, 4));
+	assert_int_equal(r.lut_bad_entries, 2048);
+	assert_int_equal(r.targets, 1);
+	p = mk_ms(6, false);
+	assert_int_equal(e810_rss_pick(&r, p), 0);
+	assert_int_equal(r.st.lut_bad, 1);
+	pkt_free(p);
+	/* A map past the PF's queues (first 2, count 4 of 4): entries 2 and 3 name none. */
+	vsi_mk(&v, 2, 4, 64);
+	assert_true(e810_rss_config(&r, &v, 4, 4));
+	assert_int_equal(r.q0, 2);
+	assert_int_equal(r.lut_bad_entries, 32);
+	assert_int_equal(r.targets, 0xc);
+	/* A map whose queue 0 is outside: the PF's queue 0 then. */
+	vsi_mk(&v, 9, 4, 64);
+	assert_true(e810_rss_config(&r, &v, 4, 4));
+	assert_int_equal(r.q0, 0);
+	assert_int_equal(r.lut_bad_entries, 64);
+	/* Scattered entries past the 16 of the map, or unused (0x7ff). */
+	vsi_mk(&v, 0, 4, 64);
+	v.props[28] = 1;
+	for (unsigned i = 0; i < 16; i++) {
+		v.props[30 + 2 * i] = 0xff;
+		v.props[31 + 2 * i] = 0x07;
+	}
+	v.props[30] = 1;
+	v.props[31] = 0;
+	for (unsigned i = 0; i < 64; i++)
+		v.rss_lut[i] = (uint8_t)(i % 2 ? 200 : i % 4 ? 1 : 0);
+	assert_true(e810_rss_config(&r, &v, 4, 4));
+	assert_int_equal(r.q0, 1);
+	assert_int_equal(r.lut_bad_entries, 48);
+	assert_int_equal(r.targets, 0x2);
+	/* The map without its valid bit: the PF's queues from 0. */
+	vsi_mk(&v, 2, 2, 64);
+	v.props[0] = 0;
+	assert_true(e810_rss_config(&r, &v, 4, 4));
+	assert_int_equal(r.q0, 0);
+	assert_int_equal(r.targets, 0x3);
+	/* Off again when the queues go down to one. */
+	assert_true(e810_rss_config(&r, &v, 4, 1));
+	assert_false(r.on);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -492,6 +703,8 @@ int main(void)
 		cmocka_unit_test(test_outside_memory),
 		cmocka_unit_test(test_offload_request),
 		cmocka_unit_test(test_qint),
+		cmocka_unit_test(test_rss_select),
+		cmocka_unit_test(test_rss_untrusted),
 	};
 	int rc;
 
