@@ -146,6 +146,46 @@ static int each_end(void **state)
 /* OFFSET for Ethernet + a 20/40-byte IP header + a 20/8-byte L4 header. */
 #define OFFS(ip, l4) ((14u / 2) | ((ip) / 4u) << 7 | ((l4) / 4u) << 14)
 
+/*
+ * What the guest gets wrong is counted and logged (rate-limited: run first,
+ * before other tests use up the call sites' bursts).
+ */
+static void test_hostile_logged(void **state)
+{
+	uint32_t l4, len = build_frame(gpa(BUF), false, false, 100, 3, &l4);
+	const char *log;
+
+	(void)state;
+	queue_up(RING, QLEN);
+	desc_data(0, GM_HOLE, 100, EOP_RS, 0, 0);
+	desc_data(1, BUF, E810_TXD_BSZ_M, 0, 0, 0);
+	desc_data(2, BUF, 2, EOP_RS, 0, 0);
+	desc_data(3, BUF, len, EOP_RS | E810_TXD_CMD_L4T_TCP, OFFS(20, 20) + 60, 0);
+	desc_ctx(4, E810_TXC_CMD_TSO, 1, 1448);
+	desc_data(5, BUF, len, EOP_RS | E810_TXD_CMD_IIPT_IPV4_CSUM | E810_TXD_CMD_L4T_TCP,
+		  OFFS(20, 20), 0);
+	desc_ctx(6, E810_TXC_CMD_TSO, len - 54, 1);
+	desc_data(7, BUF, len, EOP_RS | E810_TXD_CMD_IIPT_IPV4_CSUM | E810_TXD_CMD_L4T_TCP,
+		  OFFS(20, 20), 0);
+	stderr_capture_begin();
+	assert_false(e810_txq_set_tail(&q, QLEN));
+	assert_true(e810_txq_set_tail(&q, 8));
+	e810_txq_run(&q);
+	e810_txq_stop(&q);
+	queue_up(GM_HOLE, QLEN);
+	assert_true(e810_txq_set_tail(&q, 1));
+	e810_txq_run(&q);
+	log = stderr_capture_end();
+	assert_int_equal(out.n, 0);
+	assert_non_null(strstr(log, "TX doorbell 256 outside the ring"));
+	assert_non_null(strstr(log, "TX buffer at 0x8000000 (100 bytes) outside guest memory"));
+	assert_non_null(strstr(log, "TX frame longer than 16384 bytes dropped"));
+	assert_non_null(strstr(log, "checksum offsets"));
+	assert_non_null(strstr(log, "do not fit it"));
+	assert_non_null(strstr(log, "headers, MSS 1"));
+	assert_non_null(strstr(log, "TX descriptor 0 at 0x8000000 outside guest memory"));
+}
+
 static void test_setup_absurd(void **state)
 {
 	struct e810_aq_txq_ctx c = { .base = RING, .qlen = 0 };
@@ -710,6 +750,7 @@ static void test_port_loop(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_hostile_logged, each, each_end),
 		cmocka_unit_test_setup_teardown(test_setup_absurd, each, each_end),
 		cmocka_unit_test_setup_teardown(test_setup_packed, each, each_end),
 		cmocka_unit_test_setup_teardown(test_single, each, each_end),
