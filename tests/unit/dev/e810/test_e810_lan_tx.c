@@ -506,6 +506,104 @@ static void test_tso_absurd(void **state)
 	assert_int_equal(dtype(at - 1), E810_TXD_DTYPE_DONE); /* completed all the same */
 }
 
+/*
+ * Buffer sizes the driver never posts: 0 (the piece adds nothing and its
+ * address is not looked at; a frame of nothing else is a runt) and frames one
+ * byte past the largest one vmux carries (dropped as long) or at it (sent).
+ */
+static void test_buffer_sizes(void **state)
+{
+	uint32_t l4, len = build_frame(gpa(BUF), false, false, 100, 2, &l4);
+	struct e810_txq_result r;
+
+	(void)state;
+	queue_up(RING, QLEN);
+	desc_data(0, BUF, 0, 0, 0, 0);
+	desc_data(1, BUF, len, 0, 0, 0);
+	desc_data(2, GM_HOLE, 0, EOP_RS, 0, 0);
+	desc_data(3, GM_HOLE, 0, EOP_RS, 0, 0);
+	desc_data(4, BUF, E810_TXD_BSZ_M, 0, 0, 0);
+	desc_data(5, BUF, 2, EOP_RS, 0, 0);
+	desc_data(6, BUF, E810_TXD_BSZ_M, 0, 0, 0);
+	desc_data(7, BUF, 1, EOP_RS, 0, 0);
+	assert_true(e810_txq_set_tail(&q, 8));
+	r = e810_txq_run(&q);
+	assert_int_equal(r.descs, 8);
+	assert_int_equal(q.head, 8);
+	assert_int_equal(out.n, 2);
+	assert_int_equal(out.p[0]->len, len);
+	assert_memory_equal(out.p[0]->data, gpa(BUF), len);
+	assert_int_equal(out.p[1]->len, PKT_DATA_MAX);
+	assert_int_equal(q.st.drop_runt, 1);
+	assert_int_equal(q.st.drop_long, 1);
+	assert_int_equal(q.st.drop_dma, 0);
+	for (unsigned i = 2; i < 8; i++)
+		if (i != 4 && i != 6)
+			assert_int_equal(dtype(i), E810_TXD_DTYPE_DONE);
+}
+
+/*
+ * TSO contexts the driver never gives: headers longer than the frame,
+ * headers without payload, an MSS of 1; and an MSS above any MTU, whose
+ * segments still fit a frame: sent, each within PKT_DATA_MAX.
+ */
+static void test_tso_hdr_mss(void **state)
+{
+	uint32_t cmd = E810_TXD_CMD_IIPT_IPV4_CSUM | E810_TXD_CMD_L4T_TCP | EOP_RS;
+	uint32_t l4, h, len = build_frame(gpa(BUF), false, false, 0, 0, &l4);
+	unsigned at = 0;
+
+	(void)state;
+	assert_int_equal(len, 54);
+	queue_up(RING, QLEN);
+	desc_ctx(at++, E810_TXC_CMD_TSO, 0, 1448);
+	desc_data(at++, BUF, 40, cmd, OFFS(20, 20), 0);
+	desc_ctx(at++, E810_TXC_CMD_TSO, 0, 1448);
+	desc_data(at++, BUF, len, cmd, OFFS(20, 20), 0);
+	at += post_tso(at, false, 3000, 1, &h);
+	assert_true(e810_txq_set_tail(&q, at));
+	e810_txq_run(&q);
+	assert_int_equal(out.n, 0);
+	assert_int_equal(q.st.drop_tso, 3);
+	assert_int_equal(q.st.tso, 0);
+	assert_int_equal(q.head, at);
+	assert_int_equal(dtype(at - 1), E810_TXD_DTYPE_DONE);
+
+	at += post_tso(at, false, 30000, 12000, &h);
+	assert_true(e810_txq_set_tail(&q, at));
+	e810_txq_run(&q);
+	check_segs(false, 30000, 12000, h);
+	for (unsigned i = 0; i < out.n; i++)
+		assert_true(out.p[i]->len <= PKT_DATA_MAX);
+	assert_int_equal(q.st.drop_tso, 3);
+}
+
+/* A TSO frame of NET_TSO_MAX bytes is segmented; one byte more is dropped whole. */
+static void test_tso_256k(void **state)
+{
+	uint32_t h, mss = 9000;
+	unsigned at;
+
+	(void)state;
+	queue_up(RING, QLEN);
+	at = post_tso(0, false, NET_TSO_MAX - 54, mss, &h);
+	assert_true(e810_txq_set_tail(&q, at));
+	e810_txq_run(&q);
+	check_segs(false, NET_TSO_MAX - 54, mss, h);
+	out_free();
+
+	at += post_tso(at, false, NET_TSO_MAX - 54 + 1, mss, &h);
+	assert_true(e810_txq_set_tail(&q, at));
+	e810_txq_run(&q);
+	assert_int_equal(out.n, 0);
+	assert_int_equal(q.st.drop_long, 1);
+	assert_int_equal(q.st.tso, 1);
+	assert_int_equal(q.head, at);
+	assert_int_equal(dtype(at - 1), E810_TXD_DTYPE_DONE);
+	/* What was gathered went back to the pool. */
+	assert_int_equal(pkt_pool_avail(pool), POOL);
+}
+
 static void test_no_eop(void **state)
 {
 	struct e810_txq_result r;
@@ -760,6 +858,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_tso_200k, each, each_end),
 		cmocka_unit_test_setup_teardown(test_uso, each, each_end),
 		cmocka_unit_test_setup_teardown(test_tso_absurd, each, each_end),
+		cmocka_unit_test_setup_teardown(test_buffer_sizes, each, each_end),
+		cmocka_unit_test_setup_teardown(test_tso_hdr_mss, each, each_end),
+		cmocka_unit_test_setup_teardown(test_tso_256k, each, each_end),
 		cmocka_unit_test_setup_teardown(test_no_eop, each, each_end),
 		cmocka_unit_test_setup_teardown(test_budget_and_backpressure, each, each_end),
 		cmocka_unit_test_setup_teardown(test_outside_memory, each, each_end),
