@@ -73,7 +73,7 @@ enum act {
 	ACT_AQ_SERVICE, /* arg % 8 + 1 service calls (the model's deferred walk) */
 	ACT_AQ_EVENT,   /* [u16 opcode][8 params][data]: an event into the ARQ */
 	ACT_AQ_LINK,    /* arg bit 0: carrier; bit 1: PF reset first */
-	ACT_RX_CTX,     /* [8 x u32]: QRX_CONTEXT; arg bit 6: leave disabled, 7: no VLAN strip */
+	ACT_RX_CTX,     /* [8 x u32]: QRX_CONTEXT, then QENA_REQ (arg bit 6: left disabled) */
 	ACT_RX_TAIL,    /* [u32]: QRX_TAIL */
 	ACT_RX_FRAMES,  /* ([u8 flags][u16 len][tci?][offload?][bytes])...: frames from the wire */
 	ACT_TX_CTX,     /* [22 bytes]: a TX queue context as add_txqs gives it */
