@@ -662,11 +662,246 @@ def dict_config():
     return '\n'.join(lines) + '\n'
 
 
+# ---- fuzz_e810: the admin queue engine and the LAN queues, called directly --------------
+# Framing (tests/fuzz/fuzz_e810.c): a configuration byte, then chunks of
+# [u8 action][u8 arg][u16 len][len bytes].
+(E_MEM, E_AQ_REG, E_AQ_SERVICE, E_AQ_EVENT, E_AQ_LINK, E_RX_CTX, E_RX_TAIL, E_RX_FRAMES,
+ E_TX_CTX, E_TX_DB, E_TX_RUN, E_TX_STOP, E_SINK, E_HOLD, E_TX_BUDGET, E_RX_OPTS) = range(16)
+E_MEM0, E_MEM1 = 0x00100000, 0x40000000
+(R_ATQBAL, R_ATQBAH, R_ATQLEN, R_ATQH, R_ATQT,
+ R_ARQBAL, R_ARQBAH, R_ARQLEN, R_ARQH, R_ARQT) = range(10)
+AQ_BUF, AQ_RD, AQ_LB, AQ_SI = 0x1000, 0x0400, 0x0200, 0x2000
+
+
+def e_chunk(action, arg=0, data=b''):
+    return struct.pack('<BBH', action, arg, len(data)) + data
+
+
+def e_mem(gpa, data):
+    region = 1 if gpa >= E_MEM1 else 0
+    return e_chunk(E_MEM, 0, struct.pack('<BI', region, gpa - (E_MEM1 if region else E_MEM0)) + data)
+
+
+def e_regs(*pairs):
+    return e_chunk(E_AQ_REG, 0, b''.join(struct.pack('<BI', r, v) for r, v in pairs))
+
+
+def aq_desc(opcode, flags=AQ_SI, datalen=0, params=b'', addr=0):
+    p = params.ljust(8, b'\0')[:8] + struct.pack('<II', addr >> 32, addr & 0xffffffff)
+    return struct.pack('<HHHHII', flags, opcode, datalen, 0, 0, 0) + p
+
+
+class AQ:
+    """An ATQ of 16 descriptors at ring, buffers from buf on; commands one at a time."""
+
+    def __init__(self, out, ring=E_MEM0 + 0x1000, buf=E_MEM0 + 0x2000):
+        self.out, self.ring, self.buf, self.tail = out, ring, buf, 0
+        out += e_regs((R_ATQH, 0), (R_ATQT, 0), (R_ATQLEN, 0x80000000 | 16),
+                      (R_ATQBAL, ring & 0xffffffff), (R_ATQBAH, ring >> 32))
+
+    def cmd(self, opcode, params=b'', data=None, rd=True, length=None):
+        flags = AQ_SI
+        addr = 0
+        n = 0
+        if data is not None:
+            n = len(data) if length is None else length
+            flags |= AQ_BUF | (AQ_RD if rd else 0) | (AQ_LB if n > 512 else 0)
+            addr = self.buf
+            self.out += e_mem(addr, data)
+            self.buf += 0x1000
+        self.out += e_mem(self.ring + 32 * self.tail, aq_desc(opcode, flags, n, params, addr))
+        self.tail = (self.tail + 1) % 16
+        self.out += e_regs((R_ATQT, self.tail))
+
+
+def setbits(b, off, width, val):
+    for i in range(width):
+        if (val >> i) & 1:
+            b[(off + i) // 8] |= 1 << ((off + i) % 8)
+
+
+def e_txq_ctx(ring, qlen, vsi=1):
+    c = bytearray(22)
+    setbits(c, 0, 57, ring >> 7)
+    setbits(c, 78, 2, 2)
+    setbits(c, 80, 10, vsi)
+    setbits(c, 135, 13, qlen)
+    setbits(c, 164, 1, 1)
+    return bytes(c)
+
+
+def e_rxq_ctx(ring, qlen, dbuf=2048, rxmax=1522, crcstrip=1, l2tsel=1, head=0):
+    c = bytearray(32)
+    setbits(c, 0, 13, head)
+    setbits(c, 32, 57, ring >> 7)
+    setbits(c, 89, 13, qlen)
+    setbits(c, 102, 7, dbuf >> 7)
+    setbits(c, 116, 1, 1)
+    setbits(c, 117, 1, crcstrip)
+    setbits(c, 119, 1, l2tsel)
+    setbits(c, 174, 14, rxmax)
+    return bytes(c)
+
+
+def txd(addr, size, cmd, offset=0, l2tag1=0):
+    return struct.pack('<QQ', addr, (cmd << 4) | (offset << 16) | (size << 34) | (l2tag1 << 48))
+
+
+def txc(tso_len, mss, cmd=1):
+    return struct.pack('<QQ', 0, 1 | (cmd << 4) | (tso_len << 30) | (mss << 50))
+
+
+TX_EOP, TX_RS, TX_IL2TAG1 = 0x1, 0x2, 0x8
+TX_IPV4_CSUM, TX_IPV6, TX_TCP, TX_UDP = 0x60, 0x20, 0x100, 0x300
+
+
+def tx_off(maclen, iplen, l4len=0):
+    return (maclen // 2) | ((iplen // 4) << 7) | ((l4len // 4) << 14)
+
+
+def tcp4_frame(payload, seed=0):
+    return ipv4_tcp(b'\x02\x00\x00\x00\x00\x02', b'\x02\x00\x00\x00\x00\x01',
+                    bytes((seed + i) & 0xff for i in range(payload)))
+
+
+def seeds_e810():
+    out = {}
+
+    # The admin queue as ice's probe starts it, an ARQ with buffers, a VSI, a TX queue
+    # through add_txqs and traffic on it; link changes as events.
+    s = bytearray(b'\x0e')  # 4 queues, a budget of 64 descriptors
+    aq = AQ(s)
+    aq.cmd(0x0001)                                               # get_ver
+    aq.cmd(0x0002, data=b'\x01\x02\x03\x04' + b'vmux-fuzz\0')    # driver_ver
+    aq.cmd(0x0200, data=b'\0' * 64, rd=False)                    # get_sw_cfg
+    aq.cmd(0x0600, params=struct.pack('<BxH', 0, 0x0004), data=b'\0' * 528, rd=False)  # get_phy_caps
+    aq.cmd(0x0701, params=struct.pack('<HBBHH', 0, 0, 0, 0, 512), data=b'\0' * 512, rd=False)  # nvm_read
+    arq = E_MEM0 + 0x4000
+    for i in range(8):
+        s += e_mem(arq + 32 * i, aq_desc(0, AQ_BUF | AQ_LB, 4096, b'', E_MEM0 + 0x8000 + 0x1000 * i))
+    s += e_regs((R_ARQH, 0), (R_ARQT, 7), (R_ARQLEN, 0x80000000 | 8),
+                (R_ARQBAL, arq), (R_ARQBAH, 0))
+    aq.cmd(0x0607, params=struct.pack('<BxH', 0, 3), data=b'\0' * 32, rd=False)  # LSE on
+    s += e_chunk(E_AQ_LINK, 0) + e_chunk(E_AQ_LINK, 1)
+    props = bytearray(128)
+    struct.pack_into('<H', props, 0, 0x00c7)
+    props[4] = 0x10
+    props[12] = 0x1b
+    struct.pack_into('<HH', props, 30, 0, 4)
+    aq.cmd(0x0210, params=struct.pack('<HHHH', 0, 0, 0, 2), data=bytes(props))  # add_vsi
+    ring = E_MEM0 + 0x10000
+    q = struct.pack('<HxxI', 0, 0) + e_txq_ctx(ring, 64) + b'\0\0' + b'\x01\x0d' + b'\0' * 14
+    aq.cmd(0x0c30, params=b'\x01', data=struct.pack('<IB3x', 7, 1) + q)  # add_txqs
+    frame = tcp4_frame(100)
+    s += e_mem(E_MEM0 + 0x18000, frame)
+    s += e_mem(ring, txd(E_MEM0 + 0x18000, len(frame), TX_EOP | TX_RS | TX_IPV4_CSUM | TX_TCP,
+                         tx_off(14, 20)))
+    s += e_chunk(E_TX_DB, 0, struct.pack('<I', 1))
+    s += e_chunk(E_AQ_EVENT, 0, struct.pack('<H', 0x1001) + b'\0' * 8 + b'\xaa' * 16)
+    out['aq_probe_txq'] = bytes(s)
+
+    # TX through a context given directly: checksums, VLAN insertion, a TSO frame
+    # in three pieces, a frame in two descriptors.
+    s = bytearray(b'\x0e')
+    ring = E_MEM0 + 0x1000
+    s += e_chunk(E_TX_CTX, 1, e_txq_ctx(ring, 64))
+    big = tcp4_frame(4000, 7)
+    s += e_mem(E_MEM0 + 0x4000, big)
+    descs = txd(E_MEM0 + 0x4000, 100, TX_EOP | TX_IL2TAG1 | TX_IPV4_CSUM | TX_TCP,
+                tx_off(14, 20), 0x0123)
+    descs += txc(len(big) - 54, 1448)
+    descs += txd(E_MEM0 + 0x4000, 54, TX_IPV4_CSUM | TX_TCP, tx_off(14, 20, 20))
+    descs += txd(E_MEM0 + 0x4000 + 54, 2000, 0)
+    descs += txd(E_MEM0 + 0x4000 + 2054, len(big) - 2054, TX_EOP | TX_RS)
+    descs += txd(E_MEM0 + 0x4000, 60, 0)
+    descs += txd(E_MEM0 + 0x4000 + 60, 40, TX_EOP | TX_RS | TX_UDP, tx_off(14, 20))
+    s += e_mem(ring, descs)
+    s += e_chunk(E_TX_DB, 1, struct.pack('<I', 7))
+    s += e_chunk(E_SINK, 1, struct.pack('<IH', 2, 1))
+    s += e_mem(ring + 16 * 7, descs[:16])
+    s += e_chunk(E_TX_DB, 1, struct.pack('<I', 8))
+    s += e_chunk(E_TX_RUN, 1)
+    s += e_chunk(E_TX_STOP, 1)
+    out['tx_tso_csum'] = bytes(s)
+
+    # RX: a ring of 64 with 32 buffers, frames plain, tagged in the data, with
+    # the tag beside them, with an offload request, too long, runts.
+    s = bytearray(b'\x00')
+    ring = E_MEM0 + 0x1000
+    s += e_chunk(E_RX_CTX, 2, e_rxq_ctx(ring, 64, dbuf=1024, rxmax=4096))
+    s += e_mem(ring, b''.join(struct.pack('<QQQQ', E_MEM0 + 0x4000 + 1024 * i, 0, 0, 0)
+                              for i in range(64)))
+    s += e_chunk(E_RX_TAIL, 2, struct.pack('<I', 32))
+    f = tcp4_frame(200)
+    tagged = f[:12] + b'\x81\x00\x00\x05' + f[12:]
+    frames = struct.pack('<BH', 0, len(f)) + f
+    frames += struct.pack('<BH', 0, len(tagged)) + tagged
+    frames += struct.pack('<BHH', 3, len(f), 0x0007) + f
+    ol = struct.pack('<BBHHHHH', 0x03, 14, 20, 20, 0, 34, 16)
+    frames += struct.pack('<BH', 4, len(f)) + ol + f
+    frames += struct.pack('<BH', 0, 3000) + f
+    frames += struct.pack('<BH', 0, 9000) + f
+    frames += struct.pack('<BH', 0, 10) + f[:10]
+    s += e_chunk(E_RX_FRAMES, 2, bytes(frames))
+    s += e_chunk(E_RX_OPTS, 2, b'') + e_chunk(E_RX_FRAMES, 2, bytes(frames[:3 + len(f)]))
+    out['rx_frames'] = bytes(s)
+
+    # Hostile: rings and buffers outside memory or in the read-only region, tails
+    # out of range, absurd TSO contexts, an ATQ whose descriptor lies past the end.
+    s = bytearray(b'\x11')
+    s += e_chunk(E_TX_CTX, 0, e_txq_ctx(0x7fff0000, 64))
+    s += e_chunk(E_TX_DB, 0, struct.pack('<I', 5))
+    s += e_chunk(E_TX_DB, 0, struct.pack('<I', 64))
+    ring = E_MEM1
+    s += e_mem(ring, txd(0xdead0000, 100, TX_EOP | TX_RS) + txc(0x3ffff, 1) +
+               txd(E_MEM1 + 0x100, 0x3fff, TX_EOP | TX_RS, tx_off(14, 20, 20)) +
+               txc(100, 0) + txd(E_MEM1, 154, TX_EOP | TX_TCP | TX_IPV4_CSUM, tx_off(14, 20, 60)))
+    s += e_chunk(E_TX_CTX, 0, e_txq_ctx(ring, 8))
+    s += e_chunk(E_TX_DB, 0, struct.pack('<I', 7))
+    s += e_chunk(E_RX_CTX, 1, e_rxq_ctx(0xffffff00, 8192))
+    s += e_chunk(E_RX_TAIL, 1, struct.pack('<I', 8192))
+    s += e_chunk(E_RX_TAIL, 1, struct.pack('<I', 64))
+    s += e_chunk(E_RX_FRAMES, 1, struct.pack('<BH', 0, 60) + b'\xff' * 60)
+    s += e_chunk(E_RX_CTX, 1, e_rxq_ctx(E_MEM1, 64))
+    s += e_chunk(E_RX_TAIL, 1, struct.pack('<I', 16))
+    s += e_chunk(E_RX_FRAMES, 1, struct.pack('<BH', 0, 60) + b'\xff' * 60)
+    atq = E_MEM0 + MEM0_SIZE_E810 - 64
+    s += e_mem(atq, aq_desc(0x0001, AQ_SI | AQ_BUF | AQ_RD, 4097, b'', E_MEM0) +
+               aq_desc(0x0002, AQ_SI | AQ_BUF | AQ_RD, 16, b'', 0xfffffffffffffff8))
+    s += e_regs((R_ATQLEN, 0x80000000 | 4), (R_ATQBAL, atq), (R_ATQT, 3), (R_ATQT, 5),
+                (R_ATQH, 1), (R_ATQLEN, 0x80000000 | 4), (R_ATQT, 0))
+    s += e_chunk(E_HOLD, 127) + e_chunk(E_TX_CTX, 0, e_txq_ctx(E_MEM0, 8)) + \
+        e_mem(E_MEM0, txd(E_MEM0, 100, TX_EOP)) + e_chunk(E_TX_DB, 0, struct.pack('<I', 1)) + \
+        e_chunk(E_HOLD, 0)
+    s += e_chunk(E_AQ_SERVICE, 7) + e_chunk(E_AQ_LINK, 2)
+    out['hostile'] = bytes(s)
+    return out
+
+
+MEM0_SIZE_E810 = 128 << 10
+
+
+def dict_e810():
+    words = [struct.pack('<H', op) for op in (
+        0x0001, 0x0002, 0x0003, 0x0005, 0x0008, 0x0009, 0x000a, 0x0107, 0x0108, 0x0200,
+        0x0210, 0x0211, 0x0212, 0x0213, 0x02a0, 0x02a1, 0x02a2, 0x0400, 0x0401, 0x0402,
+        0x0404, 0x0405, 0x0600, 0x0601, 0x0605, 0x0607, 0x0613, 0x0701, 0x0c30, 0x0c31,
+        0x1001)]
+    words += [struct.pack('<I', v) for v in (E_MEM0, E_MEM1, 0x80000000, 0x80000010)]
+    words += [struct.pack('<H', f) for f in (AQ_SI | AQ_BUF | AQ_RD, AQ_SI | AQ_BUF,
+                                             AQ_SI | AQ_BUF | AQ_RD | AQ_LB)]
+    lines = ['# fuzz_e810: written by gen_seeds.py (opcodes, flags, addresses)']
+    for w in words:
+        lines.append('"' + ''.join('\\x%02x' % c for c in w) + '"')
+    return '\n'.join(lines) + '\n'
+
+
 TARGETS = {
     'config': seeds_config,
     'vfu_msgs': seeds_vfu_msgs,
     'switch': seeds_switch,
     'e1000': seeds_e1000,
+    'e810': seeds_e810,
 }
 
 
@@ -684,6 +919,9 @@ def main():
     if not only or 'config' in only:
         with open(os.path.join(HERE, 'config.dict'), 'w') as f:
             f.write('# fuzz_config: written by gen_seeds.py\n' + dict_config())
+    if not only or 'e810' in only:
+        with open(os.path.join(HERE, 'e810.dict'), 'w') as f:
+            f.write(dict_e810())
 
 
 if __name__ == '__main__':

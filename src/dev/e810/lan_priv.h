@@ -5,6 +5,11 @@
 
 #include <stdint.h>
 
+#include "core/log.h"
+
+/* The LAN queues' log component; what the guest gets wrong is logged rate-limited (LOG_RL). */
+#define LAN_COMP "e810-lan"
+
 static inline uint16_t lan_le16(const uint8_t *p)
 {
 	return (uint16_t)(p[0] | p[1] << 8);

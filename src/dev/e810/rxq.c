@@ -95,6 +95,8 @@ bool e810_rxq_set_tail(struct e810_rxq *q, uint32_t tail)
 	tail &= ~7u;
 	if (!q->ctx_ok || tail >= q->ctx.qlen) {
 		q->st.tail_oor++;
+		LOG_RL(LOG_LVL_WARN, LAN_COMP, "RX tail %u outside the ring (%u descriptors): ignored",
+		       tail, q->ctx_ok ? q->ctx.qlen : 0);
 		return false;
 	}
 	q->tail = tail;
@@ -272,6 +274,9 @@ static int rx_write(struct e810_rxq *q, struct rx_burst *b, const struct net_sg 
 		dps[k] = dring_desc(&b->d, h, VFU_PROT_READ | VFU_PROT_WRITE);
 		if (!dps[k]) {
 			q->st.desc_dma++;
+			LOG_RL(LOG_LVL_WARN, LAN_COMP,
+			       "RX descriptor %u at %#llx outside guest memory: the burst is dropped", h,
+			       (unsigned long long)dring_addr(&b->d, h));
 			return -EFAULT;
 		}
 		h = dring_next(&b->d, h);
@@ -288,6 +293,9 @@ static int rx_write(struct e810_rxq *q, struct rx_burst *b, const struct net_sg 
 		if (!bp && !bad_buf) {
 			bad_buf = true;
 			q->st.buf_dma++;
+			LOG_RL(LOG_LVL_WARN, LAN_COMP,
+			       "RX buffer at %#llx outside guest memory: frame written back with RXE",
+			       (unsigned long long)lan_le64(dp + E810_RXD_PKT_ADDR));
 		}
 		net_sg_copy(segs, nseg, &cur, bp, chunk);
 		done += chunk;

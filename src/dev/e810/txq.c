@@ -98,6 +98,8 @@ bool e810_txq_set_tail(struct e810_txq *q, uint32_t tail)
 {
 	if (!q->ctx_ok || tail >= q->count) {
 		q->st.tail_oor++;
+		LOG_RL(LOG_LVL_WARN, LAN_COMP, "TX doorbell %u outside the ring (%u descriptors): ignored",
+		       tail, q->ctx_ok ? q->count : 0);
 		return false;
 	}
 	q->tail = tail;
@@ -214,11 +216,15 @@ static void tx_tso(struct e810_txq *q, uint32_t *frames)
 	/* TSO_LEN is the payload: with the headers it must be the frame gathered. */
 	if (!tso_ctx(q, &t) || t.hdrlen + q->fr.tso_len != q->fr.len) {
 		q->st.drop_tso++;
+		LOG_RL(LOG_LVL_WARN, LAN_COMP, "TSO frame of %u bytes dropped: header lengths (offset "
+		       "%#x) or TSO_LEN %u do not fit it", q->fr.len, q->fr.offset, q->fr.tso_len);
 		return;
 	}
 	n = net_tso_check(&t, q->fr.len, &lim);
 	if (n < 0) {
 		q->st.drop_tso++;
+		LOG_RL(LOG_LVL_WARN, LAN_COMP, "TSO frame of %u bytes dropped (error %d): %u-byte "
+		       "headers, MSS %u", q->fr.len, -n, t.hdrlen, t.mss);
 		return;
 	}
 	q->st.tso++;
@@ -253,12 +259,16 @@ static void tx_drop(struct e810_txq *q)
 		break;
 	case TXD_LONG:
 		q->st.drop_long++;
+		LOG_RL(LOG_LVL_WARN, LAN_COMP, "TX frame longer than %u bytes dropped",
+		       q->fr.tso ? NET_TSO_MAX : PKT_DATA_MAX);
 		break;
 	case TXD_NOEOP:
 		q->st.drop_noeop++;
+		LOG_RL(LOG_LVL_WARN, LAN_COMP,
+		       "TX frame over more descriptors than the ring (%u) dropped", q->count);
 		break;
 	default:
-		q->st.drop_dma++;
+		q->st.drop_dma++; /* logged where it was found (tx_append) */
 		break;
 	}
 }
@@ -280,6 +290,8 @@ static void tx_finish(struct e810_txq *q, uint32_t *frames)
 		q->st.drop_runt++;
 	} else if (!tx_csum(q, p->data, q->fr.len)) {
 		q->st.drop_csum++;
+		LOG_RL(LOG_LVL_WARN, LAN_COMP, "TX frame of %u bytes dropped: checksum offsets "
+		       "(offset %#x) outside it", q->fr.len, q->fr.offset);
 	} else {
 		p->len = q->fr.len;
 		tx_push(q, p, frames);
@@ -327,6 +339,9 @@ static void tx_append(struct e810_txq *q, uint64_t addr, uint32_t len)
 	src = dring_dma_buf(&q->dma, addr, len, VFU_PROT_READ);
 	if (!src) {
 		q->fr.drop = TXD_DMA;
+		LOG_RL(LOG_LVL_WARN, LAN_COMP,
+		       "TX buffer at %#llx (%u bytes) outside guest memory: frame dropped",
+		       (unsigned long long)addr, len);
 		return;
 	}
 	if (!q->fr.tso)
@@ -427,6 +442,9 @@ static void tx_walk(struct e810_txq *q, struct e810_txq_result *res_out)
 		dp = dring_desc(&r, head, VFU_PROT_READ);
 		if (!dp) {
 			q->st.desc_dma++;
+			LOG_RL(LOG_LVL_WARN, LAN_COMP,
+			       "TX descriptor %u at %#llx outside guest memory: walk stopped", head,
+			       (unsigned long long)dring_addr(&r, head));
 			break;
 		}
 		memcpy(d, dp, sizeof(d));

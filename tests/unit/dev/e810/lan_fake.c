@@ -2,8 +2,10 @@
 /* Fake guest memory and PCI DMA for the E810 LAN queue tests: see lan_fake.h. */
 #include "lan_fake.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "net/csum.h"
 
@@ -176,4 +178,34 @@ bool frame_csum_ok(const uint8_t *f, uint32_t len, bool v6, bool udp)
 	if (!v6 && net_csum(ip, 20, 0) != 0xffff)
 		return false;
 	return net_csum(f + l4, l4len, pseudo(ip, v6, udp ? 17u : 6u, l4len)) == 0xffff;
+}
+
+static FILE *cap_file;
+static int cap_saved = -1;
+
+void stderr_capture_begin(void)
+{
+	fflush(stderr);
+	cap_file = tmpfile();
+	cap_saved = dup(STDERR_FILENO);
+	if (!cap_file || cap_saved < 0 || dup2(fileno(cap_file), STDERR_FILENO) < 0)
+		abort();
+}
+
+const char *stderr_capture_end(void)
+{
+	static char text[64 << 10];
+	size_t n;
+
+	fflush(stderr);
+	if (dup2(cap_saved, STDERR_FILENO) < 0)
+		abort();
+	close(cap_saved);
+	cap_saved = -1;
+	rewind(cap_file);
+	n = fread(text, 1, sizeof(text) - 1, cap_file);
+	text[n] = 0;
+	fclose(cap_file);
+	cap_file = NULL;
+	return text;
 }

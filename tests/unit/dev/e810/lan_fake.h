@@ -44,4 +44,11 @@ uint32_t build_frame(uint8_t *f, bool v6, bool udp, uint32_t payload, uint8_t se
 /* True if the IPv4 header checksum (v4) and the L4 checksum of frame f are right. */
 bool frame_csum_ok(const uint8_t *f, uint32_t len, bool v6, bool udp);
 
+/*
+ * Captures what is written to stderr (the log) from begin to end; end
+ * returns it, NUL-terminated (a static buffer, up to 64 KiB).
+ */
+void stderr_capture_begin(void);
+const char *stderr_capture_end(void);
+
 #endif

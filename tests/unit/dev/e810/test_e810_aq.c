@@ -400,6 +400,9 @@ static void test_bad_buffers(void **state)
 	assert_int_equal(st(&d)->atq_bad_flags, s + 6);
 	/* A buffer on a direct command is not looked at. */
 	assert_int_equal(raw(&d, AQ_FLAG_BUF, AQC_GET_VER, 16, buf, NULL), 0);
+	/* LB on a small buffer: only a hint (ice sets it above 512 bytes), no refusal. */
+	assert_int_equal(raw(&d, AQ_FLAG_BUF | AQ_FLAG_LB, AQC_GET_LINK_STATUS, 32, buf, NULL), 0);
+	assert_int_equal(st(&d)->atq_bad_flags, s + 6);
 	/* None of this changed state. */
 	assert_int_equal(e810_aq_state(d.aq)->nvsi, 0);
 	assert_false(drv_rd(&d, E810_PF_FW_ATQLEN) & E810_AQLEN_CRIT);

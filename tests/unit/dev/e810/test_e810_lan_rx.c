@@ -114,6 +114,34 @@ static int teardown(void **state)
 	return 0;
 }
 
+/* Tails, descriptors and buffers outside: counted and logged (first: see the TX test). */
+static void test_hostile_logged(void **state)
+{
+	uint32_t dw[8];
+	struct pkt *p[2];
+	const char *log;
+
+	(void)state;
+	queue_up(BUFSZ, 1522, 8);
+	put_le64(desc(0), GM_HOLE);
+	p[0] = mk(false, false, 100, 0);
+	stderr_capture_begin();
+	assert_false(e810_rxq_set_tail(&q, QLEN));
+	assert_int_equal(e810_rxq_deliver(&q, p, 1), 1);
+	ctx_driver(dw, GM_HOLE, QLEN, BUFSZ, 1522);
+	e810_rxq_init(&q, FAKE_PCI);
+	assert_int_equal(e810_rxq_set_ctx(&q, dw), 0);
+	assert_true(e810_rxq_enable(&q, true));
+	assert_true(e810_rxq_set_tail(&q, 8));
+	p[1] = mk(false, false, 100, 0);
+	assert_int_equal(e810_rxq_deliver(&q, &p[1], 1), 0);
+	log = stderr_capture_end();
+	assert_int_equal(q.st.desc_dma, 1);
+	assert_non_null(strstr(log, "RX tail 64 outside the ring (64 descriptors)"));
+	assert_non_null(strstr(log, "RX buffer at 0x8000000 outside guest memory"));
+	assert_non_null(strstr(log, "RX descriptor 0 at 0x8000000 outside guest memory"));
+}
+
 static void test_ctx_decode(void **state)
 {
 	uint32_t dw[8];
@@ -692,6 +720,7 @@ static void test_rss_untrusted(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_hostile_logged),
 		cmocka_unit_test(test_ctx_decode),
 		cmocka_unit_test(test_ctx_absurd),
 		cmocka_unit_test(test_single),

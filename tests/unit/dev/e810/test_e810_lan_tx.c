@@ -146,6 +146,46 @@ static int each_end(void **state)
 /* OFFSET for Ethernet + a 20/40-byte IP header + a 20/8-byte L4 header. */
 #define OFFS(ip, l4) ((14u / 2) | ((ip) / 4u) << 7 | ((l4) / 4u) << 14)
 
+/*
+ * What the guest gets wrong is counted and logged (rate-limited: run first,
+ * before other tests use up the call sites' bursts).
+ */
+static void test_hostile_logged(void **state)
+{
+	uint32_t l4, len = build_frame(gpa(BUF), false, false, 100, 3, &l4);
+	const char *log;
+
+	(void)state;
+	queue_up(RING, QLEN);
+	desc_data(0, GM_HOLE, 100, EOP_RS, 0, 0);
+	desc_data(1, BUF, E810_TXD_BSZ_M, 0, 0, 0);
+	desc_data(2, BUF, 2, EOP_RS, 0, 0);
+	desc_data(3, BUF, len, EOP_RS | E810_TXD_CMD_L4T_TCP, OFFS(20, 20) + 60, 0);
+	desc_ctx(4, E810_TXC_CMD_TSO, 1, 1448);
+	desc_data(5, BUF, len, EOP_RS | E810_TXD_CMD_IIPT_IPV4_CSUM | E810_TXD_CMD_L4T_TCP,
+		  OFFS(20, 20), 0);
+	desc_ctx(6, E810_TXC_CMD_TSO, len - 54, 1);
+	desc_data(7, BUF, len, EOP_RS | E810_TXD_CMD_IIPT_IPV4_CSUM | E810_TXD_CMD_L4T_TCP,
+		  OFFS(20, 20), 0);
+	stderr_capture_begin();
+	assert_false(e810_txq_set_tail(&q, QLEN));
+	assert_true(e810_txq_set_tail(&q, 8));
+	e810_txq_run(&q);
+	e810_txq_stop(&q);
+	queue_up(GM_HOLE, QLEN);
+	assert_true(e810_txq_set_tail(&q, 1));
+	e810_txq_run(&q);
+	log = stderr_capture_end();
+	assert_int_equal(out.n, 0);
+	assert_non_null(strstr(log, "TX doorbell 256 outside the ring"));
+	assert_non_null(strstr(log, "TX buffer at 0x8000000 (100 bytes) outside guest memory"));
+	assert_non_null(strstr(log, "TX frame longer than 16384 bytes dropped"));
+	assert_non_null(strstr(log, "checksum offsets"));
+	assert_non_null(strstr(log, "do not fit it"));
+	assert_non_null(strstr(log, "headers, MSS 1"));
+	assert_non_null(strstr(log, "TX descriptor 0 at 0x8000000 outside guest memory"));
+}
+
 static void test_setup_absurd(void **state)
 {
 	struct e810_aq_txq_ctx c = { .base = RING, .qlen = 0 };
@@ -466,6 +506,104 @@ static void test_tso_absurd(void **state)
 	assert_int_equal(dtype(at - 1), E810_TXD_DTYPE_DONE); /* completed all the same */
 }
 
+/*
+ * Buffer sizes the driver never posts: 0 (the piece adds nothing and its
+ * address is not looked at; a frame of nothing else is a runt) and frames one
+ * byte past the largest one vmux carries (dropped as long) or at it (sent).
+ */
+static void test_buffer_sizes(void **state)
+{
+	uint32_t l4, len = build_frame(gpa(BUF), false, false, 100, 2, &l4);
+	struct e810_txq_result r;
+
+	(void)state;
+	queue_up(RING, QLEN);
+	desc_data(0, BUF, 0, 0, 0, 0);
+	desc_data(1, BUF, len, 0, 0, 0);
+	desc_data(2, GM_HOLE, 0, EOP_RS, 0, 0);
+	desc_data(3, GM_HOLE, 0, EOP_RS, 0, 0);
+	desc_data(4, BUF, E810_TXD_BSZ_M, 0, 0, 0);
+	desc_data(5, BUF, 2, EOP_RS, 0, 0);
+	desc_data(6, BUF, E810_TXD_BSZ_M, 0, 0, 0);
+	desc_data(7, BUF, 1, EOP_RS, 0, 0);
+	assert_true(e810_txq_set_tail(&q, 8));
+	r = e810_txq_run(&q);
+	assert_int_equal(r.descs, 8);
+	assert_int_equal(q.head, 8);
+	assert_int_equal(out.n, 2);
+	assert_int_equal(out.p[0]->len, len);
+	assert_memory_equal(out.p[0]->data, gpa(BUF), len);
+	assert_int_equal(out.p[1]->len, PKT_DATA_MAX);
+	assert_int_equal(q.st.drop_runt, 1);
+	assert_int_equal(q.st.drop_long, 1);
+	assert_int_equal(q.st.drop_dma, 0);
+	for (unsigned i = 2; i < 8; i++)
+		if (i != 4 && i != 6)
+			assert_int_equal(dtype(i), E810_TXD_DTYPE_DONE);
+}
+
+/*
+ * TSO contexts the driver never gives: headers longer than the frame,
+ * headers without payload, an MSS of 1; and an MSS above any MTU, whose
+ * segments still fit a frame: sent, each within PKT_DATA_MAX.
+ */
+static void test_tso_hdr_mss(void **state)
+{
+	uint32_t cmd = E810_TXD_CMD_IIPT_IPV4_CSUM | E810_TXD_CMD_L4T_TCP | EOP_RS;
+	uint32_t l4, h, len = build_frame(gpa(BUF), false, false, 0, 0, &l4);
+	unsigned at = 0;
+
+	(void)state;
+	assert_int_equal(len, 54);
+	queue_up(RING, QLEN);
+	desc_ctx(at++, E810_TXC_CMD_TSO, 0, 1448);
+	desc_data(at++, BUF, 40, cmd, OFFS(20, 20), 0);
+	desc_ctx(at++, E810_TXC_CMD_TSO, 0, 1448);
+	desc_data(at++, BUF, len, cmd, OFFS(20, 20), 0);
+	at += post_tso(at, false, 3000, 1, &h);
+	assert_true(e810_txq_set_tail(&q, at));
+	e810_txq_run(&q);
+	assert_int_equal(out.n, 0);
+	assert_int_equal(q.st.drop_tso, 3);
+	assert_int_equal(q.st.tso, 0);
+	assert_int_equal(q.head, at);
+	assert_int_equal(dtype(at - 1), E810_TXD_DTYPE_DONE);
+
+	at += post_tso(at, false, 30000, 12000, &h);
+	assert_true(e810_txq_set_tail(&q, at));
+	e810_txq_run(&q);
+	check_segs(false, 30000, 12000, h);
+	for (unsigned i = 0; i < out.n; i++)
+		assert_true(out.p[i]->len <= PKT_DATA_MAX);
+	assert_int_equal(q.st.drop_tso, 3);
+}
+
+/* A TSO frame of NET_TSO_MAX bytes is segmented; one byte more is dropped whole. */
+static void test_tso_256k(void **state)
+{
+	uint32_t h, mss = 9000;
+	unsigned at;
+
+	(void)state;
+	queue_up(RING, QLEN);
+	at = post_tso(0, false, NET_TSO_MAX - 54, mss, &h);
+	assert_true(e810_txq_set_tail(&q, at));
+	e810_txq_run(&q);
+	check_segs(false, NET_TSO_MAX - 54, mss, h);
+	out_free();
+
+	at += post_tso(at, false, NET_TSO_MAX - 54 + 1, mss, &h);
+	assert_true(e810_txq_set_tail(&q, at));
+	e810_txq_run(&q);
+	assert_int_equal(out.n, 0);
+	assert_int_equal(q.st.drop_long, 1);
+	assert_int_equal(q.st.tso, 1);
+	assert_int_equal(q.head, at);
+	assert_int_equal(dtype(at - 1), E810_TXD_DTYPE_DONE);
+	/* What was gathered went back to the pool. */
+	assert_int_equal(pkt_pool_avail(pool), POOL);
+}
+
 static void test_no_eop(void **state)
 {
 	struct e810_txq_result r;
@@ -710,6 +848,7 @@ static void test_port_loop(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_hostile_logged, each, each_end),
 		cmocka_unit_test_setup_teardown(test_setup_absurd, each, each_end),
 		cmocka_unit_test_setup_teardown(test_setup_packed, each, each_end),
 		cmocka_unit_test_setup_teardown(test_single, each, each_end),
@@ -719,6 +858,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_tso_200k, each, each_end),
 		cmocka_unit_test_setup_teardown(test_uso, each, each_end),
 		cmocka_unit_test_setup_teardown(test_tso_absurd, each, each_end),
+		cmocka_unit_test_setup_teardown(test_buffer_sizes, each, each_end),
+		cmocka_unit_test_setup_teardown(test_tso_hdr_mss, each, each_end),
+		cmocka_unit_test_setup_teardown(test_tso_256k, each, each_end),
 		cmocka_unit_test_setup_teardown(test_no_eop, each, each_end),
 		cmocka_unit_test_setup_teardown(test_budget_and_backpressure, each, each_end),
 		cmocka_unit_test_setup_teardown(test_outside_memory, each, each_end),
