@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/uio.h>
 
 #include "client/vfuc.h"
 
@@ -82,5 +83,39 @@ struct vfuc {
 
 	struct vfuc_stats stats;
 };
+
+/*
+ * Shared by the client's files: vfuc.c (connection, sending, receiving,
+ * request/reply), vfuc_dev.c (VERSION, device and region info, region
+ * access), vfuc_mem.c (guest memory, the server's DMA requests), vfuc_irq.c
+ * (interrupts) and vfuc_cfg.c (config space).
+ */
+
+/* vfuc.c */
+uint64_t vfuc_now_ms(void);
+uint64_t vfuc_deadline_in(int timeout_ms);
+/* Milliseconds left until deadline, for poll(). */
+int vfuc_ms_left(uint64_t deadline);
+void vfuc_close_fds(int *fds, size_t n);
+/* Sends all of iov; fds ride with the first byte. 0 or -errno. */
+int vfuc_send_all(struct vfuc *c, struct iovec *iov, int iovcnt, const int *fds, size_t nfds);
+int vfuc_send_error(struct vfuc *c, const struct vfu_hdr *req, uint32_t err);
+/* Receives (part of) one message into c->rx until deadline; see vfuc.c. */
+int vfuc_rx_step(struct vfuc *c, uint64_t deadline);
+/* Forgets the message in c->rx, closing any fds it brought. */
+void vfuc_rx_drop(struct vfuc *c);
+/*
+ * Handles one received message that is not the awaited reply: 1 if a
+ * request was answered, 0 for a dropped reply, -errno on a broken stream.
+ */
+int vfuc_handle_other(struct vfuc *c);
+
+/* vfuc_mem.c */
+void vfuc_ent_release(struct vfuc_ent *e);
+/* Answers the server request sitting in c->rx, then forgets it. */
+int vfuc_serve_request(struct vfuc *c);
+
+/* vfuc_irq.c */
+void vfuc_irqs_drop(struct vfuc *c, uint32_t index);
 
 #endif
