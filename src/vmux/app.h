@@ -1,0 +1,121 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * vmux's own header, shared by its files only: the devices and the process
+ * state (one `app`), and what main.c (setup, signals, the main loop), cli.c
+ * (the command line, --help), wire.c (devices to backends, the switch, the
+ * threads they run on), capture.c (captures by port) and ctl.c (the control
+ * socket's handlers) call of each other.
+ */
+#ifndef VMUX_APP_H
+#define VMUX_APP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "core/config.h"
+#include "core/ctl.h"
+#include "core/loop.h"
+#include "core/worker.h"
+#include "dev/dev.h"
+#include "net/capture.h"
+#include "net/port.h"
+#include "net/switch.h"
+#include "net/tap.h"
+#include "net/xport.h"
+
+#define COMP "vmux"
+
+struct vdev {
+	unsigned idx;
+	char name[16];
+	const struct cfg_device *cfg;
+	const struct dev_model *model;
+	struct dev_instance *inst;
+	struct tap *tap;   /* own tap (wired straight to it) */
+	struct xport *xp;  /* to the switch on another thread */
+	int sw_port;       /* switch port id, -1 if not on the switch */
+	int thread;        /* worker index, -1: main thread */
+	char err[256];
+};
+
+/*
+ * The cross-thread ports one thread polls, behind a single loop hook per
+ * thread and side whatever the number of devices: a loop has room for
+ * LOOP_POLL_HOOKS_MAX hooks, fewer than the devices one worker may serve.
+ * Written and read on that thread only.
+ */
+struct xpoll {
+	struct xport *x[CFG_MAX_DEVICES];
+	unsigned n;
+	int side;
+	bool hooked;
+};
+
+struct app {
+	struct vmux_config *cfg;
+	struct loop *main_loop;
+	struct worker *workers[CFG_MAX_WORKERS];
+	unsigned nworkers;
+	struct net_switch *sw;
+	struct tap *uplink;
+	int uplink_port;
+	int sw_thread;
+	struct vdev devs[CFG_MAX_DEVICES];
+	unsigned ndev;
+	struct ctl *ctl;
+	struct xpoll xpolls[CFG_MAX_WORKERS][2]; /* by worker and side */
+	/* Running captures by port (main thread only; the ports' threads write them). */
+	struct net_capture *caps[CFG_MAX_DEVICES + 1];
+	char err[256];
+};
+
+extern struct app app;
+
+/* ---- cli.c ----------------------------------------------------------------- */
+
+/*
+ * The command line into cfg, checked against the device models; --help,
+ * --version and --list-modes answered. -1 to go on, else the exit status.
+ */
+int vmux_cli(struct vmux_config *cfg, int argc, char **argv);
+
+/* ---- wire.c ---------------------------------------------------------------- */
+
+/* The loop of thread t (-1: the main thread). */
+struct loop *thread_loop(int t);
+/* Runs fn(arg) on thread t and waits for it. */
+void run_on(int t, void (*fn)(void *), void *arg);
+/* The worker device i runs on (-1: the main thread). */
+int device_thread(const struct vmux_config *cfg, unsigned i);
+/* -1 (with the problem printed) if the loops cannot poll all polled devices. */
+int check_poll_hooks(const struct vmux_config *cfg);
+/* On the switch's thread: the switch and its uplink (app.err on failure). */
+void create_switch(void *arg);
+/* On the device's thread: the device (a struct vdev) and its backend. */
+void create_device(void *arg);
+/* On the switch's thread: the switch's end of a device's cross-thread port. */
+void attach_xport(void *arg);
+bool device_failed(const struct vdev *d);
+void teardown(void);
+
+/* ---- capture.c ------------------------------------------------------------- */
+
+/* 0, or -errno with err naming the problem. */
+int capture_start(const char *port, const char *file, const struct net_capture_opts *o,
+		  char *err, size_t errlen);
+/*
+ * Detaches and closes the capture of port (flushing its file). 0 with *res
+ * describing it (if res), or -errno with err naming the problem.
+ */
+int capture_stop(const char *port, struct json_object **res, char *err, size_t errlen);
+/* The capture on p (owner thread) as JSON, or NULL. */
+struct json_object *capture_json(const struct net_port *p);
+void stop_all_captures(void);
+
+/* ---- ctl.c ----------------------------------------------------------------- */
+
+/* The control socket's commands, registered on ctl. */
+void vmux_ctl_register(struct ctl *ctl);
+
+#endif
