@@ -9,8 +9,8 @@
 #   - mounts the writable 9p share "out" on lab.out=DIR when given
 #   - adds the chroot's static busybox (lab.busybox=PATH) as a fallback for
 #     commands the host lacks (ping, usleep...), last in PATH
-#   - loads the modules of the PCI devices present (lab.coldplug=0: not) and
-#     those of lab.modules=m1,m2,...
+#   - loads the drivers of the PCI and virtio devices present (not with
+#     lab.coldplug=0) and the modules of lab.modules=m1,m2,...
 #   - sources lab.env=FILE (variables from the host), exports e2e.KEY=VALUE
 #     words as E2E_KEY=VALUE, and runs lab.script=FILE with /bin/sh
 #   - reports like the e2e kit's guest init (tests/e2e/guest/init) on the
@@ -51,7 +51,7 @@ result() {
 
 mount -t proc proc /proc || result "FAIL cannot mount /proc"
 
-keep= out= busybox= coldplug=1 modules= envfile= script=
+keep='' out='' busybox='' coldplug=1 modules='' envfile='' script=''
 read -r cmdline </proc/cmdline
 for w in $cmdline; do
 	case "$w" in
@@ -115,8 +115,12 @@ read -r release </proc/sys/kernel/osrelease
 echo "E2E-BOOTED: $release"
 
 if [ "$coldplug" != 0 ]; then
-	# shellcheck disable=SC2046 # one alias per device
+	# PCI functions first (virtio_pci makes the virtio devices), then the
+	# virtio devices (virtio_rng...); one alias per device.
+	# shellcheck disable=SC2046
 	modprobe -q -b -a $(cat /sys/bus/pci/devices/*/modalias) 2>/dev/null
+	# shellcheck disable=SC2046
+	modprobe -q -b -a $(cat /sys/bus/virtio/devices/*/modalias) 2>/dev/null
 fi
 IFS=,
 for m in $modules; do
@@ -128,6 +132,7 @@ ip link set lo up
 
 if [ -n "$envfile" ]; then
 	[ -r "$envfile" ] || result "FAIL no $envfile"
+	# shellcheck disable=SC1090 # written by lab_start
 	. "$envfile"
 fi
 [ -n "$script" ] || result "FAIL no lab.script= on the command line"

@@ -45,7 +45,7 @@
 #   VMUX_E2E_KEEP=1 and the rest of tests/e2e/lib.sh's environment
 
 LAB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-# shellcheck source=../e2e/lib.sh
+# shellcheck source-path=SCRIPTDIR source=../e2e/lib.sh
 . "$LAB_DIR/../e2e/lib.sh"
 
 LAB_NICS=()
@@ -79,7 +79,7 @@ lab_init() {
 	e2e_chroot_ensure
 	e2e_qemu_usable || e2e_skip "QEMU from $E2E_CHROOT cannot run on this machine"
 	out=$(e2e_qemu -nodefaults -no-user-config -device help 2>&1)
-	for d in virtio-9p-pci intel-iommu e1000 igb; do
+	for d in virtio-9p-pci virtio-rng-pci intel-iommu e1000 igb; do
 		grep -q "\"$d\"" <<<"$out" || e2e_skip "this QEMU has no $d device"
 	done
 	BB=$E2E_CHROOT/usr/bin/busybox
@@ -149,6 +149,7 @@ lab_args() {
 	append+=" lab.busybox=$BB lab.env=$E2E_TMP/$name.env lab.script=$E2E_TMP/$name.script"
 	[ "${LAB_COLDPLUG:-1}" != 0 ] || append+=" lab.coldplug=0"
 	[ -z "${LAB_MODULES:-}" ] || append+=" lab.modules=$LAB_MODULES"
+	# shellcheck disable=SC2034 # read by e2e_guest_mem_args
 	if [ "${LAB_IOMMU:-1}" = 1 ]; then
 		E2E_MACHINE=q35,kernel-irqchip=split
 		append+=" intel_iommu=on"
@@ -165,9 +166,12 @@ lab_args() {
 		-kernel "$E2E_KERNEL" -initrd "$LAB_INITRD" -append "$append"
 		-virtfs "local,path=/,mount_tag=root,security_model=none,readonly=on,multidevs=remap"
 		-virtfs "local,path=$E2E_TMP/$name.out,mount_tag=out,security_model=none,multidevs=remap"
+		# Entropy: without it the first getrandom() (python3's start, for
+		# one) waits some 15 s for the kernel's RNG under TCG.
+		-device virtio-rng-pci
 	)
 	[ "${LAB_IOMMU:-1}" != 1 ] ||
-		LAB_QEMU_ARGS+=(-device intel-iommu,intremap=on,caching-mode=on)
+		LAB_QEMU_ARGS+=(-device "intel-iommu,intremap=on,caching-mode=on")
 }
 
 # lab_start NAME [QEMU ARGS...]: boots lab VM NAME in the background to run
@@ -204,6 +208,7 @@ lab_start() {
 	fi
 	pid=$!
 	e2e_track "$name" "$pid"
+	# shellcheck disable=SC2034 # read by e2e_guest_wait
 	E2E_GUEST_T0=$(date +%s%N)
 }
 

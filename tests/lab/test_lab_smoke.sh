@@ -16,6 +16,7 @@
 # Exit 0 pass, 1 fail, 77 skip (no 6.1 kernel on the host, or QEMU cannot
 # run). Environment: tests/lab/lab.sh.
 set -u
+# shellcheck source=tests/lab/lab.sh
 . "$(dirname "$0")/lab.sh"
 
 E1000_HOST=10.78.0.1 E1000_IP=10.78.0.2

@@ -1,9 +1,19 @@
+# shellcheck shell=sh
 # Lab VM side of tests/lab/test_lab_smoke.sh (the host's /bin/sh, in the lab
 # VM): checks, one by one, what the VFIO and the rte_flow work need from
 # Debian 12's kernel. Addresses and the tap layout come from the host test
 # (LAB_ENV): the e1000 (INTx) on tap0 10.78.0.0/24, the igb (MSI-X) on tap1
 # 10.78.1.0/24.
 . "$LAB_SRCROOT/tests/e2e/guest/functions.sh"
+
+# phase NAME: reports how long the checks since the previous phase took
+# (E2E-DATA: secs_NAME=...).
+read -r t_prev _ </proc/uptime
+phase() {
+	read -r t_now _ </proc/uptime
+	e2e_data "secs_$1" "$(awk -v a="$t_prev" -v b="$t_now" 'BEGIN { printf "%.1f", b - a }')"
+	t_prev=$t_now
+}
 
 # 1. the kernel
 case "$(uname -r)" in
@@ -66,6 +76,8 @@ e2e_wait_for 30 echos_at_least $((echos0 + 3)) ||
 e2e_info "ok: the host pinged the e1000 (InEchos $echos0 -> $(in_echos))"
 e2e_data e1000_tx_packets "$(cat /sys/class/net/$E1000_IF/statistics/tx_packets)"
 
+phase net
+
 # 3. vfio-pci with the virtual IOMMU: both NICs off their drivers and onto
 # vfio-pci; /dev/vfio/N for their groups; a VFIO user's first steps work.
 ngroups=$(ls /sys/kernel/iommu_groups | wc -l)
@@ -95,6 +107,8 @@ else
 	e2e_fail "vfio_check.py: $(tail -n 1 /tmp/vfio.out)"
 fi
 
+phase vfio
+
 # 4. a dummy link, the multiq qdisc and TC flower (what DPDK's net_tap uses
 # for rte_flow): accepted, listed, and the filter matches traffic. multiq
 # wants a device with several TX queues (EOPNOTSUPP otherwise): d0 gets 4,
@@ -122,8 +136,12 @@ if ip link add d0 numtxqueues 4 numrxqueues 4 type dummy; then
 	else
 		e2e_fail "ingress flower filter refused or not listed"
 	fi
-	# dummy has no ARP: pings go straight to the qdisc, the filter drops them.
-	ping -c 3 -W 1 10.0.0.1 >/dev/null 2>&1
+	# dummy has no ARP: the datagrams go straight to the qdisc, and the
+	# filter drops them.
+	python3 -c 'import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+for _ in range(3):
+    s.sendto(b"lab", ("10.0.0.1", 9))' || e2e_fail "cannot send to 10.0.0.1 over d0"
 	hits=$(tc -s filter show dev d0 parent 1: | awk '/Sent [0-9]+ bytes/ {print $4; exit}')
 	e2e_data flower_hits "${hits:-0}"
 	if [ "${hits:-0}" -ge 3 ]; then
@@ -147,6 +165,8 @@ else
 	e2e_fail "multiq or flower on a multi-queue tap refused"
 fi
 
+phase tc
+
 # 5. the host's vmux build runs here unchanged
 if v=$("$VMUX_BIN" --version 2>&1); then
 	e2e_info "ok: $VMUX_BIN --version: $v"
@@ -154,4 +174,5 @@ if v=$("$VMUX_BIN" --version 2>&1); then
 else
 	e2e_fail "$VMUX_BIN --version: $v"
 fi
+phase vmux
 e2e_status
