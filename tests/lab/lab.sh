@@ -132,12 +132,13 @@ lab_tap() {
 }
 
 # lab_nic MODEL TAP [MAC]: adds a QEMU NIC (-device MODEL: e1000 for INTx,
-# igb for MSI-X, ...) on TAP to LAB_NICS. TAP must exist in LAB_NETNS, where
-# QEMU runs.
+# igb for MSI-X, ...) on TAP to LAB_NICS, without its boot ROM (the lab VM
+# does not boot from the network). TAP must exist in LAB_NETNS, where QEMU
+# runs.
 lab_nic() {
 	local id=net${#LAB_NICS[@]}
 	LAB_NICS+=(-netdev "tap,id=$id,ifname=$2,script=no,downscript=no"
-		-device "$1,netdev=$id${3:+,mac=$3}")
+		-device "$1,netdev=$id,romfile=${3:+,mac=$3}")
 }
 
 # lab_args NAME: sets LAB_QEMU_ARGS, the QEMU arguments of lab VM NAME.
