@@ -17,6 +17,7 @@
 #     serial console:
 #       E2E-BOOTED: <kernel release>
 #       E2E-DATA: boot_secs=<uptime when the script starts>
+#       E2E-DATA: script_status=<its exit status>
 #       E2E-RESULT: PASS | FAIL <reason>
 #     (checks in the script use tests/e2e/guest/functions.sh: E2E-FAIL,
 #     E2E-DATA, E2E-INFO), and powers the VM off.
@@ -144,6 +145,7 @@ echo "E2E-DATA: boot_secs=$up"
 cd /tmp || result "FAIL cannot cd to /tmp"
 /bin/sh "$script"
 rc=$?
+echo "E2E-DATA: script_status=$rc"
 read -r reason </tmp/e2e-fail
 if [ "$rc" -eq 0 ] && [ -z "$reason" ]; then
 	result "PASS"
