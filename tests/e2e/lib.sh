@@ -506,7 +506,7 @@ e2e_initramfs_bin() {
 # their dependencies, decompressed) for the selected kernel; with
 # E2E_INITRAMFS_BINS="PATH ...", those binaries of the chroot too.
 e2e_initramfs() {
-	local out=$1 script=$2 st m f dst a list=() seen
+	local out=$1 script=$2 st f a
 	shift 2
 	e2e_kernel_resolve
 	st=$(mktemp -d "$E2E_TMP/initramfs.XXXXXX") || return 1
@@ -522,12 +522,23 @@ e2e_initramfs() {
 	for f in ${E2E_INITRAMFS_BINS:-}; do
 		e2e_initramfs_bin "$st" "$f"
 	done
+	e2e_initramfs_modules "$st" "$st/e2e/modules" "$@"
+	(cd "$st" && find . | "$st/bin/busybox" cpio -o -H newc -R 0:0 2>/dev/null) |
+		gzip -1 >"$out" || e2e_fail "cannot write the initramfs"
+	rm -rf -- "$st"
+}
+
+# e2e_initramfs_modules STAGING LIST MODULE...: the modules of the selected
+# kernel ($E2E_MODULES) with their dependencies, decompressed, into
+# STAGING/lib/modules, their file names in load order into the file LIST.
+e2e_initramfs_modules() {
+	local st=$1 listf=$2 m a f dst list=() seen=" "
+	shift 2
 	for m in "$@"; do
 		a=$(e2e_module_deps "$m") || e2e_fail "cannot resolve module $m"
 		[ -z "$a" ] || mapfile -t -O "${#list[@]}" list <<<"$a"
 	done
-	seen=" "
-	: >"$st/e2e/modules"
+	: >"$listf"
 	for f in "${list[@]}"; do
 		case "$seen" in *" $f "*) continue ;; esac
 		seen="$seen$f "
@@ -538,11 +549,8 @@ e2e_initramfs() {
 		*.ko.gz) dst=${dst%.gz}; gzip -dc "$E2E_MODULES/$f" >"$st/lib/modules/$dst" ;;
 		*) cp "$E2E_MODULES/$f" "$st/lib/modules/$dst" ;;
 		esac || e2e_fail "cannot unpack module $f"
-		echo "$dst" >>"$st/e2e/modules"
+		echo "$dst" >>"$listf"
 	done
-	(cd "$st" && find . | "$st/bin/busybox" cpio -o -H newc -R 0:0 2>/dev/null) |
-		gzip -1 >"$out" || e2e_fail "cannot write the initramfs"
-	rm -rf -- "$st"
 }
 
 # ---------------------------------------------------------------- guests

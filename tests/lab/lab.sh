@@ -91,7 +91,7 @@ lab_init() {
 # root: the chroot's static busybox, tests/lab/stage1.sh as /init and the
 # modules of LAB_STAGE1_MODULES with their dependencies. Sets LAB_INITRD.
 lab_initramfs() {
-	local st m f a list=() seen dst
+	local st a
 	[ -z "$LAB_INITRD" ] || return 0
 	st=$(mktemp -d "$E2E_TMP/lab-initramfs.XXXXXX") || return 1
 	mkdir -p "$st"/{bin,dev,proc,sys,lab,lib/modules}
@@ -100,23 +100,8 @@ lab_initramfs() {
 		[ "$a" = busybox ] || ln -s busybox "$st/bin/$a"
 	done
 	cp "$LAB_DIR/stage1.sh" "$st/init" && chmod 755 "$st/init" || return 1
-	for m in $LAB_STAGE1_MODULES; do
-		a=$(e2e_module_deps "$m") || e2e_fail "cannot resolve module $m for $LAB_KVER"
-		[ -z "$a" ] || mapfile -t -O "${#list[@]}" list <<<"$a"
-	done
-	seen=" "
-	: >"$st/lab/modules"
-	for f in "${list[@]}"; do
-		case "$seen" in *" $f "*) continue ;; esac
-		seen="$seen$f "
-		dst=$(basename "$f")
-		case "$f" in
-		*.ko.xz) dst=${dst%.xz}; xz -dc "$E2E_MODULES/$f" >"$st/lib/modules/$dst" ;;
-		*.ko.zst) dst=${dst%.zst}; zstd -qdc "$E2E_MODULES/$f" >"$st/lib/modules/$dst" ;;
-		*) cp "$E2E_MODULES/$f" "$st/lib/modules/$dst" ;;
-		esac || e2e_fail "cannot unpack module $f"
-		echo "$dst" >>"$st/lab/modules"
-	done
+	# shellcheck disable=SC2086 # a list of module names
+	e2e_initramfs_modules "$st" "$st/lab/modules" $LAB_STAGE1_MODULES
 	(cd "$st" && find . | "$st/bin/busybox" cpio -o -H newc -R 0:0 2>/dev/null) |
 		gzip -1 >"$E2E_TMP/lab-initrd.cpio.gz" || e2e_fail "cannot write the lab initramfs"
 	rm -rf -- "$st"

@@ -58,4 +58,11 @@ void e810v_open_at(struct e810g *g, const char *sock, const char *log, unsigned 
 uint32_t e810v_frame(uint8_t *f, const uint8_t *dst, const uint8_t *src, uint32_t seq,
 		     uint32_t len);
 
+/*
+ * A counter of the model of the device at sock (the "device" object of the
+ * control socket's `ports` answer) of the vmux whose control socket is
+ * ctl_path, or -1.
+ */
+long long e810v_dev_counter(const char *ctl_path, const char *sock, const char *name);
+
 #endif

@@ -103,59 +103,10 @@ static int group_teardown(void **state)
 
 /* ---- the control socket ------------------------------------------------------ */
 
-/* One request line, one reply line: the reply parsed, or NULL. */
-static struct json_object *ctl_ask(const char *req)
-{
-	struct sockaddr_un a = { .sun_family = AF_UNIX };
-	static char buf[1 << 17];
-	size_t n = 0;
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-
-	if (fd < 0 || strlen(ctl_path) >= sizeof(a.sun_path)) {
-		if (fd >= 0)
-			close(fd);
-		return NULL;
-	}
-	memcpy(a.sun_path, ctl_path, strlen(ctl_path) + 1);
-	if (connect(fd, (struct sockaddr *)&a, sizeof(a)) < 0 ||
-	    write(fd, req, strlen(req)) != (ssize_t)strlen(req)) {
-		close(fd);
-		return NULL;
-	}
-	while (n < sizeof(buf) - 1) {
-		ssize_t r = read(fd, buf + n, sizeof(buf) - 1 - n);
-
-		if (r <= 0)
-			break;
-		n += (size_t)r;
-		if (memchr(buf + n - (size_t)r, '\n', (size_t)r))
-			break;
-	}
-	close(fd);
-	buf[n] = 0;
-	return json_tokener_parse(buf);
-}
-
-/* A counter of device idx's model (the "device" object of `ports`), or -1. */
+/* A counter of device idx's model, or -1. */
 static long long dev_counter(int idx, const char *name)
 {
-	struct json_object *r = ctl_ask("{\"cmd\":\"ports\"}\n"), *res, *d, *v, *s;
-	long long out = -1;
-
-	if (!r)
-		return -1;
-	if (json_object_object_get_ex(r, "result", &res)) {
-		for (size_t i = 0; i < json_object_array_length(res); i++) {
-			d = json_object_array_get_idx(res, i);
-			if (json_object_object_get_ex(d, "socket", &s) &&
-			    !strcmp(json_object_get_string(s), sock[idx]) &&
-			    json_object_object_get_ex(d, "device", &v) &&
-			    json_object_object_get_ex(v, name, &v))
-				out = json_object_get_int64(v);
-		}
-	}
-	json_object_put(r);
-	return out;
+	return e810v_dev_counter(ctl_path, sock[idx], name);
 }
 
 /* ---- guests ------------------------------------------------------------------ */

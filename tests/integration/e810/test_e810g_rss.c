@@ -37,6 +37,7 @@
 #include "client/e810g.h"
 #include "core/log.h"
 #include "dev/e810/lan_desc.h"
+#include "e810v.h"
 #include "itest.h"
 
 #define NQ 4u
@@ -60,19 +61,6 @@ static const uint8_t KEY[52] = {
 	0x2d, 0xa3, 0x80, 0x30, 0xf2, 0x0c, 0x6a, 0x42, 0xb7, 0x3b, 0xbe, 0xac, 0x01,
 	0xfa, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88, 0x99, 0xaa, 0xbb, 0xcc,
 };
-
-static void dump_log(void)
-{
-	FILE *f = fopen(log_path, "r");
-	char buf[4096];
-	size_t n;
-
-	if (!f)
-		return;
-	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
-		fwrite(buf, 1, n, stderr);
-	fclose(f);
-}
 
 static int group_setup(void **state)
 {
@@ -107,17 +95,9 @@ static int close_guests(void **state)
 
 static int group_teardown(void **state)
 {
-	int st;
-
 	(void)state;
-	if (vmux_pid > 0) {
-		st = it_vmux_stop(vmux_pid);
-		if (!WIFEXITED(st) || WEXITSTATUS(st)) {
-			fprintf(stderr, "vmux ended with status %#x; its log:\n", st);
-			dump_log();
-			return -1;
-		}
-	}
+	if (vmux_pid > 0 && it_vmux_check(it_vmux_stop(vmux_pid), log_path))
+		return -1;
 	if (dir[0])
 		it_rmtree(dir);
 	return 0;
@@ -125,79 +105,17 @@ static int group_teardown(void **state)
 
 /* ---- the control socket ------------------------------------------------------ */
 
-/* One request line, one reply line: the reply parsed, or NULL. */
-static struct json_object *ctl_ask(const char *req)
-{
-	struct sockaddr_un a = { .sun_family = AF_UNIX };
-	static char buf[1 << 17];
-	size_t n = 0;
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-
-	if (fd < 0 || strlen(ctl_path) >= sizeof(a.sun_path)) {
-		if (fd >= 0)
-			close(fd);
-		return NULL;
-	}
-	memcpy(a.sun_path, ctl_path, strlen(ctl_path) + 1);
-	if (connect(fd, (struct sockaddr *)&a, sizeof(a)) < 0 ||
-	    write(fd, req, strlen(req)) != (ssize_t)strlen(req)) {
-		close(fd);
-		return NULL;
-	}
-	while (n < sizeof(buf) - 1) {
-		ssize_t r = read(fd, buf + n, sizeof(buf) - 1 - n);
-
-		if (r <= 0)
-			break;
-		n += (size_t)r;
-		if (memchr(buf + n - (size_t)r, '\n', (size_t)r))
-			break;
-	}
-	close(fd);
-	buf[n] = 0;
-	return json_tokener_parse(buf);
-}
-
-/* A counter of device idx's model (the "device" object of `ports`), or -1. */
+/* A counter of device idx's model, or -1. */
 static long long dev_counter(int idx, const char *name)
 {
-	struct json_object *r = ctl_ask("{\"cmd\":\"ports\"}\n"), *res, *d, *v, *s;
-	long long out = -1;
-
-	if (!r)
-		return -1;
-	if (json_object_object_get_ex(r, "result", &res)) {
-		for (size_t i = 0; i < json_object_array_length(res); i++) {
-			d = json_object_array_get_idx(res, i);
-			if (json_object_object_get_ex(d, "socket", &s) &&
-			    !strcmp(json_object_get_string(s), sock[idx]) &&
-			    json_object_object_get_ex(d, "device", &v) &&
-			    json_object_object_get_ex(v, name, &v))
-				out = json_object_get_int64(v);
-		}
-	}
-	json_object_put(r);
-	return out;
+	return e810v_dev_counter(ctl_path, sock[idx], name);
 }
 
 /* ---- guests ------------------------------------------------------------------ */
 
 static void dev_open(struct e810g *g, int idx, unsigned nq)
 {
-	int r = -1;
-
-	/* vmux turns a second client away until it has let go of the one before. */
-	for (int i = 0; i < 100; i++) {
-		r = e810g_open(g, sock[idx]);
-		if (!r)
-			break;
-		it_nap_ms(10);
-	}
-	assert_int_equal(r, 0);
-	r = e810g_up_queues(g, nq, RING, RING);
-	if (r)
-		dump_log();
-	assert_int_equal(r, 0);
+	e810v_open_at(g, sock[idx], log_path, nq, RING);
 }
 
 static void set_key(struct e810g *g, const uint8_t *key, uint16_t len)
@@ -388,7 +306,7 @@ static void send_flows(struct got *got)
 			tx_wait(f, flow_frame(f, k));
 		n += rx_collect(got + n, BATCH);
 		if (n != i + BATCH)
-			dump_log();
+			it_dump_file(log_path);
 		assert_int_equal(n, i + BATCH);
 	}
 }
