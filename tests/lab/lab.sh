@@ -131,7 +131,10 @@ lab_args() {
 	local name=$1 append
 	append="console=ttyS0 panic=-1 quiet"
 	append+=" root=root rootfstype=9p rootflags=trans=virtio,version=9p2000.L,msize=524288,cache=loose ro"
-	append+=" init=$LAB_DIR/init.sh lab.keep=$E2E_TMP:$E2E_CACHE lab.out=$E2E_TMP/$name.out"
+	# The source tree and vmux's build stay visible where tmpfs covers them (a
+	# clone under /tmp, as CI makes).
+	append+=" init=$LAB_DIR/init.sh lab.keep=$E2E_TMP:$E2E_CACHE:$E2E_SRCROOT:$(dirname "$E2E_VMUX")"
+	append+=" lab.out=$E2E_TMP/$name.out"
 	append+=" lab.busybox=$BB lab.env=$E2E_TMP/$name.env lab.script=$E2E_TMP/$name.script"
 	[ "${LAB_COLDPLUG:-1}" != 0 ] || append+=" lab.coldplug=0"
 	[ -z "${LAB_MODULES:-}" ] || append+=" lab.modules=$LAB_MODULES"
