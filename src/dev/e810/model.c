@@ -165,9 +165,12 @@ void e810_model_stats_tick(struct e810 *e)
 
 /* ==== resets ======================================================================= */
 
-void e810_pf_reset(struct e810 *e)
+static void reset(struct e810 *e, bool core)
 {
-	e810_aq_reset(e->aq);
+	if (core)
+		e810_aq_core_reset(e->aq);
+	else
+		e810_aq_reset(e->aq);
 	e810_queues_stop(e);
 	e810_rstore_clear(&e->rs);
 	memset(e->intena, 0, sizeof(e->intena));
@@ -176,6 +179,16 @@ void e810_pf_reset(struct e810 *e)
 	e810_db_clear(e);
 	e810_db_hook_update(e);
 	e810_model_stats_fill(e);
+}
+
+void e810_pf_reset(struct e810 *e)
+{
+	reset(e, false);
+}
+
+void e810_core_reset(struct e810 *e)
+{
+	reset(e, true);
 }
 
 /* ==== PCI callbacks ================================================================ */

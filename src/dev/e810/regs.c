@@ -186,9 +186,10 @@ static void reg_write(struct e810 *e, uint32_t off, uint32_t v)
 	}
 	if (off == E810_GLGEN_RTRIG) {
 		if (v & (E810_GLGEN_RTRIG_CORER | E810_GLGEN_RTRIG_GLOBR)) {
-			LOG_INFO(COMP, "%s: core/global reset requested: done as a PF reset", e->name);
+			LOG_INFO(COMP, "%s: core/global reset requested: a PF reset, the DDP package dropped",
+				 e->name);
 			e->cnt.core_resets++;
-			e810_pf_reset(e);
+			e810_core_reset(e);
 		}
 		return;
 	}
