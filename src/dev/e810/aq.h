@@ -44,6 +44,9 @@
 #define E810_AQ_SCHED_LAYERS 9u
 #define E810_AQ_RULE_HDR_KEEP 32u /* bytes of a rule's match header kept */
 #define E810_AQ_SR_WORDS 16384u   /* Shadow RAM: 32 KiB (GLNVM_GENS.SR_SIZE = 5) */
+/* Flow director filters: the FD capability, GLQF_FD_SIZE's guaranteed and best-effort sizes. */
+#define E810_AQ_FD_GUAR 512u
+#define E810_AQ_FD_BEST 512u
 
 /* Event opcodes the model may post (e810_aq_post_event). */
 #define E810_AQ_EV_LINK_STATUS 0x0607u

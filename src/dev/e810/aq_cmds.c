@@ -148,6 +148,7 @@ static unsigned caps_fill(const struct e810_aq *aq, struct cap *out)
 	out[n++] = (struct cap){ CAPS_RXQS, cfg->num_queues, 0, 0 };
 	out[n++] = (struct cap){ CAPS_TXQS, cfg->num_queues, 0, 0 };
 	out[n++] = (struct cap){ CAPS_MSIX, cfg->num_msix, 0, 0 };
+	out[n++] = (struct cap){ CAPS_FD, E810_AQ_FD_GUAR + E810_AQ_FD_BEST, 0, 0 };
 	out[n++] = (struct cap){ CAPS_MAX_MTU, MAX_FRAME_SIZE, 0, 0 };
 	return n;
 }

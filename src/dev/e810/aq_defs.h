@@ -175,6 +175,7 @@
 #define CAPS_RXQS 0x0041
 #define CAPS_TXQS 0x0042
 #define CAPS_MSIX 0x0043
+#define CAPS_FD 0x0045          /* flow director: the filter sizes are in GLQF_FD_SIZE */
 #define CAPS_MAX_MTU 0x0047
 
 /* ---- manage_mac_read (indirect, out) / manage_mac_write (direct) ----------- */

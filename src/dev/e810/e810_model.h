@@ -24,10 +24,16 @@ struct e810_aq_config;
 #define E810_MODEL_MSIX_TABLE 0x0000u
 #define E810_MODEL_MSIX_PBA 0x8000u
 
-/* Queue pairs (--queues); MSI-X vectors: one per queue pair plus the OICR/FW vector. */
+/*
+ * Queue pairs (--queues); MSI-X vectors: the OICR/FW vector, one per queue
+ * pair and one for the flow director's control VSI, which ice sets up in
+ * full mode (without a vector for it, 7.x fails that setup and crashes in
+ * its teardown).
+ */
 #define E810_MODEL_QUEUES_DEFAULT 4u
 #define E810_MODEL_QUEUES_MAX 16u
-#define E810_MODEL_MAX_VECTORS (E810_MODEL_QUEUES_MAX + 1u)
+#define E810_MODEL_VECTORS(nq) ((nq) + 2u)
+#define E810_MODEL_MAX_VECTORS E810_MODEL_VECTORS(E810_MODEL_QUEUES_MAX)
 
 /* The admin queue engine's configuration the model uses for a MAC and queue count. */
 void e810_model_aq_config(struct e810_aq_config *ac, const uint8_t mac[6], unsigned queues);

@@ -325,7 +325,7 @@ void e810_model_aq_config(struct e810_aq_config *ac, const uint8_t mac[6], unsig
 	e810_aq_config_default(ac);
 	memcpy(ac->mac, mac, 6);
 	ac->num_queues = (uint16_t)queues;
-	ac->num_msix = (uint16_t)(queues + 1);
+	ac->num_msix = (uint16_t)E810_MODEL_VECTORS(queues);
 	ac->link_up = false; /* until the port has a peer with its link up */
 }
 
@@ -358,10 +358,10 @@ static struct dev_instance *e810_create(const struct dev_config *cfg, char *err,
 	e->inst.model = &e810_model;
 	e->inst.nports = 1;
 	e->inst.nqueues = nq;
-	e->inst.nvectors = nq + 1;
+	e->inst.nvectors = E810_MODEL_VECTORS(nq);
 	e->loop = cfg->loop;
 	e->nq = nq;
-	e->nvec = nq + 1;
+	e->nvec = E810_MODEL_VECTORS(nq);
 	e->max_guest_ram = cfg->max_guest_ram;
 	e->db_poll = cfg->doorbell == DEV_DOORBELL_POLL;
 	snprintf(e->name, sizeof(e->name), "%s", cfg->name ? cfg->name : "e810");
