@@ -26,13 +26,14 @@ struct e810_aq_config;
 
 /*
  * Queue pairs (--queues); MSI-X vectors: the OICR/FW vector, one per queue
- * pair and one for the flow director's control VSI, which ice sets up in
- * full mode (without a vector for it, 7.x fails that setup and crashes in
- * its teardown).
+ * pair, and the three more ice reserves in full mode before it gives the
+ * rest to the queues (ice_ena_msix_range: two for the flow director's
+ * control VSI, one for switchdev). Fewer, and 6.1 spreads the queues over
+ * fewer vectors than CPUs and caps the channels (ethtool -L) there.
  */
 #define E810_MODEL_QUEUES_DEFAULT 4u
 #define E810_MODEL_QUEUES_MAX 16u
-#define E810_MODEL_VECTORS(nq) ((nq) + 2u)
+#define E810_MODEL_VECTORS(nq) ((nq) + 4u)
 #define E810_MODEL_MAX_VECTORS E810_MODEL_VECTORS(E810_MODEL_QUEUES_MAX)
 
 /* The admin queue engine's configuration the model uses for a MAC and queue count. */

@@ -64,7 +64,7 @@ static void test_identity(void **state)
 	assert_int_equal(vfuc_region_info(x->c, 1, &ri, NULL, 0, NULL), 0);
 	assert_int_equal(ri.size, 0);
 
-	/* MSI-X: queues + 2 vectors, table at BAR3 0, PBA at BAR3 32 KiB. */
+	/* MSI-X: queues + 4 vectors, table at BAR3 0, PBA at BAR3 32 KiB. */
 	pos = vfuc_find_cap(x->c, PCI_CAP_ID_MSIX);
 	assert_true(pos);
 	assert_int_equal(vfuc_cfg_read16(x->c, pos + PCI_MSIX_FLAGS) & PCI_MSIX_FLAGS_QSIZE, NVEC - 1);
@@ -264,7 +264,7 @@ static void test_queues_option(void **state)
 	assert_non_null(c);
 	assert_int_equal(vfuc_negotiate(c, NULL), 0);
 	pos = vfuc_find_cap(c, PCI_CAP_ID_MSIX);
-	assert_int_equal(vfuc_cfg_read16(c, pos + PCI_MSIX_FLAGS) & PCI_MSIX_FLAGS_QSIZE, 2);
+	assert_int_equal(vfuc_cfg_read16(c, pos + PCI_MSIX_FLAGS) & PCI_MSIX_FLAGS_QSIZE, 4);
 	vfuc_close(c);
 	srv_stop(s);
 
