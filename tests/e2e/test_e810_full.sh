@@ -78,6 +78,14 @@ if [ -S "$ctl" ] && [ -x "$VMUXCTL" ]; then
 	"$VMUXCTL" ports -c "$ctl" >"$E2E_TMP/ports.json" 2>&1 &&
 		e2e_log "device counters: $(tr -d '\n ' <"$E2E_TMP/ports.json" | grep -oE '"device":\{[^}]*\}')"
 fi
+if [ -S "$ctl" ]; then
+	CTL() { python3 "$E2E_DIR/ctl.py" "$ctl" "$@"; }
+	e2e_log "package counters: ddp_loaded $(CTL ports dev0 device.ddp_loaded)," \
+		"$(CTL ports dev0 device.pkg_bufs) buffers, $(CTL ports dev0 device.pkg_updates) updates," \
+		"$(CTL ports dev0 device.pkg_uploads) uploads, $(CTL ports dev0 device.pkg_refused) refused"
+	[ "$(CTL ports dev0 device.ddp_loaded)" = True ] || e2e_fail "vmux: ddp_loaded is not true"
+	[ "$(CTL ports dev0 device.pkg_refused)" = 0 ] || e2e_fail "vmux refused package buffers"
+fi
 [ "$ok" = 0 ] || e2e_fail "guest: $E2E_RESULT"
 [ -n "$loaded" ] || e2e_fail "vmux did not log the package loaded"
 e2e_alive vmux || e2e_fail "vmux died"

@@ -133,9 +133,11 @@ struct cap {
  * bitmap (guar_num_vsi = 768 / popcount, probe fails with 0), the VSI
  * capability (in the function list it is what sets guar_num_vsi), queues
  * and vectors with their first absolute index, the RSS table (size, entry
- * width: the PF spreads over at most 2^width queues) and the max MTU. Left
- * out on purpose: flow director (its GLQF_FD_SIZE read and FDIR setup), DCB,
- * 1588, RDMA, SR-IOV and the NVM management capabilities.
+ * width: the PF spreads over at most 2^width queues), the flow director
+ * (its table sizes in GLQF_FD_SIZE; in full mode 7.x sets the flow director
+ * up with or without it, and without it tears it down wrong) and the max
+ * MTU. Left out on purpose: DCB, 1588, RDMA, SR-IOV and the NVM management
+ * capabilities.
  */
 static unsigned caps_fill(const struct e810_aq *aq, struct cap *out)
 {

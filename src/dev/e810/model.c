@@ -532,20 +532,22 @@ static void e810_dump_stats(struct dev_instance *d, FILE *out)
 		"\"aq_ring_off\":%llu,\"aq_bad_ring\":%llu,\"aq_head_oor\":%llu,"
 		"\"aq_tail_oor\":%llu,\"aq_budget_stops\":%llu,\"arq_posted\":%llu,"
 		"\"arq_no_desc\":%llu,\"arq_off\":%llu,\"arq_bad_desc\":%llu,\"arq_dma\":%llu,"
-		"\"lse_suppressed\":%llu",
+		"\"lse_suppressed\":%llu,\"ddp_loaded\":%s,\"pkg_bufs\":%llu,\"pkg_updates\":%llu,"
+		"\"pkg_uploads\":%llu,\"pkg_refused\":%llu",
 		U(a->atq_cmds), U(a->atq_errors), U(a->atq_unknown), U(a->atq_bad_len),
 		U(a->atq_bad_flags), U(a->atq_bad_buf), U(a->atq_desc_dma), U(a->atq_ring_off),
 		U(a->atq_bad_ring), U(a->atq_head_oor), U(a->atq_tail_oor), U(a->atq_budget_stops),
 		U(a->arq_posted), U(a->arq_no_desc), U(a->arq_off), U(a->arq_bad_desc),
-		U(a->arq_dma), U(a->lse_suppressed));
+		U(a->arq_dma), U(a->lse_suppressed), e810_aq_pkg(e->aq)->loaded ? "true" : "false",
+		U(a->pkg_bufs), U(a->pkg_updates), U(a->pkg_uploads), U(a->pkg_refused));
 	e810_dump_lan(e, out);
 	e810_dump_rss(e, out);
 }
 
 const struct dev_model e810_model = {
 	.name = "e810-emu",
-	.description = "Intel E810-C (ice), emulated: safe-mode probe, admin queue, link, "
-		       "LAN queues",
+	.description = "Intel E810-C (ice), emulated: safe-mode and full-mode (DDP) probe, admin "
+		       "queue, link, LAN queues, RSS",
 	.create = e810_create,
 	.destroy = e810_destroy,
 	.port = e810_port,
