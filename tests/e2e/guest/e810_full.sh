@@ -64,10 +64,10 @@ if ethtool -X eth0 hkey "$KEY" 2>/tmp/et.X; then
 	ethtool -x eth0 | tr -d ' \n' | grep -q "$(echo "$KEY" | tr -d ' ')" &&
 		e2e_info "ok: ethtool -X hkey: the RSS key set" || e2e_fail "ethtool -x does not show the key set"
 else
-	# Debian 12's 6.1 kernel refuses this ethtool's request (its reserved
-	# fields are not zero for that kernel): ice's random key stays, and
-	# twice the flows make fewer than E2E_MIN_QUEUES queues unlikely
-	# (6 / 2^16 instead of 6 / 2^8).
+	# Debian 12's 6.1 kernel refuses the newer ethtool's request (EINVAL):
+	# ice's random key stays, and twice the flows
+	# make fewer than E2E_MIN_QUEUES queues unlikely (about 6 / 2^16
+	# instead of 6 / 2^8).
 	e2e_info "ethtool -X hkey refused ($(cat /tmp/et.X)): ice's random key, $((FLOWS * 2)) flows"
 	FLOWS=$((FLOWS * 2))
 fi
