@@ -326,6 +326,62 @@ e2e_chroot_install() {
 	exec {lockfd}>&-
 }
 
+# ---------------------------------------------------------------- DDP package
+
+# e2e_ddp_fetch: Intel's DDP package for ice from Debian's firmware-intel-misc
+# (sid, non-free-firmware), fetched once into the cache ($E2E_CACHE/ddp, never
+# the source tree) with the chroot's apt, from the mirror its sources.list
+# names; that component's package lists go to a directory of their own
+# (Acquire::Check-Valid-Until=false: such a mirror may be a snapshot). Sets
+# E2E_DDP_PKG to the file intel/ice/ddp/ice.pkg links to; returns 1 (and
+# logs why) if it cannot be had.
+e2e_ddp_fetch() {
+	local dir=$E2E_CACHE/ddp log=$E2E_CACHE/ddp.log lockfd mirror f
+	local list=/etc/apt/vmux-non-free-firmware.list lists=/var/lib/apt/lists-vmux-nff
+	local opts=(-o "Dir::Etc::SourceList=$list" -o Dir::Etc::SourceParts=/nonexistent
+		-o "Dir::State::Lists=$lists" -o Acquire::Check-Valid-Until=false)
+	E2E_DDP_PKG=
+	if [ ! -f "$dir/.complete" ]; then
+		exec {lockfd}>"$E2E_CACHE/.lock"
+		flock "$lockfd"
+		if [ ! -f "$dir/.complete" ]; then
+			mirror=$(sed -n 's/^deb  *\([^ ]*\)  *sid .*/\1/p' "$E2E_CHROOT/etc/apt/sources.list" \
+				2>/dev/null | head -n 1)
+			[ -n "$mirror" ] || mirror=$(sed -n 's/^URIs: *\([^ ]*\).*/\1/p' \
+				"$E2E_CHROOT"/etc/apt/sources.list.d/*.sources 2>/dev/null | head -n 1)
+			if [ -z "$mirror" ]; then
+				exec {lockfd}>&-
+				e2e_log "the chroot's apt names no mirror: no DDP package"
+				return 1
+			fi
+			e2e_log "fetching firmware-intel-misc (the DDP package) from $mirror (once)"
+			echo "deb $mirror sid non-free-firmware" >"$E2E_CHROOT$list"
+			rm -rf -- "$E2E_CHROOT/tmp/vmux-ddp" "$dir.tmp"
+			mkdir -p "$E2E_CHROOT$lists/partial" "$E2E_CHROOT/tmp/vmux-ddp" "$dir.tmp"
+			[ -e "$E2E_CHROOT/etc/resolv.conf" ] || cp /etc/resolv.conf "$E2E_CHROOT/etc/resolv.conf"
+			if { chroot "$E2E_CHROOT" apt-get -q "${opts[@]}" update &&
+				chroot "$E2E_CHROOT" sh -c 'cd /tmp/vmux-ddp && apt-get -q "$@" download firmware-intel-misc' \
+					sh "${opts[@]}" &&
+				chroot "$E2E_CHROOT" sh -c 'dpkg-deb -x /tmp/vmux-ddp/firmware-intel-misc_*.deb /tmp/vmux-ddp/x'
+			} >"$log" 2>&1; then
+				cp -a "$E2E_CHROOT/tmp/vmux-ddp/x/." "$dir.tmp/" &&
+					date -u +%FT%TZ >"$dir.tmp/.complete" && rm -rf -- "$dir" && mv -- "$dir.tmp" "$dir"
+			fi
+			rm -rf -- "$E2E_CHROOT/tmp/vmux-ddp" "$dir.tmp"
+		fi
+		exec {lockfd}>&-
+	fi
+	for f in "$dir/usr/lib/firmware/intel/ice/ddp/ice.pkg" "$dir/lib/firmware/intel/ice/ddp/ice.pkg"; do
+		[ -e "$f" ] || continue
+		E2E_DDP_PKG=$(readlink -f "$f")
+		break
+	done
+	if [ -z "$E2E_DDP_PKG" ]; then
+		e2e_log "no intel/ice/ddp/ice.pkg from firmware-intel-misc (log: $log)"
+		return 1
+	fi
+}
+
 # ---------------------------------------------------------------- huge pages
 
 # The nr_hugepages file for 2 MiB pages: /proc/sys/vm/nr_hugepages when 2 MiB
@@ -504,9 +560,11 @@ e2e_initramfs_bin() {
 # e2e_initramfs OUT TEST_SCRIPT [MODULE...]: builds a gzip'd cpio with static
 # busybox, the kit's /init, TEST_SCRIPT as /e2e/test.sh and the modules (and
 # their dependencies, decompressed) for the selected kernel; with
-# E2E_INITRAMFS_BINS="PATH ...", those binaries of the chroot too.
+# E2E_INITRAMFS_BINS="PATH ...", those binaries of the chroot too; with
+# E2E_INITRAMFS_FILES="HOSTFILE=PATH ...", those host files at PATH (e.g. a
+# DDP package at /lib/firmware/intel/ice/ddp/ice.pkg).
 e2e_initramfs() {
-	local out=$1 script=$2 st f a
+	local out=$1 script=$2 st f a dst
 	shift 2
 	e2e_kernel_resolve
 	st=$(mktemp -d "$E2E_TMP/initramfs.XXXXXX") || return 1
@@ -521,6 +579,12 @@ e2e_initramfs() {
 	chmod 755 "$st/init"
 	for f in ${E2E_INITRAMFS_BINS:-}; do
 		e2e_initramfs_bin "$st" "$f"
+	done
+	for f in ${E2E_INITRAMFS_FILES:-}; do
+		dst=${f#*=}
+		case "$dst" in /*) ;; *) e2e_fail "E2E_INITRAMFS_FILES: $f: PATH must be absolute" ;; esac
+		mkdir -p "$st$(dirname "$dst")" && cp -L "${f%%=*}" "$st$dst" ||
+			e2e_fail "cannot put ${f%%=*} into the initramfs"
 	done
 	e2e_initramfs_modules "$st" "$st/e2e/modules" "$@"
 	(cd "$st" && find . | "$st/bin/busybox" cpio -o -H newc -R 0:0 2>/dev/null) |
@@ -619,12 +683,13 @@ e2e_guest_mem_release() {
 }
 
 # e2e_guest_args NAME INITRD APPEND: the common QEMU arguments for a guest
-# (TCG, shared RAM that vmux can map, serial console to NAME.serial).
+# (TCG, E2E_SMP CPUs (1), shared RAM that vmux can map, serial console to
+# NAME.serial).
 e2e_guest_args() {
 	e2e_guest_mem_args "$1"
 	E2E_GUEST_ARGS=(
 		-nodefaults -no-user-config -name "$1"
-		-accel tcg "${E2E_MEM_ARGS[@]}" -smp 1
+		-accel tcg "${E2E_MEM_ARGS[@]}" -smp "${E2E_SMP:-1}"
 		-display none -no-reboot
 		-serial "file:$E2E_TMP/$1.serial"
 		-kernel "$E2E_KERNEL" -initrd "$2"

@@ -44,7 +44,7 @@ e2e_vmux_start -n "$ns" vmux -s "$sock" -m e810-emu --queues "$QUEUES" -t tap0 -
 	--control "$ctl" -v
 e2e_log "vmux listens on $sock (log: vmux.log)"
 
-e2e_guest_start guest1 "$initrd" "e2e.mac=$MAC e2e.vectors=$((QUEUES + 1))" \
+e2e_guest_start guest1 "$initrd" "e2e.mac=$MAC e2e.vectors=$((QUEUES + 4))" \
 	-device "$(e2e_vfio_user_dev "$sock")"
 # Once the guest's link is up it asks for it to go: deleting the tap takes
 # vmux's backend link down, which the device reports to the driver.

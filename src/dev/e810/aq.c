@@ -102,6 +102,13 @@ void e810_aq_reset(struct e810_aq *aq)
 	memset(&aq->arq, 0, sizeof(aq->arq));
 	aq->atq_pending = false;
 	state_reset(aq);
+	e810_aq_pkg_reset(aq, false);
+}
+
+void e810_aq_core_reset(struct e810_aq *aq)
+{
+	e810_aq_reset(aq);
+	e810_aq_pkg_reset(aq, true);
 }
 
 struct e810_aq *e810_aq_create(const struct e810_aq_config *cfg, const struct e810_aq_dma_ops *ops,
@@ -475,6 +482,11 @@ void e810_aq_set_link(struct e810_aq *aq, bool up)
 const struct e810_aq_state *e810_aq_state(const struct e810_aq *aq)
 {
 	return &aq->st;
+}
+
+const struct e810_aq_pkg_info *e810_aq_pkg(const struct e810_aq *aq)
+{
+	return &aq->pkg.cur.info;
 }
 
 const struct e810_aq_stats *e810_aq_stats(const struct e810_aq *aq)

@@ -2,9 +2,10 @@
 /*
  * The E810 admin queue engine: the firmware side of the admin transmit
  * queue (ATQ, commands from the driver) and the admin receive queue (ARQ,
- * events to the driver), with the command handlers an E810 in safe mode (no
- * DDP package) answers for what Linux's ice driver (6.1 and 7.x) sends in
- * probe, open, ethtool queries, close and remove.
+ * events to the driver), with the command handlers an E810 answers for what
+ * Linux's ice driver (6.1 and 7.x) sends in probe, open, ethtool queries,
+ * close and remove, in safe mode (no DDP package) and in full mode (the
+ * driver downloads its DDP package: aq_ddp.c).
  *
  * The engine owns the ten PF_FW_* queue registers (e810_aq_reg_is_aq()).
  * The model forwards BAR0 accesses to them; everything else in BAR0 is the
@@ -43,6 +44,9 @@
 #define E810_AQ_SCHED_LAYERS 9u
 #define E810_AQ_RULE_HDR_KEEP 32u /* bytes of a rule's match header kept */
 #define E810_AQ_SR_WORDS 16384u   /* Shadow RAM: 32 KiB (GLNVM_GENS.SR_SIZE = 5) */
+/* Flow director filters: the FD capability, GLQF_FD_SIZE's guaranteed and best-effort sizes. */
+#define E810_AQ_FD_GUAR 512u
+#define E810_AQ_FD_BEST 512u
 
 /* Event opcodes the model may post (e810_aq_post_event). */
 #define E810_AQ_EV_LINK_STATUS 0x0607u
@@ -199,6 +203,20 @@ struct e810_aq_stats {
 	uint64_t arq_bad_desc;     /* descriptor without a (big enough) buffer */
 	uint64_t arq_dma;          /* DMA failure while posting */
 	uint64_t lse_suppressed;   /* link changes not posted (LSE off or masked) */
+	uint64_t pkg_bufs;         /* DDP package buffers accepted by download_pkg */
+	uint64_t pkg_updates;      /* update_pkg buffers accepted */
+	uint64_t pkg_uploads;      /* upload_section requests answered */
+	uint64_t pkg_refused;      /* package buffers refused: malformed, out of order, too many */
+};
+
+/* The DDP package the driver downloaded (as get_pkg_info_list reports it). */
+#define E810_AQ_PKG_NAME 28u
+struct e810_aq_pkg_info {
+	bool loaded;               /* a complete download; kept until CORER/GLOBR */
+	uint8_t ver[4];            /* major, minor, update, draft */
+	uint8_t name[E810_AQ_PKG_NAME]; /* as in the package's metadata section */
+	uint32_t track_id;
+	uint32_t bufs;             /* buffers of the download */
 };
 
 struct e810_aq;
@@ -212,8 +230,13 @@ struct e810_aq *e810_aq_create(const struct e810_aq_config *cfg, const struct e8
 			       void *opaque);
 void e810_aq_destroy(struct e810_aq *aq);
 
-/* PF reset (PFGEN_CTRL.PFSWR) or device reset: queues off, PF state dropped. */
+/*
+ * PF reset (PFGEN_CTRL.PFSWR) or device reset: queues off, PF state dropped.
+ * A loaded DDP package stays (a download in progress is dropped).
+ */
 void e810_aq_reset(struct e810_aq *aq);
+/* Core or global reset (GLGEN_RTRIG): a PF reset, and the package is gone. */
+void e810_aq_core_reset(struct e810_aq *aq);
 
 /* ---- registers -------------------------------------------------------------- */
 bool e810_aq_reg_is_aq(uint32_t off);  /* one of PF_FW_ATQ* / PF_FW_ARQ* */
@@ -242,6 +265,7 @@ void e810_aq_set_link(struct e810_aq *aq, bool up);
 const struct e810_aq_state *e810_aq_state(const struct e810_aq *aq);
 const struct e810_aq_stats *e810_aq_stats(const struct e810_aq *aq);
 const struct e810_aq_config *e810_aq_config(const struct e810_aq *aq);
+const struct e810_aq_pkg_info *e810_aq_pkg(const struct e810_aq *aq);
 /* Link as the driver sees it: backend carrier and PHY link enabled. */
 bool e810_aq_link_up(const struct e810_aq *aq);
 const uint8_t *e810_aq_mac(const struct e810_aq *aq);

@@ -2,16 +2,10 @@
 /*
  * E810 admin commands, general area: versions, driver version, queue
  * shutdown, resource ownership, capabilities, MAC addresses, PXE, LLDP
- * agent and DDP package commands; and the opcode lookup over every area's
- * table.
+ * agent; and the opcode lookup over every area's table.
  *
- * Safe mode: with no DDP package the 6.1 driver (ice_request_fw) never
- * sends a package command. If a package file exists it first asks
- * get_pkg_info_list (ice_chk_pkg_compat); an empty list passes, then the
- * global config lock is granted and download_pkg is refused with EPERM,
- * which ice_dwnld_cfg_bufs maps to ICE_DDP_PKG_ERR: "Entering Safe Mode".
- * Failing get_pkg_info_list instead would make the driver report a load
- * error and wait for a device reset.
+ * The DDP package commands are in aq_ddp.c; the global config lock
+ * (req_res res_id 4) answers from the package state there.
  */
 #include <errno.h>
 #include <string.h>
@@ -97,9 +91,20 @@ static uint16_t h_req_res(struct e810_aq *aq, struct e810_aq_ctx *c)
 		break;
 	}
 	put_le32(p + RR_TIMEOUT, timeout);
-	/* One function: the lock is always free. No package was ever loaded,
-	 * so the global config lock says "go ahead", never "already done". */
 	put_le16(p + RR_STATUS, RES_GLBL_SUCCESS);
+	if (res == RES_ID_GLBL_LOCK) {
+		/* The package state decides: go ahead, in progress (held and
+		 * not released) or already loaded (nothing to do, not held). */
+		uint16_t status = e810_aq_pkg_lock(aq);
+
+		put_le16(p + RR_STATUS, status);
+		if (status != RES_GLBL_SUCCESS) {
+			if (status == RES_GLBL_DONE)
+				put_le32(p + RR_TIMEOUT, 0);
+			return AQ_RC_OK;
+		}
+	}
+	/* One function: the other locks are always free. */
 	aq->st.res_held |= (uint8_t)(1u << res);
 	return AQ_RC_OK;
 }
@@ -110,6 +115,8 @@ static uint16_t h_release_res(struct e810_aq *aq, struct e810_aq_ctx *c)
 
 	if (res < RES_ID_NVM || res > RES_ID_GLBL_LOCK)
 		return AQ_RC_EINVAL;
+	if (res == RES_ID_GLBL_LOCK && (aq->st.res_held & (1u << res)))
+		e810_aq_pkg_unlock(aq);
 	aq->st.res_held &= (uint8_t)~(1u << res);
 	return AQ_RC_OK;
 }
@@ -126,9 +133,11 @@ struct cap {
  * bitmap (guar_num_vsi = 768 / popcount, probe fails with 0), the VSI
  * capability (in the function list it is what sets guar_num_vsi), queues
  * and vectors with their first absolute index, the RSS table (size, entry
- * width: the PF spreads over at most 2^width queues) and the max MTU. Left
- * out on purpose: flow director (its GLQF_FD_SIZE read and FDIR setup), DCB,
- * 1588, RDMA, SR-IOV and the NVM management capabilities.
+ * width: the PF spreads over at most 2^width queues), the flow director
+ * (its table sizes in GLQF_FD_SIZE; in full mode 7.x sets the flow director
+ * up with or without it, and without it tears it down wrong) and the max
+ * MTU. Left out on purpose: DCB, 1588, RDMA, SR-IOV and the NVM management
+ * capabilities.
  */
 static unsigned caps_fill(const struct e810_aq *aq, struct cap *out)
 {
@@ -141,6 +150,7 @@ static unsigned caps_fill(const struct e810_aq *aq, struct cap *out)
 	out[n++] = (struct cap){ CAPS_RXQS, cfg->num_queues, 0, 0 };
 	out[n++] = (struct cap){ CAPS_TXQS, cfg->num_queues, 0, 0 };
 	out[n++] = (struct cap){ CAPS_MSIX, cfg->num_msix, 0, 0 };
+	out[n++] = (struct cap){ CAPS_FD, E810_AQ_FD_GUAR + E810_AQ_FD_BEST, 0, 0 };
 	out[n++] = (struct cap){ CAPS_MAX_MTU, MAX_FRAME_SIZE, 0, 0 };
 	return n;
 }
@@ -234,25 +244,6 @@ static uint16_t h_eperm(struct e810_aq *aq, struct e810_aq_ctx *c)
 	return AQ_RC_EPERM;
 }
 
-/* ---- DDP package ------------------------------------------------------------------ */
-
-/* No package on the device, none in the NVM. */
-static uint16_t h_pkg_info_list(struct e810_aq *aq, struct e810_aq_ctx *c)
-{
-	(void)aq;
-	put_le32(c->buf + PKG_INFO_COUNT, 0);
-	aq_reply(c, 4);
-	return AQ_RC_OK;
-}
-
-/* Section uploads and updates need a loaded package. */
-static uint16_t h_emode(struct e810_aq *aq, struct e810_aq_ctx *c)
-{
-	(void)aq;
-	(void)c;
-	return AQ_RC_EMODE;
-}
-
 const struct e810_aq_cmd e810_aq_cmds_gen[] = {
 	{ AQC_GET_VER, 0, 0, 0, h_get_ver, "get_ver" },
 	{ AQC_DRIVER_VER, AQF_BUF | AQF_IN, 1, DV_STRING_MAX, h_driver_ver, "driver_ver" },
@@ -273,10 +264,6 @@ const struct e810_aq_cmd e810_aq_cmds_gen[] = {
 	{ AQC_LLDP_SET_LOCAL_MIB, 0, 0, 0, h_eperm, "lldp_set_local_mib" },
 	{ AQC_LLDP_AGENT_CTRL, 0, 0, 0, h_eperm, "lldp_agent_ctrl" },
 	{ AQC_LLDP_FILTER_CTRL, 0, 0, 0, h_eperm, "lldp_filter_ctrl" },
-	{ AQC_DOWNLOAD_PKG, 0, 0, 0, h_eperm, "download_pkg" },
-	{ AQC_UPLOAD_SECTION, 0, 0, 0, h_emode, "upload_section" },
-	{ AQC_UPDATE_PKG, 0, 0, 0, h_emode, "update_pkg" },
-	{ AQC_GET_PKG_INFO_LIST, AQF_BUF, 4, 0, h_pkg_info_list, "get_pkg_info_list" },
 	{ 0, 0, 0, 0, NULL, NULL },
 };
 
@@ -284,7 +271,7 @@ const struct e810_aq_cmd *e810_aq_cmd_lookup(uint16_t opcode)
 {
 	static const struct e810_aq_cmd *const tables[] = {
 		e810_aq_cmds_gen, e810_aq_cmds_sw, e810_aq_cmds_sched,
-		e810_aq_cmds_phy, e810_aq_cmds_nvm,
+		e810_aq_cmds_phy, e810_aq_cmds_nvm, e810_aq_cmds_ddp,
 	};
 
 	for (unsigned t = 0; t < sizeof(tables) / sizeof(tables[0]); t++)

@@ -175,6 +175,7 @@
 #define CAPS_RXQS 0x0041
 #define CAPS_TXQS 0x0042
 #define CAPS_MSIX 0x0043
+#define CAPS_FD 0x0045          /* flow director: the filter sizes are in GLQF_FD_SIZE */
 #define CAPS_MAX_MTU 0x0047
 
 /* ---- manage_mac_read (indirect, out) / manage_mac_write (direct) ----------- */
@@ -460,6 +461,29 @@
 #define RSS_LUT_MAX 2048
 
 /* ---- DDP package --------------------------------------------------------- */
-#define PKG_INFO_COUNT 0    /* u32, then 48-byte entries */
+#define PKG_INFO_COUNT 0    /* u32, then the entries */
+#define PKG_INFO_HDR 4
+#define PKG_INFO_SIZE 40    /* ver[4], name[28], track_id u32, in_nvm, active, active_at_boot, modified */
+#define PKG_INFO_VER 0
+#define PKG_INFO_NAME 4
+#define PKG_INFO_TRACK 32
+#define PKG_INFO_IN_NVM 36
+#define PKG_INFO_ACTIVE 37
+#define DLP_FLAGS 0         /* download/update package: u8 */
+#define DLP_LAST_BUF 0x01u
+/* A package buffer (4096 bytes): section_count u16, data_end u16, then
+ * section_count entries {type u32, offset u16, size u16}; every section
+ * lies after the table and before data_end. */
+#define PKG_BUF_SIZE 4096
+#define PKG_BUF_SECT_COUNT 0
+#define PKG_BUF_DATA_END 2
+#define PKG_BUF_ENTRIES 4
+#define PKG_SECT_ENTRY_SIZE 8
+#define PKG_MAX_SECTS 511
+#define PKG_MIN_DATA_END 12
+#define PKG_SECT_METADATA_BUF 0x80000000u /* a metadata buffer: not for the device */
+#define PKG_SID_METADATA 1u               /* ver[4], name[28], track_id u32 */
+#define PKG_META_SIZE 36
+#define PKG_SID_RXPARSER_META_INIT 58u    /* count u16, offset u16, 24-byte entries */
 
 #endif /* VMUX_DEV_E810_AQ_DEFS_H */

@@ -31,6 +31,24 @@ struct e810_aq_pool {
 };
 #define E810_AQ_NPOOLS 10u
 
+/*
+ * DDP package state. The download runs under the global config lock; what
+ * it brings is kept in "pend" and becomes "cur" with the last buffer. Of
+ * the package's contents only the metadata section (version, name) and the
+ * sections upload_section may ask for back are kept.
+ */
+#define E810_AQ_PKG_MAX_BUFS 1024u  /* 4 MiB: a download past it is refused */
+#define E810_AQ_PKG_KEEP 4084u      /* largest section (ICE_MAX_S_SZ) */
+struct e810_aq_pkg_copy {
+	struct e810_aq_pkg_info info;
+	bool meta;                   /* the metadata section came */
+	uint16_t vmeta_len;          /* RX parser metadata init section (58) */
+	uint8_t vmeta[E810_AQ_PKG_KEEP];
+};
+struct e810_aq_pkg {
+	struct e810_aq_pkg_copy cur, pend;
+};
+
 struct e810_aq {
 	struct e810_aq_config cfg;
 	struct e810_aq_dma_ops ops;
@@ -40,6 +58,7 @@ struct e810_aq {
 	struct e810_aq_state st;
 	struct e810_aq_stats stats;
 	struct e810_aq_pool pool[E810_AQ_NPOOLS];
+	struct e810_aq_pkg pkg;    /* survives PF resets */
 	uint16_t sr[E810_AQ_SR_WORDS]; /* Shadow RAM image */
 	uint16_t next_vsi;         /* allocation cursors */
 	uint16_t next_rule;
@@ -127,6 +146,7 @@ extern const struct e810_aq_cmd e810_aq_cmds_sw[];
 extern const struct e810_aq_cmd e810_aq_cmds_sched[];
 extern const struct e810_aq_cmd e810_aq_cmds_phy[];
 extern const struct e810_aq_cmd e810_aq_cmds_nvm[];
+extern const struct e810_aq_cmd e810_aq_cmds_ddp[];
 const struct e810_aq_cmd *e810_aq_cmd_lookup(uint16_t opcode);
 
 /* ---- helpers shared between areas ----------------------------------------- */
@@ -136,6 +156,12 @@ void e810_aq_sched_reset(struct e810_aq *aq);
 void e810_aq_phy_init(struct e810_aq *aq);
 void e810_aq_nvm_init(struct e810_aq *aq);
 void e810_aq_pools_init(struct e810_aq *aq);
+/* The global config lock (req_res/release_res, res_id 4): 0 granted, or the
+ * RES_GLBL_* status to answer (the package is loaded: RES_GLBL_DONE). */
+uint16_t e810_aq_pkg_lock(struct e810_aq *aq);
+void e810_aq_pkg_unlock(struct e810_aq *aq);
+/* PF reset: a download in progress is dropped; core reset: the package too. */
+void e810_aq_pkg_reset(struct e810_aq *aq, bool core);
 struct e810_aq_vsi *e810_aq_vsi_get(struct e810_aq *aq, uint16_t num);
 /* Frees the TX queue's scheduler leaf and the queue (dis_txqs, clear_pf_cfg). */
 void e810_aq_txq_drop(struct e810_aq *aq, struct e810_aq_txq *q);

@@ -24,10 +24,17 @@ struct e810_aq_config;
 #define E810_MODEL_MSIX_TABLE 0x0000u
 #define E810_MODEL_MSIX_PBA 0x8000u
 
-/* Queue pairs (--queues); MSI-X vectors: one per queue pair plus the OICR/FW vector. */
+/*
+ * Queue pairs (--queues); MSI-X vectors: the OICR/FW vector, one per queue
+ * pair, and the three more ice reserves in full mode before it gives the
+ * rest to the queues (ice_ena_msix_range: two for the flow director's
+ * control VSI, one for switchdev). Fewer, and 6.1 spreads the queues over
+ * fewer vectors than CPUs and caps the channels (ethtool -L) there.
+ */
 #define E810_MODEL_QUEUES_DEFAULT 4u
 #define E810_MODEL_QUEUES_MAX 16u
-#define E810_MODEL_MAX_VECTORS (E810_MODEL_QUEUES_MAX + 1u)
+#define E810_MODEL_VECTORS(nq) ((nq) + 4u)
+#define E810_MODEL_MAX_VECTORS E810_MODEL_VECTORS(E810_MODEL_QUEUES_MAX)
 
 /* The admin queue engine's configuration the model uses for a MAC and queue count. */
 void e810_model_aq_config(struct e810_aq_config *ac, const uint8_t mac[6], unsigned queues);

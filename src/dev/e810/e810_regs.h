@@ -193,7 +193,7 @@
 
 /* ---- flow director and misc LAN ------------------------------------------- */
 #define E810_PFQF_FD_ENA 0x0043a000u
-#define E810_GLQF_FD_SIZE 0x00460010u /* read only with the FD capability */
+#define E810_GLQF_FD_SIZE 0x00460010u /* the FD capability's table sizes */
 #define E810_GLLAN_RCTL_0 0x002941f8u /* cleared by clear_pxe on real parts */
 
 /* ---- malicious driver detection (polled by the service task) ------------- */

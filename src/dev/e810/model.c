@@ -165,9 +165,12 @@ void e810_model_stats_tick(struct e810 *e)
 
 /* ==== resets ======================================================================= */
 
-void e810_pf_reset(struct e810 *e)
+static void reset(struct e810 *e, bool core)
 {
-	e810_aq_reset(e->aq);
+	if (core)
+		e810_aq_core_reset(e->aq);
+	else
+		e810_aq_reset(e->aq);
 	e810_queues_stop(e);
 	e810_rstore_clear(&e->rs);
 	memset(e->intena, 0, sizeof(e->intena));
@@ -176,6 +179,16 @@ void e810_pf_reset(struct e810 *e)
 	e810_db_clear(e);
 	e810_db_hook_update(e);
 	e810_model_stats_fill(e);
+}
+
+void e810_pf_reset(struct e810 *e)
+{
+	reset(e, false);
+}
+
+void e810_core_reset(struct e810 *e)
+{
+	reset(e, true);
 }
 
 /* ==== PCI callbacks ================================================================ */
@@ -312,7 +325,7 @@ void e810_model_aq_config(struct e810_aq_config *ac, const uint8_t mac[6], unsig
 	e810_aq_config_default(ac);
 	memcpy(ac->mac, mac, 6);
 	ac->num_queues = (uint16_t)queues;
-	ac->num_msix = (uint16_t)(queues + 1);
+	ac->num_msix = (uint16_t)E810_MODEL_VECTORS(queues);
 	ac->link_up = false; /* until the port has a peer with its link up */
 }
 
@@ -345,10 +358,10 @@ static struct dev_instance *e810_create(const struct dev_config *cfg, char *err,
 	e->inst.model = &e810_model;
 	e->inst.nports = 1;
 	e->inst.nqueues = nq;
-	e->inst.nvectors = nq + 1;
+	e->inst.nvectors = E810_MODEL_VECTORS(nq);
 	e->loop = cfg->loop;
 	e->nq = nq;
-	e->nvec = nq + 1;
+	e->nvec = E810_MODEL_VECTORS(nq);
 	e->max_guest_ram = cfg->max_guest_ram;
 	e->db_poll = cfg->doorbell == DEV_DOORBELL_POLL;
 	snprintf(e->name, sizeof(e->name), "%s", cfg->name ? cfg->name : "e810");
@@ -519,20 +532,22 @@ static void e810_dump_stats(struct dev_instance *d, FILE *out)
 		"\"aq_ring_off\":%llu,\"aq_bad_ring\":%llu,\"aq_head_oor\":%llu,"
 		"\"aq_tail_oor\":%llu,\"aq_budget_stops\":%llu,\"arq_posted\":%llu,"
 		"\"arq_no_desc\":%llu,\"arq_off\":%llu,\"arq_bad_desc\":%llu,\"arq_dma\":%llu,"
-		"\"lse_suppressed\":%llu",
+		"\"lse_suppressed\":%llu,\"ddp_loaded\":%s,\"pkg_bufs\":%llu,\"pkg_updates\":%llu,"
+		"\"pkg_uploads\":%llu,\"pkg_refused\":%llu",
 		U(a->atq_cmds), U(a->atq_errors), U(a->atq_unknown), U(a->atq_bad_len),
 		U(a->atq_bad_flags), U(a->atq_bad_buf), U(a->atq_desc_dma), U(a->atq_ring_off),
 		U(a->atq_bad_ring), U(a->atq_head_oor), U(a->atq_tail_oor), U(a->atq_budget_stops),
 		U(a->arq_posted), U(a->arq_no_desc), U(a->arq_off), U(a->arq_bad_desc),
-		U(a->arq_dma), U(a->lse_suppressed));
+		U(a->arq_dma), U(a->lse_suppressed), e810_aq_pkg(e->aq)->loaded ? "true" : "false",
+		U(a->pkg_bufs), U(a->pkg_updates), U(a->pkg_uploads), U(a->pkg_refused));
 	e810_dump_lan(e, out);
 	e810_dump_rss(e, out);
 }
 
 const struct dev_model e810_model = {
 	.name = "e810-emu",
-	.description = "Intel E810-C (ice), emulated: safe-mode probe, admin queue, link, "
-		       "LAN queues",
+	.description = "Intel E810-C (ice), emulated: safe-mode and full-mode (DDP) probe, admin "
+		       "queue, link, LAN queues, RSS",
 	.create = e810_create,
 	.destroy = e810_destroy,
 	.port = e810_port,

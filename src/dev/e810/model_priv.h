@@ -157,6 +157,8 @@ static inline uint32_t e810_reg_get(const struct e810 *e, uint32_t off)
 void e810_link_sync(struct e810 *e);
 void e810_kick_arm(struct e810 *e);
 void e810_pf_reset(struct e810 *e);
+/* CORER/GLOBR: a PF reset that also drops the DDP package. */
+void e810_core_reset(struct e810 *e);
 /* The statistics of the queues (stats.h), and the shared block stored anew / from the poll. */
 void e810_model_stats(const struct e810 *e, struct e810_stats_snap *s);
 void e810_model_stats_fill(struct e810 *e);

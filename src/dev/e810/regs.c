@@ -29,6 +29,7 @@ static const char *reg_name(uint32_t off)
 	case E810_GLNVM_GENS: return "GLNVM_GENS";
 	case E810_GLNVM_FLA: return "GLNVM_FLA";
 	case E810_PF_FUNC_RID: return "PF_FUNC_RID";
+	case E810_GLQF_FD_SIZE: return "GLQF_FD_SIZE";
 	case E810_GLPCI_CNF2: return "GLPCI_CNF2";
 	case E810_PFINT_OICR: return "PFINT_OICR";
 	case E810_PFINT_OICR_ENA: return "PFINT_OICR_ENA";
@@ -76,6 +77,10 @@ static bool reg_fixed(const struct e810 *e, uint32_t off, uint32_t *v)
 	case E810_PF_FUNC_RID:
 		*v = 0; /* PF 0 */
 		return true;
+	case E810_GLQF_FD_SIZE:
+		/* The flow director table sizes (FD_GSIZE 14:0, FD_BSIZE 30:16). */
+		*v = E810_AQ_FD_GUAR | E810_AQ_FD_BEST << 16;
+		return true;
 	case E810_GLPCI_CNF2:
 		/* 64-byte cache lines (bit 1 clear); the PF's MSI-X vectors in 12:2. */
 		*v = (uint32_t)e->nvec << 2;
@@ -96,7 +101,6 @@ static uint32_t reg_reset_value(uint32_t off, bool *known)
 	case E810_GL_PWR_MODE_CTL:   /* 2 us ITR granularity */
 	case E810_GLGEN_CLKSTAT_SRC:
 	case E810_PFPM_WUS:          /* no wake-up */
-	case E810_GLQF_FD_SIZE:
 	case E810_GL_MDCK_TX_TDPU:
 	case E810_GL_MDET_RX:        /* no malicious driver events */
 	case E810_GL_MDET_TX_PQM:
@@ -186,9 +190,10 @@ static void reg_write(struct e810 *e, uint32_t off, uint32_t v)
 	}
 	if (off == E810_GLGEN_RTRIG) {
 		if (v & (E810_GLGEN_RTRIG_CORER | E810_GLGEN_RTRIG_GLOBR)) {
-			LOG_INFO(COMP, "%s: core/global reset requested: done as a PF reset", e->name);
+			LOG_INFO(COMP, "%s: core/global reset requested: a PF reset, the DDP package dropped",
+				 e->name);
 			e->cnt.core_resets++;
-			e810_pf_reset(e);
+			e810_core_reset(e);
 		}
 		return;
 	}

@@ -5,7 +5,7 @@
 # from sysfs and dmesg: no ethtool in the initramfs.
 # Parameters (kernel command line, see init):
 #   E2E_MAC=aa:bb:...      expected MAC address of the network interface
-#   E2E_VECTORS=N          MSI-X vectors the device offers (queues + 1)
+#   E2E_VECTORS=N          MSI-X vectors the device offers (queues + 4)
 . /e2e/functions.sh
 
 show_dmesg() {
@@ -52,7 +52,7 @@ while [ "$pos" -ne 0 ]; do
 done
 if [ -n "$msix" ]; then
 	nvec=$(($(e2e_config_byte "$d" $((msix + 2))) + 256 * ($(e2e_config_byte "$d" $((msix + 3))) & 7) + 1))
-	e2e_expect "MSI-X table size" "$nvec" "${E2E_VECTORS:-5}"
+	e2e_expect "MSI-X table size" "$nvec" "${E2E_VECTORS:-8}"
 else
 	e2e_fail "no MSI-X capability"
 fi

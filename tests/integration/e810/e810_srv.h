@@ -21,7 +21,7 @@
 
 #define TMO 5000
 #define QUEUES 4u
-#define NVEC (QUEUES + 1u)
+#define NVEC (QUEUES + 4u)
 
 /* The statistics block shared with --doorbell poll. */
 #define STATS_BASE 0x00300000u

@@ -64,7 +64,7 @@ static void test_identity(void **state)
 	assert_int_equal(vfuc_region_info(x->c, 1, &ri, NULL, 0, NULL), 0);
 	assert_int_equal(ri.size, 0);
 
-	/* MSI-X: queues + 1 vectors, table at BAR3 0, PBA at BAR3 32 KiB. */
+	/* MSI-X: queues + 4 vectors, table at BAR3 0, PBA at BAR3 32 KiB. */
 	pos = vfuc_find_cap(x->c, PCI_CAP_ID_MSIX);
 	assert_true(pos);
 	assert_int_equal(vfuc_cfg_read16(x->c, pos + PCI_MSIX_FLAGS) & PCI_MSIX_FLAGS_QSIZE, NVEC - 1);
@@ -99,6 +99,8 @@ static void test_registers_before_the_aq(void **state)
 	assert_true(drv_rd(d, E810_GLNVM_FLA) & E810_GLNVM_FLA_LOCKED);
 	assert_int_equal(drv_rd(d, E810_GL_MNG_FWSM), 0);
 	assert_int_equal(drv_rd(d, E810_GLPCI_CNF2) & E810_GLPCI_CNF2_CACHELINE_SIZE, 0);
+	/* The flow director's table sizes: 512 guaranteed (14:0), 512 best effort (30:16). */
+	assert_int_equal(drv_rd(d, E810_GLQF_FD_SIZE), 512u | 512u << 16);
 	/* Plain storage elsewhere; never-written registers read 0. */
 	assert_int_equal(drv_rd(d, 0x00380000u), 0);
 	drv_wr(d, E810_PFPM_WUS, 0xffffffffu);
@@ -254,6 +256,57 @@ static void test_fw_cause_routing(void **state)
 	assert_int_equal(drv_event(d, NULL, NULL, NULL, NULL), 0);
 }
 
+/* The global config lock's answer (req_res res_id 4, write): RES_GLBL_*. */
+static uint16_t glbl_lock(struct drv *d)
+{
+	memset(prm, 0, sizeof(prm));
+	p16(prm + RR_RES_ID, RES_ID_GLBL_LOCK);
+	p16(prm + RR_ACCESS, RES_ACCESS_WRITE);
+	assert_int_equal(drv_cmd(d, AQC_REQ_RES, prm, NULL, 0, false, NULL), 0);
+	return g16(prm + RR_STATUS);
+}
+
+/*
+ * A DDP package (one buffer: its metadata section) downloaded over the admin
+ * queue stays across a PF reset (the lock says "already loaded"); a core
+ * reset through GLGEN_RTRIG drops it.
+ */
+static void test_ddp_core_reset(void **state)
+{
+	struct ctx *x = *state;
+	struct drv *d = &x->d;
+	static uint8_t b[PKG_BUF_SIZE];
+
+	guest_enable(x);
+	drv_queues_up(d, 16);
+	p16(b + PKG_BUF_SECT_COUNT, 1);
+	p16(b + PKG_BUF_DATA_END, 12 + PKG_META_SIZE);
+	p32(b + PKG_BUF_ENTRIES, PKG_SID_METADATA);
+	p16(b + PKG_BUF_ENTRIES + 4, 12);
+	p16(b + PKG_BUF_ENTRIES + 6, PKG_META_SIZE);
+	b[12] = 1;
+	b[13] = 3;
+	memcpy(b + 16, "test package", 12);
+	assert_int_equal(glbl_lock(d), RES_GLBL_SUCCESS);
+	memset(prm, 0, sizeof(prm));
+	prm[DLP_FLAGS] = DLP_LAST_BUF;
+	assert_int_equal(drv_cmd(d, AQC_DOWNLOAD_PKG, prm, b, sizeof(b), true, NULL), 0);
+	memset(prm, 0, sizeof(prm));
+	p16(prm + RR_RES_ID, RES_ID_GLBL_LOCK);
+	assert_int_equal(drv_cmd(d, AQC_RELEASE_RES, prm, NULL, 0, false, NULL), 0);
+	assert_int_equal(srv_counter(x->s, "pkg_bufs"), 1);
+	assert_int_equal(glbl_lock(d), RES_GLBL_DONE);
+
+	drv_wr(d, E810_PFGEN_CTRL, E810_PFGEN_CTRL_PFSWR);
+	drv_queues_up(d, 16);
+	assert_int_equal(glbl_lock(d), RES_GLBL_DONE);
+
+	drv_wr(d, E810_GLGEN_RTRIG, E810_GLGEN_RTRIG_CORER);
+	assert_int_equal(srv_counter(x->s, "core_resets"), 1);
+	drv_queues_up(d, 16);
+	assert_int_equal(glbl_lock(d), RES_GLBL_SUCCESS);
+}
+
 static void test_queues_option(void **state)
 {
 	struct srv *s = srv_start(1, DEV_DOORBELL_TRAP);
@@ -264,7 +317,7 @@ static void test_queues_option(void **state)
 	assert_non_null(c);
 	assert_int_equal(vfuc_negotiate(c, NULL), 0);
 	pos = vfuc_find_cap(c, PCI_CAP_ID_MSIX);
-	assert_int_equal(vfuc_cfg_read16(c, pos + PCI_MSIX_FLAGS) & PCI_MSIX_FLAGS_QSIZE, 1);
+	assert_int_equal(vfuc_cfg_read16(c, pos + PCI_MSIX_FLAGS) & PCI_MSIX_FLAGS_QSIZE, 4);
 	vfuc_close(c);
 	srv_stop(s);
 
@@ -292,6 +345,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_dma_needs_bus_master, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_link_event_irq, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fw_cause_routing, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ddp_core_reset, setup, teardown),
 		cmocka_unit_test(test_queues_option),
 	};
 

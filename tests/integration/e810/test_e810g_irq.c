@@ -183,7 +183,7 @@ static void test_queue_to_vector(void **state)
 		skip();
 	dev_open(a, DEV_A, NQ);
 	dev_open(b, DEV_B, 1);
-	assert_int_equal(a->nvec, NQ + 1);
+	assert_int_equal(a->nvec, NQ + 4);
 	tx_map_check(a, b, ident);
 	tx_map_check(a, b, perm);
 

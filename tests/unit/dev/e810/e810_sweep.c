@@ -206,15 +206,24 @@ int e810_sweep_build(struct e810_sweep *s, uint16_t opc, uint8_t *p, uint8_t *b,
 	case AQC_GET_PKG_INFO_LIST:
 		*len = 4 + 4 * 48;
 		return 0;
-	case AQC_DOWNLOAD_PKG:
-		*len = 4096;
+	case AQC_DOWNLOAD_PKG: case AQC_UPLOAD_SECTION: case AQC_UPDATE_PKG:
+		/* A well-formed package buffer (one section of 16 bytes), but
+		 * no global config lock for the download and no package loaded
+		 * for the others (aq_ddp.c). */
+		p16(b + PKG_BUF_SECT_COUNT, 1);
+		p16(b + PKG_BUF_DATA_END, 12 + 16);
+		p32(b + PKG_BUF_ENTRIES, opc == AQC_DOWNLOAD_PKG ? PKG_SID_METADATA :
+			PKG_SID_RXPARSER_META_INIT);
+		p16(b + PKG_BUF_ENTRIES + 4, 12);
+		p16(b + PKG_BUF_ENTRIES + 6, 16);
+		*len = opc == AQC_DOWNLOAD_PKG ? 4096 : 12 + 16;
 		*rd = true;
-		return AQ_RC_EPERM;
+		return opc == AQC_DOWNLOAD_PKG ? AQ_RC_EPERM : AQ_RC_EMODE;
 	/* Known, refused by design (see the handlers): */
 	case AQC_SET_VLAN_MODE: case AQC_GET_VLAN_MODE:
 		return AQ_RC_ENOSYS;
 	case AQC_ADD_RECIPE: case AQC_RECIPE_TO_PROFILE: case AQC_GET_RECIPE:
-	case AQC_GET_RECIPE_TO_PROFILE: case AQC_UPLOAD_SECTION: case AQC_UPDATE_PKG:
+	case AQC_GET_RECIPE_TO_PROFILE:
 		return AQ_RC_EMODE;
 	case AQC_GET_LINK_TOPO:
 		return AQ_RC_ENOENT;

@@ -247,7 +247,7 @@ static void test_open_close_remove(void **state)
 	drv_fini(&d);
 }
 
-/* ---- DDP file present: the package path must end in safe mode ----------------------- */
+/* ---- a DDP file that is no package: the package path must end in safe mode -------- */
 
 static void test_ddp_path_safe_mode(void **state)
 {
@@ -268,10 +268,12 @@ static void test_ddp_path_safe_mode(void **state)
 	p16(prm + RR_ACCESS, RES_ACCESS_WRITE);
 	assert_int_equal(drv_cmd(&d, AQC_REQ_RES, prm, NULL, 0, false, NULL), 0);
 	assert_int_equal(g16(prm + RR_STATUS), RES_GLBL_SUCCESS);
-	/* download_pkg refused: ICE_DDP_PKG_ERR, "Entering Safe Mode". */
+	/* A buffer that is no package buffer (no sections) is refused:
+	 * ICE_DDP_PKG_ERR, "Entering Safe Mode". */
 	clr();
 	prm[0] = 0x01;
-	assert_int_equal(drv_cmd(&d, AQC_DOWNLOAD_PKG, prm, pkg, 4096, true, NULL), AQ_RC_EPERM);
+	assert_int_equal(drv_cmd(&d, AQC_DOWNLOAD_PKG, prm, pkg, 4096, true, NULL), AQ_RC_EINVAL);
+	assert_false(e810_aq_pkg(d.aq)->loaded);
 	clr();
 	p16(prm + RR_RES_ID, RES_ID_GLBL_LOCK);
 	assert_int_equal(drv_cmd(&d, AQC_RELEASE_RES, prm, NULL, 0, false, NULL), 0);
