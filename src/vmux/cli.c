@@ -41,7 +41,7 @@ static void usage(FILE *out)
 		"                       posting the device's other register writes; without KVM QEMU\n"
 		"                       unmaps the page when the INTx fires: see docs/CONFIG.md)\n"
 		"      --queues N       queue pairs of the device (e810-emu: 1..16, default 4; it\n"
-		"                       gets N + 1 MSI-X vectors)\n"
+		"                       gets N + 4 MSI-X vectors)\n"
 		"\n"
 		"Options:\n"
 		"      --uplink tap:NAME  the switch's uplink: devices without -t share it through the\n"
