@@ -51,13 +51,14 @@ head -c "$FLOW_BYTES" /dev/urandom >"$E2E_TMP/flow-data"
 E2E_SMP=$QUEUES e2e_guest_start g1 "$initrd" \
 	"e2e.queues=$QUEUES e2e.flows=$FLOWS e2e.min_queues=3 e2e.flow_bytes=$FLOW_BYTES" \
 	-device "$(e2e_vfio_user_dev "$sock")"
-# Once the guest listens: one connection per flow, host port 6000+i to the
-# guest's 7000+i, all at once.
+# Once the guest listens: one connection per flow, host port 6000 + 131 i to
+# the guest's 7000 + 37 i (ports that differ in many bits: guest/e810_full.sh),
+# all at once.
 if e2e_wait_ready g1; then
 	n=$(e2e_guest_data g1 flows)
 	for i in $(seq 1 "${n:-0}"); do
-		ip netns exec "$ns" python3 "$E2E_DIR/tcp_peer.py" connect "$GUEST_IP" $((7000 + i)) \
-			"$E2E_TMP/flow-data" $((6000 + i)) >"$E2E_TMP/peer$i.log" 2>&1 &
+		ip netns exec "$ns" python3 "$E2E_DIR/tcp_peer.py" connect "$GUEST_IP" $((7000 + 37 * i)) \
+			"$E2E_TMP/flow-data" $((6000 + 131 * i)) >"$E2E_TMP/peer$i.log" 2>&1 &
 		e2e_track "peer$i" $!
 	done
 	e2e_log "${n:-0} TCP flows started"

@@ -2,7 +2,7 @@
 # (intel/ice/ddp/ice.pkg in the initramfs), downloads it into vmux's E810 and
 # runs in full mode; with E2E_QUEUES CPUs and queues, ethtool -L changes the
 # channels (combined 2, then E2E_QUEUES), the link comes up, and E2E_FLOWS
-# TCP flows from the host (its ports 6001.. to the guest's 7001..) spread over
+# TCP flows from the host (its ports 6000 + 131 i to the guest's 7000 + 37 i) spread over
 # the RX queues by RSS with a known key (ethtool -X hkey; ethtool -S
 # rx_queue_N_packets): at least E2E_MIN_QUEUES of them.
 # Parameters (kernel command line, see init):
@@ -81,12 +81,15 @@ while [ "$q" -lt "$NQ" ]; do
 	eval "b$q=$(rxq $q)"
 	q=$((q + 1))
 done
-# One listener per flow on 7001..; the host connects to each from its port
-# 6001.. (a fixed 4-tuple per flow) and sends E2E_FLOW_BYTES, all at once.
+# One listener per flow on 7000 + 37 i; the host connects to each from its
+# port 6000 + 131 i (a fixed 4-tuple per flow) and sends E2E_FLOW_BYTES, all
+# at once. The ports differ in many bits, not only the low five: Toeplitz is
+# linear, so flows whose inputs differ in few bits can all share the hash's
+# low bits (with a random key, one time in ten for 6001.. to 7001..).
 i=1
 pids=
 while [ "$i" -le "$FLOWS" ]; do
-	nc -l -p $((7000 + i)) </dev/null >/tmp/flow$i &
+	nc -l -p $((7000 + 37 * i)) </dev/null >/tmp/flow$i &
 	pids="$pids $!"
 	i=$((i + 1))
 done
