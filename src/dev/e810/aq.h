@@ -271,6 +271,9 @@ bool e810_aq_link_up(const struct e810_aq *aq);
 const uint8_t *e810_aq_mac(const struct e810_aq *aq);
 const struct e810_aq_vsi *e810_aq_vsi_find(const struct e810_aq *aq, uint16_t vsi_num);
 const struct e810_aq_txq *e810_aq_txq_find(const struct e810_aq *aq, uint16_t txq_id);
+/* The flow director block's pipeline tables (flex.h), from update_pkg. */
+struct e810_flex;
+struct e810_flex *e810_aq_flex(struct e810_aq *aq);
 const struct e810_aq_rule *e810_aq_rule_find(const struct e810_aq *aq, uint16_t index);
 /* The shadow RAM word at a word offset (what the NVM reads return). */
 uint16_t e810_aq_sr_word(const struct e810_aq *aq, uint32_t word);

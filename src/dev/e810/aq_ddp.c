@@ -215,6 +215,11 @@ static uint16_t h_pkg_info_list(struct e810_aq *aq, struct e810_aq_ctx *c)
 
 /* ---- update_pkg, upload_section --------------------------------------------------- */
 
+struct e810_flex *e810_aq_flex(struct e810_aq *aq)
+{
+	return &aq->flex;
+}
+
 static uint16_t h_update_pkg(struct e810_aq *aq, struct e810_aq_ctx *c)
 {
 	const char *bad;

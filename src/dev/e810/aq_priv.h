@@ -13,6 +13,7 @@
 
 #include "dev/e810/aq.h"
 #include "dev/e810/aq_defs.h"
+#include "dev/e810/flex.h"
 
 #define COMP "e810-aq"
 
@@ -59,6 +60,7 @@ struct e810_aq {
 	struct e810_aq_stats stats;
 	struct e810_aq_pool pool[E810_AQ_NPOOLS];
 	struct e810_aq_pkg pkg;    /* survives PF resets */
+	struct e810_flex flex;     /* the FD block's tables from update_pkg (flex.h) */
 	uint16_t sr[E810_AQ_SR_WORDS]; /* Shadow RAM image */
 	uint16_t next_vsi;         /* allocation cursors */
 	uint16_t next_rule;

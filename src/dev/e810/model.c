@@ -515,14 +515,14 @@ static void e810_dump_stats(struct dev_instance *d, FILE *out)
 		"\"reg_bad_access\":%llu,\"reg_store_used\":%u,\"reg_store_full\":%llu,"
 		"\"irqs\":%llu,\"irq_deferred\":%llu,\"irq_throttled\":%llu,"
 		"\"irq_itr_timer\":%llu,\"itr_updates\":%llu,\"fw_cause_off\":%llu,\"swints\":%llu,"
-		"\"rx_dropped\":%llu,\"atq_kicks\":%llu,\"doorbell\":\"%s\",\"db_page_traps\":%llu,"
+		"\"rx_dropped\":%llu,\"rx_rule_drops\":%llu,\"atq_kicks\":%llu,\"doorbell\":\"%s\",\"db_page_traps\":%llu,"
 		"\"db_rx\":%llu,\"db_tx\":%llu,\"db_dyn\":%llu,\"db_hook_err\":%llu,"
 		"\"stats_reads\":%llu,\"stats_fills\":%llu,\"db_itr\":%llu,",
 		e810_aq_link_up(e->aq) ? "true" : "false", e->nq, e->nvec, U(c->resets),
 		U(c->pf_resets), U(c->core_resets), U(c->reg_reads), U(c->reg_writes),
 		U(c->reg_unknown), U(c->reg_bad_access), e->rs.used, U(e->rs.full_drops),
 		U(c->irqs), U(c->irq_deferred), U(c->irq_throttled), U(c->irq_itr_timer),
-		U(c->itr_updates), U(c->fw_cause_off), U(c->swints), U(c->rx_dropped),
+		U(c->itr_updates), U(c->fw_cause_off), U(c->swints), U(c->rx_dropped), U(c->rx_rule_drops),
 		U(c->atq_kicks), e->db_poll ? "poll" : "trap",
 		U(e->db_poll ? pci_bar_shared_traps(e->pci, 0) : 0), U(c->db_rx), U(c->db_tx),
 		U(c->db_dyn), U(c->db_hook_err), U(c->stats_reads), U(c->stats_fills), U(c->db_itr));

@@ -46,6 +46,7 @@ struct e810_counters {
 	uint64_t fw_cause_off;  /* ARQ events with the FW cause disabled */
 	uint64_t swints;        /* GLINT_DYN_CTL.SWINT_TRIG */
 	uint64_t rx_dropped;    /* frames from the port for a queue that is off */
+	uint64_t rx_rule_drops; /* frames a switch rule or flow director filter dropped */
 	uint64_t atq_kicks;     /* admin commands resumed from the loop */
 	uint64_t tx_kicks;      /* TX walks resumed from the loop (budget) */
 	uint64_t tx_wakes;      /* TX walks resumed by the peer's wake-up */

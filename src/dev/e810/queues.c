@@ -12,6 +12,7 @@
 #include "core/log.h"
 #include "dev/e810/e810_regs.h"
 #include "dev/e810/model_priv.h"
+#include "dev/e810/steer.h"
 #include "net/pkt.h"
 
 #define COMP "e810"
@@ -211,31 +212,59 @@ static uint16_t deliver_q(struct e810 *e, unsigned q, struct pkt **pkts, uint16_
 	return ok;
 }
 
-#define RSS_BURST 64u
+#define STEER_BURST 64u
 
 /*
- * RSS: each frame's queue, then one delivery per queue with its frames in
- * their order (a stable counting sort of the burst). The accepted frames
- * are not a prefix of the burst: the sender's tx_bytes is approximate.
+ * A frame's absolute RX queue, or E810_STEER_DROP: the switch rules, then
+ * the flow director, then RSS, else the VSI's queue 0 (steer.h).
  */
-static uint16_t deliver_rss(struct e810 *e, struct pkt **pkts, uint16_t n)
+static int steer_pick(struct e810 *e, struct pkt *p)
 {
+	int q = E810_STEER_NEXT;
+
+	if (e810_swr_active(e))
+		q = e810_swr_steer(e, p);
+	if (q == E810_STEER_NEXT && e810_fdir_active(e))
+		q = e810_fdir_steer(e, p);
+	if (q == E810_STEER_NEXT)
+		q = e->rss.on ? (int)e810_rss_pick(&e->rss, p) : 0;
+	if (q != E810_STEER_DROP && (unsigned)q >= e->nq)
+		q = 0; /* a rule's queue the model does not have (checked when taken) */
+	return q;
+}
+
+/* Frames go through steer_pick (a rule or RSS is on) rather than to queue 0. */
+static bool steer_on(const struct e810 *e)
+{
+	return e->rss.on || e810_swr_active(e) || e810_fdir_active(e);
+}
+
+/*
+ * Steering: each frame's queue, then one delivery per queue with its frames
+ * in their order (a stable counting sort of the burst; bucket nq holds the
+ * frames a rule drops). The accepted frames are not a prefix of the burst:
+ * the sender's tx_bytes is approximate.
+ */
+static uint16_t deliver_steer(struct e810 *e, struct pkt **pkts, uint16_t n)
+{
+	const unsigned drop = e->nq;
 	uint16_t ok = 0;
 
 	while (n) {
-		uint16_t m = n < RSS_BURST ? n : RSS_BURST;
-		uint8_t qs[RSS_BURST];
-		uint16_t at[E810_MODEL_QUEUES_MAX + 1] = { 0 };
-		struct pkt *sorted[RSS_BURST];
-
+		uint16_t m = n < STEER_BURST ? n : STEER_BURST;
+		uint8_t qs[STEER_BURST];
+		uint16_t at[E810_MODEL_QUEUES_MAX + 2] = { 0 };
+		struct pkt *sorted[STEER_BURST];
 		bool one = true;
 
 		for (uint16_t i = 0; i < m; i++) {
-			qs[i] = (uint8_t)e810_rss_pick(&e->rss, pkts[i]);
+			int q = steer_pick(e, pkts[i]);
+
+			qs[i] = (uint8_t)(q == E810_STEER_DROP ? drop : (unsigned)q);
 			at[qs[i] + 1]++;
 			one &= qs[i] == qs[0];
 		}
-		if (one) { /* one queue for all (one flow, say): no sort */
+		if (one && qs[0] != drop) { /* one queue for all (one flow, say): no sort */
 			if (!e->qp[qs[0]].rx.enabled)
 				e->rss.st.drop_off += m;
 			ok = (uint16_t)(ok + deliver_q(e, qs[0], pkts, m));
@@ -243,16 +272,21 @@ static uint16_t deliver_rss(struct e810 *e, struct pkt **pkts, uint16_t n)
 			n = (uint16_t)(n - m);
 			continue;
 		}
-		for (unsigned q = 0; q < e->nq; q++)
+		for (unsigned q = 0; q <= drop; q++)
 			at[q + 1] += at[q];
 		for (uint16_t i = 0; i < m; i++)
 			sorted[at[qs[i]]++] = pkts[i];
 		/* at[q] is now where queue q's frames end, at[q - 1] where they start. */
-		for (unsigned q = 0, from = 0; q < e->nq; from = at[q], q++) {
+		for (unsigned q = 0, from = 0; q <= drop; from = at[q], q++) {
 			uint16_t k = (uint16_t)(at[q] - from);
 
 			if (!k)
 				continue;
+			if (q == drop) {
+				e->cnt.rx_rule_drops += k;
+				pkt_free_bulk(sorted + from, k);
+				continue;
+			}
 			if (!e->qp[q].rx.enabled)
 				e->rss.st.drop_off += k;
 			ok = (uint16_t)(ok + deliver_q(e, q, sorted + from, k));
@@ -267,8 +301,8 @@ static uint16_t port_deliver(struct net_port *self, uint16_t queue, struct pkt *
 {
 	struct e810 *e = self->priv;
 
-	if (queue == NET_QUEUE_ANY && e->rss.on)
-		return deliver_rss(e, pkts, n);
+	if (queue == NET_QUEUE_ANY && steer_on(e))
+		return deliver_steer(e, pkts, n);
 	return deliver_q(e, rx_queue(e, queue), pkts, n);
 }
 
@@ -291,11 +325,14 @@ static uint32_t port_rx_space(struct net_port *self, uint16_t queue)
 	struct e810 *e = self->priv;
 	uint32_t room = UINT32_MAX;
 
-	if (queue == NET_QUEUE_ANY && e->rss.on) {
+	if (queue == NET_QUEUE_ANY && steer_on(e)) {
+		/* RSS alone: the queues its table names; with rules, any queue may be picked. */
+		bool rules = e810_swr_active(e) || e810_fdir_active(e);
+
 		for (unsigned q = 0; q < e->nq; q++) {
 			uint32_t r;
 
-			if (!(e->rss.targets & (1u << q)) || !e->qp[q].rx.enabled)
+			if ((!rules && !(e->rss.targets & (1u << q))) || !e->qp[q].rx.enabled)
 				continue;
 			r = queue_space(e, q);
 			if (r < room)
