@@ -12,6 +12,8 @@ PKGS=(
 	# e2e tests and demo: the QEMU/kernel chroot, namespaces and taps,
 	# unpacking kernel modules
 	debootstrap debian-archive-keyring iproute2 xz-utils zstd python3
+	# e2e: libvirt (tests/e2e/test_libvirt.sh runs a libvirtd of its own)
+	libvirt-daemon-system libvirt-clients
 	# fuzz targets: libFuzzer and the sanitizer runtimes
 	clang libclang-rt-14-dev
 	# the second guest kernel: Debian 12's own (6.1)

@@ -116,6 +116,7 @@ EOF
 e2e_netns_add lv || e2e_fail "cannot create a network namespace"
 lvns=$E2E_NS
 # ip netns exec, unshare and sh each exec the next: the PID is libvirtd's.
+# shellcheck disable=SC2016 # expanded by that sh
 ip netns exec "$lvns" unshare --mount --propagation private sh -c '
 	lv=$1
 	mount -t tmpfs -o mode=0755 vmux-e2e-run /run || exit 1
@@ -204,11 +205,17 @@ qpid=$(cat "$LV/run/qemu/$DOMAIN.pid" 2>/dev/null)
 quser=$(ps -o user= -p "${qpid:-0}" 2>/dev/null)
 [ "$quser" = "$QEMU_USER" ] || lv_fail "libvirt's QEMU (PID ${qpid:-none}) runs as '${quser:-?}', not $QEMU_USER"
 args=$(tr '\0' ' ' <"/proc/$qpid/cmdline")
-grep -q 'memory-backend-memfd' <<<"$args" && grep -qE '"?share"?[=:] ?"?(on|true)' <<<"$args" ||
+# A memfd backend that is not private (QEMU's memfd default is shared; the
+# example says so anyway), and vmux mapped it: all of the guest's RAM.
+if ! grep -q 'memory-backend-memfd' <<<"$args" || grep -qE '"share":false|share=off' <<<"$args"; then
 	lv_fail "libvirt's QEMU has no shared memfd guest RAM: $args"
+fi
+mapped=$(awk '/^[0-9a-f]+-[0-9a-f]+ / { on = ($0 ~ /memfd:memory-backend-memfd/) }
+	on && /^Size:/ { kb += $2 } END { print kb / 1024 }' "/proc/${E2E_PIDS[vmux]}/smaps")
+[ "${mapped%.*}" -ge 512 ] || lv_fail "vmux mapped ${mapped} MiB of the guest's memfd, not 512"
 grep -qF "\"path\":\"$sock\"" <<<"$args" || lv_fail "libvirt's QEMU has no vfio-user-pci on $sock: $args"
 grep -q 'client attached' "$E2E_TMP/vmux.log" || lv_fail "vmux logged no client attached"
-e2e_log "boot1: QEMU (PID $qpid) runs as $quser, guest RAM: $(grep -oE 'memory-backend-memfd[^ ]*|"qom-type":"memory-backend-memfd"[^}]*' <<<"$args" | head -n 1)"
+e2e_log "boot1: QEMU (PID $qpid) runs as $quser; vmux mapped $mapped MiB of its guest RAM: $(grep -oE '"qom-type":"memory-backend-memfd"[^}]*|memory-backend-memfd[^ ]*' <<<"$args" | head -n 1)"
 
 # 2. virsh destroy while the guest uses the device
 V destroy "$DOMAIN" >>"$E2E_TMP/boot1.virsh.log" 2>&1 ||
