@@ -180,7 +180,7 @@ domain_state() {
 boot() {
 	local b=$1 serial=$E2E_TMP/$1.serial deadline
 	domain_xml "$b" "$2"
-	V define "$E2E_TMP/$b.xml" >"$E2E_TMP/$b.virsh.log" 2>&1 ||
+	V define --validate "$E2E_TMP/$b.xml" >"$E2E_TMP/$b.virsh.log" 2>&1 ||
 		lv_fail "virsh define: $(tail -n 3 "$E2E_TMP/$b.virsh.log")"
 	t0=$(date +%s%N)
 	V start "$DOMAIN" >>"$E2E_TMP/$b.virsh.log" 2>&1 ||
