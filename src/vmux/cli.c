@@ -82,6 +82,29 @@ static void list_modes(void)
 		printf("%-12s %s\n", m[i]->name, m[i]->description);
 }
 
+int vmux_check_device(const struct cfg_device *d, unsigned i, char *err, size_t errlen)
+{
+	const struct dev_model *m = dev_model_find(d->mode);
+
+	if (!m) {
+		snprintf(err, errlen, "device %u (%s): unknown mode %s (vmux --list-modes)", i,
+			 d->socket, d->mode);
+		return -1;
+	}
+	if (d->doorbell == CFG_DOORBELL_POLL && !(m->caps & DEV_CAP_DOORBELL_POLL)) {
+		snprintf(err, errlen, "device %u (%s): -m %s has no --doorbell poll; use trap", i,
+			 d->socket, d->mode);
+		return -1;
+	}
+	if (d->queues > 1 && d->queues > m->max_queues) {
+		snprintf(err, errlen, "device %u (%s): -m %s has at most %u queue pair%s", i,
+			 d->socket, d->mode, m->max_queues ? m->max_queues : 1,
+			 m->max_queues > 1 ? "s" : "");
+		return -1;
+	}
+	return 0;
+}
+
 int vmux_cli(struct vmux_config *cfg, int argc, char **argv)
 {
 	char err[256] = "";
@@ -106,21 +129,13 @@ int vmux_cli(struct vmux_config *cfg, int argc, char **argv)
 	}
 	log_set_level((enum log_level)cfg->log_level);
 	for (unsigned i = 0; i < cfg->ndev; i++) {
-		const struct dev_model *m = dev_model_find(cfg->dev[i].mode);
-		if (!m) {
+		if (!dev_model_find(cfg->dev[i].mode)) {
 			fprintf(stderr, "vmux: -m %s: unknown mode; known modes:\n", cfg->dev[i].mode);
 			list_modes();
 			return 2;
 		}
-		if (cfg->dev[i].doorbell == CFG_DOORBELL_POLL && !(m->caps & DEV_CAP_DOORBELL_POLL)) {
-			fprintf(stderr, "vmux: device %u (%s): -m %s has no --doorbell poll; use trap\n",
-				i, cfg->dev[i].socket, cfg->dev[i].mode);
-			return 2;
-		}
-		if (cfg->dev[i].queues > 1 && cfg->dev[i].queues > m->max_queues) {
-			fprintf(stderr, "vmux: device %u (%s): -m %s has at most %u queue pair%s\n", i,
-				cfg->dev[i].socket, cfg->dev[i].mode, m->max_queues ? m->max_queues : 1,
-				m->max_queues > 1 ? "s" : "");
+		if (vmux_check_device(&cfg->dev[i], i, err, sizeof(err))) {
+			fprintf(stderr, "vmux: %s\n", err);
 			return 2;
 		}
 	}
