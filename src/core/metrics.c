@@ -21,7 +21,7 @@ struct fam {
 };
 
 struct mset {
-	struct fam *fams;
+	struct fam **fams; /* each on its own: its memory stream points into it */
 	unsigned n, cap;
 	bool oom;
 };
@@ -44,29 +44,33 @@ void metrics_sanitize(const char *key, char *out, size_t cap)
 static struct fam *fam_get(struct mset *m, const char *name, const char *type, const char *help)
 {
 	for (unsigned i = 0; i < m->n; i++)
-		if (!strcmp(m->fams[i].name, name))
-			return strcmp(m->fams[i].type, type) ? NULL : &m->fams[i];
+		if (!strcmp(m->fams[i]->name, name))
+			return strcmp(m->fams[i]->type, type) ? NULL : m->fams[i];
 	if (m->n == m->cap) {
 		unsigned cap = m->cap ? m->cap * 2 : 64;
-		struct fam *f = realloc(m->fams, cap * sizeof(*f));
-		if (!f) {
+		struct fam **fs = realloc(m->fams, cap * sizeof(*fs));
+		if (!fs) {
 			m->oom = true;
 			return NULL;
 		}
-		m->fams = f;
+		m->fams = fs;
 		m->cap = cap;
 	}
-	struct fam *f = &m->fams[m->n];
-	memset(f, 0, sizeof(*f));
+	struct fam *f = calloc(1, sizeof(*f));
+	if (!f) {
+		m->oom = true;
+		return NULL;
+	}
 	snprintf(f->name, sizeof(f->name), "%s", name);
 	snprintf(f->help, sizeof(f->help), "%s", help);
 	f->type = type;
 	f->f = open_memstream(&f->buf, &f->len);
 	if (!f->f) {
+		free(f);
 		m->oom = true;
 		return NULL;
 	}
-	m->n++;
+	m->fams[m->n++] = f;
 	return f;
 }
 
@@ -304,13 +308,13 @@ int metrics_write(FILE *out, struct json_object *ports, struct json_object *sw,
 	if (svc)
 		service(&m, svc);
 	for (unsigned i = 0; i < m.n; i++) {
-		struct fam *f = &m.fams[i];
+		struct fam *f = m.fams[i];
 		if (fclose(f->f))
 			m.oom = true;
-		f->f = NULL;
 		fprintf(out, "# TYPE %s %s\n# HELP %s %s\n", f->name, f->type, f->name, f->help);
 		fwrite(f->buf, 1, f->len, out);
 		free(f->buf);
+		free(f);
 	}
 	free(m.fams);
 	fputs("# EOF\n", out);

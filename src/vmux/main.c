@@ -142,6 +142,7 @@ int main(int argc, char **argv)
 	rc = 1;
 
 	app.cfg = &cfg;
+	log_detect_journal();
 	app.argc = argc;
 	app.argv = argv;
 	/*

@@ -208,12 +208,12 @@ struct metrics_http *metrics_http_start(struct loop *l, const struct cfg_metrics
 	if (m->kind == CFG_METRICS_UNIX)
 		snprintf(h->path, sizeof(h->path), "%s", m->path);
 	h->d = MHD_start_daemon(MHD_USE_EPOLL | MHD_USE_ERROR_LOG, 0, NULL, NULL, on_request, h,
+				MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
 				MHD_OPTION_LISTEN_SOCKET, h->listen_fd,
 				MHD_OPTION_CONNECTION_LIMIT, (unsigned)METRICS_MAX_CONNS,
 				MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)METRICS_MAX_CONNS,
 				MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)METRICS_TIMEOUT_S,
 				MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)32768,
-				MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
 				MHD_OPTION_END);
 	if (!h->d) {
 		snprintf(err, errlen, "cannot start the HTTP server (libmicrohttpd)");
