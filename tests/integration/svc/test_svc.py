@@ -262,6 +262,35 @@ def main():
     code, _, _ = scrape("/metrics", "POST")
     if code != 405:
         fail(f"POST /metrics answered {code}, not 405")
+    # Garbage gets a 400; more idle connections than the limit do not stop a scrape after them.
+    def raw(req):
+        g = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        g.settimeout(5)
+        g.connect(path("metrics.sock"))
+        g.sendall(req)
+        try:
+            answer = g.recv(100)
+        except OSError:
+            answer = b""
+        g.close()
+        return answer
+    if not raw(b"GET /metrics HTTP/1.1\r\nBad header line\r\n\r\n").startswith(b"HTTP/1.1 400"):
+        fail("a malformed header line was not answered 400")
+    if raw(b"\x00\xffNOT HTTP AT ALL\r\n\r\n")[:5] not in (b"", b"HTTP/"):
+        fail("binary garbage got something other than an HTTP error or a close")
+    if vm.poll() is not None:
+        fail("vmux died of a bad request")
+    idle = []
+    for _ in range(24):
+        c = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        c.connect(path("metrics.sock"))
+        idle.append(c)
+    time.sleep(0.3)
+    for c in idle:
+        c.close()
+    time.sleep(0.3)
+    if scrape()[0] != 200 or vm.poll() is not None:
+        fail("no scrape after 24 idle connections")
     r = subprocess.run([VMUXCTL, "-c", path("ctl.sock"), "metrics"], capture_output=True, text=True,
                        timeout=20)
     if r.returncode:
@@ -269,7 +298,7 @@ def main():
     s3 = parse(r.stdout, "vmuxctl metrics")
     if not metric(s3, "vmux_port_rx_packets_total", port="dev1") >= metric(s2, "vmux_port_rx_packets_total", port="dev1"):
         fail("vmuxctl metrics is behind GET /metrics")
-    log(f"GET /metrics and vmuxctl metrics parse ({len(s2)} samples); 404 and 405 for bad requests")
+    log(f"GET /metrics and vmuxctl metrics parse ({len(s2)} samples); 404, 405, 400 (or a close for binary garbage) for bad requests; 24 idle connections survived")
 
     # Reload: d.sock (dev3) removed, c.sock added; A and B stay attached.
     write_config([{"socket": path("a.sock")}, {"socket": "fd:b"}, {"socket": path("c.sock")}])
