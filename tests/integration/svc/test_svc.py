@@ -21,7 +21,8 @@ namespace (its uplink is a tap there). Then:
     (JOURNAL_STREAM: "<6>" priorities);
   - a passed socket that matches no device: vmux refuses to start.
 Exit 0 pass, 1 fail, 77 skip (not root, or no prometheus_client).
-Environment: VMUX_BIN, VMUXCTL_BIN, FAULT_GUEST.
+Environment: VMUX_BIN, VMUXCTL_BIN, FAULT_GUEST; SVC_WORKERS=N runs vmux with N
+workers (devices across threads), SVC_KEEP_TMP=1 keeps the temporary directory.
 """
 import json
 import os
@@ -174,6 +175,8 @@ def rx_frames():
 def write_config(devs):
     cfg = {"uplink": "tap:up0", "control": path("ctl.sock"),
            "metrics": "unix:" + path("metrics.sock"), "devices": devs}
+    if os.environ.get("SVC_WORKERS"):  # the same across threads (cross-thread ports)
+        cfg["workers"] = int(os.environ["SVC_WORKERS"])
     with open(path("vmux.json"), "w") as f:
         json.dump(cfg, f)
 
