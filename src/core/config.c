@@ -287,6 +287,7 @@ int cfg_parse_args(struct vmux_config *c, int argc, char **argv, char *err, size
 {
 	static const struct option opts[] = {
 		{ "socket", required_argument, NULL, 's' },
+		{ "socket-path", required_argument, NULL, 's' }, /* the backend convention's name */
 		{ "mode", required_argument, NULL, 'm' },
 		{ "tap", required_argument, NULL, 't' },
 		{ "base-mac", required_argument, NULL, 'b' },

@@ -76,10 +76,12 @@ static void test_two_for_one_device(void **state)
 
 static void test_explicit_fd(void **state)
 {
-	char *argv[] = { "vmux", "--uplink", "tap:up0", "--fd", "5", "-s", "/s/b.sock", NULL };
+	char *argv[] = { "vmux", "--uplink", "tap:up0", "--fd", "5", "--socket-path", "/s/b.sock",
+			 NULL };
 
 	cfg_init(&cfg);
 	assert_int_equal(cfg_parse_args(&cfg, 7, argv, err, sizeof(err)), 0);
+	assert_string_equal(cfg.dev[1].socket, "/s/b.sock");
 	assert_int_equal(cfg_finalize(&cfg, err, sizeof(err)), 0);
 	assert_int_equal(cfg.ndev, 2);
 	assert_string_equal(cfg.dev[0].socket, "fd:5");
