@@ -2,26 +2,36 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 """Execs a command the way systemd starts a socket-activated service.
 
-  listen_exec.py [--fd SRC:DST ...] [--listen N] [--names A:B...] -- COMMAND...
+  listen_exec.py [--fd SRC:DST ...] [--bind PATH:DST ...] [--listen N] [--names A:B...]
+                 -- COMMAND...
 
-Each --fd moves the inherited descriptor SRC to DST (both numbers); with
+Each --fd moves the inherited descriptor SRC to DST (both numbers); each
+--bind binds and listens on a UNIX stream socket at PATH and puts it at DST; with
 --listen N, LISTEN_FDS=N and LISTEN_PID=this process's pid (kept by exec and
 by `ip netns exec`, which execs too) are set, and LISTEN_FDNAMES if --names
 is given. Descriptors 3.. that are not a DST are closed.
 """
 import fcntl
 import os
+import socket
 import sys
 
 
 def main(argv):
-    moves, listen, names = [], None, None
+    moves, listen, names, bound = [], None, None, []
     while argv and argv[0] != "--":
         opt, val = argv[0], argv[1]
         argv = argv[2:]
         if opt == "--fd":
             src, dst = val.split(":")
             moves.append((int(src), int(dst)))
+        elif opt == "--bind":
+            p, dst = val.rsplit(":", 1)
+            s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            s.bind(p)
+            s.listen(4)
+            bound.append(s)  # kept open until exec
+            moves.append((s.detach(), int(dst)))
         elif opt == "--listen":
             listen = int(val)
         elif opt == "--names":
