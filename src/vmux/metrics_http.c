@@ -41,6 +41,7 @@ struct metrics_http {
 	uint64_t scrapes, refused;
 };
 
+static void mhd_log(void *cls, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 static void mhd_log(void *cls, const char *fmt, va_list ap)
 {
 	char buf[256];
