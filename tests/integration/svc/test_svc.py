@@ -15,8 +15,9 @@ namespace (its uplink is a tap there). Then:
     metrics parses too; bad requests get 404/405;
   - SIGHUP with one device removed from the file and one added: RELOADING=1,
     READY=1, the new socket answers, the removed one is gone, the guests never
-    detach and keep exchanging frames; a broken file is refused and changes
-    nothing; both counted in the metrics;
+    detach and keep exchanging frames; a new device on a path a live server
+    holds is left out and logged; a broken file is refused and changes
+    nothing; all counted in the metrics;
   - SIGTERM: STOPPING=1 and exit 0; the log was written for the journal
     (JOURNAL_STREAM: "<6>" priorities);
   - a passed socket that matches no device: vmux refuses to start.
@@ -325,6 +326,21 @@ def main():
         fail("a guest exited during the reload")
     log(f"SIGHUP: dev3 removed, c.sock added (probed); A and B stayed attached ({rx_frames()} frames)")
 
+    # A new device whose path a live server holds: left out, the rest stands.
+    busy = listening(path("busy.sock"))
+    write_config([{"socket": path("a.sock")}, {"socket": "fd:b"}, {"socket": path("c.sock")},
+                  {"socket": path("busy.sock")}])
+    vm.send_signal(signal.SIGHUP)
+    m = notify.wait("READY=1")
+    if "errors" not in m or "0 added, 0 removed" not in m:
+        fail(f"a device that cannot listen was not reported: {m}")
+    if "reload: new device dev4 (" + path("busy.sock") + ") failed" not in vmux_log():
+        fail("vmux did not log the device it could not add")
+    busy.close()
+    if not probe(path("c.sock")) or recv.poll() is not None:
+        fail("a failed addition disturbed the other devices")
+    log("a new device on a path a live server holds: left out and logged, the others untouched")
+
     # A broken file: refused, nothing changes.
     with open(path("vmux.json"), "w") as f:
         f.write("{ not json")
@@ -335,7 +351,7 @@ def main():
     if not probe(path("c.sock")):
         fail("the refused reload changed the devices")
     s4 = parse(scrape()[2], "GET /metrics")
-    for name, want in (("vmux_reloads_total", 1), ("vmux_reload_failures_total", 1),
+    for name, want in (("vmux_reloads_total", 2), ("vmux_reload_failures_total", 2),
                        ("vmux_devices_added_total", 1), ("vmux_devices_removed_total", 1),
                        ("vmux_devices", 4)):
         if metric(s4, name) != want:
