@@ -7,8 +7,14 @@ set -euo pipefail
 PKGS=(
 	# build
 	gcc meson ninja-build pkg-config libjson-c-dev libpcap-dev liburing-dev
+	# vmux as a systemd service (sd_notify, socket activation) and its
+	# metrics endpoint
+	libsystemd-dev libmicrohttpd-dev
 	# unit and integration tests
 	libcmocka-dev
+	# the service test: scraping /metrics and parsing it (curl, the
+	# OpenMetrics parser); systemd-analyze for the unit file
+	curl python3-prometheus-client systemd
 	# e2e tests and demo: the QEMU/kernel chroot, namespaces and taps,
 	# unpacking kernel modules
 	debootstrap debian-archive-keyring iproute2 xz-utils zstd python3

@@ -258,6 +258,7 @@ static struct cfg_device *new_device(struct vmux_config *c, char *err, size_t er
 	struct cfg_device *d = &c->dev[c->ndev++];
 	memset(d, 0, sizeof(*d));
 	d->worker = -1;
+	d->fd = -1;
 	return d;
 }
 
@@ -278,12 +279,15 @@ enum {
 	OPT_LISTMODES,
 	OPT_PCAP,
 	OPT_GUEST_RAM,
+	OPT_FD,
+	OPT_METRICS,
 };
 
 int cfg_parse_args(struct vmux_config *c, int argc, char **argv, char *err, size_t errlen)
 {
 	static const struct option opts[] = {
 		{ "socket", required_argument, NULL, 's' },
+		{ "socket-path", required_argument, NULL, 's' }, /* the backend convention's name */
 		{ "mode", required_argument, NULL, 'm' },
 		{ "tap", required_argument, NULL, 't' },
 		{ "base-mac", required_argument, NULL, 'b' },
@@ -305,6 +309,8 @@ int cfg_parse_args(struct vmux_config *c, int argc, char **argv, char *err, size
 		{ "list-modes", no_argument, NULL, OPT_LISTMODES },
 		{ "pcap", required_argument, NULL, OPT_PCAP },
 		{ "max-guest-ram", required_argument, NULL, OPT_GUEST_RAM },
+		{ "fd", required_argument, NULL, OPT_FD },
+		{ "metrics", required_argument, NULL, OPT_METRICS },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -317,7 +323,7 @@ int cfg_parse_args(struct vmux_config *c, int argc, char **argv, char *err, size
 	opterr = 0;
 	while ((o = getopt_long(argc, argv, ":s:m:t:b:d:qvhV", opts, NULL)) != -1) {
 		const char *name = argv[optind - 1];
-		if (o != 's' && o != ':' && o != '?' && o != 'b' && o != 'd' && o != 'q' &&
+		if (o != 's' && o != OPT_FD && o != ':' && o != '?' && o != 'b' && o != 'd' && o != 'q' &&
 		    o != 'v' && o != 'h' && o != 'V' && o < OPT_UPLINK && !d)
 			return fail(err, errlen, "%s comes before any -s SOCKET; give the socket first",
 				    name);
@@ -326,6 +332,16 @@ int cfg_parse_args(struct vmux_config *c, int argc, char **argv, char *err, size
 			if (!(d = new_device(c, err, errlen)) ||
 			    copy_str(d->socket, sizeof(d->socket), optarg, "socket path", err, errlen))
 				return -1;
+			break;
+		case OPT_FD:
+			/* The vfio-user convention's --fd: a listening socket inherited as fd N. */
+			if (parse_uint(optarg, INT_MAX, &v) || v < 3)
+				return fail(err, errlen, "--fd %s: a file descriptor number of 3 or more "
+						  "(0-2 are stdio)", optarg);
+			if (!(d = new_device(c, err, errlen)))
+				return -1;
+			snprintf(d->socket, sizeof(d->socket), CFG_FD_PREFIX "%lu", v);
+			d->fd = (int)v;
 			break;
 		case 'm':
 			if (copy_str(d->mode, sizeof(d->mode), optarg, "mode", err, errlen))
@@ -427,6 +443,10 @@ int cfg_parse_args(struct vmux_config *c, int argc, char **argv, char *err, size
 			break;
 		case OPT_GUEST_RAM:
 			if (parse_guest_ram(c, "--max-guest-ram", optarg, err, errlen))
+				return -1;
+			break;
+		case OPT_METRICS:
+			if (cfg_parse_metrics(&c->metrics, optarg, err, errlen))
 				return -1;
 			break;
 		case 'h':
@@ -653,6 +673,9 @@ int cfg_parse_json(struct vmux_config *c, const char *text, char *err, size_t er
 			ret = cfg_jstr(val, key, &s, err, errlen) ||
 			      copy_str(c->control, sizeof(c->control), s, "control socket path", err,
 				       errlen);
+		} else if (!strcmp(key, "metrics")) {
+			ret = cfg_jstr(val, key, &s, err, errlen) ||
+			      cfg_parse_metrics(&c->metrics, s, err, errlen);
 		} else if (!strcmp(key, "max_guest_ram")) {
 			if (json_object_is_type(val, json_type_int)) {
 				int64_t x = json_object_get_int64(val);
@@ -747,6 +770,9 @@ int cfg_finalize(struct vmux_config *c, char *err, size_t errlen)
 							 "another base MAC", i, d->socket, m, i);
 			}
 		}
+		if (cfg_socket_is_fd(d->socket) && !d->socket[strlen(CFG_FD_PREFIX)])
+			return fail(err, errlen, "device %u: socket \"%s\" names no passed socket (use "
+						 "fd:NAME)", i, d->socket);
 		for (unsigned j = 0; j < i; j++) {
 			const struct cfg_device *o = &c->dev[j];
 			if (!strcmp(o->socket, d->socket))
@@ -790,4 +816,50 @@ int cfg_port_index(const struct vmux_config *c, const char *name)
 		return -2;
 	snprintf(canon, sizeof(canon), "dev%lu", v);
 	return strcmp(canon, name) ? -2 : (int)v;
+}
+
+bool cfg_socket_is_fd(const char *socket)
+{
+	return !strncmp(socket, CFG_FD_PREFIX, strlen(CFG_FD_PREFIX));
+}
+
+int cfg_parse_metrics(struct cfg_metrics *m, const char *s, char *err, size_t errlen)
+{
+	unsigned long port;
+	const char *p, *colon;
+	size_t alen;
+
+	memset(m, 0, sizeof(*m));
+	if (!strncmp(s, "unix:", 5)) {
+		if (s[5] != '/')
+			return fail(err, errlen, "--metrics %s: unix:PATH needs an absolute path", s);
+		m->kind = CFG_METRICS_UNIX;
+		return copy_str(m->path, sizeof(m->path), s + 5, "metrics socket path", err,
+				errlen);
+	}
+	if (strncmp(s, "tcp:", 4))
+		return fail(err, errlen, "--metrics %s: expected unix:PATH or tcp:ADDR:PORT", s);
+	p = s + 4;
+	if (*p == '[') {
+		const char *close = strchr(p, ']');
+		if (!close || close[1] != ':')
+			return fail(err, errlen, "--metrics %s: expected tcp:[IPV6]:PORT", s);
+		alen = (size_t)(close - p - 1);
+		p++;
+		colon = close + 1;
+	} else {
+		colon = strrchr(p, ':');
+		if (!colon)
+			return fail(err, errlen, "--metrics %s: expected tcp:ADDR:PORT", s);
+		alen = (size_t)(colon - p);
+	}
+	if (!alen || alen >= sizeof(m->addr))
+		return fail(err, errlen, "--metrics %s: no address or one too long", s);
+	if (parse_uint(colon + 1, 65535, &port) || !port)
+		return fail(err, errlen, "--metrics %s: the port must be 1..65535", s);
+	memcpy(m->addr, p, alen);
+	m->addr[alen] = '\0';
+	m->port = (uint16_t)port;
+	m->kind = CFG_METRICS_TCP;
+	return 0;
 }

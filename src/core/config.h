@@ -36,7 +36,28 @@ struct cfg_device {
 	int worker;               /* index into workers, -1 = automatic */
 	enum cfg_doorbell doorbell;
 	unsigned queues;          /* queue pairs (--queues, 1..CFG_MAX_QUEUES); 0 = the model's default */
+	/*
+	 * A listening socket handed over instead of binding `socket`: --fd N
+	 * (socket is then "fd:N"), or one of systemd's LISTEN_FDS matched to
+	 * the device (cfg_sockact_match()); -1 = none, bind `socket`.
+	 */
+	int fd;
 };
+
+/* A device socket "fd:NAME": a socket passed by the service manager, by name. */
+#define CFG_FD_PREFIX "fd:"
+bool cfg_socket_is_fd(const char *socket);
+
+/* --metrics: where vmux serves GET /metrics (OpenMetrics) over HTTP. */
+enum cfg_metrics_kind { CFG_METRICS_NONE = 0, CFG_METRICS_UNIX, CFG_METRICS_TCP };
+struct cfg_metrics {
+	enum cfg_metrics_kind kind;
+	char path[CFG_PATH_MAX]; /* unix: the socket's path */
+	char addr[64];           /* tcp: a numeric IPv4 or IPv6 address */
+	uint16_t port;           /* tcp */
+};
+/* "unix:PATH" or "tcp:ADDR:PORT" ("tcp:[::1]:9100" for IPv6). 0, or -1 with err filled. */
+int cfg_parse_metrics(struct cfg_metrics *m, const char *s, char *err, size_t errlen);
 
 /* A capture started with vmux (--pcap PORT=FILE,...): see net/capture.h. */
 struct cfg_pcap {
@@ -56,6 +77,7 @@ struct vmux_config {
 	int cpus[CFG_MAX_WORKERS];       /* one worker per entry, pinned; -1 = unpinned */
 	unsigned nworkers;               /* 0 = everything on the main thread */
 	char control[CFG_PATH_MAX];      /* control socket, "" = none */
+	struct cfg_metrics metrics;      /* --metrics */
 	uint64_t max_guest_ram;          /* bytes of guest RAM one client may map */
 	struct cfg_pcap pcap[CFG_MAX_PCAPS];
 	unsigned npcap;

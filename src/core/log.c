@@ -5,9 +5,22 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 enum log_level log_level_current = LOG_LVL_INFO;
+static bool to_journal;
+
+bool log_detect_journal(void)
+{
+	const char *js = getenv("JOURNAL_STREAM");
+	unsigned long long dev, ino;
+	struct stat st;
+
+	to_journal = js && sscanf(js, "%llu:%llu", &dev, &ino) == 2 && fstat(2, &st) == 0 &&
+		     (unsigned long long)st.st_dev == dev && (unsigned long long)st.st_ino == ino;
+	return to_journal;
+}
 
 static const char *const level_names[] = { "err", "warn", "info", "debug", "trace" };
 
@@ -42,12 +55,19 @@ void log_msg(enum log_level lvl, const char *comp, const char *fmt, ...)
 
 	if (lvl > log_level_current)
 		return;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	struct tm tm;
-	localtime_r(&ts.tv_sec, &tm);
-	n = snprintf(buf, sizeof(buf), "%02d:%02d:%02d.%03ld vmux[%s] %s: ", tm.tm_hour,
-		     tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000000, log_level_name(lvl),
-		     comp ? comp : "-");
+	if (to_journal) {
+		/* The journal stamps lines itself and reads the priority from "<N>". */
+		static const int prio[] = { 3, 4, 6, 7, 7 };
+		n = snprintf(buf, sizeof(buf), "<%d>%s: ", prio[lvl <= LOG_LVL_TRACE ? lvl : 4],
+			     comp ? comp : "-");
+	} else {
+		clock_gettime(CLOCK_REALTIME, &ts);
+		struct tm tm;
+		localtime_r(&ts.tv_sec, &tm);
+		n = snprintf(buf, sizeof(buf), "%02d:%02d:%02d.%03ld vmux[%s] %s: ", tm.tm_hour,
+			     tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000000, log_level_name(lvl),
+			     comp ? comp : "-");
+	}
 	if (n < 0 || (size_t)n >= sizeof(buf))
 		n = 0;
 	va_start(ap, fmt);

@@ -26,6 +26,11 @@ void log_set_level(enum log_level lvl);
 int log_parse_level(const char *s);
 const char *log_level_name(enum log_level lvl);
 
+/*
+ * Whether stderr is the systemd journal's stream (JOURNAL_STREAM names it):
+ * then lines carry a syslog priority prefix ("<6>") and no timestamp.
+ */
+bool log_detect_journal(void);
 void log_msg(enum log_level lvl, const char *comp, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 

@@ -24,7 +24,9 @@ enum dev_doorbell {
 
 struct dev_config {
 	const char *name;        /* instance name for logs and counters ("dev0") */
-	const char *socket_path; /* vfio-user socket to listen on */
+	const char *socket_path; /* vfio-user socket to listen on (with listen_fd: its name) */
+	bool has_listen_fd;      /* serve on listen_fd, a listening socket handed over */
+	int listen_fd;           /* owned by the instance once create() succeeds */
 	uint8_t mac[6];
 	struct loop *loop;       /* the owning thread's loop */
 	enum dev_doorbell doorbell;

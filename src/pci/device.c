@@ -342,6 +342,18 @@ int pci_dev_listen(struct pci_dev *d, struct loop *l, const char *path)
 	return vfu_listen(d->ctx, l, path);
 }
 
+int pci_dev_listen_fd(struct pci_dev *d, struct loop *l, int fd, const char *label)
+{
+	int r;
+
+	if (!d)
+		return -EINVAL;
+	r = seal(d);
+	if (r)
+		return r;
+	return vfu_listen_fd(d->ctx, l, fd, label);
+}
+
 struct vfu_ctx *pci_dev_vfu(struct pci_dev *d)
 {
 	if (!d || seal(d))

@@ -134,6 +134,8 @@ unsigned pci_add_cap_msix(struct pci_dev *d, unsigned nvec, unsigned table_bar, 
 unsigned pci_add_cap_pcie(struct pci_dev *d);
 
 int pci_dev_listen(struct pci_dev *d, struct loop *l, const char *path);
+/* The same on a listening socket handed over as fd (vfu_listen_fd()). */
+int pci_dev_listen_fd(struct pci_dev *d, struct loop *l, int fd, const char *label);
 struct vfu_ctx *pci_dev_vfu(struct pci_dev *d);
 struct pci_cfg *pci_dev_cfg(struct pci_dev *d);
 void *pci_bar_shared(struct pci_dev *d, unsigned bar, unsigned idx);

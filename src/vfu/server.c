@@ -588,6 +588,47 @@ fail:
 	return r;
 }
 
+int vfu_listen_fd(struct vfu_ctx *ctx, struct loop *l, int fd, const char *label)
+{
+	int v = 0, fl;
+	socklen_t len = sizeof(v);
+
+	if (ctx->listen_fd >= 0)
+		return -EBUSY;
+	if (fd < 0)
+		return -EBADF;
+	if (getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &v, &len) < 0)
+		return errno == ENOTSOCK ? -ENOTSOCK : -errno;
+	if (v != AF_UNIX)
+		return -EAFNOSUPPORT;
+	len = sizeof(v);
+	if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &v, &len) < 0 || v != SOCK_STREAM)
+		return -ESOCKTNOSUPPORT;
+	len = sizeof(v);
+	if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &v, &len) < 0 || !v)
+		return -EDESTADDRREQ; /* not listening */
+	fl = fcntl(fd, F_GETFL);
+	if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0 ||
+	    fcntl(fd, F_SETFD, FD_CLOEXEC) < 0)
+		return -errno;
+	ctx->loop = l;
+	ctx->path = strdup(label ? label : "fd");
+	ctx->path_inherited = true;
+	ctx->listen_fd = fd;
+	ctx->listen_lfd = ctx->path ? loop_add_fd(l, fd, EPOLLIN, on_listen, ctx) : NULL;
+	if (!ctx->listen_lfd || ensure_kick(ctx) < 0) {
+		if (ctx->listen_lfd)
+			loop_del_fd(l, ctx->listen_lfd);
+		ctx->listen_lfd = NULL;
+		free(ctx->path);
+		ctx->path = NULL;
+		ctx->listen_fd = -1;
+		return -ENOMEM;
+	}
+	LOG_INFO(COMP, "%s: listening on %s (fd %d, handed over)", ctx->name, ctx->path, fd);
+	return 0;
+}
+
 void vfu_destroy(struct vfu_ctx *ctx)
 {
 	if (!ctx)
@@ -600,7 +641,8 @@ void vfu_destroy(struct vfu_ctx *ctx)
 		loop_del_fd(ctx->loop, ctx->listen_lfd);
 	if (ctx->listen_fd >= 0) {
 		close(ctx->listen_fd);
-		if (ctx->path)
+		/* A handed-over socket's path belongs to whoever bound it. */
+		if (ctx->path && !ctx->path_inherited)
 			unlink(ctx->path);
 	}
 	if (ctx->kick_lfd)

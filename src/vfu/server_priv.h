@@ -108,6 +108,7 @@ struct vfu_ctx {
 	int listen_fd;
 	struct loop_fd *listen_lfd;
 	char *path;
+	bool path_inherited; /* listen_fd was handed over (--fd, LISTEN_FDS): never unlink path */
 	struct client *client;
 	int kick_fd;
 	struct loop_fd *kick_lfd;

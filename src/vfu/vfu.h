@@ -152,6 +152,15 @@ int vfu_region_set_mmap_fd(struct vfu_ctx *ctx, uint32_t idx, int fd);
  * connects while one is attached is refused (accepted and closed, logged).
  */
 int vfu_listen(struct vfu_ctx *ctx, struct loop *l, const char *path);
+/*
+ * Serves on fd, a listening UNIX stream socket someone else bound (the
+ * vfio-user convention's --fd, systemd's socket activation); label names it
+ * in logs. Made non-blocking and close-on-exec; on success the context owns
+ * fd (closed at destroy, but the socket file is left alone). -ENOTSOCK,
+ * -EAFNOSUPPORT, -ESOCKTNOSUPPORT or -EDESTADDRREQ (not listening) for an fd
+ * that is not such a socket, and then fd stays the caller's.
+ */
+int vfu_listen_fd(struct vfu_ctx *ctx, struct loop *l, int fd, const char *label);
 /* Attaches an already connected transport as the client (tests, fuzzing). */
 int vfu_attach(struct vfu_ctx *ctx, struct loop *l, struct vfu_transport *t);
 /*

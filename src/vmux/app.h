@@ -67,6 +67,13 @@ struct app {
 	struct xpoll xpolls[CFG_MAX_WORKERS][2]; /* by worker and side */
 	/* Running captures by port (main thread only; the ports' threads write them). */
 	struct net_capture *caps[CFG_MAX_DEVICES + 1];
+	/* The command line, re-read by a reload (SIGHUP). */
+	int argc;
+	char **argv;
+	struct svc_stats {
+		uint64_t reloads, reload_failures, devices_added, devices_removed;
+	} svc;
+	struct metrics_http *metrics;
 	char err[256];
 };
 
@@ -79,6 +86,8 @@ extern struct app app;
  * --version and --list-modes answered. -1 to go on, else the exit status.
  */
 int vmux_cli(struct vmux_config *cfg, int argc, char **argv);
+/* Device i's configuration against its model (mode, doorbell, queues). 0, or -1 with err. */
+int vmux_check_device(const struct cfg_device *d, unsigned i, char *err, size_t errlen);
 
 /* ---- wire.c ---------------------------------------------------------------- */
 
@@ -113,9 +122,44 @@ int capture_stop(const char *port, struct json_object **res, char *err, size_t e
 struct json_object *capture_json(const struct net_port *p);
 void stop_all_captures(void);
 
+/* ---- svc.c: the service manager's side (systemd) --------------------------- */
+
+/*
+ * The listening sockets a service manager passed (LISTEN_FDS, LISTEN_PID,
+ * LISTEN_FDNAMES) given to cfg's devices (core/sockact.h); the environment
+ * variables are unset. 0, or -1 with the problem printed.
+ */
+int svc_listen_fds(struct vmux_config *cfg);
+/* sd_notify(3) a state ("READY=1\nSTATUS=..."), if a manager listens. */
+void svc_notify(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* SIGHUP (blocked in every thread by then) read from a signalfd on the main loop. 0 or -1. */
+int svc_reload_on_sighup(void);
+void svc_fini(void);
+
+/* ---- reload.c ----------------------------------------------------------------- */
+
+/*
+ * Re-reads the command line and its --config: devices that are no longer
+ * there removed, new ones added, the others left running as they are. A
+ * configuration with an error changes nothing. 0, or -1 (logged).
+ */
+int vmux_reload(void);
+/* The device slot's configuration as running (socket "" = a free slot). */
+bool device_slot_used(const struct vdev *d);
+
+/* ---- metrics_http.c ------------------------------------------------------- */
+
+struct metrics_http;
+/* GET /metrics over HTTP on m (libmicrohttpd on the main loop). NULL with err filled. */
+struct metrics_http *metrics_http_start(struct loop *l, const struct cfg_metrics *m, char *err,
+					size_t errlen);
+void metrics_http_stop(struct metrics_http *h);
+
 /* ---- ctl.c ----------------------------------------------------------------- */
 
 /* The control socket's commands, registered on ctl. */
 void vmux_ctl_register(struct ctl *ctl);
+/* The OpenMetrics text of everything the control socket reports (main thread). 0 or -1. */
+int vmux_metrics_render(FILE *out);
 
 #endif

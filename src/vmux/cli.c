@@ -13,6 +13,7 @@ static void usage(FILE *out)
 {
 	fprintf(out,
 		"Usage: vmux -s SOCKET [-m MODE] -t TAP [-s SOCKET ...] [options]\n"
+		"       vmux --fd N [-m MODE] -t TAP [options]\n"
 		"       vmux --uplink tap:TAP -s SOCKET [-m MODE] [-s SOCKET ...] [options]\n"
 		"       vmux --config FILE [options]\n"
 		"\n"
@@ -25,7 +26,10 @@ static void usage(FILE *out)
 		"\n"
 		"Device options (after -s):\n"
 		"  -s, --socket PATH    vfio-user socket of a new device (a stale socket file is replaced;\n"
-		"                       a socket with a live server behind it is an error)\n"
+		"                       a socket with a live server behind it is an error); also\n"
+		"                       --socket-path; fd:NAME: the passed socket named NAME\n"
+		"      --fd N           a new device on listening socket N, inherited (the vfio-user\n"
+		"                       backend convention; vmux neither binds nor removes it)\n"
 		"  -m, --mode MODE      device model (default e1000-emu); see --list-modes\n"
 		"  -t, --tap NAME       wire this device straight to its own tap (opened, or created)\n"
 		"                       instead of the switch\n"
@@ -57,6 +61,9 @@ static void usage(FILE *out)
 		"                       (default: no limit), N bytes of each (default 65535), a file of\n"
 		"                       at most BYTES (default 1 GiB). Repeatable, one per port.\n"
 		"                       vmuxctl capture start/stop does the same at run time.\n"
+		"      --metrics unix:PATH|tcp:ADDR:PORT\n"
+		"                       serve GET /metrics (OpenMetrics text, as vmuxctl metrics prints)\n"
+		"                       over HTTP for a Prometheus scraper, e.g. tcp:127.0.0.1:9100\n"
 		"      --max-guest-ram SIZE  guest RAM one VM may map, all its mappings together\n"
 		"                       (default 1T; K, M, G, T: powers of 1024); a DMA_MAP beyond it\n"
 		"                       is refused\n"
@@ -67,6 +74,15 @@ static void usage(FILE *out)
 		"      --list-modes     list device models and exit\n"
 		"  -h, --help           this help\n"
 		"  -V, --version        print the version\n"
+		"\n"
+		"As a service (dist/systemd/vmux.service, docs/CONFIG.md): vmux stays in the\n"
+		"foreground; with NOTIFY_SOCKET it reports READY=1 once every device socket listens\n"
+		"(sd_notify); sockets passed by socket activation (LISTEN_FDS, LISTEN_FDNAMES) go to\n"
+		"the device whose socket is their path, or \"fd:NAME\" for the one named NAME; a passed\n"
+		"socket no device takes is an error. SIGHUP re-reads the command line and --config:\n"
+		"devices added and removed by socket, the others left running with their VMs; a\n"
+		"configuration with an error is refused and the running one kept. SIGTERM or SIGINT:\n"
+		"clean stop, exit 0.\n"
 		"\n"
 		"Examples:\n"
 		"  ip tuntap add dev tap0 mode tap && ip link set tap0 up\n"
@@ -80,6 +96,29 @@ static void list_modes(void)
 	const struct dev_model *const *m = dev_models();
 	for (unsigned i = 0; m[i]; i++)
 		printf("%-12s %s\n", m[i]->name, m[i]->description);
+}
+
+int vmux_check_device(const struct cfg_device *d, unsigned i, char *err, size_t errlen)
+{
+	const struct dev_model *m = dev_model_find(d->mode);
+
+	if (!m) {
+		snprintf(err, errlen, "device %u (%s): unknown mode %s (vmux --list-modes)", i,
+			 d->socket, d->mode);
+		return -1;
+	}
+	if (d->doorbell == CFG_DOORBELL_POLL && !(m->caps & DEV_CAP_DOORBELL_POLL)) {
+		snprintf(err, errlen, "device %u (%s): -m %s has no --doorbell poll; use trap", i,
+			 d->socket, d->mode);
+		return -1;
+	}
+	if (d->queues > 1 && d->queues > m->max_queues) {
+		snprintf(err, errlen, "device %u (%s): -m %s has at most %u queue pair%s", i,
+			 d->socket, d->mode, m->max_queues ? m->max_queues : 1,
+			 m->max_queues > 1 ? "s" : "");
+		return -1;
+	}
+	return 0;
 }
 
 int vmux_cli(struct vmux_config *cfg, int argc, char **argv)
@@ -106,21 +145,13 @@ int vmux_cli(struct vmux_config *cfg, int argc, char **argv)
 	}
 	log_set_level((enum log_level)cfg->log_level);
 	for (unsigned i = 0; i < cfg->ndev; i++) {
-		const struct dev_model *m = dev_model_find(cfg->dev[i].mode);
-		if (!m) {
+		if (!dev_model_find(cfg->dev[i].mode)) {
 			fprintf(stderr, "vmux: -m %s: unknown mode; known modes:\n", cfg->dev[i].mode);
 			list_modes();
 			return 2;
 		}
-		if (cfg->dev[i].doorbell == CFG_DOORBELL_POLL && !(m->caps & DEV_CAP_DOORBELL_POLL)) {
-			fprintf(stderr, "vmux: device %u (%s): -m %s has no --doorbell poll; use trap\n",
-				i, cfg->dev[i].socket, cfg->dev[i].mode);
-			return 2;
-		}
-		if (cfg->dev[i].queues > 1 && cfg->dev[i].queues > m->max_queues) {
-			fprintf(stderr, "vmux: device %u (%s): -m %s has at most %u queue pair%s\n", i,
-				cfg->dev[i].socket, cfg->dev[i].mode, m->max_queues ? m->max_queues : 1,
-				m->max_queues > 1 ? "s" : "");
+		if (vmux_check_device(&cfg->dev[i], i, err, sizeof(err))) {
+			fprintf(stderr, "vmux: %s\n", err);
 			return 2;
 		}
 	}

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/metrics.h"
 #include "pci/pci.h"
 #include "vfu/vfu.h"
 #include "vmux/app.h"
@@ -144,6 +145,8 @@ static int ctl_ports(void *arg, struct json_object *req, struct json_object **re
 	struct json_object *a = json_object_new_array();
 	for (unsigned i = 0; i < app.ndev; i++) {
 		struct collect c = { .d = &app.devs[i] };
+		if (!app.devs[i].inst)
+			continue; /* a slot freed by a reload */
 		run_on(app.devs[i].thread, collect_device, &c);
 		json_object_array_add(a, c.o);
 	}
@@ -264,7 +267,7 @@ static int ctl_workers(void *arg, struct json_object *req, struct json_object **
 							worker_cpu(app.workers[t])));
 		unsigned ndev = 0;
 		for (unsigned i = 0; i < app.ndev; i++)
-			ndev += app.devs[i].thread == t;
+			ndev += app.devs[i].inst && app.devs[i].thread == t;
 		json_object_object_add(o, "devices", json_object_new_int((int)ndev));
 		json_object_object_add(o, "iterations", json_object_new_uint64(w.st.iterations));
 		json_object_object_add(o, "busy_iterations",
@@ -367,8 +370,47 @@ static int ctl_capture_stop(void *arg, struct json_object *req, struct json_obje
 	return r;
 }
 
+/* The process as a service: reloads and what they did. */
+static int ctl_service(void *arg, struct json_object *req, struct json_object **res,
+		       const char **err)
+{
+	struct json_object *o = json_object_new_object();
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < app.ndev; i++)
+		n += app.devs[i].inst != NULL;
+	json_object_object_add(o, "devices", json_object_new_int((int)n));
+	json_object_object_add(o, "reloads", json_object_new_uint64(app.svc.reloads));
+	json_object_object_add(o, "reload_failures", json_object_new_uint64(app.svc.reload_failures));
+	json_object_object_add(o, "devices_added", json_object_new_uint64(app.svc.devices_added));
+	json_object_object_add(o, "devices_removed", json_object_new_uint64(app.svc.devices_removed));
+	*res = o;
+	return 0;
+}
+
+int vmux_metrics_render(FILE *out)
+{
+	struct json_object *ports = NULL, *sw = NULL, *wk = NULL, *svc = NULL;
+	const char *e = NULL;
+	int r;
+
+	ctl_ports(NULL, NULL, &ports, &e);
+	if (app.sw)
+		ctl_switch(NULL, NULL, &sw, &e);
+	ctl_workers(NULL, NULL, &wk, &e);
+	ctl_service(NULL, NULL, &svc, &e);
+	r = metrics_write(out, ports, sw, wk, svc);
+	json_object_put(ports);
+	json_object_put(sw);
+	json_object_put(wk);
+	json_object_put(svc);
+	return r;
+}
+
 void vmux_ctl_register(struct ctl *ctl)
 {
+	ctl_register(ctl, "service", "reloads and devices added or removed by them", ctl_service,
+		     NULL);
 	ctl_register(ctl, "ports", "devices, their links and counters", ctl_ports, NULL);
 	ctl_register(ctl, "switch", "switch ports, counters and drops by reason", ctl_switch, NULL);
 	ctl_register(ctl, "macs", "the switch's MAC table", ctl_macs, NULL);

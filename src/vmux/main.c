@@ -20,9 +20,11 @@
 
 struct app app;
 
+static volatile sig_atomic_t stop_signal;
+
 static void on_signal(int sig)
 {
-	(void)sig;
+	stop_signal = sig;
 	if (app.main_loop)
 		loop_stop(app.main_loop);
 }
@@ -104,6 +106,20 @@ static int setup(void)
 			return -1;
 		}
 	}
+	if (cfg->metrics.kind != CFG_METRICS_NONE) {
+		app.metrics = metrics_http_start(app.main_loop, &cfg->metrics, app.err,
+						 sizeof(app.err));
+		if (!app.metrics) {
+			fprintf(stderr, "vmux: --metrics: %s\n", app.err);
+			return -1;
+		}
+		LOG_INFO(COMP, "metrics on %s%s", cfg->metrics.kind == CFG_METRICS_UNIX ? "unix:" : "tcp:",
+			 cfg->metrics.kind == CFG_METRICS_UNIX ? cfg->metrics.path : cfg->metrics.addr);
+	}
+	if (svc_reload_on_sighup() < 0) {
+		fprintf(stderr, "vmux: cannot watch for SIGHUP: %s\n", strerror(errno));
+		return -1;
+	}
 	if (cfg->control[0]) {
 		app.ctl = ctl_create(app.main_loop, cfg->control, app.err, sizeof(app.err));
 		if (!app.ctl) {
@@ -126,6 +142,19 @@ int main(int argc, char **argv)
 	rc = 1;
 
 	app.cfg = &cfg;
+	log_detect_journal();
+	app.argc = argc;
+	app.argv = argv;
+	/*
+	 * SIGHUP (a reload) is read from a signalfd on the main loop: blocked
+	 * here, before any thread exists, so that every thread has it blocked.
+	 */
+	sigset_t hup;
+	sigemptyset(&hup);
+	sigaddset(&hup, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &hup, NULL);
+	if (svc_listen_fds(&cfg) < 0)
+		return 1;
 	int rr = accept_reserve_init();
 	if (rr < 0) /* not fatal: only a listener out of descriptors misses it */
 		fprintf(stderr, "vmux: cannot open /dev/null: %s\n", strerror(-rr));
@@ -143,8 +172,14 @@ int main(int argc, char **argv)
 	if (setup() == 0) {
 		LOG_INFO(COMP, "ready: %u device(s), %u worker(s)%s; stop with Ctrl-C", app.ndev,
 			 app.nworkers, app.sw ? ", switch with uplink" : "");
+		/* Every device's socket listens by now: a VMM may connect. */
+		svc_notify("READY=1\nSTATUS=%u device(s), %u worker(s)%s", app.ndev, app.nworkers,
+			   app.sw ? ", switch with uplink" : "");
 		rc = loop_run(app.main_loop) == 0 ? 0 : 1;
+		svc_notify("STOPPING=1\nSTATUS=stopping%s", stop_signal == SIGTERM ? " (SIGTERM)" : "");
 		LOG_INFO(COMP, "shutting down");
+	} else {
+		svc_notify("STATUS=setup failed: %s", app.err[0] ? app.err : "see the log");
 	}
 	/* No signal handler may touch the loop while it is destroyed. */
 	sigset_t sigs;
@@ -152,6 +187,9 @@ int main(int argc, char **argv)
 	sigaddset(&sigs, SIGINT);
 	sigaddset(&sigs, SIGTERM);
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+	metrics_http_stop(app.metrics);
+	app.metrics = NULL;
+	svc_fini();
 	teardown();
 	loop_destroy(app.main_loop);
 	accept_reserve_fini();

@@ -98,6 +98,8 @@ void create_device(void *arg)
 	struct dev_config dc = {
 		.name = d->name,
 		.socket_path = d->cfg->socket,
+		.has_listen_fd = d->cfg->fd >= 0,
+		.listen_fd = d->cfg->fd,
 		.loop = thread_loop(d->thread),
 		.doorbell = d->cfg->doorbell == CFG_DOORBELL_POLL ? DEV_DOORBELL_POLL
 								  : DEV_DOORBELL_TRAP,

@@ -35,7 +35,9 @@ static int64_t now_ms(void)
  * back. 0 with *result (the reply's "result", owned by the caller), or 1 with
  * the problem printed.
  */
-static int ctl_call(const char *path, json_object *req, int timeout_ms, json_object **result)
+bool ctl_quiet_refusals;
+
+int ctl_call(const char *path, json_object *req, int timeout_ms, json_object **result)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	const char *line = json_object_to_json_string_ext(req, JSON_C_TO_STRING_PLAIN);
@@ -126,7 +128,8 @@ static int ctl_call(const char *path, json_object *req, int timeout_ms, json_obj
 					json_object_is_type(v, json_type_string)
 				? json_object_get_string(v)
 				: "failed (no reason given)";
-		err_msg("%s", e);
+		if (!ctl_quiet_refusals)
+			err_msg("%s", e);
 		goto out;
 	}
 	if (!json_object_object_get_ex(reply, "result", &v)) {

@@ -6,12 +6,13 @@
  *   vmuxctl ports|switch|macs|workers [-c CONTROL]
  *   vmuxctl capture start PORT FILE [--count N] [--snaplen N] [--size BYTES] [-c CONTROL]
  *   vmuxctl capture stop PORT [-c CONTROL]
+ *   vmuxctl metrics [-c CONTROL]
  *
  * `probe` speaks vfio-user to a device socket the way a VMM would and prints
  * what the server offers: VERSION capabilities, device info, regions, IRQ
  * indexes and the PCI config space decoded in the style of `lspci -vv`.
  * The other commands ask vmux's control socket (vmux --control) and print
- * its answer as JSON. Everything a server returns is treated as untrusted
+ * its answer as JSON (metrics: as OpenMetrics text). Everything a server returns is treated as untrusted
  * input.
  */
 #include <errno.h>
@@ -48,6 +49,8 @@ static const struct command commands[] = {
 	{ "capture", cmd_capture,
 	  "start PORT FILE [--count N] [--snaplen N] [--size BYTES] | stop PORT [-c CONTROL]",
 	  "capture a port of vmux to a pcap file, or stop that (JSON)" },
+	{ "metrics", cmd_metrics, "[-c CONTROL]",
+	  "vmux's counters as OpenMetrics text (what vmux --metrics serves over HTTP)" },
 	{ "help", cmd_help, "[-c CONTROL]", "the commands vmux's control socket knows (JSON)" },
 };
 

@@ -59,6 +59,12 @@ struct ctl_opts {
  */
 int ctl_parse(const char *cmd, int argc, char **argv, struct ctl_opts *o, bool with_capture,
 	      void (*help)(FILE *));
+/*
+ * Sends req (not consumed); 0 with *result (the caller's), or 1 with the
+ * problem printed (a command vmux refused: not printed if ctl_quiet_refusals).
+ */
+int ctl_call(const char *path, json_object *req, int timeout_ms, json_object **result);
+extern bool ctl_quiet_refusals;
 /* Sends req (consumed) and prints the result as JSON: 0, or 1 with the problem printed. */
 int ctl_print(const char *path, json_object *req, int timeout_ms);
 
@@ -71,5 +77,6 @@ int cmd_macs(int argc, char **argv);
 int cmd_workers(int argc, char **argv);
 int cmd_help(int argc, char **argv);
 int cmd_capture(int argc, char **argv); /* capture.c */
+int cmd_metrics(int argc, char **argv); /* metrics.c */
 
 #endif

@@ -636,6 +636,11 @@ def seeds_config():
     out['argv_config_and_args'] = argv('-s', '/run/z.sock', '--config', '/etc/vmux.json',
                                        '--workers', '1', file=full)
     out['argv_config_missing'] = argv('--config', '/nonexistent.json')
+    # As a service: inherited and passed sockets, the metrics endpoint.
+    out['argv_service'] = argv('--uplink', 'tap:up0', '--fd', '3', '--fd', '4', '-m', 'e1000-emu',
+                               '-s', 'fd:vm1', '--metrics', 'tcp:[::1]:9100')
+    out['json_service'] = bytes([MODE_JSON]) + (b'{"uplink":"tap:t0","metrics":"unix:/run/m.sock",'
+                                                b'"devices":[{"socket":"fd:vm1"},{"socket":"fd:"}]}')
     return out
 
 
@@ -643,15 +648,17 @@ def dict_config():
     """Dictionary entries: JSON keys and values, options, option values."""
     keys = ['uplink', 'base_mac', 'control', 'log_level', 'workers', 'cores', 'devices', 'pcap',
             'socket', 'mode', 'tap', 'mac', 'vlan', 'allow_spoof', 'allow_promisc', 'worker',
-            'doorbell', 'port', 'file', 'count', 'snaplen', 'size']
+            'doorbell', 'port', 'file', 'count', 'snaplen', 'size', 'metrics']
     opts = ['-s', '-m', '-t', '-b', '-d', '-q', '-v', '-h', '-V', '--socket', '--mode', '--tap',
             '--base-mac', '--mac', '--vlan', '--allow-spoof', '--allow-promisc', '--worker',
             '--doorbell', '--uplink', '--cores', '--workers', '--control', '--config', '--quiet',
-            '--verbose', '--log-level', '--list-modes', '--pcap', '--help', '--version']
+            '--verbose', '--log-level', '--list-modes', '--pcap', '--help', '--version', '--fd',
+            '--metrics']
     values = ['tap:', 'e1000-emu', 'poll', 'trap', 'none', 'err', 'warn', 'info', 'debug',
               'trace', 'dev0', 'dev1', 'count=', 'snaplen=', 'size=', '52:54:00:fa:00:60',
               '02:00:00:00:00:01', '01:00:5e:00:00:01', '00:00:00:00:00:00', 'ff:ff:ff:ff:ff:ff',
-              '4094', '4095', '65535', '18446744073709551616', '-1', '0x10', '1-3', '0,2', '=']
+              '4094', '4095', '65535', '18446744073709551616', '-1', '0x10', '1-3', '0,2', '=',
+              'fd:', 'unix:', 'tcp:', 'tcp:127.0.0.1:9100', '[::1]']
     json = ['{', '}', '[', ']', ':', ',', 'true', 'false', 'null', '1e3', '"\\u0000"']
     lines = []
     for k in keys:

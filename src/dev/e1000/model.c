@@ -219,7 +219,8 @@ static struct dev_instance *e1000_create(const struct dev_config *cfg, char *err
 		}
 		e1k_db_clear(e->db);
 	}
-	r = pci_dev_listen(e->pci, e->loop, cfg->socket_path);
+	r = cfg->has_listen_fd ? pci_dev_listen_fd(e->pci, e->loop, cfg->listen_fd, cfg->socket_path)
+			       : pci_dev_listen(e->pci, e->loop, cfg->socket_path);
 	if (r < 0) {
 		snprintf(err, errlen, "e1000: cannot listen on %s: %s", cfg->socket_path,
 			 strerror(-r));

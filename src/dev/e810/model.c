@@ -410,7 +410,8 @@ static struct dev_instance *e810_create(const struct dev_config *cfg, char *err,
 		e810_rxq_init(&e->qp[q].rx, e->pci);
 		e810_txq_init(&e->qp[q].tx, e->pci, e->pool, e810_txq_sink_port(&e->port, (uint16_t)q));
 	}
-	r = pci_dev_listen(e->pci, e->loop, cfg->socket_path);
+	r = cfg->has_listen_fd ? pci_dev_listen_fd(e->pci, e->loop, cfg->listen_fd, cfg->socket_path)
+			       : pci_dev_listen(e->pci, e->loop, cfg->socket_path);
 	if (r < 0) {
 		snprintf(err, errlen, "e810: cannot listen on %s: %s", cfg->socket_path,
 			 strerror(-r));
