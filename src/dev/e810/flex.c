@@ -264,7 +264,7 @@ unsigned e810_flex_fd_profiles(const struct e810_flex *fx)
 
 /* ---- registers ------------------------------------------------------------------- */
 
-bool e810_flex_reg_write(struct e810_flex *fx, uint32_t off, uint32_t val)
+static bool reg_write(struct e810_flex *fx, uint32_t off, uint32_t val)
 {
 	if (off & 3u)
 		return false;
@@ -290,6 +290,14 @@ bool e810_flex_reg_write(struct e810_flex *fx, uint32_t off, uint32_t val)
 		return true;
 	}
 	return false;
+}
+
+bool e810_flex_reg_write(struct e810_flex *fx, uint32_t off, uint32_t val)
+{
+	if (!reg_write(fx, off, val))
+		return false;
+	fx->st.regs++;
+	return true;
 }
 
 /* ---- lookups ----------------------------------------------------------------------- */
