@@ -10,6 +10,7 @@
 
 #include "core/log.h"
 #include "dev/e810/e810_regs.h"
+#include "dev/e810/flex.h"
 #include "dev/e810/model_priv.h"
 #include "pci/pci.h"
 
@@ -229,6 +230,8 @@ static void reg_write(struct e810 *e, uint32_t off, uint32_t v)
 		if (e->db_poll)
 			e810_db_store(e, E810_DB_RX, q, 0);
 	}
+	/* The flow director's profile registers: stored, and taken by its tables. */
+	e810_flex_reg_write(e810_aq_flex(e->aq), off, v);
 	if (!e810_rstore_set(&e->rs, off, v))
 		LOG_RL(LOG_LVL_WARN, COMP, "%s: register file full: write %#x to %#08x dropped",
 		       e->name, v, off);
