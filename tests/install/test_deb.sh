@@ -69,7 +69,7 @@ if ! (cd "$copy" && DEB_BUILD_OPTIONS="parallel=2 ${DEB_BUILD_OPTIONS:-}" \
 	tail -n 40 "$TMP/build.log" >&2
 	die "dpkg-buildpackage failed"
 fi
-deb=$(ls "$TMP"/vmux_"$version"_*.deb 2>/dev/null | head -n 1)
+deb=$(find "$TMP" -maxdepth 1 -name "vmux_${version}_*.deb" | head -n 1)
 [ -f "$deb" ] || die "no vmux_${version}_*.deb beside the tree"
 log "built ${deb##*/} ($(stat -c %s "$deb") bytes)"
 
@@ -135,7 +135,8 @@ else
 	log "no overlayfs here: copying the chroot"
 	cp -a "$CHROOT/." "$ROOT/" || die "cannot copy $CHROOT"
 fi
-mount -t proc proc "$ROOT/proc" && MOUNTED+=("$ROOT/proc") || die "cannot mount /proc in the chroot"
+mount -t proc proc "$ROOT/proc" || die "cannot mount /proc in the chroot"
+MOUNTED+=("$ROOT/proc")
 cp "$deb" "$ROOT/tmp/" || die "cannot copy the package into the chroot"
 cp /etc/resolv.conf "$ROOT/etc/resolv.conf" 2>/dev/null
 
@@ -154,6 +155,7 @@ if ! in_root apt-get -y -q -f --no-download install >>"$TMP/apt.log" 2>&1; then
 		die "apt-get -f install failed in the chroot"
 	}
 fi
+# shellcheck disable=SC2016 # dpkg-query's format
 in_root dpkg-query -W -f='${Status}\n' vmux 2>/dev/null | grep -q '^install ok installed$' || {
 	tail -n 30 "$TMP/apt.log" >&2
 	die "vmux is not installed in the chroot"

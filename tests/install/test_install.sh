@@ -117,7 +117,7 @@ check_page() {
 	if [ "${#missing[@]}" -gt 0 ]; then
 		fail "$page does not name ${missing[*]}"
 	else
-		log "$page: renders ($(wc -l <"$TMP/page.txt") lines), names $(echo $words | wc -w) options and commands"
+		log "$page: renders ($(wc -l <"$TMP/page.txt") lines), names $(echo "$words" | wc -w) options and commands"
 	fi
 }
 if ! command -v man >/dev/null; then
