@@ -80,7 +80,7 @@ want=(/usr/bin/vmux /usr/bin/vmuxctl /usr/share/man/man8/vmux.8.gz
 	/etc/vmux/vmux.json.example /usr/share/bash-completion/completions/vmux
 	/usr/share/bash-completion/completions/vmuxctl /usr/share/doc/vmux/copyright)
 units=()
-for u in vmux.service vmux.socket; do
+for u in vmux.service vmux.socket vmux@.socket; do
 	[ -f "$SRC/dist/systemd/$u" ] || [ -f "$SRC/dist/systemd/$u.in" ] || continue
 	units+=("$u")
 	want+=("/lib/systemd/system/$u")

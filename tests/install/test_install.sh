@@ -42,7 +42,7 @@ RUNTIME=(
 	"$DATADIR/bash-completion/completions/vmux"
 	"$DATADIR/bash-completion/completions/vmuxctl"
 )
-for u in vmux.service vmux.socket; do
+for u in vmux.service vmux.socket vmux@.socket; do
 	if [ -f "$SRC/dist/systemd/$u" ] || [ -f "$SRC/dist/systemd/$u.in" ]; then
 		RUNTIME+=("$UNITDIR/$u")
 	fi
