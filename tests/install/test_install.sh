@@ -50,6 +50,8 @@ done
 MANPAGES=("$MANDIR/man8/vmux.8" "$MANDIR/man8/vmuxctl.8" "$MANDIR/man5/vmux.json.5")
 [ "$MAN" != disabled ] ||
 	fail "the build was configured with -Dman=disabled: no man pages to check"
+[ "$MAN" = disabled ] || [ -f "$BUILD/docs/man/vmux.8" ] ||
+	fail "no man pages in $BUILD (configured before scdoc was installed? meson setup --reconfigure $BUILD)"
 
 # install_check NAME MESON-INSTALL-ARGS -- EXPECTED...: installs into a fresh
 # DESTDIR and compares the files there with EXPECTED.
