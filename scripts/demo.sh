@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # vmux demo: builds vmux, starts it, and boots a real VM (QEMU 11, Linux
 # guest) whose network card is served by vmux over vfio-user, explaining
-# each step. Run as root on Debian 12 or newer: sudo scripts/demo.sh
+# each step. Run as root on Debian 12 or newer: scripts/demo.sh (sudo
+# scripts/demo.sh works too)
 # Scenes (run in order; pick some with: scripts/demo.sh SCENE...):
 #   enumerate   the guest finds the NIC on its PCI bus and its e1000 driver
 #               takes it
@@ -30,7 +31,8 @@ explain() { printf '   %s\n' "$@"; }
 cmd() { printf '     $ %s\n' "$*"; }
 
 if [ "$(id -u)" -ne 0 ]; then
-	echo "The demo needs root (network namespaces, tap devices, the QEMU chroot): sudo $0" >&2
+	echo "The demo needs root (network namespaces, tap devices, the QEMU chroot):" \
+		"run it as root (or with sudo $0)" >&2
 	exit 1
 fi
 

@@ -1,12 +1,18 @@
 #!/usr/bin/env bash
-# Installs with apt-get whatever building vmux, its tests and the e2e/demo
-# guests need and is not installed yet (Debian 12 or newer). Idempotent:
-# prints "deps: all present" and changes nothing when all is there.
+# Installs with apt-get whatever building vmux, its man pages, its package,
+# its tests and the e2e/demo guests need and is not installed yet (Debian 12
+# or newer). Idempotent: prints "deps: all present" and changes nothing when
+# all is there. Run as root. apt-get's and dpkg's output goes to a log file
+# (VMUX_DEPS_LOG, default /var/log/vmux-deps.log); the terminal gets one line
+# per step, and the log's end when a step fails.
 set -euo pipefail
 
 PKGS=(
-	# build
-	gcc meson ninja-build pkg-config libjson-c-dev libpcap-dev liburing-dev
+	# build, man pages (scdoc, man-db renders them)
+	gcc meson ninja-build pkg-config libjson-c-dev libpcap-dev liburing-dev scdoc man-db
+	bash-completion
+	# the Debian package (tests/install/)
+	build-essential dpkg-dev debhelper
 	# vmux as a systemd service (sd_notify, socket activation) and its
 	# metrics endpoint
 	libsystemd-dev libmicrohttpd-dev
@@ -25,6 +31,7 @@ PKGS=(
 	# the second guest kernel: Debian 12's own (6.1)
 	linux-image-amd64
 )
+LOG=${VMUX_DEPS_LOG:-/var/log/vmux-deps.log}
 
 missing=()
 for p in "${PKGS[@]}"; do
@@ -37,11 +44,30 @@ if [ "${#missing[@]}" -eq 0 ]; then
 	exit 0
 fi
 if [ "$(id -u)" -ne 0 ]; then
-	echo "deps: missing ${missing[*]}; run as root (sudo $0) or: sudo apt-get install -y ${missing[*]}" >&2
+	echo "deps: missing ${missing[*]}; run this as root (or with sudo), or: apt-get install -y ${missing[*]}" >&2
 	exit 1
 fi
-echo "deps: installing ${missing[*]}"
+
+# run WHAT COMMAND...: one line, COMMAND's output into the log; on failure
+# the log's last lines.
+run() {
+	local what=$1 t0=$SECONDS rc=0
+	shift
+	echo "deps: $what (log: $LOG)"
+	echo "==> $(date -u +%FT%TZ) $*" >>"$LOG"
+	"$@" >>"$LOG" 2>&1 || rc=$?
+	if [ "$rc" -ne 0 ]; then
+		echo "deps: $what failed (status $rc) after $((SECONDS - t0)) s; the end of $LOG:" >&2
+		tail -n 25 "$LOG" >&2
+		exit "$rc"
+	fi
+}
+
+mkdir -p "$(dirname "$LOG")"
 export DEBIAN_FRONTEND=noninteractive
-apt-get update -qq
-apt-get install -y -qq --no-install-recommends "${missing[@]}"
-echo "deps: done"
+T0=$SECONDS
+echo "deps: missing ${#missing[@]} packages: ${missing[*]}"
+run "apt-get update" apt-get update -qq
+run "apt-get install of ${#missing[@]} packages and what they need" \
+	apt-get install -y -qq --no-install-recommends "${missing[@]}"
+echo "deps: done in $((SECONDS - T0)) s"

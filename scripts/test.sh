@@ -4,6 +4,9 @@
 #   2. build     meson + ninja in build/
 #   3. unit+integration tests (meson suites 'unit' and 'integration')
 #   4. the same tests built with AddressSanitizer + UBSan in build-asan/
+#   4b. install (suite 'install'): meson install's files, the man pages, the
+#      completions, and the Debian package built and installed into a clean
+#      Debian 12 chroot (built once into /var/cache/vmux-e2e/bookworm)
 #   5. e2e: real QEMU 11 + Linux guests against build/vmux (suite 'e2e'); the
 #      first run builds a Debian unstable chroot in /var/cache/vmux-e2e
 #   6. the e2e suite again against build-asan/vmux (if that build succeeded),
@@ -16,10 +19,11 @@
 #   8. fuzz: the libFuzzer targets built with clang + ASan/UBSan in build-fuzz/,
 #      their seed corpora replayed and each target run for a short fixed budget
 # Prints a summary and exits non-zero if any step or test failed.
-# Run as root from anywhere: sudo scripts/test.sh
+# Run as root from anywhere: scripts/test.sh (sudo scripts/test.sh works too)
 # Environment: VMUX_BUILDDIR (default build), VMUX_ASAN_BUILDDIR (default
 # build-asan), VMUX_FUZZ_BUILDDIR (default build-fuzz), VMUX_SKIP_DEPS=1,
-# VMUX_SKIP_E2E=1, VMUX_SKIP_FUZZ=1, VMUX_CACHE (see tests/e2e/lib.sh).
+# VMUX_SKIP_INSTALL=1, VMUX_SKIP_E2E=1, VMUX_SKIP_FUZZ=1, VMUX_CACHE (see
+# tests/e2e/lib.sh).
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
 
@@ -155,6 +159,11 @@ ASAN_OK=0
 if step "build ASan+UBSan ($ASAN)" build_asan; then
 	ASAN_OK=1
 	step "unit+integration ASan+UBSan" run_asan asan --suite unit --suite integration
+fi
+if [ "${VMUX_SKIP_INSTALL:-0}" = 1 ]; then
+	echo "VMUX_SKIP_INSTALL=1: install tests not run"
+elif [ -x "$BUILD/vmux" ]; then
+	step "install: files, man pages, .deb" run_suites "$BUILD" install --suite install --verbose
 fi
 if [ "${VMUX_SKIP_E2E:-0}" = 1 ]; then
 	echo "VMUX_SKIP_E2E=1: e2e tests not run"

@@ -482,6 +482,7 @@ static int cfg_jstr(struct json_object *v, const char *key, const char **out, ch
 static int cfg_juint(struct json_object *v, const char *key, long max, long *out, char *err,
 		     size_t errlen)
 {
+	*out = 0; /* set on failure too: -O3 cannot tell the callers read it only on success */
 	if (!json_object_is_type(v, json_type_int))
 		return fail(err, errlen, "\"%s\" must be an integer", key);
 	errno = 0;

@@ -75,7 +75,7 @@ static void usage(FILE *out)
 		"  -h, --help           this help\n"
 		"  -V, --version        print the version\n"
 		"\n"
-		"As a service (dist/systemd/vmux.service, docs/CONFIG.md): vmux stays in the\n"
+		"As a service (dist/systemd/vmux.service.in, docs/CONFIG.md): vmux stays in the\n"
 		"foreground; with NOTIFY_SOCKET it reports READY=1 once every device socket listens\n"
 		"(sd_notify); sockets passed by socket activation (LISTEN_FDS, LISTEN_FDNAMES) go to\n"
 		"the device whose socket is their path, or \"fd:NAME\" for the one named NAME; a passed\n"
