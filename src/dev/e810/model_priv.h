@@ -17,6 +17,7 @@
 #include "dev/dev.h"
 #include "dev/e810/aq.h"
 #include "dev/e810/e810_model.h"
+#include "dev/e810/fdir.h"
 #include "dev/e810/lan.h"
 #include "dev/e810/rss.h"
 #include "dev/e810/rstore.h"
@@ -72,6 +73,14 @@ enum {
 #define E810_DB_NONE 0xffffffffu /* last seen: nothing, compare anew */
 extern const uint32_t e810_db_base[E810_DB_PAGES];
 
+/*
+ * Queue pairs: --queues N for the LAN VSI, and one more the flow director's
+ * control VSI takes (ice sizes its LAN VSI by CPUs and vectors, at most N
+ * with N + 4 vectors, and gives the control VSI a pair the LAN VSI left).
+ */
+#define E810_MODEL_QPS(nlan) ((nlan) + 1u)
+#define E810_MODEL_QPS_MAX E810_MODEL_QPS(E810_MODEL_QUEUES_MAX)
+
 /* One queue pair: absolute PF queue q for both directions. */
 struct e810_qp {
 	struct e810_rxq rx;
@@ -95,7 +104,9 @@ struct e810 {
 	struct pkt_pool *pool;
 	struct e810_rstore rs;
 	uint8_t mac[6];
-	unsigned nq, nvec;
+	unsigned nlan;        /* --queues: the port's queues, the LAN VSI's most */
+	unsigned nq;          /* queue pairs the device has (E810_MODEL_QPS(nlan)) */
+	unsigned nvec;
 	uint32_t link_mbps;   /* the port's speed (the engine's configuration) */
 	uint64_t max_guest_ram;
 	bool peer_up;
@@ -122,9 +133,11 @@ struct e810 {
 	int kick_fd;
 	struct loop_fd *kick_h;
 
-	struct e810_qp qp[E810_MODEL_QUEUES_MAX];
+	struct e810_qp qp[E810_MODEL_QPS_MAX];
 	/* RX queue selection for frames from the port (rss.h), kept by e810_rss_sync */
 	struct e810_rss rss;
+	/* the flow director's filters (fdir.h) */
+	struct e810_fdir fd;
 
 	/* --doorbell poll */
 	bool db_poll;
@@ -189,6 +202,8 @@ void e810_qrx_ctrl_write(struct e810 *e, unsigned q, uint32_t v);
 void e810_qrx_tail_write(struct e810 *e, unsigned q, uint32_t v);
 void e810_qtx_dbell_write(struct e810 *e, unsigned q, uint32_t v);
 void e810_rss_sync(struct e810 *e);
+/* The PF's LAN VSI (the type 2 VSI with an RSS key, else the first one), or NULL. */
+const struct e810_aq_vsi *e810_pf_vsi(const struct e810 *e);
 
 /* doorbell.c: --doorbell poll */
 void e810_db_store(struct e810 *e, unsigned pg, unsigned i, uint32_t v);

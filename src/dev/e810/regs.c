@@ -10,6 +10,7 @@
 
 #include "core/log.h"
 #include "dev/e810/e810_regs.h"
+#include "dev/e810/flex.h"
 #include "dev/e810/model_priv.h"
 #include "pci/pci.h"
 
@@ -148,6 +149,8 @@ static uint32_t reg_read(struct e810 *e, uint32_t off)
 	}
 	if (off >= E810_QTX_COMM_HEAD(0) && off < E810_QTX_COMM_HEAD(e->nq))
 		return e->qp[(off - E810_QTX_COMM_HEAD(0)) / 4].tx.head;
+	if (e810_fdir_reg_read(e, off, &v))
+		return v;
 	if (e810_stats_reg(off)) {
 		struct e810_stats_snap s;
 
@@ -229,6 +232,8 @@ static void reg_write(struct e810 *e, uint32_t off, uint32_t v)
 		if (e->db_poll)
 			e810_db_store(e, E810_DB_RX, q, 0);
 	}
+	/* The FD block's registers (GLQF_FDINSET & co.) for the flow director's keys; stored too. */
+	e810_flex_reg_write(e810_aq_flex(e->aq), off, v);
 	if (!e810_rstore_set(&e->rs, off, v))
 		LOG_RL(LOG_LVL_WARN, COMP, "%s: register file full: write %#x to %#08x dropped",
 		       e->name, v, off);

@@ -59,6 +59,9 @@ struct e810_rss {
 
 void e810_rss_init(struct e810_rss *r);
 
+/* The VSI's RX queue map: VSI-relative index rel to the PF's queue (< nq), or E810_RSS_Q_BAD. */
+unsigned e810_vsi_rx_queue(const struct e810_aq_vsi *v, unsigned rel, unsigned nq);
+
 /*
  * From the PF VSI's state (NULL: none), the model's queue count nq
  * (at most 32) and how many RX queues are enabled. Returns true if the
