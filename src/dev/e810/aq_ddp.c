@@ -17,10 +17,24 @@
  * answers "already loaded" and the driver skips the download (after rmmod
  * and modprobe, or a PF reset).
  *
- * update_pkg buffers (flow profiles: XLT1/XLT2/TCAM/extraction tables, under
- * the change lock) are checked the same way and accepted: this device hashes
- * with its own fixed RSS (Toeplitz over the addresses and ports, with the
- * guest's key and LUT) and does not run the profiles.
+ * The flow director block's tables (flex.h) come from both: the package's
+ * own FD sections (download_pkg: XLT1 ptype -> PTG, which ice never sends
+ * again, the default XLT2, TCAM and field vectors) and the driver's
+ * update_pkg buffers (flow profiles under the change lock: field vectors,
+ * TCAM entries, VSI -> VSIG). Every FD section of a buffer is checked before
+ * any is taken; one bad section refuses the whole buffer (EINVAL, nothing
+ * applied). Other blocks' sections (switch, ACL, RSS, PE) are checked for
+ * their place in the buffer and left alone: this device hashes with its own
+ * fixed RSS (Toeplitz over the addresses and ports, with the guest's key and
+ * LUT) and does not run those profiles.
+ *
+ * Resets: a core or global reset empties the FD tables (the driver downloads
+ * the package again). A PF reset returns them to what the package's download
+ * left: ice then reloads its view of the tables from the package file
+ * (ice_rebuild -> ice_fill_blk_tbls) and replays its flow director profiles
+ * with new update_pkg buffers (ice_fdir_replay_flows), so entries it wrote
+ * before the reset must not linger. (A real E810 may keep its global tables
+ * over a PF reset; the driver never relies on that.)
  *
  * A buffer out of order (no lock, nothing loaded) is refused with EPERM or
  * EMODE, a malformed one with EINVAL, a download past E810_AQ_PKG_MAX_BUFS
@@ -82,6 +96,37 @@ static const uint8_t *sect_at(const uint8_t *b, unsigned i, uint16_t *size)
 	return b + le16_at(e + 4);
 }
 
+/* The first flow director table section of a checked buffer that is bad (flex.h), or NULL. */
+static const char *flex_check(struct e810_aq *aq, const uint8_t *b)
+{
+	unsigned n = le16_at(b + PKG_BUF_SECT_COUNT);
+
+	for (unsigned i = 0; i < n; i++) {
+		uint16_t size;
+		const uint8_t *s = sect_at(b, i, &size);
+		const char *bad = e810_flex_section_bad(sect_type(b, i), s, size);
+
+		if (bad) {
+			aq->flex.st.refused++;
+			return bad;
+		}
+	}
+	return NULL;
+}
+
+/* Every section of a buffer flex_check passed into the flow director's tables. */
+static void flex_apply(struct e810_aq *aq, const uint8_t *b)
+{
+	unsigned n = le16_at(b + PKG_BUF_SECT_COUNT);
+
+	for (unsigned i = 0; i < n; i++) {
+		uint16_t size;
+		const uint8_t *s = sect_at(b, i, &size);
+
+		(void)e810_flex_section(&aq->flex, sect_type(b, i), s, size);
+	}
+}
+
 /* ---- the global config lock ------------------------------------------------ */
 
 uint16_t e810_aq_pkg_lock(struct e810_aq *aq)
@@ -103,8 +148,12 @@ void e810_aq_pkg_unlock(struct e810_aq *aq)
 void e810_aq_pkg_reset(struct e810_aq *aq, bool core)
 {
 	memset(&aq->pkg.pend, 0, sizeof(aq->pkg.pend));
-	if (core)
+	if (core) {
 		memset(&aq->pkg.cur, 0, sizeof(aq->pkg.cur));
+		e810_flex_reset(&aq->flex);
+	} else {
+		e810_flex_pf_reset(&aq->flex);
+	}
 }
 
 /* ---- download_pkg ------------------------------------------------------------ */
@@ -160,6 +209,13 @@ static uint16_t h_download_pkg(struct e810_aq *aq, struct e810_aq_ctx *c)
 	}
 	if ((prm(c)[DLP_FLAGS] & DLP_LAST_BUF) && !meta && !pd->meta)
 		return refuse(aq, c, AQ_RC_EINVAL, "the package has no metadata section");
+	bad = flex_check(aq, b);
+	if (bad)
+		return refuse(aq, c, AQ_RC_EINVAL, bad);
+	/* The package's own FD tables (XLT1 above all: ice never sends it) start a new set. */
+	if (!pd->info.bufs)
+		e810_flex_reset(&aq->flex);
+	flex_apply(aq, b);
 
 	if (meta) {
 		memcpy(pd->info.ver, meta, 4);
@@ -178,6 +234,7 @@ static uint16_t h_download_pkg(struct e810_aq *aq, struct e810_aq_ctx *c)
 
 		aq->pkg.cur = *pd;
 		aq->pkg.cur.info.loaded = true;
+		e810_flex_pkg_done(&aq->flex);
 		memset(pd, 0, sizeof(*pd));
 		name_printable(aq->pkg.cur.info.name, name);
 		LOG_INFO(COMP, "DDP package %u.%u.%u.%u \"%s\" loaded (%u buffers)",
@@ -233,6 +290,11 @@ static uint16_t h_update_pkg(struct e810_aq *aq, struct e810_aq_ctx *c)
 		return refuse(aq, c, AQ_RC_EINVAL, bad);
 	if (sect_type(c->buf, 0) & PKG_SECT_METADATA_BUF)
 		return refuse(aq, c, AQ_RC_EINVAL, "a metadata buffer");
+	/* All of the buffer's FD sections checked before any is applied. */
+	bad = flex_check(aq, c->buf);
+	if (bad)
+		return refuse(aq, c, AQ_RC_EINVAL, bad);
+	flex_apply(aq, c->buf);
 	aq->stats.pkg_updates++;
 	return AQ_RC_OK;
 }

@@ -194,6 +194,11 @@
 /* ---- flow director and misc LAN ------------------------------------------- */
 #define E810_PFQF_FD_ENA 0x0043a000u
 #define E810_GLQF_FD_SIZE 0x00460010u /* the FD capability's table sizes */
+/* The flow director profiles' registers (flex.h; ice_hw_autogen.h). */
+#define E810_GLQF_FDMASK_SEL(prof) (0x00410400u + (uint32_t)(prof) * 4u)
+#define E810_GLQF_FDMASK(i) (0x00410800u + (uint32_t)(i) * 4u)        /* i < 32 */
+#define E810_GLQF_FDINSET(prof, j) (0x00412000u + (uint32_t)(prof) * 4u + (uint32_t)(j) * 512u)
+#define E810_GLQF_FDSWAP(prof, j) (0x00413000u + (uint32_t)(prof) * 4u + (uint32_t)(j) * 512u)
 #define E810_GLLAN_RCTL_0 0x002941f8u /* cleared by clear_pxe on real parts */
 
 /* ---- malicious driver detection (polled by the service task) ------------- */

@@ -22,12 +22,33 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define E810_FLEX_PTYPES 1024u   /* XLT1 entries */
-#define E810_FLEX_VSIS 768u      /* XLT2 entries */
+/*
+ * Table sizes. The driver's view (ice_flex_pipe.c blk_sizes, FD row): XLT1
+ * 1024 packet types (ICE_XLT1_CNT), XLT2 768 VSIs (ICE_XLT2_CNT), a
+ * 512-entry profile TCAM, 128 profiles, 24-word field vectors (FVW). The
+ * device's tables are larger where the package says so: the DDP package's
+ * own FD sections (ice-1.3.43.0.pkg, download_pkg) fill an XLT1 of 8192
+ * entries (a 13-bit input) and an XLT2 of 1024, so those are the bounds a
+ * section is checked against; lookups use ptype < 1024 and VSI < 768.
+ */
+#define E810_FLEX_PTYPES 1024u   /* packet types looked up (ICE_XLT1_CNT) */
+#define E810_FLEX_XLT1 8192u     /* XLT1 entries */
+#define E810_FLEX_VSIS 768u      /* HW VSIs looked up (ICE_XLT2_CNT) */
+#define E810_FLEX_XLT2 1024u     /* XLT2 entries */
 #define E810_FLEX_TCAM 512u      /* FD profile TCAM entries */
 #define E810_FLEX_PROFS 128u     /* FD profiles */
-#define E810_FLEX_FVW 48u        /* field vector words per profile (FD uses 24; room to spare) */
+#define E810_FLEX_FVW 48u        /* key words at most (the FD block uses E810_FLEX_FD_FVW) */
+#define E810_FLEX_FD_FVW 24u     /* field vector words per FD profile */
+#define E810_FLEX_FDMASKS 32u    /* GLQF_FDMASK registers */
 #define E810_FLEX_NONE (-1)
+
+/* Section IDs (ice_flex_type.h ICE_SID_*_FD) and their layouts. */
+#define E810_SID_XLT1_FD 32u         /* {count u16, offset u16, u8 ptg[count]} */
+#define E810_SID_XLT2_FD 33u         /* {count u16, offset u16, le16 vsig[count]} */
+#define E810_SID_PROFID_TCAM_FD 34u  /* {count u16, {addr u16, key[10], prof u8}[count]} */
+#define E810_SID_FLD_VEC_FD 36u      /* {count u16, offset u16, {prot u8, off u16, rsvd u8}[24][count]} */
+#define E810_FLEX_TCAM_ENTRY 13u
+#define E810_FLEX_FV_WORD 4u
 
 /* A frame's key under a profile: the profile and its input set's words, masked. */
 struct e810_fd_key {
@@ -46,43 +67,71 @@ struct e810_flex_stats {
 struct e810_flex_tcam {
 	bool valid;
 	uint8_t key[10];             /* as the driver wrote it (key and inverted key) */
-	uint16_t prof;
+	uint8_t prof;
 };
 struct e810_flex_fv {
 	uint8_t prot;                /* protocol ID, 255: unused word */
 	uint16_t off;                /* byte offset in that header */
 };
-struct e810_flex {
-	uint8_t xlt1[E810_FLEX_PTYPES];
-	uint16_t xlt2[E810_FLEX_VSIS];
+/* What update_pkg and download_pkg write. */
+struct e810_flex_tables {
+	uint8_t xlt1[E810_FLEX_XLT1];
+	uint16_t xlt2[E810_FLEX_XLT2];
 	struct e810_flex_tcam tcam[E810_FLEX_TCAM];
-	struct e810_flex_fv es[E810_FLEX_PROFS][E810_FLEX_FVW];
-	uint32_t fdinset[E810_FLEX_PROFS][E810_FLEX_FVW / 4];
-	uint32_t fdswap[E810_FLEX_PROFS][E810_FLEX_FVW / 4];
+	struct e810_flex_fv es[E810_FLEX_PROFS][E810_FLEX_FD_FVW];
+};
+struct e810_flex {
+	struct e810_flex_tables t;   /* the tables in use */
+	struct e810_flex_tables pkg; /* as the package's download left them (a PF reset's) */
+	uint32_t fdinset[E810_FLEX_PROFS][8];  /* GLQF_FDINSET(prof, j): a byte per key word */
+	uint32_t fdswap[E810_FLEX_PROFS][8];   /* GLQF_FDSWAP(prof, j) */
 	uint32_t fdmask_sel[E810_FLEX_PROFS];
-	uint32_t fdmask[32];
+	uint32_t fdmask[E810_FLEX_FDMASKS];
 	struct e810_flex_stats st;
 };
 
-/* All tables empty (a core reset, or the package dropped). */
+/* All tables empty (a core reset, or the package dropped); the counters kept. */
 void e810_flex_reset(struct e810_flex *fx);
+/* The package's download is complete: what it wrote is what a PF reset returns to. */
+void e810_flex_pkg_done(struct e810_flex *fx);
+/*
+ * A PF reset: the tables back to the package's content, the FD registers
+ * cleared (the driver reloads its view from the package file and replays
+ * its profiles: ice_rebuild -> ice_fill_blk_tbls, ice_fdir_replay_flows).
+ */
+void e810_flex_pf_reset(struct e810_flex *fx);
+/*
+ * Checks one section (type as in the buffer's section table, data and its
+ * size) without changing anything: NULL if good or not an FD table, else
+ * what is wrong.
+ */
+const char *e810_flex_section_bad(uint32_t type, const uint8_t *data, unsigned size);
 /*
  * One section of an update_pkg buffer (type as in the buffer's section
  * table, data and its size). Returns 0 if taken or left alone (not an FD
  * table), -1 if refused (nothing changed).
  */
 int e810_flex_section(struct e810_flex *fx, uint32_t type, const uint8_t *data, unsigned size);
+/* Profiles with at least one field vector word in use. */
+unsigned e810_flex_fd_profiles(const struct e810_flex *fx);
 /* A BAR0 write in the FD register range (GLQF_FDINSET/FDSWAP/FDMASK/FDMASK_SEL); false: not one. */
 bool e810_flex_reg_write(struct e810_flex *fx, uint32_t off, uint32_t val);
 /* The FD profile for packet type ptype (the RX descriptor's ptype) at HW VSI vsi, or E810_FLEX_NONE. */
 int e810_flex_fd_prof(const struct e810_flex *fx, unsigned ptype, unsigned vsi);
 /*
  * The key of frame f (len bytes, starting at its Ethernet header) under
- * profile prof: false if the profile has no field vector or a word's
- * protocol header is not in the frame.
+ * profile prof: false if the profile has no field vector, its input set
+ * (GLQF_FDINSET) no word, or a word's protocol header is not in the frame.
+ * Key word i is field vector word i (an RX frame), or with swap the word
+ * GLQF_FDSWAP names for i (a programming descriptor's dummy packet with its
+ * SWAP bit: ice puts a rule's destination in the source fields and the
+ * device swaps them back); then masked by the GLQF_FDMASK registers
+ * GLQF_FDMASK_SEL(prof) selects for word i.
  */
 bool e810_flex_fd_key(const struct e810_flex *fx, unsigned prof, const uint8_t *f, unsigned len,
 		      struct e810_fd_key *key);
+bool e810_flex_fd_key_swap(const struct e810_flex *fx, unsigned prof, const uint8_t *f,
+			   unsigned len, bool swap, struct e810_fd_key *key);
 /* The packet type (ptype, as rxq.c reports it in the RX descriptor) of frame f. */
 unsigned e810_frame_ptype(const uint8_t *f, unsigned len);
 

@@ -35,6 +35,7 @@
 #include "core/log.h"
 #include "core/loop.h"
 #include "dev/e810/e810_regs.h"
+#include "dev/e810/flex.h"
 #include "dev/e810/model_priv.h"
 #include "net/pkt.h"
 #include "pci/pci.h"
@@ -548,6 +549,14 @@ static void e810_dump_stats(struct dev_instance *d, FILE *out)
 		U(a->arq_posted), U(a->arq_no_desc), U(a->arq_off), U(a->arq_bad_desc),
 		U(a->arq_dma), U(a->lse_suppressed), e810_aq_pkg(e->aq)->loaded ? "true" : "false",
 		U(a->pkg_bufs), U(a->pkg_updates), U(a->pkg_uploads), U(a->pkg_refused));
+	{
+		/* The flow director's pipeline tables (flex.h). */
+		const struct e810_flex *fx = e810_aq_flex(e->aq);
+
+		fprintf(out, ",\"fd_profiles\":%u,\"flex_sections\":%llu,\"flex_refused\":%llu,"
+			"\"flex_ignored\":%llu", e810_flex_fd_profiles(fx), U(fx->st.sections),
+			U(fx->st.refused), U(fx->st.ignored));
+	}
 	e810_dump_lan(e, out);
 	e810_dump_rss(e, out);
 	e810_fdir_dump(e, out);

@@ -232,7 +232,7 @@ static void reg_write(struct e810 *e, uint32_t off, uint32_t v)
 		if (e->db_poll)
 			e810_db_store(e, E810_DB_RX, q, 0);
 	}
-	/* The FD block's registers (GLQF_FDINSET & co.) for the flow director's keys; stored too. */
+	/* The flow director's profile registers: stored, and taken by its tables. */
 	e810_flex_reg_write(e810_aq_flex(e->aq), off, v);
 	if (!e810_rstore_set(&e->rs, off, v))
 		LOG_RL(LOG_LVL_WARN, COMP, "%s: register file full: write %#x to %#08x dropped",

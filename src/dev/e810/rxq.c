@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "core/crc32.h"
+#include "dev/e810/flex.h"
 #include "dev/e810/lan.h"
 #include "dev/e810/lan_desc.h"
 #include "dev/e810/lan_priv.h"
@@ -134,11 +135,11 @@ static bool csum_l4_ok(const uint8_t *l4, uint32_t len, uint16_t pseudo, unsigne
 	return net_csum(l4, len, pseudo) == 0xffff;
 }
 
+/* Checksum status of an IPv4 packet (ri->ptype already set). */
 static void rx_v4(const uint8_t *ip, uint32_t len, bool check, struct rx_info *ri)
 {
 	unsigned ihl, tot, proto;
 
-	ri->ptype = E810_PTYPE_IPV4;
 	if (len < 20 || (ip[0] >> 4) != 4)
 		return;
 	ihl = (ip[0] & 0xfu) * 4u;
@@ -146,15 +147,6 @@ static void rx_v4(const uint8_t *ip, uint32_t len, bool check, struct rx_info *r
 		return;
 	tot = lan_be16(ip + 2);
 	proto = ip[9];
-	if (lan_be16(ip + 6) & 0x3fff) {
-		ri->ptype = E810_PTYPE_IPV4_FRAG;
-	} else if (proto == LAN_IPPROTO_TCP) {
-		ri->ptype = E810_PTYPE_IPV4_TCP;
-	} else if (proto == LAN_IPPROTO_UDP) {
-		ri->ptype = E810_PTYPE_IPV4_UDP;
-	} else if (proto == LAN_IPPROTO_ICMP) {
-		ri->ptype = E810_PTYPE_IPV4_ICMP;
-	}
 	if (!check || tot < ihl || tot > len)
 		return;
 	ri->status0 |= E810_RXD_S0_L3L4P;
@@ -170,24 +162,16 @@ static void rx_v4(const uint8_t *ip, uint32_t len, bool check, struct rx_info *r
 		ri->status0 |= E810_RXD_S0_L4E;
 }
 
+/* Checksum status of an IPv6 packet. */
 static void rx_v6(const uint8_t *ip, uint32_t len, bool check, struct rx_info *ri)
 {
 	unsigned plen, nh;
 
-	ri->ptype = E810_PTYPE_IPV6;
 	if (len < 40 || (ip[0] >> 4) != 6)
 		return;
 	plen = lan_be16(ip + 4);
 	nh = ip[6];
 	/* Only an L4 header right after the fixed header; extension headers are not walked. */
-	if (nh == LAN_IPPROTO_TCP)
-		ri->ptype = E810_PTYPE_IPV6_TCP;
-	else if (nh == LAN_IPPROTO_UDP)
-		ri->ptype = E810_PTYPE_IPV6_UDP;
-	else if (nh == LAN_IPPROTO_ICMPV6)
-		ri->ptype = E810_PTYPE_IPV6_ICMP;
-	else if (nh == 44)
-		ri->ptype = E810_PTYPE_IPV6_FRAG;
 	if (!check || 40 + plen > len)
 		return;
 	ri->status0 |= E810_RXD_S0_L3L4P;
@@ -204,7 +188,8 @@ static void rx_classify(const uint8_t *d, uint32_t len, bool check, struct rx_in
 	uint16_t et;
 
 	ri->status0 = 0;
-	ri->ptype = E810_PTYPE_L2;
+	/* The packet type as the flow director sees it too (flex.c). */
+	ri->ptype = (uint16_t)e810_frame_ptype(d, len);
 	if (!(d[0] & 1))
 		ri->umb = E810_RXD_UMB_UNICAST;
 	else if (lan_be16(d) == 0xffff && lan_be16(d + 2) == 0xffff && lan_be16(d + 4) == 0xffff)
@@ -222,8 +207,6 @@ static void rx_classify(const uint8_t *d, uint32_t len, bool check, struct rx_in
 		rx_v4(d + l3, len - l3, check, ri);
 	else if (et == LAN_ETH_P_IPV6)
 		rx_v6(d + l3, len - l3, check, ri);
-	else if (et == LAN_ETH_P_ARP)
-		ri->ptype = E810_PTYPE_ARP;
 }
 
 /* Completes the checksums a sender left to us (PKT_F_OL without TSO). */
