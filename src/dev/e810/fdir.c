@@ -8,7 +8,11 @@
  * type (e810_frame_ptype) and the VSI the TX queue sends for (its context's
  * source VSI: the control VSI, which ice gives the same FD profiles as its
  * PF VSI) select the profile (e810_flex_fd_prof), the profile's field
- * vector and input set make the key (e810_flex_fd_key), and the key is
+ * vector and input set make the key (e810_flex_fd_key_swap with the
+ * GLQF_FDSWAP pairs applied: ice builds the dummy packet with source and
+ * destination exchanged, ice_fdir_get_gen_prgm_pkt, and the device swaps
+ * them back for a programming packet whatever the descriptor's SWAP bit,
+ * which ice leaves clear), and the key is
  * added to or removed from the table (fdtab.h). Where the descriptor's
  * COMP_REPORT asks (1: on failure, the PF's ethtool path; 2: always, the VF
  * path), a programming status descriptor goes onto the RX queue of that
@@ -144,7 +148,7 @@ void e810_fdir_prog(void *arg, uint16_t queue, const struct e810_fd_prog *p)
 		if (prof == E810_FLEX_NONE) {
 			refuse(e, E810_FDR_NOPROF, fdid);
 			fail_prof = true;
-		} else if (!e810_flex_fd_key(fx, (unsigned)prof, p->pkt, p->len, &key)) {
+		} else if (!e810_flex_fd_key_swap(fx, (unsigned)prof, p->pkt, p->len, true, &key)) {
 			refuse(e, E810_FDR_NOKEY, fdid);
 			fail_prof = true;
 		} else if (del) {

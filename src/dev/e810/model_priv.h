@@ -74,11 +74,17 @@ enum {
 extern const uint32_t e810_db_base[E810_DB_PAGES];
 
 /*
- * Queue pairs: --queues N for the LAN VSI, and one more the flow director's
- * control VSI takes (ice sizes its LAN VSI by CPUs and vectors, at most N
- * with N + 4 vectors, and gives the control VSI a pair the LAN VSI left).
+ * Queue pairs: --queues N for the LAN VSI, one the flow director's control
+ * VSI takes, and room for the LAN VSI to be contiguous again whatever pair
+ * that is: 2N + 1. ice sizes its LAN VSI by CPUs (6.1 also by vectors: at
+ * most N with N + 4), gives the control VSI the next pair, and on ethtool -L
+ * wants the LAN VSI's pairs contiguous (its VSI context always maps
+ * first..first + count); 7.x starts with fewer pairs than CPUs, so the
+ * control VSI sits at 1..N, and -L N then needs N free pairs after it
+ * (with fewer, ice scatters the rings while the context stays contiguous,
+ * and the LAN VSI's RX would land on the control VSI's ring).
  */
-#define E810_MODEL_QPS(nlan) ((nlan) + 1u)
+#define E810_MODEL_QPS(nlan) (2u * (nlan) + 1u)
 #define E810_MODEL_QPS_MAX E810_MODEL_QPS(E810_MODEL_QUEUES_MAX)
 
 /* One queue pair: absolute PF queue q for both directions. */

@@ -347,8 +347,9 @@ static uint32_t port_rx_space(struct net_port *self, uint16_t queue)
 		for (unsigned q = 0; q < e->nq; q++) {
 			uint32_t r;
 
-			if ((!rules && !(e->rss.targets & (1u << q))) || !e->qp[q].rx.enabled)
-				continue;
+			if ((!rules && !(e->rss.targets & (1ull << q))) || !e->qp[q].rx.enabled ||
+			    !e->qp[q].rx.ctx.dbuf)
+				continue; /* a descriptor-only ring (the control VSI's) takes no frames */
 			r = queue_space(e, q);
 			if (r < room)
 				room = r;

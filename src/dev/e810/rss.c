@@ -47,11 +47,11 @@ bool e810_rss_config(struct e810_rss *r, const struct e810_aq_vsi *v, unsigned n
 		     unsigned rx_on)
 {
 	unsigned len = v ? v->rss_lut_len : 0, bad = 0, q0;
-	uint32_t targets = 0;
+	uint64_t targets = 0;
 	bool on, changed = false;
 	uint8_t qsel[E810_RSS_LUT_MAX];
 
-	on = v && v->rss_key_set && rx_on > 1 && nq > 1 && nq <= 32 && len >= 1 &&
+	on = v && v->rss_key_set && rx_on > 1 && nq > 1 && nq <= 64 && len >= 1 &&
 	     len <= E810_RSS_LUT_MAX && !(len & (len - 1));
 	if (!on) {
 		changed = r->on;
@@ -63,7 +63,7 @@ bool e810_rss_config(struct e810_rss *r, const struct e810_aq_vsi *v, unsigned n
 	q0 = e810_vsi_rx_queue(v, 0, nq);
 	if (q0 == E810_RSS_Q_BAD)
 		q0 = 0;
-	targets = 1u << q0;
+	targets = 1ull << q0;
 	for (unsigned i = 0; i < len; i++) {
 		unsigned q = e810_vsi_rx_queue(v, v->rss_lut[i], nq);
 
@@ -71,7 +71,7 @@ bool e810_rss_config(struct e810_rss *r, const struct e810_aq_vsi *v, unsigned n
 		if (q == E810_RSS_Q_BAD)
 			bad++;
 		else
-			targets |= 1u << q;
+			targets |= 1ull << q;
 	}
 	if (!r->key_ok || memcmp(r->key, v->rss_key, sizeof(r->key))) {
 		memcpy(r->key, v->rss_key, sizeof(r->key));
