@@ -157,7 +157,6 @@ fdir_check() {
 		return
 	fi
 	e2e_info "ok: no \"could not initialize flow director\""
-	grep -E 'ice' /proc/interrupts | grep -v TxRx | sed 's/^/  dmesg: [interrupts] /'
 	ethtool -K eth0 ntuple on >/dev/null 2>&1
 	port=
 	other=
@@ -212,6 +211,14 @@ fdir_check() {
 	[ "$lq" = "$rssq" ] && [ "$ln" -ge "$FD_MIN" ] &&
 		e2e_info "ok: after delete $id, UDP port $port is back on queue $rssq" ||
 		e2e_fail "after delete $id, UDP port $port landed on queue $lq ($ln), not $rssq"
+	# The control VSI's vector (ice-<PCI address>:ctrl-TxRx-0, no netdev): the
+	# programming descriptors' done write-back (ice_clean_ctrl_tx_irq) fires it.
+	grep -E 'ice' /proc/interrupts | grep -v 'eth0-TxRx' | sed 's/^/  dmesg: [interrupts] /'
+	ctrl_irqs=$(grep -E 'ice-.*ctrl-TxRx' /proc/interrupts |
+		awk '{for (i = 2; i <= NF && $i ~ /^[0-9]+$/; i++) n += $i} END {print n + 0}')
+	e2e_data fdir_ctrl_irqs "$ctrl_irqs"
+	[ "${ctrl_irqs:-0}" -ge 2 ] && e2e_info "ok: the control VSI's vector fired $ctrl_irqs times" ||
+		e2e_fail "the control VSI's vector fired ${ctrl_irqs:-0} times (2 programming descriptors)"
 	e2e_data fdir 1
 }
 fdir_check
