@@ -33,6 +33,7 @@
 #include "dev/e810/lan_desc.h"
 #include "dev/e810/lan_priv.h"
 #include "dev/e810/model_priv.h"
+#include "dev/e810/stats.h"
 #include "dev/e810/steer.h"
 #include "net/pkt.h"
 
@@ -108,6 +109,7 @@ static void post_status(struct e810 *e, unsigned txq, int vsi, bool del, bool fa
 		return;
 	}
 	e->fd.status++;
+	e->qp[q].status_q = true;
 	e810_queue_cause(e, E810_QINT_RQCTL(q));
 }
 
@@ -241,6 +243,15 @@ bool e810_fdir_reg_read(const struct e810 *e, uint32_t off, uint32_t *v)
 		return true;
 	}
 	return false;
+}
+
+void e810_fdir_stats_fill(const struct e810 *e, void *area)
+{
+	const struct e810_fdtab *t = &e->fd.tab;
+
+	for (unsigned i = 0; i < t->stat_hi && i < E810_FDTAB_STATS; i++)
+		__atomic_store_n((uint64_t *)((uint8_t *)area + (GLSTAT_FD_CNT0L(i) - E810_STATS_BASE)),
+				 t->stat[i], __ATOMIC_RELAXED);
 }
 
 void e810_fdir_dump(const struct e810 *e, FILE *out)

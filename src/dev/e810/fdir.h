@@ -45,6 +45,8 @@ void e810_fdir_reset(struct e810 *e);
 void e810_fdir_prog(void *arg, uint16_t queue, const struct e810_fd_prog *p);
 /* FD registers the table answers (GLQF_FD_CNT, VSIQF_FD_CNT, GLSTAT_FD_CNT*): false if not one. */
 bool e810_fdir_reg_read(const struct e810 *e, uint32_t off, uint32_t *v);
+/* --doorbell poll: the statistics counters (GLSTAT_FD_CNT*) into the shared block (stats.h). */
+void e810_fdir_stats_fill(const struct e810 *e, void *area);
 /* dump_stats' fd_* fields (each with a leading comma). */
 void e810_fdir_dump(const struct e810 *e, FILE *out);
 

@@ -152,4 +152,6 @@ void e810_fdtab_hit(struct e810_fdtab *t, struct e810_fd_filter *f, uint32_t len
 	if (!f->act.stat_ena || f->act.stat_idx >= E810_FDTAB_STATS)
 		return;
 	t->stat[f->act.stat_idx] += f->act.stat_ena == 2 ? len : 1u;
+	if (f->act.stat_idx >= t->stat_hi)
+		t->stat_hi = f->act.stat_idx + 1u;
 }

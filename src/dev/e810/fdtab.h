@@ -64,6 +64,7 @@ struct e810_fdtab {
 	struct e810_fd_filter f[E810_FDTAB_MAX];
 	uint16_t vsi_guar[E810_FDTAB_VSIS], vsi_best[E810_FDTAB_VSIS];
 	uint64_t stat[E810_FDTAB_STATS];
+	unsigned stat_hi;         /* counters [0, stat_hi) were ever counted in */
 	struct e810_fdtab_stats st;
 };
 

@@ -149,6 +149,7 @@ void e810_model_stats_fill(struct e810 *e)
 		return;
 	e810_model_stats(e, &s);
 	e810_stats_fill(&s, e->stats_vsi, e->stats_area);
+	e810_fdir_stats_fill(e, e->stats_area);
 	e->stats_vsi = s.vsi;
 	e->cnt.stats_fills++;
 	e->stats_next_ns = loop_now_ns() + E810_STATS_REFRESH_NS;

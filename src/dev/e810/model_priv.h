@@ -96,6 +96,7 @@ struct e810_qp {
 	bool tx_more;         /* the walk stopped at the budget: resume from the loop */
 	bool tx_blocked;      /* the sink was full: resume on wake() */
 	bool tx_known;        /* set up from the engine's add_txqs state */
+	bool status_q;        /* took a programming status: the control VSI's, no frames for it */
 	uint32_t tx_teid;
 	uint8_t tx_ctx[22];
 };

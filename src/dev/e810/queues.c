@@ -126,6 +126,7 @@ void e810_queues_stop(struct e810 *e)
 		p->rx.ctx_ok = false;
 		p->rx_tail_set = p->rx_starved = false;
 		p->tx_known = p->tx_more = p->tx_blocked = false;
+		p->status_q = false;
 	}
 	e810_rss_sync(e);
 }
@@ -348,8 +349,8 @@ static uint32_t port_rx_space(struct net_port *self, uint16_t queue)
 			uint32_t r;
 
 			if ((!rules && !(e->rss.targets & (1ull << q))) || !e->qp[q].rx.enabled ||
-			    !e->qp[q].rx.ctx.dbuf)
-				continue; /* a descriptor-only ring (the control VSI's) takes no frames */
+			    !e->qp[q].rx.ctx.dbuf || e->qp[q].status_q)
+				continue; /* the control VSI's ring takes no frames */
 			r = queue_space(e, q);
 			if (r < room)
 				room = r;

@@ -11,11 +11,13 @@
  * builds (source and destination exchanged, ice_fdir_get_gen_prgm_pkt).
  *
  * - The filter is in: the data descriptor is done, the programming status
- *   (COMP_REPORT always) is on the control VSI's RX ring with DD and the FD
- *   ID, its vector fires; GLQF_FD_CNT and VSIQF_FD_CNT count it.
+ *   (COMP_REPORT always) is on the control VSI's RX ring (descriptors only,
+ *   as 7.x gives it) with DD and the FD ID, its vector fires; GLQF_FD_CNT and
+ *   VSIQF_FD_CNT count it; that ring's room of 0 holds no frame back.
  * - Frames from the peer to that UDP port land on the filter's queue (its
  *   VSI's queue map), others on queue 0; GLSTAT_FD_CNT0 at the descriptor's
- *   counter index counts the matches (ice's fdir_sb_match).
+ *   counter index counts the matches (ice's fdir_sb_match), trapped and in
+ *   the statistics block --doorbell poll shares.
  * - Refusals reported as the hardware does: a remove of a filter not there
  *   (FAIL with PROG_DEL), a packet of a type without a profile (FAIL_PROF),
  *   a dummy packet of 0 bytes (FAIL): counted, the device goes on.
@@ -83,26 +85,31 @@ static uint8_t *rx_desc(struct drv *d, unsigned q, unsigned i)
 	return gpa_ptr(d, gpa_of(RXQ_RING(q)) + 32u * i, 32);
 }
 
-/* An RX queue as ice_setup_rx_ctx and ice_alloc_rx_bufs set it up, on vector vec. */
-static void rx_up(struct ctx *x, unsigned q, unsigned vec)
+/*
+ * An RX queue as ice_setup_rx_ctx and ice_alloc_rx_bufs set it up, on vector
+ * vec; without buffers (dbuf 0, rxmax 0) as 7.x sets up its control VSI's
+ * ring (ice_init_ctrl_rx_descs: descriptors only).
+ */
+static void rx_up(struct ctx *x, unsigned q, unsigned vec, bool bufs)
 {
 	struct drv *d = &x->d;
 	uint32_t dw[8] = { 0 };
 
 	set_bits(dw, E810_RCTX_BASE, gpa_of(RXQ_RING(q)) >> 7);
 	set_bits(dw, E810_RCTX_QLEN, RX_QLEN);
-	set_bits(dw, E810_RCTX_DBUF, RX_DBUF / 128);
+	set_bits(dw, E810_RCTX_DBUF, bufs ? RX_DBUF / 128 : 0);
 	set_bits(dw, E810_RCTX_DSIZE, 1);
 	set_bits(dw, E810_RCTX_CRCSTRIP, 1);
 	set_bits(dw, E810_RCTX_L2TSEL, 1);
-	set_bits(dw, E810_RCTX_RXMAX, 1522);
+	set_bits(dw, E810_RCTX_RXMAX, bufs ? 1522 : 0);
 	for (unsigned i = 0; i < 8; i++)
 		drv_wr(d, E810_QRX_CONTEXT(i, q), dw[i]);
 	for (unsigned i = 0; i < RX_QLEN; i++) {
 		uint8_t *rd = rx_desc(d, q, i);
 
 		memset(rd, 0, 32);
-		p64(rd, gpa_of(RX_BUFS(q)) + (uint64_t)RX_DBUF * i);
+		if (bufs)
+			p64(rd, gpa_of(RX_BUFS(q)) + (uint64_t)RX_DBUF * i);
 	}
 	drv_wr(d, E810_QRX_TAIL(q), RX_QLEN - 8);
 	drv_wr(d, E810_QINT_RQCTL(q), vec | E810_INT_CTL_CAUSE_ENA);
@@ -254,6 +261,16 @@ static unsigned rxq_pkts(struct ctx *x, unsigned q)
 
 /* ---- programming ------------------------------------------------------------------- */
 
+/* --doorbell poll's statistics block as the device fills it (here into a buffer of ours). */
+static uint8_t stats_block[0x000b8000u];
+
+static void stats_fill_cb(void *arg)
+{
+	struct ctx *x = arg;
+
+	e810_fdir_stats_fill((struct e810 *)x->s->inst, stats_block);
+}
+
 static unsigned tx_next;
 
 /*
@@ -316,9 +333,9 @@ static void test_fdir(void **state)
 	assert_int_equal(add_vsi(d, 2, CTRL_Q, 1, &ctrl_vsi), 0);
 	assert_int_equal(add_txq(d, pr.vsi_nodes[5], CTRL_Q, ctrl_vsi, &teid), 0);
 	drv_wr(d, E810_QINT_TQCTL(CTRL_Q), VEC_CTRL | E810_INT_CTL_CAUSE_ENA);
-	rx_up(x, 0, VEC_LAN);
-	rx_up(x, 2, VEC_LAN);
-	rx_up(x, CTRL_Q, VEC_CTRL);
+	rx_up(x, 0, VEC_LAN, true);
+	rx_up(x, 2, VEC_LAN, true);
+	rx_up(x, CTRL_Q, VEC_CTRL, false);
 	drv_wr(d, E810_GLINT_DYN_CTL(VEC_LAN), E810_GLINT_DYN_CTL_INTENA);
 	drv_wr(d, E810_GLINT_DYN_CTL(VEC_CTRL), E810_GLINT_DYN_CTL_INTENA);
 	drain(x, VEC_LAN);
@@ -339,6 +356,8 @@ static void test_fdir(void **state)
 	assert_true(vfuc_irq_wait(x->c, VFU_IRQ_MSIX, VEC_CTRL, TMO) > 0);
 	assert_int_equal(drv_rd(d, GLQF_FD_CNT), 1);
 	assert_int_equal(drv_rd(d, VSIQF_FD_CNT(lan_vsi)), 1);
+	/* With a filter every queue may be picked: the control VSI's ring holds nothing back. */
+	assert_true(srv_space(x->s, NET_QUEUE_ANY) > 0);
 
 	/* The flow moves to queue 2; another port stays on queue 0. */
 	q0 = rxq_pkts(x, 0);
@@ -351,6 +370,9 @@ static void test_fdir(void **state)
 	assert_int_equal(drv_rd(d, GLSTAT_FD_CNT0L(STAT_IDX)), 5);
 	assert_int_equal(drv_rd(d, GLSTAT_FD_CNT0L(STAT_IDX) + 4), 0);
 	assert_true(g16(rx_desc(d, 2, 0) + E810_RXD_WB_STATUS0) & E810_RXD_S0_DD);
+	/* The same counter in the block --doorbell poll shares (the driver's readq). */
+	srv_call(x->s, stats_fill_cb, x);
+	assert_int_equal(g64(stats_block + GLSTAT_FD_CNT0L(STAT_IDX) - 0x00300000u), 5);
 
 	/* The remove (the same packet, reported on failure only): the flow is back on queue 0. */
 	program(x, true, E810_FDD_REPORT_FAIL, FDID, 17, 0);
