@@ -10,6 +10,8 @@ import os
 import struct
 import sys
 
+from gen_seeds_e810_pkg import seeds_e810_pkg
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 # vfio-user commands
@@ -902,6 +904,7 @@ TARGETS = {
     'switch': seeds_switch,
     'e1000': seeds_e1000,
     'e810': seeds_e810,
+    'e810_pkg': seeds_e810_pkg,
 }
 
 

@@ -115,7 +115,7 @@ static const char *flex_check(struct e810_aq *aq, const uint8_t *b)
 }
 
 /* Every section of a buffer flex_check passed into the flow director's tables. */
-static void flex_apply(struct e810_aq *aq, const uint8_t *b)
+static void flex_apply(struct e810_aq *aq, const uint8_t *b, bool log)
 {
 	unsigned n = le16_at(b + PKG_BUF_SECT_COUNT);
 
@@ -123,6 +123,10 @@ static void flex_apply(struct e810_aq *aq, const uint8_t *b)
 		uint16_t size;
 		const uint8_t *s = sect_at(b, i, &size);
 
+		if (log)
+			LOG_DEBUG(COMP, "update_pkg section %u of %u: type %u, %u bytes, count %u, "
+				  "offset %u", i + 1, n, sect_type(b, i), size, le16_at(s),
+				  size >= 4 ? le16_at(s + 2) : 0);
 		(void)e810_flex_section(&aq->flex, sect_type(b, i), s, size);
 	}
 }
@@ -215,7 +219,7 @@ static uint16_t h_download_pkg(struct e810_aq *aq, struct e810_aq_ctx *c)
 	/* The package's own FD tables (XLT1 above all: ice never sends it) start a new set. */
 	if (!pd->info.bufs)
 		e810_flex_reset(&aq->flex);
-	flex_apply(aq, b);
+	flex_apply(aq, b, false);
 
 	if (meta) {
 		memcpy(pd->info.ver, meta, 4);
@@ -294,7 +298,7 @@ static uint16_t h_update_pkg(struct e810_aq *aq, struct e810_aq_ctx *c)
 	bad = flex_check(aq, c->buf);
 	if (bad)
 		return refuse(aq, c, AQ_RC_EINVAL, bad);
-	flex_apply(aq, c->buf);
+	flex_apply(aq, c->buf, true);
 	aq->stats.pkg_updates++;
 	return AQ_RC_OK;
 }

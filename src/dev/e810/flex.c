@@ -51,7 +51,12 @@ enum {
 	PROT_INVALID = 255,
 };
 
-#define FV_OFF_MAX 256u          /* a word's offset in its header, bytes */
+/*
+ * A word's offset from its protocol's header, bytes: even, at most 0x1fe
+ * (ice's flexible "user-def" words are MAC words up to there:
+ * ICE_USERDEF_FLEX_MAX_OFFS_VAL; 0x1ff is the unused word's).
+ */
+#define FV_OFF_MAX 0x1feu
 #define INSET_USED 0x80u         /* GLQF_FDINSET byte: the word is in the input set */
 #define SWAP_VALID 0x80u         /* GLQF_FDSWAP byte: bits 4:0 name the word */
 #define SWAP_IDX_M 0x1fu
@@ -190,7 +195,7 @@ const char *e810_flex_section_bad(uint32_t type, const uint8_t *d, unsigned size
 
 			if (!prot_known(w[0]))
 				return "FD field vector word with an unknown protocol ID";
-			if (w[0] != PROT_INVALID && (off >= FV_OFF_MAX || (off & 1)))
+			if (w[0] != PROT_INVALID && (off > FV_OFF_MAX || (off & 1)))
 				return "FD field vector word with a bad offset";
 		}
 		return NULL;
@@ -264,7 +269,7 @@ unsigned e810_flex_fd_profiles(const struct e810_flex *fx)
 
 /* ---- registers ------------------------------------------------------------------- */
 
-bool e810_flex_reg_write(struct e810_flex *fx, uint32_t off, uint32_t val)
+static bool reg_write(struct e810_flex *fx, uint32_t off, uint32_t val)
 {
 	if (off & 3u)
 		return false;
@@ -290,6 +295,14 @@ bool e810_flex_reg_write(struct e810_flex *fx, uint32_t off, uint32_t val)
 		return true;
 	}
 	return false;
+}
+
+bool e810_flex_reg_write(struct e810_flex *fx, uint32_t off, uint32_t val)
+{
+	if (!reg_write(fx, off, val))
+		return false;
+	fx->st.regs++;
+	return true;
 }
 
 /* ---- lookups ----------------------------------------------------------------------- */
@@ -443,32 +456,32 @@ unsigned e810_frame_ptype(const uint8_t *f, unsigned len)
 }
 
 /*
- * The header of protocol prot in the frame: its start and length, false if
- * the frame has none. Single (untunneled) frames only: the outer-or-single
- * protocol IDs (MAC, ethertype, IPv4, IPv6, UDP) and TCP, SCTP; inner ones
- * (tunnels) and the rest never match.
+ * Where the header of protocol prot starts in the frame, false if the frame
+ * has none. A word is read at that start plus its offset, as far as the
+ * frame goes (as the hardware's extractor reads from a protocol's pointer:
+ * ice's flexible words are MAC words anywhere in the first 512 bytes).
+ * Single (untunneled) frames only: the outer-or-single protocol IDs (MAC,
+ * ethertype, IPv4, IPv6, UDP) and TCP, SCTP; inner ones (tunnels) and the
+ * rest never match.
  */
-static bool hdr_of(const struct hdrs *h, unsigned prot, unsigned *at, unsigned *hl)
+static bool hdr_of(const struct hdrs *h, unsigned prot, unsigned *at)
 {
 	switch (prot) {
-	case PROT_MAC_OF_OR_S: /* addresses, tags and the ethertype */
+	case PROT_MAC_OF_OR_S:
 		if (!h->l3)
 			return false;
 		*at = 0;
-		*hl = h->l3;
 		return true;
 	case PROT_ETYPE_OL:
 		if (h->l3 < 14)
 			return false;
 		*at = h->l3 - 2;
-		*hl = 2;
 		return true;
 	case PROT_IPV4_OF_OR_S:
 	case PROT_IPV6_OF_OR_S:
 		if (!h->l3_len || h->v6 != (prot == PROT_IPV6_OF_OR_S))
 			return false;
 		*at = h->l3;
-		*hl = h->l3_len;
 		return true;
 	case PROT_TCP_IL:
 	case PROT_UDP_IL_OR_S:
@@ -478,7 +491,6 @@ static bool hdr_of(const struct hdrs *h, unsigned prot, unsigned *at, unsigned *
 				    prot == PROT_UDP_IL_OR_S ? IPPROTO_UDP_ : IPPROTO_SCTP_))
 			return false;
 		*at = h->l4;
-		*hl = h->l4_len;
 		return true;
 	default:
 		return false;
@@ -503,7 +515,7 @@ bool e810_flex_fd_key_swap(const struct e810_flex *fx, unsigned prof, const uint
 	parse(f, len, &h);
 	key->prof = (uint16_t)prof;
 	for (unsigned i = 0; i < E810_FLEX_FD_FVW; i++) {
-		unsigned src = i, at, hl;
+		unsigned src = i, at;
 		const struct e810_flex_fv *w;
 		uint16_t v;
 
@@ -517,7 +529,7 @@ bool e810_flex_fd_key_swap(const struct e810_flex *fx, unsigned prof, const uint
 		if (!fv_used(w))
 			continue;
 		if (!have[src]) {
-			if (!hdr_of(&h, w->prot, &at, &hl) || w->off + 2u > hl || at + w->off + 2u > len)
+			if (!hdr_of(&h, w->prot, &at) || at + w->off + 2u > len)
 				return false;
 			fv[src] = be16(f + at + w->off);
 			have[src] = true;

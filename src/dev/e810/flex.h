@@ -61,6 +61,7 @@ struct e810_flex_stats {
 	uint64_t sections;           /* FD-block sections taken */
 	uint64_t refused;            /* sections refused (bad size/offset/count) */
 	uint64_t ignored;            /* sections of other blocks or types, left alone */
+	uint64_t regs;               /* GLQF_FDINSET/FDSWAP/FDMASK_SEL/FDMASK writes taken */
 };
 
 /* The tables (fields private to flex.c: callers use the functions). */

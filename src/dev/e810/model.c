@@ -555,8 +555,8 @@ static void e810_dump_stats(struct dev_instance *d, FILE *out)
 		const struct e810_flex *fx = e810_aq_flex(e->aq);
 
 		fprintf(out, ",\"fd_profiles\":%u,\"flex_sections\":%llu,\"flex_refused\":%llu,"
-			"\"flex_ignored\":%llu", e810_flex_fd_profiles(fx), U(fx->st.sections),
-			U(fx->st.refused), U(fx->st.ignored));
+			"\"flex_ignored\":%llu,\"flex_regs\":%llu", e810_flex_fd_profiles(fx),
+			U(fx->st.sections), U(fx->st.refused), U(fx->st.ignored), U(fx->st.regs));
 	}
 	e810_dump_lan(e, out);
 	e810_dump_rss(e, out);

@@ -110,6 +110,17 @@ static void test_registers_before_the_aq(void **state)
 	drv_wr(d, E810_QRX_CTRL(3), E810_QRX_CTRL_QENA_REQ);
 	assert_false(drv_rd(d, E810_QRX_CTRL(3)) & E810_QRX_CTRL_QENA_STAT);
 	assert_int_equal(srv_counter(x->s, "rxq_enable_bad"), 1);
+	/* The flow director's profile registers: stored, and taken by its tables (flex.c). */
+	assert_int_equal(srv_counter(x->s, "flex_regs"), 0);
+	drv_wr(d, E810_GLQF_FDINSET(10, 5), 0x9f000000u);
+	drv_wr(d, E810_GLQF_FDSWAP(127, 7), 0x97000000u);
+	drv_wr(d, E810_GLQF_FDMASK_SEL(10), 1u << 3);
+	drv_wr(d, E810_GLQF_FDMASK(31), 21u | 0xff00u << 16);
+	assert_int_equal(drv_rd(d, E810_GLQF_FDINSET(10, 5)), 0x9f000000u);
+	assert_int_equal(drv_rd(d, E810_GLQF_FDMASK(31)), 21u | 0xff00u << 16);
+	assert_int_equal(srv_counter(x->s, "flex_regs"), 4);
+	drv_wr(d, E810_GLQF_FDMASK(31) + 4, 1); /* past the last FDMASK */
+	assert_int_equal(srv_counter(x->s, "flex_regs"), 4);
 	/* PF reset: self-clearing, and it takes the stored registers with it. */
 	drv_wr(d, E810_PFGEN_CTRL, E810_PFGEN_CTRL_PFSWR);
 	assert_int_equal(drv_rd(d, E810_PFGEN_CTRL) & E810_PFGEN_CTRL_PFSWR, 0);

@@ -23,6 +23,8 @@
 #include <string.h>
 
 #include "dev/e810/aq_defs.h"
+#include "dev/e810/flex.h"
+#include "dev/e810/lan_desc.h"
 #include "e810_drv.h"
 
 #define NBUFS 3
@@ -372,6 +374,161 @@ static void test_hostile_buffers(void **state)
 #undef REFUSED
 }
 
+/* ---- the flow director's tables (flex.c) through download_pkg and update_pkg ---- */
+
+/* An FD field vector section: profile prof, one word (prot, off) at the top. */
+static uint16_t fd_es(uint8_t *s, unsigned prof, uint8_t prot, uint16_t off)
+{
+	memset(s, 0xff, 4 + 24 * 4);
+	p16(s, 1);
+	p16(s + 2, (uint16_t)prof);
+	s[4 + 23 * 4] = prot;
+	p16(s + 4 + 23 * 4 + 1, off);
+	s[4 + 23 * 4 + 3] = 0;
+	return 4 + 24 * 4;
+}
+
+/* An FD TCAM section: (PTG, VSIG) -> prof at addr, the flags don't care. */
+static uint16_t fd_tcam(uint8_t *s, unsigned addr, uint8_t ptg, uint16_t vsig, unsigned prof)
+{
+	const uint8_t in[5] = { 0, 0, ptg, (uint8_t)vsig, (uint8_t)(vsig >> 8) };
+
+	p16(s, 1);
+	p16(s + 2, (uint16_t)addr);
+	for (unsigned i = 0; i < 5; i++) {
+		s[4 + i] = i < 2 ? 0xff : (uint8_t)~in[i];
+		s[9 + i] = i < 2 ? 0xff : in[i];
+	}
+	s[14] = (uint8_t)prof;
+	return 15;
+}
+
+/* ice_upd_prof_hw's buffer for one profile: ES, TCAM, XLT2 (VSI 3 -> VSIG 0x2001). */
+static uint16_t fd_update(uint8_t *b, unsigned prof, unsigned tcam_addr)
+{
+	uint16_t off = 4 + 3 * 8, n;
+	uint8_t *s;
+
+	memset(b, 0, PKG_BUF_SIZE);
+	s = b + off;
+	n = fd_es(s, prof, 53, 2);
+	sect(b, 0, E810_SID_FLD_VEC_FD, off, n);
+	off = (uint16_t)(off + n);
+	n = fd_tcam(b + off, tcam_addr, 2, 0x2001, prof);
+	sect(b, 1, E810_SID_PROFID_TCAM_FD, off, n);
+	off = (uint16_t)(off + n);
+	s = b + off;
+	p16(s, 1);
+	p16(s + 2, 3);
+	p16(s + 4, 0x2001);
+	sect(b, 2, E810_SID_XLT2_FD, off, 6);
+	off = (uint16_t)(off + 6);
+	hdr(b, 3, off);
+	return off;
+}
+
+static uint16_t upd(struct drv *d, uint8_t *b, uint16_t len)
+{
+	clr();
+	prm[DLP_FLAGS] = DLP_LAST_BUF;
+	return drv_cmd(d, AQC_UPDATE_PKG, prm, b, len, true, NULL);
+}
+
+static void test_fd_tables(void **state)
+{
+	struct drv d;
+	uint8_t b[PKG_BUF_SIZE], *s;
+	const struct e810_flex *fx;
+	uint64_t refused;
+	uint16_t len;
+
+	(void)state;
+	build_pkg();
+	/* The package's last buffer carries the FD block's XLT1: ptypes 22..25 into groups. */
+	memset(pkg[2], 0, PKG_BUF_SIZE);
+	hdr(pkg[2], 1, 12 + 8);
+	s = sect(pkg[2], 0, E810_SID_XLT1_FD, 12, 8);
+	p16(s, 4);
+	p16(s + 2, 22);
+	s[4] = 4;
+	s[5] = 5;
+	s[6] = 2; /* ptype 24, IPv4 UDP */
+	s[7] = 3;
+	drv_init(&d, NULL);
+	drv_queues_up(&d, 64);
+	fx = e810_aq_flex(d.aq);
+	download_all(&d);
+	check_active(&d);
+	assert_int_equal(fx->st.sections, 1);
+	assert_int_equal(e810_flex_fd_profiles(fx), 0);
+
+	/* ethtool's udp4 rule: its profile arrives and answers for ptype 24 at VSI 3. */
+	assert_int_equal(lock(&d, RES_ID_CHNG_LOCK, NULL), 0);
+	len = fd_update(b, 10, 4);
+	assert_int_equal(upd(&d, b, len), 0);
+	assert_int_equal(e810_flex_fd_profiles(fx), 1);
+	assert_int_equal(e810_flex_fd_prof(fx, E810_PTYPE_IPV4_UDP, 3), 10);
+	assert_int_equal(e810_flex_fd_prof(fx, E810_PTYPE_IPV4_TCP, 3), E810_FLEX_NONE);
+	assert_int_equal(fx->st.sections, 4);
+
+	/* One bad FD section (a TCAM address past 512) refuses the buffer: its good ES too. */
+	refused = st(&d)->pkg_refused;
+	len = fd_update(b, 20, 4);
+	p16(b + 4 + 3 * 8 + 100 + 2, 600);
+	assert_int_equal(upd(&d, b, len), AQ_RC_EINVAL);
+	assert_int_equal(st(&d)->pkg_refused, ++refused);
+	assert_int_equal(fx->st.refused, 1);
+	assert_int_equal(e810_flex_fd_profiles(fx), 1);
+	assert_int_equal(fx->st.sections, 4);
+	/* An ES section shorter than its count, one with an unknown protocol ID. */
+	len = fd_update(b, 20, 5);
+	p16(b + 4 + 3 * 8, 2);
+	assert_int_equal(upd(&d, b, len), AQ_RC_EINVAL);
+	len = fd_update(b, 20, 5);
+	b[4 + 3 * 8 + 4 + 23 * 4] = 7;
+	assert_int_equal(upd(&d, b, len), AQ_RC_EINVAL);
+	/* A truncated buffer (data end past what came), a huge section count, a section
+	 * inside the section table, one past the data end. */
+	len = fd_update(b, 20, 5);
+	assert_int_equal(upd(&d, b, (uint16_t)(len - 1)), AQ_RC_EINVAL);
+	p16(b + PKG_BUF_SECT_COUNT, 0xffff);
+	assert_int_equal(upd(&d, b, len), AQ_RC_EINVAL);
+	len = fd_update(b, 20, 5);
+	p16(b + PKG_BUF_ENTRIES + 8 + 4, 8);
+	assert_int_equal(upd(&d, b, len), AQ_RC_EINVAL);
+	len = fd_update(b, 20, 5);
+	p16(b + PKG_BUF_ENTRIES + 16 + 6, 7);
+	assert_int_equal(upd(&d, b, len), AQ_RC_EINVAL);
+	assert_int_equal(st(&d)->pkg_refused, refused + 6);
+	assert_int_equal(e810_flex_fd_profiles(fx), 1);
+	assert_int_equal(e810_flex_fd_prof(fx, E810_PTYPE_IPV4_UDP, 3), 10);
+	unlock(&d, RES_ID_CHNG_LOCK);
+
+	/* A PF reset: the tables as the package left them (the driver replays its profiles). */
+	e810_aq_reset(d.aq);
+	drv_queues_up(&d, 64);
+	assert_int_equal(e810_flex_fd_prof(fx, E810_PTYPE_IPV4_UDP, 3), E810_FLEX_NONE);
+	assert_int_equal(e810_flex_fd_profiles(fx), 0);
+	assert_int_equal(lock(&d, RES_ID_CHNG_LOCK, NULL), 0);
+	len = fd_update(b, 10, 4);
+	assert_int_equal(upd(&d, b, len), 0);
+	assert_int_equal(e810_flex_fd_prof(fx, E810_PTYPE_IPV4_UDP, 3), 10);
+	unlock(&d, RES_ID_CHNG_LOCK);
+
+	/* A core reset: the package and its tables gone. */
+	e810_aq_core_reset(d.aq);
+	drv_queues_up(&d, 64);
+	assert_int_equal(e810_flex_fd_prof(fx, E810_PTYPE_IPV4_UDP, 3), E810_FLEX_NONE);
+	assert_int_equal(e810_flex_fd_profiles(fx), 0);
+
+	/* A bad FD section in the package refuses that download buffer. */
+	assert_int_equal(lock(&d, RES_ID_GLBL_LOCK, NULL), 0);
+	p16(s, 0x2000);
+	assert_int_equal(dl(&d, pkg[2], PKG_BUF_SIZE, true), AQ_RC_EINVAL);
+	assert_false(e810_aq_pkg(d.aq)->loaded);
+	drv_fini(&d);
+}
+
 /* get_pkg_info_list with a buffer too small for the entry: ENOMEM and the size needed. */
 static void test_info_list_small(void **state)
 {
@@ -398,6 +555,7 @@ int main(void)
 		cmocka_unit_test(test_upload_update),
 		cmocka_unit_test(test_hostile_buffers),
 		cmocka_unit_test(test_info_list_small),
+		cmocka_unit_test(test_fd_tables),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -386,6 +386,45 @@ static void test_tcp4_key(void **state)
 	assert_memory_equal(b.w, a.w, 6);
 }
 
+/*
+ * A flexible word (ethtool's user-def: ice_flow_add_fld_raw, a MAC word at
+ * the offset given, up to 0x1fe): read wherever the frame has it.
+ */
+static void test_flex_word(void **state)
+{
+	const struct word w[] = { { P_UDP, 2 }, { P_MAC, 42 } };
+	uint8_t f[600];
+	struct e810_fd_key a, b;
+	struct prof p;
+	unsigned len;
+
+	(void)state;
+	build_prof(w, 2, &p);
+	assert_int_equal(sec_es(12, &p), 0);
+	write_regs(12, &p);
+	len = frame4(f, 17, 1, 2, 3, 5555);
+	f[42] = 0xab;
+	f[43] = 0xcd;
+	assert_true(e810_flex_fd_key(&fx, 12, f, len, &a));
+	assert_int_equal(a.n, 2);
+	assert_int_equal(a.w[1], 5555);
+	assert_int_equal(a.w[0], 0xabcd);
+	f[43] = 0xce;
+	assert_true(e810_flex_fd_key(&fx, 12, f, len, &b));
+	assert_int_not_equal(b.w[0], a.w[0]);
+	/* The frame ends before the word: no key. */
+	assert_false(e810_flex_fd_key(&fx, 12, f, 43, &b));
+	/* The farthest offset ice gives (0x1fe) is taken, in a long enough frame. */
+	p.es[22] = (struct word){ P_MAC, 0x1fe };
+	assert_int_equal(sec_es(12, &p), 0);
+	memset(f + len, 0, sizeof(f) - len);
+	f[0x1fe] = 0x12;
+	f[0x1ff] = 0x34;
+	assert_true(e810_flex_fd_key(&fx, 12, f, sizeof(f), &b));
+	assert_int_equal(b.w[0], 0x1234);
+	assert_false(e810_flex_fd_key(&fx, 12, f, 0x1ff, &b));
+}
+
 /* GLQF_FDMASK(i) = word index | mask << 16, taken where GLQF_FDMASK_SEL(prof) has bit i. */
 static void test_fdmask(void **state)
 {
@@ -475,6 +514,8 @@ static void test_hostile(void **state)
 	REFUSED(E810_SID_FLD_VEC_FD, 4 + 2 * FVW * 4);
 	p16(s + 5 + 30 * 4, 0x8000);
 	REFUSED(E810_SID_FLD_VEC_FD, 4 + 2 * FVW * 4);
+	p16(s + 5 + 30 * 4, 0x200);
+	REFUSED(E810_SID_FLD_VEC_FD, 4 + 2 * FVW * 4);
 	/* A good ES section after all that: taken. */
 	p16(s + 5 + 30 * 4, 2);
 	assert_int_equal(e810_flex_section(&fx, E810_SID_FLD_VEC_FD, s, 4 + 2 * FVW * 4), 0);
@@ -542,6 +583,7 @@ int main(void)
 		cmocka_unit_test_setup(test_tcam_priority, setup),
 		cmocka_unit_test_setup(test_udp4_key, setup),
 		cmocka_unit_test_setup(test_tcp4_key, setup),
+		cmocka_unit_test_setup(test_flex_word, setup),
 		cmocka_unit_test_setup(test_fdmask, setup),
 		cmocka_unit_test_setup(test_hostile, setup),
 		cmocka_unit_test_setup(test_resets, setup),
