@@ -9,7 +9,11 @@
 # known RSS key (ethtool -X hkey), and 8 parallel TCP flows from the host on
 # fixed ports land on at least 3 of the 4 RX queues (RSS: the Toeplitz hash
 # over the guest's key and LUT; where ethtool cannot set the key, 16 flows
-# over ice's random one). One boot.
+# over ice's random one). Then the flow director: no "could not initialize
+# flow director", and "ethtool -N flow-type udp4 dst-port P action 2" moves
+# exactly UDP port P's bursts (udp_burst.py, on the guest's request) from
+# their RSS queue to queue 2, counted in fdir_sb_match, another port's stay;
+# "ethtool -N delete ID" sends them back. One boot.
 #
 #   tests/e2e/test_e810_full.sh             # as root; exit 0 pass, 1 fail, 77 skip
 # Environment: see tests/e2e/lib.sh (VMUX_E2E_KVER=6.1.0-... for Debian 12's
@@ -47,6 +51,9 @@ e2e_vmux_start -n "$ns" vmux -s "$sock" -m e810-emu --queues "$QUEUES" -t tap0 -
 	--control "$ctl" -v
 
 head -c "$FLOW_BYTES" /dev/urandom >"$E2E_TMP/flow-data"
+# UDP bursts the guest asks for (its flow director check: udp_burst.py).
+ip netns exec "$ns" python3 "$E2E_DIR/udp_burst.py" 9000 40000 >"$E2E_TMP/udp_burst.log" 2>&1 &
+e2e_track udp_burst $!
 
 E2E_SMP=$QUEUES e2e_guest_start g1 "$initrd" \
 	"e2e.queues=$QUEUES e2e.flows=$FLOWS e2e.min_queues=3 e2e.flow_bytes=$FLOW_BYTES" \
@@ -86,10 +93,19 @@ if [ -S "$ctl" ]; then
 		"$(CTL ports dev0 device.pkg_uploads) uploads, $(CTL ports dev0 device.pkg_refused) refused"
 	[ "$(CTL ports dev0 device.ddp_loaded)" = True ] || e2e_fail "vmux: ddp_loaded is not true"
 	[ "$(CTL ports dev0 device.pkg_refused)" = 0 ] || e2e_fail "vmux refused package buffers"
+	e2e_log "flow director counters: $(CTL ports dev0 device.fd_adds) adds," \
+		"$(CTL ports dev0 device.fd_removes) removes, $(CTL ports dev0 device.fd_matches) matches," \
+		"$(CTL ports dev0 device.fd_refused) refused, $(CTL ports dev0 device.fd_status) status," \
+		"$(CTL ports dev0 device.fd_filters) filters now"
+	[ "$(CTL ports dev0 device.fd_adds)" -ge 1 ] 2>/dev/null &&
+		[ "$(CTL ports dev0 device.fd_removes)" -ge 1 ] 2>/dev/null ||
+		e2e_fail "vmux: no flow director filter added and removed"
 fi
 [ "$ok" = 0 ] || e2e_fail "guest: $E2E_RESULT"
 [ -n "$loaded" ] || e2e_fail "vmux did not log the package loaded"
 e2e_alive vmux || e2e_fail "vmux died"
 e2e_pass "ice on $(basename "$E2E_KERNEL") in full mode ($(e2e_guest_data g1 ddp)):" \
 	"$(e2e_guest_data g1 flows) TCP flows over $(e2e_guest_data g1 queues_used) of $QUEUES RX queues" \
-	"($(e2e_guest_data g1 rx_per_queue))"
+	"($(e2e_guest_data g1 rx_per_queue)); ethtool -N moved UDP port $(e2e_guest_data g1 fdir_port)" \
+	"from queue $(e2e_guest_data g1 fdir_rss_queue) to 2 and back (fdir_sb_match" \
+	"+$(e2e_guest_data g1 fdir_match))"

@@ -116,6 +116,7 @@ static struct {
 	bool reenter;
 	unsigned sink_depth;
 	uint64_t sink_frames;
+	uint64_t fd_progs;     /* programming requests the flow director's hook got */
 	/* the AQ's DMA */
 	uint64_t aq_dma_calls, arq_notifies;
 	/* work done by this input (descriptors walked, frames delivered) */
@@ -269,6 +270,22 @@ static uint32_t sink_space(void *arg, uint16_t queue)
 	(void)arg;
 	(void)queue;
 	return F.room;
+}
+
+/* A programming request (the flow director's hook): its packet read whole, bounds checked. */
+static void prog_hook(void *arg, uint16_t queue, const struct e810_fd_prog *p)
+{
+	struct qpair *q = arg;
+
+	(void)q;
+	(void)queue;
+	if (p->err && (p->pkt || p->len))
+		bug("a refused programming request with a packet (%u bytes)", p->len);
+	if (!p->err && (!p->pkt || !p->len || p->len > E810_FD_PKT_MAX))
+		bug("a programming packet of %u bytes", p->len);
+	for (uint32_t j = 0; j < p->len; j++)
+		F.touch ^= p->pkt[j];
+	F.fd_progs++;
 }
 
 /* ---- the queues ------------------------------------------------------------------- */
@@ -662,6 +679,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 		e810_rxq_init(&p->rx, NULL);
 		e810_txq_init(&p->tx, NULL, F.pool, sink);
+		if (c0 & 0x08) /* with 3 or 4 queues, the flow director's hook (else DTYPE 8 is skipped) */
+			e810_txq_set_prog(&p->tx, (struct e810_txq_prog){ .fn = prog_hook, .arg = p,
+									 .queue = (uint16_t)i });
 		p->rx.opts.csum = !(c0 & 0x40);
 		p->rx.opts.vlan_strip = !(c0 & 0x80);
 		if (c0 & 0x10) {

@@ -1,20 +1,279 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * The E810's flow director (dev/e810/steer.h).
- * STUB: no filters yet; every frame goes on to RSS.
+ * The E810's flow director (dev/e810/fdir.h, steer.h).
+ *
+ * Programming: ice puts a filter programming descriptor (DTYPE 8) and a
+ * DUMMY data descriptor with a packet of the flow on its control VSI's TX
+ * queue (ice_prgm_fdir_fltr); the TX queue hands both here. The packet's
+ * type (e810_frame_ptype) and the VSI the TX queue sends for (its context's
+ * source VSI: the control VSI, which ice gives the same FD profiles as its
+ * PF VSI) select the profile (e810_flex_fd_prof), the profile's field
+ * vector and input set make the key (e810_flex_fd_key_swap with the
+ * GLQF_FDSWAP pairs applied: ice builds the dummy packet with source and
+ * destination exchanged, ice_fdir_get_gen_prgm_pkt, and the device swaps
+ * them back for a programming packet whatever the descriptor's SWAP bit,
+ * which ice leaves clear), and the key is
+ * added to or removed from the table (fdtab.h). Where the descriptor's
+ * COMP_REPORT asks (1: on failure, the PF's ethtool path; 2: always, the VF
+ * path), a programming status descriptor goes onto the RX queue of that
+ * VSI (its RX queue 0, the control VSI's only one), and the queue's cause
+ * fires.
+ *
+ * Lookup: a frame from the port takes the PF VSI's profile for its type,
+ * its key under it, and the filter for the key: drop, or the filter's
+ * VSI-relative queue mapped through that VSI's queue map (as RSS maps its
+ * table, rss.h) to the PF's queue; nothing matched: RSS decides.
  */
+#include <string.h>
+
+#include "core/log.h"
+#include "dev/e810/aq.h"
+#include "dev/e810/e810_regs.h"
+#include "dev/e810/fdir.h"
+#include "dev/e810/lan_desc.h"
+#include "dev/e810/lan_priv.h"
 #include "dev/e810/model_priv.h"
+#include "dev/e810/stats.h"
 #include "dev/e810/steer.h"
+#include "net/pkt.h"
+
+#define COMP "e810"
+
+/* FD registers (ice_hw_autogen.h's names). */
+#define GLQF_FD_CNT 0x00460018u
+#define VSIQF_FD_CNT(v) (0x00464000u + (v) * 4u)
+#define VSIQF_FD_VSIS 768u
+#define GLSTAT_FD_CNT0L(i) (0x003a0000u + (i) * 8u)
+
+static const char *const refuse_name[E810_FDR_N] = {
+	[E810_FDR_NODATA] = "nodata", [E810_FDR_NODUMMY] = "nodummy", [E810_FDR_LEN] = "len",
+	[E810_FDR_DMA] = "dma", [E810_FDR_NOPROF] = "noprof", [E810_FDR_NOKEY] = "nokey",
+	[E810_FDR_FULL] = "full", [E810_FDR_NOENT] = "noent",
+};
+
+void e810_fdir_init(struct e810 *e)
+{
+	e810_fdtab_init(&e->fd.tab, E810_AQ_FD_GUAR, E810_AQ_FD_BEST);
+}
+
+void e810_fdir_reset(struct e810 *e)
+{
+	e810_fdtab_clear(&e->fd.tab);
+}
+
+static const struct e810_aq_vsi *vsi_by_num(const struct e810 *e, unsigned num)
+{
+	const struct e810_aq_state *st = e->aq ? e810_aq_state(e->aq) : NULL;
+
+	for (unsigned i = 0; st && i < E810_AQ_MAX_VSI; i++)
+		if (st->vsi[i].in_use && st->vsi[i].num == num)
+			return &st->vsi[i];
+	return NULL;
+}
+
+/* The VSI TX queue q sends for (its context's source VSI), or -1. */
+static int txq_vsi(const struct e810 *e, unsigned q)
+{
+	struct e810_aq_txq_ctx c;
+
+	if (q >= e->nq || !e->qp[q].tx_known)
+		return -1;
+	e810_aq_txq_ctx_decode(e->qp[q].tx_ctx, &c);
+	return c.src_vsi;
+}
+
+/* The programming status onto the RX queue of the VSI that sent it. */
+static void post_status(struct e810 *e, unsigned txq, int vsi, bool del, bool fail,
+			bool fail_prof, uint32_t fdid)
+{
+	const struct e810_aq_vsi *v = vsi >= 0 ? vsi_by_num(e, (unsigned)vsi) : NULL;
+	unsigned q = v ? e810_vsi_rx_queue(v, 0, e->nq) : txq;
+	uint8_t wb[E810_RXD_SIZE] = { 0 };
+	uint16_t st0 = E810_FDS_DD;
+
+	if (q >= e->nq)
+		q = txq; /* the pair of the queue it came on */
+	if (del)
+		st0 |= E810_FDS_PROG_DEL;
+	if (fail)
+		st0 |= E810_FDS_FAIL;
+	if (fail_prof)
+		st0 |= E810_FDS_FAIL_PROF;
+	wb[E810_RXD_WB_RXDID] = E810_FDS_RXDID;
+	lan_put_le16(wb + E810_RXD_WB_STATUS0, st0);
+	lan_put_le32(wb + E810_FDS_FDID, fdid);
+	if (!e810_rxq_post_status(&e->qp[q].rx, wb)) {
+		e->fd.status_lost++;
+		LOG_RL(LOG_LVL_WARN, COMP, "%s: flow director status for FD ID %u lost: RX queue %u "
+		       "off or full", e->name, fdid, q);
+		return;
+	}
+	e->fd.status++;
+	e->qp[q].status_q = true;
+	e810_queue_cause(e, E810_QINT_RQCTL(q));
+}
+
+static void refuse(struct e810 *e, unsigned why, uint32_t fdid)
+{
+	e->fd.refused[why]++;
+	/* The TX queue logged its own refusals; a full table or a missing entry is the guest's. */
+	if (why >= E810_FDR_NOPROF)
+		LOG_RL(LOG_LVL_INFO, COMP, "%s: flow director FD ID %u: refused (%s)", e->name, fdid,
+		       refuse_name[why]);
+}
+
+void e810_fdir_prog(void *arg, uint16_t queue, const struct e810_fd_prog *p)
+{
+	static const unsigned txq_err[] = {
+		[E810_FDP_NODATA] = E810_FDR_NODATA, [E810_FDP_NODUMMY] = E810_FDR_NODUMMY,
+		[E810_FDP_LEN] = E810_FDR_LEN, [E810_FDP_DMA] = E810_FDR_DMA,
+	};
+	struct e810 *e = arg;
+	const struct e810_flex *fx = e810_aq_flex(e->aq);
+	unsigned report = E810_FDD_COMP_REPORT(p->qw0);
+	bool del = E810_FDD_PCMD_REMOVE(p->qw1), fail = false, fail_prof = false;
+	uint32_t fdid = E810_FDD_FDID(p->qw1);
+	int vsi = txq_vsi(e, queue);
+	struct e810_fd_key key;
+	int prof = E810_FLEX_NONE;
+
+	e->fd.progs++;
+	if (p->err) {
+		refuse(e, p->err < sizeof(txq_err) / sizeof(txq_err[0]) ? txq_err[p->err]
+									: E810_FDR_NODATA, fdid);
+		fail = true;
+	} else {
+		unsigned ptype = e810_frame_ptype(p->pkt, p->len);
+
+		if (vsi >= 0)
+			prof = e810_flex_fd_prof(fx, ptype, (unsigned)vsi);
+		if (prof == E810_FLEX_NONE) {
+			refuse(e, E810_FDR_NOPROF, fdid);
+			fail_prof = true;
+		} else if (!e810_flex_fd_key_swap(fx, (unsigned)prof, p->pkt, p->len, true, &key)) {
+			refuse(e, E810_FDR_NOKEY, fdid);
+			fail_prof = true;
+		} else if (del) {
+			if (e810_fdtab_remove(&e->fd.tab, &key)) {
+				refuse(e, E810_FDR_NOENT, fdid);
+				fail = true;
+			}
+		} else {
+			struct e810_fd_action a = {
+				.fdid = fdid,
+				.vsi = (uint16_t)E810_FDD_FD_VSI(p->qw1),
+				.qindex = (uint16_t)E810_FDD_QINDEX(p->qw0),
+				.toq = (uint8_t)E810_FDD_TOQ(p->qw0),
+				.drop = E810_FDD_DROP(p->qw0),
+				.stat_ena = (uint8_t)E810_FDD_STAT_ENA(p->qw0),
+				.stat_idx = (uint16_t)E810_FDD_STAT_CNT(p->qw0),
+			};
+
+			if (e810_fdtab_add(&e->fd.tab, &key, &a, E810_FDD_FD_SPACE(p->qw0))) {
+				refuse(e, E810_FDR_FULL, fdid);
+				fail = true;
+			} else {
+				LOG_DEBUG(COMP, "%s: flow director filter FD ID %u (profile %d, %u words): "
+					  "%s %u of VSI %u", e->name, fdid, prof, key.n,
+					  a.drop ? "drop, not queue" : "queue", a.qindex, a.vsi);
+			}
+		}
+	}
+	if (report == E810_FDD_REPORT_ALWAYS ||
+	    (report == E810_FDD_REPORT_FAIL && (fail || fail_prof)))
+		post_status(e, queue, vsi, del, fail, fail_prof, fdid);
+}
+
+/* ==== lookup (steer.h) ============================================================== */
 
 bool e810_fdir_active(const struct e810 *e)
 {
-	(void)e;
-	return false;
+	return e->fd.tab.n != 0;
 }
 
 int e810_fdir_steer(struct e810 *e, struct pkt *p)
 {
-	(void)e;
-	(void)p;
-	return E810_STEER_NEXT;
+	const struct e810_aq_vsi *pf = e810_pf_vsi(e), *v;
+	const struct e810_flex *fx = e810_aq_flex(e->aq);
+	struct e810_fd_filter *f;
+	struct e810_fd_key key;
+	unsigned q;
+	int prof;
+
+	if (!pf)
+		return E810_STEER_NEXT;
+	prof = e810_flex_fd_prof(fx, e810_frame_ptype(p->data, p->len), pf->num);
+	if (prof == E810_FLEX_NONE || !e810_flex_fd_key(fx, (unsigned)prof, p->data, p->len, &key))
+		return E810_STEER_NEXT;
+	f = e810_fdtab_find(&e->fd.tab, &key);
+	if (!f)
+		return E810_STEER_NEXT;
+	e810_fdtab_hit(&e->fd.tab, f, p->len);
+	if (f->act.drop) {
+		e->fd.drops++;
+		return E810_STEER_DROP;
+	}
+	v = f->act.vsi == pf->num ? pf : vsi_by_num(e, f->act.vsi);
+	q = v ? e810_vsi_rx_queue(v, f->act.qindex, e->nq) : E810_RSS_Q_BAD;
+	if (q == E810_RSS_Q_BAD) {
+		e->fd.bad_queue++;
+		return E810_STEER_NEXT;
+	}
+	return (int)q;
+}
+
+/* ==== registers and statistics ======================================================= */
+
+bool e810_fdir_reg_read(const struct e810 *e, uint32_t off, uint32_t *v)
+{
+	const struct e810_fdtab *t = &e->fd.tab;
+
+	if (off == GLQF_FD_CNT) {
+		*v = e810_fdtab_glqf_cnt(t);
+		return true;
+	}
+	if (off >= VSIQF_FD_CNT(0) && off < VSIQF_FD_CNT(VSIQF_FD_VSIS) && !(off & 3u)) {
+		*v = e810_fdtab_vsi_cnt(t, (off - VSIQF_FD_CNT(0)) / 4u);
+		return true;
+	}
+	if (off >= GLSTAT_FD_CNT0L(0) && off < GLSTAT_FD_CNT0L(E810_FDTAB_STATS) && !(off & 3u)) {
+		uint64_t c = t->stat[(off - GLSTAT_FD_CNT0L(0)) / 8u];
+
+		*v = (off & 4u) ? (uint32_t)(c >> 32) : (uint32_t)c;
+		return true;
+	}
+	return false;
+}
+
+void e810_fdir_stats_fill(const struct e810 *e, void *area)
+{
+	const struct e810_fdtab *t = &e->fd.tab;
+
+	for (unsigned i = 0; i < t->stat_hi && i < E810_FDTAB_STATS; i++)
+		__atomic_store_n((uint64_t *)((uint8_t *)area + (GLSTAT_FD_CNT0L(i) - E810_STATS_BASE)),
+				 t->stat[i], __ATOMIC_RELAXED);
+}
+
+void e810_fdir_dump(const struct e810 *e, FILE *out)
+{
+	const struct e810_fdir *fd = &e->fd;
+	const struct e810_fdtab_stats *s = &fd->tab.st;
+	uint64_t refused = 0;
+
+	for (unsigned i = 0; i < E810_FDR_N; i++)
+		refused += fd->refused[i];
+	fprintf(out,
+		",\"fd_filters\":%u,\"fd_guar\":%u,\"fd_best\":%u,\"fd_progs\":%llu,"
+		"\"fd_adds\":%llu,\"fd_updates\":%llu,\"fd_removes\":%llu,\"fd_matches\":%llu,"
+		"\"fd_drops\":%llu,\"fd_bad_queue\":%llu,\"fd_status\":%llu,\"fd_status_lost\":%llu,"
+		"\"fd_refused\":%llu",
+		fd->tab.n, fd->tab.nguar, fd->tab.nbest, (unsigned long long)fd->progs,
+		(unsigned long long)s->adds, (unsigned long long)s->updates,
+		(unsigned long long)s->removes, (unsigned long long)s->matches,
+		(unsigned long long)fd->drops, (unsigned long long)fd->bad_queue,
+		(unsigned long long)fd->status, (unsigned long long)fd->status_lost,
+		(unsigned long long)refused);
+	for (unsigned i = 0; i < E810_FDR_N; i++)
+		fprintf(out, ",\"fd_refused_%s\":%llu", refuse_name[i],
+			(unsigned long long)fd->refused[i]);
 }

@@ -108,7 +108,7 @@ struct e810_rxq_ctx {
 enum e810_rxq_ctx_err {
 	E810_RXQ_CTX_QLEN = 1, /* qlen below E810_LAN_RING_MIN */
 	E810_RXQ_CTX_HEAD,     /* head outside the ring */
-	E810_RXQ_CTX_DBUF,     /* no data buffer size */
+	E810_RXQ_CTX_DBUF,     /* (unused: no data buffer size is a descriptor-only ring) */
 	E810_RXQ_CTX_SPLIT,    /* header split asked for (dtype, hsplit) */
 	E810_RXQ_CTX_DSIZE,    /* 16-byte descriptors */
 	E810_RXQ_CTX_RXMAX,    /* rxmax below 64, or more than E810_RX_MAX_CHAIN buffers */
@@ -131,6 +131,8 @@ struct e810_rxq_stats {
 	uint64_t tail_oor;     /* tail writes outside the ring, ignored */
 	uint64_t csum_bad;     /* frames reported with IPE or L4E */
 	uint64_t ol_done;      /* checksums a sender left undone, completed here */
+	uint64_t status;       /* programming status descriptors written */
+	uint64_t status_drop;  /* programming status lost: queue off or no descriptor free */
 	struct e810_frame_class cls; /* of the frames written */
 };
 
@@ -173,6 +175,15 @@ uint32_t e810_rxq_space(const struct e810_rxq *q);
  * when it returns: raise the queue's vector if it returned non-zero.
  */
 uint16_t e810_rxq_deliver(struct e810_rxq *q, struct pkt **pkts, uint16_t n);
+/*
+ * A flow director programming status: one descriptor at the head written
+ * with wb (32 bytes, the DD qword last), whatever the ring's buffers (a
+ * descriptor-only ring has none: a context without a data buffer size
+ * takes no frames, only these). False (counted) when the queue is off, no
+ * descriptor is free or it lies outside guest memory. Raise the queue's
+ * vector on true.
+ */
+bool e810_rxq_post_status(struct e810_rxq *q, const uint8_t wb[32]);
 
 /* ==== TX ======================================================================= */
 
@@ -184,6 +195,31 @@ struct e810_txq_sink {
 	uint32_t (*space)(void *arg, uint16_t queue);
 	void *arg;
 	uint16_t queue;
+};
+
+/*
+ * A flow director programming request: the DTYPE 8 descriptor's two qwords
+ * and the dummy packet of the DUMMY data descriptor after it (gathered, at
+ * most E810_FD_PKT_MAX bytes), or err when there was none to use.
+ */
+enum e810_fd_prog_err {
+	E810_FDP_OK,
+	E810_FDP_NODATA,   /* not followed by a data descriptor (another FD or context one) */
+	E810_FDP_NODUMMY,  /* the data frame after it is not a DUMMY packet (sent as a frame) */
+	E810_FDP_LEN,      /* a packet of 0 bytes or more than E810_FD_PKT_MAX */
+	E810_FDP_DMA,      /* the packet outside guest memory (or the pool empty) */
+};
+struct e810_fd_prog {
+	uint64_t qw0, qw1;
+	const uint8_t *pkt;
+	uint32_t len;
+	enum e810_fd_prog_err err;
+};
+/* Where a TX queue hands its programming requests (the model's flow director). */
+struct e810_txq_prog {
+	void (*fn)(void *arg, uint16_t queue, const struct e810_fd_prog *p);
+	void *arg;
+	uint16_t queue;    /* the absolute TX queue, handed back */
 };
 
 /* A sink into net_port_send_q(port, queue) with net_port_peer_space_q for room. */
@@ -208,6 +244,8 @@ struct e810_txq_stats {
 	uint64_t drop_noeop;         /* a frame spanning more descriptors than the ring */
 	uint64_t drop_sink;          /* frames the sink refused */
 	uint64_t bad_desc;           /* unknown or unsupported descriptor types, skipped */
+	uint64_t fd_progs;           /* programming descriptors handed on with their packet */
+	uint64_t fd_bad;             /* programming descriptors refused (enum e810_fd_prog_err) */
 	uint64_t desc_dma;           /* a descriptor outside guest memory: walk stopped */
 	uint64_t ctx_bad;            /* queue contexts refused */
 	uint64_t tail_oor;           /* doorbells outside the ring, ignored */
@@ -240,8 +278,15 @@ struct e810_txq {
 		uint32_t tso_len;
 		uint16_t mss;
 	} cx;
+	struct {                  /* a programming descriptor for the next (DUMMY) frame */
+		bool valid;
+		uint64_t qw0, qw1;
+	} fd;
+	struct e810_txq_prog prog; /* fn NULL: programming descriptors skipped (bad_desc) */
 	struct {                  /* the frame being gathered */
 		bool active, tso;
+		bool fd;              /* the packet of a programming descriptor (fd_qw0/1) */
+		uint64_t fd_qw0, fd_qw1;
 		uint8_t drop;         /* enum in txq.c: why it will be dropped */
 		uint16_t cmd, l2tag1;
 		uint32_t offset, len, descs;
@@ -268,6 +313,11 @@ void e810_txq_init(struct e810_txq *q, struct pci_dev *pci, struct pkt_pool *poo
 		   struct e810_txq_sink sink);
 /* add_txqs: the queue from its context, enabled, head and tail 0. 0 or -enum e810_txq_ctx_err. */
 int e810_txq_setup(struct e810_txq *q, const struct e810_aq_txq_ctx *ctx);
+/* Programming descriptors go to prog (set after e810_txq_init; fn NULL: skipped). */
+static inline void e810_txq_set_prog(struct e810_txq *q, struct e810_txq_prog prog)
+{
+	q->prog = prog;
+}
 /* dis_txqs / reset: off, a frame in progress and the pending burst dropped. */
 void e810_txq_stop(struct e810_txq *q);
 /* QTX_COMM_DBELL: the new tail. False (and ignored) when outside the ring. */

@@ -140,4 +140,41 @@
 #define E810_TXC_MSS_M 0x3fffu
 #define E810_TXC_MSS_MIN 64u        /* the driver never asks for less */
 
+
+/* ---- Flow director programming (a DTYPE 8 descriptor, then a DUMMY data descriptor) ---- */
+/* Qword 0. */
+#define E810_FDD_QINDEX(q0) ((unsigned)((q0) & 0x7ffu))           /* VSI-relative queue */
+#define E810_FDD_COMP_Q(q0) ((unsigned)(((q0) >> 11) & 1u))
+#define E810_FDD_COMP_REPORT(q0) ((unsigned)(((q0) >> 12) & 3u)) /* 0 none, 1 on failure, 2 always */
+#define E810_FDD_FD_SPACE(q0) ((unsigned)(((q0) >> 14) & 3u))    /* 0 guar., 1 best effort, 2 both */
+#define E810_FDD_STAT_CNT(q0) ((unsigned)(((q0) >> 16) & 0x1fffu))
+#define E810_FDD_STAT_ENA(q0) ((unsigned)(((q0) >> 29) & 3u))    /* 0 none, 1 packets, 2 bytes */
+#define E810_FDD_EVICT_ENA(q0) ((unsigned)(((q0) >> 31) & 1u))
+#define E810_FDD_TOQ(q0) ((unsigned)(((q0) >> 32) & 7u))         /* queue region: 2^toq queues */
+#define E810_FDD_TOQ_PRIO(q0) ((unsigned)(((q0) >> 35) & 7u))
+#define E810_FDD_DROP(q0) ((unsigned)(((q0) >> 40) & 1u))
+/* Qword 1 (DTYPE in 3:0). */
+#define E810_FDD_PCMD_REMOVE(q1) ((unsigned)(((q1) >> 4) & 1u))
+#define E810_FDD_FD_VSI(q1) ((unsigned)(((q1) >> 14) & 0x3ffu))
+#define E810_FDD_SWAP(q1) ((unsigned)(((q1) >> 24) & 1u))
+#define E810_FDD_FDID(q1) ((uint32_t)((q1) >> 32))
+#define E810_FDD_REPORT_FAIL 1u
+#define E810_FDD_REPORT_ALWAYS 2u
+/* The dummy packet's largest size (ice: 512 bytes and room for a tunnel header). */
+#define E810_FD_PKT_MAX 562u
+
+/*
+ * The programming status an RX descriptor of the completing queue gets (32
+ * bytes, the flex layout's fields): byte 0 the descriptor ID ice's VF path
+ * checks, status_error0 with DD, PROG_ID (0 add, 1 remove) in 2:1, FAIL
+ * (table full / no such entry) in 4 and FAIL_PROF (no profile) in 5; the FD
+ * ID in the dword the RSS hash takes in data write-backs.
+ */
+#define E810_FDS_RXDID 0x40u
+#define E810_FDS_DD (1u << 0)
+#define E810_FDS_PROG_DEL (1u << 1)
+#define E810_FDS_FAIL (1u << 4)
+#define E810_FDS_FAIL_PROF (1u << 5)
+#define E810_FDS_FDID 12u
+
 #endif /* VMUX_DEV_E810_LAN_DESC_H */

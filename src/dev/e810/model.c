@@ -129,15 +129,12 @@ void e810_model_stats(const struct e810 *e, struct e810_stats_snap *s)
 {
 	const struct e810_aq_state *st = e810_aq_state(e->aq);
 
+	const struct e810_aq_vsi *v = e810_pf_vsi(e);
+
+	(void)st;
 	memset(s, 0, sizeof(*s));
 	s->port = 0;
-	s->vsi = -1;
-	for (unsigned i = 0; i < E810_AQ_MAX_VSI; i++) {
-		if (st->vsi[i].in_use && st->vsi[i].type == 2) { /* the PF's VSI: the LAN queues' */
-			s->vsi = st->vsi[i].num;
-			break;
-		}
-	}
+	s->vsi = v ? v->num : -1; /* the PF's VSI: the LAN queues' */
 	for (unsigned q = 0; q < e->nq; q++) {
 		e810_stats_add_rx(s, &e->qp[q].rx.st);
 		e810_stats_add_tx(s, &e->qp[q].tx.st);
@@ -152,6 +149,7 @@ void e810_model_stats_fill(struct e810 *e)
 		return;
 	e810_model_stats(e, &s);
 	e810_stats_fill(&s, e->stats_vsi, e->stats_area);
+	e810_fdir_stats_fill(e, e->stats_area);
 	e->stats_vsi = s.vsi;
 	e->cnt.stats_fills++;
 	e->stats_next_ns = loop_now_ns() + E810_STATS_REFRESH_NS;
@@ -173,6 +171,7 @@ static void reset(struct e810 *e, bool core)
 	else
 		e810_aq_reset(e->aq);
 	e810_queues_stop(e);
+	e810_fdir_reset(e);
 	e810_rstore_clear(&e->rs);
 	memset(e->intena, 0, sizeof(e->intena));
 	e810_itr_reset(e);
@@ -207,8 +206,8 @@ static void pci_attach_cb(void *opaque)
 {
 	struct e810 *e = opaque;
 
-	LOG_INFO(COMP, "%s: VMM attached (E810-C, %u queue pairs, %u MSI-X vectors)", e->name,
-		 e->nq, e->nvec);
+	LOG_INFO(COMP, "%s: VMM attached (E810-C, %u + 1 queue pairs, %u MSI-X vectors)", e->name,
+		 e->nlan, e->nvec);
 	e810_model_stats_fill(e); /* the new client's shared pages start empty */
 }
 
@@ -325,7 +324,7 @@ void e810_model_aq_config(struct e810_aq_config *ac, const uint8_t mac[6], unsig
 {
 	e810_aq_config_default(ac);
 	memcpy(ac->mac, mac, 6);
-	ac->num_queues = (uint16_t)queues;
+	ac->num_queues = (uint16_t)E810_MODEL_QPS(queues); /* the control VSI's pair too */
 	ac->num_msix = (uint16_t)E810_MODEL_VECTORS(queues);
 	ac->link_up = false; /* until the port has a peer with its link up */
 }
@@ -361,7 +360,8 @@ static struct dev_instance *e810_create(const struct dev_config *cfg, char *err,
 	e->inst.nqueues = nq;
 	e->inst.nvectors = E810_MODEL_VECTORS(nq);
 	e->loop = cfg->loop;
-	e->nq = nq;
+	e->nlan = nq;
+	e->nq = E810_MODEL_QPS(nq);
 	e->nvec = E810_MODEL_VECTORS(nq);
 	e->max_guest_ram = cfg->max_guest_ram;
 	e->db_poll = cfg->doorbell == DEV_DOORBELL_POLL;
@@ -407,10 +407,16 @@ static struct dev_instance *e810_create(const struct dev_config *cfg, char *err,
 		goto fail;
 	}
 	e810_db_clear(e);
-	for (unsigned q = 0; q < nq; q++) {
+	for (unsigned q = 0; q < e->nq; q++) {
+		/* The control VSI's frames (none but programming packets) leave by port queue 0. */
+		uint16_t pq = (uint16_t)(q < nq ? q : 0);
+
 		e810_rxq_init(&e->qp[q].rx, e->pci);
-		e810_txq_init(&e->qp[q].tx, e->pci, e->pool, e810_txq_sink_port(&e->port, (uint16_t)q));
+		e810_txq_init(&e->qp[q].tx, e->pci, e->pool, e810_txq_sink_port(&e->port, pq));
+		e810_txq_set_prog(&e->qp[q].tx, (struct e810_txq_prog){ .fn = e810_fdir_prog, .arg = e,
+									 .queue = (uint16_t)q });
 	}
+	e810_fdir_init(e);
 	r = cfg->has_listen_fd ? pci_dev_listen_fd(e->pci, e->loop, cfg->listen_fd, cfg->socket_path)
 			       : pci_dev_listen(e->pci, e->loop, cfg->socket_path);
 	if (r < 0) {
@@ -457,7 +463,8 @@ static void e810_dump_lan(struct e810 *e, FILE *out)
 		t.drop_runt += b->drop_runt; t.drop_dma += b->drop_dma; t.drop_tso += b->drop_tso;
 		t.drop_csum += b->drop_csum; t.drop_dummy += b->drop_dummy;
 		t.drop_noeop += b->drop_noeop; t.drop_sink += b->drop_sink;
-		t.bad_desc += b->bad_desc; t.desc_dma += b->desc_dma; t.ctx_bad += b->ctx_bad;
+		t.bad_desc += b->bad_desc; t.fd_progs += b->fd_progs; t.fd_bad += b->fd_bad;
+		r.status += a->status; r.status_drop += a->status_drop; t.desc_dma += b->desc_dma; t.ctx_bad += b->ctx_bad;
 		t.tail_oor += b->tail_oor; t.budget_stops += b->budget_stops;
 		t.blocked += b->blocked; t.wb += b->wb;
 	}
@@ -481,12 +488,14 @@ static void e810_dump_lan(struct e810 *e, FILE *out)
 		"\"tx_drop_csum\":%llu,\"tx_drop_dummy\":%llu,\"tx_drop_noeop\":%llu,"
 		"\"tx_drop_sink\":%llu,\"tx_bad_desc\":%llu,\"tx_desc_dma\":%llu,"
 		"\"tx_ctx_bad\":%llu,\"tx_tail_oor\":%llu,\"tx_budget_stops\":%llu,"
-		"\"tx_blocked\":%llu,\"tx_wb\":%llu",
+		"\"tx_blocked\":%llu,\"tx_wb\":%llu,\"tx_fd_progs\":%llu,\"tx_fd_bad\":%llu,"
+		"\"rx_fd_status\":%llu,\"rx_fd_status_drop\":%llu",
 		U(t.pkts), U(t.bytes), U(t.descs), U(t.tso), U(t.tso_segs), U(t.csum_ip),
 		U(t.csum_l4), U(t.vlan_ins), U(t.drop_nobuf), U(t.drop_long), U(t.drop_runt),
 		U(t.drop_dma), U(t.drop_tso), U(t.drop_csum), U(t.drop_dummy), U(t.drop_noeop),
 		U(t.drop_sink), U(t.bad_desc), U(t.desc_dma), U(t.ctx_bad), U(t.tail_oor),
-		U(t.budget_stops), U(t.blocked), U(t.wb));
+		U(t.budget_stops), U(t.blocked), U(t.wb), U(t.fd_progs), U(t.fd_bad), U(r.status),
+		U(r.status_drop));
 }
 
 /* RSS (rss.h) and the frames each RX queue took. */
@@ -520,7 +529,7 @@ static void e810_dump_stats(struct dev_instance *d, FILE *out)
 		"\"rx_dropped\":%llu,\"rx_rule_drops\":%llu,\"atq_kicks\":%llu,\"doorbell\":\"%s\",\"db_page_traps\":%llu,"
 		"\"db_rx\":%llu,\"db_tx\":%llu,\"db_dyn\":%llu,\"db_hook_err\":%llu,"
 		"\"stats_reads\":%llu,\"stats_fills\":%llu,\"db_itr\":%llu,",
-		e810_aq_link_up(e->aq) ? "true" : "false", e->nq, e->nvec, U(c->resets),
+		e810_aq_link_up(e->aq) ? "true" : "false", e->nlan, e->nvec, U(c->resets),
 		U(c->pf_resets), U(c->core_resets), U(c->reg_reads), U(c->reg_writes),
 		U(c->reg_unknown), U(c->reg_bad_access), e->rs.used, U(e->rs.full_drops),
 		U(c->irqs), U(c->irq_deferred), U(c->irq_throttled), U(c->irq_itr_timer),
@@ -552,6 +561,7 @@ static void e810_dump_stats(struct dev_instance *d, FILE *out)
 	}
 	e810_dump_lan(e, out);
 	e810_dump_rss(e, out);
+	e810_fdir_dump(e, out);
 }
 
 const struct dev_model e810_model = {

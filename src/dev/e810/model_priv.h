@@ -17,6 +17,7 @@
 #include "dev/dev.h"
 #include "dev/e810/aq.h"
 #include "dev/e810/e810_model.h"
+#include "dev/e810/fdir.h"
 #include "dev/e810/lan.h"
 #include "dev/e810/rss.h"
 #include "dev/e810/rstore.h"
@@ -72,6 +73,20 @@ enum {
 #define E810_DB_NONE 0xffffffffu /* last seen: nothing, compare anew */
 extern const uint32_t e810_db_base[E810_DB_PAGES];
 
+/*
+ * Queue pairs: --queues N for the LAN VSI, one the flow director's control
+ * VSI takes, and room for the LAN VSI to be contiguous again whatever pair
+ * that is: 2N + 1. ice sizes its LAN VSI by CPUs (6.1 also by vectors: at
+ * most N with N + 4), gives the control VSI the next pair, and on ethtool -L
+ * wants the LAN VSI's pairs contiguous (its VSI context always maps
+ * first..first + count); 7.x starts with fewer pairs than CPUs, so the
+ * control VSI sits at 1..N, and -L N then needs N free pairs after it
+ * (with fewer, ice scatters the rings while the context stays contiguous,
+ * and the LAN VSI's RX would land on the control VSI's ring).
+ */
+#define E810_MODEL_QPS(nlan) (2u * (nlan) + 1u)
+#define E810_MODEL_QPS_MAX E810_MODEL_QPS(E810_MODEL_QUEUES_MAX)
+
 /* One queue pair: absolute PF queue q for both directions. */
 struct e810_qp {
 	struct e810_rxq rx;
@@ -81,6 +96,7 @@ struct e810_qp {
 	bool tx_more;         /* the walk stopped at the budget: resume from the loop */
 	bool tx_blocked;      /* the sink was full: resume on wake() */
 	bool tx_known;        /* set up from the engine's add_txqs state */
+	bool status_q;        /* took a programming status: the control VSI's, no frames for it */
 	uint32_t tx_teid;
 	uint8_t tx_ctx[22];
 };
@@ -95,7 +111,9 @@ struct e810 {
 	struct pkt_pool *pool;
 	struct e810_rstore rs;
 	uint8_t mac[6];
-	unsigned nq, nvec;
+	unsigned nlan;        /* --queues: the port's queues, the LAN VSI's most */
+	unsigned nq;          /* queue pairs the device has (E810_MODEL_QPS(nlan)) */
+	unsigned nvec;
 	uint32_t link_mbps;   /* the port's speed (the engine's configuration) */
 	uint64_t max_guest_ram;
 	bool peer_up;
@@ -122,9 +140,11 @@ struct e810 {
 	int kick_fd;
 	struct loop_fd *kick_h;
 
-	struct e810_qp qp[E810_MODEL_QUEUES_MAX];
+	struct e810_qp qp[E810_MODEL_QPS_MAX];
 	/* RX queue selection for frames from the port (rss.h), kept by e810_rss_sync */
 	struct e810_rss rss;
+	/* the flow director's filters (fdir.h) */
+	struct e810_fdir fd;
 
 	/* --doorbell poll */
 	bool db_poll;
@@ -189,6 +209,8 @@ void e810_qrx_ctrl_write(struct e810 *e, unsigned q, uint32_t v);
 void e810_qrx_tail_write(struct e810 *e, unsigned q, uint32_t v);
 void e810_qtx_dbell_write(struct e810 *e, unsigned q, uint32_t v);
 void e810_rss_sync(struct e810 *e);
+/* The PF's LAN VSI (the type 2 VSI with an RSS key, else the first one), or NULL. */
+const struct e810_aq_vsi *e810_pf_vsi(const struct e810 *e);
 
 /* doorbell.c: --doorbell poll */
 void e810_db_store(struct e810 *e, unsigned pg, unsigned i, uint32_t v);

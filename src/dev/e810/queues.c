@@ -39,15 +39,30 @@ void e810_tx_run(struct e810 *e, unsigned q)
  * queues enabled: after admin commands (e810_tx_sync), QRX_CTRL writes and
  * resets.
  */
-void e810_rss_sync(struct e810 *e)
+const struct e810_aq_vsi *e810_pf_vsi(const struct e810 *e)
 {
 	const struct e810_aq_state *st = e->aq ? e810_aq_state(e->aq) : NULL;
-	const struct e810_aq_vsi *v = NULL;
+	const struct e810_aq_vsi *first = NULL;
+
+	/* The control VSI is of type 2 as well, but never gets an RSS key. */
+	for (unsigned i = 0; st && i < E810_AQ_MAX_VSI; i++) {
+		const struct e810_aq_vsi *v = &st->vsi[i];
+
+		if (!v->in_use || v->type != 2)
+			continue;
+		if (v->rss_key_set)
+			return v;
+		if (!first)
+			first = v;
+	}
+	return first;
+}
+
+void e810_rss_sync(struct e810 *e)
+{
+	const struct e810_aq_vsi *v = e810_pf_vsi(e);
 	unsigned rx_on = 0;
 
-	for (unsigned i = 0; st && i < E810_AQ_MAX_VSI && !v; i++)
-		if (st->vsi[i].in_use && st->vsi[i].type == 2) /* the PF's VSI: the LAN queues' */
-			v = &st->vsi[i];
 	for (unsigned q = 0; q < e->nq; q++)
 		rx_on += e->qp[q].rx.enabled;
 	if (e810_rss_config(&e->rss, v, e->nq, rx_on))
@@ -111,6 +126,7 @@ void e810_queues_stop(struct e810 *e)
 		p->rx.ctx_ok = false;
 		p->rx_tail_set = p->rx_starved = false;
 		p->tx_known = p->tx_more = p->tx_blocked = false;
+		p->status_q = false;
 	}
 	e810_rss_sync(e);
 }
@@ -187,7 +203,7 @@ void e810_qtx_dbell_write(struct e810 *e, unsigned q, uint32_t v)
 /* The RX queue for a burst to a queue: its index, or queue 0 (NET_QUEUE_ANY without RSS). */
 static unsigned rx_queue(const struct e810 *e, uint16_t queue)
 {
-	return queue < e->nq ? queue : 0;
+	return queue < e->nlan ? queue : 0;
 }
 
 static uint16_t deliver_q(struct e810 *e, unsigned q, struct pkt **pkts, uint16_t n)
@@ -253,7 +269,7 @@ static uint16_t deliver_steer(struct e810 *e, struct pkt **pkts, uint16_t n)
 	while (n) {
 		uint16_t m = n < STEER_BURST ? n : STEER_BURST;
 		uint8_t qs[STEER_BURST];
-		uint16_t at[E810_MODEL_QUEUES_MAX + 2] = { 0 };
+		uint16_t at[E810_MODEL_QPS_MAX + 2] = { 0 };
 		struct pkt *sorted[STEER_BURST];
 		bool one = true;
 
@@ -332,8 +348,9 @@ static uint32_t port_rx_space(struct net_port *self, uint16_t queue)
 		for (unsigned q = 0; q < e->nq; q++) {
 			uint32_t r;
 
-			if ((!rules && !(e->rss.targets & (1u << q))) || !e->qp[q].rx.enabled)
-				continue;
+			if ((!rules && !(e->rss.targets & (1ull << q))) || !e->qp[q].rx.enabled ||
+			    !e->qp[q].rx.ctx.dbuf || e->qp[q].status_q)
+				continue; /* the control VSI's ring takes no frames */
 			r = queue_space(e, q);
 			if (r < room)
 				room = r;

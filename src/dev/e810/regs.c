@@ -149,6 +149,8 @@ static uint32_t reg_read(struct e810 *e, uint32_t off)
 	}
 	if (off >= E810_QTX_COMM_HEAD(0) && off < E810_QTX_COMM_HEAD(e->nq))
 		return e->qp[(off - E810_QTX_COMM_HEAD(0)) / 4].tx.head;
+	if (e810_fdir_reg_read(e, off, &v))
+		return v;
 	if (e810_stats_reg(off)) {
 		struct e810_stats_snap s;
 

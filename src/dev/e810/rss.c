@@ -21,8 +21,7 @@ static uint16_t le16(const uint8_t *p)
 	return (uint16_t)(p[0] | p[1] << 8);
 }
 
-/* The VSI's RX queue map: VSI-relative index rel to the PF's queue, or E810_RSS_Q_BAD. */
-static unsigned map_queue(const struct e810_aq_vsi *v, unsigned rel, unsigned nq)
+unsigned e810_vsi_rx_queue(const struct e810_aq_vsi *v, unsigned rel, unsigned nq)
 {
 	const uint8_t *props = v->props;
 	unsigned q;
@@ -48,11 +47,11 @@ bool e810_rss_config(struct e810_rss *r, const struct e810_aq_vsi *v, unsigned n
 		     unsigned rx_on)
 {
 	unsigned len = v ? v->rss_lut_len : 0, bad = 0, q0;
-	uint32_t targets = 0;
+	uint64_t targets = 0;
 	bool on, changed = false;
 	uint8_t qsel[E810_RSS_LUT_MAX];
 
-	on = v && v->rss_key_set && rx_on > 1 && nq > 1 && nq <= 32 && len >= 1 &&
+	on = v && v->rss_key_set && rx_on > 1 && nq > 1 && nq <= 64 && len >= 1 &&
 	     len <= E810_RSS_LUT_MAX && !(len & (len - 1));
 	if (!on) {
 		changed = r->on;
@@ -61,18 +60,18 @@ bool e810_rss_config(struct e810_rss *r, const struct e810_aq_vsi *v, unsigned n
 			r->st.configs++;
 		return changed;
 	}
-	q0 = map_queue(v, 0, nq);
+	q0 = e810_vsi_rx_queue(v, 0, nq);
 	if (q0 == E810_RSS_Q_BAD)
 		q0 = 0;
-	targets = 1u << q0;
+	targets = 1ull << q0;
 	for (unsigned i = 0; i < len; i++) {
-		unsigned q = map_queue(v, v->rss_lut[i], nq);
+		unsigned q = e810_vsi_rx_queue(v, v->rss_lut[i], nq);
 
 		qsel[i] = (uint8_t)q;
 		if (q == E810_RSS_Q_BAD)
 			bad++;
 		else
-			targets |= 1u << q;
+			targets |= 1ull << q;
 	}
 	if (!r->key_ok || memcmp(r->key, v->rss_key, sizeof(r->key))) {
 		memcpy(r->key, v->rss_key, sizeof(r->key));

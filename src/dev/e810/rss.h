@@ -48,7 +48,7 @@ struct e810_rss {
 	bool on;
 	uint8_t q0;                 /* the VSI's queue 0, absolute */
 	uint16_t lut_mask;          /* LUT size - 1 */
-	uint32_t targets;           /* absolute queues the table (and q0) name, a bit each */
+	uint64_t targets;           /* absolute queues the table (and q0) name, a bit each */
 	uint16_t lut_bad_entries;   /* entries of the current table naming no queue */
 	uint8_t qsel[E810_RSS_LUT_MAX]; /* absolute queue per entry, or E810_RSS_Q_BAD */
 	bool key_ok;
@@ -59,9 +59,12 @@ struct e810_rss {
 
 void e810_rss_init(struct e810_rss *r);
 
+/* The VSI's RX queue map: VSI-relative index rel to the PF's queue (< nq), or E810_RSS_Q_BAD. */
+unsigned e810_vsi_rx_queue(const struct e810_aq_vsi *v, unsigned rel, unsigned nq);
+
 /*
  * From the PF VSI's state (NULL: none), the model's queue count nq
- * (at most 32) and how many RX queues are enabled. Returns true if the
+ * (at most 64) and how many RX queues are enabled. Returns true if the
  * selection changed (on/off, the table, the queue map or the key).
  */
 bool e810_rss_config(struct e810_rss *r, const struct e810_aq_vsi *v, unsigned nq,

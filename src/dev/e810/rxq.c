@@ -46,13 +46,12 @@ int e810_rxq_ctx_decode(const uint32_t dw[8], struct e810_rxq_ctx *c)
 		return -E810_RXQ_CTX_QLEN;
 	if (c->head >= c->qlen)
 		return -E810_RXQ_CTX_HEAD;
-	if (!c->dbuf)
-		return -E810_RXQ_CTX_DBUF;
 	if (c->dtype || c->hsplit0 || c->hsplit1)
 		return -E810_RXQ_CTX_SPLIT;
 	if (c->dsize != 1)
 		return -E810_RXQ_CTX_DSIZE;
-	if (c->rxmax < E810_RX_MIN_FRAME || c->rxmax > E810_RX_MAX_CHAIN * c->dbuf)
+	/* No data buffer size: a descriptor-only ring (programming status), rxmax unused. */
+	if (c->dbuf && (c->rxmax < E810_RX_MIN_FRAME || c->rxmax > E810_RX_MAX_CHAIN * c->dbuf))
 		return -E810_RXQ_CTX_RXMAX;
 	if (c->base > UINT64_MAX - (uint64_t)c->qlen * E810_RXD_SIZE)
 		return -E810_RXQ_CTX_BASE;
@@ -113,7 +112,7 @@ uint32_t e810_rxq_space(const struct e810_rxq *q)
 {
 	uint32_t per;
 
-	if (!q->enabled)
+	if (!q->enabled || !q->ctx.dbuf)
 		return 0;
 	per = (q->ctx.rxmax + q->ctx.dbuf - 1) / q->ctx.dbuf;
 	return rx_free(q) / per;
@@ -390,7 +389,7 @@ uint16_t e810_rxq_deliver(struct e810_rxq *q, struct pkt **pkts, uint16_t n)
 	struct rx_burst b;
 	uint16_t written = 0;
 
-	if (!q->enabled) {
+	if (!q->enabled || !q->ctx.dbuf) {
 		q->st.drop_off += n;
 		pkt_free_bulk(pkts, n);
 		return 0;
@@ -423,4 +422,34 @@ uint16_t e810_rxq_deliver(struct e810_rxq *q, struct pkt **pkts, uint16_t n)
 	dring_dma_reset(&q->dma);
 	pkt_free_bulk(pkts, n);
 	return written;
+}
+
+bool e810_rxq_post_status(struct e810_rxq *q, const uint8_t wb[E810_RXD_SIZE])
+{
+	struct dring d;
+	uint8_t *dp;
+
+	if (!q->enabled || !rx_free(q)) {
+		q->st.status_drop++;
+		return false;
+	}
+	dring_init(&d, q->pci, q->ctx.base, q->ctx.qlen, E810_RXD_SIZE);
+	dp = dring_desc(&d, q->head, VFU_PROT_READ | VFU_PROT_WRITE);
+	if (!dp) {
+		q->st.desc_dma++;
+		LOG_RL(LOG_LVL_WARN, LAN_COMP,
+		       "RX descriptor %u at %#llx outside guest memory: programming status lost",
+		       q->head, (unsigned long long)dring_addr(&d, q->head));
+		return false;
+	}
+	/* The DD qword last, as for frames. */
+	memcpy(dp, wb, E810_RXD_WB_DD_QWORD);
+	memcpy(dp + E810_RXD_WB_DD_QWORD + 8, wb + E810_RXD_WB_DD_QWORD + 8,
+	       E810_RXD_SIZE - E810_RXD_WB_DD_QWORD - 8);
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+	memcpy(dp + E810_RXD_WB_DD_QWORD, wb + E810_RXD_WB_DD_QWORD, 8);
+	q->head = dring_next(&d, q->head);
+	q->st.descs++;
+	q->st.status++;
+	return true;
 }

@@ -68,6 +68,7 @@ void e810_txq_stop(struct e810_txq *q)
 		pkt_free_bulk(q->burst, q->nburst);
 	q->nburst = 0;
 	q->cx.valid = false;
+	q->fd.valid = false;
 	q->enabled = false;
 	q->ctx_ok = false;
 }
@@ -273,6 +274,64 @@ static void tx_drop(struct e810_txq *q)
 	}
 }
 
+/* ==== flow director programming ==================================================== */
+
+static const char *const fd_err_name[] = {
+	[E810_FDP_OK] = "ok",
+	[E810_FDP_NODATA] = "no data descriptor after it",
+	[E810_FDP_NODUMMY] = "the frame after it is not a DUMMY packet",
+	[E810_FDP_LEN] = "packet length 0 or too long",
+	[E810_FDP_DMA] = "packet outside guest memory",
+};
+
+/* Hands a programming request on: with its packet, or refused (err). */
+static void fd_hand(struct e810_txq *q, uint64_t qw0, uint64_t qw1, const uint8_t *pkt,
+		    uint32_t len, enum e810_fd_prog_err err)
+{
+	struct e810_fd_prog p = { .qw0 = qw0, .qw1 = qw1, .pkt = err ? NULL : pkt,
+				  .len = err ? 0 : len, .err = err };
+
+	if (err) {
+		q->st.fd_bad++;
+		LOG_RL(LOG_LVL_WARN, LAN_COMP, "flow director programming descriptor refused: %s",
+		       fd_err_name[err]);
+	} else {
+		q->st.fd_progs++;
+	}
+	q->prog.fn(q->prog.arg, q->prog.queue, &p);
+}
+
+/* A programming descriptor waiting for its packet, given up (err). */
+static void fd_drop_pending(struct e810_txq *q, enum e810_fd_prog_err err)
+{
+	if (!q->fd.valid)
+		return;
+	q->fd.valid = false;
+	fd_hand(q, q->fd.qw0, q->fd.qw1, NULL, 0, err);
+}
+
+/*
+ * The EOP of a frame a programming descriptor came before: its packet for
+ * the flow director. False when it was no DUMMY packet (a frame, sent on).
+ */
+static bool fd_finish(struct e810_txq *q, const struct pkt *p)
+{
+	enum e810_fd_prog_err err = E810_FDP_OK;
+
+	q->fr.fd = false;
+	if (q->fr.drop == TXD_DMA || q->fr.drop == TXD_NOBUF)
+		err = E810_FDP_DMA;
+	else if (q->fr.drop || q->fr.tso || !q->fr.len)
+		err = E810_FDP_LEN;
+	else if (!(q->fr.cmd & E810_TXD_CMD_DUMMY)) {
+		fd_hand(q, q->fr.fd_qw0, q->fr.fd_qw1, NULL, 0, E810_FDP_NODUMMY);
+		return false;
+	}
+	fd_hand(q, q->fr.fd_qw0, q->fr.fd_qw1, p ? p->data : NULL, q->fr.len,
+		p || err ? err : E810_FDP_DMA);
+	return true;
+}
+
 /* The EOP descriptor: checksums, segmentation, out it goes. */
 static void tx_finish(struct e810_txq *q, uint32_t *frames)
 {
@@ -280,7 +339,9 @@ static void tx_finish(struct e810_txq *q, uint32_t *frames)
 
 	q->fr.pkt = NULL;
 	q->fr.active = false;
-	if (q->fr.drop) {
+	if (q->fr.fd && fd_finish(q, p)) {
+		/* a programming packet: not for the wire */
+	} else if (q->fr.drop) {
 		tx_drop(q);
 	} else if (q->fr.cmd & E810_TXD_CMD_DUMMY) {
 		q->st.drop_dummy++;
@@ -317,6 +378,12 @@ static void tx_start(struct e810_txq *q, uint64_t qw1)
 		q->fr.mss = q->cx.mss;
 	}
 	q->cx.valid = false; /* a context descriptor is for the next frame only */
+	if (q->fd.valid) { /* the programming descriptor's packet */
+		q->fd.valid = false;
+		q->fr.fd = true;
+		q->fr.fd_qw0 = q->fd.qw0;
+		q->fr.fd_qw1 = q->fd.qw1;
+	}
 	net_gather_init(&q->g);
 	if (!q->fr.tso) {
 		q->fr.pkt = pkt_alloc(q->pool);
@@ -327,7 +394,7 @@ static void tx_start(struct e810_txq *q, uint64_t qw1)
 
 static void tx_append(struct e810_txq *q, uint64_t addr, uint32_t len)
 {
-	uint32_t cap = q->fr.tso ? NET_TSO_MAX : PKT_DATA_MAX;
+	uint32_t cap = q->fr.fd ? E810_FD_PKT_MAX : q->fr.tso ? NET_TSO_MAX : PKT_DATA_MAX;
 	const uint8_t *src;
 
 	if (q->fr.drop || !len)
@@ -366,10 +433,22 @@ static void tx_desc(struct e810_txq *q, const uint8_t d[E810_TXD_SIZE], uint32_t
 			q->st.bad_desc++; /* only between frames */
 			return;
 		}
+		fd_drop_pending(q, E810_FDP_NODATA);
 		q->cx.valid = true;
 		q->cx.tso = cmd & E810_TXC_CMD_TSO;
 		q->cx.tso_len = (uint32_t)((qw1 >> E810_TXC_TSO_LEN_S) & E810_TXC_TSO_LEN_M);
 		q->cx.mss = (uint16_t)((qw1 >> E810_TXC_MSS_S) & E810_TXC_MSS_M);
+		return;
+	}
+	if (dtype == E810_TXD_DTYPE_FD_PROG && q->prog.fn) {
+		if (q->fr.active) {
+			q->st.bad_desc++; /* only between frames */
+			return;
+		}
+		fd_drop_pending(q, E810_FDP_NODATA);
+		q->fd.valid = true;
+		q->fd.qw0 = lan_le64(d);
+		q->fd.qw1 = qw1;
 		return;
 	}
 	if (dtype != E810_TXD_DTYPE_DATA) {

@@ -4,7 +4,9 @@
 # channels (combined 2, then E2E_QUEUES), the link comes up, and E2E_FLOWS
 # TCP flows from the host (its ports 6000 + 131 i to the guest's 7000 + 37 i) spread over
 # the RX queues by RSS with a known key (ethtool -X hkey; ethtool -S
-# rx_queue_N_packets): at least E2E_MIN_QUEUES of them.
+# rx_queue_N_packets): at least E2E_MIN_QUEUES of them. Then the flow
+# director: an ethtool -N rule moves exactly its UDP flow to queue 2 and
+# back when deleted (fdir_check below).
 # Parameters (kernel command line, see init):
 #   E2E_QUEUES=N  E2E_FLOWS=N  E2E_MIN_QUEUES=N  E2E_FLOW_BYTES=N
 . /e2e/functions.sh
@@ -119,6 +121,107 @@ else
 	e2e_fail "$FLOWS flows landed on $used RX queues, fewer than $MINQ ($per )"
 fi
 grep -E 'eth0-TxRx' /proc/interrupts | sed 's/^/  dmesg: [interrupts] /'
+
+# The flow director: its control VSI came up (no "could not initialize flow
+# director"), and an ethtool -N rule moves exactly its flow. The host sends
+# bursts of FD_N UDP datagrams from its port 40000 to the port the guest
+# names (udp_burst.py on TCP 9000: busybox has no UDP client); the RX
+# queue counters say where they landed. A port whose RSS queue is not 2,
+# and a second such port; "flow-type udp4 dst-port P action 2" moves P's
+# burst to queue 2 (fdir_sb_match counts it) and leaves the other port's
+# where RSS put it; "delete ID" sends P back to its RSS queue.
+FD_N=200
+FD_MIN=$((FD_N * 9 / 10))
+fdm() { ethtool -S eth0 | awk '$1 ~ /^fdir_sb_match/ {print $2; f = 1} END {if (!f) print 0}'; }
+# land PORT: sends a burst to PORT; lq is the queue that took most of it, ln how many.
+land() {
+	q=0
+	while [ "$q" -lt "$NQ" ]; do
+		eval "s$q=$(rxq $q)"
+		q=$((q + 1))
+	done
+	echo "$1 $FD_N" | nc -w 5 "$HOST" 9000 >/dev/null 2>&1
+	sleep 0.5
+	lq=-1
+	ln=0
+	q=0
+	while [ "$q" -lt "$NQ" ]; do
+		eval "d=\$(( \$(rxq $q) - s$q ))"
+		[ "$d" -gt "$ln" ] && { ln=$d; lq=$q; }
+		q=$((q + 1))
+	done
+}
+fdir_check() {
+	if dmesg | grep -q 'could not initialize flow director'; then
+		e2e_fail "ice: could not initialize flow director"
+		return
+	fi
+	e2e_info "ok: no \"could not initialize flow director\""
+	ethtool -K eth0 ntuple on >/dev/null 2>&1
+	port=
+	other=
+	p=5001
+	while [ "$p" -le 5040 ] && [ -z "$other" ]; do
+		land "$p"
+		if [ "$ln" -ge "$FD_MIN" ] && [ "$lq" != 2 ]; then
+			if [ -z "$port" ]; then
+				port=$p
+				rssq=$lq
+			else
+				other=$p
+				otherq=$lq
+			fi
+		fi
+		p=$((p + 1))
+	done
+	if [ -z "$other" ]; then
+		e2e_fail "flow director: no two UDP ports whose bursts land on one queue other than 2 (last: $ln on $lq)"
+		return
+	fi
+	e2e_data fdir_port "$port"
+	e2e_data fdir_rss_queue "$rssq"
+	m0=$(fdm)
+	if ! ethtool -N eth0 flow-type udp4 dst-port "$port" action 2 >/tmp/et.N 2>&1; then
+		e2e_fail "ethtool -N flow-type udp4 dst-port $port action 2: $(cat /tmp/et.N)"
+		return
+	fi
+	id=$(sed -n 's/.*[Ii][Dd] \([0-9][0-9]*\).*/\1/p' /tmp/et.N | head -n 1)
+	[ -n "$id" ] || id=$(ethtool -n eth0 | sed -n 's/^Filter: \([0-9]*\).*/\1/p' | head -n 1)
+	ethtool -n eth0 | sed 's/^/  dmesg: [ethtool -n] /'
+	land "$port"
+	m1=$(fdm)
+	e2e_data fdir_match "$((m1 - m0))"
+	if [ "$lq" = 2 ] && [ "$ln" -ge "$FD_MIN" ]; then
+		e2e_info "ok: the rule moved UDP port $port from queue $rssq to queue 2 ($ln of $FD_N)"
+	else
+		e2e_fail "with the rule, UDP port $port landed on queue $lq ($ln of $FD_N), not 2"
+	fi
+	[ "$((m1 - m0))" -ge "$FD_MIN" ] && e2e_info "ok: fdir_sb_match +$((m1 - m0))" ||
+		e2e_fail "fdir_sb_match moved by $((m1 - m0)), expected $FD_N"
+	land "$other"
+	[ "$lq" = "$otherq" ] && [ "$ln" -ge "$FD_MIN" ] &&
+		e2e_info "ok: UDP port $other stayed on queue $otherq" ||
+		e2e_fail "UDP port $other moved to queue $lq ($ln), was $otherq"
+	if ! ethtool -N eth0 delete "${id:-0}" >/tmp/et.N 2>&1; then
+		e2e_fail "ethtool -N eth0 delete ${id:-?}: $(cat /tmp/et.N)"
+		return
+	fi
+	ethtool -n eth0 | grep -q '^Filter:' && e2e_fail "ethtool -n still lists a rule after delete"
+	land "$port"
+	[ "$lq" = "$rssq" ] && [ "$ln" -ge "$FD_MIN" ] &&
+		e2e_info "ok: after delete $id, UDP port $port is back on queue $rssq" ||
+		e2e_fail "after delete $id, UDP port $port landed on queue $lq ($ln), not $rssq"
+	# The control VSI's vector (ice-<PCI address>:ctrl-TxRx-0, no netdev): the
+	# programming descriptors' done write-back (ice_clean_ctrl_tx_irq) fires it.
+	grep -E 'ice' /proc/interrupts | grep -v 'eth0-TxRx' | sed 's/^/  dmesg: [interrupts] /'
+	ctrl_irqs=$(grep -E 'ice-.*ctrl-TxRx' /proc/interrupts |
+		awk '{for (i = 2; i <= NF && $i ~ /^[0-9]+$/; i++) n += $i} END {print n + 0}')
+	e2e_data fdir_ctrl_irqs "$ctrl_irqs"
+	[ "${ctrl_irqs:-0}" -ge 2 ] && e2e_info "ok: the control VSI's vector fired $ctrl_irqs times" ||
+		e2e_fail "the control VSI's vector fired ${ctrl_irqs:-0} times (2 programming descriptors)"
+	e2e_data fdir 1
+}
+fdir_check
 # A kernel warning on the way (the driver's or the kernel's) fails the test.
 if dmesg | grep -q -E 'WARNING:|BUG:'; then
 	e2e_fail "the kernel warned: $(dmesg | grep -m 1 -E 'WARNING:|BUG:' | sed 's/^\[[^]]*\] //')"

@@ -166,6 +166,56 @@ static void test_ctx_decode(void **state)
 	assert_int_equal(c.dtype, 0);
 }
 
+/*
+ * A context without a data buffer size (the flow director's control VSI on
+ * 7.x: descriptors only, for programming status): taken, takes no frames
+ * (rx_space 0, frames dropped and counted), and a status goes into the
+ * descriptor at the head with its DD qword; with no descriptor free it is
+ * lost and counted, as on a queue that is off.
+ */
+static void test_desc_only_status(void **state)
+{
+	uint8_t wb[32] = { 0 };
+	uint32_t dw[8];
+	struct pkt *p;
+
+	(void)state;
+	ctx_driver(dw, RING, QLEN, 0, 0);
+	e810_rxq_init(&q, FAKE_PCI);
+	assert_false(e810_rxq_post_status(&q, wb)); /* off */
+	assert_int_equal(q.st.status_drop, 1);
+	assert_int_equal(e810_rxq_set_ctx(&q, dw), 0);
+	assert_true(e810_rxq_enable(&q, true));
+	memset(gm, 0, QLEN * 32);
+	assert_false(e810_rxq_post_status(&q, wb)); /* no descriptor given yet */
+	assert_int_equal(q.st.status_drop, 2);
+	assert_true(e810_rxq_set_tail(&q, 8));
+	assert_int_equal(e810_rxq_space(&q), 0);
+	p = mk(false, true, 100, 1);
+	assert_int_equal(e810_rxq_deliver(&q, &p, 1), 0);
+	assert_int_equal(q.st.drop_off, 1);
+	assert_int_equal(st0(0), 0);
+	wb[0] = 0x40;
+	wb[8] = 0x13; /* DD, FAIL: as the flow director writes it */
+	wb[12] = 7;
+	for (unsigned i = 0; i < 8; i++)
+		assert_true(e810_rxq_post_status(&q, wb));
+	assert_false(e810_rxq_post_status(&q, wb)); /* 8 given, 8 used */
+	assert_int_equal(q.st.status, 8);
+	assert_int_equal(q.st.status_drop, 3);
+	for (unsigned i = 0; i < 8; i++) {
+		assert_int_equal(desc(i)[0], 0x40);
+		assert_int_equal(st0(i), 0x13);
+		assert_int_equal(get_le32(desc(i) + 12), 7);
+	}
+	assert_int_equal(st0(8), 0);
+	/* A ring with buffers takes status too (6.1 gives its control ring buffers). */
+	queue_up(2048, 1522, 8);
+	assert_true(e810_rxq_post_status(&q, wb));
+	assert_int_equal(st0(0), 0x13);
+	assert_int_equal(q.head, 1);
+}
+
 static void test_ctx_absurd(void **state)
 {
 	static const struct {
@@ -176,7 +226,6 @@ static void test_ctx_absurd(void **state)
 		{ E810_RCTX_QLEN, 0, -E810_RXQ_CTX_QLEN },
 		{ E810_RCTX_QLEN, 7, -E810_RXQ_CTX_QLEN },
 		{ E810_RCTX_HEAD, 64, -E810_RXQ_CTX_HEAD },
-		{ E810_RCTX_DBUF, 0, -E810_RXQ_CTX_DBUF },
 		{ E810_RCTX_DTYPE, 1, -E810_RXQ_CTX_SPLIT },
 		{ E810_RCTX_HSPLIT0, 1, -E810_RXQ_CTX_SPLIT },
 		{ E810_RCTX_DSIZE, 0, -E810_RXQ_CTX_DSIZE },
@@ -723,6 +772,7 @@ int main(void)
 		cmocka_unit_test(test_hostile_logged),
 		cmocka_unit_test(test_ctx_decode),
 		cmocka_unit_test(test_ctx_absurd),
+		cmocka_unit_test(test_desc_only_status),
 		cmocka_unit_test(test_single),
 		cmocka_unit_test(test_multi_buffer),
 		cmocka_unit_test(test_rss_vlan),

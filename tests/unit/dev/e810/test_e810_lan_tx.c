@@ -716,6 +716,143 @@ static void test_odd_descriptors(void **state)
 	assert_false(q.cx.valid);
 }
 
+
+/* ==== flow director programming descriptors ==== */
+
+#define FDMAX 16u
+static struct {
+	struct e810_fd_prog p[FDMAX];
+	uint8_t pkt[FDMAX][E810_FD_PKT_MAX];
+	uint16_t queue[FDMAX];
+	unsigned n;
+} fdp;
+
+static void prog_cb(void *arg, uint16_t queue, const struct e810_fd_prog *p)
+{
+	assert_ptr_equal(arg, &fdp);
+	assert_true(fdp.n < FDMAX);
+	fdp.p[fdp.n] = *p;
+	fdp.queue[fdp.n] = queue;
+	if (p->pkt) {
+		assert_true(p->len >= 1 && p->len <= E810_FD_PKT_MAX);
+		memcpy(fdp.pkt[fdp.n], p->pkt, p->len);
+	} else {
+		assert_int_equal(p->len, 0);
+	}
+	fdp.n++;
+}
+
+/* A programming descriptor as ice_fdir_get_prgm_desc fills it. */
+static void desc_fd(unsigned i, uint64_t qw0, uint64_t qw1)
+{
+	uint8_t *d = gpa(RING + i * 16ull);
+
+	put_le64(d, qw0);
+	put_le64(d + 8, (qw1 & ~0xfull) | E810_TXD_DTYPE_FD_PROG);
+}
+
+#define FD_QW0 (2ull | 1ull << 12 | 2ull << 14 | 256ull << 16 | 1ull << 29 | 3ull << 35)
+#define FD_QW1(fdid) (1ull << 8 | 3ull << 14 | 1ull << 25 | (uint64_t)(fdid) << 32)
+#define DUMMY_CMD (EOP_RS | E810_TXD_CMD_DUMMY)
+
+/*
+ * ice_prgm_fdir_fltr: a programming descriptor, then a DUMMY data
+ * descriptor (EOP, RS) pointing at the packet: both handed to the hook, the
+ * packet never to the sink, the data descriptor written back done. The
+ * hostile cases are handed on refused (with the descriptor, so the model
+ * can report the failure) and counted: no data descriptor after it, a
+ * frame that is not a DUMMY packet (sent as a frame), lengths 0 and past
+ * E810_FD_PKT_MAX, a packet outside guest memory; a descriptor inside a
+ * frame is skipped; a pending one waits across doorbells and goes with a
+ * stopped queue.
+ */
+static void test_fd_prog(void **state)
+{
+	uint32_t l4, len = build_frame(gpa(BUF), false, true, 20, 7, &l4);
+	unsigned i = 0;
+
+	(void)state;
+	memset(&fdp, 0, sizeof(fdp));
+	queue_up(RING, QLEN);
+	e810_txq_set_prog(&q, (struct e810_txq_prog){ .fn = prog_cb, .arg = &fdp, .queue = 9 });
+	/* 0: the good one, with the whole 562-byte buffer as ice gives it */
+	desc_fd(i++, FD_QW0, FD_QW1(5));
+	desc_data(i++, BUF, E810_FD_PKT_MAX, DUMMY_CMD, 0, 0);
+	/* 1: followed by another programming descriptor (2: that one goes fine) */
+	desc_fd(i++, FD_QW0, FD_QW1(6) | 1ull << 4);
+	desc_fd(i++, FD_QW0, FD_QW1(7) | 1ull << 4);
+	desc_data(i++, BUF, len, DUMMY_CMD, 0, 0);
+	/* 3: followed by a context descriptor; the frame after it goes out */
+	desc_fd(i++, FD_QW0, FD_QW1(8));
+	desc_ctx(i++, 0, 0, 0);
+	desc_data(i++, BUF, len, EOP_RS, 0, 0);
+	/* 4: a packet of 0 bytes; 5: one byte too long; 6: outside guest memory */
+	desc_fd(i++, FD_QW0, FD_QW1(9));
+	desc_data(i++, BUF, 0, DUMMY_CMD, 0, 0);
+	desc_fd(i++, FD_QW0, FD_QW1(10));
+	desc_data(i++, BUF, E810_FD_PKT_MAX + 1, DUMMY_CMD, 0, 0);
+	desc_fd(i++, FD_QW0, FD_QW1(11));
+	desc_data(i++, GM_HOLE, 100, DUMMY_CMD, 0, 0);
+	/* 7: a frame, not a DUMMY packet: refused, the frame sent */
+	desc_fd(i++, FD_QW0, FD_QW1(12));
+	desc_data(i++, BUF, len, EOP_RS, 0, 0);
+	/* inside a frame: skipped */
+	desc_data(i++, BUF, 20, 0, 0, 0);
+	desc_fd(i++, FD_QW0, FD_QW1(13));
+	desc_data(i++, BUF + 20, len - 20, EOP_RS, 0, 0);
+	/* 8: its packet comes with the next doorbell */
+	desc_fd(i++, FD_QW0, FD_QW1(14));
+	assert_true(e810_txq_set_tail(&q, i));
+	e810_txq_run(&q);
+	assert_int_equal(fdp.n, 8);
+	assert_true(q.fd.valid);
+	for (unsigned k = 0; k < 8; k++) {
+		static const enum e810_fd_prog_err want[] = {
+			E810_FDP_OK, E810_FDP_NODATA, E810_FDP_OK, E810_FDP_NODATA,
+			E810_FDP_LEN, E810_FDP_LEN, E810_FDP_DMA, E810_FDP_NODUMMY };
+		static const uint32_t ids[] = { 5, 6, 7, 8, 9, 10, 11, 12 };
+
+		assert_int_equal(fdp.p[k].err, want[k]);
+		assert_int_equal(fdp.queue[k], 9);
+		assert_true(fdp.p[k].qw0 == FD_QW0);
+		assert_int_equal(E810_FDD_FDID(fdp.p[k].qw1), ids[k]);
+	}
+	assert_int_equal(fdp.p[0].len, E810_FD_PKT_MAX);
+	assert_memory_equal(fdp.pkt[0], gpa(BUF), E810_FD_PKT_MAX);
+	assert_int_equal(fdp.p[2].len, len);
+	assert_true(E810_FDD_PCMD_REMOVE(fdp.p[2].qw1));
+	assert_int_equal(E810_FDD_FD_VSI(fdp.p[0].qw1), 3);
+	assert_int_equal(E810_FDD_QINDEX(fdp.p[0].qw0), 2);
+	assert_int_equal(E810_FDD_COMP_REPORT(fdp.p[0].qw0), E810_FDD_REPORT_FAIL);
+	assert_int_equal(E810_FDD_STAT_CNT(fdp.p[0].qw0), 256);
+	assert_int_equal(E810_FDD_STAT_ENA(fdp.p[0].qw0), 1);
+	assert_int_equal(q.st.fd_progs, 2);
+	assert_int_equal(q.st.fd_bad, 6);
+	assert_int_equal(q.st.bad_desc, 1);
+	/* the data descriptors got the done type: ice_clean_ctrl_tx_irq frees the packet then */
+	assert_int_equal(dtype(1), E810_TXD_DTYPE_DONE);
+	assert_int_equal(dtype(4), E810_TXD_DTYPE_DONE);
+	assert_int_equal(dtype(0), E810_TXD_DTYPE_FD_PROG);
+	/* frames out: after the context descriptor, the non-DUMMY one, the one skipped over */
+	assert_int_equal(out.n, 3);
+	out_free();
+	desc_data(i++, BUF, len, DUMMY_CMD, 0, 0);
+	assert_true(e810_txq_set_tail(&q, i));
+	e810_txq_run(&q);
+	assert_int_equal(fdp.n, 9);
+	assert_int_equal(fdp.p[8].err, E810_FDP_OK);
+	assert_int_equal(E810_FDD_FDID(fdp.p[8].qw1), 14);
+	assert_int_equal(out.n, 0);
+	/* a pending one goes with the queue */
+	desc_fd(i++, FD_QW0, FD_QW1(15));
+	assert_true(e810_txq_set_tail(&q, i));
+	e810_txq_run(&q);
+	assert_true(q.fd.valid);
+	e810_txq_stop(&q);
+	assert_false(q.fd.valid);
+	assert_int_equal(fdp.n, 9);
+}
+
 /* A sink that wakes the queue from inside: the walk picks up the new tail itself. */
 static void test_reentry(void **state)
 {
@@ -865,6 +1002,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_budget_and_backpressure, each, each_end),
 		cmocka_unit_test_setup_teardown(test_outside_memory, each, each_end),
 		cmocka_unit_test_setup_teardown(test_odd_descriptors, each, each_end),
+		cmocka_unit_test_setup_teardown(test_fd_prog, each, each_end),
 		cmocka_unit_test_setup_teardown(test_reentry, each, each_end),
 		cmocka_unit_test_setup_teardown(test_port_loop, each, each_end),
 	};

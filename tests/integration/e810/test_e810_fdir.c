@@ -1,0 +1,418 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * e810-emu's flow director through vfio-user (the harness e810_srv.h), as
+ * ice programs it for "ethtool -N flow-type udp4 dst-port P action Q":
+ * after the 6.1 probe, a control VSI with its own queue pair (the pair past
+ * --queues), the FD block's profile for IPv4/UDP (its sections built as ice
+ * builds them, ice_flow_add_prof: the UDP destination port and its swapped
+ * partner, put straight into the device's tables) and its GLQF_FDINSET and
+ * GLQF_FDSWAP registers through BAR0; then on the control VSI's TX queue a
+ * programming descriptor and a DUMMY data descriptor with the packet ice
+ * builds (source and destination exchanged, ice_fdir_get_gen_prgm_pkt).
+ *
+ * - The filter is in: the data descriptor is done, the programming status
+ *   (COMP_REPORT always) is on the control VSI's RX ring (descriptors only,
+ *   as 7.x gives it) with DD and the FD ID, its vector fires; GLQF_FD_CNT and
+ *   VSIQF_FD_CNT count it; that ring's room of 0 holds no frame back.
+ * - Frames from the peer to that UDP port land on the filter's queue (its
+ *   VSI's queue map), others on queue 0; GLSTAT_FD_CNT0 at the descriptor's
+ *   counter index counts the matches (ice's fdir_sb_match), trapped and in
+ *   the statistics block --doorbell poll shares.
+ * - Refusals reported as the hardware does: a remove of a filter not there
+ *   (FAIL with PROG_DEL), a packet of a type without a profile (FAIL_PROF),
+ *   a dummy packet of 0 bytes (FAIL): counted, the device goes on.
+ * - The remove: frames go back to queue 0; a PF reset drops every filter.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <string.h>
+
+#include "dev/e810/e810_regs.h"
+#include "dev/e810/flex.h"
+#include "dev/e810/lan_desc.h"
+#include "dev/e810/model_priv.h"
+#include "e810_drv.h"
+#include "e810_probe.h"
+#include "e810_srv.h"
+#include "net/pkt.h"
+
+/* Guest RAM, inside the driver's scratch area (128 KiB). */
+#define CTRL_Q (2u * QUEUES)                      /* the last pair: E810_MODEL_QPS(QUEUES) - 1 */
+#define TXQ_RING(q) (DRV_SCRATCH + 0x1000u * (q)) /* add_txq's place for queue q */
+#define RXQ_IDX(q) ((q) == CTRL_Q ? 2u : (q) / 2u)  /* queues 0, 2 and CTRL_Q */
+#define RXQ_RING(q) (DRV_SCRATCH + 0x9000u + 0x400u * RXQ_IDX(q)) /* 32 descriptors each */
+#define RX_BUFS(q) (DRV_SCRATCH + 0xa000u + 0x4000u * RXQ_IDX(q))
+#define DUMMY (DRV_SCRATCH + 0x1b000u)
+#define RX_QLEN 32u
+#define RX_DBUF 512u
+#define VEC_LAN 1u
+#define VEC_CTRL 2u
+
+/* The FD profile this test programs and its pipeline (as ice-1.3.43.0.pkg and ice give them). */
+#define PROF 5u
+#define PTYPE_UDP4 24u
+#define PTG_UDP4 2u
+#define VSIG 0x2001u
+#define FVW E810_FLEX_FD_FVW
+#define P_UDP 53u
+#define P_NONE 255u
+#define STAT_IDX 256u
+#define FDID 77u
+#define PORT 5001u
+
+/* FD registers (ice_hw_autogen.h). */
+#define GLQF_FD_CNT 0x00460018u
+#define VSIQF_FD_CNT(v) (0x00464000u + (v) * 4u)
+#define GLSTAT_FD_CNT0L(i) (0x003a0000u + (i) * 8u)
+
+static uint16_t pf_vsi, lan_vsi, ctrl_vsi;
+
+static void set_bits(uint32_t *dw, unsigned lsb, unsigned width, uint64_t v)
+{
+	for (unsigned i = 0; i < width; i++) {
+		unsigned b = lsb + i;
+
+		dw[b / 32] = (dw[b / 32] & ~(1u << (b % 32))) | (uint32_t)((v >> i) & 1u) << (b % 32);
+	}
+}
+
+static uint8_t *rx_desc(struct drv *d, unsigned q, unsigned i)
+{
+	return gpa_ptr(d, gpa_of(RXQ_RING(q)) + 32u * i, 32);
+}
+
+/*
+ * An RX queue as ice_setup_rx_ctx and ice_alloc_rx_bufs set it up, on vector
+ * vec; without buffers (dbuf 0, rxmax 0) as 7.x sets up its control VSI's
+ * ring (ice_init_ctrl_rx_descs: descriptors only).
+ */
+static void rx_up(struct ctx *x, unsigned q, unsigned vec, bool bufs)
+{
+	struct drv *d = &x->d;
+	uint32_t dw[8] = { 0 };
+
+	set_bits(dw, E810_RCTX_BASE, gpa_of(RXQ_RING(q)) >> 7);
+	set_bits(dw, E810_RCTX_QLEN, RX_QLEN);
+	set_bits(dw, E810_RCTX_DBUF, bufs ? RX_DBUF / 128 : 0);
+	set_bits(dw, E810_RCTX_DSIZE, 1);
+	set_bits(dw, E810_RCTX_CRCSTRIP, 1);
+	set_bits(dw, E810_RCTX_L2TSEL, 1);
+	set_bits(dw, E810_RCTX_RXMAX, bufs ? 1522 : 0);
+	for (unsigned i = 0; i < 8; i++)
+		drv_wr(d, E810_QRX_CONTEXT(i, q), dw[i]);
+	for (unsigned i = 0; i < RX_QLEN; i++) {
+		uint8_t *rd = rx_desc(d, q, i);
+
+		memset(rd, 0, 32);
+		if (bufs)
+			p64(rd, gpa_of(RX_BUFS(q)) + (uint64_t)RX_DBUF * i);
+	}
+	drv_wr(d, E810_QRX_TAIL(q), RX_QLEN - 8);
+	drv_wr(d, E810_QINT_RQCTL(q), vec | E810_INT_CTL_CAUSE_ENA);
+	drv_wr(d, E810_QRX_CTRL(q), E810_QRX_CTRL_QENA_REQ);
+	assert_true(drv_rd(d, E810_QRX_CTRL(q)) & E810_QRX_CTRL_QENA_STAT);
+}
+
+/* ---- the FD profile, as ice_flow_add_prof leaves it ------------------------------- */
+
+static struct e810_flex *flex_of(struct ctx *x)
+{
+	return e810_aq_flex(((struct e810 *)x->s->inst)->aq);
+}
+
+static void s16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)v;
+	p[1] = (uint8_t)(v >> 8);
+}
+
+/* ice_gen_key_word for a byte: exact, or don't care. */
+static void key_byte(uint8_t val, bool dc, uint8_t *key, uint8_t *inv)
+{
+	*key = dc ? 0xff : (uint8_t)~val;
+	*inv = dc ? 0xff : val;
+}
+
+/*
+ * On the device's thread: XLT1 (the package's: IPv4/UDP in its group), the
+ * field vector (UDP destination port in the last word, its source-port
+ * partner below it, as ice_update_fd_swap adds it), the TCAM entry (group,
+ * VSIG) -> PROF and XLT2 for the PF and control VSIs.
+ */
+static void tables_cb(void *arg)
+{
+	struct e810_flex *fx = flex_of(arg);
+	uint8_t xlt1[5] = { 1, 0, PTYPE_UDP4, 0, PTG_UDP4 };
+	uint8_t es[4 + FVW * 4];
+	uint8_t tcam[4 + 11];
+	uint8_t xlt2[6];
+	const uint8_t in[5] = { 0, 0, PTG_UDP4, (uint8_t)VSIG, (uint8_t)(VSIG >> 8) };
+
+	assert_int_equal(e810_flex_section(fx, E810_SID_XLT1_FD, xlt1, sizeof(xlt1)), 0);
+	s16(es, 1);
+	s16(es + 2, PROF);
+	for (unsigned i = 0; i < FVW; i++) {
+		uint8_t prot = i == FVW - 1 || i == FVW - 2 ? P_UDP : P_NONE;
+		uint16_t off = i == FVW - 1 ? 2 : i == FVW - 2 ? 0 : 0x1ff;
+
+		es[4 + 4 * i] = prot;
+		s16(es + 5 + 4 * i, off);
+		es[7 + 4 * i] = 0;
+	}
+	assert_int_equal(e810_flex_section(fx, E810_SID_FLD_VEC_FD, es, sizeof(es)), 0);
+	s16(tcam, 1);
+	s16(tcam + 2, 0);
+	for (unsigned i = 0; i < 5; i++)
+		key_byte(in[i], i < 2, &tcam[4 + i], &tcam[9 + i]);
+	tcam[14] = PROF;
+	assert_int_equal(e810_flex_section(fx, E810_SID_PROFID_TCAM_FD, tcam, sizeof(tcam)), 0);
+	for (unsigned v = 0; v < 2; v++) {
+		s16(xlt2, 1);
+		s16(xlt2 + 2, v ? ctrl_vsi : pf_vsi);
+		s16(xlt2 + 4, VSIG);
+		assert_int_equal(e810_flex_section(fx, E810_SID_XLT2_FD, xlt2, sizeof(xlt2)), 0);
+	}
+}
+
+/* GLQF_FDINSET / FDSWAP through BAR0: the input set is every word but the added partner. */
+static void profile_regs(struct drv *d)
+{
+	for (unsigned j = 0; j < FVW / 4; j++) {
+		uint32_t inset = 0, swap = 0;
+
+		for (unsigned k = 0; k < 4; k++) {
+			unsigned w = 4 * j + k, partner = w == FVW - 1 ? FVW - 2 : w == FVW - 2 ? FVW - 1 : w;
+			uint8_t in = w == FVW - 2 ? 0 : 0x9f;
+
+			inset |= (uint32_t)in << (8 * k);
+			swap |= (uint32_t)(in ? (partner | 0x80) : 0) << (8 * k);
+		}
+		drv_wr(d, E810_GLQF_FDSWAP(PROF, j), swap);
+		drv_wr(d, E810_GLQF_FDINSET(PROF, j), inset);
+	}
+	drv_wr(d, E810_GLQF_FDMASK_SEL(PROF), 0);
+}
+
+/* ---- frames ------------------------------------------------------------------------- */
+
+/* An IPv4 frame to the device's MAC with a UDP (proto 17) or TCP (6) header; its length. */
+static unsigned frame4(uint8_t *f, unsigned cap, uint8_t proto, uint16_t sp, uint16_t dp)
+{
+	unsigned l4 = proto == 6 ? 20 : 8, len = 14 + 20 + l4 + 18;
+
+	assert_true(len <= cap);
+	memset(f, 0, cap);
+	memcpy(f, srv_mac, 6);
+	memcpy(f + 6, "\x02\x00\x00\x00\x00\x02\x08\x00", 8);
+	f[14] = 0x45;
+	f[17] = (uint8_t)(len - 14);
+	f[22] = 64;
+	f[23] = proto;
+	memcpy(f + 26, "\x0a\x4d\x00\x01\x0a\x4d\x00\x02", 8);
+	f[34] = (uint8_t)(sp >> 8);
+	f[35] = (uint8_t)sp;
+	f[36] = (uint8_t)(dp >> 8);
+	f[37] = (uint8_t)dp;
+	if (proto == 6)
+		f[46] = 0x50;
+	return len;
+}
+
+struct inj {
+	struct srv *s;
+	uint16_t dport;
+	unsigned n;
+	uint16_t taken;
+};
+
+static void inject_cb(void *arg)
+{
+	struct inj *a = arg;
+	struct pkt *pk[8];
+
+	if (!a->s->pool)
+		a->s->pool = pkt_pool_create("peer", 64);
+	assert_non_null(a->s->pool);
+	for (unsigned i = 0; i < a->n; i++) {
+		pk[i] = pkt_alloc(a->s->pool);
+		assert_non_null(pk[i]);
+		pk[i]->len = frame4(pk[i]->data, 128, 17, (uint16_t)(40000 + i), a->dport);
+	}
+	a->taken = net_port_send_q(&a->s->peer, NET_QUEUE_ANY, pk, (uint16_t)a->n);
+}
+
+/* The peer sends n UDP frames to dport; the RX queue packet counts after. */
+static void inject(struct ctx *x, uint16_t dport, unsigned n)
+{
+	struct inj a = { x->s, dport, n, 0 };
+
+	srv_call(x->s, inject_cb, &a);
+	assert_int_equal(a.taken, n);
+}
+
+static unsigned rxq_pkts(struct ctx *x, unsigned q)
+{
+	return ((struct e810 *)x->s->inst)->qp[q].rx.st.pkts;
+}
+
+/* ---- programming ------------------------------------------------------------------- */
+
+/* --doorbell poll's statistics block as the device fills it (here into a buffer of ours). */
+static uint8_t stats_block[0x000b8000u];
+
+static void stats_fill_cb(void *arg)
+{
+	struct ctx *x = arg;
+
+	e810_fdir_stats_fill((struct e810 *)x->s->inst, stats_block);
+}
+
+static unsigned tx_next;
+
+/*
+ * ice_fdir_get_prgm_desc + ice_prgm_fdir_fltr: the programming descriptor
+ * and the DUMMY data descriptor (EOP, RS, RE) over a 562-byte buffer
+ * holding pkt (len bytes; 0: a buffer size of 0), rung at once.
+ */
+static void program(struct ctx *x, bool del, unsigned report, uint32_t fdid, uint8_t proto,
+		    unsigned len_override)
+{
+	struct drv *d = &x->d;
+	uint8_t *fd = gpa_ptr(d, gpa_of(TXQ_RING(CTRL_Q)) + 16u * tx_next, 16);
+	uint8_t *dd = gpa_ptr(d, gpa_of(TXQ_RING(CTRL_Q)) + 16u * (tx_next + 1), 16);
+	uint64_t qw0 = 2u | (uint64_t)report << 12 | 2ull << 14 | (uint64_t)STAT_IDX << 16 |
+		       1ull << 29 | 3ull << 35;
+	uint64_t qw1 = E810_TXD_DTYPE_FD_PROG | (uint64_t)del << 4 | 1ull << 8 |
+		       (uint64_t)lan_vsi << 14 | 1ull << 25 | (uint64_t)fdid << 32;
+	unsigned bsz = len_override == 1 ? 0 : E810_FD_PKT_MAX;
+
+	/* ice swaps source and destination in the programming packet. */
+	frame4(gpa_ptr(d, gpa_of(DUMMY), E810_FD_PKT_MAX), E810_FD_PKT_MAX, proto, PORT, 0);
+	p64(fd, qw0);
+	p64(fd + 8, qw1);
+	p64(dd, gpa_of(DUMMY));
+	p64(dd + 8, E810_TXD_DTYPE_DATA |
+			    (uint64_t)(E810_TXD_CMD_EOP | E810_TXD_CMD_RS | E810_TXD_CMD_DUMMY)
+				    << E810_TXD_CMD_S |
+			    (uint64_t)bsz << E810_TXD_BSZ_S);
+	tx_next += 2;
+	drv_wr(d, E810_QTX_COMM_DBELL(CTRL_Q), tx_next);
+	assert_int_equal(dd[E810_TXD_WB_BYTE] & E810_TXD_DTYPE_M, E810_TXD_DTYPE_DONE);
+}
+
+static unsigned status_next;
+
+/* The next programming status on the control VSI's ring: its status_error0. */
+static uint16_t status(struct ctx *x, uint32_t fdid)
+{
+	const uint8_t *rd = rx_desc(&x->d, CTRL_Q, status_next++);
+
+	assert_int_equal(rd[E810_RXD_WB_RXDID], E810_FDS_RXDID);
+	assert_int_equal(g32(rd + E810_FDS_FDID), fdid);
+	return g16(rd + E810_RXD_WB_STATUS0);
+}
+
+static void test_fdir(void **state)
+{
+	struct ctx *x = *state;
+	struct drv *d = &x->d;
+	struct probe pr;
+	uint32_t teid;
+	unsigned q0, q2;
+
+	guest_enable(x);
+	drv_wr(d, E810_PFGEN_CTRL, E810_PFGEN_CTRL_PFSWR);
+	probe_61(d, &pr, &x->acfg);
+	pf_vsi = pr.vsi;
+	/* A VSI over the LAN queues 0..3 for the filter's queue, and the control VSI. */
+	assert_int_equal(add_vsi(d, 2, 0, QUEUES, &lan_vsi), 0);
+	assert_int_equal(add_vsi(d, 2, CTRL_Q, 1, &ctrl_vsi), 0);
+	assert_int_equal(add_txq(d, pr.vsi_nodes[5], CTRL_Q, ctrl_vsi, &teid), 0);
+	drv_wr(d, E810_QINT_TQCTL(CTRL_Q), VEC_CTRL | E810_INT_CTL_CAUSE_ENA);
+	rx_up(x, 0, VEC_LAN, true);
+	rx_up(x, 2, VEC_LAN, true);
+	rx_up(x, CTRL_Q, VEC_CTRL, false);
+	drv_wr(d, E810_GLINT_DYN_CTL(VEC_LAN), E810_GLINT_DYN_CTL_INTENA);
+	drv_wr(d, E810_GLINT_DYN_CTL(VEC_CTRL), E810_GLINT_DYN_CTL_INTENA);
+	drain(x, VEC_LAN);
+	drain(x, VEC_CTRL);
+	srv_call(x->s, tables_cb, x);
+	profile_regs(d);
+	tx_next = status_next = 0;
+
+	/* Without a filter: queue 0. */
+	inject(x, PORT, 4);
+	assert_int_equal(rxq_pkts(x, 0), 4);
+
+	/* Add, status always. */
+	program(x, false, E810_FDD_REPORT_ALWAYS, FDID, 17, 0);
+	assert_int_equal(srv_counter(x->s, "fd_adds"), 1);
+	assert_int_equal(srv_counter(x->s, "fd_filters"), 1);
+	assert_int_equal(status(x, FDID), E810_FDS_DD);
+	assert_true(vfuc_irq_wait(x->c, VFU_IRQ_MSIX, VEC_CTRL, TMO) > 0);
+	assert_int_equal(drv_rd(d, GLQF_FD_CNT), 1);
+	assert_int_equal(drv_rd(d, VSIQF_FD_CNT(lan_vsi)), 1);
+	/* With a filter every queue may be picked: the control VSI's ring holds nothing back. */
+	assert_true(srv_space(x->s, NET_QUEUE_ANY) > 0);
+
+	/* The flow moves to queue 2; another port stays on queue 0. */
+	q0 = rxq_pkts(x, 0);
+	q2 = rxq_pkts(x, 2);
+	inject(x, PORT, 5);
+	inject(x, PORT + 1, 3);
+	assert_int_equal(rxq_pkts(x, 2), q2 + 5);
+	assert_int_equal(rxq_pkts(x, 0), q0 + 3);
+	assert_int_equal(srv_counter(x->s, "fd_matches"), 5);
+	assert_int_equal(drv_rd(d, GLSTAT_FD_CNT0L(STAT_IDX)), 5);
+	assert_int_equal(drv_rd(d, GLSTAT_FD_CNT0L(STAT_IDX) + 4), 0);
+	assert_true(g16(rx_desc(d, 2, 0) + E810_RXD_WB_STATUS0) & E810_RXD_S0_DD);
+	/* The same counter in the block --doorbell poll shares (the driver's readq). */
+	srv_call(x->s, stats_fill_cb, x);
+	assert_int_equal(g64(stats_block + GLSTAT_FD_CNT0L(STAT_IDX) - 0x00300000u), 5);
+
+	/* The remove (the same packet, reported on failure only): the flow is back on queue 0. */
+	program(x, true, E810_FDD_REPORT_FAIL, FDID, 17, 0);
+	assert_int_equal(srv_counter(x->s, "fd_removes"), 1);
+	assert_int_equal(srv_counter(x->s, "fd_filters"), 0);
+	assert_int_equal(srv_counter(x->s, "fd_status"), 1);
+	assert_int_equal(drv_rd(d, GLQF_FD_CNT), 0);
+	assert_int_equal(drv_rd(d, VSIQF_FD_CNT(lan_vsi)), 0);
+	q0 = rxq_pkts(x, 0);
+	inject(x, PORT, 2);
+	assert_int_equal(rxq_pkts(x, 0), q0 + 2);
+	assert_int_equal(srv_counter(x->s, "fd_matches"), 5);
+
+	/* Refused, reported: no such filter, no profile for TCP, a 0-byte packet. */
+	program(x, true, E810_FDD_REPORT_FAIL, FDID + 1, 17, 0);
+	assert_int_equal(status(x, FDID + 1), E810_FDS_DD | E810_FDS_PROG_DEL | E810_FDS_FAIL);
+	assert_int_equal(srv_counter(x->s, "fd_refused_noent"), 1);
+	program(x, false, E810_FDD_REPORT_FAIL, FDID + 2, 6, 0);
+	assert_int_equal(status(x, FDID + 2), E810_FDS_DD | E810_FDS_FAIL_PROF);
+	assert_int_equal(srv_counter(x->s, "fd_refused_noprof"), 1);
+	program(x, false, E810_FDD_REPORT_FAIL, FDID + 3, 17, 1);
+	assert_int_equal(status(x, FDID + 3), E810_FDS_DD | E810_FDS_FAIL);
+	assert_int_equal(srv_counter(x->s, "fd_refused_len"), 1);
+	assert_int_equal(srv_counter(x->s, "fd_status"), 4);
+	assert_int_equal(srv_counter(x->s, "fd_filters"), 0);
+
+	/* Added again, then a PF reset: gone. */
+	program(x, false, E810_FDD_REPORT_FAIL, FDID, 17, 0);
+	assert_int_equal(srv_counter(x->s, "fd_filters"), 1);
+	assert_int_equal(srv_counter(x->s, "fd_status"), 4); /* a success, reported on failure only */
+	drv_wr(d, E810_PFGEN_CTRL, E810_PFGEN_CTRL_PFSWR);
+	assert_int_equal(srv_counter(x->s, "fd_filters"), 0);
+	assert_int_equal(drv_rd(d, GLQF_FD_CNT), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_fdir, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
