@@ -29,12 +29,16 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "dev/e810/e810_regs.h"
 #include "dev/e810/flex.h"
 #include "dev/e810/lan_desc.h"
 #include "dev/e810/model_priv.h"
+#include "dev/e810/steer.h"
 #include "e810_drv.h"
 #include "e810_probe.h"
 #include "e810_srv.h"
@@ -48,6 +52,7 @@
 #define RX_BUFS(q) (DRV_SCRATCH + 0xa000u + 0x4000u * RXQ_IDX(q))
 #define DUMMY (DRV_SCRATCH + 0x1b000u)
 #define RX_QLEN 32u
+#define TX_QLEN 256u /* tx_ctx's ring length */
 #define RX_DBUF 512u
 #define VEC_LAN 1u
 #define VEC_CTRL 2u
@@ -278,8 +283,8 @@ static unsigned tx_next;
  * and the DUMMY data descriptor (EOP, RS, RE) over a 562-byte buffer
  * holding pkt (len bytes; 0: a buffer size of 0), rung at once.
  */
-static void program(struct ctx *x, bool del, unsigned report, uint32_t fdid, uint8_t proto,
-		    unsigned len_override)
+static void program_port(struct ctx *x, bool del, unsigned report, uint32_t fdid, uint8_t proto,
+			 unsigned len_override, uint16_t port)
 {
 	struct drv *d = &x->d;
 	uint8_t *fd = gpa_ptr(d, gpa_of(TXQ_RING(CTRL_Q)) + 16u * tx_next, 16);
@@ -291,7 +296,7 @@ static void program(struct ctx *x, bool del, unsigned report, uint32_t fdid, uin
 	unsigned bsz = len_override == 1 ? 0 : E810_FD_PKT_MAX;
 
 	/* ice swaps source and destination in the programming packet. */
-	frame4(gpa_ptr(d, gpa_of(DUMMY), E810_FD_PKT_MAX), E810_FD_PKT_MAX, proto, PORT, 0);
+	frame4(gpa_ptr(d, gpa_of(DUMMY), E810_FD_PKT_MAX), E810_FD_PKT_MAX, proto, port, 0);
 	p64(fd, qw0);
 	p64(fd + 8, qw1);
 	p64(dd, gpa_of(DUMMY));
@@ -299,9 +304,16 @@ static void program(struct ctx *x, bool del, unsigned report, uint32_t fdid, uin
 			    (uint64_t)(E810_TXD_CMD_EOP | E810_TXD_CMD_RS | E810_TXD_CMD_DUMMY)
 				    << E810_TXD_CMD_S |
 			    (uint64_t)bsz << E810_TXD_BSZ_S);
-	tx_next += 2;
+	tx_next = (tx_next + 2) % TX_QLEN;
 	drv_wr(d, E810_QTX_COMM_DBELL(CTRL_Q), tx_next);
 	assert_int_equal(dd[E810_TXD_WB_BYTE] & E810_TXD_DTYPE_M, E810_TXD_DTYPE_DONE);
+}
+
+/* A filter on UDP (or TCP) destination port PORT. */
+static void program(struct ctx *x, bool del, unsigned report, uint32_t fdid, uint8_t proto,
+		    unsigned len_override)
+{
+	program_port(x, del, report, fdid, proto, len_override, PORT);
 }
 
 static unsigned status_next;
@@ -316,13 +328,16 @@ static uint16_t status(struct ctx *x, uint32_t fdid)
 	return g16(rd + E810_RXD_WB_STATUS0);
 }
 
-static void test_fdir(void **state)
+/*
+ * The 6.1 probe, a LAN VSI over queues 0..3 and the control VSI with its
+ * queue pair, RX queues 0 and 2 with buffers, the control VSI's without,
+ * and the IPv4/UDP profile: what ethtool -N needs before its first rule.
+ */
+static void fd_up(struct ctx *x)
 {
-	struct ctx *x = *state;
 	struct drv *d = &x->d;
 	struct probe pr;
 	uint32_t teid;
-	unsigned q0, q2;
 
 	guest_enable(x);
 	drv_wr(d, E810_PFGEN_CTRL, E810_PFGEN_CTRL_PFSWR);
@@ -343,7 +358,15 @@ static void test_fdir(void **state)
 	srv_call(x->s, tables_cb, x);
 	profile_regs(d);
 	tx_next = status_next = 0;
+}
 
+static void test_fdir(void **state)
+{
+	struct ctx *x = *state;
+	struct drv *d = &x->d;
+	unsigned q0, q2;
+
+	fd_up(x);
 	/* Without a filter: queue 0. */
 	inject(x, PORT, 4);
 	assert_int_equal(rxq_pkts(x, 0), 4);
@@ -408,10 +431,115 @@ static void test_fdir(void **state)
 	assert_int_equal(drv_rd(d, GLQF_FD_CNT), 0);
 }
 
+/* ---- the cost of classification ------------------------------------------------------- */
+
+#define COST_FRAMES 200000u
+#define COST_RUNS 5u
+#define COST_PORT0 10000u /* the filters' ports: 10000.. (the traffic's: 9 or 10000) */
+
+struct cost {
+	struct ctx *x;
+	uint16_t dport;
+	double ns;        /* per frame */
+	unsigned picked;  /* frames steered to a queue (not "next") */
+};
+
+/*
+ * On the device's thread: e810_fdir_steer (profile, key, table lookup; what
+ * steer_pick runs per received frame while a filter is in) over
+ * COST_FRAMES IPv4/UDP frames to dport, a new source port each.
+ */
+static void cost_cb(void *arg)
+{
+	struct cost *c = arg;
+	struct e810 *e = (struct e810 *)c->x->s->inst;
+	struct timespec t0, t1;
+	struct pkt *p;
+
+	if (!c->x->s->pool)
+		c->x->s->pool = pkt_pool_create("peer", 64);
+	assert_non_null(c->x->s->pool);
+	p = pkt_alloc(c->x->s->pool);
+	assert_non_null(p);
+	p->len = frame4(p->data, 128, 17, 40000, c->dport);
+	c->picked = 0;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (unsigned i = 0; i < COST_FRAMES; i++) {
+		p->data[34] = (uint8_t)(i >> 8);
+		p->data[35] = (uint8_t)i;
+		c->picked += e810_fdir_steer(e, p) != E810_STEER_NEXT;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	c->ns = ((double)(t1.tv_sec - t0.tv_sec) * 1e9 + (double)(t1.tv_nsec - t0.tv_nsec)) /
+		COST_FRAMES;
+	pkt_free(p);
+}
+
+static int cmp_d(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* The median over COST_RUNS of the cost per frame to dport; picked: frames of the last run steered. */
+static double cost_median(struct ctx *x, uint16_t dport, unsigned *picked)
+{
+	double ns[COST_RUNS];
+	struct cost c = { x, dport, 0, 0 };
+
+	for (unsigned r = 0; r < COST_RUNS; r++) {
+		srv_call(x->s, cost_cb, &c);
+		ns[r] = c.ns;
+	}
+	*picked = c.picked;
+	qsort(ns, COST_RUNS, sizeof(ns[0]), cmp_d);
+	return ns[COST_RUNS / 2];
+}
+
+/*
+ * Filters on ports 10000.. installed through the control VSI's ring (the
+ * table's 512 guaranteed and 512 best-effort entries: 1024 fit, a 1025th is
+ * refused); the per-frame cost of the lookup with 0, 16 and 1024 of them
+ * for frames no filter matches (the lookup runs for each, finds nothing)
+ * and with 1024 for frames one matches (steered to queue 2). Printed
+ * ("fdir cost: ..."), not asserted: docs/BENCHMARKS.md.
+ */
+static void test_cost(void **state)
+{
+	struct ctx *x = *state;
+	const unsigned stages[] = { 0, 16, 1024 };
+	unsigned n = 0, picked;
+	double ns0 = 0, ns;
+
+	fd_up(x);
+	for (unsigned s = 0; s < sizeof(stages) / sizeof(stages[0]); s++) {
+		for (; n < stages[s]; n++)
+			program_port(x, false, E810_FDD_REPORT_FAIL, FDID + n, 17, 0,
+				     (uint16_t)(COST_PORT0 + n));
+		assert_int_equal(srv_counter(x->s, "fd_filters"), n);
+		ns = cost_median(x, 9, &picked);
+		assert_int_equal(picked, 0);
+		if (!n)
+			ns0 = ns;
+		printf("fdir cost: %4u filters, no match: %6.1f ns per frame (x%.2f of 0 filters)\n", n,
+		       ns, ns0 > 0 ? ns / ns0 : 0);
+	}
+	ns = cost_median(x, COST_PORT0 + 1000, &picked);
+	assert_int_equal(picked, COST_FRAMES);
+	printf("fdir cost: %4u filters, a match:  %6.1f ns per frame (x%.2f of 0 filters)\n", n, ns,
+	       ns0 > 0 ? ns / ns0 : 0);
+	/* The table is full: a 1025th filter is refused (reported), the frames still steered. */
+	program_port(x, false, E810_FDD_REPORT_FAIL, FDID + n, 17, 0, (uint16_t)(COST_PORT0 + n));
+	assert_true(status(x, FDID + n) & E810_FDS_FAIL);
+	assert_int_equal(srv_counter(x->s, "fd_filters"), 1024);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_fdir, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_cost, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
