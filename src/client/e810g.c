@@ -309,13 +309,12 @@ static void q_layout(struct e810g_q *x, unsigned q)
 }
 
 /* TX queue q: add_txqs with its context (ice_setup_tx_ctx). */
-static int txq_up(struct e810g *g, unsigned q, uint32_t tx_count)
+int e810g_txq_add(struct e810g *g, struct e810g_q *x, unsigned q, uint16_t vsi, uint32_t count)
 {
-	struct e810g_q *x = &g->q[q];
 	uint8_t prm[16] = { 0 }, b[TXQ_GRP_HDR + TXQ_PERQ_SIZE] = { 0 };
 	uint8_t *ctx = b + TXQ_GRP_HDR + TXQ_CTX;
 
-	memset(e810g_ptr(g, x->txring), 0, 16u * tx_count);
+	memset(e810g_ptr(g, x->txring), 0, 16u * count);
 	prm[ATQ_NUM_QGRPS] = 1;
 	p32(b + 0, g->qgrp);
 	b[4] = 1;
@@ -323,15 +322,20 @@ static int txq_up(struct e810g *g, unsigned q, uint32_t tx_count)
 	set_bits(ctx, 0, 57, e810g_gpa(x->txring) >> 7);
 	set_bits(ctx, 65, 3, 0);
 	set_bits(ctx, 78, 2, 2);
-	set_bits(ctx, 80, 10, g->vsi);
-	set_bits(ctx, 135, 13, tx_count);
+	set_bits(ctx, 80, 10, vsi);
+	set_bits(ctx, 135, 13, count);
 	set_bits(ctx, 164, 1, 1);
 	b[TXQ_GRP_HDR + TXQ_INFO + 1] = ELEM_VALID_GENERIC | ELEM_VALID_CIR | ELEM_VALID_EIR;
 	STEP(!e810g_aq(g, AQC_ADD_TXQS, prm, b, sizeof(b), true), "add_txqs");
 	x->txq_teid = g32(b + TXQ_GRP_HDR + TXQ_TEID);
-	x->tx_count = tx_count;
+	x->tx_count = count;
 	x->tx_tail = x->tx_clean = 0;
 	return 0;
+}
+
+static int txq_up(struct e810g *g, unsigned q, uint32_t tx_count)
+{
+	return e810g_txq_add(g, &g->q[q], q, g->vsi, tx_count);
 }
 
 /* RX queue q: ice_setup_rx_ctx, the buffers, the tail, QENA_REQ. */
@@ -368,6 +372,22 @@ static int rxq_up(struct e810g *g, unsigned q, uint32_t rx_count)
 	return 0;
 }
 
+int e810g_add_vsi(struct e810g *g, uint16_t q0, uint16_t nq, uint16_t *vsi)
+{
+	uint8_t prm[16] = { 0 }, p[128] = { 0 };
+
+	p16(p + VP_VALID_SECTIONS, 0x0001 | 0x0002 | 0x0004 | 0x0040 | 0x0080);
+	p[4] = 0x10;
+	p[12] = 0x03 | 0x18;
+	p16(p + VP_Q_MAPPING, q0);
+	p16(p + VP_Q_MAPPING + 2, nq);
+	p[VP_Q_OPT_RSS] = 0x02;
+	p16(prm + VC_VSI_FLAGS, 2);
+	STEP(!e810g_aq(g, AQC_ADD_VSI, prm, p, sizeof(p), true), "add_vsi");
+	*vsi = g16(prm + VR_VSI_NUM) & VSI_NUM_M;
+	return 0;
+}
+
 int e810g_up(struct e810g *g, uint32_t tx_count, uint32_t rx_count)
 {
 	return e810g_up_queues(g, 1, tx_count, rx_count);
@@ -376,7 +396,7 @@ int e810g_up(struct e810g *g, uint32_t tx_count, uint32_t rx_count)
 int e810g_up_queues(struct e810g *g, unsigned nq, uint32_t tx_count, uint32_t rx_count)
 {
 	static const uint8_t bc[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
-	uint8_t prm[16], buf[2048], p[128];
+	uint8_t prm[16], buf[2048];
 	unsigned layers, entry = 0, n;
 	uint32_t parent = 0, tc = 0;
 
@@ -415,17 +435,8 @@ int e810g_up_queues(struct e810g *g, unsigned nq, uint32_t tx_count, uint32_t rx
 	}
 	STEP(entry > 0, "entry point");
 	/* ice_setup_pf_sw: the PF VSI, its branch down to the queue group layer. */
-	memset(prm, 0, 16);
-	memset(p, 0, sizeof(p));
-	p16(p + VP_VALID_SECTIONS, 0x0001 | 0x0002 | 0x0004 | 0x0040 | 0x0080);
-	p[4] = 0x10;
-	p[12] = 0x03 | 0x18;
-	p16(p + VP_Q_MAPPING, 0);
-	p16(p + VP_Q_MAPPING + 2, (uint16_t)nq);
-	p[VP_Q_OPT_RSS] = 0x02;
-	p16(prm + VC_VSI_FLAGS, 2);
-	STEP(!e810g_aq(g, AQC_ADD_VSI, prm, p, sizeof(p), true), "add_vsi");
-	g->vsi = g16(prm + VR_VSI_NUM) & VSI_NUM_M;
+	if (e810g_add_vsi(g, 0, (uint16_t)nq, &g->vsi))
+		return -EIO;
 	parent = tc;
 	for (unsigned l = entry; l <= layers - 2; l++) {
 		parent = sched_add(g, parent);

@@ -16,7 +16,8 @@
  * Guest memory layout (offsets from E810G_IOVA): the ATQ ring and its one
  * buffer, queue 0's TX ring, RX ring, TX buffers, RX buffers (RX descriptor
  * i uses buffer i); from E810G_QX_BASE one E810G_QX_SIZE region per further
- * queue pair with the same four parts (rings of at most E810G_QX_RING_MAX).
+ * queue pair with the same four parts (rings of at most E810G_QX_RING_MAX);
+ * then the flow director's control queue (E810G_FD_BASE).
  */
 #ifndef VMUX_CLIENT_E810G_H
 #define VMUX_CLIENT_E810G_H
@@ -37,7 +38,12 @@
 #define E810G_QX_TXBUF 0x010000u
 #define E810G_QX_RXBUF 0x100000u
 #define E810G_QX_RING_MAX 256u
-#define E810G_MEM (E810G_QX_BASE + (E810G_QUEUES_MAX - 1u) * E810G_QX_SIZE)
+/* The flow director's control queue (client/e810g_fd.h): its TX ring, then the programming packet. */
+#define E810G_FD_BASE (E810G_QX_BASE + (E810G_QUEUES_MAX - 1u) * E810G_QX_SIZE)
+#define E810G_FD_TXRING E810G_FD_BASE
+#define E810G_FD_RING 256u
+#define E810G_FD_PKT (E810G_FD_BASE + 0x1000u)
+#define E810G_MEM (E810G_FD_BASE + 0x2000u)
 #define E810G_NVEC_MAX 32u
 #define E810G_ATQ 0x000000u
 #define E810G_ATQ_BUF 0x001000u
@@ -81,6 +87,11 @@ struct e810g {
 	/* e810g_map_doorbells: the QRX_TAIL and QTX_COMM_DBELL pages, NULL while trapped */
 	volatile uint32_t *db_rx, *db_tx;
 	struct e810g_counters cnt;
+	/* e810g_fd_up: the control VSI and its TX queue (queue pair fd_qidx) */
+	struct e810g_q fdq;
+	unsigned fd_qidx;
+	uint16_t fd_vsi;
+	bool fd_on;
 };
 
 /*
@@ -128,6 +139,17 @@ int e810g_up(struct e810g *g, uint32_t tx_count, uint32_t rx_count);
  * its own region); with nq > 1 counts are at most E810G_QX_RING_MAX.
  */
 int e810g_up_queues(struct e810g *g, unsigned nq, uint32_t tx_count, uint32_t rx_count);
+
+/*
+ * add_vsi over queues [q0, q0 + nq) (contiguous), as e810g_up's PF VSI;
+ * its number in *vsi. 0, or -EIO.
+ */
+int e810g_add_vsi(struct e810g *g, uint16_t q0, uint16_t nq, uint16_t *vsi);
+/*
+ * add_txqs for queue q of VSI vsi under e810g_up's queue group, its ring of
+ * count descriptors at x->txring (the caller sets it). 0, or -EIO.
+ */
+int e810g_txq_add(struct e810g *g, struct e810g_q *x, unsigned q, uint16_t vsi, uint32_t count);
 
 /*
  * Exitless doorbells (a device with --doorbell poll): maps BAR0's QRX_TAIL

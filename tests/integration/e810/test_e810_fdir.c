@@ -34,6 +34,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "client/e810g_fd.h"
 #include "dev/e810/e810_regs.h"
 #include "dev/e810/flex.h"
 #include "dev/e810/lan_desc.h"
@@ -58,13 +59,8 @@
 #define VEC_CTRL 2u
 
 /* The FD profile this test programs and its pipeline (as ice-1.3.43.0.pkg and ice give them). */
-#define PROF 5u
-#define PTYPE_UDP4 24u
-#define PTG_UDP4 2u
-#define VSIG 0x2001u
+#define PROF E810FD_PROF
 #define FVW E810_FLEX_FD_FVW
-#define P_UDP 53u
-#define P_NONE 255u
 #define STAT_IDX 256u
 #define FDID 77u
 #define PORT 5001u
@@ -122,80 +118,43 @@ static void rx_up(struct ctx *x, unsigned q, unsigned vec, bool bufs)
 	assert_true(drv_rd(d, E810_QRX_CTRL(q)) & E810_QRX_CTRL_QENA_STAT);
 }
 
-/* ---- the FD profile, as ice_flow_add_prof leaves it ------------------------------- */
+/* ---- the FD profile, as ice_flow_add_prof leaves it (client/e810g_fd.h) -------------- */
 
 static struct e810_flex *flex_of(struct ctx *x)
 {
 	return e810_aq_flex(((struct e810 *)x->s->inst)->aq);
 }
 
-static void s16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-}
-
-/* ice_gen_key_word for a byte: exact, or don't care. */
-static void key_byte(uint8_t val, bool dc, uint8_t *key, uint8_t *inv)
-{
-	*key = dc ? 0xff : (uint8_t)~val;
-	*inv = dc ? 0xff : val;
-}
-
 /*
  * On the device's thread: XLT1 (the package's: IPv4/UDP in its group), the
- * field vector (UDP destination port in the last word, its source-port
- * partner below it, as ice_update_fd_swap adds it), the TCAM entry (group,
- * VSIG) -> PROF and XLT2 for the PF and control VSIs.
+ * field vector, the TCAM entry (group, VSIG) -> PROF and XLT2 for the PF and
+ * control VSIs, straight into the device's tables.
  */
 static void tables_cb(void *arg)
 {
 	struct e810_flex *fx = flex_of(arg);
-	uint8_t xlt1[5] = { 1, 0, PTYPE_UDP4, 0, PTG_UDP4 };
-	uint8_t es[4 + FVW * 4];
-	uint8_t tcam[4 + 11];
-	uint8_t xlt2[6];
-	const uint8_t in[5] = { 0, 0, PTG_UDP4, (uint8_t)VSIG, (uint8_t)(VSIG >> 8) };
+	uint8_t xlt1[E810FD_XLT1_SIZE], es[E810FD_ES_SIZE], tcam[E810FD_TCAM_SIZE];
+	uint8_t xlt2[E810FD_XLT2_SIZE];
 
+	e810fd_xlt1(xlt1);
 	assert_int_equal(e810_flex_section(fx, E810_SID_XLT1_FD, xlt1, sizeof(xlt1)), 0);
-	s16(es, 1);
-	s16(es + 2, PROF);
-	for (unsigned i = 0; i < FVW; i++) {
-		uint8_t prot = i == FVW - 1 || i == FVW - 2 ? P_UDP : P_NONE;
-		uint16_t off = i == FVW - 1 ? 2 : i == FVW - 2 ? 0 : 0x1ff;
-
-		es[4 + 4 * i] = prot;
-		s16(es + 5 + 4 * i, off);
-		es[7 + 4 * i] = 0;
-	}
+	e810fd_es(es);
 	assert_int_equal(e810_flex_section(fx, E810_SID_FLD_VEC_FD, es, sizeof(es)), 0);
-	s16(tcam, 1);
-	s16(tcam + 2, 0);
-	for (unsigned i = 0; i < 5; i++)
-		key_byte(in[i], i < 2, &tcam[4 + i], &tcam[9 + i]);
-	tcam[14] = PROF;
+	e810fd_tcam(tcam);
 	assert_int_equal(e810_flex_section(fx, E810_SID_PROFID_TCAM_FD, tcam, sizeof(tcam)), 0);
 	for (unsigned v = 0; v < 2; v++) {
-		s16(xlt2, 1);
-		s16(xlt2 + 2, v ? ctrl_vsi : pf_vsi);
-		s16(xlt2 + 4, VSIG);
+		e810fd_xlt2(xlt2, v ? ctrl_vsi : pf_vsi);
 		assert_int_equal(e810_flex_section(fx, E810_SID_XLT2_FD, xlt2, sizeof(xlt2)), 0);
 	}
 }
 
-/* GLQF_FDINSET / FDSWAP through BAR0: the input set is every word but the added partner. */
+/* GLQF_FDINSET / FDSWAP through BAR0. */
 static void profile_regs(struct drv *d)
 {
 	for (unsigned j = 0; j < FVW / 4; j++) {
-		uint32_t inset = 0, swap = 0;
+		uint32_t inset, swap;
 
-		for (unsigned k = 0; k < 4; k++) {
-			unsigned w = 4 * j + k, partner = w == FVW - 1 ? FVW - 2 : w == FVW - 2 ? FVW - 1 : w;
-			uint8_t in = w == FVW - 2 ? 0 : 0x9f;
-
-			inset |= (uint32_t)in << (8 * k);
-			swap |= (uint32_t)(in ? (partner | 0x80) : 0) << (8 * k);
-		}
+		e810fd_inset(j, &inset, &swap);
 		drv_wr(d, E810_GLQF_FDSWAP(PROF, j), swap);
 		drv_wr(d, E810_GLQF_FDINSET(PROF, j), inset);
 	}
@@ -207,23 +166,9 @@ static void profile_regs(struct drv *d)
 /* An IPv4 frame to the device's MAC with a UDP (proto 17) or TCP (6) header; its length. */
 static unsigned frame4(uint8_t *f, unsigned cap, uint8_t proto, uint16_t sp, uint16_t dp)
 {
-	unsigned l4 = proto == 6 ? 20 : 8, len = 14 + 20 + l4 + 18;
+	unsigned len = e810fd_frame4(f, cap, srv_mac, proto, sp, dp);
 
-	assert_true(len <= cap);
-	memset(f, 0, cap);
-	memcpy(f, srv_mac, 6);
-	memcpy(f + 6, "\x02\x00\x00\x00\x00\x02\x08\x00", 8);
-	f[14] = 0x45;
-	f[17] = (uint8_t)(len - 14);
-	f[22] = 64;
-	f[23] = proto;
-	memcpy(f + 26, "\x0a\x4d\x00\x01\x0a\x4d\x00\x02", 8);
-	f[34] = (uint8_t)(sp >> 8);
-	f[35] = (uint8_t)sp;
-	f[36] = (uint8_t)(dp >> 8);
-	f[37] = (uint8_t)dp;
-	if (proto == 6)
-		f[46] = 0x50;
+	assert_true(len > 0);
 	return len;
 }
 
@@ -289,12 +234,12 @@ static void program_port(struct ctx *x, bool del, unsigned report, uint32_t fdid
 	struct drv *d = &x->d;
 	uint8_t *fd = gpa_ptr(d, gpa_of(TXQ_RING(CTRL_Q)) + 16u * tx_next, 16);
 	uint8_t *dd = gpa_ptr(d, gpa_of(TXQ_RING(CTRL_Q)) + 16u * (tx_next + 1), 16);
-	uint64_t qw0 = 2u | (uint64_t)report << 12 | 2ull << 14 | (uint64_t)STAT_IDX << 16 |
-		       1ull << 29 | 3ull << 35;
-	uint64_t qw1 = E810_TXD_DTYPE_FD_PROG | (uint64_t)del << 4 | 1ull << 8 |
-		       (uint64_t)lan_vsi << 14 | 1ull << 25 | (uint64_t)fdid << 32;
+	struct e810fd_prog pr = { .del = del, .report = report, .fdid = fdid, .vsi = lan_vsi,
+				  .qindex = 2, .stat_idx = STAT_IDX };
+	uint64_t qw0, qw1;
 	unsigned bsz = len_override == 1 ? 0 : E810_FD_PKT_MAX;
 
+	e810fd_desc(&pr, &qw0, &qw1);
 	/* ice swaps source and destination in the programming packet. */
 	frame4(gpa_ptr(d, gpa_of(DUMMY), E810_FD_PKT_MAX), E810_FD_PKT_MAX, proto, port, 0);
 	p64(fd, qw0);

@@ -16,6 +16,12 @@
  * - A 512-entry PF table naming only queue 2 sends every flow to queue 2; a
  *   table of entries past the VSI's queues sends them to queue 0, counted
  *   (rss_lut_bad).
+ * - The flow director (client/e810g_fd.h: the package, the IPv4/UDP profile
+ *   over update_pkg, a control VSI on the queue pair past A's 4, programming
+ *   descriptors on its TX queue): 1023 filters on ports no flow uses and one
+ *   on UDP port 80 to queue 3 fill the table (GLQF_FD_CNT 1024, a 1025th
+ *   refused and counted); the IPv4/UDP flows to port 80 land on queue 3,
+ *   every other flow (TCP to port 80 too) where the table puts it.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -35,6 +41,7 @@
 #include <unistd.h>
 
 #include "client/e810g.h"
+#include "client/e810g_fd.h"
 #include "core/log.h"
 #include "dev/e810/lan_desc.h"
 #include "e810v.h"
@@ -401,10 +408,56 @@ static void test_rss_flows(void **state)
 	assert_int_equal(dev_counter(DEV_A, "rss_lut_bad_entries"), 64);
 }
 
+#define FD_QUEUE 3u
+
+static void test_fd_flows(void **state)
+{
+	static struct got got[FLOWS];
+	uint8_t lut[64];
+	unsigned steered = 0;
+
+	(void)state;
+	if (!in_own_netns)
+		skip();
+	dev_open(&ga, DEV_A, NQ);
+	dev_open(&gb, DEV_B, 1);
+	for (unsigned i = 0; i < 64; i++)
+		lut[i] = (uint8_t)((i * 3 + i / 16) % NQ);
+	set_key(&ga, KEY, sizeof(KEY));
+	set_lut(&ga, 0, 0, lut, 64);
+	assert_int_equal(e810g_fd_up(&ga, 2 * NQ), 0);
+	assert_int_equal(e810g_fd_count(&ga), 0);
+	for (unsigned i = 0; i < 1023; i++)
+		assert_int_equal(e810g_fd_add(&ga, (uint16_t)(20000 + i), 1, false, 100 + i), 0);
+	assert_int_equal(e810g_fd_add(&ga, 80, FD_QUEUE, false, 99), 0);
+	assert_int_equal(e810g_fd_count(&ga), 1024);
+	assert_int_equal(dev_counter(DEV_A, "fd_filters"), 1024);
+	/* The table is full: the device takes the descriptors and refuses the filter. */
+	assert_int_equal(e810g_fd_add(&ga, 30000, 1, false, 98), 0);
+	assert_int_equal(e810g_fd_count(&ga), 1024);
+	assert_int_equal(dev_counter(DEV_A, "fd_refused_full"), 1);
+
+	send_flows(got);
+	for (unsigned i = 0; i < FLOWS; i++) {
+		struct flow f;
+
+		flow_of(got[i].idx, &f);
+		if (!f.v6 && !f.tcp && f.dport == 80) {
+			assert_int_equal(got[i].q, FD_QUEUE);
+			steered++;
+		} else {
+			assert_int_equal(got[i].q, lut[flow_hash(&f) % 64]);
+		}
+	}
+	assert_true(steered > 0);
+	assert_int_equal(dev_counter(DEV_A, "fd_matches"), steered);
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_teardown(test_rss_flows, close_guests),
+		cmocka_unit_test_teardown(test_fd_flows, close_guests),
 	};
 
 	if (argc < 2) {

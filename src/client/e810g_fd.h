@@ -1,0 +1,85 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The E810 flow director as ice programs "ethtool -N flow-type udp4
+ * dst-port P action Q" (ice_fdir.c, ice_flow.c), for e810g guests and for
+ * the in-process tests that drive e810-emu's registers themselves:
+ *
+ *  - e810fd_*: what the driver writes, as bytes. The FD block's sections for
+ *    one IPv4/UDP profile (E810FD_PROF): XLT1 (the package's: the IPv4/UDP
+ *    packet type in its group), the field vector (the UDP destination port
+ *    in the last word, its source-port partner below it, as
+ *    ice_update_fd_swap adds it), the TCAM entry (group, VSIG) -> profile and
+ *    XLT2 (VSI -> VSIG); the profile's GLQF_FDINSET / GLQF_FDSWAP values; a
+ *    programming descriptor's two qwords; the programming packet (source
+ *    and destination exchanged, ice_fdir_get_gen_prgm_pkt).
+ *  - e810g_fd_*: an e810g guest (client/e810g.h, after e810g_up_queues) gets
+ *    them through the device's own paths: a package (the global config lock,
+ *    download_pkg with a metadata section and XLT1), the profile in an
+ *    update_pkg buffer, the registers through BAR0, a control VSI with its
+ *    TX queue on a queue pair of the caller's choice (ice: the one past its
+ *    LAN queues), and filters added by programming descriptors and DUMMY
+ *    packets on that queue, reported on failure only; GLQF_FD_CNT tells how
+ *    many the device holds.
+ */
+#ifndef VMUX_CLIENT_E810G_FD_H
+#define VMUX_CLIENT_E810G_FD_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "client/e810g.h"
+#include "dev/e810/flex.h"
+
+/* The profile and its pipeline (as ice-1.3.43.0.pkg and ice give them). */
+#define E810FD_PROF 5u
+#define E810FD_PTYPE_UDP4 24u
+#define E810FD_PTG_UDP4 2u
+#define E810FD_VSIG 0x2001u
+#define E810FD_XLT1_SIZE 5u
+#define E810FD_ES_SIZE (4u + E810_FLEX_FD_FVW * 4u)
+#define E810FD_TCAM_SIZE 15u
+#define E810FD_XLT2_SIZE 6u
+#define E810FD_GLQF_FD_CNT 0x00460018u
+
+/* The sections' bodies (E810_SID_XLT1_FD, _FLD_VEC_FD, _PROFID_TCAM_FD, _XLT2_FD). */
+void e810fd_xlt1(uint8_t out[E810FD_XLT1_SIZE]);
+void e810fd_es(uint8_t out[E810FD_ES_SIZE]);
+void e810fd_tcam(uint8_t out[E810FD_TCAM_SIZE]);
+void e810fd_xlt2(uint8_t out[E810FD_XLT2_SIZE], uint16_t vsi);
+/* GLQF_FDINSET(E810FD_PROF, j) and GLQF_FDSWAP(E810FD_PROF, j), j < E810_FLEX_FD_FVW / 4. */
+void e810fd_inset(unsigned j, uint32_t *inset, uint32_t *swap);
+
+/* One filter's programming descriptor. */
+struct e810fd_prog {
+	bool del;
+	unsigned report;          /* E810_FDD_REPORT_FAIL / _ALWAYS, or 0 */
+	uint32_t fdid;
+	uint16_t vsi;             /* FD_VSI: whose queues qindex counts in */
+	uint16_t qindex;
+	bool drop;
+	uint16_t stat_idx;        /* a packet counter (GLSTAT_FD_CNT0) */
+};
+void e810fd_desc(const struct e810fd_prog *p, uint64_t *qw0, uint64_t *qw1);
+/*
+ * An IPv4 frame to mac with a UDP (proto 17) or TCP (6) header from sp to
+ * dp, from 10.77.0.1 to 10.77.0.2 (the programming packet: sp = the
+ * filter's port, dp 0); its length (at most cap, else 0).
+ */
+unsigned e810fd_frame4(uint8_t *f, unsigned cap, const uint8_t mac[6], uint8_t proto, uint16_t sp,
+		       uint16_t dp);
+
+/*
+ * The package, the profile for g's VSI and a control VSI on queue pair
+ * ctrl_q with its TX queue. 0, or -EIO with the failing step logged.
+ */
+int e810g_fd_up(struct e810g *g, unsigned ctrl_q);
+/*
+ * A filter for UDP destination port to g's VSI-relative queue qindex (or
+ * drop), FD ID fdid. 0 when the device took the descriptors (whether it
+ * added the filter: e810g_fd_count), -EIO if they did not complete.
+ */
+int e810g_fd_add(struct e810g *g, uint16_t port, uint16_t qindex, bool drop, uint32_t fdid);
+/* Filters the device holds (GLQF_FD_CNT: guaranteed + best effort). */
+unsigned e810g_fd_count(struct e810g *g);
+
+#endif
