@@ -47,6 +47,7 @@
 
 #include "client/e1kg.h"
 #include "client/e810g.h"
+#include "client/e810g_fd.h"
 #include "core/spsc.h"
 #include "handoff.h"
 
@@ -74,6 +75,9 @@ struct opts {
 	bool e810; /* --nic e810: e810g guests on e810-emu devices */
 	bool ipv4; /* --ipv4: IPv4/UDP frames, not the bench ethertype */
 	bool e810_rss; /* --e810-rss: 4 queue pairs and RSS set up, every entry queue 0 */
+	unsigned e810_fd; /* --e810-fd N: flow director filters on each receiving guest */
+	bool e810_fd_match; /* --e810-fd-match: the last of them on the bench's UDP port */
+	bool e810_spread; /* --e810-spread: a table over the 4 queues, many flows, all polled */
 };
 
 static uint64_t now_ns(void)
@@ -342,20 +346,55 @@ static struct vm vms[MAX_VMS];
 /*
  * --e810-rss: a key and a 64-entry VSI table whose entries all name queue
  * 0 (the queue the bench polls): every frame is hashed and looked up, and
- * lands where it did without RSS. 0, or -EIO.
+ * lands where it did without RSS; with --e810-spread entries i % 4 (the
+ * receiver polls the 4 queues). 0, or -EIO.
  */
-static int e810_rss_setup(struct e810g *g)
+static int e810_rss_setup(struct e810g *g, bool spread)
 {
 	uint8_t prm[16] = { 0 }, key[52], lut[64] = { 0 };
 
 	for (unsigned i = 0; i < sizeof(key); i++)
 		key[i] = (uint8_t)(i * 37 + 11);
+	for (unsigned i = 0; spread && i < sizeof(lut); i++)
+		lut[i] = (uint8_t)(i % E810G_QUEUES_MAX);
 	prm[0] = (uint8_t)g->vsi;
 	prm[1] = (uint8_t)(0x80 | g->vsi >> 8);
 	if (e810g_aq(g, 0x0b02, prm, key, sizeof(key), true))
 		return -EIO;
 	memset(prm + 2, 0, 14);
 	return e810g_aq(g, 0x0b03, prm, lut, sizeof(lut), true) ? -EIO : 0;
+}
+
+/* frame_ipv4's UDP destination port */
+#define BENCH_UDP_PORT 5001u
+
+/*
+ * --e810-fd N: the flow director as ice sets it up (client/e810g_fd.h: the
+ * package, the IPv4/UDP profile, a control VSI on the queue pair past the 4
+ * LAN pairs, whose TX queue carries the programming descriptors) and N
+ * filters to queue 0 on UDP ports 20000.. that the bench's frames do not
+ * use, so that every frame is looked up and none matches; with
+ * --e810-fd-match the last filter names the frames' port (they match, and
+ * still land on queue 0, the one polled). Prints how many the device holds.
+ * 0, or -EIO.
+ */
+static int e810_fd_setup(struct e810g *g, const struct opts *o)
+{
+	unsigned got;
+
+	if (e810g_fd_up(g, 2 * E810G_QUEUES_MAX))
+		return -EIO;
+	for (unsigned i = 0; i < o->e810_fd; i++) {
+		bool last = i + 1 == o->e810_fd;
+		uint16_t port = o->e810_fd_match && last ? BENCH_UDP_PORT : (uint16_t)(20000 + i);
+
+		if (e810g_fd_add(g, port, 0, false, i + 1))
+			return -EIO;
+	}
+	got = e810g_fd_count(g);
+	printf("  flow director: %u of %u filters in the device%s\n", got, o->e810_fd,
+	       o->e810_fd_match ? ", the last on the frames' UDP port" : "");
+	return 0;
 }
 
 /* --ipv4: the frame made IPv4/UDP from 10.0.0.i to 10.0.1.i (checksums left 0). */
@@ -376,8 +415,8 @@ static void frame_ipv4(uint8_t *f, uint32_t len, unsigned i)
 	f[33] = (uint8_t)i;
 	f[34] = 0x30;
 	f[35] = (uint8_t)i;
-	f[36] = 0x13;
-	f[37] = 0x89;
+	f[36] = (uint8_t)(BENCH_UDP_PORT >> 8);
+	f[37] = (uint8_t)BENCH_UDP_PORT;
 	f[38] = (uint8_t)((len - 34) >> 8);
 	f[39] = (uint8_t)(len - 34);
 }
@@ -396,7 +435,7 @@ static int vm_open(struct vm *v, const char *sock, const struct opts *o)
 		if (o->e810_rss) {
 			r = e810g_up_queues(&v->x, E810G_QUEUES_MAX, o->tx_ring, o->rx_ring);
 			if (!r)
-				r = e810_rss_setup(&v->x);
+				r = e810_rss_setup(&v->x, o->e810_spread);
 		} else {
 			r = e810g_up(&v->x, o->tx_ring, o->rx_ring);
 		}
@@ -485,8 +524,9 @@ static void drive(unsigned n, const struct opts *o, uint64_t until, struct drive
 						work = true;
 					}
 				}
-				if (v->rx && e810g_rx_poll(&v->x, UINT32_MAX, o->rx_batch))
-					work = true;
+				for (unsigned q = 0; v->rx && q < (o->e810_spread ? v->x.nq : 1); q++)
+					if (e810g_rxq_poll(&v->x, q, UINT32_MAX, o->rx_batch))
+						work = true;
 				continue;
 			}
 			if (v->tx) {
@@ -556,6 +596,14 @@ static void usage(FILE *out)
 		"  --e810-rss        (--nic e810) 4 queue pairs (rings of at most 256) and RSS set\n"
 		"                    up with every table entry on queue 0, the one polled: each\n"
 		"                    frame is hashed; vmux's devices need --queues 4 (implies --ipv4)\n"
+		"  --e810-fd N       (--e810-rss) N flow director filters (1..2048; the device holds\n"
+		"                    1024) on each receiving guest, on UDP ports the frames do not\n"
+		"                    use: every frame is looked up, none matches\n"
+		"  --e810-fd-match   (--e810-fd) the last filter on the frames' UDP port (all match)\n"
+		"  --e810-spread     (implies --e810-rss) the table's entries over the 4 queues, a\n"
+		"                    source port per TX buffer (as many flows as the ring has\n"
+		"                    descriptors), the receivers poll every queue; frames per queue\n"
+		"                    printed at the end\n"
 		"MUX_BENCH_DEBUG=1 prints each guest's counters and ring registers at the end.\n");
 }
 
@@ -589,6 +637,9 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		{ "nic", required_argument, NULL, 'N' },
 		{ "ipv4", no_argument, NULL, '4' },
 		{ "e810-rss", no_argument, NULL, 'X' },
+		{ "e810-fd", required_argument, NULL, 'F' },
+		{ "e810-fd-match", no_argument, NULL, 'G' },
+		{ "e810-spread", no_argument, NULL, 'Q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -647,6 +698,9 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 			break;
 		case '4': o->ipv4 = true; break;
 		case 'X': o->e810_rss = o->ipv4 = true; break;
+		case 'F': o->e810_fd = (unsigned)atoi(optarg); break;
+		case 'G': o->e810_fd_match = true; break;
+		case 'Q': o->e810_spread = o->e810_rss = o->ipv4 = true; break;
 		case 'h': usage(stdout); exit(0);
 		default: return -1;
 		}
@@ -657,6 +711,11 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 			    o->rx_ring > E810G_QX_RING_MAX)) {
 		fprintf(stderr, "mux_bench: --e810-rss needs --nic e810 and rings of at most %u\n",
 			E810G_QX_RING_MAX);
+		return -1;
+	}
+	if ((o->e810_fd && (!o->e810_rss || o->e810_fd > 2048)) || (o->e810_fd_match && !o->e810_fd)) {
+		fprintf(stderr, "mux_bench: --e810-fd N needs --e810-rss and N of at most 2048, "
+			"--e810-fd-match --e810-fd\n");
 		return -1;
 	}
 	if (o->memcpy_only || o->handoff_only)
@@ -748,6 +807,10 @@ int main(int argc, char **argv)
 		}
 		vms[i].tx = o.vm2vm ? i % 2 == 0 : true;
 		vms[i].rx = o.vm2vm ? i % 2 == 1 : false;
+		if (o.e810_fd && vms[i].rx && e810_fd_setup(&vms[i].x, &o)) {
+			fprintf(stderr, "mux_bench: guest %u: cannot set the flow director up\n", i);
+			return 1;
+		}
 	}
 	for (unsigned i = 0; i < o.n; i++) {
 		uint8_t f[2048];
@@ -762,6 +825,13 @@ int main(int argc, char **argv)
 				: e1kg_tx_prefill(&vms[i].g, f, len)) {
 			fprintf(stderr, "mux_bench: cannot prefill the TX ring\n");
 			return 1;
+		}
+		/* --e810-spread: buffer k's frame is flow k (source port 0x3000 + k). */
+		for (unsigned k = 0; o.e810_spread && k < vms[i].x.q[0].tx_count; k++) {
+			uint8_t *b = e810g_ptr(&vms[i].x, vms[i].x.q[0].txbuf + E810G_BUF_STRIDE * k);
+
+			b[34] = (uint8_t)((0x3000u + k) >> 8);
+			b[35] = (uint8_t)(0x3000u + k);
 		}
 	}
 	if (!o.vm2vm && o.tap) {
@@ -865,18 +935,27 @@ int main(int argc, char **argv)
 	       "(anon %+ld)\n",
 	       m0.rss_kb, m1.rss_kb, m0.anon_kb, m1.anon_kb, m0.shmem_kb, m1.shmem_kb, rss_vm,
 	       anon_vm);
+	for (unsigned i = 0; o.e810_spread && i < o.n; i++) {
+		if (!vms[i].rx)
+			continue;
+		printf("  RSS spread, guest %u, frames per RX queue since it came up:", i);
+		for (unsigned q = 0; q < vms[i].x.nq; q++)
+			printf(" q%u=%" PRIu64, q, vms[i].x.q[q].rx_frames);
+		printf("\n");
+	}
 	printf("RESULT mode=%s size=%u n=%u secs=%.3f sent=%" PRIu64 " delivered=%" PRIu64
 	       " mpps_wall=%.4f worker_cpu_s=%.4f all_cpu_s=%.4f mpps_core=%.4f mpps_core_taken=%.4f"
 	       " memcpy_mpps_core=%.3f ratio=%.5f frames_per_tdt=%.2f frames_per_doorbell=%.2f"
 	       " guest_cpu_s=%.3f guest_idle=%.3f tx_fill=%.3f rss0_kb=%ld rss1_kb=%ld anon0_kb=%ld"
-	       " anon1_kb=%ld shmem1_kb=%ld rss_per_vm_kb=%ld anon_per_vm_kb=%ld minflt=%" PRIu64 " warm_s=%.1f load=%.2f\n",
+	       " anon1_kb=%ld shmem1_kb=%ld rss_per_vm_kb=%ld anon_per_vm_kb=%ld minflt=%" PRIu64 " warm_s=%.1f load=%.2f"
+	       " fd=%u fd_match=%d\n",
 	       o.vm2vm ? "vm2vm" : "uplink", o.size, o.n, wall, sent, delivered,
 	       (double)delivered / wall / 1e6, wk_s, all_s, mpps_core, mpps_core_taken, mc_mpps,
 	       mpps_core / mc_mpps,
 	       txdb ? (double)(t1.tx_posted - t0.tx_posted) / (double)txdb : 0,
 	       db ? (double)delivered / (double)db : 0, guest_s, idle, fill, m0.rss_kb, m1.rss_kb,
 	       m0.anon_kb, m1.anon_kb, m1.shmem_kb, rss_vm, anon_vm, p1.minflt - p0.minflt, warm_s,
-	       loadavg1());
+	       loadavg1(), o.e810_fd, o.e810_fd_match);
 	fflush(stdout);
 	if (getenv("MUX_BENCH_DEBUG") && !o.e810)
 		for (unsigned i = 0; i < o.n; i++)
