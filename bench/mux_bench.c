@@ -714,8 +714,8 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		return -1;
 	}
 	if ((o->e810_fd && (!o->e810_rss || o->e810_fd > 2048)) || (o->e810_fd_match && !o->e810_fd)) {
-		fprintf(stderr, "mux_bench: --e810-fd N needs --e810-rss and N of at most 2048, "
-			"--e810-fd-match --e810-fd\n");
+		fprintf(stderr, "mux_bench: --e810-fd N needs --e810-rss and N of at most 2048, and "
+			"--e810-fd-match needs --e810-fd\n");
 		return -1;
 	}
 	if (o->memcpy_only || o->handoff_only)
