@@ -7,6 +7,8 @@ set -euo pipefail
 PKGS=(
 	# build
 	gcc meson ninja-build pkg-config libjson-c-dev libpcap-dev liburing-dev
+	# the DPDK uplink (--uplink dpdk:...): DPDK 22.11 and its PMDs
+	libdpdk-dev dpdk
 	# unit and integration tests
 	libcmocka-dev
 	# e2e tests and demo: the QEMU/kernel chroot, namespaces and taps,
