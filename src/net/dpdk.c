@@ -55,6 +55,7 @@
 #define DPDK_POOL_PKTS 512u /* our packets for frames received */
 #define DPDK_MBUF_CACHE 256u
 #define DPDK_LINK_POLL_MS 100u
+#define DPDK_RESTART_MS 1000u
 #define ETH_HDR 14u
 
 struct dpdk_port {
@@ -70,6 +71,13 @@ struct dpdk_port {
 	uint16_t seg_room; /* data bytes per mbuf */
 	uint64_t next_link; /* TSC of the next link read */
 	uint64_t link_tsc;  /* TSC cycles between link reads */
+	/*
+	 * Restart the port while its link is down, every DPDK_RESTART_MS: a
+	 * memif client connects to its server only when started, so it would
+	 * stay down for good once the peer went away and came back.
+	 */
+	bool restart_when_down;
+	uint64_t next_restart;
 	struct dpdk_stats st;
 };
 
@@ -212,6 +220,18 @@ static void link_check(struct dpdk_port *d)
 		return;
 	}
 	up = link.link_status == RTE_ETH_LINK_UP;
+	if (!up && d->restart_when_down) {
+		uint64_t now = rte_get_tsc_cycles();
+
+		if (now >= d->next_restart) {
+			d->next_restart = now + d->link_tsc / DPDK_LINK_POLL_MS * DPDK_RESTART_MS;
+			d->st.restarts++;
+			if (rte_eth_dev_stop(d->pid) < 0 || rte_eth_dev_start(d->pid) < 0) {
+				d->st.errors++;
+				LOG_RL(LOG_LVL_WARN, "dpdk", "%s: cannot restart it", d->name);
+			}
+		}
+	}
 	if (up == d->st.link_up)
 		return;
 	d->st.link_up = up;
@@ -539,6 +559,7 @@ static int setup_port(struct dpdk_port *d, char *err, size_t errlen)
 		goto fail;
 	}
 	snprintf(d->st.driver, sizeof(d->st.driver), "%s", info.driver_name);
+	d->restart_when_down = !strcmp(info.driver_name, "net_memif");
 	memset(&conf, 0, sizeof(conf));
 	d->tx_off = info.tx_offload_capa & (OL_CSUM_HW | RTE_ETH_TX_OFFLOAD_TCP_TSO |
 					    RTE_ETH_TX_OFFLOAD_MULTI_SEGS);

@@ -57,6 +57,7 @@ struct dpdk_stats {
 	uint64_t ol_sw;         /* frames whose checksums were completed here */
 	uint64_t ol_refused;    /* TSO frames for a device without TSO, dropped */
 	uint64_t link_changes;  /* link state changes seen */
+	uint64_t restarts;      /* port restarts while its link was down (memif: reconnects) */
 	uint64_t errors;        /* failed calls into the device after setup */
 	/* The device's (rte_eth_stats). */
 	uint64_t dev_ipackets, dev_opackets, dev_ibytes, dev_obytes;

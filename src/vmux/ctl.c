@@ -62,6 +62,7 @@ static struct json_object *dpdk_json(const struct dpdk_port *dp)
 	DPDK_U64(ol_sw);
 	DPDK_U64(ol_refused);
 	DPDK_U64(link_changes);
+	DPDK_U64(restarts);
 	DPDK_U64(errors);
 	DPDK_U64(dev_ipackets);
 	DPDK_U64(dev_opackets);
