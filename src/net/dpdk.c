@@ -64,6 +64,7 @@ struct dpdk_port {
 	char name[RTE_ETH_NAME_MAX_LEN];
 	uint16_t pid;
 	bool started, polled, paused;
+	bool running; /* started and not stopped by a failed restart: bursts allowed */
 	atomic_bool rmv; /* set by the removal event's callback */
 	struct rte_mempool *mp;
 	struct pkt_pool *pool;
@@ -72,9 +73,11 @@ struct dpdk_port {
 	uint64_t next_link; /* TSC of the next link read */
 	uint64_t link_tsc;  /* TSC cycles between link reads */
 	/*
-	 * Restart the port while its link is down, every DPDK_RESTART_MS: a
-	 * memif client connects to its server only when started, so it would
-	 * stay down for good once the peer went away and came back.
+	 * Restart the port while its link is down, every DPDK_RESTART_MS (and
+	 * not sooner after a start: restarting a memif client in the middle of
+	 * its handshake crashes DPDK 22.11's memif server): a memif client
+	 * connects to its server only when started, so it would stay down for
+	 * good once the peer went away and came back.
 	 */
 	bool restart_when_down;
 	uint64_t next_restart;
@@ -226,10 +229,14 @@ static void link_check(struct dpdk_port *d)
 		if (now >= d->next_restart) {
 			d->next_restart = now + d->link_tsc / DPDK_LINK_POLL_MS * DPDK_RESTART_MS;
 			d->st.restarts++;
-			if (rte_eth_dev_stop(d->pid) < 0 || rte_eth_dev_start(d->pid) < 0) {
+			if (d->running && rte_eth_dev_stop(d->pid) < 0)
 				d->st.errors++;
-				LOG_RL(LOG_LVL_WARN, "dpdk", "%s: cannot restart it", d->name);
-			}
+			d->running = rte_eth_dev_start(d->pid) == 0;
+			/* Stopped: no bursts until a restart works (the peer may be gone). */
+			if (!d->running)
+				LOG_RL(LOG_LVL_WARN, "dpdk", "%s: cannot restart it (its peer gone?); "
+				       "trying again every %u ms", d->name, DPDK_RESTART_MS);
+			return;
 		}
 	}
 	if (up == d->st.link_up)
@@ -273,6 +280,8 @@ static bool dpdk_poll(void *arg)
 		}
 		link_check(d);
 	}
+	if (!d->running)
+		return false;
 	space = net_port_peer_space(&d->port);
 	budget = space < DPDK_BURST ? space : DPDK_BURST;
 	if (budget == 0) {
@@ -472,7 +481,7 @@ static uint16_t dpdk_deliver(struct net_port *self, uint16_t queue, struct pkt *
 
 		return (uint16_t)(a + dpdk_deliver(self, queue, pkts + 64, (uint16_t)(n - 64)));
 	}
-	if (!d->st.removed && d->st.link_up) {
+	if (!d->st.removed && d->st.link_up && d->running) {
 		for (uint16_t i = 0; i < n; i++) {
 			struct rte_mbuf *b = pkt_to_mbuf(d, pkts[i]);
 
@@ -602,7 +611,7 @@ static int setup_port(struct dpdk_port *d, char *err, size_t errlen)
 		what = "start it";
 		goto fail;
 	}
-	d->started = true;
+	d->started = d->running = true;
 	/* The switch's uplink sees every VM's unicast; -ENOTSUP: the device always does. */
 	r = rte_eth_promiscuous_enable(d->pid);
 	if (r < 0 && r != -ENOTSUP)
@@ -658,6 +667,8 @@ struct dpdk_port *dpdk_open(struct loop *l, const char *devargs, char *err, size
 		goto fail;
 	net_port_init(&d->port, pname, &dpdk_ops, d);
 	d->link_tsc = rte_get_tsc_hz() / 1000u * DPDK_LINK_POLL_MS;
+	/* A connection in progress is left alone for DPDK_RESTART_MS. */
+	d->next_restart = rte_get_tsc_cycles() + d->link_tsc / DPDK_LINK_POLL_MS * DPDK_RESTART_MS;
 	if (loop_add_poll(l, dpdk_poll, d) < 0) {
 		seterr(err, errlen, "dpdk:%s: cannot poll it: %s", d->name, strerror(errno));
 		goto fail;
@@ -710,7 +721,8 @@ void dpdk_close(struct dpdk_port *d)
 	if (d->started) {
 		rte_eth_dev_callback_unregister(d->pid, RTE_ETH_EVENT_INTR_RMV, on_rmv, d);
 		if (!d->st.removed) {
-			rte_eth_dev_stop(d->pid);
+			if (d->running)
+				rte_eth_dev_stop(d->pid);
 			rte_eth_dev_close(d->pid);
 		}
 	}
