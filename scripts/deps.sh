@@ -13,7 +13,7 @@ PKGS=(
 	libcmocka-dev
 	# e2e tests and demo: the QEMU/kernel chroot, namespaces and taps,
 	# unpacking kernel modules
-	debootstrap debian-archive-keyring iproute2 xz-utils zstd python3
+	debootstrap debian-archive-keyring iproute2 xz-utils zstd python3 ethtool
 	# fuzz targets: libFuzzer and the sanitizer runtimes
 	clang libclang-rt-14-dev
 	# the second guest kernel: Debian 12's own (6.1)
