@@ -24,7 +24,7 @@
  * wall clock and per CPU second of the thing in the middle.
  *
  *   dpdk_bench --path memif|tap|fwd --dir out|in --size 64|1518 --pid PID|--pid-file F
- *              [--sock VMSOCK] [--tap NAME] [--secs S] [--warmup S] [--cpu N]
+ *              [--sock VMSOCK] [--tap NAME] [--doorbell trap|poll] [--secs S] [--warmup S] [--cpu N]
  *              -- EAL ARGUMENTS
  *
  * Frame sizes are Ethernet sizes with the FCS: the guest hands the device
@@ -61,6 +61,7 @@ static const uint8_t REMOTE[6] = { 0x02, 0x00, 0x00, 0x00, 0xee, 0x01 };
 
 struct opts {
 	const char *path, *dir, *sock, *tap, *pid_file;
+	bool db_poll; /* --doorbell poll: the guest stores to the shared doorbell page */
 	unsigned size;
 	int pid, cpu;
 	double secs, warmup;
@@ -318,6 +319,7 @@ int main(int argc, char **argv)
 		{ "sock", required_argument, NULL, 's' }, { "tap", required_argument, NULL, 't' },
 		{ "secs", required_argument, NULL, 'T' }, { "warmup", required_argument, NULL, 'w' },
 		{ "cpu", required_argument, NULL, 'c' }, { "pid-file", required_argument, NULL, 'f' },
+		{ "doorbell", required_argument, NULL, 'D' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct opts o = { .path = "memif", .dir = "out", .size = 64, .pid = -1, .cpu = -1,
@@ -337,6 +339,7 @@ int main(int argc, char **argv)
 		case 'w': o.warmup = atof(optarg); break;
 		case 'c': o.cpu = atoi(optarg); break;
 		case 'f': o.pid_file = optarg; break;
+		case 'D': o.db_poll = !strcmp(optarg, "poll"); break;
 		default: return usage();
 		}
 	}
@@ -405,6 +408,10 @@ int main(int argc, char **argv)
 		}
 		if (r) {
 			fprintf(stderr, "dpdk_bench: %s: %s\n", o.sock, strerror(-r));
+			return 1;
+		}
+		if (o.db_poll && e1kg_set_doorbell(&e.g, E1KG_DB_POLL)) {
+			fprintf(stderr, "dpdk_bench: no doorbell page (vmux without --doorbell poll?)\n");
 			return 1;
 		}
 		e1kg_reset(&e.g);

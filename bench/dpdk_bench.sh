@@ -19,6 +19,7 @@
 #
 #   sudo bench/dpdk_bench.sh            # 3 s per point
 #   sudo bench/dpdk_bench.sh -t 5 -s 64
+#   sudo bench/dpdk_bench.sh -d poll    # the guest's e1000 with exitless doorbells
 #
 # VMUX_BIN, DPDK_BENCH_BIN, DPDK_PEER_BIN override the binaries (default: build/).
 set -u
@@ -30,10 +31,12 @@ DPDK_BENCH_BIN=${DPDK_BENCH_BIN:-$root/build/bench/dpdk_bench}
 DPDK_PEER_BIN=${DPDK_PEER_BIN:-$root/build/tests/integration/dpdk/dpdk_peer}
 secs=3
 sizes="64 1518"
-while getopts "t:s:h" opt; do
+doorbell=trap
+while getopts "t:s:d:h" opt; do
 	case $opt in
 	t) secs=$OPTARG ;;
 	s) sizes=$OPTARG ;;
+	d) doorbell=$OPTARG ;;
 	*) sed -n 3,24p "$0"; exit 2 ;;
 	esac
 done
@@ -68,23 +71,24 @@ point() { # path dir size
 	mkdir -p "$d"
 	case $path in
 	memif)
-		"$DPDK_BENCH_BIN" --path memif --dir "$dir" --size "$size" --cpu 0 \
+		"$DPDK_BENCH_BIN" --path memif --dir "$dir" --size "$size" --cpu 0 --doorbell "$doorbell" \
 			--sock "$d/vm.sock" --pid-file "$d/pid" --secs "$secs" -- $eal_base -l 0 \
 			--file-prefix b --vdev "net_memif0,role=server,socket=$d/memif.sock,socket-abstract=no" \
 			>"$d/bench.txt" 2>&1 &
 		bpid=$!
 		wait_for "$d/memif.sock" || return 1
-		"$VMUX_BIN" -q --cores 1 -s "$d/vm.sock" \
+		"$VMUX_BIN" -q --cores 1 -s "$d/vm.sock" --doorbell "$doorbell" \
 			--uplink "dpdk:net_memif0,role=client,socket=$d/memif.sock,socket-abstract=no" \
 			2>"$d/vmux.log" &
 		mid=$!
 		;;
 	tap)
-		"$VMUX_BIN" -q --cores 1 -s "$d/vm.sock" --uplink tap:dbt0 2>"$d/vmux.log" &
+		"$VMUX_BIN" -q --cores 1 -s "$d/vm.sock" --doorbell "$doorbell" --uplink tap:dbt0 \
+			2>"$d/vmux.log" &
 		mid=$!
 		wait_for "$d/vm.sock" || return 1
 		ip link set dbt0 up
-		"$DPDK_BENCH_BIN" --path tap --tap dbt0 --dir "$dir" --size "$size" --cpu 0 \
+		"$DPDK_BENCH_BIN" --path tap --tap dbt0 --dir "$dir" --size "$size" --cpu 0 --doorbell "$doorbell" \
 			--sock "$d/vm.sock" --pid-file "$d/pid" --secs "$secs" >"$d/bench.txt" 2>&1 &
 		bpid=$!
 		;;
@@ -117,6 +121,7 @@ point() { # path dir size
 	grep '^RESULT' "$d/bench.txt"
 }
 
+echo "doorbells: $doorbell"
 echo "machine: $(nproc) CPUs, $(uname -r), load $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "git: $(git -C "$root" rev-parse --short HEAD 2>/dev/null)$(git -C "$root" diff --quiet 2>/dev/null || echo +dirty)"
 fail=0

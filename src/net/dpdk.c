@@ -424,26 +424,35 @@ static void offload_prepare(struct dpdk_port *d, struct pkt *p)
 		csum_sw(p);
 }
 
-/* p as an mbuf (chain), or NULL (counted). */
-static struct rte_mbuf *pkt_to_mbuf(struct dpdk_port *d, struct pkt *p)
+/* p as an mbuf (chain) in m (NULL: one allocated here), or NULL (counted; m freed). */
+static struct rte_mbuf *pkt_to_mbuf(struct dpdk_port *d, struct pkt *p, struct rte_mbuf *m)
 {
 	bool tag = p->flags & PKT_F_VLAN;
 	uint32_t total = p->len + (tag ? 4u : 0u);
-	struct rte_mbuf *m, *tail;
+	struct rte_mbuf *tail;
 	bool ok;
 
 	if (p->len < ETH_HDR || p->len > PKT_DATA_MAX ||
 	    (total > d->seg_room && !(d->tx_off & RTE_ETH_TX_OFFLOAD_MULTI_SEGS))) {
 		d->st.wr_bad_len++;
 		LOG_RL(LOG_LVL_WARN, "dpdk", "%s: not sending a %u-byte frame", d->name, p->len);
+		rte_pktmbuf_free(m);
 		return NULL;
 	}
 	if (p->flags & PKT_F_OL)
 		offload_prepare(d, p);
-	m = rte_pktmbuf_alloc(d->mp);
+	if (!m)
+		m = rte_pktmbuf_alloc(d->mp);
 	if (!m) {
 		d->st.wr_nombuf++;
 		return NULL;
+	}
+	if (!tag && total <= d->seg_room && !(p->flags & PKT_F_OL)) {
+		/* The common case: one segment, nothing to add. */
+		memcpy(rte_pktmbuf_mtod(m, uint8_t *), p->data, p->len);
+		m->data_len = (uint16_t)p->len;
+		m->pkt_len = p->len;
+		return m;
 	}
 	tail = m;
 	if (tag) {
@@ -482,8 +491,12 @@ static uint16_t dpdk_deliver(struct net_port *self, uint16_t queue, struct pkt *
 		return (uint16_t)(a + dpdk_deliver(self, queue, pkts + 64, (uint16_t)(n - 64)));
 	}
 	if (!d->st.removed && d->st.link_up && d->running) {
+		struct rte_mbuf *heads[64];
+		/* One allocation for the burst's first segments (else one at a time). */
+		bool bulk = rte_pktmbuf_alloc_bulk(d->mp, heads, n) == 0;
+
 		for (uint16_t i = 0; i < n; i++) {
-			struct rte_mbuf *b = pkt_to_mbuf(d, pkts[i]);
+			struct rte_mbuf *b = pkt_to_mbuf(d, pkts[i], bulk ? heads[i] : NULL);
 
 			if (b) {
 				lens[k] = b->pkt_len;
