@@ -56,6 +56,7 @@
 #define DPDK_MBUF_CACHE 256u
 #define DPDK_LINK_POLL_MS 100u
 #define DPDK_RESTART_MS 1000u
+#define DPDK_HANDSHAKE_MS 10000u
 #define ETH_HDR 14u
 
 struct dpdk_port {
@@ -73,14 +74,15 @@ struct dpdk_port {
 	uint64_t next_link; /* TSC of the next link read */
 	uint64_t link_tsc;  /* TSC cycles between link reads */
 	/*
-	 * Restart the port while its link is down, every DPDK_RESTART_MS (and
-	 * not sooner after a start: restarting a memif client in the middle of
-	 * its handshake crashes DPDK 22.11's memif server): a memif client
-	 * connects to its server only when started, so it would stay down for
-	 * good once the peer went away and came back.
+	 * Restart the port while its link is down (link_check has when): a
+	 * memif client connects to its server only when started, so it would
+	 * stay down for good once the peer went away and came back. Never in
+	 * the middle of a handshake if it can be helped: restarting a memif
+	 * client then crashes DPDK 22.11's memif server.
 	 */
 	bool restart_when_down;
-	uint64_t next_restart;
+	bool up_since_start; /* the link was up since the last (re)start */
+	uint64_t last_start; /* TSC */
 	struct dpdk_stats st;
 };
 
@@ -223,11 +225,23 @@ static void link_check(struct dpdk_port *d)
 		return;
 	}
 	up = link.link_status == RTE_ETH_LINK_UP;
+	if (up)
+		d->up_since_start = true;
 	if (!up && d->restart_when_down) {
-		uint64_t now = rte_get_tsc_cycles();
+		uint64_t now = rte_get_tsc_cycles(), ms = d->link_tsc / DPDK_LINK_POLL_MS;
+		/*
+		 * A start that failed (no server listening) is retried every
+		 * DPDK_RESTART_MS; a port that was up and went down (the server left)
+		 * too; one that never came up since its start is in a handshake,
+		 * left alone for DPDK_HANDSHAKE_MS.
+		 */
+		bool due = !d->running || d->up_since_start ?
+			   now >= d->last_start + ms * DPDK_RESTART_MS :
+			   now >= d->last_start + ms * DPDK_HANDSHAKE_MS;
 
-		if (now >= d->next_restart) {
-			d->next_restart = now + d->link_tsc / DPDK_LINK_POLL_MS * DPDK_RESTART_MS;
+		if (due) {
+			d->last_start = now;
+			d->up_since_start = false;
 			d->st.restarts++;
 			if (d->running && rte_eth_dev_stop(d->pid) < 0)
 				d->st.errors++;
@@ -680,8 +694,7 @@ struct dpdk_port *dpdk_open(struct loop *l, const char *devargs, char *err, size
 		goto fail;
 	net_port_init(&d->port, pname, &dpdk_ops, d);
 	d->link_tsc = rte_get_tsc_hz() / 1000u * DPDK_LINK_POLL_MS;
-	/* A connection in progress is left alone for DPDK_RESTART_MS. */
-	d->next_restart = rte_get_tsc_cycles() + d->link_tsc / DPDK_LINK_POLL_MS * DPDK_RESTART_MS;
+	d->last_start = rte_get_tsc_cycles();
 	if (loop_add_poll(l, dpdk_poll, d) < 0) {
 		seterr(err, errlen, "dpdk:%s: cannot poll it: %s", d->name, strerror(errno));
 		goto fail;
