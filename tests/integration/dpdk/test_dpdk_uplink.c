@@ -441,6 +441,30 @@ static void test_afpacket_counters(void **state)
 	assert_int_equal(uplink_u64("dpdk.errors"), 0);
 }
 
+/* The interface under the port is deleted: vmux keeps running and answering, VMs keep sending. */
+static void test_afpacket_iface_gone(void **state)
+{
+	uint64_t before;
+
+	(void)state;
+	if (!in_own_netns)
+		skip();
+	assert_int_equal(system("ip link del vdu0"), 0);
+	before = uplink_u64("rx_pkts") + uplink_u64("rx_drops");
+	for (int i = 0; i < NVM; i++)
+		vm_send(&vms[i], NFR);
+	/* handed to the port (sent into nothing, or refused and counted) */
+	assert_true(wait_u64("rx_pkts", 0, 100) + uplink_u64("rx_drops") >= before);
+	it_nap_ms(300);
+	assert_true(vmux_pid > 0 && waitpid(vmux_pid, NULL, WNOHANG) == 0);
+	{
+		struct json_object *p = uplink_json();
+
+		assert_non_null(p);
+		json_object_put(p);
+	}
+}
+
 /* ---- memif ------------------------------------------------------------------------------- */
 
 static void echo_all(unsigned n)
@@ -500,6 +524,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_afpacket_vm_to_uplink),
 		cmocka_unit_test(test_afpacket_uplink_to_vm),
 		cmocka_unit_test(test_afpacket_counters),
+		cmocka_unit_test(test_afpacket_iface_gone),
 	};
 	const struct CMUnitTest memif[] = {
 		cmocka_unit_test(test_memif_echo),
