@@ -46,8 +46,8 @@ for g in a b; do
 done
 e2e_log "two guests up behind the DPDK uplink: a ${DRV[a]}, b ${DRV[b]}"
 
-out0=$(CTL switch net_af_packet0 dpdk dev_opackets)
-in0=$(CTL switch net_af_packet0 dpdk dev_ipackets)
+out0=$(CTL switch net_af_packet0 dpdk.dev_opackets)
+in0=$(CTL switch net_af_packet0 dpdk.dev_ipackets)
 for g in a b; do
 	e2e_agent_run "$g" "ping -c 3 -W 3 $HOST >/dev/null || { echo cannot ping $HOST; exit 1; }" 120 ||
 		{ CTL switch >&2; e2e_fail "guest $g (${DRV[$g]}) cannot ping the host through the DPDK uplink"; }
@@ -71,8 +71,8 @@ up_got=$(sha256sum "$E2E_TMP/b-up.data" | cut -d' ' -f1)
 [ -n "$up" ] && [ "$up" = "$up_got" ] || e2e_fail "b->host: host got $up_got, b sent '$up'"
 e2e_log "16 MiB b (E810) -> host through the DPDK uplink arrived intact"
 
-out1=$(CTL switch net_af_packet0 dpdk dev_opackets)
-in1=$(CTL switch net_af_packet0 dpdk dev_ipackets)
+out1=$(CTL switch net_af_packet0 dpdk.dev_opackets)
+in1=$(CTL switch net_af_packet0 dpdk.dev_ipackets)
 e2e_log "DPDK uplink: $((out1 - out0)) frames out, $((in1 - in0)) in"
 [ $((out1 - out0)) -ge 10000 ] && [ $((in1 - in0)) -ge 12 ] ||
 	e2e_fail "the DPDK uplink's counters did not move as expected"
