@@ -24,7 +24,7 @@
  * wall clock and per CPU second of the thing in the middle.
  *
  *   dpdk_bench --path memif|tap|fwd --dir out|in --size 64|1518 --pid PID|--pid-file F
- *              [--sock VMSOCK] [--tap NAME] [--doorbell trap|poll] [--secs S] [--warmup S] [--cpu N]
+ *              [--sock VMSOCK] [--tap NAME] [--doorbell trap|poll] [--ready FILE] [--secs S] [--warmup S] [--cpu N]
  *              -- EAL ARGUMENTS
  *
  * Frame sizes are Ethernet sizes with the FCS: the guest hands the device
@@ -60,7 +60,7 @@
 static const uint8_t REMOTE[6] = { 0x02, 0x00, 0x00, 0x00, 0xee, 0x01 };
 
 struct opts {
-	const char *path, *dir, *sock, *tap, *pid_file;
+	const char *path, *dir, *sock, *tap, *pid_file, *ready;
 	bool db_poll; /* --doorbell poll: the guest stores to the shared doorbell page */
 	unsigned size;
 	int pid, cpu;
@@ -320,6 +320,7 @@ int main(int argc, char **argv)
 		{ "secs", required_argument, NULL, 'T' }, { "warmup", required_argument, NULL, 'w' },
 		{ "cpu", required_argument, NULL, 'c' }, { "pid-file", required_argument, NULL, 'f' },
 		{ "doorbell", required_argument, NULL, 'D' },
+		{ "ready", required_argument, NULL, 'R' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct opts o = { .path = "memif", .dir = "out", .size = 64, .pid = -1, .cpu = -1,
@@ -340,6 +341,7 @@ int main(int argc, char **argv)
 		case 'c': o.cpu = atoi(optarg); break;
 		case 'f': o.pid_file = optarg; break;
 		case 'D': o.db_poll = !strcmp(optarg, "poll"); break;
+		case 'R': o.ready = optarg; break;
 		default: return usage();
 		}
 	}
@@ -376,6 +378,13 @@ int main(int argc, char **argv)
 				fprintf(stderr, "dpdk_bench: port %u does not start\n", p);
 				return 1;
 			}
+		/* A memif socket exists from the probe on; a client must wait for this. */
+		if (o.ready) {
+			FILE *f = fopen(o.ready, "w");
+
+			if (f)
+				fclose(f);
+		}
 		/* fwd: we send on port 0, the forwarder brings it back on port 1. */
 		e.out_port = 0;
 		e.in_port = !strcmp(o.path, "fwd") ? 1 : 0;

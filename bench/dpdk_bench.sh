@@ -72,11 +72,11 @@ point() { # path dir size
 	case $path in
 	memif)
 		"$DPDK_BENCH_BIN" --path memif --dir "$dir" --size "$size" --cpu 0 --doorbell "$doorbell" \
-			--sock "$d/vm.sock" --pid-file "$d/pid" --secs "$secs" -- $eal_base -l 0 \
+			--sock "$d/vm.sock" --pid-file "$d/pid" --secs "$secs" --ready "$d/ready" -- $eal_base -l 0 \
 			--file-prefix b --vdev "net_memif0,role=server,socket=$d/memif.sock,socket-abstract=no" \
 			>"$d/bench.txt" 2>&1 &
 		bpid=$!
-		wait_for "$d/memif.sock" || return 1
+		wait_for "$d/ready" || return 1
 		"$VMUX_BIN" -q --cores 1 -s "$d/vm.sock" --doorbell "$doorbell" \
 			--uplink "dpdk:net_memif0,role=client,socket=$d/memif.sock,socket-abstract=no" \
 			2>"$d/vmux.log" &
@@ -94,12 +94,12 @@ point() { # path dir size
 		;;
 	fwd)
 		"$DPDK_BENCH_BIN" --path fwd --dir "$dir" --size "$size" --cpu 0 \
-			--pid-file "$d/pid" --secs "$secs" -- $eal_base -l 0 --file-prefix b \
+			--pid-file "$d/pid" --secs "$secs" --ready "$d/ready" -- $eal_base -l 0 --file-prefix b \
 			--vdev "net_memif0,role=server,socket=$d/a.sock,socket-abstract=no" \
 			--vdev "net_memif1,role=server,socket=$d/b.sock,socket-abstract=no" \
 			>"$d/bench.txt" 2>&1 &
 		bpid=$!
-		wait_for "$d/b.sock" || return 1
+		wait_for "$d/ready" || return 1
 		"$DPDK_PEER_BIN" fwd -- $eal_base -l 1 --file-prefix f \
 			--vdev "net_memif0,role=client,socket=$d/a.sock,socket-abstract=no" \
 			--vdev "net_memif1,role=client,socket=$d/b.sock,socket-abstract=no" \
