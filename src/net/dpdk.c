@@ -56,7 +56,7 @@
 #define DPDK_MBUF_CACHE 256u
 #define DPDK_LINK_POLL_MS 100u
 #define DPDK_RESTART_MS 1000u
-#define DPDK_HANDSHAKE_MS 10000u
+#define DPDK_HANDSHAKE_MS 3000u
 #define ETH_HDR 14u
 
 struct dpdk_port {
@@ -169,6 +169,14 @@ int dpdk_eal_init(unsigned n, const char *const *args, char *err, size_t errlen)
 	LOG_INFO("dpdk", "EAL up (%s), %u lcore(s), %u port(s) probed", rte_version(),
 		 rte_lcore_count(), rte_eth_dev_count_avail());
 	return 0;
+}
+
+void dpdk_eal_fini(void)
+{
+	if (!eal_ready)
+		return;
+	rte_eal_cleanup();
+	eal_ready = false;
 }
 
 /* ---- receive -------------------------------------------------------------------- */

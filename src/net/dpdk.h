@@ -29,6 +29,8 @@ struct dpdk_port;
  */
 int dpdk_eal_init(unsigned n, const char *const *args, char *err, size_t errlen);
 bool dpdk_eal_ready(void);
+/* At exit, after every port is closed: releases the EAL's memory (hugepage files). */
+void dpdk_eal_fini(void);
 
 /*
  * Probes DEVARGS (a PCI address or a virtual device with its arguments, as

@@ -165,6 +165,7 @@ int main(int argc, char **argv)
 	sigaddset(&sigs, SIGTERM);
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 	teardown();
+	dpdk_eal_fini();
 	loop_destroy(app.main_loop);
 	accept_reserve_fini();
 	return rc;

@@ -509,7 +509,7 @@ static void test_memif_link_down_up(void **state)
 	assert_int_equal(uplink_u64("dpdk.dev_opackets"), sent);
 	peer_pid = peer_start();
 	assert_true(peer_pid > 0);
-	assert_true(wait_u64("dpdk.link_up", 1, 10000));
+	assert_true(wait_u64("dpdk.link_up", 1, 15000));
 	assert_true(uplink_u64("dpdk.restarts") > 0); /* memif connects only when started */
 	echo_all(NFR);
 	assert_true(vmux_pid > 0 && waitpid(vmux_pid, NULL, WNOHANG) == 0);
