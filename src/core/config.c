@@ -167,10 +167,43 @@ static int parse_cpus(struct vmux_config *c, const char *s, char *err, size_t er
 
 static int parse_uplink(struct vmux_config *c, const char *s, char *err, size_t errlen)
 {
-	if (strncmp(s, "tap:", 4) != 0)
-		return fail(err, errlen, "--uplink %s: expected tap:NAME", s);
-	return copy_str(c->uplink_tap, sizeof(c->uplink_tap), s + 4, "uplink tap name", err,
-			errlen);
+	size_t n;
+
+	c->uplink_tap[0] = c->uplink_dpdk[0] = c->uplink_name[0] = '\0';
+	if (!strncmp(s, "tap:", 4))
+		return copy_str(c->uplink_tap, sizeof(c->uplink_tap), s + 4, "uplink tap name",
+				err, errlen) ||
+		       copy_str(c->uplink_name, sizeof(c->uplink_name), s + 4, "uplink tap name",
+				err, errlen);
+	if (strncmp(s, "dpdk:", 5) != 0)
+		return fail(err, errlen, "--uplink %.64s: expected tap:NAME or dpdk:DEVARGS", s);
+	if (copy_str(c->uplink_dpdk, sizeof(c->uplink_dpdk), s + 5, "uplink DPDK device arguments",
+		     err, errlen))
+		return -1;
+	n = strcspn(c->uplink_dpdk, ",");
+	if (n == 0) {
+		c->uplink_dpdk[0] = '\0';
+		return fail(err, errlen, "--uplink %.64s: dpdk: needs a device (a PCI address such "
+					 "as 0000:08:00.0, or a virtual device such as net_ring0)", s);
+	}
+	if (n >= sizeof(c->uplink_name)) {
+		c->uplink_dpdk[0] = '\0';
+		return fail(err, errlen, "--uplink %.64s: device name longer than %zu characters", s,
+			    sizeof(c->uplink_name) - 1);
+	}
+	memcpy(c->uplink_name, c->uplink_dpdk, n);
+	c->uplink_name[n] = '\0';
+	return 0;
+}
+
+static int add_eal_arg(struct vmux_config *c, const char *a, char *err, size_t errlen)
+{
+	if (c->neal == CFG_EAL_MAX_ARGS)
+		return fail(err, errlen, "at most %d EAL arguments", CFG_EAL_MAX_ARGS);
+	if (copy_str(c->eal[c->neal], sizeof(c->eal[0]), a, "EAL argument", err, errlen))
+		return -1;
+	c->neal++;
+	return 0;
 }
 
 /* Bounds of a capture's snaplen (as net/capture.h has them). */
@@ -321,7 +354,8 @@ int cfg_parse_args(struct vmux_config *c, int argc, char **argv, char *err, size
 
 	optind = 0; /* full re-initialisation, so the parser can run more than once */
 	opterr = 0;
-	while ((o = getopt_long(argc, argv, ":s:m:t:b:d:qvhV", opts, NULL)) != -1) {
+	/* '+': stop at the first non-option, so that what follows -- stays in order. */
+	while ((o = getopt_long(argc, argv, "+:s:m:t:b:d:qvhV", opts, NULL)) != -1) {
 		const char *name = argv[optind - 1];
 		if (o != 's' && o != OPT_FD && o != ':' && o != '?' && o != 'b' && o != 'd' && o != 'q' &&
 		    o != 'v' && o != 'h' && o != 'V' && o < OPT_UPLINK && !d)
@@ -460,6 +494,12 @@ int cfg_parse_args(struct vmux_config *c, int argc, char **argv, char *err, size
 		default:
 			return fail(err, errlen, "unknown option %s", name);
 		}
+	}
+	if (optind > 1 && optind <= argc && !strcmp(argv[optind - 1], "--")) {
+		/* Everything after -- is for DPDK's EAL (--uplink dpdk:...). */
+		for (; optind < argc; optind++)
+			if (add_eal_arg(c, argv[optind], err, errlen))
+				return -1;
 	}
 	if (optind < argc)
 		return fail(err, errlen, "unexpected argument '%s'", argv[optind]);
@@ -643,6 +683,16 @@ int cfg_parse_json(struct vmux_config *c, const char *text, char *err, size_t er
 						      (unsigned)i, err, errlen);
 		} else if (!strcmp(key, "uplink")) {
 			ret = cfg_jstr(val, key, &s, err, errlen) || parse_uplink(c, s, err, errlen);
+		} else if (!strcmp(key, "eal")) {
+			if (!json_object_is_type(val, json_type_array)) {
+				ret = fail(err, errlen, "\"eal\" must be an array of strings");
+				break;
+			}
+			c->neal = 0;
+			for (size_t i = 0; i < json_object_array_length(val) && !ret; i++)
+				ret = cfg_jstr(json_object_array_get_idx(val, i), "eal[]", &s, err,
+					       errlen) ||
+				      add_eal_arg(c, s, err, errlen);
 		} else if (!strcmp(key, "base_mac")) {
 			ret = cfg_jstr(val, key, &s, err, errlen);
 			if (!ret) {
@@ -748,7 +798,7 @@ int cfg_finalize(struct vmux_config *c, char *err, size_t errlen)
 		struct cfg_device *d = &c->dev[i];
 		if (!d->mode[0])
 			strcpy(d->mode, "e1000-emu");
-		if (!d->tap[0] && !c->uplink_tap[0])
+		if (!d->tap[0] && !c->uplink_name[0])
 			return fail(err, errlen, "device %u (%s) has no -t TAP and there is no "
 						 "--uplink: it would have no network", i, d->socket);
 		if (d->tap[0] && (d->vlan || d->allow_spoof || d->allow_promisc))
@@ -791,12 +841,15 @@ int cfg_finalize(struct vmux_config *c, char *err, size_t errlen)
 			return fail(err, errlen, "tap %s is both the uplink and device %u's own tap",
 				    d->tap, i);
 	}
+	if (c->neal && !c->uplink_dpdk[0])
+		return fail(err, errlen, "EAL arguments (after --, or \"eal\") need --uplink "
+					 "dpdk:DEVARGS");
 	for (unsigned i = 0; i < c->npcap; i++) {
 		const struct cfg_pcap *p = &c->pcap[i];
 		if (cfg_port_index(c, p->port) < -1)
 			return fail(err, errlen, "--pcap %s=%s: no port %s (ports: dev0%s%.0u%s%s)",
 				    p->port, p->file, p->port, c->ndev > 1 ? "..dev" : "", c->ndev - 1,
-				    c->uplink_tap[0] ? " and the uplink " : "", c->uplink_tap);
+				    c->uplink_name[0] ? " and the uplink " : "", c->uplink_name);
 		for (unsigned j = 0; j < i; j++)
 			if (!strcmp(c->pcap[j].port, p->port))
 				return fail(err, errlen, "--pcap: port %s is captured twice (one "
@@ -810,7 +863,7 @@ int cfg_port_index(const struct vmux_config *c, const char *name)
 	unsigned long v;
 	char canon[32];
 
-	if (c->uplink_tap[0] && !strcmp(name, c->uplink_tap))
+	if (c->uplink_name[0] && !strcmp(name, c->uplink_name))
 		return -1;
 	if (strncmp(name, "dev", 3) || parse_uint(name + 3, CFG_MAX_DEVICES, &v) ||
 	    v >= c->ndev)

@@ -37,6 +37,17 @@ static int setup(void)
 
 	if (check_poll_hooks(cfg))
 		return -1;
+	/* Before any worker: the EAL pins the calling thread (and undoes it). */
+	if (cfg->uplink_dpdk[0]) {
+		const char *eal[CFG_EAL_MAX_ARGS];
+
+		for (unsigned i = 0; i < cfg->neal; i++)
+			eal[i] = cfg->eal[i];
+		if (dpdk_eal_init(cfg->neal, eal, app.err, sizeof(app.err)) < 0) {
+			fprintf(stderr, "vmux: --uplink dpdk:%s: %s\n", cfg->uplink_dpdk, app.err);
+			return -1;
+		}
+	}
 	/* Workers leave SIGINT and SIGTERM to the main thread (they inherit this mask). */
 	sigemptyset(&sigs);
 	sigaddset(&sigs, SIGINT);
@@ -64,10 +75,11 @@ static int setup(void)
 	app.uplink_port = -1;
 	for (unsigned i = 0; i < cfg->ndev; i++)
 		need_switch |= !cfg->dev[i].tap[0];
-	if (need_switch || cfg->uplink_tap[0]) {
+	if (need_switch || cfg->uplink_name[0]) {
 		run_on(app.sw_thread, create_switch, NULL);
-		if (!app.sw || !app.uplink || app.uplink_port < 0) {
-			fprintf(stderr, "vmux: --uplink tap:%s: %s\n", cfg->uplink_tap, app.err);
+		if (!app.sw || !uplink_net_port() || app.uplink_port < 0) {
+			fprintf(stderr, "vmux: --uplink %s:%s: %s\n", cfg->uplink_dpdk[0] ? "dpdk" : "tap",
+				cfg->uplink_dpdk[0] ? cfg->uplink_dpdk : cfg->uplink_tap, app.err);
 			return -1;
 		}
 	}
@@ -191,6 +203,7 @@ int main(int argc, char **argv)
 	app.metrics = NULL;
 	svc_fini();
 	teardown();
+	dpdk_eal_fini();
 	loop_destroy(app.main_loop);
 	accept_reserve_fini();
 	return rc;

@@ -41,12 +41,24 @@ void create_switch(void *arg)
 	app.sw = sw_create(&sc, app.err, sizeof(app.err));
 	if (!app.sw)
 		return;
-	app.uplink = tap_open(thread_loop(app.sw_thread), cfg->uplink_tap, true, app.err,
-			      sizeof(app.err));
-	if (!app.uplink)
+	if (cfg->uplink_dpdk[0])
+		app.uplink_dpdk = dpdk_open(thread_loop(app.sw_thread), cfg->uplink_dpdk, app.err,
+					    sizeof(app.err));
+	else if (cfg->uplink_tap[0])
+		app.uplink = tap_open(thread_loop(app.sw_thread), cfg->uplink_tap, true, app.err,
+				      sizeof(app.err));
+	struct net_port *up = uplink_net_port();
+	if (!up)
 		return;
-	struct sw_port_config pc = { .name = cfg->uplink_tap, .kind = SW_PORT_UPLINK };
-	app.uplink_port = sw_attach(app.sw, tap_port(app.uplink), &pc, app.err, sizeof(app.err));
+	struct sw_port_config pc = { .name = cfg->uplink_name, .kind = SW_PORT_UPLINK };
+	app.uplink_port = sw_attach(app.sw, up, &pc, app.err, sizeof(app.err));
+}
+
+struct net_port *uplink_net_port(void)
+{
+	if (app.uplink_dpdk)
+		return dpdk_port(app.uplink_dpdk);
+	return app.uplink ? tap_port(app.uplink) : NULL;
 }
 
 static bool xpoll_run(void *arg)
@@ -228,6 +240,10 @@ void teardown(void)
 	}
 	if (app.uplink)
 		tap_close(app.uplink);
+	if (app.uplink_dpdk)
+		dpdk_close(app.uplink_dpdk);
+	app.uplink = NULL;
+	app.uplink_dpdk = NULL;
 	if (app.sw)
 		sw_destroy(app.sw);
 	for (unsigned i = 0; i < app.ndev; i++) {

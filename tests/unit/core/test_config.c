@@ -267,6 +267,55 @@ static void test_base_mac_wrap(void **state)
 	assert_memory_equal(cfg.dev[1].mac, "\x02\x00\x00\x00\x00\x00", 6);
 }
 
+/* --uplink dpdk:DEVARGS, EAL arguments after --, "eal" in JSON. */
+static void test_dpdk_uplink(void **state)
+{
+	(void)state;
+	if (args("--uplink", "dpdk:net_af_packet0,iface=eth1,qpairs=1", "-s", "/a", "--", "-l",
+		 "3", "--no-huge", NULL))
+		fail_msg("%s", err);
+	assert_string_equal(cfg.uplink_dpdk, "net_af_packet0,iface=eth1,qpairs=1");
+	assert_string_equal(cfg.uplink_name, "net_af_packet0");
+	assert_string_equal(cfg.uplink_tap, "");
+	assert_int_equal(cfg.neal, 3);
+	assert_string_equal(cfg.eal[0], "-l");
+	assert_string_equal(cfg.eal[2], "--no-huge");
+	/* the uplink's name is a port name for --pcap */
+	assert_int_equal(args("--uplink", "dpdk:0000:08:00.0", "-s", "/a", "--pcap",
+			      "0000:08:00.0=/tmp/u.pcap", NULL), 0);
+	assert_int_equal(cfg_port_index(&cfg, "0000:08:00.0"), -1);
+	assert_int_equal(cfg.neal, 0);
+	/* a tap uplink given later replaces it, and the other way round */
+	assert_int_equal(args("--uplink", "dpdk:net_ring0", "--uplink", "tap:t0", "-s", "/a", NULL), 0);
+	assert_string_equal(cfg.uplink_dpdk, "");
+	assert_string_equal(cfg.uplink_name, "t0");
+	/* errors name the problem */
+	assert_int_equal(args("--uplink", "dpdk:,iface=x", "-s", "/a", NULL), -1);
+	assert_non_null(strstr(err, "dpdk: needs a device"));
+	assert_int_equal(args("--uplink", "udp:x", "-s", "/a", NULL), -1);
+	assert_non_null(strstr(err, "expected tap:NAME or dpdk:DEVARGS"));
+	assert_int_equal(args("--uplink", "tap:t0", "-s", "/a", "--", "-l", "1", NULL), -1);
+	assert_non_null(strstr(err, "EAL arguments"));
+	assert_int_equal(args("--uplink", "dpdk:net_ring0", "-s", "/a", "stray", NULL), -1);
+	assert_non_null(strstr(err, "unexpected argument 'stray'"));
+	assert_int_equal(args("--uplink", "dpdk:net_abcdefghijklmnopqrstuvwxyz0123456789",
+			      "-s", "/a", NULL), -1);
+	assert_non_null(strstr(err, "longer than"));
+
+	cfg_init(&cfg);
+	assert_int_equal(cfg_parse_json(&cfg, "{\"uplink\":\"dpdk:net_ring0\",\"eal\":"
+					"[\"--no-huge\",\"-l\",\"0\"],\"devices\":[{\"socket\":\"/a\"}]}",
+					err, sizeof(err)), 0);
+	assert_int_equal(cfg_finalize(&cfg, err, sizeof(err)), 0);
+	assert_int_equal(cfg.neal, 3);
+	assert_string_equal(cfg.uplink_name, "net_ring0");
+	cfg_init(&cfg);
+	assert_int_equal(cfg_parse_json(&cfg, "{\"eal\":\"-l 0\"}", err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "\"eal\" must be an array"));
+	cfg_init(&cfg);
+	assert_int_equal(cfg_parse_json(&cfg, "{\"eal\":[1]}", err, sizeof(err)), -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -278,6 +327,7 @@ int main(void)
 		cmocka_unit_test(test_pcap),
 		cmocka_unit_test(test_base_mac_wrap),
 		cmocka_unit_test(test_max_guest_ram),
+		cmocka_unit_test(test_dpdk_uplink),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
