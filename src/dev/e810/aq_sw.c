@@ -515,7 +515,10 @@ static bool rule_recipe_ok(const struct e810_aq *aq, const uint8_t *e, enum rule
 	if (rid < E810_AQ_DFLT_RECIPES) {
 		if (rid == 6 || rid == 7)
 			return false;
-		return op != RULE_ADD || hl >= SW_DUMMY_HDR;
+		if (rid == LKUP_DFLT) /* matches every frame: its header says nothing */
+			return true;
+		/* An update may leave the header as added (length 0). */
+		return hl >= SW_DUMMY_HDR || (op == RULE_UPDATE && hl == 0);
 	}
 	if (rid >= E810_AQ_MAX_RECIPES || !aq->st.recipe[rid].in_use)
 		return false;

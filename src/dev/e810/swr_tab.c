@@ -229,7 +229,7 @@ void e810_swr_compile(struct e810_swr_tab *t, const struct e810_aq_state *st, un
 			continue;
 		}
 		if (r->hdr_len < SW_DUMMY_HDR && r->recipe != LKUP_DFLT)
-			continue; /* refused when added: cannot happen */
+			continue; /* refused when added or updated: cannot happen */
 		t->nrx++;
 		if (r->recipe == LKUP_VLAN) {
 			if (prunes_to_pf(st, r, pf))
@@ -362,7 +362,11 @@ unsigned e810_swr_flows(const struct e810_aq_state *st, unsigned nq, const uint8
 		struct net_flow f;
 
 		if (!r->in_use || r->recipe >= E810_AQ_DFLT_RECIPES || r->recipe == LKUP_VLAN ||
-		    (r->type != SW_RULE_LKUP_RX && directional(r->recipe)))
+		    (r->type != SW_RULE_LKUP_RX && directional(r->recipe)) ||
+		    (r->hdr_len < SW_DUMMY_HDR && r->recipe != LKUP_DFLT))
+			continue;
+		/* VLAN 0 is no tag to the receive path: a rule for it never matches. */
+		if ((r->recipe == LKUP_MAC_VLAN || r->recipe == LKUP_PROMISC_VLAN) && vid == 0)
 			continue;
 		a = rule_act(st, r, pf, nq);
 		if (a.kind == E810_SWR_NONE)
