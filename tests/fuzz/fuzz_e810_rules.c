@@ -23,7 +23,7 @@
  * or prune list set from the bytes.
  *
  * Checks beyond ASan/UBSan: a refused command changes nothing of the
- * engine's state; the rule count matches the slots in use, with unique
+ * engine's switch state (VSIs, rules, lists, recipes, the profile map); the rule count matches the slots in use, with unique
  * non-zero indexes; every evaluation is a queue of the PF, NEXT or DROP;
  * every flow carries the VM's MAC, a queue range inside the PF, and for a
  * frame to the VM's MAC the flows decide as the receive path does (unless
@@ -48,6 +48,7 @@
 
 static uint8_t *mem;
 static struct e810_aq *aq;
+static struct e810_aq *engines[16];
 static unsigned ring_tail;
 static unsigned nq;
 static struct e810_swr_tab tab;
@@ -146,15 +147,49 @@ static uint16_t cmd(uint16_t opc, uint8_t *params, uint8_t *buf, uint16_t len, b
 	return get16(d + AQD_RETVAL);
 }
 
-/* A command that may be refused: refused, nothing of the state changed. */
+/*
+ * The switch area of the state (VSIs' contexts, rules, lists, recipes, the
+ * profile map, the counts): copied before a command, compared after.
+ */
+static void sw_copy(struct e810_aq_state *d, const struct e810_aq_state *st)
+{
+	d->nvsi = st->nvsi;
+	d->nrules = st->nrules;
+	d->sw_gen = st->sw_gen;
+	for (unsigned i = 0; i < E810_AQ_MAX_VSI; i++) {
+		d->vsi[i].in_use = st->vsi[i].in_use;
+		d->vsi[i].num = st->vsi[i].num;
+		memcpy(d->vsi[i].props, st->vsi[i].props, sizeof(d->vsi[i].props));
+	}
+	memcpy(d->rule, st->rule, sizeof(d->rule));
+	memcpy(d->vlist, st->vlist, sizeof(d->vlist));
+	memcpy(d->recipe, st->recipe, sizeof(d->recipe));
+	memcpy(d->prof_recipes, st->prof_recipes, sizeof(d->prof_recipes));
+}
+
+static bool sw_same(const struct e810_aq_state *d, const struct e810_aq_state *st)
+{
+	if (d->nvsi != st->nvsi || d->nrules != st->nrules || d->sw_gen != st->sw_gen)
+		return false;
+	for (unsigned i = 0; i < E810_AQ_MAX_VSI; i++)
+		if (d->vsi[i].in_use != st->vsi[i].in_use || d->vsi[i].num != st->vsi[i].num ||
+		    memcmp(d->vsi[i].props, st->vsi[i].props, sizeof(d->vsi[i].props)))
+			return false;
+	return !memcmp(d->rule, st->rule, sizeof(d->rule)) &&
+	       !memcmp(d->vlist, st->vlist, sizeof(d->vlist)) &&
+	       !memcmp(d->recipe, st->recipe, sizeof(d->recipe)) &&
+	       !memcmp(d->prof_recipes, st->prof_recipes, sizeof(d->prof_recipes));
+}
+
+/* A command that may be refused: refused, nothing of the switch state changed. */
 static uint16_t cmd_checked(uint16_t opc, uint8_t *params, uint8_t *buf, uint16_t len, bool in)
 {
 	uint16_t rc;
 
-	memcpy(&before, e810_aq_state(aq), sizeof(before));
+	sw_copy(&before, e810_aq_state(aq));
 	rc = cmd(opc, params, buf, len, in);
 	if (rc)
-		CHECK(!memcmp(&before, e810_aq_state(aq), sizeof(before)));
+		CHECK(sw_same(&before, e810_aq_state(aq)));
 	return rc;
 }
 
@@ -301,6 +336,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	(void)argc;
 	(void)argv;
+	fz_setup_logging();
 	mem = calloc(1, MEM_SIZE);
 	return mem ? 0 : -1;
 }
@@ -314,13 +350,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	if (!mem && LLVMFuzzerInitialize(NULL, NULL))
 		return 0;
-	e810_aq_config_default(&cfg);
-	memcpy(cfg.mac, vm_mac, 6);
 	nq = 1u + data[0] % 16u;
-	cfg.num_queues = (uint16_t)nq;
-	cfg.atq_budget = RING;
-	aq = e810_aq_create(&cfg, &ops, NULL);
-	CHECK(aq);
+	/* One engine per queue count, kept (creating one builds its NVM image: most of the time). */
+	if (!engines[nq - 1]) {
+		e810_aq_config_default(&cfg);
+		memcpy(cfg.mac, vm_mac, 6);
+		cfg.num_queues = (uint16_t)nq;
+		cfg.atq_budget = RING;
+		engines[nq - 1] = e810_aq_create(&cfg, &ops, NULL);
+		CHECK(engines[nq - 1]);
+	}
+	aq = engines[nq - 1];
+	e810_aq_core_reset(aq); /* as created: no package, no VSIs, rules or recipes */
 	ring_up();
 	if (data[0] & 0x10)
 		load_pkg();
@@ -418,7 +459,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		fprintf(stderr, "fuzz_e810_rules: %u ops, %u rules, %u recipes refused, %u flows\n", nops,
 			e810_aq_state(aq)->nrules, (unsigned)e810_aq_stats(aq)->recipes_refused,
 			e810_swr_flows(e810_aq_state(aq), nq, vm_mac, flows, FLOWS_MAX));
-	e810_aq_destroy(aq);
 	aq = NULL;
 	return 0;
 }
