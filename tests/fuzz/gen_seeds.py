@@ -11,6 +11,7 @@ import struct
 import sys
 
 from gen_seeds_e810_pkg import seeds_e810_pkg
+from gen_seeds_e810_rules import seeds_e810_rules
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -917,6 +918,7 @@ TARGETS = {
     'e1000': seeds_e1000,
     'e810': seeds_e810,
     'e810_pkg': seeds_e810_pkg,
+    'e810_rules': seeds_e810_rules,
 }
 
 
