@@ -36,6 +36,7 @@ struct cfg_device {
 	int worker;               /* index into workers, -1 = automatic */
 	enum cfg_doorbell doorbell;
 	unsigned queues;          /* queue pairs (--queues, 1..CFG_MAX_QUEUES); 0 = the model's default */
+	char vfio_dev[16];        /* -d BDF: the PCI function a passthrough device owns; "" = none */
 };
 
 /* A capture started with vmux (--pcap PORT=FILE,...): see net/capture.h. */
@@ -60,6 +61,7 @@ struct vmux_config {
 	struct cfg_pcap pcap[CFG_MAX_PCAPS];
 	unsigned npcap;
 	const char *config_file;
+	char pending_vfio[16];           /* -d BDF given before any -s: for the next device */
 	/* actions */
 	bool help, version, list_modes;
 };

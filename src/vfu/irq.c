@@ -116,6 +116,13 @@ bool vfu_irq_has_eventfd(const struct vfu_ctx *ctx, uint32_t index, uint32_t sub
 	return v && v->efd >= 0;
 }
 
+int vfu_irq_eventfd(const struct vfu_ctx *ctx, uint32_t index, uint32_t sub)
+{
+	const struct irq_vec *v = vec_get(ctx, index, sub);
+
+	return v ? v->efd : -1;
+}
+
 bool vfu_irq_masked(const struct vfu_ctx *ctx, uint32_t index, uint32_t sub)
 {
 	const struct irq_vec *v = vec_get(ctx, index, sub);

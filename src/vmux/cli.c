@@ -42,6 +42,11 @@ static void usage(FILE *out)
 		"                       unmaps the page when the INTx fires: see docs/CONFIG.md)\n"
 		"      --queues N       queue pairs of the device (e810-emu: 1..16, default 4; it\n"
 		"                       gets N + 4 MSI-X vectors)\n"
+		"  -d, --device BDF     -m passthrough: the PCI function (e.g. 0000:00:03.0, bound to\n"
+		"                       vfio-pci, its IOMMU group viable) the VM drives with its own\n"
+		"                       driver; vmux keeps config space, interrupts and DMA mappings\n"
+		"                       (no tap, switch or MAC; given before the first -s, it is that\n"
+		"                       device's). -d none: emulation\n"
 		"\n"
 		"Options:\n"
 		"      --uplink tap:NAME  the switch's uplink: devices without -t share it through the\n"
@@ -71,6 +76,7 @@ static void usage(FILE *out)
 		"Examples:\n"
 		"  ip tuntap add dev tap0 mode tap && ip link set tap0 up\n"
 		"  vmux -s /run/vmux.sock -m e1000-emu -t tap0\n"
+		"  vmux -d 0000:08:00.0 -s /run/vmux.sock -m passthrough\n"
 		"  vmux --uplink tap:tap0 --control /run/vmux.ctl -s /run/vm1.sock -s /run/vm2.sock\n"
 		"  vmux --uplink tap:tap0 -s /run/vm1.sock --pcap dev0=/var/tmp/vm1.pcap,count=10000\n");
 }
@@ -115,6 +121,13 @@ int vmux_cli(struct vmux_config *cfg, int argc, char **argv)
 		if (cfg->dev[i].doorbell == CFG_DOORBELL_POLL && !(m->caps & DEV_CAP_DOORBELL_POLL)) {
 			fprintf(stderr, "vmux: device %u (%s): -m %s has no --doorbell poll; use trap\n",
 				i, cfg->dev[i].socket, cfg->dev[i].mode);
+			return 2;
+		}
+		if (!!(m->caps & DEV_CAP_PASSTHROUGH) != !!cfg->dev[i].vfio_dev[0]) {
+			fprintf(stderr, "vmux: device %u (%s): %s\n", i, cfg->dev[i].socket,
+				cfg->dev[i].vfio_dev[0] ? "-d BDF is for -m passthrough"
+							: "-m passthrough needs -d BDF (a PCI "
+							  "function bound to vfio-pci)");
 			return 2;
 		}
 		if (cfg->dev[i].queues > 1 && cfg->dev[i].queues > m->max_queues) {
