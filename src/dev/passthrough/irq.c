@@ -94,8 +94,13 @@ void pt_irq_reset(struct pt_dev *p)
 	p->msix_on = p->msi_on = p->intx_on = false;
 	p->msi_n = 0;
 	for (unsigned i = 0; i < p->msix_n; i++) {
+		/*
+		 * Unmasked after reset, unlike the PCI reset state: a VMM that
+		 * emulates the table itself (QEMU) never writes ours and masks
+		 * through its own routing; a client that drives this table
+		 * (the in-tree one) masks vectors here.
+		 */
 		memset(p->msix_table + i * 16, 0, 16);
-		p->msix_table[i * 16 + 12] = 1; /* masked after reset */
 		p->routed[i] = -1;
 		uint64_t drain;
 		if (read(p->own_efd[i], &drain, sizeof(drain)) < 0 && errno != EAGAIN)
