@@ -194,6 +194,8 @@ int pt_cfg_init(struct pt_cfg *c, const uint8_t *dev, unsigned size, const struc
 	set(c, 0x04, 2, 0xffff, CMD_GUEST, CMD_GUEST);
 	put(c->shadow, 0x04, 2, 0);
 	set(c, 0x06, 2, 0x0010, 0, STATUS_W1C);
+	c->w1c[0x06] = (uint8_t)STATUS_W1C;
+	c->w1c[0x07] = (uint8_t)(STATUS_W1C >> 8);
 	put(c->shadow, 0x06, 2, 0);
 	set(c, 0x08, 4, ~0u, 0, 0);
 	set(c, 0x0c, 4, ~0u, 0x0000ffff, 0); /* cache line, latency RW; header, BIST RO */
@@ -265,8 +267,9 @@ static int pass_run(struct pt_cfg *c, unsigned off, const uint8_t *v, unsigned l
 		return -EIO;
 	}
 	for (unsigned i = 0; i < len; i++) {
-		uint8_t p = c->pass[off + i];
-		cur[i] = (uint8_t)((cur[i] & ~p) | (v[i] & p));
+		uint8_t p = c->pass[off + i], w = c->w1c[off + i];
+		/* Write-1-to-clear bits: 0 for those the guest left alone, never what was read. */
+		cur[i] = (uint8_t)((cur[i] & ~p & ~w) | (v[i] & p));
 	}
 	if (c->ops->write(c->opaque, off, cur, len)) {
 		c->dev_errors++;
@@ -296,19 +299,23 @@ int pt_cfg_write(struct pt_cfg *c, unsigned off, const void *buf, unsigned len)
 		c->shadow[off + i] = (uint8_t)((c->shadow[off + i] & ~w) | (v[i] & w));
 		any |= (w | c->pass[off + i]) != 0;
 	}
+	/* Bytes to send: read-modify-write bits, or write-1-to-clear bits written as 1. */
+#define ACTIVE(k) ((c->pass[off + (k)] & ~c->w1c[off + (k)]) || \
+		   (v[(k)] & c->pass[off + (k)] & c->w1c[off + (k)]))
 	for (unsigned i = 0; i < len;) {
-		if (!c->pass[off + i]) {
+		if (!ACTIVE(i)) {
 			i++;
 			continue;
 		}
 		unsigned j = i;
-		while (j < len && c->pass[off + j])
+		while (j < len && ACTIVE(j))
 			j++;
 		int r = pass_run(c, off + i, v + i, j - i);
 		if (r)
 			return r;
 		i = j;
 	}
+#undef ACTIVE
 	if (!any)
 		c->writes_dropped++;
 	if (pt_cfg_cmd(c) != cmd0)

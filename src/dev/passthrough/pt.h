@@ -40,6 +40,7 @@ struct pt_cfg {
 	uint8_t emu[PT_CFG_MAX];
 	uint8_t wmask[PT_CFG_MAX];
 	uint8_t pass[PT_CFG_MAX];
+	uint8_t w1c[PT_CFG_MAX];  /* of the pass bits: write-1-to-clear (no read-modify-write) */
 	uint8_t init[PT_CFG_MAX]; /* the shadow after a reset */
 	unsigned size;            /* 256 or 4096 */
 	struct pt_bar bar[6];
