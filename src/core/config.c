@@ -765,7 +765,7 @@ int cfg_finalize(struct vmux_config *c, char *err, size_t errlen)
 		if (d->vfio_dev[0]) {
 			/* A passed-through device has no port: no tap, switch or MAC of ours. */
 			if (d->tap[0] || d->vlan || d->allow_spoof || d->allow_promisc)
-				return fail(err, errlen, "device %u (%s): -d %s is passed through: it "
+				return fail(err, errlen, "device %u (%s): a passthrough device (-d %s) "
 							 "has no network port for -t/--vlan/--allow-*",
 					    i, d->socket, d->vfio_dev);
 			for (unsigned j = 0; j < i; j++)
