@@ -208,6 +208,13 @@ int vfio_open(struct vfio_dev *d, const char *bdf, char *err, size_t errlen)
 
 void vfio_close(struct vfio_dev *d)
 {
+	if (d->be) {
+		for (unsigned i = 0; i < VFIO_NIRQS; i++)
+			if (d->irq[i].count)
+				vfio_irq_disable(d, i);
+		d->be = NULL;
+		return; /* the fake's fd is its owner's */
+	}
 	if (d->fd >= 0) {
 		for (unsigned i = 0; i < VFIO_NIRQS; i++)
 			if (d->irq[i].count)
@@ -229,6 +236,8 @@ ssize_t vfio_region_rw(struct vfio_dev *d, unsigned idx, uint64_t off, void *buf
 {
 	if (idx >= VFIO_NREGIONS || off > d->reg[idx].size || len > d->reg[idx].size - off)
 		return -EINVAL;
+	if (d->be)
+		return d->be->region_rw(d, idx, off, buf, len, is_write);
 	ssize_t n = is_write ? pwrite(d->fd, buf, len, (off_t)(d->reg[idx].offset + off))
 			     : pread(d->fd, buf, len, (off_t)(d->reg[idx].offset + off));
 	return n < 0 ? -errno : n;
@@ -244,12 +253,17 @@ int vfio_dma_map(struct vfio_dev *d, uint64_t iova, uint64_t size, void *vaddr, 
 		.iova = iova,
 		.size = size,
 	};
+	if (d->be)
+		return d->be->dma_map(d, iova, size, vaddr, prot);
 	return ioctl(d->container, VFIO_IOMMU_MAP_DMA, &m) < 0 ? -errno : 0;
 }
 
 int vfio_dma_unmap(struct vfio_dev *d, uint64_t iova, uint64_t size)
 {
 	struct vfio_iommu_type1_dma_unmap u = { .argsz = sizeof(u), .iova = iova, .size = size };
+
+	if (d->be)
+		return d->be->dma_unmap(d, iova, size);
 
 	if (ioctl(d->container, VFIO_IOMMU_UNMAP_DMA, &u) < 0)
 		return -errno;
@@ -259,6 +273,8 @@ int vfio_dma_unmap(struct vfio_dev *d, uint64_t iova, uint64_t size)
 static int set_irqs(struct vfio_dev *d, uint32_t flags, unsigned index, unsigned start,
 		    unsigned count, const void *data, size_t dlen)
 {
+	if (d->be)
+		return d->be->set_irqs(d, flags, index, start, count, data);
 	size_t sz = sizeof(struct vfio_irq_set) + dlen;
 	uint8_t stackbuf[sizeof(struct vfio_irq_set) + 64 * sizeof(int)];
 	uint8_t *buf = sz <= sizeof(stackbuf) ? stackbuf : malloc(sz);
@@ -307,5 +323,7 @@ int vfio_reset(struct vfio_dev *d)
 {
 	if (!(d->flags & VFIO_DEVICE_FLAGS_RESET))
 		return -ENOTSUP;
+	if (d->be)
+		return d->be->reset(d);
 	return ioctl(d->fd, VFIO_DEVICE_RESET) < 0 ? -errno : 0;
 }

@@ -60,9 +60,29 @@ struct vfio_irq {
 int vfio_parse_region_caps(const void *buf, size_t len, uint32_t cap_offset,
 			   struct vfio_region *r);
 
+struct vfio_dev;
+/*
+ * What stands behind a vfio_dev other than the kernel: tests put a fake
+ * device here (its regions in memory, DMA maps and interrupt routes
+ * recorded). NULL in vfio_dev: the kernel's VFIO ioctls.
+ */
+struct vfio_backend {
+	ssize_t (*region_rw)(struct vfio_dev *d, unsigned idx, uint64_t off, void *buf, size_t len,
+			     bool is_write);
+	int (*dma_map)(struct vfio_dev *d, uint64_t iova, uint64_t size, void *vaddr, int prot);
+	int (*dma_unmap)(struct vfio_dev *d, uint64_t iova, uint64_t size);
+	/* VFIO_DEVICE_SET_IRQS: flags VFIO_IRQ_SET_*; fds for DATA_EVENTFD (count of them) */
+	int (*set_irqs)(struct vfio_dev *d, uint32_t flags, unsigned index, unsigned start,
+			unsigned count, const int *fds);
+	int (*reset)(struct vfio_dev *d);
+};
+
 struct vfio_dev {
+	const struct vfio_backend *be; /* NULL: the kernel */
+	void *be_priv;
 	char bdf[16];
-	int container, group, fd;
+	int container, group;
+	int fd;                /* the device fd (the mmap fd of its regions; a fake's memfd) */
 	int groupno;
 	uint32_t flags;        /* VFIO_DEVICE_FLAGS_* */
 	uint32_t num_regions, num_irqs;

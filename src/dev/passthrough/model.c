@@ -284,6 +284,10 @@ static void memlock_raise(struct pt_dev *p, uint64_t want)
 			 p->name, (unsigned long long)rl.rlim_cur >> 10);
 }
 
+static struct dev_instance *pt_create(const struct dev_config *cfg, char *err, size_t errlen);
+static struct net_port *pt_port(struct dev_instance *d, unsigned idx);
+static void pt_dump_stats(struct dev_instance *d, FILE *out);
+
 static void pt_destroy(struct dev_instance *d)
 {
 	struct pt_dev *p = to_pt(d);
@@ -297,25 +301,34 @@ static void pt_destroy(struct dev_instance *d)
 
 static struct dev_instance *pt_create(const struct dev_config *cfg, char *err, size_t errlen)
 {
-	struct pt_dev *p;
-	uint8_t devcfg[PT_CFG_MAX] = { 0 };
-	struct pt_bar bars[6] = { 0 };
-	unsigned csize;
+	struct vfio_dev v;
 
 	if (!cfg->vfio_dev || !cfg->vfio_dev[0]) {
 		snprintf(err, errlen, "-m passthrough needs -d BDF (a PCI function bound to vfio-pci)");
 		return NULL;
 	}
+	if (vfio_open(&v, cfg->vfio_dev, err, errlen))
+		return NULL;
+	return pt_create_on(cfg, &v, err, errlen);
+}
+
+struct dev_instance *pt_create_on(const struct dev_config *cfg, struct vfio_dev *v, char *err,
+				  size_t errlen)
+{
+	struct pt_dev *p;
+	uint8_t devcfg[PT_CFG_MAX] = { 0 };
+	struct pt_bar bars[6] = { 0 };
+	unsigned csize;
+
 	p = calloc(1, sizeof(*p));
 	if (!p) {
+		vfio_close(v);
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
-	p->v.fd = p->v.group = p->v.container = -1;
+	p->v = *v;
 	snprintf(p->name, sizeof(p->name), "%s", cfg->name);
 	p->loop = cfg->loop;
-	if (vfio_open(&p->v, cfg->vfio_dev, err, errlen))
-		goto fail;
 	csize = p->v.reg[VFIO_REG_CONFIG].size >= PT_CFG_MAX ? PT_CFG_MAX : 256;
 	if (p->v.reg[VFIO_REG_CONFIG].size < 256 ||
 	    vfio_region_rw(&p->v, VFIO_REG_CONFIG, 0, devcfg, csize, false) != (ssize_t)csize) {
@@ -386,6 +399,7 @@ static struct dev_instance *pt_create(const struct dev_config *cfg, char *err, s
 		goto fail;
 	}
 	p->head.model = &passthrough_model;
+	p->head.pci = NULL;
 	p->head.vfu = p->ctx;
 	p->head.nports = 0;
 	p->head.nvectors = (uint16_t)p->msix_n;

@@ -51,6 +51,14 @@ struct pt_dev {
 
 extern const struct dev_model passthrough_model;
 
+/*
+ * The model on a device already open (v: a vfio_open()ed function, or a
+ * test's fake backend), taken over also on failure. What -m passthrough's
+ * create does after vfio_open().
+ */
+struct dev_instance *pt_create_on(const struct dev_config *cfg, struct vfio_dev *v, char *err,
+				  size_t errlen);
+
 /* irq.c */
 int pt_irq_init(struct pt_dev *p);
 void pt_irq_fini(struct pt_dev *p);
