@@ -131,6 +131,20 @@ static void on_own(void *arg, uint32_t events)
 	}
 }
 
+static void intx_update(struct pt_dev *p);
+static void msi_update(struct pt_dev *p);
+
+/*
+ * VFIO has one interrupt mode at a time (as the function does): INTx gives
+ * way while MSI or MSI-X is on, and comes back when both are off.
+ */
+static void intx_yield(struct pt_dev *p)
+{
+	if (p->intx_on && vfio_irq_disable(&p->v, VFIO_PCI_INTX))
+		p->cnt.irq_set_err++;
+	p->intx_on = false;
+}
+
 static void msix_update(struct pt_dev *p, bool force)
 {
 	int fds[2048];
@@ -142,10 +156,19 @@ static void msix_update(struct pt_dev *p, bool force)
 	if (!want) {
 		if (p->msix_on && vfio_irq_disable(&p->v, VFIO_PCI_MSIX))
 			p->cnt.irq_set_err++;
+		bool was = p->msix_on;
 		p->msix_on = false;
 		for (unsigned i = 0; i < n; i++)
 			p->routed[i] = -1;
+		if (was)
+			msi_update(p); /* MSI or INTx, as the VMM has them, get the device back */
 		return;
+	}
+	if (!p->msix_on) {
+		intx_yield(p);
+		if (p->msi_on && vfio_irq_disable(&p->v, VFIO_PCI_MSI))
+			p->cnt.irq_set_err++;
+		p->msi_on = false;
 	}
 	bool changed = force || !p->msix_on;
 	for (unsigned i = 0; i < n; i++) {
@@ -191,8 +214,13 @@ static void msi_update(struct pt_dev *p)
 	if (p->msi_on && vfio_irq_disable(&p->v, VFIO_PCI_MSI))
 		p->cnt.irq_set_err++;
 	p->msi_on = false;
-	if (!top)
+	if (p->msix_on)
+		return; /* MSI-X has the device */
+	if (!top) {
+		intx_update(p);
 		return;
+	}
+	intx_yield(p);
 	int r = vfio_irq_set_eventfds(&p->v, VFIO_PCI_MSI, 0, top, fds);
 	if (r) {
 		p->cnt.irq_set_err++;
@@ -211,10 +239,8 @@ static void intx_update(struct pt_dev *p)
 
 	if (!p->v.irq[VFIO_PCI_INTX].count)
 		return;
-	if (fd < 0) {
-		if (p->intx_on && vfio_irq_disable(&p->v, VFIO_PCI_INTX))
-			p->cnt.irq_set_err++;
-		p->intx_on = false;
+	if (fd < 0 || p->msix_on || p->msi_on) {
+		intx_yield(p);
 		return;
 	}
 	/* Set again on every change: the VMM may have replaced it under the same number. */

@@ -129,7 +129,12 @@ static int f_irqs(struct vfio_dev *d, uint32_t flags, unsigned index, unsigned s
 		close_vec(index);
 	} else if (flags == (VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_TRIGGER)) {
 		unsigned max = d->irq[index].count;
-		if (!count || start + count > max ||
+		bool other = false;
+		for (unsigned k = 0; k < 3; k++)
+			other |= k != index && F.on_count[k];
+		if (other) /* one interrupt mode at a time, as VFIO has it */
+			r = -EINVAL;
+		else if (!count || start + count > max ||
 		    (F.on_count[index] && start + count > F.on_count[index]) ||
 		    (!F.on_count[index] && start)) {
 			r = -EINVAL;
@@ -156,7 +161,7 @@ static int f_irqs(struct vfio_dev *d, uint32_t flags, unsigned index, unsigned s
 static int f_reset(struct vfio_dev *d)
 {
 	(void)d;
-	F.resets++;
+	__atomic_fetch_add(&F.resets, 1, __ATOMIC_SEQ_CST);
 	return 0;
 }
 
@@ -273,12 +278,24 @@ static struct vfuc *client(void)
 	return c;
 }
 
-/* Waits for the client to be gone from the server (its reset done). */
+static bool all_released(void)
+{
+	pthread_mutex_lock(&F.mu);
+	bool r = !F.nmaps && !F.on_count[0] && !F.on_count[1] && !F.on_count[2];
+	pthread_mutex_unlock(&F.mu);
+	return r;
+}
+
+/*
+ * Waits for the client to be gone from the server: its reset done, then
+ * (vfu drops the maps after the reset) nothing of it left in the device;
+ * the callers check what is left.
+ */
 static void bye(struct vfuc *c)
 {
-	unsigned r0 = F.resets;
+	unsigned r0 = __atomic_load_n(&F.resets, __ATOMIC_SEQ_CST);
 	vfuc_close(c);
-	for (int i = 0; i < 200 && F.resets == r0; i++)
+	for (int i = 0; i < 400 && (__atomic_load_n(&F.resets, __ATOMIC_SEQ_CST) == r0 || !all_released()); i++)
 		usleep(5000);
 	assert_true(F.resets > r0);
 }
@@ -475,11 +492,26 @@ static void test_intx(void **state)
 	assert_false(F.intx_masked);
 	assert_int_equal(vfuc_irq_mask(c, VFU_IRQ_INTX, 0), 0);
 	assert_true(F.intx_masked);
-	/* MSI: the VMM's one vector. */
+	/* MSI: the VMM's one vector; INTx gives way (VFIO has one mode at a time)... */
 	assert_int_equal(vfuc_irq_enable(c, VFU_IRQ_MSI, 1), 0);
 	assert_int_equal(F.on_count[1], 1);
+	assert_int_equal(F.on_count[0], 0);
 	assert_int_equal(fire(1, 0), 0);
 	assert_true(vfuc_irq_wait(c, VFU_IRQ_MSI, 0, 1000) > 0);
+	/* ...MSI-X takes over from MSI... */
+	assert_int_equal(vfuc_irq_enable(c, VFU_IRQ_MSIX, NVEC), 0);
+	assert_int_equal(F.on_count[2], NVEC);
+	assert_int_equal(F.on_count[1], 0);
+	assert_int_equal(fire(2, 1), 0);
+	assert_int_equal(fired(c, 1000), 1u << 1);
+	/* ...gives it back to MSI, and with both off, INTx is back. */
+	assert_int_equal(vfuc_irq_disable(c, VFU_IRQ_MSIX), 0);
+	assert_int_equal(F.on_count[1], 1);
+	assert_int_equal(F.on_count[0], 0);
+	assert_int_equal(vfuc_irq_disable(c, VFU_IRQ_MSI), 0);
+	assert_int_equal(F.on_count[0], 1);
+	assert_int_equal(fire(0, 0), 0);
+	assert_true(vfuc_irq_wait(c, VFU_IRQ_INTX, 0, 1000) > 0);
 	bye(c);
 	assert_int_equal(F.on_count[0] + F.on_count[1] + F.on_count[2], 0);
 }
@@ -492,7 +524,7 @@ static void test_reset_and_next_client(void **state)
 	(void)state;
 	assert_int_equal(vfuc_mem_create(c, 0x10000000, 1 << 20, &m), 0);
 	assert_int_equal(vfuc_irq_enable(c, VFU_IRQ_MSIX, NVEC), 0);
-	unsigned r0 = F.resets;
+	unsigned r0 = __atomic_load_n(&F.resets, __ATOMIC_SEQ_CST);
 	assert_int_equal(vfuc_reset(c), 0);
 	assert_true(F.resets > r0);
 	assert_int_equal(F.on_count[2], 0); /* interrupts off with the reset */
