@@ -295,8 +295,11 @@ static void bye(struct vfuc *c)
 {
 	unsigned r0 = __atomic_load_n(&F.resets, __ATOMIC_SEQ_CST);
 	vfuc_close(c);
-	for (int i = 0; i < 400 && (__atomic_load_n(&F.resets, __ATOMIC_SEQ_CST) == r0 || !all_released()); i++)
+	for (int i = 0; i < 400; i++) {
+		if (__atomic_load_n(&F.resets, __ATOMIC_SEQ_CST) != r0 && all_released())
+			break;
 		usleep(5000);
+	}
 	assert_true(F.resets > r0);
 }
 
