@@ -78,6 +78,11 @@ else
 fi
 run_client e1000b e1000 $S1
 
+# ... and with guest RAM in hugepages (2 MiB, a hugetlb memfd).
+echo 8 >/proc/sys/vm/nr_hugepages
+e2e_data hugepages "$(cat /proc/sys/vm/nr_hugepages)"
+run_client e1000h e1000-huge $S1
+
 # 3. The igb (MSI-X).
 run_client igb igb $S2
 

@@ -9,6 +9,8 @@
  *                            on its tap), a frame in with INTx, then TX from a
  *                            ring at an address the client never mapped (the
  *                            IOMMU refuses; guest memory stays untouched)
+ *   pt_client e1000-huge SOCK  the same TX and RX with guest RAM in 2 MiB pages
+ *                            (a hugetlb memfd)
  *   pt_client traffic SOCK   sends frames until killed
  *   pt_client igb SOCK       the igb's MSI-X: every vector fired by EICS reaches
  *                            its own eventfd and no other; a vector masked in the
@@ -17,9 +19,11 @@
  */
 #include <errno.h>
 #include <poll.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -67,9 +71,20 @@ static int tx_one(struct e1kg *g, const char *tag, double tmo)
 	return 0;
 }
 
-static int e1000_open(struct e1kg *g, const char *sock)
+static int e1000_open(struct e1kg *g, const char *sock, bool huge)
 {
-	int r = e1kg_open(g, sock);
+	int fd = -1;
+
+	if (huge) {
+		/* Guest RAM in 2 MiB pages, as memory-backend-memfd,hugetlb=on gives it. */
+		fd = memfd_create("pt-guest-huge", MFD_HUGETLB | MFD_CLOEXEC);
+		if (fd < 0 || ftruncate(fd, E1KG_MEM)) {
+			FAIL("hugetlb memfd of %u bytes: %s (hugepages reserved?)", E1KG_MEM,
+			     strerror(errno));
+			return -1;
+		}
+	}
+	int r = e1kg_open_mem(g, sock, fd);
 	if (r) {
 		FAIL("e1kg_open %s: %s", sock, strerror(-r));
 		return -1;
@@ -85,15 +100,16 @@ static int e1000_open(struct e1kg *g, const char *sock)
 	return 0;
 }
 
-static int run_e1000(const char *sock)
+static int run_e1000(const char *sock, bool huge)
 {
 	struct e1kg g;
 	uint8_t f[2048];
 	struct e1kg_rxd d;
 
-	if (e1000_open(&g, sock))
+	if (e1000_open(&g, sock, huge))
 		return 1;
-	OK("e1000 open: STATUS %#x", e1kg_rd(&g, E1K_STATUS));
+	OK("e1000 open%s: STATUS %#x", huge ? " (guest RAM in hugepages)" : "",
+	   e1kg_rd(&g, E1K_STATUS));
 	if (tx_one(&g, "vmux-pt-tx", 5))
 		OK("TX: the frame's descriptor done");
 	else
@@ -120,6 +136,10 @@ static int run_e1000(const char *sock)
 	if (!got)
 		FAIL("RX: no frame from the host with an interrupt in 20 s (%d INTx)", irqs);
 	printf("intx=%d\n", irqs);
+	if (huge) {
+		e1kg_close(&g);
+		return failures ? 1 : 0;
+	}
 
 	/*
 	 * DMA to memory the client never mapped: the TX ring at 0x70000000. The
@@ -154,7 +174,7 @@ static int run_traffic(const char *sock)
 {
 	struct e1kg g;
 
-	if (e1000_open(&g, sock))
+	if (e1000_open(&g, sock, false))
 		return 1;
 	printf("traffic: sending\n");
 	fflush(stdout);
@@ -300,7 +320,9 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	if (!strcmp(argv[1], "e1000"))
-		return run_e1000(argv[2]);
+		return run_e1000(argv[2], false);
+	if (!strcmp(argv[1], "e1000-huge"))
+		return run_e1000(argv[2], true);
 	if (!strcmp(argv[1], "traffic"))
 		return run_traffic(argv[2]);
 	if (!strcmp(argv[1], "igb"))
