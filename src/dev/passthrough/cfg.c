@@ -23,17 +23,18 @@
 /* Status bits that are write-1-to-clear errors. */
 #define STATUS_W1C 0xf900u
 
-static void set(struct pt_cfg *c, unsigned off, unsigned len, uint32_t emu, uint32_t wmask,
-		uint32_t pass)
+/* Masks for bytes [off, off+len), len <= 8, little-endian. */
+static void set(struct pt_cfg *c, unsigned off, unsigned len, uint64_t emu, uint64_t wmask,
+		uint64_t pass)
 {
-	for (unsigned i = 0; i < len && off + i < c->size; i++) {
+	for (unsigned i = 0; i < len && i < 8 && off + i < c->size; i++) {
 		c->emu[off + i] = (uint8_t)(emu >> (8 * i));
 		c->wmask[off + i] = (uint8_t)(wmask >> (8 * i));
 		c->pass[off + i] = (uint8_t)(pass >> (8 * i));
 	}
 }
 
-static void put(uint8_t *b, unsigned off, unsigned len, uint32_t v)
+static void put(uint8_t *b, unsigned off, unsigned len, uint64_t v)
 {
 	for (unsigned i = 0; i < len; i++)
 		b[off + i] = (uint8_t)(v >> (8 * i));
@@ -143,7 +144,7 @@ static void cap_init(struct pt_cfg *c, const uint8_t *dev, unsigned off, uint8_t
 		/* Enable and function mask virtual; size, table and PBA read-only. */
 		set(c, off + 2, 2, 0xffff, 0xc000, 0);
 		put(c->shadow, off + 2, 2, ctl & 0x07ffu);
-		set(c, off + 4, 8, ~0u, 0, 0);
+		set(c, off + 4, 8, ~0ull, 0, 0);
 		put(c->shadow, off + 4, 4, t);
 		put(c->shadow, off + 8, 4, p);
 		break;
@@ -201,8 +202,8 @@ int pt_cfg_init(struct pt_cfg *c, const uint8_t *dev, unsigned size, const struc
 	set(c, 0x0c, 4, ~0u, 0x0000ffff, 0); /* cache line, latency RW; header, BIST RO */
 	put(c->shadow, 0x0c, 4, (uint32_t)dev[0x0e] << 16);
 	bars_init(c, dev);
-	set(c, 0x28, 8, ~0u, 0, 0);
-	set(c, 0x34, 8, ~0u, 0, 0);
+	set(c, 0x28, 8, ~0ull, 0, 0);
+	set(c, 0x34, 8, ~0ull, 0, 0);
 	put(c->shadow, 0x35, 7, 0);
 	set(c, 0x3c, 4, ~0u, 0xff, 0);
 	put(c->shadow, 0x3e, 2, 0);
