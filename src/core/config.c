@@ -762,6 +762,9 @@ int cfg_finalize(struct vmux_config *c, char *err, size_t errlen)
 		struct cfg_device *d = &c->dev[i];
 		if (!d->mode[0])
 			strcpy(d->mode, d->vfio_dev[0] ? "passthrough" : "e1000-emu");
+		if (!d->vfio_dev[0] && !strcmp(d->mode, "passthrough"))
+			return fail(err, errlen, "device %u (%s): -m passthrough needs -d BDF (a PCI "
+						 "function bound to vfio-pci)", i, d->socket);
 		if (d->vfio_dev[0]) {
 			/* A passed-through device has no port: no tap, switch or MAC of ours. */
 			if (d->tap[0] || d->vlan || d->allow_spoof || d->allow_promisc)

@@ -141,11 +141,13 @@ static void test_passthrough(void **state)
 		{ "-s", "/a", "-d", "00:20.0", NULL, "not a PCI address" },
 		{ "-s", "/a", "-d", "../../x", NULL, "not a PCI address" },
 		{ "-s", "/a", "-d", "8:0.0", "-s", "/b", "-d", "0000:08:00.0" },
+		{ "-s", "/a", "-m", "passthrough", NULL, "needs -d BDF" },
+		{ "-s", "/a", "-d", "8:0.0", "-t", "tap0", NULL, "no network port" },
 	};
-	for (unsigned i = 0; i < 4; i++) {
+	for (unsigned i = 0; i < 6; i++) {
 		const char **a = bad[i];
 		int r = args(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], NULL);
-		const char *want = i < 3 ? a[5] : "given to two devices";
+		const char *want = i == 3 ? "given to two devices" : i == 5 ? a[7] : a[5];
 		if (r == 0 || !strstr(err, want))
 			fail_msg("case %u: r=%d err='%s' (expected '%s')", i, r, err, want);
 	}
