@@ -207,12 +207,25 @@ static int cb_dma_map(void *opaque, uint64_t addr, uint64_t size)
 
 	r = vfu_dma_region(p->ctx, addr, &base, &len, &ptr, &prot);
 	if (r || base > addr || addr - base + size > len) {
-		/* Memory without an fd: we have no mapping of it to give the IOMMU. */
+		/*
+		 * Memory without an fd (QEMU maps its MMIO and ROM sections so):
+		 * we have no mapping of it to give the IOMMU. Taken, not
+		 * mapped: the device's DMA there faults, as to any address the
+		 * VMM never mapped. Guest RAM must come with an fd.
+		 */
 		p->cnt.dma_nofd++;
-		LOG_RL(LOG_LVL_WARN, COMP, "%s: DMA_MAP [0x%" PRIx64 ", +0x%" PRIx64 ") has no fd: a "
-					   "passed-through device needs fd-backed guest RAM",
+		LOG_RL(LOG_LVL_INFO, COMP, "%s: DMA_MAP [0x%" PRIx64 ", +0x%" PRIx64 ") has no fd: "
+					   "not mapped for the device (guest RAM needs share=on)",
 		       p->name, addr, size);
-		return -ENOTSUP;
+		return 0;
+	}
+	if (p->nmaps == p->maps_cap) {
+		unsigned cap = p->maps_cap ? 2 * p->maps_cap : 64;
+		struct pt_iommu_map *m = realloc(p->maps, cap * sizeof(*m));
+		if (!m)
+			return -ENOMEM;
+		p->maps = m;
+		p->maps_cap = cap;
 	}
 	r = vfio_dma_map(&p->v, addr, size, ptr + (addr - base),
 			 ((prot & VFU_PROT_READ) ? 1 : 0) | ((prot & VFU_PROT_WRITE) ? 2 : 0));
@@ -229,6 +242,7 @@ static int cb_dma_map(void *opaque, uint64_t addr, uint64_t size)
 		       rl.rlim_cur == RLIM_INFINITY ? 0ull : (unsigned long long)rl.rlim_cur >> 10);
 		return r;
 	}
+	p->maps[p->nmaps++] = (struct pt_iommu_map){ addr, size };
 	p->cnt.dma_maps++;
 	return 0;
 }
@@ -236,6 +250,15 @@ static int cb_dma_map(void *opaque, uint64_t addr, uint64_t size)
 static void cb_dma_unmap(void *opaque, uint64_t addr, uint64_t size)
 {
 	struct pt_dev *p = opaque;
+	unsigned i;
+
+	/* vfu unmaps whole mappings, as they were mapped (also once the client is gone). */
+	for (i = 0; i < p->nmaps; i++)
+		if (p->maps[i].iova == addr && p->maps[i].size == size)
+			break;
+	if (i == p->nmaps)
+		return; /* no fd: never given to the IOMMU */
+	p->maps[i] = p->maps[--p->nmaps];
 	int r = vfio_dma_unmap(&p->v, addr, size);
 
 	if (r) {
@@ -296,6 +319,7 @@ static void pt_destroy(struct dev_instance *d)
 		vfu_destroy(p->ctx); /* the client's mappings leave the IOMMU; a reset */
 	pt_irq_fini(p);
 	vfio_close(&p->v);
+	free(p->maps);
 	free(p);
 }
 

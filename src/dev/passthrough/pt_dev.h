@@ -46,6 +46,11 @@ struct pt_dev {
 	struct pt_vec *vecs;      /* what each own eventfd's handler gets */
 	int *routed;              /* the fd given to VFIO per vector, -1: none */
 	bool msix_on, msi_on, intx_on;
+	/* What the IOMMU has of the client's maps (those with an fd), as vfu's table has them. */
+	struct pt_iommu_map {
+		uint64_t iova, size;
+	} *maps;
+	unsigned nmaps, maps_cap;
 	unsigned msi_n;           /* vectors VFIO has enabled for MSI */
 };
 
