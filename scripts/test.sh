@@ -171,7 +171,8 @@ else
 		step "e2e ASan+UBSan" run_asan e2e-asan --suite e2e --verbose
 	fi
 	# Kernel features the host's kernel may lack, in a VM on Debian 12's
-	# kernel (tests/lab/); it runs vmux only as --version, so once.
+	# kernel (tests/lab/): the smoke test and vmux's passthrough of the lab
+	# VM's NICs; once, against the normal build.
 	step "lab VM (Debian 12 kernel)" run_suites "$BUILD" lab --suite lab --verbose
 fi
 if [ -x "$BUILD/vmux" ]; then
