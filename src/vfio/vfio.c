@@ -306,6 +306,12 @@ int vfio_irq_set_eventfds(struct vfio_dev *d, unsigned index, unsigned start, un
 			count, fds, count * sizeof(int));
 }
 
+int vfio_irq_unmask_eventfd(struct vfio_dev *d, int fd)
+{
+	return set_irqs(d, VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_UNMASK, VFIO_PCI_INTX, 0,
+			1, &fd, sizeof(fd));
+}
+
 int vfio_irq_disable(struct vfio_dev *d, unsigned index)
 {
 	return set_irqs(d, VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_ACTION_TRIGGER, index, 0, 0, NULL,

@@ -131,6 +131,11 @@ int vfio_dma_unmap(struct vfio_dev *d, uint64_t iova, uint64_t size);
  */
 int vfio_irq_set_eventfds(struct vfio_dev *d, unsigned index, unsigned start, unsigned count,
 			  const int *fds);
+/*
+ * INTx's unmask eventfd (ACTION_UNMASK with DATA_EVENTFD: VFIO unmasks when
+ * it is signalled, KVM's resample irqfd); -1 removes it.
+ */
+int vfio_irq_unmask_eventfd(struct vfio_dev *d, int fd);
 /* Disables every vector of index (DATA_NONE, count 0). */
 int vfio_irq_disable(struct vfio_dev *d, unsigned index);
 /* ACTION_MASK / ACTION_UNMASK (DATA_NONE) of one vector (INTx: sub 0). */

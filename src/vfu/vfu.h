@@ -228,6 +228,8 @@ bool vfu_irq_has_eventfd(const struct vfu_ctx *ctx, uint32_t index, uint32_t sub
  * eventfds on (passthrough: to VFIO, so the interrupt needs no thread here).
  */
 int vfu_irq_eventfd(const struct vfu_ctx *ctx, uint32_t index, uint32_t sub);
+/* The INTx unmask (resample) eventfd the VMM gave (SET_IRQS UNMASK with an fd), or -1; as above. */
+int vfu_intx_unmask_eventfd(const struct vfu_ctx *ctx);
 bool vfu_irq_masked(const struct vfu_ctx *ctx, uint32_t index, uint32_t sub);
 
 /* ---- counters -------------------------------------------------------- */

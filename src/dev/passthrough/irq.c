@@ -91,7 +91,7 @@ void pt_irq_reset(struct pt_dev *p)
 	for (unsigned i = 0; i < VFIO_NIRQS; i++)
 		if (p->v.irq[i].count && vfio_irq_disable(&p->v, i) && i <= VFIO_PCI_MSIX)
 			p->cnt.irq_set_err++;
-	p->msix_on = p->msi_on = p->intx_on = false;
+	p->msix_on = p->msi_on = p->intx_on = p->intx_ufd = false;
 	p->msi_n = 0;
 	for (unsigned i = 0; i < p->msix_n; i++) {
 		/*
@@ -143,6 +143,7 @@ static void intx_yield(struct pt_dev *p)
 	if (p->intx_on && vfio_irq_disable(&p->v, VFIO_PCI_INTX))
 		p->cnt.irq_set_err++;
 	p->intx_on = false;
+	p->intx_ufd = false; /* VFIO drops it with the trigger */
 }
 
 static void msix_update(struct pt_dev *p, bool force)
@@ -251,6 +252,17 @@ static void intx_update(struct pt_dev *p)
 		return;
 	}
 	p->intx_on = true;
+	/*
+	 * The VMM's unmask eventfd (KVM's resample irqfd) goes to VFIO too: the
+	 * guest's EOI then unmasks the line without a thread of ours.
+	 */
+	int ufd = vfu_intx_unmask_eventfd(p->ctx);
+	if (ufd >= 0 || p->intx_ufd) {
+		r = vfio_irq_unmask_eventfd(&p->v, ufd);
+		if (r)
+			p->cnt.irq_set_err++;
+		p->intx_ufd = !r && ufd >= 0;
+	}
 	bool masked = vfu_irq_masked(p->ctx, VFU_IRQ_INTX, 0);
 	r = vfio_irq_mask(&p->v, VFIO_PCI_INTX, 0, masked);
 	if (r)

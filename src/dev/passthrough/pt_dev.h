@@ -46,6 +46,7 @@ struct pt_dev {
 	struct pt_vec *vecs;      /* what each own eventfd's handler gets */
 	int *routed;              /* the fd given to VFIO per vector, -1: none */
 	bool msix_on, msi_on, intx_on;
+	bool intx_ufd;            /* VFIO has the VMM's INTx unmask eventfd */
 	/* What the IOMMU has of the client's maps (those with an fd), as vfu's table has them. */
 	struct pt_iommu_map {
 		uint64_t iova, size;

@@ -54,6 +54,7 @@ static struct {
 	unsigned nmaps;
 	int map_fail;
 	int fds[3][NVEC]; /* dups of what each vector triggers */
+	int unmask_fd;    /* dup of INTx's unmask eventfd */
 	unsigned on_count[3];
 	bool intx_masked;
 	unsigned intx_unmasks, resets, set_calls;
@@ -107,6 +108,10 @@ static int f_unmap(struct vfio_dev *d, uint64_t iova, uint64_t size)
 
 static void close_vec(unsigned index)
 {
+	if (index == 0 && F.unmask_fd >= 0) {
+		close(F.unmask_fd);
+		F.unmask_fd = -1;
+	}
 	for (unsigned i = 0; i < NVEC; i++) {
 		if (F.fds[index][i] >= 0)
 			close(F.fds[index][i]);
@@ -146,6 +151,15 @@ static int f_irqs(struct vfio_dev *d, uint32_t flags, unsigned index, unsigned s
 					close(F.fds[index][start + i]);
 				F.fds[index][start + i] = fds[i] >= 0 ? dup(fds[i]) : -1;
 			}
+		}
+	} else if (index == 0 && flags == (VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_UNMASK) &&
+		   start == 0 && count == 1) {
+		if (!F.on_count[0]) {
+			r = -EINVAL; /* VFIO wants the trigger first */
+		} else {
+			if (F.unmask_fd >= 0)
+				close(F.unmask_fd);
+			F.unmask_fd = fds[0] >= 0 ? dup(fds[0]) : -1;
 		}
 	} else if (index == 0 && (flags & VFIO_IRQ_SET_DATA_NONE) &&
 		   (flags & (VFIO_IRQ_SET_ACTION_MASK | VFIO_IRQ_SET_ACTION_UNMASK))) {
@@ -209,6 +223,7 @@ static void fake_init(struct vfio_dev *v)
 	for (unsigned k = 0; k < 3; k++)
 		for (unsigned i = 0; i < NVEC; i++)
 			F.fds[k][i] = -1;
+	F.unmask_fd = -1;
 	memset(v, 0, sizeof(*v));
 	v->be = &fake_be;
 	v->fd = F.memfd;
@@ -500,10 +515,20 @@ static void test_intx(void **state)
 	assert_false(F.intx_masked);
 	assert_int_equal(vfuc_irq_mask(c, VFU_IRQ_INTX, 0), 0);
 	assert_true(F.intx_masked);
+	assert_int_equal(vfuc_irq_unmask(c, VFU_IRQ_INTX, 0), 0);
+	/* The VMM's unmask (resample) eventfd goes to VFIO; it goes with INTx. */
+	int ufd = eventfd(0, EFD_NONBLOCK);
+	assert_int_equal(vfuc_set_irqs(c, VFU_IRQ_INTX, VFU_IRQ_SET_DATA_EVENTFD |
+			 VFU_IRQ_SET_ACTION_UNMASK, 0, 1, NULL, 0, &ufd, 1), 0);
+	pthread_mutex_lock(&F.mu);
+	assert_true(F.unmask_fd >= 0);
+	pthread_mutex_unlock(&F.mu);
+	close(ufd);
 	/* MSI: the VMM's one vector; INTx gives way (VFIO has one mode at a time)... */
 	assert_int_equal(vfuc_irq_enable(c, VFU_IRQ_MSI, 1), 0);
 	assert_int_equal(F.on_count[1], 1);
 	assert_int_equal(F.on_count[0], 0);
+	assert_int_equal(F.unmask_fd, -1);
 	assert_int_equal(fire(1, 0), 0);
 	assert_true(vfuc_irq_wait(c, VFU_IRQ_MSI, 0, 1000) > 0);
 	/* ...MSI-X takes over from MSI... */
@@ -518,6 +543,7 @@ static void test_intx(void **state)
 	assert_int_equal(F.on_count[0], 0);
 	assert_int_equal(vfuc_irq_disable(c, VFU_IRQ_MSI), 0);
 	assert_int_equal(F.on_count[0], 1);
+	assert_true(F.unmask_fd >= 0); /* back with INTx */
 	assert_int_equal(fire(0, 0), 0);
 	assert_true(vfuc_irq_wait(c, VFU_IRQ_INTX, 0, 1000) > 0);
 	bye(c);
