@@ -7,7 +7,8 @@
 CACHE=${E2E_CACHE_DIR:-/var/cache/vmux-e2e}
 CH=$CACHE/sid
 QEMU="$CH/lib64/ld-linux-x86-64.so.2 --library-path $CH/lib/x86_64-linux-gnu:$CH/usr/lib/x86_64-linux-gnu $CH/usr/bin/qemu-system-x86_64 -L $CH/usr/share/qemu -L $CH/usr/share/seabios"
-export QEMU_MODULE_DIR=$CH/usr/lib/x86_64-linux-gnu/qemu
+QEMU_MODULE_DIR="$CH/usr/lib/x86_64-linux-gnu/qemu"
+export QEMU_MODULE_DIR
 BB=$CH/usr/bin/busybox
 for d in /sys/bus/pci/drivers/igb/0000:*; do [ -e "$d" ] && IGB=$(basename "$d"); done
 [ -n "${IGB:-}" ] || { e2e_fail "no igb"; exit 1; }

@@ -14,7 +14,10 @@ netdev_bdf() {
 }
 E1000_BDF=$(netdev_bdf e1000)
 IGB_BDF=$(netdev_bdf igb)
-[ -n "$E1000_BDF" ] && [ -n "$IGB_BDF" ] || { e2e_fail "no e1000/igb ($E1000_BDF/$IGB_BDF)"; exit 1; }
+if [ -z "$E1000_BDF" ] || [ -z "$IGB_BDF" ]; then
+	e2e_fail "no e1000/igb ($E1000_BDF/$IGB_BDF)"
+	exit 1
+fi
 modprobe vfio-pci || e2e_fail "modprobe vfio-pci"
 for bdf in "$E1000_BDF" "$IGB_BDF"; do
 	d=/sys/bus/pci/devices/$bdf
