@@ -1,0 +1,247 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The flow director's filters as flows for an uplink (e810_steer_flows,
+ * fdir.c's e810_fdir_flows): filters programmed as ice programs
+ * "ethtool -N flow-type udp4|tcp4 dst-port P action Q" (fd_rig.h) come out
+ * as ETH(dst = the VM's MAC) / IPV4 / UDP|TCP(dst = P) -> QUEUE q (the
+ * absolute queue) or DROP, ordered after the switch rules' drops and queues
+ * and before their rule to the PF, ANDed with that rule's VLAN; a filter
+ * whose queue the VSI lacks is not listed; and for random frames to the
+ * VM's MAC the flows decide as the receive path does.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <string.h>
+
+#include "core/log.h"
+#include "dev/e810/steer.h"
+#include "fd_rig.h"
+#include "fd_util.h"
+#include "net/flow.h"
+#include "net/pkt.h"
+
+#define MAXFL 64u
+
+static const uint8_t MAC[6] = { 0x02, 0, 0, 0, 0, 0x0a };
+static const uint8_t PEER[6] = { 0x02, 0, 0, 0, 0, 0x77 };
+static const uint8_t BCAST[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+
+static struct e810 m;
+static struct swr_rig r;
+static struct net_flow fl[MAXFL];
+static struct pkt_pool *pool;
+
+static int setup(void **state)
+{
+	(void)state;
+	log_set_level(LOG_LVL_WARN);
+	fdr_model_init(&m, &r, MAC, "fdflow");
+	fdr_profiles(&m, &r);
+	pool = pkt_pool_create("fdflow", 8);
+	assert_non_null(pool);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	swr_rig_fini(&r);
+	pkt_pool_destroy(pool);
+	return 0;
+}
+
+/* What ice adds at open: its MAC and broadcast, forwarded to the PF VSI. */
+static void ice_open_rules(void)
+{
+	assert_int_equal(swr_add(&r, SW_RULE_LKUP_TX, LKUP_MAC, swr_act_vsi(r.vsi), MAC, 0, -1, NULL), 0);
+	assert_int_equal(swr_add(&r, SW_RULE_LKUP_TX, LKUP_MAC, swr_act_vsi(r.vsi), BCAST, 0, -1, NULL),
+			 0);
+}
+
+/* The flows from the flow director. */
+static unsigned fd_flows(unsigned n, const struct net_flow **out)
+{
+	unsigned k = 0;
+
+	for (unsigned i = 0; i < n && i < MAXFL; i++)
+		if (fl[i].origin == NET_FLOW_FROM_FDIR)
+			out[k++] = &fl[i];
+	return k;
+}
+
+static const struct net_flow *pass_flow(unsigned n)
+{
+	for (unsigned i = 0; i < n && i < MAXFL; i++)
+		if (fl[i].origin == NET_FLOW_FROM_SWITCH_RULE && fl[i].action == NET_FLOW_PASS)
+			return &fl[i];
+	return NULL;
+}
+
+static void test_udp4_queue(void **state)
+{
+	const struct net_flow *fd[MAXFL], *pass;
+	unsigned n, k;
+	char buf[256];
+
+	(void)state;
+	ice_open_rules();
+	assert_true(fdr_program(&m, &r, 17, 5001, 2, false, false, 77));
+	n = e810_steer_flows(&m, fl, MAXFL);
+	k = fd_flows(n, fd);
+	pass = pass_flow(n);
+	assert_non_null(pass);
+	assert_int_equal(k, 1);
+	net_flow_format(fd[0], buf, sizeof(buf));
+	print_message("%s\n", buf);
+	assert_memory_equal(fd[0]->m.dst_mac, MAC, 6);
+	assert_int_equal(fd[0]->m.fields, NET_FLOW_F_IPV4 | NET_FLOW_F_PROTO | NET_FLOW_F_DPORT);
+	assert_int_equal(fd[0]->m.ip_proto, 17);
+	assert_int_equal(fd[0]->m.dst_port, 5001);
+	assert_int_equal(fd[0]->m.dst_port_mask, 0xffff);
+	assert_int_equal(fd[0]->action, NET_FLOW_QUEUE);
+	assert_int_equal(fd[0]->queue, 2);
+	assert_int_equal(fd[0]->nqueues, 1);
+	assert_int_equal(fd[0]->origin_id, 77);
+	/* After the switch rules' drops and queues, before their rule to the PF. */
+	assert_true(fd[0]->priority >= E810_FLOW_PRIO_FDIR && fd[0]->priority < pass->priority);
+
+	/* A drop filter, a TCP one, and one to a queue the PF VSI lacks (not listed). */
+	assert_true(fdr_program(&m, &r, 6, 80, 1, false, false, 78));
+	assert_true(fdr_program(&m, &r, 17, 53, 0, true, false, 79));
+	assert_true(fdr_program(&m, &r, 17, 9999, 9, false, false, 80));
+	n = e810_steer_flows(&m, fl, MAXFL);
+	k = fd_flows(n, fd);
+	assert_int_equal(k, 3);
+	for (unsigned i = 0; i < k; i++) {
+		assert_memory_equal(fd[i]->m.dst_mac, MAC, 6);
+		assert_true(fd[i]->m.fields & NET_FLOW_F_IPV4);
+		assert_int_not_equal(fd[i]->origin_id, 80);
+		if (fd[i]->origin_id == 78) {
+			assert_int_equal(fd[i]->m.ip_proto, 6);
+			assert_int_equal(fd[i]->m.dst_port, 80);
+			assert_int_equal(fd[i]->action, NET_FLOW_QUEUE);
+			assert_int_equal(fd[i]->queue, 1);
+		} else if (fd[i]->origin_id == 79) {
+			assert_int_equal(fd[i]->m.ip_proto, 17);
+			assert_int_equal(fd[i]->m.dst_port, 53);
+			assert_int_equal(fd[i]->action, NET_FLOW_DROP);
+		}
+		for (unsigned j = 0; j < n && j < MAXFL; j++)
+			assert_true(&fl[j] == fd[i] || fl[j].priority != fd[i]->priority);
+	}
+	/* Short of room: the count is still the whole. */
+	assert_int_equal(e810_steer_flows(&m, fl, 1), n);
+	/* Removed: gone. */
+	assert_true(fdr_program(&m, &r, 17, 5001, 2, false, true, 77));
+	n = e810_steer_flows(&m, fl, MAXFL);
+	assert_int_equal(fd_flows(n, fd), 2);
+}
+
+/* Without rules for the receive path the filters stand alone; with a MAC+VLAN rule, ANDed. */
+static void test_rules_anded(void **state)
+{
+	const struct net_flow *fd[MAXFL];
+	unsigned n;
+
+	(void)state;
+	assert_true(fdr_program(&m, &r, 17, 5001, 3, false, false, 1));
+	n = e810_steer_flows(&m, fl, MAXFL);
+	assert_int_equal(n, 1);
+	assert_int_equal(fd_flows(n, fd), 1);
+	assert_int_equal(fd[0]->queue, 3);
+	assert_false(fd[0]->m.fields & NET_FLOW_F_VLAN);
+
+	assert_int_equal(swr_add(&r, SW_RULE_LKUP_RX, LKUP_MAC_VLAN, swr_act_vsi(r.vsi), MAC, 0, 5, NULL),
+			 0);
+	n = e810_steer_flows(&m, fl, MAXFL);
+	assert_int_equal(fd_flows(n, fd), 1);
+	assert_true(fd[0]->m.fields & NET_FLOW_F_VLAN);
+	assert_int_equal(fd[0]->m.vlan_id, 5);
+	/* Another VM's MAC rule forwards nothing of this VM's: no more flows. */
+	assert_int_equal(swr_add(&r, SW_RULE_LKUP_RX, LKUP_MAC, swr_act_vsi(r.vsi), PEER, 0, -1, NULL), 0);
+	assert_int_equal(fd_flows(e810_steer_flows(&m, fl, MAXFL), fd), 1);
+	/* A second rule to the PF (the VM's MAC, any VLAN): the filter once per rule. */
+	ice_open_rules();
+	n = e810_steer_flows(&m, fl, MAXFL);
+	assert_int_equal(fd_flows(n, fd), 2);
+}
+
+/* The flows' decision for a frame: the lowest order matching; -3: none. */
+static int flows_decide(unsigned n, const uint8_t *f, uint32_t len, int vid)
+{
+	int got = -3, best = 1 << 30;
+
+	for (unsigned i = 0; i < n && i < MAXFL; i++) {
+		if (!net_flow_matches(&fl[i], f, len, vid) || fl[i].priority >= best)
+			continue;
+		best = fl[i].priority;
+		got = fl[i].action == NET_FLOW_DROP ? E810_STEER_DROP
+		      : fl[i].action == NET_FLOW_PASS ? 0 /* RSS off: queue 0 */
+						      : fl[i].queue;
+	}
+	return got;
+}
+
+/* For frames to the VM's MAC the flows decide as the receive path (fd_rig's order). */
+static void test_agree(void **state)
+{
+	static const uint16_t ports[] = { 53, 80, 5001, 5002, 6001 };
+	uint64_t rng = 0x5eedf10eull;
+	unsigned decided = 0, n;
+
+	(void)state;
+	ice_open_rules();
+	/* VLAN 7 dropped and VLAN 6 to queue 3 by switch rules: before the flow director. */
+	assert_int_equal(swr_add(&r, SW_RULE_LKUP_RX, LKUP_MAC_VLAN, swr_act_drop(), MAC, 0, 7, NULL), 0);
+	assert_int_equal(swr_add(&r, SW_RULE_LKUP_RX, LKUP_MAC_VLAN, swr_act_q(3, 0), MAC, 0, 6, NULL), 0);
+	assert_true(fdr_program(&m, &r, 17, 5001, 2, false, false, 1));
+	assert_true(fdr_program(&m, &r, 6, 80, 1, false, false, 2));
+	assert_true(fdr_program(&m, &r, 17, 53, 0, true, false, 3));
+	assert_true(fdr_program(&m, &r, 6, 6001, 3, true, false, 4));
+	n = e810_steer_flows(&m, fl, MAXFL);
+	assert_true(n <= MAXFL);
+	for (unsigned it = 0; it < 4000; it++) {
+		struct pkt *p = pkt_alloc(pool);
+		uint8_t proto;
+		int want, got;
+		bool by_fd;
+
+		assert_non_null(p);
+		rng ^= rng << 13;
+		rng ^= rng >> 7;
+		rng ^= rng << 17;
+		proto = (rng & 3) == 0 ? 1 : (rng & 3) == 1 ? 6 : 17;
+		p->len = fdu_frame4(p->data, MAC, PEER, proto, 0x0a000001, 0x0a000002, 40000,
+				    ports[(rng >> 8) % 5], 4);
+		if ((rng >> 16) % 4 == 0) {
+			p->flags |= PKT_F_VLAN;
+			p->vlan_tci = (uint16_t)(1 + (rng >> 20) % 8);
+		}
+		got = fdr_steer(&m, p, &by_fd);
+		want = flows_decide(n, p->data, p->len, (p->flags & PKT_F_VLAN) ? p->vlan_tci & 0xfff : -1);
+		if (want != -3) {
+			assert_int_equal(got, want);
+			decided++;
+		} else {
+			assert_int_equal(got, E810_STEER_DROP); /* no rule forwards it */
+		}
+		pkt_free(p);
+	}
+	assert_true(decided > 1000);
+	assert_true(m.fd.tab.st.matches > 0 && m.fd.drops > 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_udp4_queue, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rules_anded, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_agree, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
