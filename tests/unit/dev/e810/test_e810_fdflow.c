@@ -95,8 +95,8 @@ static void test_udp4_queue(void **state)
 	pass = pass_flow(n);
 	assert_non_null(pass);
 	assert_int_equal(k, 1);
-	net_flow_format(fd[0], buf, sizeof(buf));
-	print_message("%s\n", buf);
+	assert_true(net_flow_format(fd[0], buf, sizeof(buf)) > 0);
+	assert_non_null(strstr(buf, "dst=02:00:00:00:00:0a ipv4 proto=17 dport=5001/0xffff -> queue 2/1"));
 	assert_memory_equal(fd[0]->m.dst_mac, MAC, 6);
 	assert_int_equal(fd[0]->m.fields, NET_FLOW_F_IPV4 | NET_FLOW_F_PROTO | NET_FLOW_F_DPORT);
 	assert_int_equal(fd[0]->m.ip_proto, 17);
