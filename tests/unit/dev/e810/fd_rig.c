@@ -35,46 +35,53 @@ void fdr_model_init(struct e810 *m, struct swr_rig *r, const uint8_t mac[6], con
 	m->qp[FDR_TXQ].tx_ctx[11] = (uint8_t)((vsi >> 8) & 3u);
 }
 
-static void add_prof(struct e810_flex *fx, unsigned prof, uint8_t prot, uint8_t ptg, unsigned addr,
-		     unsigned vsi)
+void fdr_profile(struct e810 *m, struct swr_rig *r, unsigned prof, const struct fdu_word *w,
+		 unsigned n, uint8_t ptg, unsigned addr)
 {
-	const struct fdu_word w[] = { { prot, 2 } };
+	struct e810_flex *fx = e810_aq_flex(m->aq);
 	struct fdu_prof p;
 	uint8_t key[10];
 
-	fdu_build_prof(w, 1, &p);
+	fdu_build_prof(w, n, &p);
 	/* ice_upd_prof_hw's order: ES, TCAM, XLT2; then the registers. */
 	assert_int_equal(fdu_sec_es(fx, prof, &p), 0);
 	fdu_tcam_key(ptg, VSIG, key);
 	assert_int_equal(fdu_sec_tcam(fx, addr, key, prof), 0);
-	assert_int_equal(fdu_sec_xlt2(fx, vsi, VSIG), 0);
+	assert_int_equal(fdu_sec_xlt2(fx, r->vsi, VSIG), 0);
 	fdu_regs(prof, &p, fdu_flex_wr, fx);
 }
 
 void fdr_profiles(struct e810 *m, struct swr_rig *r)
 {
-	struct e810_flex *fx = e810_aq_flex(m->aq);
+	const struct fdu_word udp[] = { { FDU_P_UDP, 2 } }, tcp[] = { { FDU_P_TCP, 2 } };
 
-	assert_int_equal(fdu_sec_xlt1_pkg(fx), 0);
-	add_prof(fx, FDR_PROF_UDP4, FDU_P_UDP, FDU_PTG_IPV4_UDP, 4, r->vsi);
-	add_prof(fx, FDR_PROF_TCP4, FDU_P_TCP, FDU_PTG_IPV4_TCP, 5, r->vsi);
+	assert_int_equal(fdu_sec_xlt1_pkg(e810_aq_flex(m->aq)), 0);
+	fdr_profile(m, r, FDR_PROF_UDP4, udp, 1, FDU_PTG_IPV4_UDP, 4);
+	fdr_profile(m, r, FDR_PROF_TCP4, tcp, 1, FDU_PTG_IPV4_TCP, 5);
+}
+
+bool fdr_program_pkt(struct e810 *m, struct swr_rig *r, const uint8_t *pkt, unsigned len,
+		     unsigned qindex, bool drop, bool del, uint32_t fdid)
+{
+	const struct fdu_desc d = { .qindex = qindex, .report = 0, .vsi = r->vsi, .fdid = fdid,
+				    .del = del, .drop = drop };
+	struct e810_fd_prog p = { .pkt = pkt, .len = len, .err = E810_FDP_OK };
+	uint64_t adds = m->fd.tab.st.adds + m->fd.tab.st.updates, removes = m->fd.tab.st.removes;
+
+	fdu_desc_words(&d, &p.qw0, &p.qw1);
+	e810_fdir_prog(m, FDR_TXQ, &p);
+	return del ? m->fd.tab.st.removes > removes : m->fd.tab.st.adds + m->fd.tab.st.updates > adds;
 }
 
 bool fdr_program(struct e810 *m, struct swr_rig *r, uint8_t proto, uint16_t dport,
 		 unsigned qindex, bool drop, bool del, uint32_t fdid)
 {
-	const struct fdu_desc d = { .qindex = qindex, .report = 0, .vsi = r->vsi, .fdid = fdid,
-				    .del = del, .drop = drop };
 	static const uint8_t zero[6];
 	uint8_t pkt[E810_FD_PKT_MAX];
-	struct e810_fd_prog p = { .pkt = pkt, .err = E810_FDP_OK };
-	uint64_t adds = m->fd.tab.st.adds + m->fd.tab.st.updates, removes = m->fd.tab.st.removes;
-
-	fdu_desc_words(&d, &p.qw0, &p.qw1);
 	/* ice's programming packet: the rule's destination port in the source field. */
-	p.len = fdu_frame4(pkt, zero, zero, proto, 0, 0, dport, 0, 0);
-	e810_fdir_prog(m, FDR_TXQ, &p);
-	return del ? m->fd.tab.st.removes > removes : m->fd.tab.st.adds + m->fd.tab.st.updates > adds;
+	unsigned len = fdu_frame4(pkt, zero, zero, proto, 0, 0, dport, 0, 0);
+
+	return fdr_program_pkt(m, r, pkt, len, qindex, drop, del, fdid);
 }
 
 int fdr_steer(struct e810 *m, struct pkt *p, bool *by_fdir)

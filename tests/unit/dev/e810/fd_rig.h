@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "dev/e810/model_priv.h"
+#include "fd_util.h"
 #include "swr_util.h"
 
 #define FDR_PROF_UDP4 10u
@@ -30,6 +31,12 @@ void fdr_profiles(struct e810 *m, struct swr_rig *r);
  */
 bool fdr_program(struct e810 *m, struct swr_rig *r, uint8_t proto, uint16_t dport,
 		 unsigned qindex, bool drop, bool del, uint32_t fdid);
+/* The same with ice's programming packet pkt (len bytes) for the rule. */
+bool fdr_program_pkt(struct e810 *m, struct swr_rig *r, const uint8_t *pkt, unsigned len,
+		     unsigned qindex, bool drop, bool del, uint32_t fdid);
+/* A profile of the fields w (n words) for packet type group ptg at the PF VSI (TCAM entry addr). */
+void fdr_profile(struct e810 *m, struct swr_rig *r, unsigned prof, const struct fdu_word *w,
+		 unsigned n, uint8_t ptg, unsigned addr);
 /* The receive path's decision (queues.c's order without RSS): a queue, or E810_STEER_DROP. */
 int fdr_steer(struct e810 *m, struct pkt *p, bool *by_fdir);
 

@@ -4,7 +4,8 @@
  * fdir.c's e810_fdir_flows): filters programmed as ice programs
  * "ethtool -N flow-type udp4|tcp4 dst-port P action Q" (fd_rig.h) come out
  * as ETH(dst = the VM's MAC) / IPV4 / UDP|TCP(dst = P) -> QUEUE q (the
- * absolute queue) or DROP, ordered after the switch rules' drops and queues
+ * absolute queue) or DROP (addresses too, under their masks; the protocol
+ * from the profile's packet types), ordered after the switch rules' drops and queues
  * and before their rule to the PF, ANDed with that rule's VLAN; a filter
  * whose queue the VSI lacks is not listed; and for random frames to the
  * VM's MAC the flows decide as the receive path does.
@@ -18,6 +19,7 @@
 #include <string.h>
 
 #include "core/log.h"
+#include "dev/e810/e810_regs.h"
 #include "dev/e810/steer.h"
 #include "fd_rig.h"
 #include "fd_util.h"
@@ -170,6 +172,72 @@ static void test_rules_anded(void **state)
 	assert_int_equal(fd_flows(n, fd), 2);
 }
 
+/*
+ * tcp4 src-ip A dst-port P (version and protocol from the words, the
+ * address under a GLQF_FDMASK); ip4 dst-ip B on a profile only IPv4/UDP
+ * takes (the protocol from the packet types); one both UDP and TCP take
+ * with only address words (not a flow's fields: not listed); a MAC word (not
+ * listed).
+ */
+static void test_fields(void **state)
+{
+	const struct fdu_word tcp_src[] = { { FDU_P_IPV4, 12 }, { FDU_P_IPV4, 14 }, { FDU_P_TCP, 2 } };
+	const struct fdu_word dst4[] = { { FDU_P_IPV4, 16 }, { FDU_P_IPV4, 18 } };
+	const struct fdu_word mac[] = { { FDU_P_UDP, 2 }, { FDU_P_MAC, 42 } };
+	static const uint8_t zero[6];
+	const struct net_flow *fd[MAXFL];
+	struct e810_flex *fx = e810_aq_flex(m.aq);
+	uint8_t pkt[128];
+	unsigned len, n;
+
+	(void)state;
+	ice_open_rules();
+	/* Profile 11 (tcp4) anew with the source address; its low word masked to 0xff00. */
+	fdr_profile(&m, &r, FDR_PROF_TCP4, tcp_src, 3, FDU_PTG_IPV4_TCP, 5);
+	assert_true(e810_flex_reg_write(fx, E810_GLQF_FDMASK(3), 22u | 0xff00u << 16));
+	assert_true(e810_flex_reg_write(fx, E810_GLQF_FDMASK_SEL(FDR_PROF_TCP4), 1u << 3));
+	len = fdu_frame4(pkt, zero, zero, 6, 0, 0xc0a80142, 80, 0, 0); /* swapped, as ice sends it */
+	assert_true(fdr_program_pkt(&m, &r, pkt, len, 1, false, false, 11));
+	n = e810_steer_flows(&m, fl, MAXFL);
+	assert_int_equal(fd_flows(n, fd), 1);
+	assert_int_equal(fd[0]->m.fields, NET_FLOW_F_IPV4 | NET_FLOW_F_SRC_IP | NET_FLOW_F_PROTO |
+					      NET_FLOW_F_DPORT);
+	assert_int_equal(fd[0]->m.ip_proto, 6);
+	assert_memory_equal(fd[0]->m.src_ip, "\xc0\xa8\x01\x00", 4);
+	assert_memory_equal(fd[0]->m.src_ip_mask, "\xff\xff\xff\x00", 4);
+	assert_int_equal(fd[0]->m.dst_port, 80);
+	assert_int_equal(fd[0]->queue, 1);
+	e810_fdir_reset(&m);
+
+	/* Profile 10 (the udp4 group) with the destination address only: proto 17 from the group. */
+	fdr_profile(&m, &r, FDR_PROF_UDP4, dst4, 2, FDU_PTG_IPV4_UDP, 4);
+	len = fdu_frame4(pkt, zero, zero, 17, 0x0a000007, 0, 0, 0, 0);
+	assert_true(fdr_program_pkt(&m, &r, pkt, len, 2, false, false, 12));
+	n = e810_steer_flows(&m, fl, MAXFL);
+	assert_int_equal(fd_flows(n, fd), 1);
+	assert_int_equal(fd[0]->m.fields, NET_FLOW_F_IPV4 | NET_FLOW_F_DST_IP | NET_FLOW_F_PROTO);
+	assert_int_equal(fd[0]->m.ip_proto, 17);
+	assert_memory_equal(fd[0]->m.dst_ip, "\x0a\x00\x00\x07", 4);
+	assert_memory_equal(fd[0]->m.dst_ip_mask, "\xff\xff\xff\xff", 4);
+
+	/* The TCP group takes the same profile: UDP and TCP but not all IPv4, not a flow's. */
+	{
+		uint8_t key[10];
+
+		fdu_tcam_key(FDU_PTG_IPV4_TCP, 0x2001u, key);
+		assert_int_equal(fdu_sec_tcam(fx, 5, key, FDR_PROF_UDP4), 0);
+	}
+	assert_int_equal(fd_flows(e810_steer_flows(&m, fl, MAXFL), fd), 0);
+	e810_fdir_reset(&m);
+
+	/* A flexible (MAC) word: not a flow's field. */
+	fdr_profile(&m, &r, FDR_PROF_UDP4, mac, 2, FDU_PTG_IPV4_UDP, 4);
+	len = fdu_frame4(pkt, zero, zero, 17, 0, 0, 5001, 0, 40);
+	assert_true(fdr_program_pkt(&m, &r, pkt, len, 2, false, false, 13));
+	assert_int_equal(m.fd.tab.n, 1);
+	assert_int_equal(fd_flows(e810_steer_flows(&m, fl, MAXFL), fd), 0);
+}
+
 /* The flows' decision for a frame: the lowest order matching; -3: none. */
 static int flows_decide(unsigned n, const uint8_t *f, uint32_t len, int vid)
 {
@@ -240,6 +308,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_udp4_queue, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rules_anded, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fields, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_agree, setup, teardown),
 	};
 
