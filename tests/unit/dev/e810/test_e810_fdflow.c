@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "core/log.h"
+#include "dev/e810/lan_desc.h"
 #include "dev/e810/e810_regs.h"
 #include "dev/e810/steer.h"
 #include "fd_rig.h"
@@ -238,6 +239,71 @@ static void test_fields(void **state)
 	assert_int_equal(fd_flows(e810_steer_flows(&m, fl, MAXFL), fd), 0);
 }
 
+/* An IPv6/UDP frame (addresses s and d, ports sp, dp); its length. */
+static unsigned frame6(uint8_t *f, const uint8_t s6[16], const uint8_t d6[16], uint16_t sp,
+		       uint16_t dp)
+{
+	memset(f, 0, 14 + 40 + 8);
+	memcpy(f, MAC, 6);
+	memcpy(f + 6, PEER, 6);
+	f[12] = 0x86;
+	f[13] = 0xdd;
+	f[14] = 0x60;
+	f[19] = 8;
+	f[20] = 17;
+	f[21] = 64;
+	memcpy(f + 22, s6, 16);
+	memcpy(f + 38, d6, 16);
+	f[54] = (uint8_t)(sp >> 8);
+	f[55] = (uint8_t)sp;
+	f[56] = (uint8_t)(dp >> 8);
+	f[57] = (uint8_t)dp;
+	return 14 + 40 + 8;
+}
+
+/* udp6 dst-ip B dst-port P: IPV6 / UDP with the 16 address bytes; frames agree with steering. */
+static void test_udp6(void **state)
+{
+	struct fdu_word w[9];
+	static const uint8_t b6[16] = { 0xfd, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x42 };
+	static const uint8_t z6[16];
+	/* The package's XLT1 for ptype 90 (IPv6/UDP) into a group of its own. */
+	const uint8_t xlt1[5] = { 1, 0, E810_PTYPE_IPV6_UDP, 0, 8 };
+	const struct net_flow *fd[MAXFL];
+	struct pkt *p;
+	uint8_t pkt[128];
+	unsigned n, len;
+	bool by_fd;
+
+	(void)state;
+	for (unsigned i = 0; i < 8; i++)
+		w[i] = (struct fdu_word){ FDU_P_IPV6, (uint16_t)(24 + 2 * i) };
+	w[8] = (struct fdu_word){ FDU_P_UDP, 2 };
+	assert_int_equal(e810_flex_section(e810_aq_flex(m.aq), E810_SID_XLT1_FD, xlt1, sizeof(xlt1)), 0);
+	fdr_profile(&m, &r, 20, w, 9, 8, 6);
+	ice_open_rules();
+	len = frame6(pkt, b6, z6, 4789, 0); /* swapped, as ice sends it */
+	assert_true(fdr_program_pkt(&m, &r, pkt, len, 3, false, false, 21));
+	n = e810_steer_flows(&m, fl, MAXFL);
+	assert_int_equal(fd_flows(n, fd), 1);
+	assert_int_equal(fd[0]->m.fields, NET_FLOW_F_IPV6 | NET_FLOW_F_DST_IP | NET_FLOW_F_PROTO |
+					      NET_FLOW_F_DPORT);
+	assert_memory_equal(fd[0]->m.dst_ip, b6, 16);
+	assert_int_equal(fd[0]->m.ip_proto, 17);
+	assert_int_equal(fd[0]->m.dst_port, 4789);
+	assert_int_equal(fd[0]->queue, 3);
+	p = pkt_alloc(pool);
+	assert_non_null(p);
+	p->len = frame6(p->data, z6, b6, 1000, 4789);
+	assert_true(net_flow_matches(fd[0], p->data, p->len, -1));
+	assert_int_equal(fdr_steer(&m, p, &by_fd), 3);
+	assert_true(by_fd);
+	p->data[53] = 0x43; /* another address */
+	assert_false(net_flow_matches(fd[0], p->data, p->len, -1));
+	assert_int_equal(fdr_steer(&m, p, &by_fd), 0);
+	pkt_free(p);
+}
+
 /* The flows' decision for a frame: the lowest order matching; -3: none. */
 static int flows_decide(unsigned n, const uint8_t *f, uint32_t len, int vid)
 {
@@ -309,6 +375,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_udp4_queue, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rules_anded, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fields, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_udp6, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_agree, setup, teardown),
 	};
 
