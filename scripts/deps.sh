@@ -18,6 +18,8 @@ PKGS=(
 	# vmux as a systemd service (sd_notify, socket activation) and its
 	# metrics endpoint
 	libsystemd-dev libmicrohttpd-dev
+	# the DPDK uplink (--uplink dpdk:...): DPDK 22.11 and its PMDs
+	libdpdk-dev dpdk
 	# unit and integration tests
 	libcmocka-dev
 	# the service test: scraping /metrics and parsing it (curl, the
@@ -25,7 +27,7 @@ PKGS=(
 	curl python3-prometheus-client systemd
 	# e2e tests and demo: the QEMU/kernel chroot, namespaces and taps,
 	# unpacking kernel modules
-	debootstrap debian-archive-keyring iproute2 xz-utils zstd python3
+	debootstrap debian-archive-keyring iproute2 xz-utils zstd python3 ethtool
 	# e2e: libvirt (tests/e2e/test_libvirt.sh runs a libvirtd of its own)
 	libvirt-daemon-system libvirt-clients
 	# fuzz targets: libFuzzer and the sanitizer runtimes

@@ -167,10 +167,43 @@ static int parse_cpus(struct vmux_config *c, const char *s, char *err, size_t er
 
 static int parse_uplink(struct vmux_config *c, const char *s, char *err, size_t errlen)
 {
-	if (strncmp(s, "tap:", 4) != 0)
-		return fail(err, errlen, "--uplink %s: expected tap:NAME", s);
-	return copy_str(c->uplink_tap, sizeof(c->uplink_tap), s + 4, "uplink tap name", err,
-			errlen);
+	size_t n;
+
+	c->uplink_tap[0] = c->uplink_dpdk[0] = c->uplink_name[0] = '\0';
+	if (!strncmp(s, "tap:", 4))
+		return copy_str(c->uplink_tap, sizeof(c->uplink_tap), s + 4, "uplink tap name",
+				err, errlen) ||
+		       copy_str(c->uplink_name, sizeof(c->uplink_name), s + 4, "uplink tap name",
+				err, errlen);
+	if (strncmp(s, "dpdk:", 5) != 0)
+		return fail(err, errlen, "--uplink %.64s: expected tap:NAME or dpdk:DEVARGS", s);
+	if (copy_str(c->uplink_dpdk, sizeof(c->uplink_dpdk), s + 5, "uplink DPDK device arguments",
+		     err, errlen))
+		return -1;
+	n = strcspn(c->uplink_dpdk, ",");
+	if (n == 0) {
+		c->uplink_dpdk[0] = '\0';
+		return fail(err, errlen, "--uplink %.64s: dpdk: needs a device (a PCI address such "
+					 "as 0000:08:00.0, or a virtual device such as net_ring0)", s);
+	}
+	if (n >= sizeof(c->uplink_name)) {
+		c->uplink_dpdk[0] = '\0';
+		return fail(err, errlen, "--uplink %.64s: device name longer than %zu characters", s,
+			    sizeof(c->uplink_name) - 1);
+	}
+	memcpy(c->uplink_name, c->uplink_dpdk, n);
+	c->uplink_name[n] = '\0';
+	return 0;
+}
+
+static int add_eal_arg(struct vmux_config *c, const char *a, char *err, size_t errlen)
+{
+	if (c->neal == CFG_EAL_MAX_ARGS)
+		return fail(err, errlen, "at most %d EAL arguments", CFG_EAL_MAX_ARGS);
+	if (copy_str(c->eal[c->neal], sizeof(c->eal[0]), a, "EAL argument", err, errlen))
+		return -1;
+	c->neal++;
+	return 0;
 }
 
 /* Bounds of a capture's snaplen (as net/capture.h has them). */
@@ -249,6 +282,29 @@ static int parse_doorbell(struct cfg_device *d, const char *s, char *err, size_t
 	return 0;
 }
 
+/*
+ * A PCI address (DDDD:BB:DD.F, or BB:DD.F in domain 0), canonicalised into
+ * out (16 bytes): 0, or -1.
+ */
+static int parse_bdf(const char *s, char out[16])
+{
+	unsigned dom = 0, bus, dev, fn;
+	int n = -1;
+
+	if (strlen(s) > 12 || strspn(s, "0123456789abcdefABCDEF:.") != strlen(s))
+		return -1;
+	if (sscanf(s, "%4x:%2x:%2x.%1x%n", &dom, &bus, &dev, &fn, &n) != 4 || s[n]) {
+		dom = 0;
+		n = -1;
+		if (sscanf(s, "%2x:%2x.%1x%n", &bus, &dev, &fn, &n) != 3 || s[n])
+			return -1;
+	}
+	if (dev > 0x1f || fn > 7)
+		return -1;
+	snprintf(out, 16, "%04x:%02x:%02x.%x", dom, bus, dev, fn);
+	return 0;
+}
+
 static struct cfg_device *new_device(struct vmux_config *c, char *err, size_t errlen)
 {
 	if (c->ndev == CFG_MAX_DEVICES) {
@@ -259,6 +315,9 @@ static struct cfg_device *new_device(struct vmux_config *c, char *err, size_t er
 	memset(d, 0, sizeof(*d));
 	d->worker = -1;
 	d->fd = -1;
+	/* vmux -d BDF -s SOCKET -m passthrough: a -d before the first -s is that device's. */
+	memcpy(d->vfio_dev, c->pending_vfio, sizeof(d->vfio_dev));
+	c->pending_vfio[0] = '\0';
 	return d;
 }
 
@@ -298,6 +357,7 @@ int cfg_parse_args(struct vmux_config *c, int argc, char **argv, char *err, size
 		{ "worker", required_argument, NULL, OPT_WORKER },
 		{ "doorbell", required_argument, NULL, OPT_DOORBELL },
 		{ "queues", required_argument, NULL, OPT_QUEUES },
+		{ "device", required_argument, NULL, 'd' },
 		{ "uplink", required_argument, NULL, OPT_UPLINK },
 		{ "cores", required_argument, NULL, OPT_CORES },
 		{ "workers", required_argument, NULL, OPT_WORKERS },
@@ -321,7 +381,8 @@ int cfg_parse_args(struct vmux_config *c, int argc, char **argv, char *err, size
 
 	optind = 0; /* full re-initialisation, so the parser can run more than once */
 	opterr = 0;
-	while ((o = getopt_long(argc, argv, ":s:m:t:b:d:qvhV", opts, NULL)) != -1) {
+	/* '+': stop at the first non-option, so that what follows -- stays in order. */
+	while ((o = getopt_long(argc, argv, "+:s:m:t:b:d:qvhV", opts, NULL)) != -1) {
 		const char *name = argv[optind - 1];
 		if (o != 's' && o != OPT_FD && o != ':' && o != '?' && o != 'b' && o != 'd' && o != 'q' &&
 		    o != 'v' && o != 'h' && o != 'V' && o < OPT_UPLINK && !d)
@@ -391,12 +452,18 @@ int cfg_parse_args(struct vmux_config *c, int argc, char **argv, char *err, size
 					    CFG_MAX_QUEUES);
 			d->queues = (unsigned)v;
 			break;
-		case 'd':
-			/* the seed's passthrough selector: only "none" (emulation) exists yet */
-			if (strcmp(optarg, "none"))
-				return fail(err, errlen, "-d %s: passthrough is not supported yet; use "
-						  "-d none", optarg);
+		case 'd': {
+			/* -d BDF: a passthrough device's PCI function; -d none: emulation */
+			char *dst = d ? d->vfio_dev : c->pending_vfio;
+			if (!strcmp(optarg, "none")) {
+				dst[0] = '\0';
+				break;
+			}
+			if (parse_bdf(optarg, dst))
+				return fail(err, errlen, "-d %s: not a PCI address (DDDD:BB:DD.F or "
+						  "BB:DD.F), nor none", optarg);
 			break;
+		}
 		case OPT_UPLINK:
 			if (parse_uplink(c, optarg, err, errlen))
 				return -1;
@@ -460,6 +527,12 @@ int cfg_parse_args(struct vmux_config *c, int argc, char **argv, char *err, size
 		default:
 			return fail(err, errlen, "unknown option %s", name);
 		}
+	}
+	if (optind > 1 && optind <= argc && !strcmp(argv[optind - 1], "--")) {
+		/* Everything after -- is for DPDK's EAL (--uplink dpdk:...). */
+		for (; optind < argc; optind++)
+			if (add_eal_arg(c, argv[optind], err, errlen))
+				return -1;
 	}
 	if (optind < argc)
 		return fail(err, errlen, "unexpected argument '%s'", argv[optind]);
@@ -545,6 +618,11 @@ static int parse_json_device(struct vmux_config *c, struct json_object *o, unsig
 		} else if (!strcmp(key, "doorbell")) {
 			r = cfg_jstr(val, key, &s, e2, sizeof(e2)) ||
 			    parse_doorbell(d, s, e2, sizeof(e2));
+		} else if (!strcmp(key, "device")) {
+			r = cfg_jstr(val, key, &s, e2, sizeof(e2));
+			if (!r && parse_bdf(s, d->vfio_dev))
+				r = fail(e2, sizeof(e2), "\"device\" %s: not a PCI address (DDDD:BB:DD.F)",
+					 s);
 		} else if (!strcmp(key, "queues")) {
 			r = cfg_juint(val, key, CFG_MAX_QUEUES, &n, e2, sizeof(e2));
 			if (!r && n == 0)
@@ -643,6 +721,16 @@ int cfg_parse_json(struct vmux_config *c, const char *text, char *err, size_t er
 						      (unsigned)i, err, errlen);
 		} else if (!strcmp(key, "uplink")) {
 			ret = cfg_jstr(val, key, &s, err, errlen) || parse_uplink(c, s, err, errlen);
+		} else if (!strcmp(key, "eal")) {
+			if (!json_object_is_type(val, json_type_array)) {
+				ret = fail(err, errlen, "\"eal\" must be an array of strings");
+				break;
+			}
+			c->neal = 0;
+			for (size_t i = 0; i < json_object_array_length(val) && !ret; i++)
+				ret = cfg_jstr(json_object_array_get_idx(val, i), "eal[]", &s, err,
+					       errlen) ||
+				      add_eal_arg(c, s, err, errlen);
 		} else if (!strcmp(key, "base_mac")) {
 			ret = cfg_jstr(val, key, &s, err, errlen);
 			if (!ret) {
@@ -747,8 +835,22 @@ int cfg_finalize(struct vmux_config *c, char *err, size_t errlen)
 	for (unsigned i = 0; i < c->ndev; i++) {
 		struct cfg_device *d = &c->dev[i];
 		if (!d->mode[0])
-			strcpy(d->mode, "e1000-emu");
-		if (!d->tap[0] && !c->uplink_tap[0])
+			strcpy(d->mode, d->vfio_dev[0] ? "passthrough" : "e1000-emu");
+		if (!d->vfio_dev[0] && !strcmp(d->mode, "passthrough"))
+			return fail(err, errlen, "device %u (%s): -m passthrough needs -d BDF (a PCI "
+						 "function bound to vfio-pci)", i, d->socket);
+		if (d->vfio_dev[0]) {
+			/* A passed-through device has no port: no tap, switch or MAC of ours. */
+			if (d->tap[0] || d->vlan || d->allow_spoof || d->allow_promisc)
+				return fail(err, errlen, "device %u (%s): a passthrough device (-d %s) "
+							 "has no network port for -t/--vlan/--allow-*",
+					    i, d->socket, d->vfio_dev);
+			for (unsigned j = 0; j < i; j++)
+				if (!strcmp(c->dev[j].vfio_dev, d->vfio_dev))
+					return fail(err, errlen, "PCI function %s is given to two "
+								 "devices", d->vfio_dev);
+		}
+		if (!d->tap[0] && !c->uplink_name[0] && !d->vfio_dev[0])
 			return fail(err, errlen, "device %u (%s) has no -t TAP and there is no "
 						 "--uplink: it would have no network", i, d->socket);
 		if (d->tap[0] && (d->vlan || d->allow_spoof || d->allow_promisc))
@@ -791,12 +893,15 @@ int cfg_finalize(struct vmux_config *c, char *err, size_t errlen)
 			return fail(err, errlen, "tap %s is both the uplink and device %u's own tap",
 				    d->tap, i);
 	}
+	if (c->neal && !c->uplink_dpdk[0])
+		return fail(err, errlen, "EAL arguments (after --, or \"eal\") need --uplink "
+					 "dpdk:DEVARGS");
 	for (unsigned i = 0; i < c->npcap; i++) {
 		const struct cfg_pcap *p = &c->pcap[i];
 		if (cfg_port_index(c, p->port) < -1)
 			return fail(err, errlen, "--pcap %s=%s: no port %s (ports: dev0%s%.0u%s%s)",
 				    p->port, p->file, p->port, c->ndev > 1 ? "..dev" : "", c->ndev - 1,
-				    c->uplink_tap[0] ? " and the uplink " : "", c->uplink_tap);
+				    c->uplink_name[0] ? " and the uplink " : "", c->uplink_name);
 		for (unsigned j = 0; j < i; j++)
 			if (!strcmp(c->pcap[j].port, p->port))
 				return fail(err, errlen, "--pcap: port %s is captured twice (one "
@@ -810,7 +915,7 @@ int cfg_port_index(const struct vmux_config *c, const char *name)
 	unsigned long v;
 	char canon[32];
 
-	if (c->uplink_tap[0] && !strcmp(name, c->uplink_tap))
+	if (c->uplink_name[0] && !strcmp(name, c->uplink_name))
 		return -1;
 	if (strncmp(name, "dev", 3) || parse_uint(name + 3, CFG_MAX_DEVICES, &v) ||
 	    v >= c->ndev)

@@ -18,6 +18,10 @@
 #define CFG_MAX_PCAPS 16
 #define CFG_MAX_QUEUES 16 /* --queues */
 #define CFG_PCAP_PATH_MAX 4096
+#define CFG_DEVARGS_MAX 256 /* --uplink dpdk:DEVARGS */
+#define CFG_EAL_MAX_ARGS 32 /* EAL arguments after -- */
+#define CFG_EAL_ARG_MAX 256
+#define CFG_UPLINK_NAME_MAX 32
 
 enum cfg_doorbell {
 	CFG_DOORBELL_TRAP = 0, /* tail registers trapped: every doorbell is a vfio-user message */
@@ -42,6 +46,7 @@ struct cfg_device {
 	 * the device (cfg_sockact_match()); -1 = none, bind `socket`.
 	 */
 	int fd;
+	char vfio_dev[16];        /* -d BDF: the PCI function a passthrough device owns; "" = none */
 };
 
 /* A device socket "fd:NAME": a socket passed by the service manager, by name. */
@@ -71,7 +76,13 @@ struct cfg_pcap {
 struct vmux_config {
 	struct cfg_device dev[CFG_MAX_DEVICES];
 	unsigned ndev;
-	char uplink_tap[CFG_IFNAME_MAX]; /* "" = no switch uplink */
+	char uplink_tap[CFG_IFNAME_MAX]; /* --uplink tap:NAME; "" = none */
+	char uplink_dpdk[CFG_DEVARGS_MAX]; /* --uplink dpdk:DEVARGS; "" = none */
+	/* The uplink's port name (the tap's, or DEVARGS up to its first ','); "" = no uplink. */
+	char uplink_name[CFG_UPLINK_NAME_MAX];
+	/* EAL arguments (after -- on the command line, "eal" in JSON); none: the defaults. */
+	char eal[CFG_EAL_MAX_ARGS][CFG_EAL_ARG_MAX];
+	unsigned neal;
 	uint8_t base_mac[6];
 	int log_level;                   /* enum log_level */
 	int cpus[CFG_MAX_WORKERS];       /* one worker per entry, pinned; -1 = unpinned */
@@ -82,6 +93,7 @@ struct vmux_config {
 	struct cfg_pcap pcap[CFG_MAX_PCAPS];
 	unsigned npcap;
 	const char *config_file;
+	char pending_vfio[16];           /* -d BDF given before any -s: for the next device */
 	/* actions */
 	bool help, version, list_modes;
 };
@@ -103,7 +115,7 @@ int cfg_parse_pcap(struct cfg_pcap *p, const char *s, char *err, size_t errlen);
 
 /*
  * The port a name means (after cfg_finalize): device i's port ("devI") → i,
- * the uplink (its tap name) → -1, anything else → -2.
+ * the uplink (its name, cfg.uplink_name) → -1, anything else → -2.
  */
 int cfg_port_index(const struct vmux_config *c, const char *name);
 

@@ -19,6 +19,7 @@
 #include "core/worker.h"
 #include "dev/dev.h"
 #include "net/capture.h"
+#include "net/dpdk.h"
 #include "net/port.h"
 #include "net/switch.h"
 #include "net/tap.h"
@@ -58,7 +59,8 @@ struct app {
 	struct worker *workers[CFG_MAX_WORKERS];
 	unsigned nworkers;
 	struct net_switch *sw;
-	struct tap *uplink;
+	struct tap *uplink;       /* --uplink tap:NAME */
+	struct dpdk_port *uplink_dpdk; /* --uplink dpdk:DEVARGS */
 	int uplink_port;
 	int sw_thread;
 	struct vdev devs[CFG_MAX_DEVICES];
@@ -106,6 +108,8 @@ void create_device(void *arg);
 /* On the switch's thread: the switch's end of a device's cross-thread port. */
 void attach_xport(void *arg);
 bool device_failed(const struct vdev *d);
+/* The uplink's port (owner: the switch's thread), or NULL. */
+struct net_port *uplink_net_port(void);
 void teardown(void);
 
 /* ---- capture.c ------------------------------------------------------------- */

@@ -35,13 +35,13 @@ static struct net_port *find_port(const char *name, int *thread)
 {
 	int i = cfg_port_index(app.cfg, name);
 
-	if (i >= 0 && (unsigned)i < app.ndev && app.devs[i].inst) {
+	if (i >= 0 && (unsigned)i < app.ndev && app.devs[i].inst && app.devs[i].inst->nports) {
 		*thread = app.devs[i].thread;
 		return dev_port(app.devs[i].inst);
 	}
-	if (i == -1 && app.uplink) {
+	if (i == -1 && uplink_net_port()) {
 		*thread = app.sw_thread;
-		return tap_port(app.uplink);
+		return uplink_net_port();
 	}
 	return NULL;
 }
@@ -70,7 +70,8 @@ int capture_start(const char *port, const char *file, const struct net_capture_o
 	if (!op.port) {
 		snprintf(err, errlen, "no port %s (ports: dev0%s%.0u%s%s)", port,
 			 app.ndev > 1 ? "..dev" : "", app.ndev - 1,
-			 app.uplink ? " and the uplink " : "", app.uplink ? app.cfg->uplink_tap : "");
+			 uplink_net_port() ? " and the uplink " : "",
+			 uplink_net_port() ? app.cfg->uplink_name : "");
 		return -ENOENT;
 	}
 	/* Before the file is created: never truncate the file of a running capture. */
@@ -170,6 +171,6 @@ void stop_all_captures(void)
 
 	for (unsigned i = 0; i < app.ndev; i++)
 		capture_stop(app.devs[i].name, NULL, err, sizeof(err));
-	if (app.uplink)
-		capture_stop(app.cfg->uplink_tap, NULL, err, sizeof(err));
+	if (uplink_net_port())
+		capture_stop(app.cfg->uplink_name, NULL, err, sizeof(err));
 }

@@ -3,6 +3,7 @@
 #include <stdio.h>
 
 #include "core/log.h"
+#include "net/dpdk.h"
 #include "vmux/app.h"
 
 #ifndef VMUX_VERSION
@@ -15,6 +16,7 @@ static void usage(FILE *out)
 		"Usage: vmux -s SOCKET [-m MODE] -t TAP [-s SOCKET ...] [options]\n"
 		"       vmux --fd N [-m MODE] -t TAP [options]\n"
 		"       vmux --uplink tap:TAP -s SOCKET [-m MODE] [-s SOCKET ...] [options]\n"
+		"       vmux --uplink dpdk:DEVARGS -s SOCKET ... [options] [-- EAL ARGUMENTS]\n"
 		"       vmux --config FILE [options]\n"
 		"\n"
 		"Serves emulated network cards to VMs over vfio-user. Each -s starts a device\n"
@@ -46,10 +48,23 @@ static void usage(FILE *out)
 		"                       unmaps the page when the INTx fires: see docs/CONFIG.md)\n"
 		"      --queues N       queue pairs of the device (e810-emu: 1..16, default 4; it\n"
 		"                       gets N + 4 MSI-X vectors)\n"
+		"  -d, --device BDF     -m passthrough: the PCI function (e.g. 0000:00:03.0, bound to\n"
+		"                       vfio-pci, its IOMMU group viable) the VM drives with its own\n"
+		"                       driver; vmux keeps config space, interrupts and DMA mappings\n"
+		"                       (no tap, switch or MAC; given before the first -s, it is that\n"
+		"                       device's). -d none: emulation\n"
 		"\n"
 		"Options:\n"
 		"      --uplink tap:NAME  the switch's uplink: devices without -t share it through the\n"
 		"                       switch (VM<->VM traffic stays inside vmux)\n"
+		"      --uplink dpdk:DEVARGS  the switch's uplink is a DPDK port, polled by the switch's\n"
+		"                       thread: a NIC's PCI address (bound to vfio-pci) or a virtual\n"
+		"                       device with its arguments (net_af_packet0,iface=eth1, net_tap0,\n"
+		"                       net_memif0,role=client,socket=..., net_ring0). The EAL's\n"
+		"                       arguments follow a lone --; without any they are\n"
+		"                         " DPDK_EAL_DEFAULTS " -l FIRST-CPU\n"
+		"                       (no hugepages, no PCI: virtual devices only; a\n"
+		"                       NIC needs hugepages and -a ADDRESS: see docs/CONFIG.md)\n"
 		"  -b, --base-mac MAC   MAC of the first device; device i gets MAC+i (default 52:54:00:fa:00:60)\n"
 		"      --workers N      N poll-mode worker threads (default 0: everything event-driven on\n"
 		"                       the main thread)\n"
@@ -87,8 +102,11 @@ static void usage(FILE *out)
 		"Examples:\n"
 		"  ip tuntap add dev tap0 mode tap && ip link set tap0 up\n"
 		"  vmux -s /run/vmux.sock -m e1000-emu -t tap0\n"
+		"  vmux -d 0000:08:00.0 -s /run/vmux.sock -m passthrough\n"
 		"  vmux --uplink tap:tap0 --control /run/vmux.ctl -s /run/vm1.sock -s /run/vm2.sock\n"
-		"  vmux --uplink tap:tap0 -s /run/vm1.sock --pcap dev0=/var/tmp/vm1.pcap,count=10000\n");
+		"  vmux --uplink tap:tap0 -s /run/vm1.sock --pcap dev0=/var/tmp/vm1.pcap,count=10000\n"
+		"  vmux --uplink dpdk:net_af_packet0,iface=eth1 -s /run/vm1.sock\n"
+		"  vmux --cores 2 --uplink dpdk:0000:08:00.0 -s /run/vm1.sock -- -l 3 -a 0000:08:00.0\n");
 }
 
 static void list_modes(void)
@@ -110,6 +128,12 @@ int vmux_check_device(const struct cfg_device *d, unsigned i, char *err, size_t 
 	if (d->doorbell == CFG_DOORBELL_POLL && !(m->caps & DEV_CAP_DOORBELL_POLL)) {
 		snprintf(err, errlen, "device %u (%s): -m %s has no --doorbell poll; use trap", i,
 			 d->socket, d->mode);
+		return -1;
+	}
+	if (!!(m->caps & DEV_CAP_PASSTHROUGH) != !!d->vfio_dev[0]) {
+		snprintf(err, errlen, "device %u (%s): %s", i, d->socket,
+			 d->vfio_dev[0] ? "-d BDF is for -m passthrough"
+					: "-m passthrough needs -d BDF (a PCI function bound to vfio-pci)");
 		return -1;
 	}
 	if (d->queues > 1 && d->queues > m->max_queues) {

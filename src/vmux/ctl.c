@@ -35,6 +35,48 @@ static void port_stats_json(struct json_object *o, const struct net_port_stats *
 	json_object_object_add(o, "tx_drops", json_object_new_uint64(s->tx_drops));
 }
 
+/* The DPDK uplink's own counters and its device's (run on its thread). */
+static struct json_object *dpdk_json(const struct dpdk_port *dp)
+{
+	struct json_object *o = json_object_new_object();
+	struct dpdk_stats st;
+
+	dpdk_get_stats(dp, &st);
+	json_object_object_add(o, "name", json_object_new_string(dpdk_name(dp)));
+	json_object_object_add(o, "driver", json_object_new_string(st.driver));
+	json_object_object_add(o, "port_id", json_object_new_int(st.port_id));
+	json_object_object_add(o, "link_up", json_object_new_boolean(st.link_up));
+	json_object_object_add(o, "removed", json_object_new_boolean(st.removed));
+#define DPDK_U64(f) json_object_object_add(o, #f, json_object_new_uint64(st.f))
+	DPDK_U64(rx_desc);
+	DPDK_U64(tx_desc);
+	DPDK_U64(mbufs);
+	DPDK_U64(tx_offloads);
+	DPDK_U64(rd_oversize);
+	DPDK_U64(rd_undersize);
+	DPDK_U64(rd_nobuf);
+	DPDK_U64(rd_pauses);
+	DPDK_U64(wr_nombuf);
+	DPDK_U64(wr_full);
+	DPDK_U64(wr_bad_len);
+	DPDK_U64(ol_hw);
+	DPDK_U64(ol_sw);
+	DPDK_U64(ol_refused);
+	DPDK_U64(link_changes);
+	DPDK_U64(restarts);
+	DPDK_U64(errors);
+	DPDK_U64(dev_ipackets);
+	DPDK_U64(dev_opackets);
+	DPDK_U64(dev_ibytes);
+	DPDK_U64(dev_obytes);
+	DPDK_U64(dev_imissed);
+	DPDK_U64(dev_ierrors);
+	DPDK_U64(dev_oerrors);
+	DPDK_U64(dev_rx_nombuf);
+#undef DPDK_U64
+	return o;
+}
+
 /* A tap backend's own counters (run on the tap's thread). */
 static struct json_object *tap_json(const struct tap *t)
 {
@@ -73,7 +115,7 @@ static struct json_object *tap_json(const struct tap *t)
 static struct json_object *vfu_json(struct dev_instance *inst)
 {
 	struct json_object *o = json_object_new_object();
-	struct vfu_ctx *ctx = inst->pci ? pci_dev_vfu(inst->pci) : NULL;
+	struct vfu_ctx *ctx = inst->pci ? pci_dev_vfu(inst->pci) : inst->vfu;
 	const struct vfu_stats *s = ctx ? vfu_get_stats(ctx) : NULL;
 
 	if (!s)
@@ -114,12 +156,16 @@ static void collect_device(void *arg)
 										   : "switch"));
 	if (d->sw_port >= 0)
 		json_object_object_add(o, "switch_port", json_object_new_int(d->sw_port));
-	struct net_port *p = dev_port(d->inst);
-	json_object_object_add(o, "link", json_object_new_boolean(p->link_up));
-	struct json_object *ps = json_object_new_object();
-	port_stats_json(ps, &p->stats);
-	json_object_object_add(o, "port", ps);
-	json_object_object_add(o, "capture", capture_json(p));
+	if (d->inst->nports) {
+		struct net_port *p = dev_port(d->inst);
+		json_object_object_add(o, "link", json_object_new_boolean(p->link_up));
+		struct json_object *ps = json_object_new_object();
+		port_stats_json(ps, &p->stats);
+		json_object_object_add(o, "port", ps);
+		json_object_object_add(o, "capture", capture_json(p));
+	} else {
+		json_object_object_add(o, "vfio_dev", json_object_new_string(d->cfg->vfio_dev));
+	}
 	json_object_object_add(o, "vfio_user", vfu_json(d->inst));
 	if (d->tap)
 		json_object_object_add(o, "tap", tap_json(d->tap));
@@ -178,7 +224,7 @@ static void collect_switch(void *arg)
 		if (sw_port_get_stats(app.sw, id, &ps) < 0)
 			continue;
 		struct json_object *p = json_object_new_object();
-		const char *name = id == app.uplink_port ? app.cfg->uplink_tap : "?";
+		const char *name = id == app.uplink_port ? app.cfg->uplink_name : "?";
 		for (unsigned i = 0; i < app.ndev; i++)
 			if (app.devs[i].sw_port == id)
 				name = app.devs[i].name;
@@ -191,8 +237,11 @@ static void collect_switch(void *arg)
 			json_object_object_add(dr, drop_names[k], json_object_new_uint64(ps.drops[k]));
 		json_object_object_add(p, "drops", dr);
 		if (id == app.uplink_port) {
-			json_object_object_add(p, "capture", capture_json(tap_port(app.uplink)));
-			json_object_object_add(p, "tap", tap_json(app.uplink));
+			json_object_object_add(p, "capture", capture_json(uplink_net_port()));
+			if (app.uplink)
+				json_object_object_add(p, "tap", tap_json(app.uplink));
+			if (app.uplink_dpdk)
+				json_object_object_add(p, "dpdk", dpdk_json(app.uplink_dpdk));
 		}
 		json_object_array_add(ports, p);
 	}

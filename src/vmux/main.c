@@ -37,6 +37,17 @@ static int setup(void)
 
 	if (check_poll_hooks(cfg))
 		return -1;
+	/* Before any worker: the EAL pins the calling thread (and undoes it). */
+	if (cfg->uplink_dpdk[0]) {
+		const char *eal[CFG_EAL_MAX_ARGS];
+
+		for (unsigned i = 0; i < cfg->neal; i++)
+			eal[i] = cfg->eal[i];
+		if (dpdk_eal_init(cfg->neal, eal, app.err, sizeof(app.err)) < 0) {
+			fprintf(stderr, "vmux: --uplink dpdk:%s: %s\n", cfg->uplink_dpdk, app.err);
+			return -1;
+		}
+	}
 	/* Workers leave SIGINT and SIGTERM to the main thread (they inherit this mask). */
 	sigemptyset(&sigs);
 	sigaddset(&sigs, SIGINT);
@@ -63,11 +74,12 @@ static int setup(void)
 	app.sw_thread = app.nworkers ? 0 : -1;
 	app.uplink_port = -1;
 	for (unsigned i = 0; i < cfg->ndev; i++)
-		need_switch |= !cfg->dev[i].tap[0];
-	if (need_switch || cfg->uplink_tap[0]) {
+		need_switch |= !cfg->dev[i].tap[0] && !cfg->dev[i].vfio_dev[0];
+	if (need_switch || cfg->uplink_name[0]) {
 		run_on(app.sw_thread, create_switch, NULL);
-		if (!app.sw || !app.uplink || app.uplink_port < 0) {
-			fprintf(stderr, "vmux: --uplink tap:%s: %s\n", cfg->uplink_tap, app.err);
+		if (!app.sw || !uplink_net_port() || app.uplink_port < 0) {
+			fprintf(stderr, "vmux: --uplink %s:%s: %s\n", cfg->uplink_dpdk[0] ? "dpdk" : "tap",
+				cfg->uplink_dpdk[0] ? cfg->uplink_dpdk : cfg->uplink_tap, app.err);
 			return -1;
 		}
 	}
@@ -86,6 +98,13 @@ static int setup(void)
 		if (device_failed(d)) {
 			fprintf(stderr, "vmux: device %u (-s %s): %s\n", i, d->cfg->socket, d->err);
 			return -1;
+		}
+		if (d->cfg->vfio_dev[0]) {
+			LOG_INFO(COMP, "%s: %s %s on %s, %s%s", d->name, d->cfg->mode,
+				 d->cfg->vfio_dev, d->cfg->socket,
+				 d->thread < 0 ? "main thread" : "worker ",
+				 d->thread < 0 ? "" : worker_name(app.workers[d->thread]));
+			continue;
 		}
 		char mac[18];
 		cfg_format_mac(d->cfg->mac, mac);
@@ -191,6 +210,7 @@ int main(int argc, char **argv)
 	app.metrics = NULL;
 	svc_fini();
 	teardown();
+	dpdk_eal_fini();
 	loop_destroy(app.main_loop);
 	accept_reserve_fini();
 	return rc;

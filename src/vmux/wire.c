@@ -41,12 +41,24 @@ void create_switch(void *arg)
 	app.sw = sw_create(&sc, app.err, sizeof(app.err));
 	if (!app.sw)
 		return;
-	app.uplink = tap_open(thread_loop(app.sw_thread), cfg->uplink_tap, true, app.err,
-			      sizeof(app.err));
-	if (!app.uplink)
+	if (cfg->uplink_dpdk[0])
+		app.uplink_dpdk = dpdk_open(thread_loop(app.sw_thread), cfg->uplink_dpdk, app.err,
+					    sizeof(app.err));
+	else if (cfg->uplink_tap[0])
+		app.uplink = tap_open(thread_loop(app.sw_thread), cfg->uplink_tap, true, app.err,
+				      sizeof(app.err));
+	struct net_port *up = uplink_net_port();
+	if (!up)
 		return;
-	struct sw_port_config pc = { .name = cfg->uplink_tap, .kind = SW_PORT_UPLINK };
-	app.uplink_port = sw_attach(app.sw, tap_port(app.uplink), &pc, app.err, sizeof(app.err));
+	struct sw_port_config pc = { .name = cfg->uplink_name, .kind = SW_PORT_UPLINK };
+	app.uplink_port = sw_attach(app.sw, up, &pc, app.err, sizeof(app.err));
+}
+
+struct net_port *uplink_net_port(void)
+{
+	if (app.uplink_dpdk)
+		return dpdk_port(app.uplink_dpdk);
+	return app.uplink ? tap_port(app.uplink) : NULL;
 }
 
 static bool xpoll_run(void *arg)
@@ -105,11 +117,12 @@ void create_device(void *arg)
 								  : DEV_DOORBELL_TRAP,
 		.max_guest_ram = app.cfg->max_guest_ram,
 		.queues = d->cfg->queues,
+		.vfio_dev = d->cfg->vfio_dev,
 	};
 	memcpy(dc.mac, d->cfg->mac, 6);
 	d->inst = d->model->create(&dc, d->err, sizeof(d->err));
-	if (!d->inst)
-		return;
+	if (!d->inst || !d->inst->nports)
+		return; /* failed, or passed through: nothing to wire */
 	struct net_port *p = dev_port(d->inst);
 	if (d->cfg->tap[0]) {
 		d->tap = tap_open(dc.loop, d->cfg->tap, true, d->err, sizeof(d->err));
@@ -163,6 +176,8 @@ void attach_xport(void *arg)
 
 bool device_failed(const struct vdev *d)
 {
+	if (d->inst && !d->inst->nports)
+		return false;
 	return !d->inst || (d->cfg->tap[0] && !d->tap) || (!d->cfg->tap[0] && d->sw_port < 0);
 }
 
@@ -228,6 +243,10 @@ void teardown(void)
 	}
 	if (app.uplink)
 		tap_close(app.uplink);
+	if (app.uplink_dpdk)
+		dpdk_close(app.uplink_dpdk);
+	app.uplink = NULL;
+	app.uplink_dpdk = NULL;
 	if (app.sw)
 		sw_destroy(app.sw);
 	for (unsigned i = 0; i < app.ndev; i++) {

@@ -98,7 +98,8 @@ static void check_parsed(const struct vmux_config *c)
 	    c->nworkers > CFG_MAX_WORKERS)
 		bug("counts beyond the limits: %u devices, %u captures, %u workers", c->ndev,
 		    c->npcap, c->nworkers);
-	if (!TERMINATED(c->uplink_tap) || !TERMINATED(c->control))
+	if (!TERMINATED(c->uplink_tap) || !TERMINATED(c->uplink_dpdk) ||
+	    !TERMINATED(c->uplink_name) || !TERMINATED(c->control))
 		bug("uplink or control not terminated");
 	if (!mac_ok(c->base_mac))
 		bug("base MAC %02x:%02x:... accepted", c->base_mac[0], c->base_mac[1]);
@@ -137,7 +138,7 @@ static void check_final(const struct vmux_config *c)
 		const struct cfg_device *d = &c->dev[i];
 		if (!d->mode[0])
 			bug("device %u has no mode", i);
-		if (!d->tap[0] && !c->uplink_tap[0])
+		if (!d->tap[0] && !c->uplink_name[0])
 			bug("device %u has no network", i);
 		if (d->worker >= 0 && (unsigned)d->worker >= (c->nworkers ? c->nworkers : 1))
 			bug("device %u on worker %d of %u", i, d->worker, c->nworkers);

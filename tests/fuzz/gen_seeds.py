@@ -11,6 +11,7 @@ import struct
 import sys
 
 from gen_seeds_e810_pkg import seeds_e810_pkg
+from gen_seeds_e810_rules import seeds_e810_rules
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -633,6 +634,11 @@ def seeds_config():
         '02:00:00:00:00:01', '--vlan', '10', '--allow-spoof', '--allow-promisc', '--worker',
         '3', '--doorbell', 'poll', '--socket=/run/b.sock', '--mode=e1000-emu', '-t', 'tap9',
         '--doorbell=trap')
+    out['argv_dpdk'] = argv('--cores', '1', '--uplink', 'dpdk:net_memif0,role=client,socket=/run/m',
+                            '-s', '/run/a.sock', '--pcap', 'net_memif0=/tmp/m.pcap', '--',
+                            '-l', '3', '--no-huge', '--vdev', 'net_ring0')
+    out['json_dpdk'] = bytes([MODE_JSON]) + (b'{"uplink":"dpdk:0000:08:00.0","eal":["-l","2",'
+                                             b'"-a","0000:08:00.0"],"devices":[{"socket":"/s"}]}')
     out['argv_actions'] = argv('--help', '-V', '--list-modes')
     out['argv_errors'] = argv('--mac', '02:00:00:00:00:01', '-s', '', '--vlan', '0', '-x')
     out['argv_config_and_args'] = argv('-s', '/run/z.sock', '--config', '/etc/vmux.json',
@@ -650,13 +656,13 @@ def dict_config():
     """Dictionary entries: JSON keys and values, options, option values."""
     keys = ['uplink', 'base_mac', 'control', 'log_level', 'workers', 'cores', 'devices', 'pcap',
             'socket', 'mode', 'tap', 'mac', 'vlan', 'allow_spoof', 'allow_promisc', 'worker',
-            'doorbell', 'port', 'file', 'count', 'snaplen', 'size', 'metrics']
+            'doorbell', 'port', 'file', 'count', 'snaplen', 'size', 'metrics', 'eal']
     opts = ['-s', '-m', '-t', '-b', '-d', '-q', '-v', '-h', '-V', '--socket', '--mode', '--tap',
             '--base-mac', '--mac', '--vlan', '--allow-spoof', '--allow-promisc', '--worker',
             '--doorbell', '--uplink', '--cores', '--workers', '--control', '--config', '--quiet',
             '--verbose', '--log-level', '--list-modes', '--pcap', '--help', '--version', '--fd',
             '--metrics']
-    values = ['tap:', 'e1000-emu', 'poll', 'trap', 'none', 'err', 'warn', 'info', 'debug',
+    values = ['tap:', 'dpdk:', 'net_ring0', '--', 'e1000-emu', 'poll', 'trap', 'none', 'err', 'warn', 'info', 'debug',
               'trace', 'dev0', 'dev1', 'count=', 'snaplen=', 'size=', '52:54:00:fa:00:60',
               '02:00:00:00:00:01', '01:00:5e:00:00:01', '00:00:00:00:00:00', 'ff:ff:ff:ff:ff:ff',
               '4094', '4095', '65535', '18446744073709551616', '-1', '0x10', '1-3', '0,2', '=',
@@ -912,6 +918,7 @@ TARGETS = {
     'e1000': seeds_e1000,
     'e810': seeds_e810,
     'e810_pkg': seeds_e810_pkg,
+    'e810_rules': seeds_e810_rules,
 }
 
 

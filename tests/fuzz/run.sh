@@ -24,13 +24,13 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
 
 # Maximum input length per target (keep in step with tests/fuzz/meson.build).
-declare -A MAX_LEN=([vfu_msgs]=16384 [e1000]=32768 [switch]=6144 [config]=4096 [e810]=8192)
+declare -A MAX_LEN=([vfu_msgs]=16384 [e1000]=32768 [switch]=6144 [config]=4096 [e810]=8192 [e810_rules]=8192)
 # Extra flags per target. fuzz_e1000 and fuzz_vfu_msgs see many features per
 # input, and the entropic scheduler's bookkeeping took 40% and 51% of their
 # time (measured: e1000 266 vs 693 executions/s; vfu_msgs 1500 vs 2300), so
 # they run with the plain scheduler; so does fuzz_e810 (31% of its profile:
 # 15,000 vs 25,000 executions/s).
-declare -A EXTRA=([e1000]="-entropic=0" [vfu_msgs]="-entropic=0" [e810]="-entropic=0")
+declare -A EXTRA=([e1000]="-entropic=0" [vfu_msgs]="-entropic=0" [e810]="-entropic=0" [e810_rules]="-entropic=0")
 
 run_one() {
 	local exe=$1 name=$2 secs=$3 maxlen=$4 work=$5

@@ -78,10 +78,12 @@ static void state_reset(struct e810_aq *aq)
 {
 	struct e810_aq_state *st = &aq->st;
 	struct e810_aq_link keep = st->link;
+	uint32_t gen = st->sw_gen;
 	uint8_t mac[6];
 
 	memcpy(mac, st->mac, 6);
 	memset(st, 0, sizeof(*st));
+	st->sw_gen = gen + 1; /* never back to a value the model compiled */
 	/* The port (PHY configuration, link, addresses) survives a PF reset. */
 	st->link = keep;
 	st->link.lse_enabled = false;
@@ -316,6 +318,9 @@ static bool atq_one(struct e810_aq *aq, uint64_t base, uint32_t idx)
 	c.buf = aq->scratch;
 
 	rc = atq_run(aq, &c, dlen);
+	/* The switch area (VSIs, lists, rules, recipes): the model's lookup is stale. */
+	if (rc == AQ_RC_OK && (c.opcode & 0xff00u) == 0x0200u)
+		aq->st.sw_gen++;
 	if (rc == AQ_RC_OK && c.out_len) {
 		const uint8_t *p = prm(&c);
 		uint64_t addr = (uint64_t)le32_at(p + AQP_ADDR_HI) << 32 | le32_at(p + AQP_ADDR_LO);

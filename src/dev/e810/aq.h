@@ -43,6 +43,10 @@
 #define E810_AQ_MAX_SCHED_NODES 1024u
 #define E810_AQ_SCHED_LAYERS 9u
 #define E810_AQ_RULE_HDR_KEEP 32u /* bytes of a rule's match header kept */
+#define E810_AQ_MAX_RECIPES 64u   /* ICE_MAX_NUM_RECIPES: recipe IDs 0..63 */
+#define E810_AQ_DFLT_RECIPES 10u  /* 0..9: the firmware's own lookups (MAC, VLAN, ...) */
+#define E810_AQ_RECIPE_SIZE 64u   /* one ice_aqc_recipe_data_elem */
+#define E810_AQ_MAX_PROFILES 256u /* switch profiles a recipe may be mapped to */
 #define E810_AQ_SR_WORDS 16384u   /* Shadow RAM: 32 KiB (GLNVM_GENS.SR_SIZE = 5) */
 /* Flow director filters: the FD capability, GLQF_FD_SIZE's guaranteed and best-effort sizes. */
 #define E810_AQ_FD_GUAR 512u
@@ -133,6 +137,12 @@ struct e810_aq_rule {
 	uint8_t hdr[32];           /* match header: DA at 0, VLAN TCI at 14, type at 12 */
 };
 
+/* A recipe add_recipe programmed (IDs from alloc_res, E810_AQ_DFLT_RECIPES and up). */
+struct e810_aq_recipe {
+	bool in_use;
+	uint8_t elem[E810_AQ_RECIPE_SIZE]; /* as added (the response bits cleared) */
+};
+
 struct e810_aq_vsi_list {
 	bool in_use;
 	uint16_t id;
@@ -177,10 +187,17 @@ struct e810_aq_state {
 	bool lldp_agent_running;
 	uint8_t res_held;          /* bit n: resource n granted and not released */
 	uint16_t nvsi, ntxq, nrules, nnodes;
+	/*
+	 * Bumped by every change that can change where a frame goes: rules,
+	 * VSI lists, VSIs, recipes, resets (the model recompiles its lookup).
+	 */
+	uint32_t sw_gen;
 	struct e810_aq_vsi vsi[E810_AQ_MAX_VSI];
 	struct e810_aq_txq txq[E810_AQ_MAX_QUEUES];
 	struct e810_aq_rule rule[E810_AQ_MAX_RULES];
 	struct e810_aq_vsi_list vlist[E810_AQ_MAX_VSI_LISTS];
+	struct e810_aq_recipe recipe[E810_AQ_MAX_RECIPES];
+	uint64_t prof_recipes[E810_AQ_MAX_PROFILES]; /* recipe_to_profile: bit r, recipe r */
 	struct e810_aq_sched_node node[E810_AQ_MAX_SCHED_NODES];
 };
 
@@ -207,6 +224,9 @@ struct e810_aq_stats {
 	uint64_t pkg_updates;      /* update_pkg buffers accepted */
 	uint64_t pkg_uploads;      /* upload_section requests answered */
 	uint64_t pkg_refused;      /* package buffers refused: malformed, out of order, too many */
+	uint64_t sw_rules_refused; /* add/update/remove_sw_rules refused (bad element, VSI, recipe, ...) */
+	uint64_t sw_rules_full;    /* add_sw_rules refused: the rule table is full (ENOSPC) */
+	uint64_t recipes_refused;  /* recipe commands refused */
 };
 
 /* The DDP package the driver downloaded (as get_pkg_info_list reports it). */

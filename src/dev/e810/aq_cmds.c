@@ -271,7 +271,7 @@ const struct e810_aq_cmd *e810_aq_cmd_lookup(uint16_t opcode)
 {
 	static const struct e810_aq_cmd *const tables[] = {
 		e810_aq_cmds_gen, e810_aq_cmds_sw, e810_aq_cmds_sched,
-		e810_aq_cmds_phy, e810_aq_cmds_nvm, e810_aq_cmds_ddp,
+		e810_aq_cmds_phy, e810_aq_cmds_nvm, e810_aq_cmds_ddp, e810_aq_cmds_recipe,
 	};
 
 	for (unsigned t = 0; t < sizeof(tables) / sizeof(tables[0]); t++)

@@ -273,6 +273,38 @@
 #define ACT_VSI_LIST (1u << 14)
 #define ACT_VALID (1u << 17)
 #define ACT_DROP (1u << 18)
+#define ACT_Q_INDEX_S 4        /* ACT_TO_Q: absolute PF queue */
+#define ACT_Q_INDEX_M (0x7ffu << ACT_Q_INDEX_S)
+#define ACT_Q_REGION_S 15      /* ACT_TO_Q: 2^n queues from the index */
+#define ACT_Q_REGION_M (0x7u << ACT_Q_REGION_S)
+#define ACT_PRUNE_EGRESS (1u << 15)
+#define ACT_PRUNE_INGRESS (1u << 16)
+#define SW_DUMMY_HDR 16        /* the dummy Ethernet header of the default lookups */
+#define SWH_DA 0               /* in it: destination MAC, */
+#define SWH_ETYPE 12           /* ethertype (0x8100 with a VLAN), */
+#define SWH_VLAN_TCI 14        /* VLAN ID (big-endian) */
+/* The firmware's own lookups (recipe IDs, ice's ICE_SW_LKUP_*). */
+#define LKUP_ETHERTYPE 0
+#define LKUP_MAC 1
+#define LKUP_MAC_VLAN 2
+#define LKUP_PROMISC 3
+#define LKUP_VLAN 4
+#define LKUP_DFLT 5
+#define LKUP_ETHERTYPE_MAC 8
+#define LKUP_PROMISC_VLAN 9
+
+/* Recipes (add_recipe/get_recipe 0x0290/0x0292, recipe_to_profile 0x0291/0x0293). */
+#define RCP_NUM_SUB 0          /* params u16: elements (add: in, get: out) */
+#define RCP_RETURN_INDEX 2     /* params u16: get: the recipe asked for */
+#define RCP_RID 0              /* element: recipe_indx; content.rid at 16 */
+#define RCP_RESP_BITS 1
+#define RCP_WAS_UPDATED 0x01u
+#define RCP_BITMAP 4           /* u64: the recipes of the chain */
+#define RCP_CONTENT_RID 16     /* bit 7: root */
+#define RCP_IS_ROOT 0x80u
+#define RCP_ID_M 0x3fu
+#define R2P_PROFILE 0          /* params u16 */
+#define R2P_ASSOC 8            /* params u64 bitmap of recipes */
 
 /* ---- scheduler ---------------------------------------------------------- */
 #define TOPO_PORT_NUM 0

@@ -149,6 +149,7 @@ extern const struct e810_aq_cmd e810_aq_cmds_sched[];
 extern const struct e810_aq_cmd e810_aq_cmds_phy[];
 extern const struct e810_aq_cmd e810_aq_cmds_nvm[];
 extern const struct e810_aq_cmd e810_aq_cmds_ddp[];
+extern const struct e810_aq_cmd e810_aq_cmds_recipe[];
 const struct e810_aq_cmd *e810_aq_cmd_lookup(uint16_t opcode);
 
 /* ---- helpers shared between areas ----------------------------------------- */
@@ -165,6 +166,8 @@ void e810_aq_pkg_unlock(struct e810_aq *aq);
 /* PF reset: a download in progress is dropped; core reset: the package too. */
 void e810_aq_pkg_reset(struct e810_aq *aq, bool core);
 struct e810_aq_vsi *e810_aq_vsi_get(struct e810_aq *aq, uint16_t num);
+/* Whether alloc_res handed out resource id of that type (and it was not freed). */
+bool e810_aq_res_used(struct e810_aq *aq, uint8_t type, unsigned id);
 /* Frees the TX queue's scheduler leaf and the queue (dis_txqs, clear_pf_cfg). */
 void e810_aq_txq_drop(struct e810_aq *aq, struct e810_aq_txq *q);
 /* Posts a link status event if LSE is on and the mask lets it through. */

@@ -4,7 +4,8 @@
  * parameters, resource allocation (VSI lists, flow director counters and
  * profile IDs), VSIs (add/update/get/free with their 128-byte context) and
  * switch rules (MAC, VLAN, promiscuous and default-VSI lookups; VSI and
- * prune lists), clear_pf_cfg; recipes and the VLAN mode are refused.
+ * prune lists; rules of added recipes), clear_pf_cfg; the VLAN mode is
+ * refused. Recipes: aq_recipe.c.
  *
  * Layouts as the ice driver fills them: ice_aq_get_sw_cfg,
  * ice_get_initial_sw_cfg, ice_aq_add_vsi/update/free, ice_aq_alloc_free_res,
@@ -13,6 +14,7 @@
  */
 #include <string.h>
 
+#include "core/log.h"
 #include "dev/e810/aq_priv.h"
 
 /* ---- resource pools ------------------------------------------------------------ */
@@ -39,6 +41,8 @@ void e810_aq_pools_init(struct e810_aq *aq)
 	}
 	/* ID 0 of the lists stays unused so that a zero in a rule is never a list. */
 	aq->pool[0].used[0] = 1;
+	/* Recipes 0..9 are the firmware's own lookups: never handed out. */
+	aq->pool[1].used[0] = (1ull << E810_AQ_DFLT_RECIPES) - 1;
 }
 
 static struct e810_aq_pool *pool_of(struct e810_aq *aq, uint8_t type)
@@ -84,6 +88,13 @@ static unsigned pool_free_count(const struct e810_aq_pool *p)
 	for (unsigned id = 0; id < p->size; id++)
 		n += !pool_used(p, id);
 	return n;
+}
+
+bool e810_aq_res_used(struct e810_aq *aq, uint8_t type, unsigned id)
+{
+	const struct e810_aq_pool *p = pool_of(aq, type);
+
+	return p && pool_used(p, id);
 }
 
 static struct e810_aq_vsi_list *vlist_get(struct e810_aq *aq, uint16_t id)
@@ -187,6 +198,8 @@ static uint16_t h_free_res(struct e810_aq *aq, struct e810_aq_ctx *c)
 
 		if (l && (type == RES_TYPE_VSI_LIST_REP || type == RES_TYPE_VSI_LIST_PRUNE))
 			memset(l, 0, sizeof(*l));
+		if (type == RES_TYPE_RECIPE && id < E810_AQ_MAX_RECIPES)
+			memset(&aq->st.recipe[id], 0, sizeof(aq->st.recipe[id]));
 		pool_set(p, id, false);
 	}
 	return AQ_RC_OK;
@@ -224,13 +237,6 @@ static uint16_t h_enosys(struct e810_aq *aq, struct e810_aq_ctx *c)
 	(void)aq;
 	(void)c;
 	return AQ_RC_ENOSYS;
-}
-
-static uint16_t h_emode(struct e810_aq *aq, struct e810_aq_ctx *c)
-{
-	(void)aq;
-	(void)c;
-	return AQ_RC_EMODE;
 }
 
 /* ---- VSIs -------------------------------------------------------------------------- */
@@ -445,8 +451,12 @@ static bool rule_act_ok(struct e810_aq *aq, uint32_t act)
 		if (act & ACT_DROP)
 			return true;
 		return (act & ACT_VSI_LIST) ? vlist_get(aq, id) != NULL : e810_aq_vsi_get(aq, id) != NULL;
-	case ACT_TO_Q:
-		return ((act >> 4) & 0x7ffu) < aq->cfg.num_queues;
+	case ACT_TO_Q: { /* a queue, or a region of 2^n queues from it (absolute PF queues) */
+		unsigned q = (act & ACT_Q_INDEX_M) >> ACT_Q_INDEX_S;
+		unsigned n = 1u << ((act & ACT_Q_REGION_M) >> ACT_Q_REGION_S);
+
+		return q + n <= aq->cfg.num_queues;
+	}
 	case ACT_PRUNE: /* VLAN pruning: VSI or prune list */
 		return (act & ACT_VSI_LIST) ? vlist_get(aq, id) != NULL : e810_aq_vsi_get(aq, id) != NULL;
 	default:
@@ -491,10 +501,35 @@ static void vsi_list_apply(struct e810_aq *aq, const uint8_t *e, uint16_t type)
 enum rule_op { RULE_ADD, RULE_UPDATE, RULE_REMOVE };
 
 /*
+ * A lookup rule's recipe: one of the firmware's own lookups (ice's
+ * ICE_SW_LKUP_*: ethertype 0, MAC 1, MAC+VLAN 2, promiscuous 3, VLAN 4,
+ * default VSI 5, ethertype+MAC 8, promiscuous+VLAN 9), with the 16-byte
+ * dummy Ethernet header they match on, or a root recipe add_recipe
+ * programmed (an advanced rule: its header is the dummy packet).
+ */
+static bool rule_recipe_ok(const struct e810_aq *aq, const uint8_t *e, enum rule_op op)
+{
+	uint16_t rid = le16_at(e + SRL_RECIPE);
+	unsigned hl = le16_at(e + SRL_HDR_LEN);
+
+	if (rid < E810_AQ_DFLT_RECIPES) {
+		if (rid == 6 || rid == 7)
+			return false;
+		if (rid == LKUP_DFLT) /* matches every frame: its header says nothing */
+			return true;
+		/* An update may leave the header as added (length 0). */
+		return hl >= SW_DUMMY_HDR || (op == RULE_UPDATE && hl == 0);
+	}
+	if (rid >= E810_AQ_MAX_RECIPES || !aq->st.recipe[rid].in_use)
+		return false;
+	return aq->st.recipe[rid].elem[RCP_CONTENT_RID] & RCP_IS_ROOT;
+}
+
+/*
  * Checks every element before changing anything, so that a command is done
  * whole or not at all. Large actions are not offered (ENOSPC).
  */
-static uint16_t rules_cmd(struct e810_aq *aq, struct e810_aq_ctx *c, enum rule_op op)
+static uint16_t rules_do(struct e810_aq *aq, struct e810_aq_ctx *c, enum rule_op op)
 {
 	unsigned nr = le16_at(prm(c) + SR_NUM_RULES), off = 0, free_slots = 0;
 	uint8_t *b = c->buf;
@@ -519,11 +554,12 @@ static uint16_t rules_cmd(struct e810_aq *aq, struct e810_aq_ctx *c, enum rule_o
 			if (op == RULE_ADD) {
 				if (++adds > free_slots)
 					return AQ_RC_ENOSPC;
-				if (!rule_act_ok(aq, le32_at(e + SRL_ACT)))
+				if (!rule_act_ok(aq, le32_at(e + SRL_ACT)) || !rule_recipe_ok(aq, e, op))
 					return AQ_RC_EINVAL;
 			} else if (!rule_get(aq, le16_at(e + SRL_INDEX))) {
 				return AQ_RC_ENOENT;
-			} else if (op == RULE_UPDATE && !rule_act_ok(aq, le32_at(e + SRL_ACT))) {
+			} else if (op == RULE_UPDATE && (!rule_act_ok(aq, le32_at(e + SRL_ACT)) ||
+							 !rule_recipe_ok(aq, e, op))) {
 				return AQ_RC_EINVAL;
 			}
 		} else if (op != RULE_REMOVE && !vsi_list_op_ok(aq, b + off, type)) {
@@ -600,6 +636,25 @@ static uint16_t rules_cmd(struct e810_aq *aq, struct e810_aq_ctx *c, enum rule_o
 	return AQ_RC_OK;
 }
 
+/*
+ * Refusals counted, a full table apart: ENOSPC, as the firmware answers when
+ * its rule memory is used up (ice's ice_aq_sw_rules gets -EIO with
+ * sq_last_status ICE_AQ_RC_ENOSPC and fails the filter add).
+ */
+static uint16_t rules_cmd(struct e810_aq *aq, struct e810_aq_ctx *c, enum rule_op op)
+{
+	uint16_t rc = rules_do(aq, c, op);
+
+	if (rc == AQ_RC_ENOSPC && op == RULE_ADD)
+		aq->stats.sw_rules_full++;
+	else if (rc != AQ_RC_OK)
+		aq->stats.sw_rules_refused++;
+	if (rc != AQ_RC_OK)
+		LOG_RL(LOG_LVL_INFO, COMP, "switch rules (%s): refused with %u",
+		       op == RULE_ADD ? "add" : op == RULE_UPDATE ? "update" : "remove", rc);
+	return rc;
+}
+
 static uint16_t h_add_rules(struct e810_aq *aq, struct e810_aq_ctx *c)
 {
 	return rules_cmd(aq, c, RULE_ADD);
@@ -655,10 +710,6 @@ const struct e810_aq_cmd e810_aq_cmds_sw[] = {
 	{ AQC_UPDATE_VSI, AQF_BUF | AQF_IN, VSI_PROPS_SIZE, VSI_PROPS_SIZE, h_update_vsi, "update_vsi" },
 	{ AQC_GET_VSI, AQF_BUF, VSI_PROPS_SIZE, 0, h_get_vsi, "get_vsi" },
 	{ AQC_FREE_VSI, 0, 0, 0, h_free_vsi, "free_vsi" },
-	{ AQC_ADD_RECIPE, 0, 0, 0, h_emode, "add_recipe" },
-	{ AQC_RECIPE_TO_PROFILE, 0, 0, 0, h_emode, "recipe_to_profile" },
-	{ AQC_GET_RECIPE, 0, 0, 0, h_emode, "get_recipe" },
-	{ AQC_GET_RECIPE_TO_PROFILE, 0, 0, 0, h_emode, "get_recipe_to_profile" },
 	{ AQC_ADD_SW_RULES, AQF_BUF | AQF_IN, 4, 0, h_add_rules, "add_sw_rules" },
 	{ AQC_UPDATE_SW_RULES, AQF_BUF | AQF_IN, 4, 0, h_update_rules, "update_sw_rules" },
 	{ AQC_REMOVE_SW_RULES, AQF_BUF | AQF_IN, 4, 0, h_remove_rules, "remove_sw_rules" },

@@ -22,6 +22,7 @@
 #include "dev/e810/rss.h"
 #include "dev/e810/rstore.h"
 #include "dev/e810/stats.h"
+#include "dev/e810/swr_tab.h"
 #include "net/port.h"
 
 struct loop;
@@ -145,6 +146,16 @@ struct e810 {
 	struct e810_rss rss;
 	/* the flow director's filters (fdir.h) */
 	struct e810_fdir fd;
+	/* the switch rules compiled (swr.c, swr_tab.h), anew when the engine's sw_gen moves */
+	struct e810_swr_tab swr;
+	bool swr_ok;
+	struct {
+		uint64_t compiles; /* lookups rebuilt */
+		uint64_t hits;     /* frames a rule forwarded (to the PF VSI or a queue) */
+		uint64_t drops;    /* frames a drop rule took */
+		uint64_t no_rule;  /* frames no rule forwards to this PF: not delivered */
+		uint64_t pruned;   /* tagged frames of a VLAN the PF VSI has no rule for */
+	} swr_cnt;
 
 	/* --doorbell poll */
 	bool db_poll;
@@ -211,6 +222,12 @@ void e810_qtx_dbell_write(struct e810 *e, unsigned q, uint32_t v);
 void e810_rss_sync(struct e810 *e);
 /* The PF's LAN VSI (the type 2 VSI with an RSS key, else the first one), or NULL. */
 const struct e810_aq_vsi *e810_pf_vsi(const struct e810 *e);
+
+/* swr.c: the switch rules compiled anew if the engine's changed (also done lazily). */
+void e810_swr_sync(struct e810 *e);
+/* The model's rules as flows for an uplink (net/flow.h): see e810_swr_flows. */
+struct net_flow;
+unsigned e810_steer_flows(struct e810 *e, struct net_flow *out, unsigned max);
 
 /* doorbell.c: --doorbell poll */
 void e810_db_store(struct e810 *e, unsigned pg, unsigned i, uint32_t v);

@@ -68,6 +68,7 @@ void e810_rss_sync(struct e810 *e)
 	if (e810_rss_config(&e->rss, v, e->nq, rx_on))
 		LOG_DEBUG(COMP, "%s: RSS %s (%u RX queues on)", e->name, e->rss.on ? "on" : "off",
 			  rx_on);
+	e810_swr_sync(e);
 }
 
 /*

@@ -34,7 +34,6 @@
 #include <string.h>
 #include <time.h>
 
-#include "client/e810g_fd.h"
 #include "dev/e810/e810_regs.h"
 #include "dev/e810/flex.h"
 #include "dev/e810/lan_desc.h"
@@ -43,6 +42,7 @@
 #include "e810_drv.h"
 #include "e810_probe.h"
 #include "e810_srv.h"
+#include "fd_util.h"
 #include "net/pkt.h"
 
 /* Guest RAM, inside the driver's scratch area (128 KiB). */
@@ -59,8 +59,8 @@
 #define VEC_CTRL 2u
 
 /* The FD profile this test programs and its pipeline (as ice-1.3.43.0.pkg and ice give them). */
-#define PROF E810FD_PROF
-#define FVW E810_FLEX_FD_FVW
+#define PROF 5u
+#define VSIG 0x2001u
 #define STAT_IDX 256u
 #define FDID 77u
 #define PORT 5001u
@@ -118,47 +118,54 @@ static void rx_up(struct ctx *x, unsigned q, unsigned vec, bool bufs)
 	assert_true(drv_rd(d, E810_QRX_CTRL(q)) & E810_QRX_CTRL_QENA_STAT);
 }
 
-/* ---- the FD profile, as ice_flow_add_prof leaves it (client/e810g_fd.h) -------------- */
+/* ---- the FD profile, as ice_flow_add_prof leaves it ------------------------------- */
 
 static struct e810_flex *flex_of(struct ctx *x)
 {
 	return e810_aq_flex(((struct e810 *)x->s->inst)->aq);
 }
 
+/* The profile: the UDP destination port (fd_util.h builds it as ice does). */
+static void udp4_prof(struct fdu_prof *p)
+{
+	const struct fdu_word w[] = { { FDU_P_UDP, 2 } };
+
+	fdu_build_prof(w, 1, p);
+}
+
 /*
  * On the device's thread: XLT1 (the package's: IPv4/UDP in its group), the
- * field vector, the TCAM entry (group, VSIG) -> PROF and XLT2 for the PF and
- * control VSIs, straight into the device's tables.
+ * field vector (UDP destination port in the last word, its source-port
+ * partner below it, as ice_update_fd_swap adds it), the TCAM entry (group,
+ * VSIG) -> PROF and XLT2 for the PF and control VSIs.
  */
 static void tables_cb(void *arg)
 {
 	struct e810_flex *fx = flex_of(arg);
-	uint8_t xlt1[E810FD_XLT1_SIZE], es[E810FD_ES_SIZE], tcam[E810FD_TCAM_SIZE];
-	uint8_t xlt2[E810FD_XLT2_SIZE];
+	struct fdu_prof p;
+	uint8_t key[10];
 
-	e810fd_xlt1(xlt1);
-	assert_int_equal(e810_flex_section(fx, E810_SID_XLT1_FD, xlt1, sizeof(xlt1)), 0);
-	e810fd_es(es);
-	assert_int_equal(e810_flex_section(fx, E810_SID_FLD_VEC_FD, es, sizeof(es)), 0);
-	e810fd_tcam(tcam);
-	assert_int_equal(e810_flex_section(fx, E810_SID_PROFID_TCAM_FD, tcam, sizeof(tcam)), 0);
-	for (unsigned v = 0; v < 2; v++) {
-		e810fd_xlt2(xlt2, v ? ctrl_vsi : pf_vsi);
-		assert_int_equal(e810_flex_section(fx, E810_SID_XLT2_FD, xlt2, sizeof(xlt2)), 0);
-	}
+	udp4_prof(&p);
+	assert_int_equal(fdu_sec_xlt1_pkg(fx), 0);
+	assert_int_equal(fdu_sec_es(fx, PROF, &p), 0);
+	fdu_tcam_key(FDU_PTG_IPV4_UDP, VSIG, key);
+	assert_int_equal(fdu_sec_tcam(fx, 0, key, PROF), 0);
+	assert_int_equal(fdu_sec_xlt2(fx, pf_vsi, VSIG), 0);
+	assert_int_equal(fdu_sec_xlt2(fx, ctrl_vsi, VSIG), 0);
 }
 
-/* GLQF_FDINSET / FDSWAP through BAR0. */
+static void bar0_wr(void *arg, uint32_t off, uint32_t val)
+{
+	drv_wr(arg, off, val);
+}
+
+/* GLQF_FDINSET / FDSWAP through BAR0: the input set is every word but the added partner. */
 static void profile_regs(struct drv *d)
 {
-	for (unsigned j = 0; j < FVW / 4; j++) {
-		uint32_t inset, swap;
+	struct fdu_prof p;
 
-		e810fd_inset(j, &inset, &swap);
-		drv_wr(d, E810_GLQF_FDSWAP(PROF, j), swap);
-		drv_wr(d, E810_GLQF_FDINSET(PROF, j), inset);
-	}
-	drv_wr(d, E810_GLQF_FDMASK_SEL(PROF), 0);
+	udp4_prof(&p);
+	fdu_regs(PROF, &p, bar0_wr, d);
 }
 
 /* ---- frames ------------------------------------------------------------------------- */
@@ -166,10 +173,9 @@ static void profile_regs(struct drv *d)
 /* An IPv4 frame to the device's MAC with a UDP (proto 17) or TCP (6) header; its length. */
 static unsigned frame4(uint8_t *f, unsigned cap, uint8_t proto, uint16_t sp, uint16_t dp)
 {
-	unsigned len = e810fd_frame4(f, cap, srv_mac, proto, sp, dp);
-
-	assert_true(len > 0);
-	return len;
+	assert_true(14 + 20 + 20 + 18 <= cap);
+	return fdu_frame4(f, srv_mac, (const uint8_t *)"\x02\x00\x00\x00\x00\x02", proto,
+			  0x0a4d0001, 0x0a4d0002, sp, dp, 18);
 }
 
 struct inj {
@@ -234,12 +240,12 @@ static void program_port(struct ctx *x, bool del, unsigned report, uint32_t fdid
 	struct drv *d = &x->d;
 	uint8_t *fd = gpa_ptr(d, gpa_of(TXQ_RING(CTRL_Q)) + 16u * tx_next, 16);
 	uint8_t *dd = gpa_ptr(d, gpa_of(TXQ_RING(CTRL_Q)) + 16u * (tx_next + 1), 16);
-	struct e810fd_prog pr = { .del = del, .report = report, .fdid = fdid, .vsi = lan_vsi,
-				  .qindex = 2, .stat_idx = STAT_IDX };
+	const struct fdu_desc fdd = { .qindex = 2, .report = report, .stat_idx = STAT_IDX,
+				      .vsi = lan_vsi, .fdid = fdid, .del = del };
 	uint64_t qw0, qw1;
 	unsigned bsz = len_override == 1 ? 0 : E810_FD_PKT_MAX;
 
-	e810fd_desc(&pr, &qw0, &qw1);
+	fdu_desc_words(&fdd, &qw0, &qw1);
 	/* ice swaps source and destination in the programming packet. */
 	frame4(gpa_ptr(d, gpa_of(DUMMY), E810_FD_PKT_MAX), E810_FD_PKT_MAX, proto, port, 0);
 	p64(fd, qw0);
@@ -312,6 +318,7 @@ static void test_fdir(void **state)
 	unsigned q0, q2;
 
 	fd_up(x);
+
 	/* Without a filter: queue 0. */
 	inject(x, PORT, 4);
 	assert_int_equal(rxq_pkts(x, 0), 4);

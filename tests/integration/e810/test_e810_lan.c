@@ -227,6 +227,60 @@ static void test_lan_rx(void **state)
 	assert_int_equal(srv_counter(x->s, "rx_dropped"), 2);
 }
 
+/* An RX ethertype rule on the local experimental type (srv_inject's frames): drop. */
+static uint16_t etype_drop_rule(struct drv *d, uint16_t *index)
+{
+	uint8_t r[32] = { 0 };
+	uint16_t rv;
+
+	clr();
+	p16(prm + SR_NUM_RULES, 1);
+	p16(r + SRE_TYPE, SW_RULE_LKUP_RX);
+	p16(r + SRL_RECIPE, LKUP_ETHERTYPE);
+	p32(r + SRL_ACT, ACT_VSI_FWD | ACT_DROP | ACT_VALID);
+	p16(r + SRL_HDR_LEN, 16);
+	r[SRL_HDR] = 2;
+	r[SRL_HDR + SWH_ETYPE] = 0x88;
+	r[SRL_HDR + SWH_ETYPE + 1] = 0xb5;
+	rv = drv_cmd(d, AQC_ADD_SW_RULES, prm, r, sizeof(r), true, NULL);
+	*index = g16(r + SRL_INDEX);
+	return rv;
+}
+
+/*
+ * The switch rules in the model's receive path: the probe's MAC and broadcast rules let the
+ * peer's frames in, an ethertype drop rule takes them until it is removed; dump_stats counts.
+ */
+static void test_lan_rules(void **state)
+{
+	struct ctx *x = *state;
+	struct drv *d = &x->d;
+	uint8_t r[16] = { 0 };
+	uint16_t idx;
+
+	lan_up(x);
+	assert_int_equal(srv_counter(x->s, "sw_rules_rx"), 2);
+	assert_int_equal(srv_inject(x->s, NET_QUEUE_ANY, 3, 100), 3);
+	assert_int_equal(srv_counter(x->s, "sw_hits"), 3);
+	assert_int_equal(etype_drop_rule(d, &idx), 0);
+	assert_int_equal(srv_inject(x->s, NET_QUEUE_ANY, 2, 100), 0);
+	assert_int_equal(srv_counter(x->s, "sw_drops"), 2);
+	assert_int_equal(srv_counter(x->s, "rx_rule_drops"), 2);
+	assert_int_equal(srv_counter(x->s, "rx_pkts"), 3);
+	clr();
+	p16(prm + SR_NUM_RULES, 1);
+	p16(r + SRL_INDEX, idx);
+	assert_int_equal(drv_cmd(d, AQC_REMOVE_SW_RULES, prm, r, sizeof(r), true, NULL), 0);
+	assert_int_equal(srv_inject(x->s, NET_QUEUE_ANY, 1, 100), 1);
+	assert_int_equal(srv_counter(x->s, "rx_pkts"), 4);
+	/* Removed twice: refused, counted. */
+	clr();
+	p16(prm + SR_NUM_RULES, 1);
+	assert_int_equal(drv_cmd(d, AQC_REMOVE_SW_RULES, prm, r, sizeof(r), true, NULL), AQ_RC_ENOENT);
+	assert_int_equal(srv_counter(x->s, "sw_rules_refused"), 1);
+	assert_true(srv_counter(x->s, "sw_compiles") >= 2);
+}
+
 static void test_lan_hostile(void **state)
 {
 	struct ctx *x = *state;
@@ -391,6 +445,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_lan_tx, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lan_rx, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_lan_rules, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lan_hostile, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lan_poll, setup_poll, teardown),
 		cmocka_unit_test_setup_teardown(test_trap_offers_no_pages, setup, teardown),

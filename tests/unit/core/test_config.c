@@ -123,6 +123,46 @@ static void test_errors_name_the_problem(void **state)
 	}
 }
 
+static void test_passthrough(void **state)
+{
+	/* The reference's order: -d before -s belongs to the next device; no tap needed. */
+	assert_int_equal(args("-d", "0000:08:00.0", "-s", "/tmp/vmux.sock", "-m", "passthrough",
+			      NULL), 0);
+	assert_string_equal(cfg.dev[0].vfio_dev, "0000:08:00.0");
+	assert_string_equal(cfg.dev[0].mode, "passthrough");
+	assert_int_equal(args("-s", "/a", "-t", "t0", "-s", "/b", "--device", "08:00.1", NULL), 0);
+	assert_string_equal(cfg.dev[0].vfio_dev, "");
+	assert_string_equal(cfg.dev[1].vfio_dev, "0000:08:00.1");
+	assert_string_equal(cfg.dev[1].mode, "passthrough"); /* the default with -d */
+	assert_int_equal(args("-s", "/a", "-t", "t0", "-d", "none", NULL), 0);
+	assert_string_equal(cfg.dev[0].vfio_dev, "");
+	const char *bad[][8] = {
+		{ "-s", "/a", "-d", "zz", NULL, "not a PCI address" },
+		{ "-s", "/a", "-d", "00:20.0", NULL, "not a PCI address" },
+		{ "-s", "/a", "-d", "../../x", NULL, "not a PCI address" },
+		{ "-s", "/a", "-d", "8:0.0", "-s", "/b", "-d", "0000:08:00.0" },
+		{ "-s", "/a", "-m", "passthrough", NULL, "needs -d BDF" },
+		{ "-s", "/a", "-d", "8:0.0", "-t", "tap0", NULL, "no network port" },
+	};
+	for (unsigned i = 0; i < 6; i++) {
+		const char **a = bad[i];
+		int r = args(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], NULL);
+		const char *want = i == 3 ? "given to two devices" : i == 5 ? a[7] : a[5];
+		if (r == 0 || !strstr(err, want))
+			fail_msg("case %u: r=%d err='%s' (expected '%s')", i, r, err, want);
+	}
+	cfg_init(&cfg);
+	assert_int_equal(cfg_parse_json(&cfg, "{\"devices\":[{\"socket\":\"/a\",\"mode\":"
+					      "\"passthrough\",\"device\":\"0000:00:04.0\"}]}",
+					err, sizeof(err)), 0);
+	assert_int_equal(cfg_finalize(&cfg, err, sizeof(err)), 0);
+	assert_string_equal(cfg.dev[0].vfio_dev, "0000:00:04.0");
+	cfg_init(&cfg);
+	assert_int_not_equal(cfg_parse_json(&cfg, "{\"devices\":[{\"socket\":\"/a\",\"device\":"
+						  "\"x\"}]}", err, sizeof(err)), 0);
+	assert_non_null(strstr(err, "not a PCI address"));
+}
+
 static void test_json(void **state)
 {
 	cfg_init(&cfg);
@@ -267,6 +307,55 @@ static void test_base_mac_wrap(void **state)
 	assert_memory_equal(cfg.dev[1].mac, "\x02\x00\x00\x00\x00\x00", 6);
 }
 
+/* --uplink dpdk:DEVARGS, EAL arguments after --, "eal" in JSON. */
+static void test_dpdk_uplink(void **state)
+{
+	(void)state;
+	if (args("--uplink", "dpdk:net_af_packet0,iface=eth1,qpairs=1", "-s", "/a", "--", "-l",
+		 "3", "--no-huge", NULL))
+		fail_msg("%s", err);
+	assert_string_equal(cfg.uplink_dpdk, "net_af_packet0,iface=eth1,qpairs=1");
+	assert_string_equal(cfg.uplink_name, "net_af_packet0");
+	assert_string_equal(cfg.uplink_tap, "");
+	assert_int_equal(cfg.neal, 3);
+	assert_string_equal(cfg.eal[0], "-l");
+	assert_string_equal(cfg.eal[2], "--no-huge");
+	/* the uplink's name is a port name for --pcap */
+	assert_int_equal(args("--uplink", "dpdk:0000:08:00.0", "-s", "/a", "--pcap",
+			      "0000:08:00.0=/tmp/u.pcap", NULL), 0);
+	assert_int_equal(cfg_port_index(&cfg, "0000:08:00.0"), -1);
+	assert_int_equal(cfg.neal, 0);
+	/* a tap uplink given later replaces it, and the other way round */
+	assert_int_equal(args("--uplink", "dpdk:net_ring0", "--uplink", "tap:t0", "-s", "/a", NULL), 0);
+	assert_string_equal(cfg.uplink_dpdk, "");
+	assert_string_equal(cfg.uplink_name, "t0");
+	/* errors name the problem */
+	assert_int_equal(args("--uplink", "dpdk:,iface=x", "-s", "/a", NULL), -1);
+	assert_non_null(strstr(err, "dpdk: needs a device"));
+	assert_int_equal(args("--uplink", "udp:x", "-s", "/a", NULL), -1);
+	assert_non_null(strstr(err, "expected tap:NAME or dpdk:DEVARGS"));
+	assert_int_equal(args("--uplink", "tap:t0", "-s", "/a", "--", "-l", "1", NULL), -1);
+	assert_non_null(strstr(err, "EAL arguments"));
+	assert_int_equal(args("--uplink", "dpdk:net_ring0", "-s", "/a", "stray", NULL), -1);
+	assert_non_null(strstr(err, "unexpected argument 'stray'"));
+	assert_int_equal(args("--uplink", "dpdk:net_abcdefghijklmnopqrstuvwxyz0123456789",
+			      "-s", "/a", NULL), -1);
+	assert_non_null(strstr(err, "longer than"));
+
+	cfg_init(&cfg);
+	assert_int_equal(cfg_parse_json(&cfg, "{\"uplink\":\"dpdk:net_ring0\",\"eal\":"
+					"[\"--no-huge\",\"-l\",\"0\"],\"devices\":[{\"socket\":\"/a\"}]}",
+					err, sizeof(err)), 0);
+	assert_int_equal(cfg_finalize(&cfg, err, sizeof(err)), 0);
+	assert_int_equal(cfg.neal, 3);
+	assert_string_equal(cfg.uplink_name, "net_ring0");
+	cfg_init(&cfg);
+	assert_int_equal(cfg_parse_json(&cfg, "{\"eal\":\"-l 0\"}", err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "\"eal\" must be an array"));
+	cfg_init(&cfg);
+	assert_int_equal(cfg_parse_json(&cfg, "{\"eal\":[1]}", err, sizeof(err)), -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -274,10 +363,12 @@ int main(void)
 		cmocka_unit_test(test_switch_options),
 		cmocka_unit_test(test_queues),
 		cmocka_unit_test(test_errors_name_the_problem),
+		cmocka_unit_test(test_passthrough),
 		cmocka_unit_test(test_json),
 		cmocka_unit_test(test_pcap),
 		cmocka_unit_test(test_base_mac_wrap),
 		cmocka_unit_test(test_max_guest_ram),
+		cmocka_unit_test(test_dpdk_uplink),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -73,6 +73,17 @@ int e810_sweep_build(struct e810_sweep *s, uint16_t opc, uint8_t *p, uint8_t *b,
 	case AQC_FREE_VSI:
 		p16(p + VC_VSI_NUM, s->vsi_b | VSI_IS_VALID);
 		return 0;
+	case AQC_ADD_RECIPE: /* a recipe on ID 10 (without a package: EMODE) */
+		p16(p + RCP_NUM_SUB, 1);
+		b[RCP_RID] = 10;
+		b[RCP_CONTENT_RID] = 10 | RCP_IS_ROOT;
+		*len = 64;
+		*rd = true;
+		return AQ_RC_EMODE;
+	case AQC_GET_RECIPE:
+		p16(p + RCP_RETURN_INDEX, 10);
+		*len = 64 * 64;
+		return AQ_RC_EMODE;
 	case AQC_ADD_SW_RULES: case AQC_UPDATE_SW_RULES: case AQC_REMOVE_SW_RULES:
 		p16(p + SR_NUM_RULES, 1);
 		p16(b + SRE_TYPE, SW_RULE_LKUP_TX);
@@ -222,8 +233,7 @@ int e810_sweep_build(struct e810_sweep *s, uint16_t opc, uint8_t *p, uint8_t *b,
 	/* Known, refused by design (see the handlers): */
 	case AQC_SET_VLAN_MODE: case AQC_GET_VLAN_MODE:
 		return AQ_RC_ENOSYS;
-	case AQC_ADD_RECIPE: case AQC_RECIPE_TO_PROFILE: case AQC_GET_RECIPE:
-	case AQC_GET_RECIPE_TO_PROFILE:
+	case AQC_RECIPE_TO_PROFILE: case AQC_GET_RECIPE_TO_PROFILE:
 		return AQ_RC_EMODE;
 	case AQC_GET_LINK_TOPO:
 		return AQ_RC_ENOENT;

@@ -1,0 +1,768 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The DPDK backend. The EAL is initialised once, on the main thread before
+ * any worker starts (dpdk_eal_init); a port is then opened on its owner
+ * thread (the switch's), which registers itself with the EAL to get an lcore
+ * id (mempool caches work per lcore) and polls the port from a poll hook of
+ * its loop:
+ *
+ * - RX: rte_eth_rx_burst of at most DPDK_BURST frames, never more than the
+ *   peer has room for (a full peer leaves them in the device's ring, where
+ *   the device counts what overflows as imissed). Every frame is copied into a
+ *   packet of our pool and the mbufs go back at once: a struct pkt holds its
+ *   data inline, so an mbuf cannot be wrapped; copying also keeps the small
+ *   mbuf pool out of the peers' queues.
+ * - TX: deliver() copies each packet into an mbuf (a chain of them for frames
+ *   past one mbuf, where the device takes multi-segment frames), puts an
+ *   802.1Q tag back into the data, maps an offload request (PKT_F_OL) to the
+ *   mbuf's offload flags where the device offers them or completes the
+ *   checksums here, and hands the burst to rte_eth_tx_burst; what the device
+ *   refuses is dropped and counted, never retried.
+ * - Link: read without waiting every DPDK_LINK_POLL_MS; a device removal event
+ *   (RTE_ETH_EVENT_INTR_RMV, on the EAL's interrupt thread) stops polling for
+ *   good with the link down.
+ */
+#include "net/dpdk.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_cycles.h>
+#include <rte_dev.h>
+#include <rte_eal.h>
+#include <rte_errno.h>
+#include <rte_ethdev.h>
+#include <rte_lcore.h>
+#include <rte_mbuf.h>
+#include <rte_mempool.h>
+#include <rte_version.h>
+
+#include "core/log.h"
+#include "core/loop.h"
+#include "net/csum.h"
+#include "net/pkt.h"
+#include "net/port.h"
+
+#define DPDK_BURST 32u
+#define DPDK_RX_DESC 1024u
+#define DPDK_TX_DESC 1024u
+#define DPDK_POOL_PKTS 512u /* our packets for frames received */
+#define DPDK_MBUF_CACHE 256u
+#define DPDK_LINK_POLL_MS 100u
+#define DPDK_RESTART_MS 1000u
+#define DPDK_HANDSHAKE_MS 3000u
+#define ETH_HDR 14u
+
+struct dpdk_port {
+	struct net_port port;
+	struct loop *loop;
+	char name[RTE_ETH_NAME_MAX_LEN];
+	uint16_t pid;
+	bool started, polled, paused;
+	bool running; /* started and not stopped by a failed restart: bursts allowed */
+	atomic_bool rmv; /* set by the removal event's callback */
+	struct rte_mempool *mp;
+	struct pkt_pool *pool;
+	uint64_t tx_off;  /* offloads enabled */
+	uint16_t seg_room; /* data bytes per mbuf */
+	uint64_t next_link; /* TSC of the next link read */
+	uint64_t link_tsc;  /* TSC cycles between link reads */
+	/*
+	 * Restart the port while its link is down (link_check has when): a
+	 * memif client connects to its server only when started, so it would
+	 * stay down for good once the peer went away and came back. Never in
+	 * the middle of a handshake if it can be helped: restarting a memif
+	 * client then crashes DPDK 22.11's memif server.
+	 */
+	bool restart_when_down;
+	bool up_since_start; /* the link was up since the last (re)start */
+	uint64_t last_start; /* TSC */
+	struct dpdk_stats st;
+};
+
+static bool eal_ready;
+
+static void seterr(char *err, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void seterr(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!err || errlen == 0)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}
+
+bool dpdk_eal_ready(void)
+{
+	return eal_ready;
+}
+
+/* ---- the EAL ------------------------------------------------------------------ */
+
+#define EAL_ARGV_MAX 48
+
+int dpdk_eal_init(unsigned n, const char *const *args, char *err, size_t errlen)
+{
+	/* The EAL may keep pointers into argv: it lives as long as the process. */
+	static char *argv[EAL_ARGV_MAX + 1];
+	static char lcore[16];
+	static char defaults[] = DPDK_EAL_DEFAULTS;
+	cpu_set_t saved;
+	bool have_saved;
+	int argc = 0, r;
+
+	if (eal_ready)
+		return 0;
+	have_saved = pthread_getaffinity_np(pthread_self(), sizeof(saved), &saved) == 0;
+	argv[argc++] = (char *)"vmux";
+	if (n == 0) {
+		int cpu = 0;
+
+		for (char *save = NULL, *t = strtok_r(defaults, " ", &save); t;
+		     t = strtok_r(NULL, " ", &save))
+			argv[argc++] = t;
+		if (have_saved)
+			while (cpu < CPU_SETSIZE - 1 && !CPU_ISSET(cpu, &saved))
+				cpu++;
+		snprintf(lcore, sizeof(lcore), "%d", cpu);
+		argv[argc++] = (char *)"-l";
+		argv[argc++] = lcore;
+	} else {
+		if (n > EAL_ARGV_MAX - 1) {
+			seterr(err, errlen, "EAL: at most %d arguments", EAL_ARGV_MAX - 1);
+			return -1;
+		}
+		for (unsigned i = 0; i < n; i++)
+			argv[argc++] = strdup(args[i]);
+	}
+	argv[argc] = NULL;
+	r = rte_eal_init(argc, argv);
+	if (r < 0) {
+		int e = rte_errno;
+
+		seterr(err, errlen,
+		       "DPDK's EAL refused its arguments or could not start: %s%s (see its messages "
+		       "above; without hugepages the EAL needs --no-huge, see docs/CONFIG.md)",
+		       rte_strerror(e), e == EALREADY ? " (initialised twice)" : "");
+		return -1;
+	}
+	if (r < argc - 1) {
+		seterr(err, errlen, "EAL: unexpected argument '%s' (not an EAL option)",
+		       argv[r + 1]);
+		rte_eal_cleanup();
+		return -1;
+	}
+	/* The EAL pinned this thread to its main lcore: the workers inherit ours. */
+	if (have_saved)
+		pthread_setaffinity_np(pthread_self(), sizeof(saved), &saved);
+	eal_ready = true;
+	LOG_INFO("dpdk", "EAL up (%s), %u lcore(s), %u port(s) probed", rte_version(),
+		 rte_lcore_count(), rte_eth_dev_count_avail());
+	return 0;
+}
+
+void dpdk_eal_fini(void)
+{
+	if (!eal_ready)
+		return;
+	rte_eal_cleanup();
+	eal_ready = false;
+}
+
+/* ---- receive -------------------------------------------------------------------- */
+
+/* Copies the frame m (one or several segments) into p; false if it does not fit. */
+static bool mbuf_to_pkt(struct dpdk_port *d, const struct rte_mbuf *m, struct pkt *p)
+{
+	uint32_t len = m->pkt_len, off = 0;
+
+	if (len > PKT_DATA_MAX) {
+		d->st.rd_oversize++;
+		LOG_RL(LOG_LVL_WARN, "dpdk", "%s: dropped a %u-byte frame (max %u)", d->name, len,
+		       PKT_DATA_MAX);
+		return false;
+	}
+	if (len < ETH_HDR) {
+		d->st.rd_undersize++;
+		LOG_RL(LOG_LVL_WARN, "dpdk", "%s: dropped a %u-byte frame", d->name, len);
+		return false;
+	}
+	for (const struct rte_mbuf *s = m; s && off < len; s = s->next) {
+		uint32_t c = s->data_len;
+
+		if (c > len - off)
+			c = len - off;
+		memcpy(p->data + off, rte_pktmbuf_mtod(s, const uint8_t *), c);
+		off += c;
+	}
+	if (off < len) {
+		/* A chain shorter than its pkt_len: a broken driver; never trust it. */
+		d->st.rd_undersize++;
+		return false;
+	}
+	p->len = len;
+	if (m->ol_flags & RTE_MBUF_F_RX_RSS_HASH) {
+		p->flags |= PKT_F_RSS;
+		p->rss_hash = m->hash.rss;
+	}
+	if (m->ol_flags & RTE_MBUF_F_RX_VLAN_STRIPPED) {
+		p->flags |= PKT_F_VLAN;
+		p->vlan_tci = m->vlan_tci;
+	}
+	return true;
+}
+
+static void link_check(struct dpdk_port *d)
+{
+	struct rte_eth_link link;
+	bool up;
+
+	memset(&link, 0, sizeof(link));
+	if (rte_eth_link_get_nowait(d->pid, &link) < 0) {
+		d->st.errors++;
+		return;
+	}
+	up = link.link_status == RTE_ETH_LINK_UP;
+	if (up)
+		d->up_since_start = true;
+	if (!up && d->restart_when_down) {
+		uint64_t now = rte_get_tsc_cycles(), ms = d->link_tsc / DPDK_LINK_POLL_MS;
+		/*
+		 * A start that failed (no server listening) is retried every
+		 * DPDK_RESTART_MS; a port that was up and went down (the server left)
+		 * too; one that never came up since its start is in a handshake,
+		 * left alone for DPDK_HANDSHAKE_MS.
+		 */
+		bool due = !d->running || d->up_since_start ?
+			   now >= d->last_start + ms * DPDK_RESTART_MS :
+			   now >= d->last_start + ms * DPDK_HANDSHAKE_MS;
+
+		if (due) {
+			d->last_start = now;
+			d->up_since_start = false;
+			d->st.restarts++;
+			if (d->running && rte_eth_dev_stop(d->pid) < 0)
+				d->st.errors++;
+			d->running = rte_eth_dev_start(d->pid) == 0;
+			/* Stopped: no bursts until a restart works (the peer may be gone). */
+			if (!d->running)
+				LOG_RL(LOG_LVL_WARN, "dpdk", "%s: cannot restart it (its peer gone?); "
+				       "trying again every %u ms", d->name, DPDK_RESTART_MS);
+			return;
+		}
+	}
+	if (up == d->st.link_up)
+		return;
+	d->st.link_up = up;
+	d->st.link_changes++;
+	LOG_INFO("dpdk", "%s: link %s%s%u Mb/s", d->name, up ? "up" : "down", up ? ", " : "",
+		 up ? link.link_speed : 0);
+	if (!up)
+		LOG_INFO("dpdk", "%s: frames to it are dropped until the link is back", d->name);
+	net_port_set_link(&d->port, up);
+}
+
+static void removed(struct dpdk_port *d)
+{
+	if (d->st.removed)
+		return;
+	d->st.removed = true;
+	d->st.link_up = false;
+	LOG_ERR("dpdk", "%s: the device was removed; link down, no longer polled", d->name);
+	net_port_set_link(&d->port, false);
+}
+
+static bool dpdk_poll(void *arg)
+{
+	struct dpdk_port *d = arg;
+	struct rte_mbuf *m[DPDK_BURST];
+	struct pkt *pkts[DPDK_BURST];
+	uint32_t space;
+	unsigned budget, n, have, k = 0;
+	uint64_t now;
+
+	if (d->st.removed)
+		return false;
+	now = rte_get_tsc_cycles();
+	if (now >= d->next_link) {
+		d->next_link = now + d->link_tsc;
+		if (atomic_load_explicit(&d->rmv, memory_order_relaxed)) {
+			removed(d);
+			return false;
+		}
+		link_check(d);
+	}
+	if (!d->running)
+		return false;
+	space = net_port_peer_space(&d->port);
+	budget = space < DPDK_BURST ? space : DPDK_BURST;
+	if (budget == 0) {
+		/* The frames wait in the device's ring (the peer wakes us, or we look again). */
+		if (!d->paused)
+			d->st.rd_pauses++;
+		d->paused = true;
+		return false;
+	}
+	d->paused = false;
+	n = rte_eth_rx_burst(d->pid, 0, m, (uint16_t)budget);
+	if (n == 0)
+		return false;
+	have = pkt_alloc_bulk(d->pool, pkts, n);
+	if (have < n) {
+		d->st.rd_nobuf += n - have;
+		LOG_RL(LOG_LVL_WARN, "dpdk", "%s: packet pool %s empty, dropping", d->name,
+		       pkt_pool_name(d->pool));
+	}
+	for (unsigned i = 0; i < have; i++)
+		if (mbuf_to_pkt(d, m[i], pkts[k]))
+			k++;
+	rte_pktmbuf_free_bulk(m, n);
+	pkt_free_bulk(pkts + k, have - k);
+	if (k)
+		net_port_send(&d->port, pkts, (uint16_t)k);
+	return true;
+}
+
+/* ---- send ----------------------------------------------------------------------- */
+
+/* Appends len bytes to the chain head..*tail, adding segments as needed. */
+static bool mbuf_put(struct dpdk_port *d, struct rte_mbuf *head, struct rte_mbuf **tail,
+		     const uint8_t *src, uint32_t len)
+{
+	while (len) {
+		struct rte_mbuf *t = *tail;
+		uint32_t room = rte_pktmbuf_tailroom(t), c;
+
+		if (room == 0) {
+			struct rte_mbuf *s = rte_pktmbuf_alloc(d->mp);
+
+			if (!s)
+				return false;
+			t->next = s;
+			head->nb_segs++;
+			*tail = s;
+			continue;
+		}
+		c = len < room ? len : room;
+		memcpy(rte_pktmbuf_mtod_offset(t, uint8_t *, t->data_len), src, c);
+		t->data_len = (uint16_t)(t->data_len + c);
+		head->pkt_len += c;
+		src += c;
+		len -= c;
+	}
+	return true;
+}
+
+#define OL_CSUM_HW (RTE_ETH_TX_OFFLOAD_IPV4_CKSUM | RTE_ETH_TX_OFFLOAD_TCP_CKSUM | \
+		    RTE_ETH_TX_OFFLOAD_UDP_CKSUM)
+
+/* Completes in software the checksums a sender left undone (the E810's way). */
+static void csum_sw(struct pkt *p)
+{
+	const struct pkt_offload *o = &p->ol;
+	uint32_t l3 = o->l2_len;
+
+	if ((o->flags & PKT_OL_IP_CSUM) && !(o->flags & PKT_OL_IPV6) && l3 + 12 <= p->len &&
+	    o->l3_len >= 20) {
+		p->data[l3 + 10] = 0;
+		p->data[l3 + 11] = 0;
+		net_csum_insert(p->data, p->len, l3, l3 + 10, l3 + o->l3_len - 1u, false);
+	}
+	if (o->flags & PKT_OL_L4_CSUM)
+		net_csum_insert(p->data, p->len, o->csum_start,
+				(uint32_t)o->csum_start + o->csum_offset, 0, o->flags & PKT_OL_UDP);
+}
+
+/*
+ * The offload request of p onto m (tag: the 802.1Q tag went into the data).
+ * False: the frame cannot go (TSO on a device without it).
+ */
+static bool offload(struct dpdk_port *d, struct pkt *p, struct rte_mbuf *m, bool tag)
+{
+	const struct pkt_offload *o = &p->ol;
+	bool v6 = o->flags & PKT_OL_IPV6, udp = o->flags & PKT_OL_UDP;
+	uint64_t need = 0;
+
+	if (o->flags & PKT_OL_TSO) {
+		if (udp || !(d->tx_off & RTE_ETH_TX_OFFLOAD_TCP_TSO) ||
+		    (!v6 && !(d->tx_off & RTE_ETH_TX_OFFLOAD_IPV4_CKSUM))) {
+			d->st.ol_refused++;
+			LOG_RL(LOG_LVL_WARN, "dpdk", "%s: a TSO frame, and the device has no TSO: "
+			       "dropped", d->name);
+			return false;
+		}
+		m->ol_flags |= RTE_MBUF_F_TX_TCP_SEG | (v6 ? RTE_MBUF_F_TX_IPV6 :
+						  RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IP_CKSUM);
+		m->tso_segsz = o->mss;
+	} else {
+		if ((o->flags & PKT_OL_IP_CSUM) && !v6)
+			need |= RTE_ETH_TX_OFFLOAD_IPV4_CKSUM;
+		if (o->flags & PKT_OL_L4_CSUM)
+			need |= udp ? RTE_ETH_TX_OFFLOAD_UDP_CKSUM : RTE_ETH_TX_OFFLOAD_TCP_CKSUM;
+		if ((d->tx_off & need) != need) {
+			/* Before the copy would be better; done on p, then copied again. */
+			d->st.ol_sw++;
+			return true;
+		}
+		m->ol_flags |= v6 ? RTE_MBUF_F_TX_IPV6 : RTE_MBUF_F_TX_IPV4;
+		if (need & RTE_ETH_TX_OFFLOAD_IPV4_CKSUM)
+			m->ol_flags |= RTE_MBUF_F_TX_IP_CKSUM;
+		if (need & RTE_ETH_TX_OFFLOAD_UDP_CKSUM)
+			m->ol_flags |= RTE_MBUF_F_TX_UDP_CKSUM;
+		if (need & RTE_ETH_TX_OFFLOAD_TCP_CKSUM)
+			m->ol_flags |= RTE_MBUF_F_TX_TCP_CKSUM;
+	}
+	m->l2_len = (uint64_t)o->l2_len + (tag ? 4u : 0u);
+	m->l3_len = o->l3_len;
+	m->l4_len = o->l4_len;
+	d->st.ol_hw++;
+	return true;
+}
+
+/* Whether the device can do p's offloads; if not, they are done on p now. */
+static void offload_prepare(struct dpdk_port *d, struct pkt *p)
+{
+	const struct pkt_offload *o = &p->ol;
+	uint64_t need = 0;
+
+	if (o->flags & PKT_OL_TSO)
+		return;
+	if ((o->flags & PKT_OL_IP_CSUM) && !(o->flags & PKT_OL_IPV6))
+		need |= RTE_ETH_TX_OFFLOAD_IPV4_CKSUM;
+	if (o->flags & PKT_OL_L4_CSUM)
+		need |= (o->flags & PKT_OL_UDP) ? RTE_ETH_TX_OFFLOAD_UDP_CKSUM
+						: RTE_ETH_TX_OFFLOAD_TCP_CKSUM;
+	if ((d->tx_off & need) != need)
+		csum_sw(p);
+}
+
+/* p as an mbuf (chain) in m (NULL: one allocated here), or NULL (counted; m freed). */
+static struct rte_mbuf *pkt_to_mbuf(struct dpdk_port *d, struct pkt *p, struct rte_mbuf *m)
+{
+	bool tag = p->flags & PKT_F_VLAN;
+	uint32_t total = p->len + (tag ? 4u : 0u);
+	struct rte_mbuf *tail;
+	bool ok;
+
+	if (p->len < ETH_HDR || p->len > PKT_DATA_MAX ||
+	    (total > d->seg_room && !(d->tx_off & RTE_ETH_TX_OFFLOAD_MULTI_SEGS))) {
+		d->st.wr_bad_len++;
+		LOG_RL(LOG_LVL_WARN, "dpdk", "%s: not sending a %u-byte frame", d->name, p->len);
+		rte_pktmbuf_free(m);
+		return NULL;
+	}
+	if (p->flags & PKT_F_OL)
+		offload_prepare(d, p);
+	if (!m)
+		m = rte_pktmbuf_alloc(d->mp);
+	if (!m) {
+		d->st.wr_nombuf++;
+		return NULL;
+	}
+	if (!tag && total <= d->seg_room && !(p->flags & PKT_F_OL)) {
+		/* The common case: one segment, nothing to add. */
+		memcpy(rte_pktmbuf_mtod(m, uint8_t *), p->data, p->len);
+		m->data_len = (uint16_t)p->len;
+		m->pkt_len = p->len;
+		return m;
+	}
+	tail = m;
+	if (tag) {
+		uint8_t t[4] = { 0x81, 0x00, (uint8_t)(p->vlan_tci >> 8), (uint8_t)p->vlan_tci };
+
+		ok = mbuf_put(d, m, &tail, p->data, 12) && mbuf_put(d, m, &tail, t, 4) &&
+		     mbuf_put(d, m, &tail, p->data + 12, p->len - 12);
+	} else {
+		ok = mbuf_put(d, m, &tail, p->data, p->len);
+	}
+	if (!ok) {
+		d->st.wr_nombuf++;
+		rte_pktmbuf_free(m);
+		return NULL;
+	}
+	if ((p->flags & PKT_F_OL) && !offload(d, p, m, tag)) {
+		rte_pktmbuf_free(m);
+		return NULL;
+	}
+	return m;
+}
+
+static uint16_t dpdk_deliver(struct net_port *self, uint16_t queue, struct pkt **pkts, uint16_t n)
+{
+	struct dpdk_port *d = self->priv;
+	struct rte_mbuf *m[64];
+	uint32_t lens[64];
+	uint16_t k = 0, sent = 0;
+	uint64_t bytes = 0;
+
+	(void)queue;
+	if (n > 64) {
+		/* Never happens (bursts come in pieces of 64); keeps m[] in bounds. */
+		uint16_t a = dpdk_deliver(self, queue, pkts, 64);
+
+		return (uint16_t)(a + dpdk_deliver(self, queue, pkts + 64, (uint16_t)(n - 64)));
+	}
+	if (!d->st.removed && d->st.link_up && d->running) {
+		struct rte_mbuf *heads[64];
+		/* One allocation for the burst's first segments (else one at a time). */
+		bool bulk = rte_pktmbuf_alloc_bulk(d->mp, heads, n) == 0;
+
+		for (uint16_t i = 0; i < n; i++) {
+			struct rte_mbuf *b = pkt_to_mbuf(d, pkts[i], bulk ? heads[i] : NULL);
+
+			if (b) {
+				lens[k] = b->pkt_len;
+				m[k++] = b;
+			}
+		}
+		if (k)
+			sent = rte_eth_tx_burst(d->pid, 0, m, k);
+		if (sent < k) {
+			d->st.wr_full += (uint64_t)(k - sent);
+			LOG_RL(LOG_LVL_WARN, "dpdk", "%s: TX queue full, dropping", d->name);
+			rte_pktmbuf_free_bulk(m + sent, (unsigned)(k - sent));
+		}
+		for (uint16_t i = 0; i < sent; i++)
+			bytes += lens[i];
+	}
+	pkt_free_bulk(pkts, n);
+	self->stats.rx_pkts += sent;
+	self->stats.rx_bytes += bytes;
+	self->stats.rx_drops += (uint64_t)(n - sent);
+	return sent;
+}
+
+/* No rx_space: refused frames are dropped and counted, never held. */
+static const struct net_port_ops dpdk_ops = {
+	.deliver = dpdk_deliver,
+};
+
+/* ---- setup ---------------------------------------------------------------------- */
+
+static int on_rmv(uint16_t port_id, enum rte_eth_event_type type, void *arg, void *ret_param)
+{
+	struct dpdk_port *d = arg;
+
+	(void)port_id;
+	(void)type;
+	(void)ret_param;
+	atomic_store(&d->rmv, true);
+	return 0;
+}
+
+/* Finds or probes the device; its port id in *pid. */
+static int find_port(const char *devargs, const char *name, uint16_t *pid, char *err,
+		     size_t errlen)
+{
+	int r;
+
+	if (rte_eth_dev_get_port_by_name(name, pid) == 0)
+		return 0; /* given to the EAL already (-a, --vdev) */
+	r = rte_dev_probe(devargs);
+	if (r < 0 && r != -EEXIST) {
+		seterr(err, errlen,
+		       "dpdk:%s: cannot probe the device: %s (a PCI address needs the NIC bound "
+		       "to vfio-pci and no --no-pci among the EAL arguments; a virtual device is "
+		       "named net_<driver><N>, e.g. net_ring0, with its driver's arguments)",
+		       devargs, strerror(-r));
+		return -1;
+	}
+	if (rte_eth_dev_get_port_by_name(name, pid) != 0) {
+		seterr(err, errlen, "dpdk:%s: the device probed but is no Ethernet port named %s",
+		       devargs, name);
+		return -1;
+	}
+	return 0;
+}
+
+static int setup_port(struct dpdk_port *d, char *err, size_t errlen)
+{
+	struct rte_eth_dev_info info;
+	struct rte_eth_conf conf;
+	uint16_t nrx = DPDK_RX_DESC, ntx = DPDK_TX_DESC;
+	int socket = rte_eth_dev_socket_id(d->pid), r;
+	unsigned mbufs;
+	char mpname[RTE_MEMPOOL_NAMESIZE];
+	const char *what;
+
+	if (socket < 0)
+		socket = (int)rte_socket_id();
+	r = rte_eth_dev_info_get(d->pid, &info);
+	if (r < 0) {
+		what = "read its capabilities";
+		goto fail;
+	}
+	snprintf(d->st.driver, sizeof(d->st.driver), "%s", info.driver_name);
+	d->restart_when_down = !strcmp(info.driver_name, "net_memif");
+	memset(&conf, 0, sizeof(conf));
+	d->tx_off = info.tx_offload_capa & (OL_CSUM_HW | RTE_ETH_TX_OFFLOAD_TCP_TSO |
+					    RTE_ETH_TX_OFFLOAD_MULTI_SEGS);
+	conf.txmode.offloads = d->tx_off;
+	r = rte_eth_dev_configure(d->pid, 1, 1, &conf);
+	if (r < 0) {
+		what = "configure one queue pair";
+		goto fail;
+	}
+	r = rte_eth_dev_adjust_nb_rx_tx_desc(d->pid, &nrx, &ntx);
+	if (r < 0) {
+		what = "size its rings";
+		goto fail;
+	}
+	/* Both rings full, a burst on its way each way, and the cache of one lcore. */
+	mbufs = nrx + ntx + 2u * DPDK_BURST + DPDK_MBUF_CACHE;
+	mbufs = (unsigned)rte_align32pow2(mbufs) - 1u;
+	snprintf(mpname, sizeof(mpname), "vmux_mp%u", d->pid);
+	d->mp = rte_pktmbuf_pool_create(mpname, mbufs, DPDK_MBUF_CACHE, 0,
+					RTE_MBUF_DEFAULT_BUF_SIZE, socket);
+	if (!d->mp) {
+		seterr(err, errlen, "dpdk:%s: cannot create a pool of %u mbufs: %s (EAL memory: -m)",
+		       d->name, mbufs, rte_strerror(rte_errno));
+		return -1;
+	}
+	d->seg_room = (uint16_t)(RTE_MBUF_DEFAULT_BUF_SIZE - RTE_PKTMBUF_HEADROOM);
+	r = rte_eth_rx_queue_setup(d->pid, 0, nrx, (unsigned)socket, NULL, d->mp);
+	if (r < 0) {
+		what = "set up its RX queue";
+		goto fail;
+	}
+	r = rte_eth_tx_queue_setup(d->pid, 0, ntx, (unsigned)socket, NULL);
+	if (r < 0) {
+		what = "set up its TX queue";
+		goto fail;
+	}
+	rte_eth_dev_callback_register(d->pid, RTE_ETH_EVENT_INTR_RMV, on_rmv, d);
+	r = rte_eth_dev_start(d->pid);
+	if (r < 0) {
+		what = "start it";
+		goto fail;
+	}
+	d->started = d->running = true;
+	/* The switch's uplink sees every VM's unicast; -ENOTSUP: the device always does. */
+	r = rte_eth_promiscuous_enable(d->pid);
+	if (r < 0 && r != -ENOTSUP)
+		LOG_WARN("dpdk", "%s: cannot enable promiscuous mode: %s", d->name, strerror(-r));
+	d->st.rx_desc = nrx;
+	d->st.tx_desc = ntx;
+	d->st.mbufs = mbufs;
+	d->st.tx_offloads = d->tx_off;
+	d->st.port_id = d->pid;
+	return 0;
+fail:
+	seterr(err, errlen, "dpdk:%s: cannot %s: %s", d->name, what, strerror(r < 0 ? -r : EIO));
+	return -1;
+}
+
+struct dpdk_port *dpdk_open(struct loop *l, const char *devargs, char *err, size_t errlen)
+{
+	struct dpdk_port *d;
+	size_t n = strcspn(devargs, ",");
+	char pname[32];
+
+	if (!eal_ready) {
+		seterr(err, errlen, "dpdk:%s: DPDK's EAL is not initialised", devargs);
+		return NULL;
+	}
+	if (n == 0 || n >= RTE_ETH_NAME_MAX_LEN) {
+		seterr(err, errlen, "dpdk:%s: expected a PCI address or a virtual device name",
+		       devargs);
+		return NULL;
+	}
+	d = calloc(1, sizeof(*d));
+	if (!d) {
+		seterr(err, errlen, "dpdk:%s: out of memory", devargs);
+		return NULL;
+	}
+	memcpy(d->name, devargs, n);
+	d->name[n] = '\0';
+	d->loop = l;
+	/* An lcore id for this thread: per-lcore mempool caches (else none: slower). */
+	if (rte_lcore_id() == LCORE_ID_ANY && rte_thread_register() < 0)
+		LOG_WARN("dpdk", "%s: this thread got no lcore id (%s): mbufs without a cache",
+			 d->name, rte_strerror(rte_errno));
+	if (find_port(devargs, d->name, &d->pid, err, errlen) < 0)
+		goto fail;
+	snprintf(pname, sizeof(pname), "dpdk:%.26s", d->name);
+	d->pool = pkt_pool_create(pname, DPDK_POOL_PKTS);
+	if (!d->pool) {
+		seterr(err, errlen, "dpdk:%s: cannot create a pool of %u packets: %s", d->name,
+		       DPDK_POOL_PKTS, strerror(errno));
+		goto fail;
+	}
+	if (setup_port(d, err, errlen) < 0)
+		goto fail;
+	net_port_init(&d->port, pname, &dpdk_ops, d);
+	d->link_tsc = rte_get_tsc_hz() / 1000u * DPDK_LINK_POLL_MS;
+	d->last_start = rte_get_tsc_cycles();
+	if (loop_add_poll(l, dpdk_poll, d) < 0) {
+		seterr(err, errlen, "dpdk:%s: cannot poll it: %s", d->name, strerror(errno));
+		goto fail;
+	}
+	d->polled = true;
+	link_check(d);
+	LOG_INFO("dpdk", "%s: port %u (%s), %u+%u descriptors, %u mbufs, link %s", d->name,
+		 d->pid, d->st.driver, d->st.rx_desc, d->st.tx_desc, d->st.mbufs,
+		 d->st.link_up ? "up" : "down");
+	return d;
+fail:
+	dpdk_close(d);
+	return NULL;
+}
+
+struct net_port *dpdk_port(struct dpdk_port *d)
+{
+	return &d->port;
+}
+
+const char *dpdk_name(const struct dpdk_port *d)
+{
+	return d->name;
+}
+
+void dpdk_get_stats(const struct dpdk_port *d, struct dpdk_stats *st)
+{
+	struct rte_eth_stats es;
+
+	*st = d->st;
+	if (!d->started || d->st.removed || rte_eth_stats_get(d->pid, &es) < 0)
+		return;
+	st->dev_ipackets = es.ipackets;
+	st->dev_opackets = es.opackets;
+	st->dev_ibytes = es.ibytes;
+	st->dev_obytes = es.obytes;
+	st->dev_imissed = es.imissed;
+	st->dev_ierrors = es.ierrors;
+	st->dev_oerrors = es.oerrors;
+	st->dev_rx_nombuf = es.rx_nombuf;
+}
+
+void dpdk_close(struct dpdk_port *d)
+{
+	if (!d)
+		return;
+	net_port_disconnect(&d->port);
+	if (d->polled)
+		loop_del_poll(d->loop, dpdk_poll, d);
+	if (d->started) {
+		rte_eth_dev_callback_unregister(d->pid, RTE_ETH_EVENT_INTR_RMV, on_rmv, d);
+		if (!d->st.removed) {
+			if (d->running)
+				rte_eth_dev_stop(d->pid);
+			rte_eth_dev_close(d->pid);
+		}
+	}
+	/* The device freed its mbufs when it was closed. */
+	if (d->mp && (!d->started || !d->st.removed))
+		rte_mempool_free(d->mp);
+	pkt_pool_destroy(d->pool);
+	free(d);
+}

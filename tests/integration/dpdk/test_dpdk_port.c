@@ -1,0 +1,293 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The DPDK backend in-process (net/dpdk.h), on net_ring0 (TX queue 0 loops to
+ * RX queue 0, multi-segment frames allowed, no checksum offload): what a
+ * packet becomes on its way out through an mbuf and back in. A test port is
+ * the backend's peer; it sends packets into the backend and collects what
+ * the backend reads back.
+ *
+ *   - an 802.1Q tag (PKT_F_VLAN) goes back into the frame;
+ *   - a checksum request (PKT_F_OL) is done in software (the device has no
+ *     checksum offload): valid IPv4 and UDP checksums come back, ol_sw counts;
+ *   - a 9000-byte frame leaves as a chain of mbufs and comes back whole;
+ *   - a TSO request is refused and counted (ol_refused), a frame too short too;
+ *   - the device's link set down and up reaches the port (and drops, meanwhile).
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <string.h>
+
+#include <rte_ethdev.h>
+
+#include "core/log.h"
+#include "core/loop.h"
+#include "net/csum.h"
+#include "net/dpdk.h"
+#include "net/pkt.h"
+#include "net/port.h"
+
+static struct loop *l;
+static struct dpdk_port *dp;
+static struct pkt_pool *pool;
+static struct net_port peer;
+static struct pkt *got[64];
+static unsigned ngot;
+
+static uint16_t peer_deliver(struct net_port *self, uint16_t queue, struct pkt **pkts, uint16_t n)
+{
+	(void)self;
+	(void)queue;
+	for (uint16_t i = 0; i < n; i++) {
+		if (ngot < 64)
+			got[ngot++] = pkts[i];
+		else
+			pkt_free(pkts[i]);
+	}
+	return n;
+}
+
+static const struct net_port_ops peer_ops = { .deliver = peer_deliver };
+
+static void drop_got(void)
+{
+	pkt_free_bulk(got, ngot);
+	ngot = 0;
+}
+
+/* Runs the loop until want packets came back (or 2 s). */
+static void collect(unsigned want)
+{
+	uint64_t end = loop_now_ns() + 2000000000ull;
+
+	while (ngot < want && loop_now_ns() < end)
+		loop_run_once(l, 1);
+}
+
+/* Runs the loop until the backend's link is up (or 2 s; it is read every 100 ms). */
+static void wait_link(bool up)
+{
+	uint64_t end = loop_now_ns() + 2000000000ull;
+
+	while (dpdk_port(dp)->link_up != up && loop_now_ns() < end)
+		loop_run_once(l, 1);
+}
+
+static void stats(struct dpdk_stats *st)
+{
+	dpdk_get_stats(dp, st);
+}
+
+static int setup(void **state)
+{
+	char err[256];
+
+	(void)state;
+	log_set_level(LOG_LVL_ERR);
+	l = loop_create();
+	if (!l || dpdk_eal_init(0, NULL, err, sizeof(err)) < 0) {
+		fprintf(stderr, "test_dpdk_port: %s\n", err);
+		return -1;
+	}
+	dp = dpdk_open(l, "net_ring0", err, sizeof(err));
+	if (!dp) {
+		fprintf(stderr, "test_dpdk_port: %s\n", err);
+		return -1;
+	}
+	pool = pkt_pool_create("test", 64);
+	net_port_init(&peer, "peer", &peer_ops, NULL);
+	net_port_set_link(&peer, true);
+	net_port_connect(&peer, dpdk_port(dp));
+	return pool ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	drop_got();
+	dpdk_close(dp);
+	pkt_pool_destroy(pool);
+	loop_destroy(l);
+	return 0;
+}
+
+static struct pkt *frame(uint32_t len, uint8_t seed)
+{
+	struct pkt *k = pkt_alloc(pool);
+
+	assert_non_null(k);
+	memset(k->data, 0xff, 6);
+	memcpy(k->data + 6, "\x02\x00\x00\x00\x00\x01", 6);
+	k->data[12] = 0x88;
+	k->data[13] = 0xb5;
+	for (uint32_t i = 14; i < len; i++)
+		k->data[i] = (uint8_t)(seed + i);
+	k->len = len;
+	return k;
+}
+
+static void send1(struct pkt *k)
+{
+	net_port_send(&peer, &k, 1);
+}
+
+static void test_vlan_tag_goes_back_in(void **state)
+{
+	struct pkt *k = frame(60, 1);
+	uint8_t want[64];
+
+	(void)state;
+	memcpy(want, k->data, 60);
+	k->flags |= PKT_F_VLAN;
+	k->vlan_tci = 0x2007;
+	send1(k);
+	collect(1);
+	assert_int_equal(ngot, 1);
+	assert_int_equal(got[0]->len, 64);
+	assert_memory_equal(got[0]->data, want, 12);
+	assert_memory_equal(got[0]->data + 12, "\x81\x00\x20\x07", 4);
+	assert_memory_equal(got[0]->data + 16, want + 12, 48);
+	drop_got();
+}
+
+/* IPv4/UDP with the checksums left to the receiver, the pseudo-header sum in the UDP field. */
+static void test_checksums_done_in_software(void **state)
+{
+	struct pkt *k = frame(14 + 20 + 8 + 32, 2);
+	uint8_t *ip = k->data + 14, *udp = ip + 20;
+	struct dpdk_stats before, after;
+	uint16_t ph;
+
+	(void)state;
+	stats(&before);
+	k->data[12] = 0x08;
+	k->data[13] = 0x00;
+	memset(ip, 0, 20);
+	ip[0] = 0x45;
+	ip[2] = 0;
+	ip[3] = 60;
+	ip[8] = 64;
+	ip[9] = 17;
+	memcpy(ip + 12, "\x0a\x00\x00\x01\x0a\x00\x00\x02", 8);
+	memset(udp, 0, 8);
+	udp[1] = 7;
+	udp[3] = 9;
+	udp[5] = 40;
+	/* pseudo header: addresses, protocol, UDP length */
+	ph = net_csum(ip + 12, 8, 0);
+	ph = net_csum_add(ph, 17);
+	ph = net_csum_add(ph, 40);
+	udp[6] = (uint8_t)(ph >> 8);
+	udp[7] = (uint8_t)ph;
+	k->flags |= PKT_F_OL;
+	k->ol = (struct pkt_offload){ .flags = PKT_OL_IP_CSUM | PKT_OL_L4_CSUM | PKT_OL_UDP,
+				      .l2_len = 14, .l3_len = 20, .l4_len = 8,
+				      .csum_start = 34, .csum_offset = 6 };
+	send1(k);
+	collect(1);
+	assert_int_equal(ngot, 1);
+	ip = got[0]->data + 14;
+	udp = ip + 20;
+	assert_int_equal(net_csum(ip, 20, 0), 0xffff); /* a valid header sums to all ones */
+	ph = net_csum(ip + 12, 8, 0);
+	ph = net_csum_add(ph, 17);
+	ph = net_csum_add(ph, 40);
+	assert_int_equal(net_csum(udp, 40, ph), 0xffff);
+	stats(&after);
+	assert_int_equal(after.ol_sw, before.ol_sw + 1);
+	assert_int_equal(after.ol_hw, before.ol_hw);
+	drop_got();
+}
+
+static void test_jumbo_frame_as_a_chain(void **state)
+{
+	struct pkt *k = frame(9000, 3);
+	static uint8_t want[9000];
+	struct dpdk_stats st;
+
+	(void)state;
+	stats(&st);
+	if (!(st.tx_offloads & RTE_ETH_TX_OFFLOAD_MULTI_SEGS))
+		skip();
+	memcpy(want, k->data, 9000);
+	send1(k);
+	collect(1);
+	assert_int_equal(ngot, 1);
+	assert_int_equal(got[0]->len, 9000);
+	assert_memory_equal(got[0]->data, want, 9000);
+	drop_got();
+}
+
+static void test_refused_and_counted(void **state)
+{
+	struct pkt *tso = frame(200, 4), *runt = frame(60, 5);
+	struct dpdk_stats before, after;
+	uint64_t drops = dpdk_port(dp)->stats.rx_drops;
+
+	(void)state;
+	stats(&before);
+	tso->flags |= PKT_F_OL;
+	tso->ol = (struct pkt_offload){ .flags = PKT_OL_TSO, .l2_len = 14, .l3_len = 20,
+					.l4_len = 20, .mss = 100 };
+	send1(tso);
+	runt->len = 10;
+	send1(runt);
+	for (int i = 0; i < 1000; i++)
+		loop_run_once(l, 1);
+	stats(&after);
+	assert_int_equal(ngot, 0);
+	assert_int_equal(after.ol_refused, before.ol_refused + 1);
+	assert_int_equal(after.wr_bad_len, before.wr_bad_len + 1);
+	assert_int_equal(dpdk_port(dp)->stats.rx_drops, drops + 2);
+}
+
+static void test_link_down_and_up(void **state)
+{
+	struct dpdk_stats st;
+	uint64_t drops;
+
+	(void)state;
+	stats(&st);
+	assert_true(peer.peer->link_up);
+	assert_int_equal(rte_eth_dev_set_link_down(st.port_id), 0);
+	wait_link(false);
+	assert_false(dpdk_port(dp)->link_up);
+	drops = dpdk_port(dp)->stats.rx_drops;
+	send1(frame(60, 6));
+	assert_int_equal(dpdk_port(dp)->stats.rx_drops, drops + 1);
+	assert_int_equal(rte_eth_dev_set_link_up(st.port_id), 0);
+	wait_link(true);
+	assert_true(dpdk_port(dp)->link_up);
+	send1(frame(60, 7));
+	collect(1);
+	assert_int_equal(ngot, 1);
+	drop_got();
+	stats(&st);
+	assert_true(st.link_changes >= 3); /* up at start, down, up */
+}
+
+/* Each test starts with nothing collected and nothing in flight. */
+static int each(void **state)
+{
+	(void)state;
+	for (int i = 0; i < 200; i++)
+		loop_run_once(l, 1);
+	drop_got();
+	return 0;
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup(test_vlan_tag_goes_back_in, each),
+		cmocka_unit_test_setup(test_checksums_done_in_software, each),
+		cmocka_unit_test_setup(test_jumbo_frame_as_a_chain, each),
+		cmocka_unit_test_setup(test_refused_and_counted, each),
+		cmocka_unit_test_setup(test_link_down_and_up, each),
+	};
+
+	return cmocka_run_group_tests_name("dpdk_port", tests, setup, teardown);
+}

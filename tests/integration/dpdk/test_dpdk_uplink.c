@@ -1,0 +1,549 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The DPDK uplink (--uplink dpdk:DEVARGS) against a real vmux (the binary, in
+ * a network namespace of its own: root only, else skipped) with NVM poll-mode
+ * e1000 guests (the in-tree client) on its switch. One program, three setups
+ * (argv: VMUX MODE VMUXCTL PEER):
+ *
+ *   ring      net_ring0, whose TX queue loops to its RX queue: what the VMs
+ *             send goes out through the mbuf path and comes back in through
+ *             the receive path, both counted by the device and the switch.
+ *   afpacket  net_af_packet0 on one end of a veth pair; the test reads and
+ *             writes the other end with a packet socket: VM -> uplink and
+ *             uplink -> VM, every VM at once, and the counters.
+ *   memif     net_memif0 (client) to dpdk_peer (the in-tree DPDK program,
+ *             server) echoing frames back from a remote MAC: the round trip,
+ *             and link down/up as the peer goes away and comes back.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <json-c/json.h>
+#include <linux/if_packet.h>
+#include <net/ethernet.h>
+#include <net/if.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "client/e1kg.h"
+#include "itest.h"
+
+#define NVM 4
+#define RING 256u
+#define TXCMD ((E1K_TXD_CMD_EOP | E1K_TXD_CMD_IFCS | E1K_TXD_CMD_RS) >> 24)
+#define ETYPE 0x88b5
+#define NFR 32u
+
+static const char *vmux, *mode, *vmuxctl, *peer;
+static bool in_own_netns;
+static char dir[200], log_path[300], ctl_path[300], memif_path[300], peer_ready[300];
+static char sock[NVM][300], uplink_name[32];
+static pid_t vmux_pid = -1, peer_pid = -1;
+static int raw_fd = -1; /* afpacket: the veth's other end */
+
+static const uint8_t REMOTE[6] = { 0x02, 0x00, 0x00, 0x00, 0xee, 0x01 };
+static uint8_t MAC[NVM][6];
+
+struct vm {
+	struct e1kg g;
+	int idx;
+	uint64_t addr;
+	uint32_t len;
+};
+
+static struct vm vms[NVM];
+
+/* ---- the control socket ----------------------------------------------------------- */
+
+/* The uplink's entry of `vmuxctl switch` (a new reference), or NULL. */
+static struct json_object *uplink_json(void)
+{
+	char cmd[700], *buf = calloc(1, 1 << 20);
+	struct json_object *root, *ports, *res = NULL;
+	size_t n;
+	FILE *f;
+
+	assert_non_null(buf);
+	snprintf(cmd, sizeof(cmd), "%s switch -c %s 2>/dev/null", vmuxctl, ctl_path);
+	f = popen(cmd, "r");
+	assert_non_null(f);
+	n = fread(buf, 1, (1 << 20) - 1, f);
+	pclose(f);
+	buf[n] = 0;
+	root = json_tokener_parse(buf);
+	free(buf);
+	if (!root)
+		return NULL;
+	if (json_object_object_get_ex(root, "ports", &ports))
+		for (size_t i = 0; i < json_object_array_length(ports); i++) {
+			struct json_object *p = json_object_array_get_idx(ports, i), *nm;
+
+			if (json_object_object_get_ex(p, "name", &nm) &&
+			    !strcmp(json_object_get_string(nm), uplink_name))
+				res = json_object_get(p);
+		}
+	json_object_put(root);
+	return res;
+}
+
+/* A counter of the uplink: "tx_pkts" (the switch's port) or "dpdk.dev_opackets". */
+static uint64_t uplink_u64(const char *key)
+{
+	struct json_object *p = uplink_json(), *o = p, *v = NULL;
+	const char *dot = strchr(key, '.');
+	uint64_t r;
+
+	assert_non_null(p);
+	if (dot) {
+		char k[32];
+
+		snprintf(k, sizeof(k), "%.*s", (int)(dot - key), key);
+		assert_true(json_object_object_get_ex(p, k, &o));
+		key = dot + 1;
+	}
+	assert_true(json_object_object_get_ex(o, key, &v));
+	r = json_object_is_type(v, json_type_boolean) ? (uint64_t)json_object_get_boolean(v)
+						       : json_object_get_uint64(v);
+	json_object_put(p);
+	return r;
+}
+
+/* Waits up to ms for counter key to reach at least want; its last value. */
+static uint64_t wait_u64(const char *key, uint64_t want, int ms)
+{
+	uint64_t v = 0;
+
+	for (int t = 0; t <= ms; t += 20) {
+		v = uplink_u64(key);
+		if (v >= want)
+			break;
+		it_nap_ms(20);
+	}
+	return v;
+}
+
+/* ---- guests ------------------------------------------------------------------------- */
+
+static void vm_open(struct vm *v, int idx)
+{
+	uint8_t f[64];
+
+	int r;
+
+	/* The socket may still be busy with it_vmux_start's probe: vmux turns us away. */
+	for (int i = 0;; i++) {
+		r = e1kg_open(&v->g, sock[idx]);
+		if ((r != -ECONNRESET && r != -EPIPE) || i == 100)
+			break;
+		e1kg_close(&v->g);
+		it_nap_ms(10);
+	}
+	assert_int_equal(r, 0);
+	v->idx = idx;
+	e1kg_reset(&v->g);
+	e1kg_tx_setup(&v->g, RING);
+	e1kg_rx_setup(&v->g, RING, 2048, E1K_RCTL_BAM);
+	v->len = e1kg_eth(f, REMOTE, MAC[idx], ETYPE, 46, (uint8_t)idx);
+	v->addr = e1kg_txbuf(&v->g, f, v->len);
+}
+
+/* Queues n copies of its frame to REMOTE (n < RING) and kicks. */
+static void vm_send(struct vm *v, unsigned n)
+{
+	for (unsigned sent = 0; sent < n;) {
+		uint32_t head = e1kg_rd(&v->g, E1K_TDH);
+		uint32_t room = (head + RING - v->g.tx_tail - 1) % RING, k = n - sent;
+
+		if (k > room)
+			k = room;
+		for (uint32_t i = 0; i < k; i++)
+			e1kg_tx_legacy(&v->g, v->addr, (uint16_t)v->len, TXCMD, 0, 0, 0);
+		if (k)
+			e1kg_tx_kick(&v->g);
+		sent += k;
+		if (sent < n)
+			it_nap_ms(1);
+	}
+}
+
+/* Frames from REMOTE taken off its RX ring within ms (until want). */
+static unsigned vm_recv(struct vm *v, unsigned want, int ms)
+{
+	static uint8_t buf[4096];
+	unsigned n = 0;
+	uint32_t len;
+
+	for (int t = 0; t <= ms && n < want; t += 2) {
+		while ((len = e1kg_rx_take(&v->g, buf, sizeof(buf), NULL)))
+			if (len >= 14 && !memcmp(buf + 6, REMOTE, 6) && !memcmp(buf, MAC[v->idx], 6))
+				n++;
+		if (n < want)
+			it_nap_ms(2);
+	}
+	return n;
+}
+
+/* ---- the other side ------------------------------------------------------------------ */
+
+static pid_t peer_start(void)
+{
+	char vdev[400];
+	pid_t pid;
+
+	unlink(peer_ready);
+	snprintf(vdev, sizeof(vdev), "net_memif0,role=server,socket=%s,socket-abstract=no",
+		 memif_path);
+	pid = fork();
+	if (pid == 0) {
+		char *argv[] = { (char *)peer, "echo", "--src", "02:00:00:00:ee:01", "--ready",
+				 peer_ready, "--", "--no-huge", "-m", "64", "--no-pci",
+				 "--no-telemetry", "--no-shconf", "-l", "0", "--vdev", vdev,
+				 "--log-level", "error", NULL };
+		int fd = open("/dev/null", O_WRONLY);
+
+		if (fd >= 0)
+			dup2(fd, 1);
+		execv(peer, argv);
+		_exit(127);
+	}
+	for (int i = 0; i < 500; i++) {
+		struct stat st;
+
+		if (stat(peer_ready, &st) == 0)
+			return pid;
+		it_nap_ms(10);
+	}
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	return -1;
+}
+
+static void peer_stop(void)
+{
+	if (peer_pid <= 0)
+		return;
+	kill(peer_pid, SIGTERM);
+	waitpid(peer_pid, NULL, 0);
+	peer_pid = -1;
+}
+
+static int raw_open(const char *ifname)
+{
+	struct sockaddr_ll a = { .sll_family = AF_PACKET, .sll_protocol = htons(ETH_P_ALL) };
+	int fd = socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK, htons(ETH_P_ALL));
+
+	if (fd < 0)
+		return -1;
+	a.sll_ifindex = (int)if_nametoindex(ifname);
+	if (bind(fd, (struct sockaddr *)&a, sizeof(a)) < 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* Frames on the veth's other end from each VM to REMOTE within ms, into got[]. */
+static void raw_count(unsigned got[NVM], unsigned want_each, int ms)
+{
+	uint8_t buf[2048];
+
+	memset(got, 0, sizeof(unsigned) * NVM);
+	for (int t = 0; t <= ms; t += 2) {
+		ssize_t r;
+		bool done = true;
+
+		while ((r = recv(raw_fd, buf, sizeof(buf), 0)) > 0)
+			for (int i = 0; i < NVM; i++)
+				if (r >= 14 && !memcmp(buf, REMOTE, 6) && !memcmp(buf + 6, MAC[i], 6))
+					got[i]++;
+		for (int i = 0; i < NVM; i++)
+			done &= got[i] >= want_each;
+		if (done)
+			return;
+		it_nap_ms(2);
+	}
+}
+
+/* ---- setup ----------------------------------------------------------------------------- */
+
+static int group_setup(void **state)
+{
+	char updev[400];
+	char *argv[40];
+	int a = 0;
+
+	(void)state;
+	if (!in_own_netns)
+		return 0;
+	if (it_mkdtemp(dir, sizeof(dir)))
+		return -1;
+	snprintf(log_path, sizeof(log_path), "%s/vmux.log", dir);
+	snprintf(ctl_path, sizeof(ctl_path), "%s/ctl.sock", dir);
+	snprintf(memif_path, sizeof(memif_path), "%s/memif.sock", dir);
+	snprintf(peer_ready, sizeof(peer_ready), "%s/peer.ready", dir);
+	for (int i = 0; i < NVM; i++) {
+		snprintf(sock[i], sizeof(sock[i]), "%s/vm%d.sock", dir, i);
+		memcpy(MAC[i], (uint8_t[6]){ 0x02, 0, 0, 0, 0x0d, (uint8_t)i }, 6);
+	}
+	if (!strcmp(mode, "ring")) {
+		snprintf(updev, sizeof(updev), "dpdk:net_ring0");
+	} else if (!strcmp(mode, "afpacket")) {
+		if (system("ip link add vdu0 type veth peer name vdu1 && ip link set vdu0 up && "
+			   "ip link set vdu1 up") != 0)
+			return -1;
+		raw_fd = raw_open("vdu1");
+		if (raw_fd < 0)
+			return -1;
+		snprintf(updev, sizeof(updev), "dpdk:net_af_packet0,iface=vdu0");
+	} else {
+		peer_pid = peer_start();
+		if (peer_pid < 0)
+			return -1;
+		snprintf(updev, sizeof(updev),
+			 "dpdk:net_memif0,role=client,socket=%s,socket-abstract=no", memif_path);
+	}
+	snprintf(uplink_name, sizeof(uplink_name), "%.*s", (int)strcspn(updev + 5, ","),
+		 updev + 5);
+	argv[a++] = (char *)vmux;
+	argv[a++] = (char *)"--uplink";
+	argv[a++] = updev;
+	argv[a++] = (char *)"-b";
+	argv[a++] = (char *)"02:00:00:00:0d:00";
+	argv[a++] = (char *)"--control";
+	argv[a++] = ctl_path;
+	argv[a++] = (char *)"-v";
+	for (int i = 0; i < NVM; i++) {
+		argv[a++] = (char *)"-s";
+		argv[a++] = sock[i];
+	}
+	argv[a] = NULL;
+	{
+		char *socks[NVM];
+
+		for (int i = 0; i < NVM; i++)
+			socks[i] = sock[i];
+		vmux_pid = it_vmux_start(vmux, log_path, argv, socks, NVM);
+	}
+	if (vmux_pid < 0) {
+		it_dump_file(log_path);
+		return -1;
+	}
+	for (int i = 0; i < NVM; i++)
+		vm_open(&vms[i], i);
+	return 0;
+}
+
+static int group_teardown(void **state)
+{
+	int rc = 0;
+
+	(void)state;
+	if (!in_own_netns)
+		return 0;
+	for (int i = 0; i < NVM; i++)
+		e1kg_close(&vms[i].g);
+	if (vmux_pid > 0 && it_vmux_check(it_vmux_stop(vmux_pid), log_path))
+		rc = -1;
+	peer_stop();
+	if (raw_fd >= 0)
+		close(raw_fd);
+	if (!strcmp(mode, "afpacket"))
+		(void)!system("ip link del vdu0 2>/dev/null");
+	if (dir[0])
+		it_rmtree(dir);
+	return rc;
+}
+
+/* ---- ring ------------------------------------------------------------------------------- */
+
+/* Out through the mbuf path, back in through the receive path: counted on both sides. */
+static void test_ring_loop(void **state)
+{
+	uint64_t out0, in0, fromdev0;
+
+	(void)state;
+	if (!in_own_netns)
+		skip();
+	assert_true(uplink_u64("dpdk.link_up"));
+	out0 = uplink_u64("dpdk.dev_opackets");
+	in0 = uplink_u64("dpdk.dev_ipackets");
+	fromdev0 = uplink_u64("tx_pkts");
+	vm_send(&vms[0], NFR);
+	assert_true(wait_u64("dpdk.dev_opackets", out0 + NFR, 3000) >= out0 + NFR);
+	assert_true(wait_u64("dpdk.dev_ipackets", in0 + NFR, 3000) >= in0 + NFR);
+	/* The frames read back were handed to the switch (it then floods or drops them). */
+	assert_true(wait_u64("tx_pkts", fromdev0 + NFR, 3000) >= fromdev0 + NFR);
+	assert_int_equal(uplink_u64("dpdk.wr_full") + uplink_u64("dpdk.wr_nombuf"), 0);
+}
+
+/* ---- af_packet --------------------------------------------------------------------------- */
+
+static void test_afpacket_vm_to_uplink(void **state)
+{
+	unsigned got[NVM];
+
+	(void)state;
+	if (!in_own_netns)
+		skip();
+	for (int i = 0; i < NVM; i++)
+		vm_send(&vms[i], NFR);
+	raw_count(got, NFR, 3000);
+	for (int i = 0; i < NVM; i++)
+		if (got[i] != NFR)
+			fail_msg("VM %d -> uplink: %u of %u frames on the veth", i, got[i], NFR);
+}
+
+static void test_afpacket_uplink_to_vm(void **state)
+{
+	uint8_t f[64];
+
+	(void)state;
+	if (!in_own_netns)
+		skip();
+	for (int i = 0; i < NVM; i++) {
+		uint32_t len = e1kg_eth(f, MAC[i], REMOTE, ETYPE, 46, 0x77);
+
+		for (unsigned k = 0; k < NFR; k++)
+			assert_int_equal(send(raw_fd, f, len, 0), (ssize_t)len);
+	}
+	for (int i = 0; i < NVM; i++) {
+		unsigned n = vm_recv(&vms[i], NFR, 3000);
+
+		if (n != NFR)
+			fail_msg("uplink -> VM %d: %u of %u frames", i, n, NFR);
+	}
+}
+
+/* After both: the device's counters and the switch port's agree with what went through. */
+static void test_afpacket_counters(void **state)
+{
+	(void)state;
+	if (!in_own_netns)
+		skip();
+	assert_true(uplink_u64("dpdk.dev_opackets") >= NVM * NFR);
+	assert_true(uplink_u64("dpdk.dev_ipackets") >= NVM * NFR);
+	assert_true(uplink_u64("rx_pkts") >= NVM * NFR); /* the switch to the device */
+	assert_true(uplink_u64("tx_pkts") >= NVM * NFR); /* the device to the switch */
+	assert_true(uplink_u64("dpdk.link_up"));
+	assert_int_equal(uplink_u64("dpdk.errors"), 0);
+}
+
+/* The interface under the port is deleted: vmux keeps running and answering, VMs keep sending. */
+static void test_afpacket_iface_gone(void **state)
+{
+	uint64_t before;
+
+	(void)state;
+	if (!in_own_netns)
+		skip();
+	assert_int_equal(system("ip link del vdu0"), 0);
+	before = uplink_u64("rx_pkts") + uplink_u64("rx_drops");
+	for (int i = 0; i < NVM; i++)
+		vm_send(&vms[i], NFR);
+	/* handed to the port (sent into nothing, or refused and counted) */
+	assert_true(wait_u64("rx_pkts", 0, 100) + uplink_u64("rx_drops") >= before);
+	it_nap_ms(300);
+	assert_true(vmux_pid > 0 && waitpid(vmux_pid, NULL, WNOHANG) == 0);
+	{
+		struct json_object *p = uplink_json();
+
+		assert_non_null(p);
+		json_object_put(p);
+	}
+}
+
+/* ---- memif ------------------------------------------------------------------------------- */
+
+static void echo_all(unsigned n)
+{
+	for (int i = 0; i < NVM; i++)
+		vm_send(&vms[i], n);
+	for (int i = 0; i < NVM; i++) {
+		unsigned got = vm_recv(&vms[i], n, 3000);
+
+		if (got != n)
+			fail_msg("VM %d -> peer -> VM %d: %u of %u frames", i, i, got, n);
+	}
+}
+
+static void test_memif_echo(void **state)
+{
+	(void)state;
+	if (!in_own_netns)
+		skip();
+	assert_true(wait_u64("dpdk.link_up", 1, 3000));
+	echo_all(NFR);
+}
+
+/* The peer goes away: link down, frames dropped and counted; it comes back: link up. */
+static void test_memif_link_down_up(void **state)
+{
+	uint64_t changes, sent;
+
+	(void)state;
+	if (!in_own_netns)
+		skip();
+	changes = uplink_u64("dpdk.link_changes");
+	peer_stop();
+	for (int t = 0; t < 3000 && uplink_u64("dpdk.link_up"); t += 20)
+		it_nap_ms(20);
+	assert_false(uplink_u64("dpdk.link_up"));
+	assert_true(uplink_u64("dpdk.link_changes") > changes);
+	/* Dropped before the device (by the switch, or by the port: rx_drops). */
+	sent = uplink_u64("dpdk.dev_opackets");
+	vm_send(&vms[0], NFR);
+	it_nap_ms(200);
+	assert_int_equal(uplink_u64("dpdk.dev_opackets"), sent);
+	peer_pid = peer_start();
+	assert_true(peer_pid > 0);
+	assert_true(wait_u64("dpdk.link_up", 1, 15000));
+	assert_true(uplink_u64("dpdk.restarts") > 0); /* memif connects only when started */
+	echo_all(NFR);
+	assert_true(vmux_pid > 0 && waitpid(vmux_pid, NULL, WNOHANG) == 0);
+}
+
+int main(int argc, char **argv)
+{
+	const struct CMUnitTest ring[] = {
+		cmocka_unit_test(test_ring_loop),
+	};
+	const struct CMUnitTest afpacket[] = {
+		cmocka_unit_test(test_afpacket_vm_to_uplink),
+		cmocka_unit_test(test_afpacket_uplink_to_vm),
+		cmocka_unit_test(test_afpacket_counters),
+		cmocka_unit_test(test_afpacket_iface_gone),
+	};
+	const struct CMUnitTest memif[] = {
+		cmocka_unit_test(test_memif_echo),
+		cmocka_unit_test(test_memif_link_down_up),
+	};
+
+	if (argc != 5) {
+		fprintf(stderr, "usage: %s VMUX ring|afpacket|memif VMUXCTL DPDK_PEER\n", argv[0]);
+		return 2;
+	}
+	mode = argv[2];
+	vmuxctl = argv[3];
+	peer = argv[4];
+	if (!it_vmux_main(2, argv, "test_dpdk_uplink", &vmux, &in_own_netns))
+		return 2;
+	if (!strcmp(mode, "ring"))
+		return cmocka_run_group_tests_name("dpdk_ring", ring, group_setup, group_teardown);
+	if (!strcmp(mode, "afpacket"))
+		return cmocka_run_group_tests_name("dpdk_afpacket", afpacket, group_setup,
+						   group_teardown);
+	return cmocka_run_group_tests_name("dpdk_memif", memif, group_setup, group_teardown);
+}
