@@ -1,8 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The E810 flow director as ice programs "ethtool -N flow-type udp4
- * dst-port P action Q" (ice_fdir.c, ice_flow.c), for e810g guests and for
- * the in-process tests that drive e810-emu's registers themselves:
+ * dst-port P action Q" (ice_fdir.c, ice_flow.c), for e810g guests (the
+ * integration test test_e810g_rss, bench/mux_bench --e810-fd). The
+ * in-process tests have a more general builder of their own
+ * (tests/unit/dev/e810/fd_util.h, any field list, straight into the tables);
+ * this one is the IPv4/UDP destination port profile only, as bytes for
+ * update_pkg:
  *
  *  - e810fd_*: what the driver writes, as bytes. The FD block's sections for
  *    one IPv4/UDP profile (E810FD_PROF): XLT1 (the package's: the IPv4/UDP
