@@ -192,6 +192,27 @@ bool e810_fdir_active(const struct e810 *e)
 	return e->fd.tab.n != 0;
 }
 
+#define PC_UNKNOWN (-2)
+
+/* The PF VSI's FD profile for a packet type, through the cache (fdir.h). */
+static int pf_prof(struct e810 *e, const struct e810_flex *fx, unsigned vsi, unsigned ptype)
+{
+	struct e810_fdir *fd = &e->fd;
+
+	if (ptype >= E810_FLEX_PTYPES)
+		return E810_FLEX_NONE;
+	if (!fd->pc_ok || fd->pc_gen != fx->gen || fd->pc_vsi != vsi) {
+		for (unsigned i = 0; i < E810_FLEX_PTYPES; i++)
+			fd->pc_prof[i] = PC_UNKNOWN;
+		fd->pc_ok = true;
+		fd->pc_gen = fx->gen;
+		fd->pc_vsi = (uint16_t)vsi;
+	}
+	if (fd->pc_prof[ptype] == PC_UNKNOWN)
+		fd->pc_prof[ptype] = (int16_t)e810_flex_fd_prof(fx, ptype, vsi);
+	return fd->pc_prof[ptype];
+}
+
 int e810_fdir_steer(struct e810 *e, struct pkt *p)
 {
 	const struct e810_aq_vsi *pf = e810_pf_vsi(e), *v;
@@ -203,7 +224,7 @@ int e810_fdir_steer(struct e810 *e, struct pkt *p)
 
 	if (!pf)
 		return E810_STEER_NEXT;
-	prof = e810_flex_fd_prof(fx, e810_frame_ptype(p->data, p->len), pf->num);
+	prof = pf_prof(e, fx, pf->num, e810_frame_ptype(p->data, p->len));
 	if (prof == E810_FLEX_NONE || !e810_flex_fd_key(fx, (unsigned)prof, p->data, p->len, &key))
 		return E810_STEER_NEXT;
 	f = e810_fdtab_find(&e->fd.tab, &key);

@@ -35,6 +35,15 @@ struct e810_fdir {
 	uint64_t status, status_lost; /* programming status written / not (no descriptor) */
 	uint64_t drops;              /* frames a drop filter took */
 	uint64_t bad_queue;          /* matches whose queue the filter's VSI lacks: on to RSS */
+	/*
+	 * The PF VSI's profile per packet type, as e810_flex_fd_prof gives it
+	 * (a TCAM search), filled as frames come and dropped whenever the
+	 * tables' generation or the PF VSI changes.
+	 */
+	bool pc_ok;
+	uint16_t pc_vsi;
+	uint32_t pc_gen;
+	int16_t pc_prof[E810_FLEX_PTYPES];
 };
 
 /* Empty, with the device's pool sizes. */

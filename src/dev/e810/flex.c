@@ -99,6 +99,30 @@ static bool fv_used(const struct e810_flex_fv *w)
 	return w->prot != PROT_INVALID && w->prot != 0;
 }
 
+/* A profile's derived state (flex.h) from its field vector and mask registers. */
+static void derive_prof(struct e810_flex *fx, unsigned prof)
+{
+	bool any = false;
+
+	for (unsigned i = 0; i < E810_FLEX_FD_FVW; i++) {
+		uint16_t v = 0xffffu;
+
+		for (unsigned m = 0; m < E810_FLEX_FDMASKS; m++)
+			if ((fx->fdmask_sel[prof] & (1u << m)) && (fx->fdmask[m] & 0x1fu) == i)
+				v &= (uint16_t)(fx->fdmask[m] >> 16);
+		fx->wclr[prof][i] = (uint16_t)~v;
+		any |= fv_used(&fx->t.es[prof][i]);
+	}
+	fx->has_fv[prof] = any;
+}
+
+static void derive_all(struct e810_flex *fx)
+{
+	for (unsigned p = 0; p < E810_FLEX_PROFS; p++)
+		derive_prof(fx, p);
+	fx->gen++;
+}
+
 static void tables_empty(struct e810_flex_tables *t)
 {
 	memset(t, 0, sizeof(*t));
@@ -117,6 +141,7 @@ void e810_flex_reset(struct e810_flex *fx)
 	tables_empty(&fx->t);
 	tables_empty(&fx->pkg);
 	regs_clear(fx);
+	derive_all(fx);
 }
 
 void e810_flex_pkg_done(struct e810_flex *fx)
@@ -128,6 +153,7 @@ void e810_flex_pf_reset(struct e810_flex *fx)
 {
 	fx->t = fx->pkg;
 	regs_clear(fx);
+	derive_all(fx);
 }
 
 /* ---- sections ----------------------------------------------------------------- */
@@ -247,15 +273,13 @@ int e810_flex_section(struct e810_flex *fx, uint32_t type, const uint8_t *d, uns
 		break;
 	}
 	fx->st.sections++;
+	derive_all(fx);
 	return 0;
 }
 
 static bool prof_has_fv(const struct e810_flex *fx, unsigned prof)
 {
-	for (unsigned w = 0; w < E810_FLEX_FD_FVW; w++)
-		if (fv_used(&fx->t.es[prof][w]))
-			return true;
-	return false;
+	return fx->has_fv[prof];
 }
 
 unsigned e810_flex_fd_profiles(const struct e810_flex *fx)
@@ -275,10 +299,13 @@ static bool reg_write(struct e810_flex *fx, uint32_t off, uint32_t val)
 		return false;
 	if (off >= FDMASK_SEL_BASE && off < FDMASK_SEL_BASE + E810_FLEX_PROFS * 4u) {
 		fx->fdmask_sel[(off - FDMASK_SEL_BASE) / 4] = val;
+		derive_prof(fx, (off - FDMASK_SEL_BASE) / 4);
+		fx->gen++;
 		return true;
 	}
 	if (off >= FDMASK_BASE && off < FDMASK_BASE + E810_FLEX_FDMASKS * 4u) {
 		fx->fdmask[(off - FDMASK_BASE) / 4] = val;
+		derive_all(fx);
 		return true;
 	}
 	/* GLQF_FDINSET(prof, j) = base + prof * 4 + j * 512, j < 8 (FDSWAP the same). */
@@ -286,12 +313,14 @@ static bool reg_write(struct e810_flex *fx, uint32_t off, uint32_t val)
 		uint32_t r = off - FDINSET_BASE;
 
 		fx->fdinset[(r % 512u) / 4][r / 512u] = val;
+		fx->gen++;
 		return true;
 	}
 	if (off >= FDSWAP_BASE && off < FDSWAP_BASE + 8u * 512u) {
 		uint32_t r = off - FDSWAP_BASE;
 
 		fx->fdswap[(r % 512u) / 4][r / 512u] = val;
+		fx->gen++;
 		return true;
 	}
 	return false;
@@ -504,12 +533,7 @@ static unsigned reg_byte(const uint32_t regs[8], unsigned i)
 
 static uint16_t word_mask(const struct e810_flex *fx, unsigned prof, unsigned i)
 {
-	uint16_t v = 0xffffu;
-
-	for (unsigned m = 0; m < E810_FLEX_FDMASKS; m++)
-		if ((fx->fdmask_sel[prof] & (1u << m)) && (fx->fdmask[m] & 0x1fu) == i)
-			v &= (uint16_t)(fx->fdmask[m] >> 16);
-	return v;
+	return (uint16_t)~fx->wclr[prof][i];
 }
 
 bool e810_flex_fd_key_swap(const struct e810_flex *fx, unsigned prof, const uint8_t *f,

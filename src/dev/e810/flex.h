@@ -88,6 +88,18 @@ struct e810_flex {
 	uint32_t fdswap[E810_FLEX_PROFS][8];   /* GLQF_FDSWAP(prof, j) */
 	uint32_t fdmask_sel[E810_FLEX_PROFS];
 	uint32_t fdmask[E810_FLEX_FDMASKS];
+	/*
+	 * Derived, kept in step by every change above (flex.c): each profile's
+	 * word masks (FDMASK_SEL/FDMASK resolved; the bits each clears, so that
+	 * zeroed memory means no mask, as the registers' reset value does)
+	 * and whether it has a field
+	 * vector, so that a frame's key costs no scan of the mask registers;
+	 * gen moves with every change, for callers' caches (fdir.c's profile
+	 * per packet type).
+	 */
+	uint16_t wclr[E810_FLEX_PROFS][E810_FLEX_FD_FVW];
+	bool has_fv[E810_FLEX_PROFS];
+	uint32_t gen;
 	struct e810_flex_stats st;
 };
 
