@@ -5,7 +5,8 @@
 # installed with dpkg -i and apt-get -f install into a clean Debian 12 chroot
 # (debootstrap --variant=minbase bookworm, built once into the cache and
 # reused; each run gets a throwaway overlay of it), where vmux --help and
-# vmuxctl --help must run and the systemd unit, if the package has one, must
+# vmuxctl --help must run, the vfio-user descriptor's binary must be the
+# installed vmux and run, and the systemd unit, if the package has one, must
 # be neither enabled nor started.
 # Usage: test_deb.sh SOURCEDIR   (meson test --suite install; root)
 # Environment: VMUX_CACHE (default /var/cache/vmux-e2e; the chroot is
@@ -73,12 +74,13 @@ deb=$(find "$TMP" -maxdepth 1 -name "vmux_${version}_*.deb" | head -n 1)
 [ -f "$deb" ] || die "no vmux_${version}_*.deb beside the tree"
 log "built ${deb##*/} ($(stat -c %s "$deb") bytes)"
 
-# 2. Its files: the binaries, man pages, example configuration, completions
-# and the unit when the tree has one.
+# 2. Its files: the binaries, man pages, example configuration, completions,
+# the vfio-user backend descriptor and the unit when the tree has one.
 want=(/usr/bin/vmux /usr/bin/vmuxctl /usr/share/man/man8/vmux.8.gz
 	/usr/share/man/man8/vmuxctl.8.gz /usr/share/man/man5/vmux.json.5.gz
 	/etc/vmux/vmux.json.example /usr/share/bash-completion/completions/vmux
-	/usr/share/bash-completion/completions/vmuxctl /usr/share/doc/vmux/copyright)
+	/usr/share/bash-completion/completions/vmuxctl /usr/share/doc/vmux/copyright
+	/usr/share/vfio-user/50-vmux.json)
 units=()
 for u in vmux.service vmux.socket vmux@.socket; do
 	[ -f "$SRC/dist/systemd/$u" ] || [ -f "$SRC/dist/systemd/$u.in" ] || continue
@@ -170,6 +172,13 @@ grep -q '^Usage: vmuxctl ' "$TMP/vmuxctl.help" || die "vmuxctl --help printed no
 in_root vmux --config /etc/vmux/vmux.json.example --help >/dev/null 2>&1 ||
 	die "vmux rejects /etc/vmux/vmux.json.example in the chroot"
 log "vmux --help, vmuxctl --help run in the chroot ($(in_root vmux --version))"
+# The vfio-user backend descriptor names the installed binary.
+desc=/usr/share/vfio-user/50-vmux.json
+bin=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["binary"])' "$ROOT$desc") ||
+	die "$desc is not JSON with a binary"
+[ "$bin" = /usr/bin/vmux ] || die "$desc: binary $bin, not /usr/bin/vmux"
+in_root "$bin" --help >/dev/null 2>&1 || die "$desc: $bin --help failed in the chroot"
+log "$desc: binary $bin runs in the chroot"
 for u in "${units[@]}"; do
 	[ -f "$ROOT/lib/systemd/system/$u" ] || die "$u not installed"
 	if find "$ROOT/etc/systemd/system" -name "$u" 2>/dev/null | grep -q .; then

@@ -3,7 +3,8 @@
 # `meson install` of a build: exactly the expected files under DESTDIR (all
 # tags, then --tags runtime and --tags man alone), nothing written into the
 # source tree, every man page rendered by man(1) without a warning and naming
-# every option of the binaries' --help, and the bash completions answering.
+# every option of the binaries' --help, the bash completions answering, and the
+# vfio-user backend descriptor valid JSON naming the installed vmux.
 # Usage: test_install.sh BUILDDIR SOURCEDIR   (meson test --suite install)
 # Exit 0 pass, 1 fail, 77 skip (no man(1)).
 set -uo pipefail
@@ -41,6 +42,7 @@ RUNTIME=(
 	"$ETC/vmux/vmux.json.example"
 	"$DATADIR/bash-completion/completions/vmux"
 	"$DATADIR/bash-completion/completions/vmuxctl"
+	"$DATADIR/vfio-user/50-vmux.json"
 )
 for u in vmux.service vmux.socket vmux@.socket; do
 	if [ -f "$SRC/dist/systemd/$u" ] || [ -f "$SRC/dist/systemd/$u.in" ]; then
@@ -147,6 +149,44 @@ check_page "$MANDIR/man5/vmux.json.5" "vmux.json - the configuration file of vmu
 # The example configuration is one vmux accepts.
 if ! out=$("$VMUX" --config "$D$ETC/vmux/vmux.json.example" --help 2>&1 >/dev/null); then
 	fail "vmux rejects the installed example configuration: $out"
+fi
+
+# The vfio-user backend descriptor (QEMU's vfio-user backend program
+# conventions, with vhost-user.json's fields): a JSON object whose "binary" is
+# the installed vmux (in DESTDIR), which runs --help; "type" net; "tags" the
+# version and the device models vmux --list-modes lists.
+desc=$DATADIR/vfio-user/50-vmux.json
+if ! out=$(python3 - "$D" "$desc" "$BINDIR/vmux" "$("$VMUX" --version)" \
+	"$("$VMUX" --list-modes | awk '{ print $1 }')" 2>&1 <<'PY'
+import json, sys
+dest, path, want_bin, version, modes = sys.argv[1:]
+try:
+    d = json.load(open(dest + path))
+except (OSError, ValueError) as e:
+    sys.exit("not JSON: %s" % e)
+if not isinstance(d, dict):
+    sys.exit("not a JSON object")
+for k in ("description", "type", "binary"):
+    if not isinstance(d.get(k), str) or not d[k]:
+        sys.exit("no string %r" % k)
+extra = set(d) - {"description", "type", "binary", "tags"}
+if extra:
+    sys.exit("unknown members %s" % sorted(extra))
+if d["type"] != "net":
+    sys.exit("type %r, not 'net'" % d["type"])
+if d["binary"] != want_bin:
+    sys.exit("binary %r, not the installed %r" % (d["binary"], want_bin))
+want_tags = ["version=" + version.split()[-1]] + modes.split()
+if d.get("tags") != want_tags:
+    sys.exit("tags %r, not %r" % (d.get("tags"), want_tags))
+print(dest + d["binary"])
+PY
+); then
+	fail "$desc: $out"
+elif ! "$out" --help >"$TMP/desc.help" 2>&1 || ! grep -q '^Usage: vmux ' "$TMP/desc.help"; then
+	fail "$desc: its binary ($out) does not run --help"
+else
+	log "$desc: valid JSON, its binary ${out#"$D"} runs --help"
 fi
 
 # The completions, as bash runs them: COMP_WORDS in, COMPREPLY out.
