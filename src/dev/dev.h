@@ -55,7 +55,7 @@ struct dev_model {
 	/*
 	 * Optional: the guest's steering rules in the backend-neutral form
 	 * (net/flow.h: the VM's MAC ANDed in), for an uplink that offloads them;
-	 * at most max into out, lowest priority first; returns how many there
+	 * at most max into out (any order: each carries its priority); returns how many there
 	 * are (more than max: the rest left out). *gen changes whenever the list
 	 * does, so a caller re-syncs only then. On the instance's thread.
 	 */

@@ -91,8 +91,8 @@ void dpdk_get_stats(const struct dpdk_port *d, struct dpdk_stats *st);
  *
  * dpdk_flow_set_vm gives VM `vm` (the caller's key, < DPDK_FLOW_VMS) with MAC
  * mac its rules: one per VM, ETH(dst = mac) -> its RX queue, below its
- * guest's flows (net/flow.h, the VM's MAC ANDed in by construction; f[0..n),
- * lower priority first), each ETH dst / [VLAN] / [IPV4|IPV6] / [TCP|UDP] ->
+ * guest's flows (net/flow.h, the VM's MAC ANDed in by construction; f[0..n)
+ * in any order, ranked by their priority: lower decides), each ETH dst / [VLAN] / [IPV4|IPV6] / [TCP|UDP] ->
  * the VM's RX queue, or DROP. Rules that did not change keep their handle;
  * the others are validated, created, destroyed. 0, or -errno (-EINVAL: bad
  * key, -ENOMEM).

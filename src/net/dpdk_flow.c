@@ -12,8 +12,8 @@
  * create fails, or a match it cannot express) stays with vmux's own
  * classifier and is counted as a fallback, with the device's reason.
  *
- * Priorities: a VM's guest flows are given rte_flow priorities 0, 1, ... in
- * their order (the lowest decides; priorities are per VM, whose rules never
+ * Priorities: a VM's guest flows are given rte_flow priorities 0, 1, ... by
+ * their net_flow priority (the lowest decides; priorities are per VM, whose rules never
  * overlap another VM's: each matches its own destination MAC), its MAC rule
  * DPDK_FLOW_MAC_PRIO below them all (within net_tap's 0..4094).
  */
@@ -278,9 +278,23 @@ static struct rule *find(struct dpdk_flows *fl, unsigned vm, bool mac_rule, cons
 	return NULL;
 }
 
+/* Ranks f[0..n) by priority (lower decides; ties in list order) into rank[]. */
+static void rank_flows(const struct net_flow *f, unsigned n, uint32_t *rank)
+{
+	for (unsigned i = 0; i < n; i++) {
+		uint32_t r = 0;
+
+		for (unsigned j = 0; j < n; j++)
+			if (f[j].priority < f[i].priority || (f[j].priority == f[i].priority && j < i))
+				r++;
+		rank[i] = r;
+	}
+}
+
 int dpdk_flow_set_vm(struct dpdk_port *d, unsigned vm, const uint8_t mac[6],
 		     const struct net_flow *f, unsigned n)
 {
+	uint32_t *rank;
 	struct dpdk_flows *fl;
 	uint16_t rxq = vm_rxq(d, vm);
 	bool *keep;
@@ -293,9 +307,14 @@ int dpdk_flow_set_vm(struct dpdk_port *d, unsigned vm, const uint8_t mac[6],
 	if (!fl)
 		return -ENOMEM;
 	fl->st.syncs++;
+	rank = calloc(nf ? nf : 1, sizeof(*rank));
 	keep = calloc(fl->n ? fl->n : 1, sizeof(*keep));
-	if (!keep)
+	if (!keep || !rank) {
+		free(keep);
+		free(rank);
 		return -ENOMEM;
+	}
+	rank_flows(f, nf, rank);
 	/* Rules that did not change stay as they are (same handle, no device call). */
 	struct net_flow mf;
 
@@ -303,7 +322,7 @@ int dpdk_flow_set_vm(struct dpdk_port *d, unsigned vm, const uint8_t mac[6],
 	mf.action = NET_FLOW_QUEUE;
 	for (unsigned i = 0; i <= nf; i++) {
 		const struct net_flow *g = i < nf ? &f[i] : &mf;
-		struct rule *r = find(fl, vm, i == nf, g, i < nf ? i : DPDK_FLOW_MAC_PRIO, rxq);
+		struct rule *r = find(fl, vm, i == nf, g, i < nf ? rank[i] : DPDK_FLOW_MAC_PRIO, rxq);
 
 		if (r)
 			keep[r - fl->r] = true;
@@ -315,7 +334,7 @@ int dpdk_flow_set_vm(struct dpdk_port *d, unsigned vm, const uint8_t mac[6],
 	/* The new ones, the guest's first (the MAC rule last: nothing is ever unsteered). */
 	for (unsigned i = 0; i <= nf; i++) {
 		const struct net_flow *g = i < nf ? &f[i] : &mf;
-		uint32_t prio = i < nf ? i : DPDK_FLOW_MAC_PRIO;
+		uint32_t prio = i < nf ? rank[i] : DPDK_FLOW_MAC_PRIO;
 		struct rule *r;
 
 		if (find(fl, vm, i == nf, g, prio, rxq))
@@ -335,6 +354,7 @@ int dpdk_flow_set_vm(struct dpdk_port *d, unsigned vm, const uint8_t mac[6],
 		r->handle = fl->next_handle++;
 		install(d, fl, r);
 	}
+	free(rank);
 	if (n > nf)
 		LOG_RL(LOG_LVL_WARN, "dpdk", "%s: VM %u has %u flows; the %u past %u stay in software",
 		       d->name, vm, n, n - nf, DPDK_FLOW_PER_VM);

@@ -70,6 +70,7 @@ struct seen {
 	bool rule_hw[16];
 	char why[16][96];
 	uint16_t rxq[16];
+	uint32_t prio[16];
 };
 
 static void count(void *arg, const struct dpdk_flow_info *r)
@@ -80,6 +81,7 @@ static void count(void *arg, const struct dpdk_flow_info *r)
 		s->handle[s->n] = r->handle;
 		s->rule_hw[s->n] = r->hw;
 		s->rxq[s->n] = r->rxq;
+		s->prio[s->n] = r->prio;
 		snprintf(s->why[s->n], sizeof(s->why[0]), "%s", r->why);
 	}
 	s->n++;
@@ -132,21 +134,25 @@ static void test_ring_all_software(void **state)
 {
 	struct dpdk_port *d = open_port("net_ring0");
 	struct dpdk_flow_stats st;
-	struct net_flow f = udp_flow(mac_a, 4789, 1, 0);
+	/* Listed out of order: the lower priority decides, so it ranks first. */
+	struct net_flow f[2] = { udp_flow(mac_a, 4789, 1, 300), udp_flow(mac_a, 4790, 1, 7) };
 	struct seen s;
 
 	(void)state;
-	assert_int_equal(dpdk_flow_set_vm(d, 0, mac_a, &f, 1), 0);
+	assert_int_equal(dpdk_flow_set_vm(d, 0, mac_a, f, 2), 0);
 	dpdk_flow_get_stats(d, &st);
 	assert_false(st.capable);
 	s = list(d);
-	assert_int_equal(s.n, 2);
-	assert_int_equal(s.sw, 2);
+	assert_int_equal(s.n, 3);
+	assert_int_equal(s.sw, 3);
 	assert_int_equal(s.mac_rules, 1);
+	assert_int_equal(s.prio[0], 1);
+	assert_int_equal(s.prio[1], 0);
+	assert_true(s.prio[2] > 1); /* the MAC rule, below */
 	assert_int_equal(s.rxq[0], 0); /* one RX queue */
 	assert_true(strlen(s.why[0]) > 0);
-	assert_int_equal(st.fallbacks, 2);
-	assert_int_equal(st.refused_validate, 2);
+	assert_int_equal(st.fallbacks, 3);
+	assert_int_equal(st.refused_validate, 3);
 	assert_int_equal(dpdk_flow_set_vm(d, DPDK_FLOW_VMS, mac_a, NULL, 0), -22);
 	dpdk_flow_del_vm(d, 0);
 	assert_int_equal(list(d).n, 0);
