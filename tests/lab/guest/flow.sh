@@ -10,7 +10,10 @@
 #      E810 devices: `vmuxctl flows` lists a hardware MAC rule per VM,
 #      `tc filter show dev dtap0` has their filters, frames sent into dtap0
 #      for VM b are read from VM b's RX queue; vmux stopped, the filters go.
-# From the host (LAB_ENV): FLOW_TEST (the test binary), VMUXCTL.
+#   3. a poll-mode E810 guest (flow_guest) on VM a adds an ethertype drop
+#      rule: in the kernel, the frames it matches dropped there, others still
+#      steered; the guest removes it: its filter goes.
+# From the host (LAB_ENV): FLOW_TEST (the test binary), FLOW_GUEST, VMUXCTL.
 . "$LAB_SRCROOT/tests/e2e/guest/functions.sh"
 
 VPID=
@@ -77,6 +80,73 @@ got=$((after - BPKTS))
 e2e_data steered "$got"
 [ "$got" -ge 32 ] || die "VM b's RX queue $BQ read $got of the 32 frames sent for it"
 e2e_info "ok: the 32 frames for VM b were read from its RX queue $BQ"
+
+# 3. a poll-mode E810 guest on VM a (flow_guest): its switch rules (MAC pass,
+# an ethertype 0x88b5 drop) become kernel filters; frames of that type for VM
+# a are dropped in the kernel, others still read from VM a's queue; the rule
+# removed by the guest, its filter goes.
+"$FLOW_GUEST" /tmp/a.sock >/tmp/g.out 2>/tmp/g.err &
+GPID=$!
+e2e_wait_for 30 grep -q ready /tmp/g.out || { cat /tmp/g.err; die "flow_guest did not come up"; }
+sleep 1
+"$VMUXCTL" -c /tmp/vf.ctl flows >/tmp/flows3.json || die "vmuxctl flows failed"
+python3 - /tmp/flows3.json <<'PY' >/tmp/flows3.sum || { cat /tmp/flows3.json; die "the guest's drop rule is not in hardware"; }
+import json, sys
+j = json.load(open(sys.argv[1]))
+a = [r for r in j["rules"] if r["vm"] == "dev0"]
+drop = [r for r in a if r["kind"] == "switch-rule" and r["action"] == "drop"]
+assert len(drop) == 1 and drop[0]["runs"] == "hardware", a
+mac = [r for r in a if r["kind"] == "vm-mac"][0]
+print(mac["match"].split()[0].split("=")[1], mac["uplink_rxq"], mac["uplink_rxq_pkts"], len(a))
+PY
+read -r AMAC AQ APKTS NA </tmp/flows3.sum
+e2e_info "ok: VM a's $NA rules, the guest's ethertype drop in hardware"
+ip netns exec vf tc filter show dev dtap0 | grep -q 'eth_type 88b5' ||
+	{ ip netns exec vf tc filter show dev dtap0; die "no flower filter for ethertype 0x88b5"; }
+# (not $n: e2e_wait_for uses it)
+nf=$(ip netns exec vf tc filter show dev dtap0 | grep -c dst_mac)
+e2e_data kernel_filters_guest "$nf"
+send_etype() { # MAC ETYPE N
+	ip netns exec vf python3 - "$1" "$2" "$3" <<'PY' || die "cannot send into dtap0"
+import socket, sys
+mac = bytes.fromhex(sys.argv[1].replace(":", ""))
+s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+s.bind(("dtap0", 0))
+for i in range(int(sys.argv[3])):
+    s.send(mac + bytes([2, 0, 0, 0, 0x99, i]) + bytes.fromhex(sys.argv[2]) + bytes(50))
+PY
+}
+a_pkts() {
+	"$VMUXCTL" -c /tmp/vf.ctl flows | python3 -c 'import json,sys; j=json.load(sys.stdin); print([r for r in j["rules"] if r["vm"]=="dev0" and r["kind"]=="vm-mac"][0]["uplink_rxq_pkts"])'
+}
+p0=$(a_pkts)
+send_etype "$AMAC" 88b5 8
+sleep 1
+p1=$(a_pkts)
+send_etype "$AMAC" 88b6 8
+sleep 1
+p2=$(a_pkts)
+e2e_data guest_drop_read "$((p1 - p0))"
+e2e_data guest_other_read "$((p2 - p1))"
+[ "$((p1 - p0))" = 0 ] || die "$((p1 - p0)) of 8 frames the guest's rule drops were read by vmux (not dropped in the kernel)"
+[ "$((p2 - p1))" -ge 8 ] || die "VM a's queue read $((p2 - p1)) of 8 other frames"
+ip netns exec vf tc -s filter show dev dtap0 | grep -A8 'eth_type 88b5' | grep -q 'Sent .* 8 pkt' &&
+	e2e_info "ok: the kernel's 0x88b5 filter dropped the 8 frames" ||
+	e2e_info "the kernel's filter statistics: $(ip netns exec vf tc -s filter show dev dtap0 | grep -A8 'eth_type 88b5' | tr '\n' ' ')"
+e2e_info "ok: 8 frames of the guest's dropped type never reached vmux, 8 others read from VM a's queue $AQ"
+kill -USR1 "$GPID"
+e2e_wait_for 10 grep -q removed /tmp/g.out || die "flow_guest did not remove its rule"
+sleep 1
+"$VMUXCTL" -c /tmp/vf.ctl flows >/dev/null || die "vmuxctl flows failed"
+if ip netns exec vf tc filter show dev dtap0 | grep -q 'eth_type 88b5'; then
+	die "the 0x88b5 filter is still in the kernel after the guest removed its rule"
+fi
+n2=$(ip netns exec vf tc filter show dev dtap0 | grep -c dst_mac)
+e2e_data kernel_filters_removed "$n2"
+[ "$n2" = "$((nf - 1))" ] || die "$n2 filters after the removal, expected $((nf - 1))"
+e2e_info "ok: the guest removed its rule: its kernel filter is gone ($nf -> $n2)"
+kill "$GPID"
+wait "$GPID"
 kill "$VPID"
 wait "$VPID"
 n=$(ip netns exec vf tc filter show dev dtap0 2>/dev/null | grep -c dst_mac)
