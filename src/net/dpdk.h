@@ -94,8 +94,9 @@ void dpdk_get_stats(const struct dpdk_port *d, struct dpdk_stats *st);
  * guest's flows (net/flow.h, the VM's MAC ANDed in by construction; f[0..n)
  * in any order, ranked by their priority: lower decides), each ETH dst / [VLAN] / [IPV4|IPV6] / [TCP|UDP] ->
  * the VM's RX queue, or DROP. Rules that did not change keep their handle;
- * the others are validated, created, destroyed. 0, or -errno (-EINVAL: bad
- * key, -ENOMEM).
+ * the others are validated, created, destroyed. At most 64 rules are offered
+ * to the device per call: 1 when some still wait (in software meanwhile; call
+ * again later), 0 when all were, or -errno (-EINVAL: bad key, -ENOMEM).
  */
 #define DPDK_FLOW_VMS 256u
 #define DPDK_FLOW_PER_VM 1024u /* guest flows per VM offered to the device at most */
@@ -127,6 +128,7 @@ struct dpdk_flow_stats {
 	uint64_t refused_validate, refused_create, refused_form;
 	uint64_t destroy_failed;
 	uint64_t syncs;         /* dpdk_flow_set_vm / del_vm calls */
+	uint64_t deferred;      /* set_vm calls that left rules for the next (the budget) */
 };
 void dpdk_flow_get_stats(const struct dpdk_port *d, struct dpdk_flow_stats *st);
 

@@ -31,9 +31,17 @@
 #include "net/flow.h"
 
 #define DPDK_FLOW_MAC_PRIO 4000u
+/*
+ * Rules offered to the device per dpdk_flow_set_vm at most (each a netlink
+ * request or two with net_tap): the others wait in software, `pending`, for
+ * the next call, so that a guest churning its rules cannot hold the
+ * switch's thread for long.
+ */
+#define DPDK_FLOW_SYNC_OFFERS 64u
 
 struct rule {
 	bool used, mac_rule, hw;
+	bool pending; /* not offered yet (the sync's budget ran out) */
 	unsigned vm;
 	uint32_t handle, prio;
 	uint16_t rxq;
@@ -271,7 +279,8 @@ static struct rule *find(struct dpdk_flows *fl, unsigned vm, bool mac_rule, cons
 	for (unsigned i = 0; i < fl->n; i++) {
 		struct rule *r = &fl->r[i];
 
-		if (r->used && r->vm == vm && r->mac_rule == mac_rule && r->prio == prio &&
+		if (r->used && !r->pending && r->vm == vm && r->mac_rule == mac_rule &&
+		    r->prio == prio &&
 		    r->rxq == rxq && !memcmp(&r->f, f, sizeof(*f)))
 			return r;
 	}
@@ -295,6 +304,7 @@ int dpdk_flow_set_vm(struct dpdk_port *d, unsigned vm, const uint8_t mac[6],
 		     const struct net_flow *f, unsigned n)
 {
 	uint32_t *rank;
+	unsigned offers = 0;
 	struct dpdk_flows *fl;
 	uint16_t rxq = vm_rxq(d, vm);
 	bool *keep;
@@ -352,9 +362,18 @@ int dpdk_flow_set_vm(struct dpdk_port *d, unsigned vm, const uint8_t mac[6],
 		r->rxq = rxq;
 		r->f = *g;
 		r->handle = fl->next_handle++;
-		install(d, fl, r);
+		if (offers < DPDK_FLOW_SYNC_OFFERS) {
+			offers++;
+			install(d, fl, r);
+		} else {
+			r->pending = true;
+			snprintf(r->why, sizeof(r->why), "pending: offered at the next sync");
+			rc = rc < 0 ? rc : 1;
+		}
 	}
 	free(rank);
+	if (rc > 0)
+		fl->st.deferred++;
 	if (n > nf)
 		LOG_RL(LOG_LVL_WARN, "dpdk", "%s: VM %u has %u flows; the %u past %u stay in software",
 		       d->name, vm, n, n - nf, DPDK_FLOW_PER_VM);

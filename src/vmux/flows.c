@@ -5,7 +5,8 @@
  * thread, for its guest's steering rules (dev_model.flows, with their
  * generation); a VM seen for the first time, or whose generation moved, has
  * its rules set on the uplink on the switch's thread (a device without the
- * op gets its MAC rule only). A device that goes away has its rules removed
+ * op gets its MAC rule only); rules the uplink left for later (its budget per
+ * call) are set again at the next tick. A device that goes away has its rules removed
  * (reload.c, flows_forget). The control socket's `flows` lists every rule
  * with where it runs.
  */
@@ -30,6 +31,7 @@ struct vm_flows {
 	struct vdev *d;
 	unsigned n;
 	uint64_t gen;
+	int rc;
 };
 
 static void collect_on_dev(void *arg)
@@ -50,8 +52,9 @@ static void set_on_switch(void *arg)
 {
 	struct vm_flows *v = arg;
 
+	v->rc = 0;
 	if (app.uplink_dpdk && v->d->sw_port >= 0)
-		dpdk_flow_set_vm(app.uplink_dpdk, v->d->idx, v->d->cfg->mac, flow_buf, v->n);
+		v->rc = dpdk_flow_set_vm(app.uplink_dpdk, v->d->idx, v->d->cfg->mac, flow_buf, v->n);
 }
 
 void flows_sync(void)
@@ -69,7 +72,8 @@ void flows_sync(void)
 			continue;
 		run_on(app.sw_thread, set_on_switch, &v);
 		d->flows_gen = v.gen;
-		d->flows_synced = true;
+		/* Rules left for later (the uplink's budget per sync): again at the next tick. */
+		d->flows_synced = v.rc == 0;
 	}
 }
 
@@ -185,6 +189,7 @@ static void collect_flows(void *arg)
 	FL_U64(refused_form);
 	FL_U64(destroy_failed);
 	FL_U64(syncs);
+	FL_U64(deferred);
 #undef FL_U64
 	json_object_object_add(res, "rules", rules);
 }

@@ -154,6 +154,23 @@ static void test_ring_all_software(void **state)
 	assert_int_equal(st.fallbacks, 3);
 	assert_int_equal(st.refused_validate, 3);
 	assert_int_equal(dpdk_flow_set_vm(d, DPDK_FLOW_VMS, mac_a, NULL, 0), -22);
+	/* 100 new flows (the MAC rule stays): 64 offered, 36 wait for the next call, in software. */
+	struct net_flow many[100];
+
+	for (unsigned i = 0; i < 100; i++)
+		many[i] = udp_flow(mac_a, (uint16_t)(2000 + i), 1, (uint16_t)i);
+	assert_int_equal(dpdk_flow_set_vm(d, 0, mac_a, many, 100), 1);
+	dpdk_flow_get_stats(d, &st);
+	assert_int_equal(st.refused_validate, 3 + 64);
+	assert_int_equal(list(d).n, 101);
+	assert_int_equal(dpdk_flow_set_vm(d, 0, mac_a, many, 100), 0);
+	dpdk_flow_get_stats(d, &st);
+	assert_int_equal(st.refused_validate, 3 + 64 + 36);
+	assert_int_equal(st.deferred, 1);
+	assert_int_equal(list(d).n, 101);
+	assert_int_equal(dpdk_flow_set_vm(d, 0, mac_a, many, 100), 0);
+	dpdk_flow_get_stats(d, &st);
+	assert_int_equal(st.refused_validate, 3 + 64 + 36);
 	dpdk_flow_del_vm(d, 0);
 	assert_int_equal(list(d).n, 0);
 	dpdk_close(d);
