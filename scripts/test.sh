@@ -11,7 +11,7 @@
 #      first run builds a Debian unstable chroot in /var/cache/vmux-e2e
 #   6. the e2e suite again against build-asan/vmux (if that build succeeded),
 #      then the lab suite once: a QEMU 11 VM on Debian 12's own 6.1 kernel over
-#      the host's read-only / (VFIO, TC flower, dummy links; about 30 s)
+#      the host's read-only / (VFIO, TC flower, dummy links, passthrough; about 80 s)
 #   7. fault injection (suite 'fault'): misbehaving in-tree guests SIGKILLed at
 #      random moments (100 times; 40 against build-asan/vmux) and real QEMU
 #      guests SIGKILLed during setup or traffic (4 times; 2), and vmux with two
@@ -180,7 +180,8 @@ else
 		step "e2e ASan+UBSan" run_asan e2e-asan --suite e2e --verbose
 	fi
 	# Kernel features the host's kernel may lack, in a VM on Debian 12's
-	# kernel (tests/lab/); it runs vmux only as --version, so once.
+	# kernel (tests/lab/): the smoke test and vmux's passthrough of the lab
+	# VM's NICs; once, against the normal build.
 	step "lab VM (Debian 12 kernel)" run_suites "$BUILD" lab --suite lab --verbose
 fi
 if [ -x "$BUILD/vmux" ]; then

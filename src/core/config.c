@@ -282,6 +282,29 @@ static int parse_doorbell(struct cfg_device *d, const char *s, char *err, size_t
 	return 0;
 }
 
+/*
+ * A PCI address (DDDD:BB:DD.F, or BB:DD.F in domain 0), canonicalised into
+ * out (16 bytes): 0, or -1.
+ */
+static int parse_bdf(const char *s, char out[16])
+{
+	unsigned dom = 0, bus, dev, fn;
+	int n = -1;
+
+	if (strlen(s) > 12 || strspn(s, "0123456789abcdefABCDEF:.") != strlen(s))
+		return -1;
+	if (sscanf(s, "%4x:%2x:%2x.%1x%n", &dom, &bus, &dev, &fn, &n) != 4 || s[n]) {
+		dom = 0;
+		n = -1;
+		if (sscanf(s, "%2x:%2x.%1x%n", &bus, &dev, &fn, &n) != 3 || s[n])
+			return -1;
+	}
+	if (dev > 0x1f || fn > 7)
+		return -1;
+	snprintf(out, 16, "%04x:%02x:%02x.%x", dom, bus, dev, fn);
+	return 0;
+}
+
 static struct cfg_device *new_device(struct vmux_config *c, char *err, size_t errlen)
 {
 	if (c->ndev == CFG_MAX_DEVICES) {
@@ -292,6 +315,9 @@ static struct cfg_device *new_device(struct vmux_config *c, char *err, size_t er
 	memset(d, 0, sizeof(*d));
 	d->worker = -1;
 	d->fd = -1;
+	/* vmux -d BDF -s SOCKET -m passthrough: a -d before the first -s is that device's. */
+	memcpy(d->vfio_dev, c->pending_vfio, sizeof(d->vfio_dev));
+	c->pending_vfio[0] = '\0';
 	return d;
 }
 
@@ -331,6 +357,7 @@ int cfg_parse_args(struct vmux_config *c, int argc, char **argv, char *err, size
 		{ "worker", required_argument, NULL, OPT_WORKER },
 		{ "doorbell", required_argument, NULL, OPT_DOORBELL },
 		{ "queues", required_argument, NULL, OPT_QUEUES },
+		{ "device", required_argument, NULL, 'd' },
 		{ "uplink", required_argument, NULL, OPT_UPLINK },
 		{ "cores", required_argument, NULL, OPT_CORES },
 		{ "workers", required_argument, NULL, OPT_WORKERS },
@@ -425,12 +452,18 @@ int cfg_parse_args(struct vmux_config *c, int argc, char **argv, char *err, size
 					    CFG_MAX_QUEUES);
 			d->queues = (unsigned)v;
 			break;
-		case 'd':
-			/* the seed's passthrough selector: only "none" (emulation) exists yet */
-			if (strcmp(optarg, "none"))
-				return fail(err, errlen, "-d %s: passthrough is not supported yet; use "
-						  "-d none", optarg);
+		case 'd': {
+			/* -d BDF: a passthrough device's PCI function; -d none: emulation */
+			char *dst = d ? d->vfio_dev : c->pending_vfio;
+			if (!strcmp(optarg, "none")) {
+				dst[0] = '\0';
+				break;
+			}
+			if (parse_bdf(optarg, dst))
+				return fail(err, errlen, "-d %s: not a PCI address (DDDD:BB:DD.F or "
+						  "BB:DD.F), nor none", optarg);
 			break;
+		}
 		case OPT_UPLINK:
 			if (parse_uplink(c, optarg, err, errlen))
 				return -1;
@@ -585,6 +618,11 @@ static int parse_json_device(struct vmux_config *c, struct json_object *o, unsig
 		} else if (!strcmp(key, "doorbell")) {
 			r = cfg_jstr(val, key, &s, e2, sizeof(e2)) ||
 			    parse_doorbell(d, s, e2, sizeof(e2));
+		} else if (!strcmp(key, "device")) {
+			r = cfg_jstr(val, key, &s, e2, sizeof(e2));
+			if (!r && parse_bdf(s, d->vfio_dev))
+				r = fail(e2, sizeof(e2), "\"device\" %s: not a PCI address (DDDD:BB:DD.F)",
+					 s);
 		} else if (!strcmp(key, "queues")) {
 			r = cfg_juint(val, key, CFG_MAX_QUEUES, &n, e2, sizeof(e2));
 			if (!r && n == 0)
@@ -797,8 +835,22 @@ int cfg_finalize(struct vmux_config *c, char *err, size_t errlen)
 	for (unsigned i = 0; i < c->ndev; i++) {
 		struct cfg_device *d = &c->dev[i];
 		if (!d->mode[0])
-			strcpy(d->mode, "e1000-emu");
-		if (!d->tap[0] && !c->uplink_name[0])
+			strcpy(d->mode, d->vfio_dev[0] ? "passthrough" : "e1000-emu");
+		if (!d->vfio_dev[0] && !strcmp(d->mode, "passthrough"))
+			return fail(err, errlen, "device %u (%s): -m passthrough needs -d BDF (a PCI "
+						 "function bound to vfio-pci)", i, d->socket);
+		if (d->vfio_dev[0]) {
+			/* A passed-through device has no port: no tap, switch or MAC of ours. */
+			if (d->tap[0] || d->vlan || d->allow_spoof || d->allow_promisc)
+				return fail(err, errlen, "device %u (%s): a passthrough device (-d %s) "
+							 "has no network port for -t/--vlan/--allow-*",
+					    i, d->socket, d->vfio_dev);
+			for (unsigned j = 0; j < i; j++)
+				if (!strcmp(c->dev[j].vfio_dev, d->vfio_dev))
+					return fail(err, errlen, "PCI function %s is given to two "
+								 "devices", d->vfio_dev);
+		}
+		if (!d->tap[0] && !c->uplink_name[0] && !d->vfio_dev[0])
 			return fail(err, errlen, "device %u (%s) has no -t TAP and there is no "
 						 "--uplink: it would have no network", i, d->socket);
 		if (d->tap[0] && (d->vlan || d->allow_spoof || d->allow_promisc))

@@ -46,6 +46,7 @@ struct cfg_device {
 	 * the device (cfg_sockact_match()); -1 = none, bind `socket`.
 	 */
 	int fd;
+	char vfio_dev[16];        /* -d BDF: the PCI function a passthrough device owns; "" = none */
 };
 
 /* A device socket "fd:NAME": a socket passed by the service manager, by name. */
@@ -92,6 +93,7 @@ struct vmux_config {
 	struct cfg_pcap pcap[CFG_MAX_PCAPS];
 	unsigned npcap;
 	const char *config_file;
+	char pending_vfio[16];           /* -d BDF given before any -s: for the next device */
 	/* actions */
 	bool help, version, list_modes;
 };

@@ -16,6 +16,7 @@ struct loop;
 struct net_flow;
 struct net_port;
 struct pci_dev;
+struct vfu_ctx;
 
 /* How the guest's doorbells (ring tail writes) reach the model. */
 enum dev_doorbell {
@@ -33,6 +34,7 @@ struct dev_config {
 	enum dev_doorbell doorbell;
 	uint64_t max_guest_ram;  /* bytes one client may map; 0: the vfu default */
 	unsigned queues;         /* queue pairs, for models with several; 0: the model's default */
+	const char *vfio_dev;    /* passthrough: the PCI function (BDF), bound to vfio-pci */
 };
 
 struct dev_instance;
@@ -41,6 +43,7 @@ struct dev_instance;
 #define DEV_CAP_DOORBELL_POLL 0x1u /* DEV_DOORBELL_POLL: doorbells on a polled shared page */
 #define DEV_CAP_MSIX 0x2u          /* interrupts by MSI-X vectors */
 #define DEV_CAP_MULTIQUEUE 0x4u    /* several RX/TX queue pairs */
+#define DEV_CAP_PASSTHROUGH 0x8u   /* a real device (dev_config.vfio_dev), no network port */
 
 struct dev_model {
 	const char *name;        /* "e1000-emu" */
@@ -68,7 +71,8 @@ struct dev_model {
 struct dev_instance {
 	const struct dev_model *model;
 	struct pci_dev *pci;     /* the PCI function it serves over vfio-user */
-	uint16_t nports;         /* network ports (e1000: 1) */
+	struct vfu_ctx *vfu;     /* its endpoint where there is no pci (passthrough) */
+	uint16_t nports;         /* network ports (e1000: 1; passthrough: 0) */
 	uint16_t nqueues;        /* RX/TX queue pairs over all ports */
 	uint16_t nvectors;       /* MSI-X vectors (0: INTx only) */
 };

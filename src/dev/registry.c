@@ -5,10 +5,12 @@
 
 extern const struct dev_model e1000_model;
 extern const struct dev_model e810_model;
+extern const struct dev_model passthrough_model;
 
 static const struct dev_model *const models[] = {
 	&e1000_model,
 	&e810_model,
+	&passthrough_model,
 	NULL,
 };
 

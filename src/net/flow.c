@@ -101,7 +101,7 @@ int net_flow_format(const struct net_flow *f, char *buf, size_t len)
 {
 	const struct net_flow_match *m = &f->m;
 	const uint8_t *d = m->dst_mac;
-	char a[64] = "";
+	char a[192] = "";
 
 	if (m->fields & NET_FLOW_F_VLAN)
 		snprintf(a, sizeof(a), " vlan=%u", m->vlan_id);
@@ -109,8 +109,27 @@ int net_flow_format(const struct net_flow *f, char *buf, size_t len)
 		snprintf(a, sizeof(a), " untagged");
 	if (m->fields & NET_FLOW_F_ETYPE)
 		snprintf(a + strlen(a), sizeof(a) - strlen(a), " etype=0x%04x", m->ethertype);
+	if (m->fields & (NET_FLOW_F_IPV4 | NET_FLOW_F_IPV6))
+		snprintf(a + strlen(a), sizeof(a) - strlen(a), "%s",
+			 (m->fields & NET_FLOW_F_IPV4) ? " ipv4" : " ipv6");
+	if ((m->fields & NET_FLOW_F_IPV4) && (m->fields & NET_FLOW_F_SRC_IP))
+		snprintf(a + strlen(a), sizeof(a) - strlen(a), " src-ip=%u.%u.%u.%u/%u.%u.%u.%u",
+			 m->src_ip[0], m->src_ip[1], m->src_ip[2], m->src_ip[3], m->src_ip_mask[0],
+			 m->src_ip_mask[1], m->src_ip_mask[2], m->src_ip_mask[3]);
+	if ((m->fields & NET_FLOW_F_IPV4) && (m->fields & NET_FLOW_F_DST_IP))
+		snprintf(a + strlen(a), sizeof(a) - strlen(a), " dst-ip=%u.%u.%u.%u/%u.%u.%u.%u",
+			 m->dst_ip[0], m->dst_ip[1], m->dst_ip[2], m->dst_ip[3], m->dst_ip_mask[0],
+			 m->dst_ip_mask[1], m->dst_ip_mask[2], m->dst_ip_mask[3]);
+	if ((m->fields & NET_FLOW_F_IPV6) && (m->fields & (NET_FLOW_F_SRC_IP | NET_FLOW_F_DST_IP)))
+		snprintf(a + strlen(a), sizeof(a) - strlen(a), " addresses");
 	if (m->fields & NET_FLOW_F_PROTO)
 		snprintf(a + strlen(a), sizeof(a) - strlen(a), " proto=%u", m->ip_proto);
+	if (m->fields & NET_FLOW_F_SPORT)
+		snprintf(a + strlen(a), sizeof(a) - strlen(a), " sport=%u/0x%04x", m->src_port,
+			 m->src_port_mask);
+	if (m->fields & NET_FLOW_F_DPORT)
+		snprintf(a + strlen(a), sizeof(a) - strlen(a), " dport=%u/0x%04x", m->dst_port,
+			 m->dst_port_mask);
 	switch (f->action) {
 	case NET_FLOW_QUEUE:
 		return snprintf(buf, len, "dst=%02x:%02x:%02x:%02x:%02x:%02x%s -> queue %u/%u order %u",

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Flow rules in a backend-neutral form: what a device model's guest asked
- * for (the E810's switch rules, later its flow director filters), in the
+ * for (the E810's switch rules and flow director filters), in the
  * terms a hardware uplink can offload (DPDK's rte_flow: a pattern of ETH /
  * VLAN / IPV4|IPV6 / TCP|UDP items with spec and mask, actions QUEUE, RSS
  * over a range, DROP, PASSTHRU; docs/ARCHITECTURE.md, "Switch rules").
@@ -54,7 +54,7 @@ enum net_flow_action {
 /* Where a flow came from, for the backend's bookkeeping and logs. */
 enum net_flow_origin {
 	NET_FLOW_FROM_SWITCH_RULE, /* an E810 switch rule (dev/e810/swr.c) */
-	NET_FLOW_FROM_FDIR,        /* an E810 flow director filter (dev/e810/fdir.c, later) */
+	NET_FLOW_FROM_FDIR,        /* an E810 flow director filter (dev/e810/fdir.c; origin_id: FD ID) */
 };
 
 struct net_flow {
@@ -86,7 +86,10 @@ bool net_flow_and_dst_mac(const struct net_flow *f, const uint8_t mac[6]);
  * counts) matches the flow. The reference the tests hold offloads to.
  */
 bool net_flow_matches(const struct net_flow *f, const uint8_t *frame, uint32_t len, int vid);
-/* A one-line description ("dst=.. vlan=.. etype=.. -> queue 2"); snprintf's result. */
+/*
+ * A one-line description ("dst=.. vlan=.. etype=.. ipv4 src-ip=../.. proto=17
+ * dport=5001/0xffff -> queue 2/1 order 4096"); snprintf's result.
+ */
 int net_flow_format(const struct net_flow *f, char *buf, size_t len);
 
 #endif

@@ -70,12 +70,13 @@ static void vfu_cb_attach(void *opaque)
 		d->ops.attach(d->opaque);
 }
 
-static void vfu_cb_dma_map(void *opaque, uint64_t addr, uint64_t size)
+static int vfu_cb_dma_map(void *opaque, uint64_t addr, uint64_t size)
 {
 	struct pci_dev *d = opaque;
 
 	if (d->ops.dma_map && !d->dying)
 		d->ops.dma_map(d->opaque, addr, size);
+	return 0;
 }
 
 static void vfu_cb_dma_unmap(void *opaque, uint64_t addr, uint64_t size)

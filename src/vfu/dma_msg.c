@@ -70,8 +70,16 @@ int vfu_h_dma_map(struct vfu_ctx *ctx, struct client *c, const uint8_t *p, size_
 		LOG_DEBUG(COMP, "%s: DMA_MAP [0x%llx, +0x%llx) (no fd)", ctx->name,
 			  (unsigned long long)m.addr, (unsigned long long)m.size);
 	}
-	if (ctx->ops && ctx->ops->dma_map)
-		ctx->ops->dma_map(ctx->opaque, m.addr, m.size);
+	if (ctx->ops && ctx->ops->dma_map) {
+		r = ctx->ops->dma_map(ctx->opaque, m.addr, m.size);
+		if (r < 0) {
+			/* The device could not use it: taken back, the device not told. */
+			dma_table_remove(&c->dma, m.addr, m.size, NULL, NULL);
+			ctx->stats.dma_maps--;
+			ctx->stats.dma_map_refused++;
+			return -r;
+		}
+	}
 	return 0;
 }
 

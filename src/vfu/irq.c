@@ -116,6 +116,18 @@ bool vfu_irq_has_eventfd(const struct vfu_ctx *ctx, uint32_t index, uint32_t sub
 	return v && v->efd >= 0;
 }
 
+int vfu_irq_eventfd(const struct vfu_ctx *ctx, uint32_t index, uint32_t sub)
+{
+	const struct irq_vec *v = vec_get(ctx, index, sub);
+
+	return v ? v->efd : -1;
+}
+
+int vfu_intx_unmask_eventfd(const struct vfu_ctx *ctx)
+{
+	return ctx->intx_unmask_fd;
+}
+
 bool vfu_irq_masked(const struct vfu_ctx *ctx, uint32_t index, uint32_t sub)
 {
 	const struct irq_vec *v = vec_get(ctx, index, sub);

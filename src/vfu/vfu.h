@@ -103,8 +103,11 @@ struct vfu_dev_ops {
 	void (*reset)(void *opaque, enum vfu_reset_reason why);
 	/* A new client finished VERSION negotiation. Optional. */
 	void (*attach)(void *opaque);
-	/* After a DMA_MAP was added. Optional. */
-	void (*dma_map)(void *opaque, uint64_t addr, uint64_t size);
+	/*
+	 * After a DMA_MAP was added. Optional. 0, or -errno: the map is taken
+	 * back (without dma_unmap) and the client's DMA_MAP fails with it.
+	 */
+	int (*dma_map)(void *opaque, uint64_t addr, uint64_t size);
 	/* Before a mapping disappears: drop anything derived from it. Optional. */
 	void (*dma_unmap)(void *opaque, uint64_t addr, uint64_t size);
 	/* SET_IRQS changed eventfds or masks of this index. Optional. */
@@ -228,6 +231,14 @@ bool vfu_irq_pending(const struct vfu_ctx *ctx, uint32_t index, uint32_t sub);
  * index or vector out of range.
  */
 bool vfu_irq_has_eventfd(const struct vfu_ctx *ctx, uint32_t index, uint32_t sub);
+/*
+ * The eventfd itself (still owned by vfu: valid until the next SET_IRQS of
+ * that index or the client's end), or -1. For a device that hands the VMM's
+ * eventfds on (passthrough: to VFIO, so the interrupt needs no thread here).
+ */
+int vfu_irq_eventfd(const struct vfu_ctx *ctx, uint32_t index, uint32_t sub);
+/* The INTx unmask (resample) eventfd the VMM gave (SET_IRQS UNMASK with an fd), or -1; as above. */
+int vfu_intx_unmask_eventfd(const struct vfu_ctx *ctx);
 bool vfu_irq_masked(const struct vfu_ctx *ctx, uint32_t index, uint32_t sub);
 
 /* ---- counters -------------------------------------------------------- */
@@ -240,6 +251,7 @@ struct vfu_stats {
 	uint64_t proto_errors;   /* stream-level errors that dropped a client */
 	uint64_t region_reads, region_writes;
 	uint64_t dma_maps, dma_unmaps;
+	uint64_t dma_map_refused; /* DMA_MAPs the device refused (its dma_map callback) */
 	uint64_t irqs_signalled;
 	uint64_t dma_msgs;       /* DMA_READ/DMA_WRITE sent to the client */
 	uint64_t mem_faults;     /* clients dropped: their guest memory faulted (core/mguard) */

@@ -35,7 +35,7 @@ static struct net_port *find_port(const char *name, int *thread)
 {
 	int i = cfg_port_index(app.cfg, name);
 
-	if (i >= 0 && (unsigned)i < app.ndev && app.devs[i].inst) {
+	if (i >= 0 && (unsigned)i < app.ndev && app.devs[i].inst && app.devs[i].inst->nports) {
 		*thread = app.devs[i].thread;
 		return dev_port(app.devs[i].inst);
 	}

@@ -48,6 +48,11 @@ static void usage(FILE *out)
 		"                       unmaps the page when the INTx fires: see docs/CONFIG.md)\n"
 		"      --queues N       queue pairs of the device (e810-emu: 1..16, default 4; it\n"
 		"                       gets N + 4 MSI-X vectors)\n"
+		"  -d, --device BDF     -m passthrough: the PCI function (e.g. 0000:00:03.0, bound to\n"
+		"                       vfio-pci, its IOMMU group viable) the VM drives with its own\n"
+		"                       driver; vmux keeps config space, interrupts and DMA mappings\n"
+		"                       (no tap, switch or MAC; given before the first -s, it is that\n"
+		"                       device's). -d none: emulation\n"
 		"\n"
 		"Options:\n"
 		"      --uplink tap:NAME  the switch's uplink: devices without -t share it through the\n"
@@ -97,6 +102,7 @@ static void usage(FILE *out)
 		"Examples:\n"
 		"  ip tuntap add dev tap0 mode tap && ip link set tap0 up\n"
 		"  vmux -s /run/vmux.sock -m e1000-emu -t tap0\n"
+		"  vmux -d 0000:08:00.0 -s /run/vmux.sock -m passthrough\n"
 		"  vmux --uplink tap:tap0 --control /run/vmux.ctl -s /run/vm1.sock -s /run/vm2.sock\n"
 		"  vmux --uplink tap:tap0 -s /run/vm1.sock --pcap dev0=/var/tmp/vm1.pcap,count=10000\n"
 		"  vmux --uplink dpdk:net_af_packet0,iface=eth1 -s /run/vm1.sock\n"
@@ -122,6 +128,12 @@ int vmux_check_device(const struct cfg_device *d, unsigned i, char *err, size_t 
 	if (d->doorbell == CFG_DOORBELL_POLL && !(m->caps & DEV_CAP_DOORBELL_POLL)) {
 		snprintf(err, errlen, "device %u (%s): -m %s has no --doorbell poll; use trap", i,
 			 d->socket, d->mode);
+		return -1;
+	}
+	if (!!(m->caps & DEV_CAP_PASSTHROUGH) != !!d->vfio_dev[0]) {
+		snprintf(err, errlen, "device %u (%s): %s", i, d->socket,
+			 d->vfio_dev[0] ? "-d BDF is for -m passthrough"
+					: "-m passthrough needs -d BDF (a PCI function bound to vfio-pci)");
 		return -1;
 	}
 	if (d->queues > 1 && d->queues > m->max_queues) {

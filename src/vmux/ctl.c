@@ -120,7 +120,7 @@ static struct json_object *tap_json(const struct tap *t)
 static struct json_object *vfu_json(struct dev_instance *inst)
 {
 	struct json_object *o = json_object_new_object();
-	struct vfu_ctx *ctx = inst->pci ? pci_dev_vfu(inst->pci) : NULL;
+	struct vfu_ctx *ctx = inst->pci ? pci_dev_vfu(inst->pci) : inst->vfu;
 	const struct vfu_stats *s = ctx ? vfu_get_stats(ctx) : NULL;
 
 	if (!s)
@@ -161,12 +161,16 @@ static void collect_device(void *arg)
 										   : "switch"));
 	if (d->sw_port >= 0)
 		json_object_object_add(o, "switch_port", json_object_new_int(d->sw_port));
-	struct net_port *p = dev_port(d->inst);
-	json_object_object_add(o, "link", json_object_new_boolean(p->link_up));
-	struct json_object *ps = json_object_new_object();
-	port_stats_json(ps, &p->stats);
-	json_object_object_add(o, "port", ps);
-	json_object_object_add(o, "capture", capture_json(p));
+	if (d->inst->nports) {
+		struct net_port *p = dev_port(d->inst);
+		json_object_object_add(o, "link", json_object_new_boolean(p->link_up));
+		struct json_object *ps = json_object_new_object();
+		port_stats_json(ps, &p->stats);
+		json_object_object_add(o, "port", ps);
+		json_object_object_add(o, "capture", capture_json(p));
+	} else {
+		json_object_object_add(o, "vfio_dev", json_object_new_string(d->cfg->vfio_dev));
+	}
 	json_object_object_add(o, "vfio_user", vfu_json(d->inst));
 	if (d->tap)
 		json_object_object_add(o, "tap", tap_json(d->tap));

@@ -74,7 +74,7 @@ static int setup(void)
 	app.sw_thread = app.nworkers ? 0 : -1;
 	app.uplink_port = -1;
 	for (unsigned i = 0; i < cfg->ndev; i++)
-		need_switch |= !cfg->dev[i].tap[0];
+		need_switch |= !cfg->dev[i].tap[0] && !cfg->dev[i].vfio_dev[0];
 	if (need_switch || cfg->uplink_name[0]) {
 		run_on(app.sw_thread, create_switch, NULL);
 		if (!app.sw || !uplink_net_port() || app.uplink_port < 0) {
@@ -98,6 +98,13 @@ static int setup(void)
 		if (device_failed(d)) {
 			fprintf(stderr, "vmux: device %u (-s %s): %s\n", i, d->cfg->socket, d->err);
 			return -1;
+		}
+		if (d->cfg->vfio_dev[0]) {
+			LOG_INFO(COMP, "%s: %s %s on %s, %s%s", d->name, d->cfg->mode,
+				 d->cfg->vfio_dev, d->cfg->socket,
+				 d->thread < 0 ? "main thread" : "worker ",
+				 d->thread < 0 ? "" : worker_name(app.workers[d->thread]));
+			continue;
 		}
 		char mac[18];
 		cfg_format_mac(d->cfg->mac, mac);

@@ -117,11 +117,12 @@ void create_device(void *arg)
 								  : DEV_DOORBELL_TRAP,
 		.max_guest_ram = app.cfg->max_guest_ram,
 		.queues = d->cfg->queues,
+		.vfio_dev = d->cfg->vfio_dev,
 	};
 	memcpy(dc.mac, d->cfg->mac, 6);
 	d->inst = d->model->create(&dc, d->err, sizeof(d->err));
-	if (!d->inst)
-		return;
+	if (!d->inst || !d->inst->nports)
+		return; /* failed, or passed through: nothing to wire */
 	struct net_port *p = dev_port(d->inst);
 	if (d->cfg->tap[0]) {
 		d->tap = tap_open(dc.loop, d->cfg->tap, true, d->err, sizeof(d->err));
@@ -175,6 +176,8 @@ void attach_xport(void *arg)
 
 bool device_failed(const struct vdev *d)
 {
+	if (d->inst && !d->inst->nports)
+		return false;
 	return !d->inst || (d->cfg->tap[0] && !d->tap) || (!d->cfg->tap[0] && d->sw_port < 0);
 }
 

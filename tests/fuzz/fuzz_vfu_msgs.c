@@ -182,10 +182,11 @@ static void on_reset(void *opaque, enum vfu_reset_reason why)
 	memset(dev.cfg, 0, sizeof(dev.cfg));
 }
 
-static void on_dma_map(void *opaque, uint64_t addr, uint64_t size)
+static int on_dma_map(void *opaque, uint64_t addr, uint64_t size)
 {
 	(void)opaque;
 	check_mapping(addr, size);
+	return 0;
 }
 
 static void on_dma_unmap(void *opaque, uint64_t addr, uint64_t size)

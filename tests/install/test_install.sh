@@ -163,7 +163,7 @@ comp=$(PATH=$BUILD:$PATH bash --norc -c '
 ' bash "$D$DATADIR/bash-completion/completions/vmux" \
 	"$D$DATADIR/bash-completion/completions/vmuxctl" 2>&1)
 want='vmux --mo|--mode
-vmux -m |e1000-emu e810-emu
+vmux -m |e1000-emu e810-emu passthrough
 vmux --doorbell p|poll
 vmuxctl ca|capture
 vmuxctl capture st|start stop

@@ -305,9 +305,10 @@ static void dev_attach(void *opaque)
 	atomic_fetch_add(&((struct fx_dev *)opaque)->attaches, 1);
 }
 
-static void dev_dma_map(void *opaque, uint64_t addr, uint64_t size)
+static int dev_dma_map(void *opaque, uint64_t addr, uint64_t size)
 {
 	atomic_fetch_add(&((struct fx_dev *)opaque)->maps, 1);
+	return 0;
 }
 
 static void dev_dma_unmap(void *opaque, uint64_t addr, uint64_t size)

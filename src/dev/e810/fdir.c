@@ -35,6 +35,7 @@
 #include "dev/e810/model_priv.h"
 #include "dev/e810/stats.h"
 #include "dev/e810/steer.h"
+#include "net/flow.h"
 #include "net/pkt.h"
 
 #define COMP "e810"
@@ -220,6 +221,184 @@ int e810_fdir_steer(struct e810 *e, struct pkt *p)
 		return E810_STEER_NEXT;
 	}
 	return (int)q;
+}
+
+/* ==== as flows for an uplink (net/flow.h) ============================================== */
+
+/* The packet types of one IP version e810_frame_ptype gives: fragment, other, UDP, TCP, ICMP. */
+static const unsigned ptypes_v[2][5] = {
+	{ E810_PTYPE_IPV4_FRAG, E810_PTYPE_IPV4, E810_PTYPE_IPV4_UDP, E810_PTYPE_IPV4_TCP,
+	  E810_PTYPE_IPV4_ICMP },
+	{ E810_PTYPE_IPV6_FRAG, E810_PTYPE_IPV6, E810_PTYPE_IPV6_UDP, E810_PTYPE_IPV6_TCP,
+	  E810_PTYPE_IPV6_ICMP },
+};
+#define PT_OTHER 1u
+#define PT_UDP 2u
+#define PT_TCP 3u
+
+/* Which of version v's packet types take profile prof at the PF VSI: bit i for ptypes_v[v][i]. */
+static unsigned prof_ptypes(const struct e810_flex *fx, unsigned prof, unsigned vsi, unsigned v)
+{
+	unsigned set = 0;
+
+	for (unsigned i = 0; i < 5; i++)
+		if (e810_flex_fd_prof(fx, ptypes_v[v][i], vsi) == (int)prof)
+			set |= 1u << i;
+	return set;
+}
+
+/* ANDs value v under mask m into the field's bytes at b (big-endian words); false: contradicts. */
+static bool put_word(uint8_t *val, uint8_t *mask, unsigned b, uint16_t v, uint16_t m)
+{
+	const uint8_t nv[2] = { (uint8_t)(v >> 8), (uint8_t)v }, nm[2] = { (uint8_t)(m >> 8), (uint8_t)m };
+
+	for (unsigned i = 0; i < 2; i++) {
+		if ((val[b + i] ^ nv[i]) & mask[b + i] & nm[i])
+			return false;
+		val[b + i] = (uint8_t)((val[b + i] & ~nm[i]) | (nv[i] & nm[i]));
+		mask[b + i] |= nm[i];
+	}
+	return true;
+}
+
+/*
+ * The match of filter f's key: false if a word is not one a flow has, or
+ * the profile's packet types are not what the fields can say.
+ */
+static bool filter_match(const struct e810_flex *fx, unsigned vsi, const struct e810_fd_filter *f,
+			 struct net_flow_match *m)
+{
+	struct e810_flex_fd_word w[E810_FLEX_FVW];
+	unsigned n = e810_flex_fd_layout(fx, f->key.prof, w, E810_FLEX_FVW);
+	unsigned ver = 0, l4 = 0, set, pt = 0; /* ver: 4 or 6, l4: an IP protocol, 0: unknown */
+
+	if (!n || n != f->key.n)
+		return false;
+	for (unsigned i = 0; i < n; i++) {
+		unsigned want_ver = 0, want_l4 = 0, off = w[i].off;
+		uint16_t v = f->key.w[i], mk = w[i].mask;
+		bool ok;
+
+		switch (w[i].prot) {
+		case E810_FLEX_PROT_IPV4:
+			want_ver = 4;
+			if (off >= 12 && off <= 14)
+				ok = put_word(m->src_ip, m->src_ip_mask, off - 12, v, mk);
+			else if (off >= 16 && off <= 18)
+				ok = put_word(m->dst_ip, m->dst_ip_mask, off - 16, v, mk);
+			else
+				return false;
+			m->fields |= off < 16 ? NET_FLOW_F_SRC_IP : NET_FLOW_F_DST_IP;
+			break;
+		case E810_FLEX_PROT_IPV6:
+			want_ver = 6;
+			if (off >= 8 && off <= 22)
+				ok = put_word(m->src_ip, m->src_ip_mask, off - 8, v, mk);
+			else if (off >= 24 && off <= 38)
+				ok = put_word(m->dst_ip, m->dst_ip_mask, off - 24, v, mk);
+			else
+				return false;
+			m->fields |= off < 24 ? NET_FLOW_F_SRC_IP : NET_FLOW_F_DST_IP;
+			break;
+		case E810_FLEX_PROT_TCP:
+		case E810_FLEX_PROT_UDP:
+		case E810_FLEX_PROT_SCTP:
+			want_l4 = w[i].prot == E810_FLEX_PROT_TCP ? 6u :
+				  w[i].prot == E810_FLEX_PROT_UDP ? 17u : 132u;
+			if (off != 0 && off != 2)
+				return false;
+			ok = true;
+			if (off == 0) {
+				if ((m->fields & NET_FLOW_F_SPORT) && ((m->src_port ^ v) & m->src_port_mask & mk))
+					return false;
+				m->src_port = (uint16_t)((m->src_port & ~mk) | (v & mk));
+				m->src_port_mask |= mk;
+				m->fields |= NET_FLOW_F_SPORT;
+			} else {
+				if ((m->fields & NET_FLOW_F_DPORT) && ((m->dst_port ^ v) & m->dst_port_mask & mk))
+					return false;
+				m->dst_port = (uint16_t)((m->dst_port & ~mk) | (v & mk));
+				m->dst_port_mask |= mk;
+				m->fields |= NET_FLOW_F_DPORT;
+			}
+			break;
+		default:
+			return false;
+		}
+		if (!ok || (want_ver && ver && want_ver != ver) || (want_l4 && l4 && want_l4 != l4))
+			return false;
+		ver = want_ver ? want_ver : ver;
+		l4 = want_l4 ? want_l4 : l4;
+	}
+	/* The IP version: the words', else the only one whose packet types take the profile. */
+	if (!ver) {
+		unsigned s4 = prof_ptypes(fx, f->key.prof, vsi, 0), s6 = prof_ptypes(fx, f->key.prof, vsi, 1);
+
+		if (l4)
+			pt = l4 == 6 ? PT_TCP : l4 == 17 ? PT_UDP : PT_OTHER;
+		if (l4 ? !(s4 >> pt & 1) == !(s6 >> pt & 1) : !s4 == !s6)
+			return false;
+		ver = (l4 ? s4 >> pt & 1 : s4 != 0) ? 4 : 6;
+	}
+	set = prof_ptypes(fx, f->key.prof, vsi, ver == 6);
+	if (l4) {
+		pt = l4 == 6 ? PT_TCP : l4 == 17 ? PT_UDP : PT_OTHER;
+		if (!(set >> pt & 1))
+			return false; /* the key never forms on a frame of this protocol */
+	} else if (set == 1u << PT_UDP) {
+		l4 = 17;
+	} else if (set == 1u << PT_TCP) {
+		l4 = 6;
+	} else if (set != 0x1fu) {
+		return false; /* some of the version's types only: not a flow's fields */
+	}
+	m->fields |= ver == 4 ? NET_FLOW_F_IPV4 : NET_FLOW_F_IPV6;
+	if (l4) {
+		m->fields |= NET_FLOW_F_PROTO;
+		m->ip_proto = (uint8_t)l4;
+	}
+	return true;
+}
+
+unsigned e810_fdir_flows(const struct e810 *e, struct net_flow *out, unsigned max, uint16_t prio)
+{
+	const struct e810_aq_vsi *pf = e810_pf_vsi(e);
+	const struct e810_fdtab *t = &e->fd.tab;
+	unsigned n = 0;
+
+	if (!pf || !t->n || !e->aq)
+		return 0;
+	for (unsigned i = 0; i < E810_FDTAB_MAX; i++) {
+		const struct e810_fd_filter *f = &t->f[i];
+		const struct e810_aq_vsi *v;
+		struct net_flow fl;
+
+		if (!f->used)
+			continue;
+		net_flow_init(&fl, e->mac);
+		if (!filter_match(e810_aq_flex(e->aq), pf->num, f, &fl.m))
+			continue;
+		fl.origin = NET_FLOW_FROM_FDIR;
+		fl.origin_id = f->act.fdid;
+		fl.priority = (uint16_t)(prio + n);
+		if (f->act.drop) {
+			fl.action = NET_FLOW_DROP;
+		} else {
+			unsigned q;
+
+			v = f->act.vsi == pf->num ? pf : vsi_by_num(e, f->act.vsi);
+			q = v ? e810_vsi_rx_queue(v, f->act.qindex, e->nq) : E810_RSS_Q_BAD;
+			if (q == E810_RSS_Q_BAD || q >= e->nq)
+				continue; /* steering goes on to RSS: as no filter */
+			fl.action = NET_FLOW_QUEUE;
+			fl.queue = (uint16_t)q;
+			fl.nqueues = 1;
+		}
+		if (n < max)
+			out[n] = fl;
+		n++;
+	}
+	return n;
 }
 
 /* ==== registers and statistics ======================================================= */

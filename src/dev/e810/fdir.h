@@ -43,6 +43,19 @@ void e810_fdir_init(struct e810 *e);
 void e810_fdir_reset(struct e810 *e);
 /* The TX queues' hook (e810_txq_prog.fn, arg the model). */
 void e810_fdir_prog(void *arg, uint16_t queue, const struct e810_fd_prog *p);
+/*
+ * The filters as flows (net/flow.h) of the VM with the model's MAC, the
+ * order from prio up (in table order), NET_FLOW_FROM_FDIR with the FD ID:
+ * each filter's key decoded back into match fields through its profile
+ * (IPv4/IPv6 source and destination, TCP/UDP/SCTP ports, the packet types
+ * the profile takes at the PF VSI for the IP version and protocol), its
+ * action a queue (the absolute one steering gives) or drop. A filter whose
+ * key holds other words, whose profile takes packet types the fields cannot
+ * tell apart, or whose queue the VSI lacks is not listed (the receive path
+ * decides those frames). At most max into out; returns how many there are.
+ */
+struct net_flow;
+unsigned e810_fdir_flows(const struct e810 *e, struct net_flow *out, unsigned max, uint16_t prio);
 /* FD registers the table answers (GLQF_FD_CNT, VSIQF_FD_CNT, GLSTAT_FD_CNT*): false if not one. */
 bool e810_fdir_reg_read(const struct e810 *e, uint32_t off, uint32_t *v);
 /* --doorbell poll: the statistics counters (GLSTAT_FD_CNT*) into the shared block (stats.h). */

@@ -502,6 +502,16 @@ static unsigned reg_byte(const uint32_t regs[8], unsigned i)
 	return (regs[i / 4] >> (8 * (i % 4))) & 0xffu;
 }
 
+static uint16_t word_mask(const struct e810_flex *fx, unsigned prof, unsigned i)
+{
+	uint16_t v = 0xffffu;
+
+	for (unsigned m = 0; m < E810_FLEX_FDMASKS; m++)
+		if ((fx->fdmask_sel[prof] & (1u << m)) && (fx->fdmask[m] & 0x1fu) == i)
+			v &= (uint16_t)(fx->fdmask[m] >> 16);
+	return v;
+}
+
 bool e810_flex_fd_key_swap(const struct e810_flex *fx, unsigned prof, const uint8_t *f,
 			   unsigned len, bool swap, struct e810_fd_key *key)
 {
@@ -534,13 +544,30 @@ bool e810_flex_fd_key_swap(const struct e810_flex *fx, unsigned prof, const uint
 			fv[src] = be16(f + at + w->off);
 			have[src] = true;
 		}
-		v = fv[src];
-		for (unsigned m = 0; m < E810_FLEX_FDMASKS; m++)
-			if ((fx->fdmask_sel[prof] & (1u << m)) && (fx->fdmask[m] & 0x1fu) == i)
-				v &= (uint16_t)(fx->fdmask[m] >> 16);
+		v = fv[src] & word_mask(fx, prof, i);
 		key->w[key->n++] = v;
 	}
 	return key->n > 0;
+}
+
+unsigned e810_flex_fd_layout(const struct e810_flex *fx, unsigned prof,
+			     struct e810_flex_fd_word *w, unsigned max)
+{
+	unsigned n = 0;
+
+	if (prof >= E810_FLEX_PROFS || !prof_has_fv(fx, prof))
+		return 0;
+	/* The words e810_flex_fd_key_swap takes without swap, in its order. */
+	for (unsigned i = 0; i < E810_FLEX_FD_FVW; i++) {
+		const struct e810_flex_fv *fv = &fx->t.es[prof][i];
+
+		if (!(reg_byte(fx->fdinset[prof], i) & INSET_USED) || !fv_used(fv))
+			continue;
+		if (n < max)
+			w[n] = (struct e810_flex_fd_word){ fv->prot, fv->off, word_mask(fx, prof, i) };
+		n++;
+	}
+	return n;
 }
 
 bool e810_flex_fd_key(const struct e810_flex *fx, unsigned prof, const uint8_t *f, unsigned len,

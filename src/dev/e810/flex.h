@@ -133,6 +133,24 @@ bool e810_flex_fd_key(const struct e810_flex *fx, unsigned prof, const uint8_t *
 		      struct e810_fd_key *key);
 bool e810_flex_fd_key_swap(const struct e810_flex *fx, unsigned prof, const uint8_t *f,
 			   unsigned len, bool swap, struct e810_fd_key *key);
+/*
+ * What key word k of profile prof holds (the words e810_flex_fd_key makes,
+ * in its order): the field vector word's protocol ID and offset, and the
+ * mask the GLQF_FDMASK registers apply. Returns the key's word count (0: the
+ * profile has no key), filling at most max entries of w.
+ */
+#define E810_FLEX_PROT_IPV4 32u      /* ICE_PROT_IPV4_OF_OR_S */
+#define E810_FLEX_PROT_IPV6 40u      /* ICE_PROT_IPV6_OF_OR_S */
+#define E810_FLEX_PROT_TCP 49u       /* ICE_PROT_TCP_IL */
+#define E810_FLEX_PROT_UDP 53u       /* ICE_PROT_UDP_IL_OR_S */
+#define E810_FLEX_PROT_SCTP 96u      /* ICE_PROT_SCTP_IL */
+struct e810_flex_fd_word {
+	uint8_t prot;
+	uint16_t off;
+	uint16_t mask;
+};
+unsigned e810_flex_fd_layout(const struct e810_flex *fx, unsigned prof,
+			     struct e810_flex_fd_word *w, unsigned max);
 /* The packet type (ptype, as rxq.c reports it in the RX descriptor) of frame f. */
 unsigned e810_frame_ptype(const uint8_t *f, unsigned len);
 

@@ -6,6 +6,8 @@
  * this VM's port get here: a rule reorders or drops the VM's own frames,
  * never brings in others (docs/ARCHITECTURE.md, "Switch rules").
  */
+#include <stdlib.h>
+
 #include "core/log.h"
 #include "dev/e810/model_priv.h"
 #include "dev/e810/steer.h"
@@ -84,18 +86,84 @@ int e810_swr_steer(struct e810 *e, struct pkt *p)
 	return q;
 }
 
+/*
+ * The flow director decides what the switch rules pass to the PF VSI: each
+ * filter's flow (fdir.c) ANDed with each rule that forwards to the PF (its
+ * VLAN, ethertype), between the rules' queues and those rules in the order
+ * (swr_tab.h). Without rules for the receive path, the filters' flows as
+ * they are. One filter may so be listed once per such rule (ice: its MAC's).
+ */
+static unsigned fdir_flows(struct e810 *e, const struct net_flow *sw, unsigned nsw,
+			   struct net_flow *out, unsigned max)
+{
+	struct net_flow *fd = calloc(E810_FDTAB_MAX, sizeof(*fd));
+	unsigned nfd, n = 0, dropped = 0;
+
+	if (!fd) {
+		LOG_RL(LOG_LVL_WARN, COMP, "%s: flow director filters not listed as flows (no memory)",
+		       e->name);
+		return 0;
+	}
+	nfd = e810_fdir_flows(e, fd, E810_FDTAB_MAX, 0);
+	e810_swr_sync(e);
+	for (unsigned p = 0; p < (e->swr.active ? nsw : 1); p++) {
+		const struct net_flow *pass = e->swr.active ? &sw[p] : NULL;
+
+		if (pass && pass->action != NET_FLOW_PASS)
+			continue;
+		for (unsigned i = 0; i < nfd && i < E810_FDTAB_MAX; i++) {
+			struct net_flow f = fd[i];
+
+			if (pass) {
+				uint16_t et = (f.m.fields & NET_FLOW_F_IPV4) ? 0x0800 : 0x86dd;
+
+				if ((pass->m.fields & NET_FLOW_F_ETYPE) && pass->m.ethertype != et)
+					continue;
+				f.m.fields |= pass->m.fields & (NET_FLOW_F_VLAN | NET_FLOW_F_UNTAGGED |
+								NET_FLOW_F_ETYPE);
+				f.m.vlan_id = pass->m.vlan_id;
+				f.m.ethertype = pass->m.ethertype;
+			}
+			if (n >= E810_FLOW_FDIR_MAX) {
+				dropped++;
+				continue;
+			}
+			f.priority = (uint16_t)(E810_FLOW_PRIO_FDIR + n);
+			if (n < max)
+				out[n] = f;
+			n++;
+		}
+	}
+	if (dropped)
+		LOG_RL(LOG_LVL_WARN, COMP, "%s: %u flow director flows past %u not listed", e->name,
+		       dropped, E810_FLOW_FDIR_MAX);
+	free(fd);
+	return n;
+}
+
 unsigned e810_steer_flows(struct e810 *e, struct net_flow *out, unsigned max)
 {
 	const struct e810_aq_state *st = e->aq ? e810_aq_state(e->aq) : NULL;
-	unsigned n;
+	struct net_flow *sw = NULL;
+	unsigned n, nsw;
 
 	if (!st)
 		return 0;
 	n = e810_swr_flows(st, e->nq, e->mac, out, max);
-	/*
-	 * Hook: the flow director's filters (fdir.c) are listed here after the
-	 * switch rules, with NET_FLOW_FROM_FDIR and priorities above the
-	 * switch rules' (they decide after them on the receive path).
-	 */
+	if (!e810_fdir_active(e))
+		return n;
+	/* The rules' flows in full, if out had no room for them all. */
+	nsw = n;
+	if (n > max) {
+		sw = calloc(n, sizeof(*sw));
+		if (!sw) {
+			LOG_RL(LOG_LVL_WARN, COMP, "%s: flow director filters not listed as flows "
+			       "(no memory)", e->name);
+			return n;
+		}
+		nsw = e810_swr_flows(st, e->nq, e->mac, sw, n);
+	}
+	n += fdir_flows(e, sw ? sw : out, nsw, n < max ? out + n : NULL, n < max ? max - n : 0);
+	free(sw);
 	return n;
 }

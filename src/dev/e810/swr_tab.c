@@ -401,7 +401,8 @@ unsigned e810_swr_flows(const struct e810_aq_state *st, unsigned nq, const uint8
 		 * The order the receive path decides in (e810_swr_eval): a drop,
 		 * then a queue, the PF, another VSI; among equals the exact MAC
 		 * entry, MAC+VLAN, ethertype, promiscuous+VLAN, promiscuous,
-		 * default; then the rule's slot (the first one wins).
+		 * default; then the rule's slot (the first one wins). The flow
+		 * director's filters go between the queues and the PF (swr_tab.h).
 		 */
 		f.priority = (uint16_t)(class_rank(r->recipe) * 256u + i);
 		switch (a.kind) {
@@ -412,16 +413,16 @@ unsigned e810_swr_flows(const struct e810_aq_state *st, unsigned nq, const uint8
 			f.action = NET_FLOW_QUEUE;
 			f.queue = a.q;
 			f.nqueues = (uint16_t)(1u << a.region);
-			f.priority = (uint16_t)(f.priority + 2048u);
+			f.priority = (uint16_t)(f.priority + E810_FLOW_PRIO_QUEUE);
 			break;
 		case E810_SWR_FWD_PF:
 			f.action = NET_FLOW_PASS;
-			f.priority = (uint16_t)(f.priority + 2 * 2048u);
+			f.priority = (uint16_t)(f.priority + E810_FLOW_PRIO_PF);
 			break;
 		default:
 			f.action = NET_FLOW_QUEUE;
 			f.queue = a.q;
-			f.priority = (uint16_t)(f.priority + 3 * 2048u);
+			f.priority = (uint16_t)(f.priority + E810_FLOW_PRIO_VSI);
 			break;
 		}
 		if (n < max)

@@ -125,4 +125,17 @@ int e810_swr_eval(const struct e810_swr_tab *t, const uint8_t *frame, uint32_t l
 unsigned e810_swr_flows(const struct e810_aq_state *st, unsigned nq, const uint8_t vm_mac[6],
 			struct net_flow *out, unsigned max);
 
+/*
+ * The flows' order (net_flow.priority), as the receive path decides: the
+ * switch rules' drops from 0, their queues from 2048, the flow director's
+ * filters (swr.c's e810_steer_flows) from E810_FLOW_PRIO_FDIR (at most
+ * E810_FLOW_FDIR_MAX of them), then the rules to the PF (PASS) and to
+ * another VSI; within a band the recipe's rank * 256 plus the rule's slot.
+ */
+#define E810_FLOW_PRIO_QUEUE 2048u
+#define E810_FLOW_PRIO_FDIR 4096u
+#define E810_FLOW_FDIR_MAX 16384u
+#define E810_FLOW_PRIO_PF (E810_FLOW_PRIO_FDIR + E810_FLOW_FDIR_MAX)
+#define E810_FLOW_PRIO_VSI (E810_FLOW_PRIO_PF + 2048u)
+
 #endif /* VMUX_DEV_E810_SWR_TAB_H */

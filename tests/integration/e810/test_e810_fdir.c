@@ -38,6 +38,7 @@
 #include "e810_drv.h"
 #include "e810_probe.h"
 #include "e810_srv.h"
+#include "fd_util.h"
 #include "net/pkt.h"
 
 /* Guest RAM, inside the driver's scratch area (128 KiB). */
@@ -54,12 +55,7 @@
 
 /* The FD profile this test programs and its pipeline (as ice-1.3.43.0.pkg and ice give them). */
 #define PROF 5u
-#define PTYPE_UDP4 24u
-#define PTG_UDP4 2u
 #define VSIG 0x2001u
-#define FVW E810_FLEX_FD_FVW
-#define P_UDP 53u
-#define P_NONE 255u
 #define STAT_IDX 256u
 #define FDID 77u
 #define PORT 5001u
@@ -124,17 +120,12 @@ static struct e810_flex *flex_of(struct ctx *x)
 	return e810_aq_flex(((struct e810 *)x->s->inst)->aq);
 }
 
-static void s16(uint8_t *p, uint16_t v)
+/* The profile: the UDP destination port (fd_util.h builds it as ice does). */
+static void udp4_prof(struct fdu_prof *p)
 {
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-}
+	const struct fdu_word w[] = { { FDU_P_UDP, 2 } };
 
-/* ice_gen_key_word for a byte: exact, or don't care. */
-static void key_byte(uint8_t val, bool dc, uint8_t *key, uint8_t *inv)
-{
-	*key = dc ? 0xff : (uint8_t)~val;
-	*inv = dc ? 0xff : val;
+	fdu_build_prof(w, 1, p);
 }
 
 /*
@@ -146,55 +137,30 @@ static void key_byte(uint8_t val, bool dc, uint8_t *key, uint8_t *inv)
 static void tables_cb(void *arg)
 {
 	struct e810_flex *fx = flex_of(arg);
-	uint8_t xlt1[5] = { 1, 0, PTYPE_UDP4, 0, PTG_UDP4 };
-	uint8_t es[4 + FVW * 4];
-	uint8_t tcam[4 + 11];
-	uint8_t xlt2[6];
-	const uint8_t in[5] = { 0, 0, PTG_UDP4, (uint8_t)VSIG, (uint8_t)(VSIG >> 8) };
+	struct fdu_prof p;
+	uint8_t key[10];
 
-	assert_int_equal(e810_flex_section(fx, E810_SID_XLT1_FD, xlt1, sizeof(xlt1)), 0);
-	s16(es, 1);
-	s16(es + 2, PROF);
-	for (unsigned i = 0; i < FVW; i++) {
-		uint8_t prot = i == FVW - 1 || i == FVW - 2 ? P_UDP : P_NONE;
-		uint16_t off = i == FVW - 1 ? 2 : i == FVW - 2 ? 0 : 0x1ff;
+	udp4_prof(&p);
+	assert_int_equal(fdu_sec_xlt1_pkg(fx), 0);
+	assert_int_equal(fdu_sec_es(fx, PROF, &p), 0);
+	fdu_tcam_key(FDU_PTG_IPV4_UDP, VSIG, key);
+	assert_int_equal(fdu_sec_tcam(fx, 0, key, PROF), 0);
+	assert_int_equal(fdu_sec_xlt2(fx, pf_vsi, VSIG), 0);
+	assert_int_equal(fdu_sec_xlt2(fx, ctrl_vsi, VSIG), 0);
+}
 
-		es[4 + 4 * i] = prot;
-		s16(es + 5 + 4 * i, off);
-		es[7 + 4 * i] = 0;
-	}
-	assert_int_equal(e810_flex_section(fx, E810_SID_FLD_VEC_FD, es, sizeof(es)), 0);
-	s16(tcam, 1);
-	s16(tcam + 2, 0);
-	for (unsigned i = 0; i < 5; i++)
-		key_byte(in[i], i < 2, &tcam[4 + i], &tcam[9 + i]);
-	tcam[14] = PROF;
-	assert_int_equal(e810_flex_section(fx, E810_SID_PROFID_TCAM_FD, tcam, sizeof(tcam)), 0);
-	for (unsigned v = 0; v < 2; v++) {
-		s16(xlt2, 1);
-		s16(xlt2 + 2, v ? ctrl_vsi : pf_vsi);
-		s16(xlt2 + 4, VSIG);
-		assert_int_equal(e810_flex_section(fx, E810_SID_XLT2_FD, xlt2, sizeof(xlt2)), 0);
-	}
+static void bar0_wr(void *arg, uint32_t off, uint32_t val)
+{
+	drv_wr(arg, off, val);
 }
 
 /* GLQF_FDINSET / FDSWAP through BAR0: the input set is every word but the added partner. */
 static void profile_regs(struct drv *d)
 {
-	for (unsigned j = 0; j < FVW / 4; j++) {
-		uint32_t inset = 0, swap = 0;
+	struct fdu_prof p;
 
-		for (unsigned k = 0; k < 4; k++) {
-			unsigned w = 4 * j + k, partner = w == FVW - 1 ? FVW - 2 : w == FVW - 2 ? FVW - 1 : w;
-			uint8_t in = w == FVW - 2 ? 0 : 0x9f;
-
-			inset |= (uint32_t)in << (8 * k);
-			swap |= (uint32_t)(in ? (partner | 0x80) : 0) << (8 * k);
-		}
-		drv_wr(d, E810_GLQF_FDSWAP(PROF, j), swap);
-		drv_wr(d, E810_GLQF_FDINSET(PROF, j), inset);
-	}
-	drv_wr(d, E810_GLQF_FDMASK_SEL(PROF), 0);
+	udp4_prof(&p);
+	fdu_regs(PROF, &p, bar0_wr, d);
 }
 
 /* ---- frames ------------------------------------------------------------------------- */
@@ -202,24 +168,9 @@ static void profile_regs(struct drv *d)
 /* An IPv4 frame to the device's MAC with a UDP (proto 17) or TCP (6) header; its length. */
 static unsigned frame4(uint8_t *f, unsigned cap, uint8_t proto, uint16_t sp, uint16_t dp)
 {
-	unsigned l4 = proto == 6 ? 20 : 8, len = 14 + 20 + l4 + 18;
-
-	assert_true(len <= cap);
-	memset(f, 0, cap);
-	memcpy(f, srv_mac, 6);
-	memcpy(f + 6, "\x02\x00\x00\x00\x00\x02\x08\x00", 8);
-	f[14] = 0x45;
-	f[17] = (uint8_t)(len - 14);
-	f[22] = 64;
-	f[23] = proto;
-	memcpy(f + 26, "\x0a\x4d\x00\x01\x0a\x4d\x00\x02", 8);
-	f[34] = (uint8_t)(sp >> 8);
-	f[35] = (uint8_t)sp;
-	f[36] = (uint8_t)(dp >> 8);
-	f[37] = (uint8_t)dp;
-	if (proto == 6)
-		f[46] = 0x50;
-	return len;
+	assert_true(14 + 20 + 20 + 18 <= cap);
+	return fdu_frame4(f, srv_mac, (const uint8_t *)"\x02\x00\x00\x00\x00\x02", proto,
+			  0x0a4d0001, 0x0a4d0002, sp, dp, 18);
 }
 
 struct inj {
@@ -284,12 +235,12 @@ static void program(struct ctx *x, bool del, unsigned report, uint32_t fdid, uin
 	struct drv *d = &x->d;
 	uint8_t *fd = gpa_ptr(d, gpa_of(TXQ_RING(CTRL_Q)) + 16u * tx_next, 16);
 	uint8_t *dd = gpa_ptr(d, gpa_of(TXQ_RING(CTRL_Q)) + 16u * (tx_next + 1), 16);
-	uint64_t qw0 = 2u | (uint64_t)report << 12 | 2ull << 14 | (uint64_t)STAT_IDX << 16 |
-		       1ull << 29 | 3ull << 35;
-	uint64_t qw1 = E810_TXD_DTYPE_FD_PROG | (uint64_t)del << 4 | 1ull << 8 |
-		       (uint64_t)lan_vsi << 14 | 1ull << 25 | (uint64_t)fdid << 32;
+	const struct fdu_desc fdd = { .qindex = 2, .report = report, .stat_idx = STAT_IDX,
+				      .vsi = lan_vsi, .fdid = fdid, .del = del };
+	uint64_t qw0, qw1;
 	unsigned bsz = len_override == 1 ? 0 : E810_FD_PKT_MAX;
 
+	fdu_desc_words(&fdd, &qw0, &qw1);
 	/* ice swaps source and destination in the programming packet. */
 	frame4(gpa_ptr(d, gpa_of(DUMMY), E810_FD_PKT_MAX), E810_FD_PKT_MAX, proto, PORT, 0);
 	p64(fd, qw0);

@@ -123,6 +123,46 @@ static void test_errors_name_the_problem(void **state)
 	}
 }
 
+static void test_passthrough(void **state)
+{
+	/* The reference's order: -d before -s belongs to the next device; no tap needed. */
+	assert_int_equal(args("-d", "0000:08:00.0", "-s", "/tmp/vmux.sock", "-m", "passthrough",
+			      NULL), 0);
+	assert_string_equal(cfg.dev[0].vfio_dev, "0000:08:00.0");
+	assert_string_equal(cfg.dev[0].mode, "passthrough");
+	assert_int_equal(args("-s", "/a", "-t", "t0", "-s", "/b", "--device", "08:00.1", NULL), 0);
+	assert_string_equal(cfg.dev[0].vfio_dev, "");
+	assert_string_equal(cfg.dev[1].vfio_dev, "0000:08:00.1");
+	assert_string_equal(cfg.dev[1].mode, "passthrough"); /* the default with -d */
+	assert_int_equal(args("-s", "/a", "-t", "t0", "-d", "none", NULL), 0);
+	assert_string_equal(cfg.dev[0].vfio_dev, "");
+	const char *bad[][8] = {
+		{ "-s", "/a", "-d", "zz", NULL, "not a PCI address" },
+		{ "-s", "/a", "-d", "00:20.0", NULL, "not a PCI address" },
+		{ "-s", "/a", "-d", "../../x", NULL, "not a PCI address" },
+		{ "-s", "/a", "-d", "8:0.0", "-s", "/b", "-d", "0000:08:00.0" },
+		{ "-s", "/a", "-m", "passthrough", NULL, "needs -d BDF" },
+		{ "-s", "/a", "-d", "8:0.0", "-t", "tap0", NULL, "no network port" },
+	};
+	for (unsigned i = 0; i < 6; i++) {
+		const char **a = bad[i];
+		int r = args(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], NULL);
+		const char *want = i == 3 ? "given to two devices" : i == 5 ? a[7] : a[5];
+		if (r == 0 || !strstr(err, want))
+			fail_msg("case %u: r=%d err='%s' (expected '%s')", i, r, err, want);
+	}
+	cfg_init(&cfg);
+	assert_int_equal(cfg_parse_json(&cfg, "{\"devices\":[{\"socket\":\"/a\",\"mode\":"
+					      "\"passthrough\",\"device\":\"0000:00:04.0\"}]}",
+					err, sizeof(err)), 0);
+	assert_int_equal(cfg_finalize(&cfg, err, sizeof(err)), 0);
+	assert_string_equal(cfg.dev[0].vfio_dev, "0000:00:04.0");
+	cfg_init(&cfg);
+	assert_int_not_equal(cfg_parse_json(&cfg, "{\"devices\":[{\"socket\":\"/a\",\"device\":"
+						  "\"x\"}]}", err, sizeof(err)), 0);
+	assert_non_null(strstr(err, "not a PCI address"));
+}
+
 static void test_json(void **state)
 {
 	cfg_init(&cfg);
@@ -323,6 +363,7 @@ int main(void)
 		cmocka_unit_test(test_switch_options),
 		cmocka_unit_test(test_queues),
 		cmocka_unit_test(test_errors_name_the_problem),
+		cmocka_unit_test(test_passthrough),
 		cmocka_unit_test(test_json),
 		cmocka_unit_test(test_pcap),
 		cmocka_unit_test(test_base_mac_wrap),

@@ -1,19 +1,29 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * Confinement of the E810's switch rules, as a property: two VMs (A and B,
- * E810 receive paths: the admin queue engine, the model's swr.c on a zeroed
- * model) and an uplink on one vmux switch (net/switch.c). Seeded random rule
- * sets that VM A adds through its admin queue (MAC rules for B's MAC and for
- * unknown unicast, promiscuous, default VSI, drops, queues, VLAN, pruning)
- * and random frames (to A, to B, to unknown unicast, broadcast, multicast,
- * VLAN-tagged) from the uplink and from both VMs, sent into two identical
- * switches: one where A has the rules, one where A has none.
+ * Confinement of the E810's switch rules and flow director filters, as a
+ * property: two VMs (A and B, E810 receive paths: the admin queue engine,
+ * the model's swr.c and fdir.c on a zeroed model, fd_rig.h) and an uplink on
+ * one vmux switch (net/switch.c). Seeded random rule sets that both VMs add
+ * at once: switch rules through their admin queues (MAC rules for the other
+ * VM's MAC and for unknown unicast, promiscuous, default VSI, drops, queues,
+ * VLAN, pruning) and flow director filters programmed as ice programs them
+ * (udp4/tcp4 dst-port, the profiles from update_pkg sections; filters for
+ * the other VM's ports too, drops, queues, a queue the VSI lacks), and
+ * random frames (to A, to B, to unknown unicast, broadcast, multicast,
+ * VLAN-tagged, UDP and TCP to both VMs' ports) from the uplink and from both
+ * VMs, sent into two identical switches: one where A and B have the rules,
+ * one where they have none (only what ice adds at open: its MAC and
+ * broadcast).
  *
- * Holds: B, the uplink and A's port receive exactly the same frames
- * (contents, count, order) in both; B's own rules decide the same; every
- * frame A's rules let in is one the switch delivers to A (its MAC,
- * broadcast, multicast). test_breach checks that the test catches an
- * implementation that lets a guest MAC rule pull frames through the switch.
+ * Holds: every port receives exactly the same frames (contents, count,
+ * order) in both; each VM takes in exactly the frames the switch delivers
+ * to it without rules minus those its own rules drop (as a multiset: the
+ * queues may differ), each on one of its queues; what it takes in is its
+ * MAC's, broadcast or multicast, never its own; every flow its rules give
+ * an uplink (e810_steer_flows) carries its MAC. test_breach checks that the
+ * test catches an implementation that lets a guest MAC rule program the
+ * switch; test_breach_fdir one whose flow director filter steers a frame to
+ * the other VM's port.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -27,9 +37,12 @@
 #include "core/log.h"
 #include "dev/e810/model_priv.h"
 #include "dev/e810/steer.h"
+#include "net/flow.h"
 #include "net/pkt.h"
 #include "net/port.h"
 #include "net/switch.h"
+#include "fd_rig.h"
+#include "fd_util.h"
 #include "swr_util.h"
 
 #define MAXF 128u
@@ -43,26 +56,35 @@ static const uint8_t UPL[4][6] = { { 0x52, 0x54, 0, 0, 0, 1 }, { 0x52, 0x54, 0, 
 static const uint8_t NOWHERE[6] = { 0x02, 0x99, 0, 0, 0, 0x77 };
 static const uint8_t BCAST[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
 static const uint8_t MC[2][6] = { { 0x33, 0x33, 0, 0, 0, 1 }, { 0x01, 0x00, 0x5e, 0, 0, 0xfb } };
+/* The VMs' services: A's ports, B's ports, and one both have. */
+static const uint16_t PORTS[5] = { 5001, 5002, 6001, 6002, 53 };
 
-/* One endpoint: what reached its port, and (a VM) what its rules let in. */
+enum breach { BREACH_NONE, BREACH_SWITCH, BREACH_FDIR };
+
+/* One endpoint: what reached its port, and (a VM) what its rules let in or dropped. */
 struct ep {
 	struct net_port port;
 	struct e810 *model;      /* NULL: no receive path (the uplink) */
-	unsigned n, nacc;
+	struct ep *other;        /* the other VM (BREACH_FDIR) */
+	int id;                  /* its switch port */
+	bool breach_fdir;
+	unsigned n, nacc, ndrop;
 	uint64_t got[MAXF];      /* digests of the frames at the port, in order */
-	uint64_t acc[MAXF];      /* of those the rules let in, with the queue */
+	uint64_t acc[MAXF];      /* of those the rules let in (and where from, what to) */
+	uint64_t drop[MAXF];     /* of those its own rules dropped */
 	uint8_t acc_dst[MAXF][6];
 	uint16_t acc_src_port[MAXF];
+	unsigned bad_queue;      /* let in on a queue the VM does not have */
+	uint64_t by_fdir;        /* frames a filter decided */
 };
 
 struct world {
 	struct net_switch *sw;
 	struct ep up, a, b;
-	int id_up, id_a, id_b;
 };
 
 static struct pkt_pool *pool;
-static struct world w1, w2;           /* w1: A with rules; w2: A without */
+static struct world w1, w2;           /* w1: A and B with rules; w2: without */
 static struct e810 ma1, mb1, ma2, mb2;
 static struct swr_rig ra1, rb1, ra2, rb2;
 static uint64_t rng;
@@ -85,6 +107,15 @@ static uint64_t digest(const struct pkt *k)
 	return h;
 }
 
+static void take(struct ep *e, const struct pkt *k, uint64_t d)
+{
+	if (e->nacc >= MAXF)
+		return;
+	memcpy(e->acc_dst[e->nacc], k->data, 6);
+	e->acc_src_port[e->nacc] = k->in_port;
+	e->acc[e->nacc++] = d;
+}
+
 static uint16_t ep_deliver(struct net_port *self, uint16_t queue, struct pkt **pkts, uint16_t n)
 {
 	struct ep *e = self->priv;
@@ -93,18 +124,27 @@ static uint16_t ep_deliver(struct net_port *self, uint16_t queue, struct pkt **p
 	for (uint16_t i = 0; i < n; i++) {
 		struct pkt *k = pkts[i];
 		uint64_t d = digest(k);
+		bool by_fdir;
+		int q;
 
 		if (e->n < MAXF)
 			e->got[e->n++] = d;
-		if (e->model) {
-			int q = e810_swr_steer(e->model, k);
-
-			if (q != E810_STEER_DROP && e->nacc < MAXF) {
-				memcpy(e->acc_dst[e->nacc], k->data, 6);
-				e->acc_src_port[e->nacc] = k->in_port;
-				e->acc[e->nacc++] = d ^ (uint64_t)(q + 8) << 56;
-			}
+		if (!e->model)
+			continue;
+		q = fdr_steer(e->model, k, &by_fdir);
+		e->by_fdir += by_fdir;
+		if (q == E810_STEER_DROP) {
+			if (e->ndrop < MAXF)
+				e->drop[e->ndrop++] = d;
+			continue;
 		}
+		if ((unsigned)q >= e->model->nq)
+			e->bad_queue++;
+		/* A broken implementation: the filter's queue is another VM's port. */
+		if (by_fdir && e->breach_fdir)
+			take(e->other, k, d);
+		else
+			take(e, k, d);
 	}
 	pkt_free_bulk(pkts, n);
 	return n;
@@ -122,12 +162,8 @@ static void ep_init(struct ep *e, const char *name, struct e810 *m)
 
 static void model_init(struct e810 *m, struct swr_rig *r, const uint8_t mac[6], const char *name)
 {
-	memset(m, 0, sizeof(*m));
-	swr_rig_init(r, mac);
-	m->aq = r->d.aq;
-	m->nq = SWR_NQ;
-	memcpy(m->mac, mac, 6);
-	snprintf(m->name, sizeof(m->name), "%s", name);
+	fdr_model_init(m, r, mac, name);
+	fdr_profiles(m, r);
 	/* What ice adds at open: its MAC and broadcast. */
 	assert_int_equal(swr_add(r, SW_RULE_LKUP_TX, LKUP_MAC, swr_act_vsi(r->vsi), mac, 0, -1, NULL), 0);
 	assert_int_equal(swr_add(r, SW_RULE_LKUP_TX, LKUP_MAC, swr_act_vsi(r->vsi), BCAST, 0, -1, NULL),
@@ -150,10 +186,12 @@ static void world_init(struct world *w, struct e810 *ma, struct e810 *mb)
 	ep_init(&w->up, "up", NULL);
 	ep_init(&w->a, "a", ma);
 	ep_init(&w->b, "b", mb);
-	w->id_up = sw_attach(w->sw, &w->up.port, &pu, err, sizeof(err));
-	w->id_a = sw_attach(w->sw, &w->a.port, &pa, err, sizeof(err));
-	w->id_b = sw_attach(w->sw, &w->b.port, &pb, err, sizeof(err));
-	assert_true(w->id_up >= 0 && w->id_a >= 0 && w->id_b >= 0);
+	w->a.other = &w->b;
+	w->b.other = &w->a;
+	w->up.id = sw_attach(w->sw, &w->up.port, &pu, err, sizeof(err));
+	w->a.id = sw_attach(w->sw, &w->a.port, &pa, err, sizeof(err));
+	w->b.id = sw_attach(w->sw, &w->b.port, &pb, err, sizeof(err));
+	assert_true(w->up.id >= 0 && w->a.id >= 0 && w->b.id >= 0);
 }
 
 static void world_fini(struct world *w)
@@ -163,8 +201,10 @@ static void world_fini(struct world *w)
 
 static void world_clear(struct world *w)
 {
-	w->up.n = w->a.n = w->b.n = 0;
-	w->up.nacc = w->a.nacc = w->b.nacc = 0;
+	struct ep *eps[3] = { &w->up, &w->a, &w->b };
+
+	for (unsigned i = 0; i < 3; i++)
+		eps[i]->n = eps[i]->nacc = eps[i]->ndrop = eps[i]->bad_queue = 0;
 }
 
 /* A random destination, source endpoint and frame; sent into both worlds. */
@@ -175,6 +215,9 @@ static void send_one(uint32_t seq)
 	static const uint16_t ets[] = { 0x0800, 0x86dd, 0x88f7, 0x9000, 0x0806 };
 	uint16_t et = ets[rnd() % 5];
 	int vid = rnd() % 3 ? -1 : (int)(1 + rnd() % 8);
+	/* Half of them UDP or TCP to one of the VMs' ports. */
+	uint8_t l4 = rnd() & 1 ? (rnd() & 1 ? 17 : 6) : 0;
+	uint16_t sport = (uint16_t)(1024 + rnd() % 4), dport = PORTS[rnd() % 5];
 	struct world *ws[2] = { &w1, &w2 };
 
 	switch (rnd() % 8) {
@@ -193,13 +236,18 @@ static void send_one(uint32_t seq)
 		struct pkt *k = pkt_alloc(pool);
 
 		assert_non_null(k);
-		memset(k->data, 0, 64);
-		memcpy(k->data, dst, 6);
-		memcpy(k->data + 6, src, 6);
-		k->data[12] = (uint8_t)(et >> 8);
-		k->data[13] = (uint8_t)et;
-		memcpy(k->data + 14, &seq, 4);
-		k->len = 64;
+		if (l4) {
+			k->len = fdu_frame4(k->data, dst, src, l4, 0x0a000001, 0x0a000002, sport, dport, 22);
+			memcpy(k->data + k->len - 4, &seq, 4);
+		} else {
+			memset(k->data, 0, 64);
+			memcpy(k->data, dst, 6);
+			memcpy(k->data + 6, src, 6);
+			k->data[12] = (uint8_t)(et >> 8);
+			k->data[13] = (uint8_t)et;
+			memcpy(k->data + 14, &seq, 4);
+			k->len = 64;
+		}
 		if (vid > 0) {
 			k->flags |= PKT_F_VLAN;
 			k->vlan_tci = (uint16_t)vid;
@@ -208,14 +256,15 @@ static void send_one(uint32_t seq)
 	}
 }
 
-/* A random rule for VM A (the AQ may refuse it: then nothing). */
-static void random_rule(struct swr_rig *r, uint16_t *idx, unsigned *n, struct world *breach)
+/* A random switch rule of the VM with MAC own (the AQ may refuse it: then nothing). */
+static void random_rule(struct swr_rig *r, const uint8_t *own, const uint8_t *other, uint16_t *idx,
+			unsigned *n, struct world *breach, int breach_port)
 {
 	static const uint8_t uc_cls[6] = { 2, 0, 0, 0, 0, 0 }, mc_cls[6] = { 3, 0, 0, 0, 0, 0 };
 	uint32_t acts[4] = { swr_act_vsi(r->vsi), swr_act_drop(), swr_act_q((uint16_t)(rnd() % 4), 0),
 			     swr_act_q(2, 1) };
 	uint32_t act = acts[rnd() % 4];
-	const uint8_t *das[5] = { MAC_A, MAC_B, NOWHERE, UPL[rnd() % 4], MC[rnd() % 2] };
+	const uint8_t *das[5] = { own, other, NOWHERE, UPL[rnd() % 4], MC[rnd() % 2] };
 	const uint8_t *da = das[rnd() % 5];
 	int vid = (int)(1 + rnd() % 8);
 	uint16_t rc = AQ_RC_EINVAL, at = 0;
@@ -225,8 +274,8 @@ static void random_rule(struct swr_rig *r, uint16_t *idx, unsigned *n, struct wo
 		rc = swr_add(r, rnd() & 1 ? SW_RULE_LKUP_TX : SW_RULE_LKUP_RX, LKUP_MAC, act, da, 0, -1,
 			     &at);
 		/* A broken implementation: the guest's MAC rule programs the switch. */
-		if (!rc && breach && !(da[0] & 1) && memcmp(da, MAC_A, 6))
-			(void)sw_mac_add_static(breach->sw, da, 0, breach->id_a);
+		if (!rc && breach && !(da[0] & 1) && memcmp(da, own, 6) && memcmp(da, other, 6))
+			(void)sw_mac_add_static(breach->sw, da, 0, breach_port);
 		break;
 	case 2:
 		rc = swr_add(r, SW_RULE_LKUP_RX, LKUP_DFLT, act, NULL, 0, -1, &at);
@@ -255,11 +304,30 @@ static void random_rule(struct swr_rig *r, uint16_t *idx, unsigned *n, struct wo
 			     vid, &at);
 		break;
 	default:
-		rc = swr_add(r, SW_RULE_LKUP_TX, LKUP_MAC, act, MAC_A, 0, -1, &at);
+		rc = swr_add(r, SW_RULE_LKUP_TX, LKUP_MAC, act, own, 0, -1, &at);
 		break;
 	}
 	if (!rc)
 		idx[(*n)++] = at;
+}
+
+/*
+ * A random flow director filter: udp4 or tcp4 to one of either VM's ports,
+ * to a queue (one the VSI lacks now and then) or drop.
+ */
+static void random_filter(struct e810 *m, struct swr_rig *r, uint32_t fdid)
+{
+	unsigned q = rnd() % 6 == 0 ? 5u : (unsigned)(rnd() % SWR_NQ);
+	bool drop = rnd() % 3 == 0;
+
+	(void)fdr_program(m, r, rnd() & 1 ? 17 : 6, PORTS[rnd() % 5], q, drop, false, fdid);
+}
+
+static int cmp_u64(const void *x, const void *y)
+{
+	uint64_t a = *(const uint64_t *)x, b = *(const uint64_t *)y;
+
+	return a < b ? -1 : a > b;
 }
 
 static bool same(const uint64_t *x, unsigned nx, const uint64_t *y, unsigned ny)
@@ -267,45 +335,109 @@ static bool same(const uint64_t *x, unsigned nx, const uint64_t *y, unsigned ny)
 	return nx == ny && !memcmp(x, y, nx * sizeof(*x));
 }
 
+/* What X took in (rules: w1) is what the switch gave it without rules (w2) minus its own drops. */
+static bool same_multiset(const struct ep *x1, const struct ep *x2)
+{
+	uint64_t want[MAXF], got[MAXF];
+	unsigned nw = 0, nd = 0;
+	uint64_t drop[MAXF];
+
+	if (x1->nacc > MAXF || x2->n > MAXF)
+		return false;
+	memcpy(got, x1->acc, x1->nacc * sizeof(*got));
+	memcpy(want, x2->got, x2->n * sizeof(*want));
+	memcpy(drop, x1->drop, x1->ndrop * sizeof(*drop));
+	qsort(got, x1->nacc, sizeof(*got), cmp_u64);
+	qsort(want, x2->n, sizeof(*want), cmp_u64);
+	qsort(drop, x1->ndrop, sizeof(*drop), cmp_u64);
+	/* want minus drop, both sorted */
+	for (unsigned i = 0; i < x2->n; i++) {
+		if (nd < x1->ndrop && drop[nd] == want[i]) {
+			nd++;
+			continue;
+		}
+		want[nw++] = want[i];
+	}
+	return nd == x1->ndrop && same(got, x1->nacc, want, nw);
+}
+
+/* What X let in is its own: its MAC, broadcast, multicast, never its own frames, on its queues. */
+static bool own_only(const struct ep *x, const uint8_t mac[6])
+{
+	bool ok = x->bad_queue == 0;
+
+	for (unsigned i = 0; i < x->nacc; i++)
+		ok &= (!memcmp(x->acc_dst[i], mac, 6) || (x->acc_dst[i][0] & 1)) &&
+		      x->acc_src_port[i] != x->id;
+	return ok;
+}
+
+/* Every flow the VM's rules give an uplink carries its own MAC (net/flow.h). */
+static bool flows_own(struct e810 *m, const uint8_t mac[6])
+{
+	static struct net_flow fl[E810_AQ_MAX_RULES];
+	unsigned n = e810_steer_flows(m, fl, E810_AQ_MAX_RULES);
+	bool ok = n <= E810_AQ_MAX_RULES;
+
+	for (unsigned i = 0; i < n && i < E810_AQ_MAX_RULES; i++)
+		ok &= !memcmp(fl[i].m.dst_mac, mac, 6);
+	return ok;
+}
+
 /* Runs the property; returns the iterations that broke it. */
-static unsigned run(unsigned iters, uint64_t seed, bool breach)
+static unsigned run(unsigned iters, uint64_t seed, enum breach breach)
 {
 	unsigned bad = 0;
 
 	rng = seed;
+	w1.a.breach_fdir = breach == BREACH_FDIR;
 	for (unsigned it = 0; it < iters; it++) {
-		uint16_t idx[8];
-		unsigned nr = 0, want = 1 + (unsigned)(rnd() % 8);
+		uint16_t ia[8], ib[8];
+		unsigned na = 0, nb = 0, want = 1 + (unsigned)(rnd() % 8);
 		bool ok = true;
 
-		for (unsigned i = 0; i < want; i++)
-			random_rule(&ra1, idx, &nr, breach ? &w1 : NULL);
+		for (unsigned i = 0; i < want; i++) {
+			random_rule(&ra1, MAC_A, MAC_B, ia, &na, breach == BREACH_SWITCH ? &w1 : NULL,
+				    w1.a.id);
+			random_rule(&rb1, MAC_B, MAC_A, ib, &nb, NULL, w1.b.id);
+		}
+		want = (unsigned)(rnd() % 6);
+		for (unsigned i = 0; i < want; i++) {
+			random_filter(&ma1, &ra1, it * 8 + i);
+			random_filter(&mb1, &rb1, it * 8 + i);
+		}
 		world_clear(&w1);
 		world_clear(&w2);
 		for (unsigned f = 0; f < FRAMES; f++)
 			send_one(it * FRAMES + f);
-		/* The switch delivered the same to everyone, and B decided the same. */
-		ok &= same(w1.b.got, w1.b.n, w2.b.got, w2.b.n);
-		ok &= same(w1.b.acc, w1.b.nacc, w2.b.acc, w2.b.nacc);
+		/* The switch delivered the same to every port, whatever the rules. */
 		ok &= same(w1.up.got, w1.up.n, w2.up.got, w2.up.n);
 		ok &= same(w1.a.got, w1.a.n, w2.a.got, w2.a.n);
-		/* What A's rules let in is A's: its MAC, broadcast, multicast, never its own frames. */
-		for (unsigned i = 0; i < w1.a.nacc; i++)
-			ok &= (!memcmp(w1.a.acc_dst[i], MAC_A, 6) || (w1.a.acc_dst[i][0] & 1)) &&
-			      w1.a.acc_src_port[i] != w1.id_a;
+		ok &= same(w1.b.got, w1.b.n, w2.b.got, w2.b.n);
+		/* Each VM took in that minus what its own rules dropped, and only its own. */
+		ok &= same_multiset(&w1.a, &w2.a) && same_multiset(&w1.b, &w2.b);
+		ok &= own_only(&w1.a, MAC_A) && own_only(&w1.b, MAC_B);
+		ok &= flows_own(&ma1, MAC_A) && flows_own(&mb1, MAC_B);
 		if (!ok && getenv("CONFINE_DEBUG"))
-			print_message("iteration %u: b %u/%u acc %u/%u up %u/%u a %u/%u\n", it, w1.b.n,
-				      w2.b.n, w1.b.nacc, w2.b.nacc, w1.up.n, w2.up.n, w1.a.n, w2.a.n);
+			print_message("iteration %u: up %u/%u a %u/%u (acc %u drop %u) b %u/%u (acc %u "
+				      "drop %u)\n", it, w1.up.n, w2.up.n, w1.a.n, w2.a.n, w1.a.nacc,
+				      w1.a.ndrop, w1.b.n, w2.b.n, w1.b.nacc, w1.b.ndrop);
 		bad += !ok;
-		for (unsigned i = 0; i < nr; i++)
-			assert_int_equal(swr_remove(&ra1, idx[i]), 0);
+		for (unsigned i = 0; i < na; i++)
+			assert_int_equal(swr_remove(&ra1, ia[i]), 0);
+		for (unsigned i = 0; i < nb; i++)
+			assert_int_equal(swr_remove(&rb1, ib[i]), 0);
 		swr_prune(&ra1, false);
-		if (breach) {
+		swr_prune(&rb1, false);
+		e810_fdir_reset(&ma1);
+		e810_fdir_reset(&mb1);
+		if (breach == BREACH_SWITCH) {
 			for (unsigned i = 0; i < 4; i++)
 				(void)sw_mac_del(w1.sw, UPL[i], 0);
 			(void)sw_mac_del(w1.sw, NOWHERE, 0);
 		}
 	}
+	w1.a.breach_fdir = false;
 	return bad;
 }
 
@@ -341,42 +473,32 @@ static void test_confined(void **state)
 {
 	uint64_t seed = getenv("CONFINE_SEED") ? strtoull(getenv("CONFINE_SEED"), NULL, 0)
 					       : 0x5eed0e810ull;
+	struct e810 *ms[2] = { &ma1, &mb1 };
 
 	(void)state;
-	{
-		unsigned bad = run(ITERS, seed, false);
-
-		if (bad && getenv("CONFINE_DEBUG")) {
-			struct world *ws[2] = { &w1, &w2 };
-
-			for (unsigned i = 0; i < 2; i++) {
-				int ids[3] = { ws[i]->id_up, ws[i]->id_a, ws[i]->id_b };
-
-				for (unsigned j = 0; j < 3; j++) {
-					struct sw_port_stats ps;
-
-					sw_port_get_stats(ws[i]->sw, ids[j], &ps);
-					print_message("w%u port %u: rx %llu tx %llu drops", i + 1, j,
-						      (unsigned long long)ps.io.rx_pkts,
-						      (unsigned long long)ps.io.tx_pkts);
-					for (unsigned d = 0; d < SW_DROP_MAX; d++)
-						print_message(" %llu", (unsigned long long)ps.drops[d]);
-					print_message("\n");
-				}
-			}
-		}
-		assert_int_equal(bad, 0);
+	assert_int_equal(run(ITERS, seed, BREACH_NONE), 0);
+	/* The rules did something in both VMs: dropped, steered, let frames in, pruned. */
+	for (unsigned i = 0; i < 2; i++) {
+		assert_true(ms[i]->swr_cnt.hits > 0 && ms[i]->swr_cnt.drops > 0 &&
+			    ms[i]->swr_cnt.no_rule > 0 && ms[i]->swr_cnt.pruned > 0);
+		assert_true(ms[i]->fd.tab.st.matches > 0 && ms[i]->fd.drops > 0 &&
+			    ms[i]->fd.bad_queue > 0);
 	}
-	/* The rules did something: A's rules dropped, steered and let frames in. */
-	assert_true(ma1.swr_cnt.hits > 0 && ma1.swr_cnt.drops > 0 && ma1.swr_cnt.no_rule > 0);
-	assert_true(ma1.swr_cnt.pruned > 0);
+	assert_true(w1.a.by_fdir > 0 && w1.b.by_fdir > 0);
 }
 
 /* A guest MAC rule that programs the switch is caught. */
 static void test_breach(void **state)
 {
 	(void)state;
-	assert_true(run(300, 0xbadull, true) > 0);
+	assert_true(run(300, 0xbadull, BREACH_SWITCH) > 0);
+}
+
+/* A flow director filter whose queue is the other VM's port is caught. */
+static void test_breach_fdir(void **state)
+{
+	(void)state;
+	assert_true(run(300, 0xbad2ull, BREACH_FDIR) > 0);
 }
 
 int main(void)
@@ -384,6 +506,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_confined),
 		cmocka_unit_test(test_breach),
+		cmocka_unit_test(test_breach_fdir),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -4,7 +4,7 @@
  * Linux's ice driver builds them when ethtool adds an ntuple rule
  * (ice_flow_add_prof -> ice_add_prof -> ice_update_fd_swap, then
  * ice_upd_prof_hw's ES, TCAM and XLT2 sections; XLT1 comes from the
- * package), written here by our own builder; the profile a packet type
+ * package), written by our own builder (fd_util.h); the profile a packet type
  * takes at a VSI, the key of a frame under it, the masks; and hostile
  * sections, each refused whole with nothing changed.
  */
@@ -20,22 +20,19 @@
 #include "dev/e810/e810_regs.h"
 #include "dev/e810/flex.h"
 #include "dev/e810/lan_desc.h"
+#include "fd_util.h"
 
-/* Protocol IDs (ice_protocol_type.h). */
-#define P_MAC 1
-#define P_IPV4 32
-#define P_IPV6 40
-#define P_TCP 49
-#define P_UDP 53
-#define P_SCTP 96
-#define P_NONE 255
+#define P_MAC FDU_P_MAC
+#define P_IPV4 FDU_P_IPV4
+#define P_TCP FDU_P_TCP
+#define P_UDP FDU_P_UDP
+#define P_NONE FDU_P_NONE
 
 #define FVW E810_FLEX_FD_FVW
 #define PF_VSI 3u
 #define PF_VSIG 0x2001u        /* VSIG 1 of PF 1 (index | pf << 13) */
-#define PTG_IPV4_UDP 2u        /* as ice-1.3.43.0.pkg's XLT1 maps them */
-#define PTG_IPV4_TCP 1u
-#define PTG_IPV4 5u
+#define PTG_IPV4_UDP FDU_PTG_IPV4_UDP
+#define PTG_IPV4_TCP FDU_PTG_IPV4_TCP
 
 static struct e810_flex fx;
 
@@ -45,171 +42,42 @@ static void p16(uint8_t *p, uint16_t v)
 	p[1] = (uint8_t)(v >> 8);
 }
 
-/* ---- the driver's side: a profile as ice builds it --------------------------------- */
+/* ---- the driver's side: a profile as ice builds it (fd_util.h) ------------------- */
 
-struct word {
-	uint8_t prot;
-	uint16_t off;
-};
-
-/* Source/destination pairs the FD block swaps (ice_flex_pipe.c's table, as facts). */
-static const struct {
-	uint8_t prot, count;
-	uint16_t off;
-} pairs[] = {
-	{ P_IPV4, 2, 12 }, { P_IPV4, 2, 16 }, { P_IPV6, 8, 8 }, { P_IPV6, 8, 24 },
-	{ P_TCP, 1, 0 }, { P_TCP, 1, 2 }, { 52, 1, 0 }, { 52, 1, 2 },
-	{ P_UDP, 1, 0 }, { P_UDP, 1, 2 }, { P_SCTP, 1, 0 }, { P_SCTP, 1, 2 },
-};
-#define NPAIRS (sizeof(pairs) / sizeof(pairs[0]))
-
-struct prof {
-	struct word es[FVW];
-	uint8_t swap[FVW];
-	uint8_t inset[FVW];
-};
-
-/*
- * The extraction sequence of the fields (n words, in the driver's field
- * order), placed from the last word down (the FD block's reversed field
- * vector); the missing half of each source/destination pair added below
- * them as words outside the input set; the swap map (each pair's words
- * point at its partner's) and the input set (every word but the added ones).
- */
-static void build_prof(const struct word *w, unsigned n, struct prof *p)
+static int sec_es(unsigned prof, const struct fdu_prof *p)
 {
-	int start[NPAIRS], first_free, orig_free;
-	bool extra[FVW] = { false };
-
-	for (unsigned i = 0; i < FVW; i++)
-		p->es[i] = (struct word){ P_NONE, 0x1ff };
-	for (unsigned i = 0; i < n; i++)
-		p->es[FVW - 1 - i] = w[i];
-	first_free = (int)(FVW - 1 - n);
-	orig_free = first_free;
-	for (unsigned j = 0; j < NPAIRS; j++) {
-		start[j] = -1;
-		for (unsigned i = 0; i < FVW; i++)
-			if (p->es[i].prot == pairs[j].prot && p->es[i].off == pairs[j].off)
-				start[j] = (int)i;
-	}
-	for (unsigned j = 0; j < NPAIRS; j += 2) {
-		unsigned add;
-
-		if ((start[j] < 0) == (start[j + 1] < 0))
-			continue;
-		add = start[j] < 0 ? j : j + 1;
-		for (unsigned k = 0; k < pairs[add].count; k++) {
-			p->es[first_free - (int)k] = (struct word){ pairs[add].prot,
-								    (uint16_t)(pairs[add].off + 2 * k) };
-			extra[first_free - (int)k] = true;
-		}
-		start[add] = first_free;
-		first_free -= pairs[add].count;
-	}
-	for (int i = FVW - 1; i >= 0;) {
-		unsigned used = 1;
-
-		p->swap[i] = (uint8_t)(i | 0x80);
-		for (unsigned j = 0; j < NPAIRS && i > orig_free; j++) {
-			if (p->es[i].prot != pairs[j].prot || p->es[i].off != pairs[j].off)
-				continue;
-			used = pairs[j ^ 1].count;
-			for (unsigned k = 0; k < used; k++)
-				p->swap[i - (int)k] = (uint8_t)((start[j ^ 1] - (int)k) | 0x80);
-			break;
-		}
-		i -= (int)used;
-	}
-	for (unsigned i = 0; i < FVW; i++)
-		p->inset[i] = extra[i] ? 0 : 0x9f;
-}
-
-/* ice_gen_key_word for a whole byte: exact bits, or all don't care. */
-static void key_byte(uint8_t val, bool dc, uint8_t *key, uint8_t *inv)
-{
-	*key = dc ? 0xff : (uint8_t)~val;
-	*inv = dc ? 0xff : val;
-}
-
-/* A TCAM entry for (ptg, vsig) -> prof, the flags don't care (ice_prof_tcam_ena_dis). */
-static void tcam_key(uint8_t ptg, uint16_t vsig, uint8_t key[10])
-{
-	const uint8_t in[5] = { 0, 0, ptg, (uint8_t)vsig, (uint8_t)(vsig >> 8) };
-
-	for (unsigned i = 0; i < 5; i++)
-		key_byte(in[i], i < 2, &key[i], &key[5 + i]);
-}
-
-static int sec_es(unsigned prof, const struct prof *p)
-{
-	uint8_t s[4 + FVW * 4];
-
-	p16(s, 1);
-	p16(s + 2, (uint16_t)prof);
-	for (unsigned i = 0; i < FVW; i++) {
-		s[4 + 4 * i] = p->es[i].prot;
-		p16(s + 5 + 4 * i, p->es[i].off);
-		s[7 + 4 * i] = 0;
-	}
-	return e810_flex_section(&fx, E810_SID_FLD_VEC_FD, s, sizeof(s));
+	return fdu_sec_es(&fx, prof, p);
 }
 
 static int sec_tcam(unsigned addr, const uint8_t key[10], unsigned prof)
 {
-	uint8_t s[2 + 13];
-
-	p16(s, 1);
-	p16(s + 2, (uint16_t)addr);
-	memcpy(s + 4, key, 10);
-	s[14] = (uint8_t)prof;
-	return e810_flex_section(&fx, E810_SID_PROFID_TCAM_FD, s, sizeof(s));
+	return fdu_sec_tcam(&fx, addr, key, prof);
 }
 
 static int sec_xlt2(unsigned vsi, uint16_t vsig)
 {
-	uint8_t s[6];
-
-	p16(s, 1);
-	p16(s + 2, (uint16_t)vsi);
-	p16(s + 4, vsig);
-	return e810_flex_section(&fx, E810_SID_XLT2_FD, s, sizeof(s));
+	return fdu_sec_xlt2(&fx, vsi, vsig);
 }
 
-/* The package's XLT1: ptypes 22..28 into their groups. */
-static void pkg_xlt1(void)
+static void write_regs(unsigned prof, const struct fdu_prof *p)
 {
-	uint8_t s[4 + 7] = { 7, 0, 22, 0, 4, PTG_IPV4, PTG_IPV4_UDP, 3, PTG_IPV4_TCP, 3, PTG_IPV4 };
+	uint64_t regs = fx.st.regs;
 
-	assert_int_equal(e810_flex_section(&fx, E810_SID_XLT1_FD, s, sizeof(s)), 0);
-}
-
-static void write_regs(unsigned prof, const struct prof *p)
-{
-	for (unsigned j = 0; j < FVW / 4; j++) {
-		uint32_t in = 0, sw = 0;
-
-		for (unsigned k = 0; k < 4; k++) {
-			in |= (uint32_t)p->inset[4 * j + k] << (8 * k);
-			sw |= (uint32_t)(p->inset[4 * j + k] ? p->swap[4 * j + k] : 0) << (8 * k);
-		}
-		assert_true(e810_flex_reg_write(&fx, E810_GLQF_FDSWAP(prof, j), sw));
-		assert_true(e810_flex_reg_write(&fx, E810_GLQF_FDINSET(prof, j), in));
-	}
-	assert_true(e810_flex_reg_write(&fx, E810_GLQF_FDMASK_SEL(prof), 0));
+	fdu_regs(prof, p, fdu_flex_wr, &fx);
+	assert_int_equal(fx.st.regs, regs + 2 * FVW / 4 + 1);
 }
 
 /* ethtool -N flow-type udp4 dst-port P: profile prof at TCAM address addr. */
 static void add_udp4_dst(unsigned prof, unsigned addr)
 {
-	const struct word w[] = { { P_UDP, 2 } };
-	struct prof p;
+	const struct fdu_word w[] = { { P_UDP, 2 } };
+	struct fdu_prof p;
 	uint8_t key[10];
 
-	build_prof(w, 1, &p);
+	fdu_build_prof(w, 1, &p);
 	/* ice_upd_prof_hw's order: ES, TCAM, (XLT1), XLT2; then the registers. */
 	assert_int_equal(sec_es(prof, &p), 0);
-	tcam_key(PTG_IPV4_UDP, PF_VSIG, key);
+	fdu_tcam_key(PTG_IPV4_UDP, PF_VSIG, key);
 	assert_int_equal(sec_tcam(addr, key, prof), 0);
 	assert_int_equal(sec_xlt2(PF_VSI, PF_VSIG), 0);
 	write_regs(prof, &p);
@@ -218,13 +86,13 @@ static void add_udp4_dst(unsigned prof, unsigned addr)
 /* ethtool -N flow-type tcp4 src-ip A dst-port P. */
 static void add_tcp4_src_dst(unsigned prof, unsigned addr)
 {
-	const struct word w[] = { { P_IPV4, 12 }, { P_IPV4, 14 }, { P_TCP, 2 } };
-	struct prof p;
+	const struct fdu_word w[] = { { P_IPV4, 12 }, { P_IPV4, 14 }, { P_TCP, 2 } };
+	struct fdu_prof p;
 	uint8_t key[10];
 
-	build_prof(w, 3, &p);
+	fdu_build_prof(w, 3, &p);
 	assert_int_equal(sec_es(prof, &p), 0);
-	tcam_key(PTG_IPV4_TCP, PF_VSIG, key);
+	fdu_tcam_key(PTG_IPV4_TCP, PF_VSIG, key);
 	assert_int_equal(sec_tcam(addr, key, prof), 0);
 	assert_int_equal(sec_xlt2(PF_VSI, PF_VSIG), 0);
 	write_regs(prof, &p);
@@ -236,26 +104,8 @@ static void add_tcp4_src_dst(unsigned prof, unsigned addr)
 static unsigned frame4(uint8_t *f, uint8_t proto, uint32_t sip, uint32_t dip, uint16_t sp,
 		       uint16_t dp)
 {
-	unsigned l4 = proto == 6 ? 20 : 8;
-
-	memset(f, 0, 14 + 20 + l4 + 4);
-	memcpy(f, "\x02\x00\x00\x00\x00\x01\x02\x00\x00\x00\x00\x02\x08\x00", 14);
-	f[14] = 0x45;
-	f[16] = 0;
-	f[17] = (uint8_t)(20 + l4 + 4);
-	f[22] = 64;
-	f[23] = proto;
-	for (unsigned i = 0; i < 4; i++) {
-		f[26 + i] = (uint8_t)(sip >> (24 - 8 * i));
-		f[30 + i] = (uint8_t)(dip >> (24 - 8 * i));
-	}
-	f[34] = (uint8_t)(sp >> 8);
-	f[35] = (uint8_t)sp;
-	f[36] = (uint8_t)(dp >> 8);
-	f[37] = (uint8_t)dp;
-	if (proto == 6)
-		f[46] = 0x50;
-	return 14 + 20 + l4 + 4;
+	return fdu_frame4(f, (const uint8_t *)"\x02\x00\x00\x00\x00\x01",
+			  (const uint8_t *)"\x02\x00\x00\x00\x00\x02", proto, sip, dip, sp, dp, 4);
 }
 
 static int setup(void **state)
@@ -263,7 +113,7 @@ static int setup(void **state)
 	(void)state;
 	memset(&fx, 0, sizeof(fx));
 	e810_flex_reset(&fx);
-	pkg_xlt1();
+	assert_int_equal(fdu_sec_xlt1_pkg(&fx), 0);
 	return 0;
 }
 
@@ -302,7 +152,7 @@ static void test_tcam_priority(void **state)
 	add_udp4_dst(10, 4);
 	assert_int_equal(e810_flex_fd_prof(&fx, E810_PTYPE_IPV4_UDP, PF_VSI), 10);
 	assert_int_equal(e810_flex_fd_prof(&fx, E810_PTYPE_IPV4_TCP, PF_VSI), 1);
-	tcam_key(PTG_IPV4_UDP, PF_VSIG, key);
+	fdu_tcam_key(PTG_IPV4_UDP, PF_VSIG, key);
 	assert_int_equal(sec_tcam(2, key, 12), 0);
 	assert_int_equal(e810_flex_fd_prof(&fx, E810_PTYPE_IPV4_UDP, PF_VSI), 12);
 	/* ice turns an entry off with a never-match bit (key 0, inverted 0) in bit 0. */
@@ -392,14 +242,14 @@ static void test_tcp4_key(void **state)
  */
 static void test_flex_word(void **state)
 {
-	const struct word w[] = { { P_UDP, 2 }, { P_MAC, 42 } };
+	const struct fdu_word w[] = { { P_UDP, 2 }, { P_MAC, 42 } };
 	uint8_t f[600];
 	struct e810_fd_key a, b;
-	struct prof p;
+	struct fdu_prof p;
 	unsigned len;
 
 	(void)state;
-	build_prof(w, 2, &p);
+	fdu_build_prof(w, 2, &p);
 	assert_int_equal(sec_es(12, &p), 0);
 	write_regs(12, &p);
 	len = frame4(f, 17, 1, 2, 3, 5555);
@@ -415,7 +265,7 @@ static void test_flex_word(void **state)
 	/* The frame ends before the word: no key. */
 	assert_false(e810_flex_fd_key(&fx, 12, f, 43, &b));
 	/* The farthest offset ice gives (0x1fe) is taken, in a long enough frame. */
-	p.es[22] = (struct word){ P_MAC, 0x1fe };
+	p.es[22] = (struct fdu_word){ P_MAC, 0x1fe };
 	assert_int_equal(sec_es(12, &p), 0);
 	memset(f + len, 0, sizeof(f) - len);
 	f[0x1fe] = 0x12;

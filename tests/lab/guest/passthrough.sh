@@ -1,0 +1,104 @@
+# shellcheck shell=sh
+# Lab VM side of tests/lab/test_lab_passthrough.sh: the e1000 and the igb
+# onto vfio-pci, vmux passing both through (-m passthrough -d BDF), the
+# in-tree client (PT_CLIENT, tests/lab/guest/pt_client.c) driving them:
+# e1000 TX/RX with INTx, a DMA fault, a client killed mid-traffic and the
+# next one served; the igb's MSI-X vectors, masking and the PBA; vmux's
+# exit giving the groups back.
+. "$LAB_SRCROOT/tests/e2e/guest/functions.sh"
+
+netdev_bdf() {
+	for d in /sys/bus/pci/drivers/"$1"/0000:*; do
+		[ -e "$d" ] && { basename "$d"; return 0; }
+	done
+}
+E1000_BDF=$(netdev_bdf e1000)
+IGB_BDF=$(netdev_bdf igb)
+if [ -z "$E1000_BDF" ] || [ -z "$IGB_BDF" ]; then
+	e2e_fail "no e1000/igb ($E1000_BDF/$IGB_BDF)"
+	exit 1
+fi
+modprobe vfio-pci || e2e_fail "modprobe vfio-pci"
+for bdf in "$E1000_BDF" "$IGB_BDF"; do
+	d=/sys/bus/pci/devices/$bdf
+	echo vfio-pci >"$d/driver_override"
+	[ -e "$d/driver" ] && echo "$bdf" >"$d/driver/unbind"
+	echo "$bdf" >/sys/bus/pci/drivers_probe
+	[ "$(basename "$(readlink "$d/driver")")" = vfio-pci ] || e2e_fail "$bdf not on vfio-pci"
+done
+e2e_status || exit 1
+e2e_info "e1000 $E1000_BDF, igb $IGB_BDF on vfio-pci"
+
+S1=/tmp/pt-e1000.sock S2=/tmp/pt-igb.sock
+"$VMUX_BIN" -d "$E1000_BDF" -s $S1 -m passthrough -s $S2 -m passthrough -d "$IGB_BDF" \
+	>/tmp/vmux.log 2>&1 &
+VMUX_PID=$!
+if ! e2e_wait_for 20 test -S $S2; then
+	cat /tmp/vmux.log
+	e2e_fail "vmux did not start"
+	exit 1
+fi
+sed 's/^/vmux: /' /tmp/vmux.log | grep -i 'passthrough\|vfio' | head -n 20 | while read -r l; do e2e_info "$l"; done
+
+# run_client NAME ARGS...: the client's checks, each reported.
+run_client() {
+	name=$1
+	shift
+	"$PT_CLIENT" "$@" >"/tmp/$name.out" 2>&1
+	rc=$?
+	while read -r l; do
+		case "$l" in
+		ok:*) e2e_info "$name: $l" ;;
+		FAIL:*) e2e_fail "$name: ${l#FAIL: }" ;;
+		*=*) e2e_data "${name}_${l%%=*}" "${l#*=}" ;;
+		*) e2e_info "$name: $l" ;;
+		esac
+	done <"/tmp/$name.out"
+	[ "$rc" = 0 ] || e2e_fail "$name: pt_client exited $rc"
+}
+
+# 1. The e1000 (INTx): a frame out, a frame in, DMA outside the client's memory.
+dmesg -c >/dev/null
+e2e_data ready 1
+run_client e1000 e1000 $S1
+if dmesg | grep -i 'DMAR' | grep -qi 'fault addr 0x0*70000000'; then
+	e2e_info "ok: the IOMMU refused the DMA: $(dmesg | grep -i 'fault addr' | head -n 1)"
+else
+	dmesg | tail -n 20
+	e2e_fail "no DMAR fault for 0x70000000 in the lab VM's log"
+fi
+
+# 2. A client killed mid-traffic: the device is reset and the next client served.
+"$PT_CLIENT" traffic $S1 >/tmp/traffic.out 2>&1 &
+TPID=$!
+usleep 1500000
+kill -9 $TPID
+wait $TPID 2>/dev/null
+if e2e_wait_for 10 grep -q "$E1000_BDF reset (the client left)" /tmp/vmux.log; then
+	e2e_info "ok: killed mid-traffic: $(grep "$E1000_BDF reset (the client left)" /tmp/vmux.log | tail -n 1)"
+else
+	e2e_fail "no reset after the client was killed"
+fi
+run_client e1000b e1000 $S1
+
+# ... and with guest RAM in hugepages (2 MiB, a hugetlb memfd).
+echo 8 >/proc/sys/vm/nr_hugepages
+e2e_data hugepages "$(cat /proc/sys/vm/nr_hugepages)"
+run_client e1000h e1000-huge $S1
+
+# 3. The igb (MSI-X).
+run_client igb igb $S2
+
+# 4. vmux stops: both groups free again (a VFIO user can take them).
+kill -TERM $VMUX_PID
+wait $VMUX_PID
+e2e_data vmux_exit $?
+if python3 "$LAB_SRCROOT/tests/lab/guest/vfio_check.py" "$E1000_BDF" "$IGB_BDF" >/tmp/vfio.out 2>&1; then
+	e2e_info "ok: after vmux stopped, both groups open again"
+else
+	cat /tmp/vfio.out
+	e2e_fail "after vmux stopped: $(tail -n 1 /tmp/vfio.out)"
+fi
+grep -c 'reset' /tmp/vmux.log | while read -r n; do e2e_data vmux_resets "$n"; done
+grep -i 'warn\|error' /tmp/vmux.log | head -n 10 | while read -r l; do e2e_info "vmux: $l"; done
+e2e_status

@@ -1,0 +1,101 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* A model's receive path for the steering tests (fd_rig.h). */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <string.h>
+
+#include "dev/e810/fdir.h"
+#include "dev/e810/lan_desc.h"
+#include "dev/e810/steer.h"
+#include "fd_rig.h"
+#include "fd_util.h"
+#include "net/pkt.h"
+
+#define VSIG 0x2001u
+
+void fdr_model_init(struct e810 *m, struct swr_rig *r, const uint8_t mac[6], const char *name)
+{
+	unsigned vsi;
+
+	memset(m, 0, sizeof(*m));
+	swr_rig_init(r, mac);
+	m->aq = r->d.aq;
+	m->nq = SWR_NQ;
+	memcpy(m->mac, mac, 6);
+	snprintf(m->name, sizeof(m->name), "%s", name);
+	e810_fdir_init(m);
+	/* The TX queue's context: its source VSI (bits 89:80) is the PF VSI. */
+	vsi = r->vsi;
+	m->qp[FDR_TXQ].tx_known = true;
+	m->qp[FDR_TXQ].tx_ctx[10] = (uint8_t)vsi;
+	m->qp[FDR_TXQ].tx_ctx[11] = (uint8_t)((vsi >> 8) & 3u);
+}
+
+void fdr_profile(struct e810 *m, struct swr_rig *r, unsigned prof, const struct fdu_word *w,
+		 unsigned n, uint8_t ptg, unsigned addr)
+{
+	struct e810_flex *fx = e810_aq_flex(m->aq);
+	struct fdu_prof p;
+	uint8_t key[10];
+
+	fdu_build_prof(w, n, &p);
+	/* ice_upd_prof_hw's order: ES, TCAM, XLT2; then the registers. */
+	assert_int_equal(fdu_sec_es(fx, prof, &p), 0);
+	fdu_tcam_key(ptg, VSIG, key);
+	assert_int_equal(fdu_sec_tcam(fx, addr, key, prof), 0);
+	assert_int_equal(fdu_sec_xlt2(fx, r->vsi, VSIG), 0);
+	fdu_regs(prof, &p, fdu_flex_wr, fx);
+}
+
+void fdr_profiles(struct e810 *m, struct swr_rig *r)
+{
+	const struct fdu_word udp[] = { { FDU_P_UDP, 2 } }, tcp[] = { { FDU_P_TCP, 2 } };
+
+	assert_int_equal(fdu_sec_xlt1_pkg(e810_aq_flex(m->aq)), 0);
+	fdr_profile(m, r, FDR_PROF_UDP4, udp, 1, FDU_PTG_IPV4_UDP, 4);
+	fdr_profile(m, r, FDR_PROF_TCP4, tcp, 1, FDU_PTG_IPV4_TCP, 5);
+}
+
+bool fdr_program_pkt(struct e810 *m, struct swr_rig *r, const uint8_t *pkt, unsigned len,
+		     unsigned qindex, bool drop, bool del, uint32_t fdid)
+{
+	const struct fdu_desc d = { .qindex = qindex, .report = 0, .vsi = r->vsi, .fdid = fdid,
+				    .del = del, .drop = drop };
+	struct e810_fd_prog p = { .pkt = pkt, .len = len, .err = E810_FDP_OK };
+	uint64_t adds = m->fd.tab.st.adds + m->fd.tab.st.updates, removes = m->fd.tab.st.removes;
+
+	fdu_desc_words(&d, &p.qw0, &p.qw1);
+	e810_fdir_prog(m, FDR_TXQ, &p);
+	return del ? m->fd.tab.st.removes > removes : m->fd.tab.st.adds + m->fd.tab.st.updates > adds;
+}
+
+bool fdr_program(struct e810 *m, struct swr_rig *r, uint8_t proto, uint16_t dport,
+		 unsigned qindex, bool drop, bool del, uint32_t fdid)
+{
+	static const uint8_t zero[6];
+	uint8_t pkt[E810_FD_PKT_MAX];
+	/* ice's programming packet: the rule's destination port in the source field. */
+	unsigned len = fdu_frame4(pkt, zero, zero, proto, 0, 0, dport, 0, 0);
+
+	return fdr_program_pkt(m, r, pkt, len, qindex, drop, del, fdid);
+}
+
+int fdr_steer(struct e810 *m, struct pkt *p, bool *by_fdir)
+{
+	int q = E810_STEER_NEXT;
+
+	*by_fdir = false;
+	if (e810_swr_active(m))
+		q = e810_swr_steer(m, p);
+	if (q == E810_STEER_NEXT && e810_fdir_active(m)) {
+		q = e810_fdir_steer(m, p);
+		*by_fdir = q != E810_STEER_NEXT;
+	}
+	if (q == E810_STEER_NEXT)
+		q = 0; /* RSS off: the VSI's queue 0 */
+	return q;
+}
