@@ -13,6 +13,7 @@
 #include <stdio.h>
 
 struct loop;
+struct net_flow;
 struct net_port;
 struct pci_dev;
 struct vfu_ctx;
@@ -54,6 +55,14 @@ struct dev_model {
 	struct net_port *(*port)(struct dev_instance *d, unsigned idx);
 	/* Writes the model's counters as a JSON object body ("k":v,...) or plain text. */
 	void (*dump_stats)(struct dev_instance *d, FILE *out);
+	/*
+	 * Optional: the guest's steering rules in the backend-neutral form
+	 * (net/flow.h: the VM's MAC ANDed in), for an uplink that offloads them;
+	 * at most max into out (any order: each carries its priority); returns how many there
+	 * are (more than max: the rest left out). *gen changes whenever the list
+	 * does, so a caller re-syncs only then. On the instance's thread.
+	 */
+	unsigned (*flows)(struct dev_instance *d, struct net_flow *out, unsigned max, uint64_t *gen);
 	uint32_t caps;           /* DEV_CAP_* */
 	unsigned max_queues;     /* queue pairs dev_config.queues may ask for; 0: one, not settable */
 };

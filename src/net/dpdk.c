@@ -38,6 +38,7 @@
 #include <rte_eal.h>
 #include <rte_errno.h>
 #include <rte_ethdev.h>
+#include <rte_flow.h>
 #include <rte_lcore.h>
 #include <rte_mbuf.h>
 #include <rte_mempool.h>
@@ -48,43 +49,7 @@
 #include "net/csum.h"
 #include "net/pkt.h"
 #include "net/port.h"
-
-#define DPDK_BURST 32u
-#define DPDK_RX_DESC 1024u
-#define DPDK_TX_DESC 1024u
-#define DPDK_POOL_PKTS 512u /* our packets for frames received */
-#define DPDK_MBUF_CACHE 256u
-#define DPDK_LINK_POLL_MS 100u
-#define DPDK_RESTART_MS 1000u
-#define DPDK_HANDSHAKE_MS 3000u
-#define ETH_HDR 14u
-
-struct dpdk_port {
-	struct net_port port;
-	struct loop *loop;
-	char name[RTE_ETH_NAME_MAX_LEN];
-	uint16_t pid;
-	bool started, polled, paused;
-	bool running; /* started and not stopped by a failed restart: bursts allowed */
-	atomic_bool rmv; /* set by the removal event's callback */
-	struct rte_mempool *mp;
-	struct pkt_pool *pool;
-	uint64_t tx_off;  /* offloads enabled */
-	uint16_t seg_room; /* data bytes per mbuf */
-	uint64_t next_link; /* TSC of the next link read */
-	uint64_t link_tsc;  /* TSC cycles between link reads */
-	/*
-	 * Restart the port while its link is down (link_check has when): a
-	 * memif client connects to its server only when started, so it would
-	 * stay down for good once the peer went away and came back. Never in
-	 * the middle of a handshake if it can be helped: restarting a memif
-	 * client then crashes DPDK 22.11's memif server.
-	 */
-	bool restart_when_down;
-	bool up_since_start; /* the link was up since the last (re)start */
-	uint64_t last_start; /* TSC */
-	struct dpdk_stats st;
-};
+#include "net/dpdk_priv.h"
 
 static bool eal_ready;
 
@@ -314,7 +279,15 @@ static bool dpdk_poll(void *arg)
 		return false;
 	}
 	d->paused = false;
-	n = rte_eth_rx_burst(d->pid, 0, m, (uint16_t)budget);
+	/* Each queue in turn, the first with frames gives this burst (the next starts after it). */
+	n = 0;
+	for (unsigned i = 0; i < d->nrxq && n == 0; i++) {
+		uint16_t q = d->rxq_next;
+
+		d->rxq_next = (uint16_t)((q + 1u) % d->nrxq);
+		n = rte_eth_rx_burst(d->pid, q, m, (uint16_t)budget);
+		d->st.rxq_pkts[q] += n;
+	}
 	if (n == 0)
 		return false;
 	have = pkt_alloc_bulk(d->pool, pkts, n);
@@ -605,12 +578,30 @@ static int setup_port(struct dpdk_port *d, char *err, size_t errlen)
 	snprintf(d->st.driver, sizeof(d->st.driver), "%s", info.driver_name);
 	d->restart_when_down = !strcmp(info.driver_name, "net_memif");
 	memset(&conf, 0, sizeof(conf));
+	/*
+	 * Several RX queues where the device has rte_flow (its flow ops answer a
+	 * flush): the VMs' rules steer to them. A memif's queues must match its
+	 * peer's: one.
+	 */
+	d->nrxq = 1;
+	if (strcmp(info.driver_name, "net_memif")) {
+		struct rte_flow_error fe;
+
+		d->flow_ops = rte_flow_flush(d->pid, &fe) == 0;
+		if (d->flow_ops)
+			d->nrxq = (uint16_t)(info.max_rx_queues < DPDK_RXQ_MAX ? info.max_rx_queues
+									: DPDK_RXQ_MAX);
+		if (d->nrxq > info.max_tx_queues)
+			d->nrxq = info.max_tx_queues;
+		if (d->nrxq == 0)
+			d->nrxq = 1;
+	}
 	d->tx_off = info.tx_offload_capa & (OL_CSUM_HW | RTE_ETH_TX_OFFLOAD_TCP_TSO |
 					    RTE_ETH_TX_OFFLOAD_MULTI_SEGS);
 	conf.txmode.offloads = d->tx_off;
-	r = rte_eth_dev_configure(d->pid, 1, 1, &conf);
+	r = rte_eth_dev_configure(d->pid, d->nrxq, d->nrxq, &conf);
 	if (r < 0) {
-		what = "configure one queue pair";
+		what = "configure its queues";
 		goto fail;
 	}
 	r = rte_eth_dev_adjust_nb_rx_tx_desc(d->pid, &nrx, &ntx);
@@ -619,7 +610,7 @@ static int setup_port(struct dpdk_port *d, char *err, size_t errlen)
 		goto fail;
 	}
 	/* Both rings full, a burst on its way each way, and the cache of one lcore. */
-	mbufs = nrx + ntx + 2u * DPDK_BURST + DPDK_MBUF_CACHE;
+	mbufs = nrx * d->nrxq + ntx + 2u * DPDK_BURST + DPDK_MBUF_CACHE;
 	mbufs = (unsigned)rte_align32pow2(mbufs) - 1u;
 	snprintf(mpname, sizeof(mpname), "vmux_mp%u", d->pid);
 	d->mp = rte_pktmbuf_pool_create(mpname, mbufs, DPDK_MBUF_CACHE, 0,
@@ -630,15 +621,18 @@ static int setup_port(struct dpdk_port *d, char *err, size_t errlen)
 		return -1;
 	}
 	d->seg_room = (uint16_t)(RTE_MBUF_DEFAULT_BUF_SIZE - RTE_PKTMBUF_HEADROOM);
-	r = rte_eth_rx_queue_setup(d->pid, 0, nrx, (unsigned)socket, NULL, d->mp);
-	if (r < 0) {
-		what = "set up its RX queue";
-		goto fail;
-	}
-	r = rte_eth_tx_queue_setup(d->pid, 0, ntx, (unsigned)socket, NULL);
-	if (r < 0) {
-		what = "set up its TX queue";
-		goto fail;
+	for (uint16_t q = 0; q < d->nrxq; q++) {
+		r = rte_eth_rx_queue_setup(d->pid, q, nrx, (unsigned)socket, NULL, d->mp);
+		if (r < 0) {
+			what = "set up its RX queues";
+			goto fail;
+		}
+		/* TX on queue 0 only; the others exist because some devices pair them. */
+		r = rte_eth_tx_queue_setup(d->pid, q, ntx, (unsigned)socket, NULL);
+		if (r < 0) {
+			what = "set up its TX queues";
+			goto fail;
+		}
 	}
 	rte_eth_dev_callback_register(d->pid, RTE_ETH_EVENT_INTR_RMV, on_rmv, d);
 	r = rte_eth_dev_start(d->pid);
@@ -653,6 +647,7 @@ static int setup_port(struct dpdk_port *d, char *err, size_t errlen)
 		LOG_WARN("dpdk", "%s: cannot enable promiscuous mode: %s", d->name, strerror(-r));
 	d->st.rx_desc = nrx;
 	d->st.tx_desc = ntx;
+	d->st.rx_queues = d->nrxq;
 	d->st.mbufs = mbufs;
 	d->st.tx_offloads = d->tx_off;
 	d->st.port_id = d->pid;
@@ -709,8 +704,8 @@ struct dpdk_port *dpdk_open(struct loop *l, const char *devargs, char *err, size
 	}
 	d->polled = true;
 	link_check(d);
-	LOG_INFO("dpdk", "%s: port %u (%s), %u+%u descriptors, %u mbufs, link %s", d->name,
-		 d->pid, d->st.driver, d->st.rx_desc, d->st.tx_desc, d->st.mbufs,
+	LOG_INFO("dpdk", "%s: port %u (%s), %u RX queue(s), %u+%u descriptors, %u mbufs, link %s",
+		 d->name, d->pid, d->st.driver, d->nrxq, d->st.rx_desc, d->st.tx_desc, d->st.mbufs,
 		 d->st.link_up ? "up" : "down");
 	return d;
 fail:
@@ -752,6 +747,7 @@ void dpdk_close(struct dpdk_port *d)
 	net_port_disconnect(&d->port);
 	if (d->polled)
 		loop_del_poll(d->loop, dpdk_poll, d);
+	dpdk_flow_fini(d);
 	if (d->started) {
 		rte_eth_dev_callback_unregister(d->pid, RTE_ETH_EVENT_INTR_RMV, on_rmv, d);
 		if (!d->st.removed) {

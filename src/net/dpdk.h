@@ -13,7 +13,11 @@
 
 struct loop;
 struct net_port;
+struct net_flow;
 struct dpdk_port;
+
+/* RX queues at most: one per VM mapped onto them, where the device has rte_flow. */
+#define DPDK_RXQ_MAX 4u
 
 /*
  * The EAL's arguments when none are given: enough for virtual devices on a
@@ -66,6 +70,8 @@ struct dpdk_stats {
 	uint64_t dev_imissed, dev_ierrors, dev_oerrors, dev_rx_nombuf;
 	uint16_t port_id;
 	uint16_t rx_desc, tx_desc;
+	uint16_t rx_queues;     /* RX queues polled (1, or up to DPDK_RXQ_MAX with rte_flow) */
+	uint64_t rxq_pkts[DPDK_RXQ_MAX]; /* frames read from each RX queue */
 	uint32_t mbufs;         /* mbufs in the pool */
 	uint64_t tx_offloads;   /* RTE_ETH_TX_OFFLOAD_* in use */
 	bool link_up;
@@ -76,5 +82,54 @@ struct dpdk_stats {
 const char *dpdk_name(const struct dpdk_port *d);
 /* On the owner thread. */
 void dpdk_get_stats(const struct dpdk_port *d, struct dpdk_stats *st);
+
+/*
+ * Flow rules (dpdk_flow.c): what steers each VM's frames to its RX queue in
+ * the device, where the device takes them (rte_flow), else vmux's own
+ * classifier (the switch, then the device model's steering) does it: every
+ * rule is listed with where it runs. Owner thread only.
+ *
+ * dpdk_flow_set_vm gives VM `vm` (the caller's key, < DPDK_FLOW_VMS) with MAC
+ * mac its rules: one per VM, ETH(dst = mac) -> its RX queue, below its
+ * guest's flows (net/flow.h, the VM's MAC ANDed in by construction; f[0..n)
+ * in any order, ranked by their priority: lower decides), each ETH dst / [VLAN] / [IPV4|IPV6] / [TCP|UDP] ->
+ * the VM's RX queue, or DROP. Rules that did not change keep their handle;
+ * the others are validated, created, destroyed. At most 64 rules are offered
+ * to the device per call: 1 when some still wait (in software meanwhile; call
+ * again later), 0 when all were, or -errno (-EINVAL: bad key, -ENOMEM).
+ */
+#define DPDK_FLOW_VMS 256u
+#define DPDK_FLOW_PER_VM 1024u /* guest flows per VM offered to the device at most */
+int dpdk_flow_set_vm(struct dpdk_port *d, unsigned vm, const uint8_t mac[6],
+		     const struct net_flow *f, unsigned n);
+/* Destroys VM vm's rules (the VM went away). */
+void dpdk_flow_del_vm(struct dpdk_port *d, unsigned vm);
+
+struct dpdk_flow_info {
+	unsigned vm;
+	bool mac_rule;          /* the VM's own rule (f: its MAC, -> its queue) */
+	bool hw;                /* in the device; false: vmux's classifier does it */
+	uint32_t handle;        /* ours, stable while the rule lives */
+	uint32_t prio;          /* rte_flow priority asked for */
+	uint16_t rxq;           /* the VM's RX queue */
+	uint64_t rxq_pkts;      /* frames read from that queue so far */
+	char why[96];           /* sw: the device's reason */
+	const struct net_flow *f;
+};
+/* Calls cb for every rule, VM by VM; returns how many. */
+typedef void (*dpdk_flow_cb)(void *arg, const struct dpdk_flow_info *r);
+unsigned dpdk_flow_foreach(const struct dpdk_port *d, dpdk_flow_cb cb, void *arg);
+
+struct dpdk_flow_stats {
+	bool capable;           /* the device has rte_flow at all */
+	unsigned hw, sw;        /* rules now in the device / in software */
+	uint64_t created, destroyed;
+	uint64_t fallbacks;     /* rules the device refused (validate or create) */
+	uint64_t refused_validate, refused_create, refused_form;
+	uint64_t destroy_failed;
+	uint64_t syncs;         /* dpdk_flow_set_vm / del_vm calls */
+	uint64_t deferred;      /* set_vm calls that left rules for the next (the budget) */
+};
+void dpdk_flow_get_stats(const struct dpdk_port *d, struct dpdk_flow_stats *st);
 
 #endif

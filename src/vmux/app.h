@@ -37,6 +37,8 @@ struct vdev {
 	struct xport *xp;  /* to the switch on another thread */
 	int sw_port;       /* switch port id, -1 if not on the switch */
 	int thread;        /* worker index, -1: main thread */
+	bool flows_synced; /* its flow rules are on the DPDK uplink (flows.c) */
+	uint64_t flows_gen; /* the generation of those */
 	char err[256];
 };
 
@@ -158,6 +160,18 @@ struct metrics_http;
 struct metrics_http *metrics_http_start(struct loop *l, const struct cfg_metrics *m, char *err,
 					size_t errlen);
 void metrics_http_stop(struct metrics_http *h);
+
+/* ---- flows.c: the VMs' flow rules onto the DPDK uplink ---------------------------- */
+
+/* A periodic sync on the main loop (nothing without a DPDK uplink). 0, or -1 with errno. */
+int flows_start(void);
+void flows_stop(void);
+/* Sets the rules of every VM whose guest changed them (main thread). */
+void flows_sync(void);
+/* On the switch's thread, as the device leaves the switch: its rules go. */
+void flows_forget(struct vdev *d);
+/* The control socket's `flows`. */
+int ctl_flows(void *arg, struct json_object *req, struct json_object **res, const char **err);
 
 /* ---- ctl.c ----------------------------------------------------------------- */
 

@@ -50,6 +50,7 @@ static struct json_object *dpdk_json(const struct dpdk_port *dp)
 #define DPDK_U64(f) json_object_object_add(o, #f, json_object_new_uint64(st.f))
 	DPDK_U64(rx_desc);
 	DPDK_U64(tx_desc);
+	DPDK_U64(rx_queues);
 	DPDK_U64(mbufs);
 	DPDK_U64(tx_offloads);
 	DPDK_U64(rd_oversize);
@@ -74,6 +75,10 @@ static struct json_object *dpdk_json(const struct dpdk_port *dp)
 	DPDK_U64(dev_oerrors);
 	DPDK_U64(dev_rx_nombuf);
 #undef DPDK_U64
+	struct json_object *q = json_object_new_array();
+	for (unsigned i = 0; i < st.rx_queues && i < DPDK_RXQ_MAX; i++)
+		json_object_array_add(q, json_object_new_uint64(st.rxq_pkts[i]));
+	json_object_object_add(o, "rxq_pkts", q);
 	return o;
 }
 
@@ -463,6 +468,8 @@ void vmux_ctl_register(struct ctl *ctl)
 	ctl_register(ctl, "ports", "devices, their links and counters", ctl_ports, NULL);
 	ctl_register(ctl, "switch", "switch ports, counters and drops by reason", ctl_switch, NULL);
 	ctl_register(ctl, "macs", "the switch's MAC table", ctl_macs, NULL);
+	ctl_register(ctl, "flows", "the VMs' flow rules on the DPDK uplink, hardware or software",
+		     ctl_flows, NULL);
 	ctl_register(ctl, "workers", "threads, their devices and load", ctl_workers, NULL);
 	ctl_register(ctl, "capture_start",
 		     "capture a port to a pcap file: port, file[, count, snaplen, size]",

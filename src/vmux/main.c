@@ -135,6 +135,10 @@ static int setup(void)
 		LOG_INFO(COMP, "metrics on %s%s", cfg->metrics.kind == CFG_METRICS_UNIX ? "unix:" : "tcp:",
 			 cfg->metrics.kind == CFG_METRICS_UNIX ? cfg->metrics.path : cfg->metrics.addr);
 	}
+	if (flows_start() < 0) {
+		fprintf(stderr, "vmux: cannot watch the VMs' flow rules: %s\n", strerror(errno));
+		return -1;
+	}
 	if (svc_reload_on_sighup() < 0) {
 		fprintf(stderr, "vmux: cannot watch for SIGHUP: %s\n", strerror(errno));
 		return -1;
@@ -209,6 +213,7 @@ int main(int argc, char **argv)
 	metrics_http_stop(app.metrics);
 	app.metrics = NULL;
 	svc_fini();
+	flows_stop();
 	teardown();
 	dpdk_eal_fini();
 	loop_destroy(app.main_loop);

@@ -71,6 +71,7 @@ static void detach_from_switch(void *arg)
 	if (d->sw_port >= 0)
 		sw_detach(app.sw, d->sw_port);
 	d->sw_port = -1;
+	flows_forget(d);
 	if (d->xp && app.sw_thread >= 0)
 		xpoll_del(&app.xpolls[app.sw_thread][1], d->xp);
 }

@@ -280,6 +280,12 @@ int cmd_macs(int argc, char **argv)
 	return cmd_query(argc, argv);
 }
 
+int cmd_flows(int argc, char **argv)
+{
+	query_cmd = "flows";
+	return cmd_query(argc, argv);
+}
+
 int cmd_workers(int argc, char **argv)
 {
 	query_cmd = "workers";

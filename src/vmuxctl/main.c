@@ -3,7 +3,7 @@
  * vmuxctl: inspect vmux from the outside.
  *
  *   vmuxctl probe [--json] [-x] [-n] [-t MS] SOCKET
- *   vmuxctl ports|switch|macs|workers [-c CONTROL]
+ *   vmuxctl ports|switch|macs|flows|workers [-c CONTROL]
  *   vmuxctl capture start PORT FILE [--count N] [--snaplen N] [--size BYTES] [-c CONTROL]
  *   vmuxctl capture stop PORT [-c CONTROL]
  *   vmuxctl metrics [-c CONTROL]
@@ -45,6 +45,8 @@ static const struct command commands[] = {
 	{ "switch", cmd_switch, "[-c CONTROL]",
 	  "vmux's switch: per-port counters and drops by reason (JSON)" },
 	{ "macs", cmd_macs, "[-c CONTROL]", "vmux's MAC table (JSON)" },
+	{ "flows", cmd_flows, "[-c CONTROL]",
+	  "the VMs' flow rules on the DPDK uplink: hardware or software, handles, counters (JSON)" },
 	{ "workers", cmd_workers, "[-c CONTROL]", "vmux's threads and their load (JSON)" },
 	{ "capture", cmd_capture,
 	  "start PORT FILE [--count N] [--snaplen N] [--size BYTES] | stop PORT [-c CONTROL]",

@@ -74,6 +74,7 @@ int cmd_probe(int argc, char **argv);   /* probe.c */
 int cmd_ports(int argc, char **argv);   /* ctl.c */
 int cmd_switch(int argc, char **argv);
 int cmd_macs(int argc, char **argv);
+int cmd_flows(int argc, char **argv);
 int cmd_workers(int argc, char **argv);
 int cmd_help(int argc, char **argv);
 int cmd_capture(int argc, char **argv); /* capture.c */

@@ -37,6 +37,7 @@
 #include "dev/e810/e810_regs.h"
 #include "dev/e810/flex.h"
 #include "dev/e810/model_priv.h"
+#include "net/flow.h"
 #include "net/pkt.h"
 #include "pci/pci.h"
 
@@ -254,6 +255,7 @@ static void e810_destroy(struct dev_instance *d)
 	e810_rstore_fini(&e->rs);
 	if (e->pool)
 		pkt_pool_destroy(e->pool);
+	free(e->flows_last);
 	free(e);
 }
 
@@ -573,6 +575,33 @@ static void e810_dump_stats(struct dev_instance *d, FILE *out)
 	e810_fdir_dump(e, out);
 }
 
+/*
+ * The guest's steering rules (e810_steer_flows) for an uplink; the
+ * generation moves when they differ from the last listing.
+ */
+static unsigned e810_flows(struct dev_instance *d, struct net_flow *out, unsigned max,
+			   uint64_t *gen)
+{
+	struct e810 *e = to_e810(d);
+	unsigned n = e810_steer_flows(e, out, max), k = n < max ? n : max;
+
+	if (k != e->flows_n || (k && memcmp(out, e->flows_last, k * sizeof(*out)))) {
+		struct net_flow *c = k ? realloc(e->flows_last, k * sizeof(*c)) : e->flows_last;
+
+		if (c) {
+			if (k)
+				memcpy(c, out, k * sizeof(*c));
+			e->flows_last = c;
+			e->flows_n = k;
+		} else {
+			e->flows_n = 0; /* compared afresh next time: the generation moves again */
+		}
+		e->flows_gen++;
+	}
+	*gen = e->flows_gen;
+	return n;
+}
+
 const struct dev_model e810_model = {
 	.name = "e810-emu",
 	.description = "Intel E810-C (ice), emulated: safe-mode and full-mode (DDP) probe, admin "
@@ -581,6 +610,7 @@ const struct dev_model e810_model = {
 	.destroy = e810_destroy,
 	.port = e810_port,
 	.dump_stats = e810_dump_stats,
+	.flows = e810_flows,
 	.caps = DEV_CAP_DOORBELL_POLL | DEV_CAP_MSIX | DEV_CAP_MULTIQUEUE,
 	.max_queues = E810_MODEL_QUEUES_MAX,
 };

@@ -156,6 +156,10 @@ struct e810 {
 		uint64_t no_rule;  /* frames no rule forwards to this PF: not delivered */
 		uint64_t pruned;   /* tagged frames of a VLAN the PF VSI has no rule for */
 	} swr_cnt;
+	/* The steering rules last listed for an uplink (dev_model.flows), and their generation. */
+	struct net_flow *flows_last;
+	unsigned flows_n;
+	uint64_t flows_gen;
 
 	/* --doorbell poll */
 	bool db_poll;

@@ -22,6 +22,7 @@
 #include "e810_drv.h"
 #include "e810_probe.h"
 #include "e810_srv.h"
+#include "net/flow.h"
 
 /* Statistics registers (in the block shared with --doorbell poll). */
 #define GLPRT_GORCL0 0x00380000u
@@ -281,6 +282,74 @@ static void test_lan_rules(void **state)
 	assert_true(srv_counter(x->s, "sw_compiles") >= 2);
 }
 
+struct flows_call {
+	struct srv *s;
+	struct net_flow f[8];
+	unsigned n;
+	uint64_t gen;
+};
+
+static void flows_on_dev(void *arg)
+{
+	struct flows_call *c = arg;
+
+	c->n = c->s->inst->model->flows(c->s->inst, c->f, 8, &c->gen);
+}
+
+static struct flows_call flows_now(struct srv *s)
+{
+	struct flows_call c = { .s = s };
+
+	srv_call(s, flows_on_dev, &c);
+	return c;
+}
+
+/*
+ * The model's flows op (what the DPDK uplink offloads): the probe's unicast MAC rule as a flow
+ * to the VM's MAC (the broadcast one cannot be the VM's: not listed), the generation still
+ * while nothing changes and moving with a rule added (the drop, listed with its ethertype and
+ * ID) and removed.
+ */
+static void test_lan_flows_op(void **state)
+{
+	struct ctx *x = *state;
+	struct drv *d = &x->d;
+	struct flows_call a, b, c;
+	uint8_t r[16] = { 0 };
+	uint16_t idx;
+	bool found = false;
+
+	lan_up(x);
+	a = flows_now(x->s);
+	assert_int_equal(a.n, 1);
+	assert_memory_equal(a.f[0].m.dst_mac, srv_mac, 6);
+	assert_int_equal(a.f[0].origin, NET_FLOW_FROM_SWITCH_RULE);
+	b = flows_now(x->s);
+	assert_true(b.gen == a.gen);
+	assert_int_equal(etype_drop_rule(d, &idx), 0);
+	b = flows_now(x->s);
+	assert_true(b.gen != a.gen);
+	assert_int_equal(b.n, 2);
+	for (unsigned i = 0; i < b.n; i++) {
+		if (b.f[i].action != NET_FLOW_DROP)
+			continue;
+		found = true;
+		assert_true(b.f[i].m.fields & NET_FLOW_F_ETYPE);
+		assert_int_equal(b.f[i].m.ethertype, 0x88b5);
+		assert_int_equal(b.f[i].origin_id, idx);
+		assert_memory_equal(b.f[i].m.dst_mac, srv_mac, 6);
+	}
+	assert_true(found);
+	clr();
+	p16(prm + SR_NUM_RULES, 1);
+	p16(r + SRL_INDEX, idx);
+	assert_int_equal(drv_cmd(d, AQC_REMOVE_SW_RULES, prm, r, sizeof(r), true, NULL), 0);
+	c = flows_now(x->s);
+	assert_true(c.gen != b.gen);
+	assert_int_equal(c.n, 1);
+	assert_memory_equal(&c.f[0], &a.f[0], sizeof(a.f[0]));
+}
+
 static void test_lan_hostile(void **state)
 {
 	struct ctx *x = *state;
@@ -446,6 +515,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_lan_tx, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lan_rx, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lan_rules, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_lan_flows_op, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lan_hostile, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lan_poll, setup_poll, teardown),
 		cmocka_unit_test_setup_teardown(test_trap_offers_no_pages, setup, teardown),

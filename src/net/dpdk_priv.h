@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The DPDK backend's port, shared by dpdk.c (the port, its queues) and
+ * dpdk_flow.c (its rte_flow rules). Owner thread only.
+ */
+#ifndef VMUX_NET_DPDK_PRIV_H
+#define VMUX_NET_DPDK_PRIV_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_ethdev.h>
+
+#include "net/dpdk.h"
+#include "net/port.h"
+
+struct dpdk_flows;
+
+#define DPDK_BURST 32u
+#define DPDK_RX_DESC 1024u
+#define DPDK_TX_DESC 1024u
+#define DPDK_POOL_PKTS 512u /* our packets for frames received */
+#define DPDK_MBUF_CACHE 256u
+#define DPDK_LINK_POLL_MS 100u
+#define DPDK_RESTART_MS 1000u
+#define DPDK_HANDSHAKE_MS 3000u
+#define ETH_HDR 14u
+
+struct dpdk_port {
+	struct net_port port;
+	struct loop *loop;
+	char name[RTE_ETH_NAME_MAX_LEN];
+	uint16_t pid;
+	bool started, polled, paused;
+	bool running; /* started and not stopped by a failed restart: bursts allowed */
+	atomic_bool rmv; /* set by the removal event's callback */
+	struct rte_mempool *mp;
+	struct pkt_pool *pool;
+	uint64_t tx_off;  /* offloads enabled */
+	uint16_t seg_room; /* data bytes per mbuf */
+	uint64_t next_link; /* TSC of the next link read */
+	uint64_t link_tsc;  /* TSC cycles between link reads */
+	/*
+	 * Restart the port while its link is down (link_check has when): a
+	 * memif client connects to its server only when started, so it would
+	 * stay down for good once the peer went away and came back. Never in
+	 * the middle of a handshake if it can be helped: restarting a memif
+	 * client then crashes DPDK 22.11's memif server.
+	 */
+	bool restart_when_down;
+	bool up_since_start; /* the link was up since the last (re)start */
+	uint64_t last_start; /* TSC */
+	/*
+	 * RX queues: one, or up to DPDK_RXQ_MAX where the device has rte_flow
+	 * (the VMs' rules steer to them, dpdk_flow.c); all polled, TX on queue 0.
+	 */
+	uint16_t nrxq;
+	bool flow_ops; /* the device has rte_flow (it answered a flush) */
+	uint16_t rxq_next; /* the queue the next poll starts with */
+	struct dpdk_flows *flows; /* NULL until the first rule */
+	struct dpdk_stats st;
+};
+
+/* dpdk_flow.c: frees every rule (the device's and ours); before the port closes. */
+void dpdk_flow_fini(struct dpdk_port *d);
+
+#endif
+
+
