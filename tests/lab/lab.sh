@@ -150,6 +150,10 @@ lab_args() {
 	LAB_QEMU_ARGS=(
 		-nodefaults -no-user-config -name "$name"
 		-accel tcg "${E2E_MEM_ARGS[@]}" -smp "${LAB_SMP:-2}"
+		# The host-built vmux links Debian's DPDK, whose libraries check for
+		# SSE4.2 when loaded: TCG's default CPU lacks it, vmux would not
+		# even print its version.
+		-cpu max
 		-display none -no-reboot
 		-serial "file:$E2E_TMP/$name.serial"
 		-kernel "$E2E_KERNEL" -initrd "$LAB_INITRD" -append "$append"

@@ -27,7 +27,7 @@ FLOW_GUEST=$FLOW_GUEST
 VMUXCTL=$VMUXCTL_BIN"
 LAB_SCRIPT=$LAB_DIR/guest/flow.sh
 # DPDK (Debian's build and ours) needs SSE4.2: not in TCG's default CPU model.
-lab_start vm -cpu max
+lab_start vm
 e2e_guest_wait vm 300
 ok=$?
 e2e_guest_lines vm | sed 's/^/    /'
