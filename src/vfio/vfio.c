@@ -21,6 +21,9 @@
 #define COMP "vfio"
 
 static int fail(char *err, size_t errlen, int r, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static int fail(char *err, size_t errlen, int r, const char *fmt, ...)
 {
 	va_list ap;
 
