@@ -106,3 +106,14 @@ bool log_ratelimit_pass(struct log_ratelimit *rl, uint32_t *suppressed_out)
 	rl->suppressed++;
 	return false;
 }
+
+void log_seterr(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!err || errlen == 0)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}

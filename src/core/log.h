@@ -9,6 +9,7 @@
 #define VMUX_CORE_LOG_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 enum log_level {
@@ -22,6 +23,12 @@ enum log_level {
 extern enum log_level log_level_current;
 
 void log_set_level(enum log_level lvl);
+/*
+ * Formats an error message for a caller's (err, errlen) buffer, the way
+ * functions that fail with a message report it; nothing if err is NULL or
+ * errlen 0.
+ */
+void log_seterr(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* Parses "err", "warn", "info", "debug", "trace" (or 0..4); -1 if unknown. */
 int log_parse_level(const char *s);
 const char *log_level_name(enum log_level lvl);

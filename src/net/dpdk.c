@@ -53,20 +53,6 @@
 
 static bool eal_ready;
 
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
-
 bool dpdk_eal_ready(void)
 {
 	return eal_ready;
@@ -104,7 +90,7 @@ int dpdk_eal_init(unsigned n, const char *const *args, char *err, size_t errlen)
 		argv[argc++] = lcore;
 	} else {
 		if (n > EAL_ARGV_MAX - 1) {
-			seterr(err, errlen, "EAL: at most %d arguments", EAL_ARGV_MAX - 1);
+			log_seterr(err, errlen, "EAL: at most %d arguments", EAL_ARGV_MAX - 1);
 			return -1;
 		}
 		for (unsigned i = 0; i < n; i++)
@@ -115,14 +101,14 @@ int dpdk_eal_init(unsigned n, const char *const *args, char *err, size_t errlen)
 	if (r < 0) {
 		int e = rte_errno;
 
-		seterr(err, errlen,
+		log_seterr(err, errlen,
 		       "DPDK's EAL refused its arguments or could not start: %s%s (see its messages "
 		       "above; without hugepages the EAL needs --no-huge, see docs/CONFIG.md)",
 		       rte_strerror(e), e == EALREADY ? " (initialised twice)" : "");
 		return -1;
 	}
 	if (r < argc - 1) {
-		seterr(err, errlen, "EAL: unexpected argument '%s' (not an EAL option)",
+		log_seterr(err, errlen, "EAL: unexpected argument '%s' (not an EAL option)",
 		       argv[r + 1]);
 		rte_eal_cleanup();
 		return -1;
@@ -543,7 +529,7 @@ static int find_port(const char *devargs, const char *name, uint16_t *pid, char 
 		return 0; /* given to the EAL already (-a, --vdev) */
 	r = rte_dev_probe(devargs);
 	if (r < 0 && r != -EEXIST) {
-		seterr(err, errlen,
+		log_seterr(err, errlen,
 		       "dpdk:%s: cannot probe the device: %s (a PCI address needs the NIC bound "
 		       "to vfio-pci and no --no-pci among the EAL arguments; a virtual device is "
 		       "named net_<driver><N>, e.g. net_ring0, with its driver's arguments)",
@@ -551,7 +537,7 @@ static int find_port(const char *devargs, const char *name, uint16_t *pid, char 
 		return -1;
 	}
 	if (rte_eth_dev_get_port_by_name(name, pid) != 0) {
-		seterr(err, errlen, "dpdk:%s: the device probed but is no Ethernet port named %s",
+		log_seterr(err, errlen, "dpdk:%s: the device probed but is no Ethernet port named %s",
 		       devargs, name);
 		return -1;
 	}
@@ -616,7 +602,7 @@ static int setup_port(struct dpdk_port *d, char *err, size_t errlen)
 	d->mp = rte_pktmbuf_pool_create(mpname, mbufs, DPDK_MBUF_CACHE, 0,
 					RTE_MBUF_DEFAULT_BUF_SIZE, socket);
 	if (!d->mp) {
-		seterr(err, errlen, "dpdk:%s: cannot create a pool of %u mbufs: %s (EAL memory: -m)",
+		log_seterr(err, errlen, "dpdk:%s: cannot create a pool of %u mbufs: %s (EAL memory: -m)",
 		       d->name, mbufs, rte_strerror(rte_errno));
 		return -1;
 	}
@@ -653,7 +639,7 @@ static int setup_port(struct dpdk_port *d, char *err, size_t errlen)
 	d->st.port_id = d->pid;
 	return 0;
 fail:
-	seterr(err, errlen, "dpdk:%s: cannot %s: %s", d->name, what, strerror(r < 0 ? -r : EIO));
+	log_seterr(err, errlen, "dpdk:%s: cannot %s: %s", d->name, what, strerror(r < 0 ? -r : EIO));
 	return -1;
 }
 
@@ -664,17 +650,17 @@ struct dpdk_port *dpdk_open(struct loop *l, const char *devargs, char *err, size
 	char pname[32];
 
 	if (!eal_ready) {
-		seterr(err, errlen, "dpdk:%s: DPDK's EAL is not initialised", devargs);
+		log_seterr(err, errlen, "dpdk:%s: DPDK's EAL is not initialised", devargs);
 		return NULL;
 	}
 	if (n == 0 || n >= RTE_ETH_NAME_MAX_LEN) {
-		seterr(err, errlen, "dpdk:%s: expected a PCI address or a virtual device name",
+		log_seterr(err, errlen, "dpdk:%s: expected a PCI address or a virtual device name",
 		       devargs);
 		return NULL;
 	}
 	d = calloc(1, sizeof(*d));
 	if (!d) {
-		seterr(err, errlen, "dpdk:%s: out of memory", devargs);
+		log_seterr(err, errlen, "dpdk:%s: out of memory", devargs);
 		return NULL;
 	}
 	memcpy(d->name, devargs, n);
@@ -689,7 +675,7 @@ struct dpdk_port *dpdk_open(struct loop *l, const char *devargs, char *err, size
 	snprintf(pname, sizeof(pname), "dpdk:%.26s", d->name);
 	d->pool = pkt_pool_create(pname, DPDK_POOL_PKTS);
 	if (!d->pool) {
-		seterr(err, errlen, "dpdk:%s: cannot create a pool of %u packets: %s", d->name,
+		log_seterr(err, errlen, "dpdk:%s: cannot create a pool of %u packets: %s", d->name,
 		       DPDK_POOL_PKTS, strerror(errno));
 		goto fail;
 	}
@@ -699,7 +685,7 @@ struct dpdk_port *dpdk_open(struct loop *l, const char *devargs, char *err, size
 	d->link_tsc = rte_get_tsc_hz() / 1000u * DPDK_LINK_POLL_MS;
 	d->last_start = rte_get_tsc_cycles();
 	if (loop_add_poll(l, dpdk_poll, d) < 0) {
-		seterr(err, errlen, "dpdk:%s: cannot poll it: %s", d->name, strerror(errno));
+		log_seterr(err, errlen, "dpdk:%s: cannot poll it: %s", d->name, strerror(errno));
 		goto fail;
 	}
 	d->polled = true;

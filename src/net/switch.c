@@ -83,20 +83,6 @@ struct net_switch {
 	uint16_t dirty[SW_MAX_PORTS];
 };
 
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
-
 /* ---- MAC table ---- */
 
 /* The MAC as a 48-bit big-endian number (two loads), the VLAN + 1 above it. */
@@ -521,13 +507,13 @@ struct net_switch *sw_create(const struct sw_config *cfg, char *err, size_t errl
 		cfg = &defaults;
 	entries = cfg->mac_entries ? cfg->mac_entries : 4096;
 	if (entries > SW_MAX_MACS) {
-		seterr(err, errlen, "switch: MAC table of %u entries is too big (max %u)", entries,
+		log_seterr(err, errlen, "switch: MAC table of %u entries is too big (max %u)", entries,
 		       SW_MAX_MACS);
 		return NULL;
 	}
 	sw = calloc(1, sizeof(*sw));
 	if (!sw) {
-		seterr(err, errlen, "switch: out of memory");
+		log_seterr(err, errlen, "switch: out of memory");
 		return NULL;
 	}
 	snprintf(sw->name, sizeof(sw->name), "%s", cfg->name ? cfg->name : "switch");
@@ -539,7 +525,7 @@ struct net_switch *sw_create(const struct sw_config *cfg, char *err, size_t errl
 		sw->nbuckets <<= 1;
 	sw->buckets = aligned_alloc(64, sw->nbuckets * sizeof(struct sw_bucket));
 	if (!sw->buckets) {
-		seterr(err, errlen, "switch %s: out of memory for the MAC table", sw->name);
+		log_seterr(err, errlen, "switch %s: out of memory for the MAC table", sw->name);
 		goto fail;
 	}
 	memset(sw->buckets, 0, sw->nbuckets * sizeof(struct sw_bucket));
@@ -549,7 +535,7 @@ struct net_switch *sw_create(const struct sw_config *cfg, char *err, size_t errl
 	snprintf(pname, sizeof(pname), "sw:%s", sw->name);
 	sw->pool = pkt_pool_create(pname, pool_pkts);
 	if (!sw->pool) {
-		seterr(err, errlen, "switch %s: cannot create a pool of %u packets", sw->name,
+		log_seterr(err, errlen, "switch %s: cannot create a pool of %u packets", sw->name,
 		       pool_pkts);
 		goto fail;
 	}
@@ -586,22 +572,22 @@ static bool port_cfg_ok(const struct net_switch *sw, const struct sw_port_config
 			const char *name, char *err, size_t errlen)
 {
 	if (cfg->kind != SW_PORT_VM && cfg->kind != SW_PORT_UPLINK) {
-		seterr(err, errlen, "switch %s: port %s: unknown kind %d", sw->name, name,
+		log_seterr(err, errlen, "switch %s: port %s: unknown kind %d", sw->name, name,
 		       (int)cfg->kind);
 		return false;
 	}
 	if (cfg->vlan > SW_VID_MAX) {
-		seterr(err, errlen, "switch %s: port %s: VLAN %u out of range (0..%u)", sw->name,
+		log_seterr(err, errlen, "switch %s: port %s: VLAN %u out of range (0..%u)", sw->name,
 		       name, cfg->vlan, SW_VID_MAX);
 		return false;
 	}
 	if (cfg->kind == SW_PORT_VM && !mac_unicast_ok(cfg->mac)) {
-		seterr(err, errlen, "switch %s: port %s: a VM port needs a unicast, non-zero MAC",
+		log_seterr(err, errlen, "switch %s: port %s: a VM port needs a unicast, non-zero MAC",
 		       sw->name, name);
 		return false;
 	}
 	if (cfg->promisc && !sw->allow_promisc) {
-		seterr(err, errlen, "switch %s: port %s: promiscuous ports are not allowed here",
+		log_seterr(err, errlen, "switch %s: port %s: promiscuous ports are not allowed here",
 		       sw->name, name);
 		return false;
 	}
@@ -617,7 +603,7 @@ int sw_attach(struct net_switch *sw, struct net_port *ext, const struct sw_port_
 	int id, rc;
 
 	if (!ext || !cfg) {
-		seterr(err, errlen, "switch %s: nothing to attach", sw->name);
+		log_seterr(err, errlen, "switch %s: nothing to attach", sw->name);
 		return -1;
 	}
 	if (!port_cfg_ok(sw, cfg, name, err, errlen))
@@ -625,12 +611,12 @@ int sw_attach(struct net_switch *sw, struct net_port *ext, const struct sw_port_
 	for (id = 0; id < SW_MAX_PORTS && sw->ports[id]; id++)
 		;
 	if (id == SW_MAX_PORTS) {
-		seterr(err, errlen, "switch %s: all %d ports in use", sw->name, SW_MAX_PORTS);
+		log_seterr(err, errlen, "switch %s: all %d ports in use", sw->name, SW_MAX_PORTS);
 		return -1;
 	}
 	q = calloc(1, sizeof(*q));
 	if (!q) {
-		seterr(err, errlen, "switch %s: out of memory", sw->name);
+		log_seterr(err, errlen, "switch %s: out of memory", sw->name);
 		return -1;
 	}
 	q->sw = sw;
@@ -650,12 +636,12 @@ int sw_attach(struct net_switch *sw, struct net_port *ext, const struct sw_port_
 			int other = sw_mac_lookup(sw, q->mac, q->vlan);
 
 			if (rc == -EEXIST)
-				seterr(err, errlen,
+				log_seterr(err, errlen,
 				       "switch %s: port %s: MAC %02x:%02x:%02x:%02x:%02x:%02x is already on port %d in VLAN %u",
 				       sw->name, name, q->mac[0], q->mac[1], q->mac[2], q->mac[3],
 				       q->mac[4], q->mac[5], other, q->vlan);
 			else
-				seterr(err, errlen, "switch %s: port %s: cannot pin its MAC: %s",
+				log_seterr(err, errlen, "switch %s: port %s: cannot pin its MAC: %s",
 				       sw->name, name, strerror(-rc));
 			sw->ports[id] = NULL;
 			free(q);

@@ -57,20 +57,6 @@
 #include "net/tap_impl.h"
 #include "net/tap_priv.h"
 
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
-
 /* The device is gone (deleted, or the fd broke): stop for good, no busy loop. */
 void tap_detach(struct tap *t, const char *why, int err)
 {
@@ -170,7 +156,7 @@ struct tap *tap_open_fd(struct loop *l, int fd, const char *ifname, unsigned poo
 	struct tap *t = calloc(1, sizeof(*t));
 
 	if (!t) {
-		seterr(err, errlen, "tap %s: out of memory", ifname);
+		log_seterr(err, errlen, "tap %s: out of memory", ifname);
 		close(fd);
 		return NULL;
 	}
@@ -180,14 +166,14 @@ struct tap *tap_open_fd(struct loop *l, int fd, const char *ifname, unsigned poo
 	snprintf(pname, sizeof(pname), "tap:%s", t->ifname);
 	t->pool = pkt_pool_create(pname, pool_pkts);
 	if (!t->pool) {
-		seterr(err, errlen, "tap %s: cannot create a pool of %u packets: %s", t->ifname,
+		log_seterr(err, errlen, "tap %s: cannot create a pool of %u packets: %s", t->ifname,
 		       pool_pkts, strerror(errno));
 		goto fail;
 	}
 	net_port_init(&t->port, pname, &tap_ops, t);
 	t->h = loop_add_fd(l, fd, EPOLLIN, tap_event, t);
 	if (!t->h) {
-		seterr(err, errlen, "tap %s: cannot poll the device: %s", t->ifname,
+		log_seterr(err, errlen, "tap %s: cannot poll the device: %s", t->ifname,
 		       strerror(errno));
 		goto fail;
 	}
@@ -208,17 +194,17 @@ static bool tap_name_ok(const char *name, char *err, size_t errlen)
 	size_t len;
 
 	if (!name || !*name) {
-		seterr(err, errlen, "tap: empty interface name");
+		log_seterr(err, errlen, "tap: empty interface name");
 		return false;
 	}
 	len = strlen(name);
 	if (len >= IFNAMSIZ) {
-		seterr(err, errlen, "tap '%.64s%s': interface name too long (%zu characters, max %d)",
+		log_seterr(err, errlen, "tap '%.64s%s': interface name too long (%zu characters, max %d)",
 		       name, len > 64 ? "..." : "", len, IFNAMSIZ - 1);
 		return false;
 	}
 	if (!strcmp(name, ".") || !strcmp(name, "..") || strpbrk(name, "/: \t\n\v\f\r%")) {
-		seterr(err, errlen,
+		log_seterr(err, errlen,
 		       "tap '%s': invalid interface name (no '/', ':', '%%', spaces, '.' or '..')",
 		       name);
 		return false;
@@ -251,7 +237,7 @@ struct tap *tap_open(struct loop *l, const char *ifname, bool may_create, char *
 		return NULL;
 	idx_before = if_nametoindex(ifname);
 	if (!idx_before && !may_create) {
-		seterr(err, errlen, "tap '%s': no such interface (and creating it is not allowed)",
+		log_seterr(err, errlen, "tap '%s': no such interface (and creating it is not allowed)",
 		       ifname);
 		return NULL;
 	}
@@ -259,7 +245,7 @@ struct tap *tap_open(struct loop *l, const char *ifname, bool may_create, char *
 	if (fd < 0) {
 		int e = errno;
 
-		seterr(err, errlen, "tap '%s': cannot open /dev/net/tun: %s%s", ifname, strerror(e),
+		log_seterr(err, errlen, "tap '%s': cannot open /dev/net/tun: %s%s", ifname, strerror(e),
 		       e == ENOENT || e == ENODEV ? " (is the tun module loaded?)" : "");
 		return NULL;
 	}
@@ -269,7 +255,7 @@ struct tap *tap_open(struct loop *l, const char *ifname, bool may_create, char *
 	if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
 		int e = errno;
 
-		seterr(err, errlen, "tap '%s': cannot %s it (TUNSETIFF): %s%s", ifname,
+		log_seterr(err, errlen, "tap '%s': cannot %s it (TUNSETIFF): %s%s", ifname,
 		       idx_before ? "attach to" : "create", strerror(e), tunsetiff_hint(e));
 		close(fd);
 		return NULL;
@@ -281,7 +267,7 @@ struct tap *tap_open(struct loop *l, const char *ifname, bool may_create, char *
 	 */
 	idx_after = if_nametoindex(ifr.ifr_name);
 	if (!may_create && idx_after != idx_before) {
-		seterr(err, errlen, "tap '%s': the interface went away while being opened",
+		log_seterr(err, errlen, "tap '%s': the interface went away while being opened",
 		       ifname);
 		close(fd);
 		return NULL;
