@@ -230,10 +230,9 @@ int e810g_fd_up(struct e810g *g, unsigned ctrl_q)
 	return 0;
 }
 
-int e810g_fd_add(struct e810g *g, uint16_t port, uint16_t qindex, bool drop, uint32_t fdid)
+/* One programming descriptor and its dummy packet (a filter for UDP destination port). */
+static int fd_prog(struct e810g *g, const struct e810fd_prog *p, uint16_t port)
 {
-	struct e810fd_prog p = { .report = E810_FDD_REPORT_FAIL, .fdid = fdid, .vsi = g->vsi,
-				 .qindex = qindex, .drop = drop, .stat_idx = 256 };
 	struct e810g_q *x = &g->fdq;
 	uint8_t *fd, *dd;
 	uint64_t qw0, qw1;
@@ -247,7 +246,7 @@ int e810g_fd_add(struct e810g *g, uint16_t port, uint16_t qindex, bool drop, uin
 	len = e810fd_frame4(e810g_ptr(g, E810G_FD_PKT), E810_FD_PKT_MAX, g->mac, 17, port, 0);
 	if (!len)
 		return -EINVAL;
-	e810fd_desc(&p, &qw0, &qw1);
+	e810fd_desc(p, &qw0, &qw1);
 	s64(fd, qw0);
 	s64(fd + 8, qw1);
 	s64(dd, e810g_gpa(E810G_FD_PKT));
@@ -264,6 +263,34 @@ int e810g_fd_add(struct e810g *g, uint16_t port, uint16_t qindex, bool drop, uin
 		return -EIO;
 	}
 	return 0;
+}
+
+int e810g_fd_add(struct e810g *g, uint16_t port, uint16_t qindex, bool drop, uint32_t fdid)
+{
+	struct e810fd_prog p = { .report = E810_FDD_REPORT_FAIL, .fdid = fdid, .vsi = g->vsi,
+				 .qindex = qindex, .drop = drop, .stat_idx = 256 };
+
+	return fd_prog(g, &p, port);
+}
+
+int e810g_fd_del(struct e810g *g, uint16_t port, uint32_t fdid)
+{
+	struct e810fd_prog p = { .del = true, .report = E810_FDD_REPORT_FAIL, .fdid = fdid,
+				 .vsi = g->vsi, .stat_idx = 256 };
+
+	return fd_prog(g, &p, port);
+}
+
+void e810g_fd_mask(struct e810g *g, uint16_t dport_mask)
+{
+	if (dport_mask == 0xffffu) {
+		e810g_wr(g, E810_GLQF_FDMASK_SEL(E810FD_PROF), 0);
+		return;
+	}
+	/* The port's field vector word (the last), the bits compared. */
+	e810g_wr(g, E810_GLQF_FDMASK(E810FD_MASK_REG),
+		 (uint32_t)dport_mask << 16 | (E810_FLEX_FD_FVW - 1u));
+	e810g_wr(g, E810_GLQF_FDMASK_SEL(E810FD_PROF), 1u << E810FD_MASK_REG);
 }
 
 unsigned e810g_fd_count(struct e810g *g)

@@ -44,6 +44,7 @@
 #define E810FD_TCAM_SIZE 15u
 #define E810FD_XLT2_SIZE 6u
 #define E810FD_GLQF_FD_CNT 0x00460018u
+#define E810FD_MASK_REG 0u /* the GLQF_FDMASK register e810g_fd_mask uses */
 
 /* The sections' bodies (E810_SID_XLT1_FD, _FLD_VEC_FD, _PROFID_TCAM_FD, _XLT2_FD). */
 void e810fd_xlt1(uint8_t out[E810FD_XLT1_SIZE]);
@@ -83,6 +84,19 @@ int e810g_fd_up(struct e810g *g, unsigned ctrl_q);
  * added the filter: e810g_fd_count), -EIO if they did not complete.
  */
 int e810g_fd_add(struct e810g *g, uint16_t port, uint16_t qindex, bool drop, uint32_t fdid);
+/*
+ * Removes the filter for UDP destination port (as ethtool -N delete: the
+ * same programming packet, PCMD remove); 0 or -EIO as e810g_fd_add (a
+ * filter the device does not hold: e810g_fd_count unchanged).
+ */
+int e810g_fd_del(struct e810g *g, uint16_t port, uint32_t fdid);
+/*
+ * The profile's destination port mask (the bits compared, 0xffff: all):
+ * GLQF_FDMASK(E810FD_MASK_REG) for the port's field vector word and
+ * GLQF_FDMASK_SEL, as ice programs a field's partial mask. Filters added
+ * after it are keyed under it (change it with none in the table).
+ */
+void e810g_fd_mask(struct e810g *g, uint16_t dport_mask);
 /* Filters the device holds (GLQF_FD_CNT: guaranteed + best effort). */
 unsigned e810g_fd_count(struct e810g *g);
 

@@ -22,6 +22,11 @@
  *   on UDP port 80 to queue 3 fill the table (GLQF_FD_CNT 1024, a 1025th
  *   refused and counted); the IPv4/UDP flows to port 80 land on queue 3,
  *   every other flow (TCP to port 80 too) where the table puts it.
+ * - Filters removed and masked (e810g_fd_del, e810g_fd_mask), without RSS:
+ *   a filter on UDP port 80 to queue 3 takes the IPv4/UDP flows to port 80,
+ *   removed (GLQF_FD_CNT back to 0) they land on queue 0, a second removal
+ *   is refused (fd_refused_noent); with the port mask 0xfff0 one filter on
+ *   port 5200 takes the IPv4/UDP flows to ports 5200..5215 and no other.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -453,11 +458,62 @@ static void test_fd_flows(void **state)
 	assert_int_equal(dev_counter(DEV_A, "fd_matches"), steered);
 }
 
+/* Every flow on queue 0 but the IPv4/UDP ones to ports [lo, hi], on FD_QUEUE; how many those. */
+static unsigned check_fd_range(const struct got *got, uint16_t lo, uint16_t hi)
+{
+	unsigned steered = 0;
+
+	for (unsigned i = 0; i < FLOWS; i++) {
+		struct flow f;
+
+		flow_of(got[i].idx, &f);
+		if (!f.v6 && !f.tcp && f.dport >= lo && f.dport <= hi) {
+			assert_int_equal(got[i].q, FD_QUEUE);
+			steered++;
+		} else {
+			assert_int_equal(got[i].q, 0);
+		}
+	}
+	return steered;
+}
+
+static void test_fd_del_mask(void **state)
+{
+	static struct got got[FLOWS];
+
+	(void)state;
+	if (!in_own_netns)
+		skip();
+	dev_open(&ga, DEV_A, NQ);
+	dev_open(&gb, DEV_B, 1);
+	assert_int_equal(e810g_fd_up(&ga, 2 * NQ), 0);
+	assert_int_equal(e810g_fd_add(&ga, 80, FD_QUEUE, false, 7), 0);
+	assert_int_equal(e810g_fd_count(&ga), 1);
+	send_flows(got);
+	assert_true(check_fd_range(got, 80, 80) > 0);
+	assert_int_equal(e810g_fd_del(&ga, 80, 7), 0);
+	assert_int_equal(e810g_fd_count(&ga), 0);
+	send_flows(got);
+	assert_int_equal(check_fd_range(got, 1, 0), 0);
+	assert_int_equal(e810g_fd_del(&ga, 80, 7), 0);
+	assert_int_equal(e810g_fd_count(&ga), 0);
+	assert_int_equal(dev_counter(DEV_A, "fd_refused_noent"), 1);
+	/* flow_of's ports 5201 + i (i % 3 == 0): IPv4/UDP at i = 0 and 12 fall in 5200..5215. */
+	e810g_fd_mask(&ga, 0xfff0);
+	assert_int_equal(e810g_fd_add(&ga, 5200, FD_QUEUE, false, 8), 0);
+	assert_int_equal(e810g_fd_count(&ga), 1);
+	send_flows(got);
+	assert_int_equal(check_fd_range(got, 5200, 5215), 2);
+	assert_int_equal(e810g_fd_del(&ga, 5207, 8), 0); /* the same filter under the mask */
+	assert_int_equal(e810g_fd_count(&ga), 0);
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_teardown(test_rss_flows, close_guests),
 		cmocka_unit_test_teardown(test_fd_flows, close_guests),
+		cmocka_unit_test_teardown(test_fd_del_mask, close_guests),
 	};
 
 	if (argc < 2) {
