@@ -9,7 +9,11 @@
 # show dev dtap0` lists them, frames for VM b read from its RX queue), then
 # a poll-mode E810 guest (flow_guest) whose ethertype drop rule becomes a
 # kernel filter that drops its frames before vmux, and goes when the guest
-# removes the rule.
+# removes the rule; the same guest's flow director filters (guest/fd_check.py):
+# "udp4 dst-port 7100 action 1" as a flower filter (VM a's MAC and the port)
+# whose frames land on the guest's RX queue 1, removed with its filter, and a
+# masked one (ports 7296..7311) net_tap refuses: in software, counted, still
+# steering to queue 1, removed.
 # Exit 0 pass, 1 fail, 77 skip. Environment: tests/lab/lab.sh, FLOW_TEST,
 # VMUXCTL_BIN.
 set -u
@@ -33,4 +37,4 @@ ok=$?
 e2e_guest_lines vm | sed 's/^/    /'
 [ "$ok" = 0 ] || e2e_fail "lab VM: $E2E_RESULT"
 e2e_log "timing: lab VM $E2E_GUEST_SECS s, test $(e2e_since "$T0") s"
-e2e_pass "net_tap+flower: $(e2e_guest_data vm kernel_filters) kernel filters for vmux's VMs, $(e2e_guest_data vm steered) frames steered to VM b's queue, a guest's drop rule in the kernel and removed ($(e2e_guest_data vm kernel_filters_guest) -> $(e2e_guest_data vm kernel_filters_removed) filters)"
+e2e_pass "net_tap+flower: $(e2e_guest_data vm kernel_filters) kernel filters for vmux's VMs, $(e2e_guest_data vm steered) frames steered to VM b's queue, a guest's drop rule in the kernel and removed ($(e2e_guest_data vm kernel_filters_guest) -> $(e2e_guest_data vm kernel_filters_removed) filters); a guest's FD filter in the kernel ($(e2e_guest_data vm fd_hw_kernel_hits) frames through it, $(e2e_guest_data vm fd_hw_q1) on its queue 1) and removed, a masked one refused by net_tap and steered in software ($(e2e_guest_data vm fd_sw_q1) on queue 1)"

@@ -13,6 +13,10 @@
 #   3. a poll-mode E810 guest (flow_guest) on VM a adds an ethertype drop
 #      rule: in the kernel, the frames it matches dropped there, others still
 #      steered; the guest removes it: its filter goes.
+#   4. the same guest's flow director filters (guest/fd_check.py): an exact
+#      udp4 dst-port filter as a kernel filter steering to the guest's RX
+#      queue 1, removed with it; a masked one net_tap refuses, in software,
+#      still steering; removed.
 # From the host (LAB_ENV): FLOW_TEST (the test binary), FLOW_GUEST, VMUXCTL.
 . "$LAB_SRCROOT/tests/e2e/guest/functions.sh"
 
@@ -85,8 +89,11 @@ e2e_info "ok: the 32 frames for VM b were read from its RX queue $BQ"
 # an ethertype 0x88b5 drop) become kernel filters; frames of that type for VM
 # a are dropped in the kernel, others still read from VM a's queue; the rule
 # removed by the guest, its filter goes.
-"$FLOW_GUEST" /tmp/a.sock >/tmp/g.out 2>/tmp/g.err &
+# Its commands (part 4) go through a FIFO this shell holds open (fd 3).
+mkfifo /tmp/g.in || die "mkfifo"
+"$FLOW_GUEST" /tmp/a.sock </tmp/g.in >/tmp/g.out 2>/tmp/g.err &
 GPID=$!
+exec 3>/tmp/g.in
 e2e_wait_for 30 grep -q ready /tmp/g.out || { cat /tmp/g.err; die "flow_guest did not come up"; }
 sleep 1
 "$VMUXCTL" -c /tmp/vf.ctl flows >/tmp/flows3.json || die "vmuxctl flows failed"
@@ -145,6 +152,26 @@ n2=$(ip netns exec vf tc filter show dev dtap0 | grep -c dst_mac)
 e2e_data kernel_filters_removed "$n2"
 [ "$n2" = "$((nf - 1))" ] || die "$n2 filters after the removal, expected $((nf - 1))"
 e2e_info "ok: the guest removed its rule: its kernel filter is gone ($nf -> $n2)"
+
+# 4. the same guest's flow director filters (guest/fd_check.py): "udp4
+# dst-port 7100 action 1" as a flower filter (VM a's MAC and the port), its
+# frames through it onto the guest's RX queue 1, removed with the filter; a
+# masked one (ports 7296..7311) net_tap refuses in software, still steering
+# to queue 1; removed, gone from `vmuxctl flows`.
+T4=$(date +%s)
+ip netns exec vf python3 "$LAB_SRCROOT/tests/lab/guest/fd_check.py" "$VMUXCTL" /tmp/vf.ctl \
+	/tmp/g.in /tmp/g.out dtap0 >/tmp/fd.out 2>&1
+fdrc=$?
+while read -r l; do
+	# shellcheck disable=SC2086 # split "data KEY VALUE"
+	case "$l" in
+	"data "*) set -- $l; e2e_data "$2" "$3" ;;
+	*) e2e_info "$l" ;;
+	esac
+done </tmp/fd.out
+[ "$fdrc" = 0 ] || { tail -n 5 /tmp/vmux.log | while read -r l; do e2e_info "  vmux: $l"; done; die "the guest's flow director filters (fd_check.py)"; }
+e2e_data fd_secs "$(($(date +%s) - T4))"
+exec 3>&-
 kill "$GPID"
 wait "$GPID"
 kill "$VPID"
