@@ -2,7 +2,8 @@
 /*
  * The E810 flow director as ice programs "ethtool -N flow-type udp4
  * dst-port P action Q" (ice_fdir.c, ice_flow.c), for e810g guests (the
- * integration test test_e810g_rss, bench/mux_bench --e810-fd). The
+ * integration test test_e810g_rss, bench/mux_bench --e810-fd, the lab's
+ * flow_guest). The
  * in-process tests have a more general builder of their own
  * (tests/unit/dev/e810/fd_util.h, any field list, straight into the tables);
  * this one is the IPv4/UDP destination port profile only, as bytes for
@@ -21,9 +22,10 @@
  *    download_pkg with a metadata section and XLT1), the profile in an
  *    update_pkg buffer, the registers through BAR0, a control VSI with its
  *    TX queue on a queue pair of the caller's choice (ice: the one past its
- *    LAN queues), and filters added by programming descriptors and DUMMY
- *    packets on that queue, reported on failure only; GLQF_FD_CNT tells how
- *    many the device holds.
+ *    LAN queues), and filters added and removed by programming descriptors
+ *    and DUMMY packets on that queue, reported on failure only; GLQF_FD_CNT
+ *    tells how many the device holds; the profile's port mask through
+ *    GLQF_FDMASK.
  */
 #ifndef VMUX_CLIENT_E810G_FD_H
 #define VMUX_CLIENT_E810G_FD_H
