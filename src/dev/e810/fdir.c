@@ -221,20 +221,23 @@ static int pf_prof(struct e810 *e, const struct e810_flex *fx, unsigned vsi, uns
  * The queue region of action a at its VSI v: the 2^toq VSI-relative queues
  * from qindex, bounded to those the VSI's queue map (and the model) has: the
  * largest power of two of them from qindex on, its log2 in *log2 (less than
- * toq: cut short). false if qindex itself is no queue of the VSI.
+ * toq: cut short). Returns qindex's PF queue, or E810_RSS_Q_BAD (qindex
+ * itself is no queue of the VSI).
  */
-static bool filter_region(const struct e810 *e, const struct e810_aq_vsi *v,
-			  const struct e810_fd_action *a, unsigned *log2)
+static unsigned filter_region(const struct e810 *e, const struct e810_aq_vsi *v,
+			      const struct e810_fd_action *a, unsigned *log2)
 {
-	unsigned want = 1u << (a->toq & 7u), have = 0;
+	unsigned want = 1u << (a->toq & 7u), have = 1;
+	unsigned q0 = e810_vsi_rx_queue(v, a->qindex, e->nq);
 
+	*log2 = 0;
+	if (q0 == E810_RSS_Q_BAD)
+		return q0;
 	while (have < want && e810_vsi_rx_queue(v, a->qindex + have, e->nq) != E810_RSS_Q_BAD)
 		have++;
-	if (!have)
-		return false;
-	for (*log2 = 0; (2u << *log2) <= have; (*log2)++)
-		;
-	return true;
+	while ((2u << *log2) <= have)
+		(*log2)++;
+	return q0;
 }
 
 int e810_fdir_steer(struct e810 *e, struct pkt *p)
@@ -260,7 +263,8 @@ int e810_fdir_steer(struct e810 *e, struct pkt *p)
 		return E810_STEER_DROP;
 	}
 	v = f->act.vsi == pf->num ? pf : vsi_by_num(e, f->act.vsi);
-	if (!v || !filter_region(e, v, &f->act, &reg)) {
+	q = v ? filter_region(e, v, &f->act, &reg) : E810_RSS_Q_BAD;
+	if (q == E810_RSS_Q_BAD) {
 		e->fd.bad_queue++;
 		return E810_STEER_NEXT;
 	}
@@ -270,13 +274,11 @@ int e810_fdir_steer(struct e810 *e, struct pkt *p)
 		       "runs past VSI %u's queues: %u of them taken", e->name, f->act.fdid,
 		       1u << f->act.toq, f->act.qindex, v->num, 1u << reg);
 	}
-	q = e810_vsi_rx_queue(v, e810_region_pick(f->act.qindex, reg, reg ? e810_steer_hash(e, p) : 0),
-			      e->nq);
-	if (q == E810_RSS_Q_BAD) { /* cannot be: filter_region checked the region's queues */
-		e->fd.bad_queue++;
-		return E810_STEER_NEXT;
-	}
-	return (int)q;
+	if (!reg)
+		return (int)q;
+	/* One of the region's queues, each one the VSI has (filter_region checked them). */
+	return (int)e810_vsi_rx_queue(v, e810_region_pick(f->act.qindex, reg, e810_steer_hash(e, p)),
+				      e->nq);
 }
 
 /* ==== as flows for an uplink (net/flow.h) ============================================== */
@@ -443,10 +445,10 @@ unsigned e810_fdir_flows(const struct e810 *e, struct net_flow *out, unsigned ma
 			unsigned q, reg, k;
 
 			v = f->act.vsi == pf->num ? pf : vsi_by_num(e, f->act.vsi);
-			if (!v || !filter_region(e, v, &f->act, &reg))
+			q = v ? filter_region(e, v, &f->act, &reg) : E810_RSS_Q_BAD;
+			if (q == E810_RSS_Q_BAD)
 				continue; /* steering goes on to RSS: as no filter */
 			/* A region: PF queues in a row (a scattered map may break it up). */
-			q = e810_vsi_rx_queue(v, f->act.qindex, e->nq);
 			for (k = 1; k < 1u << reg; k++)
 				if (e810_vsi_rx_queue(v, f->act.qindex + k, e->nq) != q + k)
 					break;
