@@ -339,12 +339,26 @@ static void spread(uint8_t proto, uint16_t dport, unsigned n, unsigned cnt[E810_
 	}
 }
 
+/* update_vsi: the PF VSI's RX queues scattered, VSI queue i on map[i] (the rest none). */
+static void scatter(const uint16_t map[8])
+{
+	uint8_t p[128] = { 0 }, prm[16] = { 0 };
+
+	p16(p + VP_VALID_SECTIONS, 1u << 6);
+	p16(p + VP_MAPPING_FLAGS, 1);
+	for (unsigned i = 0; i < 16; i++)
+		p16(p + VP_Q_MAPPING + 2 * i, i < 8 ? map[i] : 0x7ffu);
+	p16(prm + VC_VSI_NUM, r.vsi | VSI_IS_VALID);
+	assert_int_equal(drv_cmd(&r.d, AQC_UPDATE_VSI, prm, p, sizeof(p), true, NULL), 0);
+}
+
 /*
  * toq 2 from queue 2: frames of different hashes spread over queues 2..5
  * (the hash's low bits pick), none elsewhere; listed as queue 2/4. A region
  * running past the VSI's 8 queues (4 from queue 6) is cut to the 2 it has,
  * counted (the largest power of two that fits); one from a queue the VSI
- * lacks is no filter (on to RSS).
+ * lacks is no filter (on to RSS); with a scattered queue map the region's
+ * PF queues are no range: steered, not listed.
  */
 static void test_region(void **state)
 {
@@ -416,6 +430,26 @@ static void test_region(void **state)
 			assert_int_equal(fd[i]->nqueues, 2);
 		}
 	}
+
+	/*
+	 * A scattered map (VSI queues 2..5 on PF queues 2, 3, 5, 4): the region
+	 * still spreads over those 4, but they are no range of the PF's: not
+	 * listed, nor 33's (5, 6 on 4, 6); 32's (6, 7) still is.
+	 */
+	{
+		static const uint16_t map[8] = { 0, 1, 2, 3, 5, 4, 6, 7 };
+
+		scatter(map);
+	}
+	spread(17, 5001, 64, cnt);
+	for (unsigned q = 0; q < E810_MODEL_QPS_MAX; q++)
+		assert_int_equal(cnt[q], q >= 2 && q <= 5 ? 16u : 0u);
+	n = e810_steer_flows(&m, fl, MAXFL);
+	k = fd_flows(n, fd);
+	assert_int_equal(k, 1);
+	assert_int_equal(fd[0]->origin_id, 32);
+	assert_int_equal(fd[0]->queue, 6);
+	assert_int_equal(fd[0]->nqueues, 2);
 }
 
 /*
