@@ -514,8 +514,8 @@ void e810_fdir_dump(const struct e810 *e, FILE *out)
 		(unsigned long long)s->adds, (unsigned long long)s->updates,
 		(unsigned long long)s->removes, (unsigned long long)s->matches,
 		(unsigned long long)fd->drops, (unsigned long long)fd->bad_queue,
-		(unsigned long long)fd->region_clamped, (unsigned long long)fd->status, (unsigned long long)fd->status_lost,
-		(unsigned long long)refused);
+		(unsigned long long)fd->region_clamped, (unsigned long long)fd->status,
+		(unsigned long long)fd->status_lost, (unsigned long long)refused);
 	for (unsigned i = 0; i < E810_FDR_N; i++)
 		fprintf(out, ",\"fd_refused_%s\":%llu", refuse_name[i],
 			(unsigned long long)fd->refused[i]);

@@ -64,7 +64,8 @@ void e810_fdir_prog(void *arg, uint16_t queue, const struct e810_fd_prog *p);
  * whose key holds other words, whose profile takes packet types the fields
  * cannot tell apart, whose queue the VSI lacks, or whose region's queues
  * are not in a row in the PF's (a scattered queue map) is not listed (the
- * receive path decides those frames). At most max into out; returns how many there are.
+ * receive path decides those frames). At most max into out; returns how
+ * many there are.
  */
 struct net_flow;
 unsigned e810_fdir_flows(const struct e810 *e, struct net_flow *out, unsigned max, uint16_t prio);

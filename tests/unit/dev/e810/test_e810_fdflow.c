@@ -319,7 +319,7 @@ static void test_udp6(void **state)
 	pkt_free(p);
 }
 
-/* Frames of proto to dport with RSS hashes 0..n-1 (as a backend gives them): how many each queue takes. */
+/* Frames to dport with RSS hashes from 0 (as a backend gives them): how many each queue took. */
 static void spread(uint8_t proto, uint16_t dport, unsigned n, unsigned cnt[E810_MODEL_QPS_MAX])
 {
 	memset(cnt, 0, E810_MODEL_QPS_MAX * sizeof(cnt[0]));
