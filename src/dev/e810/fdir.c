@@ -22,7 +22,11 @@
  * Lookup: a frame from the port takes the PF VSI's profile for its type,
  * its key under it, and the filter for the key: drop, or the filter's
  * VSI-relative queue mapped through that VSI's queue map (as RSS maps its
- * table, rss.h) to the PF's queue; nothing matched: RSS decides.
+ * table, rss.h) to the PF's queue; with a queue region (toq > 0: 2^toq
+ * queues from qindex), the frame's RSS hash picks one of them as for a
+ * switch rule's region (e810_region_pick), the region bounded to the
+ * queues the VSI has (cut to the largest power of two that fits, counted);
+ * nothing matched: RSS decides.
  */
 #include <string.h>
 
@@ -175,8 +179,8 @@ void e810_fdir_prog(void *arg, uint16_t queue, const struct e810_fd_prog *p)
 				fail = true;
 			} else {
 				LOG_DEBUG(COMP, "%s: flow director filter FD ID %u (profile %d, %u words): "
-					  "%s %u of VSI %u", e->name, fdid, prof, key.n,
-					  a.drop ? "drop, not queue" : "queue", a.qindex, a.vsi);
+					  "%s %u (of %u) of VSI %u", e->name, fdid, prof, key.n,
+					  a.drop ? "drop, not queue" : "queue", a.qindex, 1u << a.toq, a.vsi);
 			}
 		}
 	}
@@ -213,13 +217,36 @@ static int pf_prof(struct e810 *e, const struct e810_flex *fx, unsigned vsi, uns
 	return fd->pc_prof[ptype];
 }
 
+/*
+ * The queue region of action a at its VSI v: the 2^toq VSI-relative queues
+ * from qindex, bounded to those the VSI's queue map (and the model) has: the
+ * largest power of two of them from qindex on, its log2 in *log2 (less than
+ * toq: cut short). Returns qindex's PF queue, or E810_RSS_Q_BAD (qindex
+ * itself is no queue of the VSI).
+ */
+static unsigned filter_region(const struct e810 *e, const struct e810_aq_vsi *v,
+			      const struct e810_fd_action *a, unsigned *log2)
+{
+	unsigned want = 1u << (a->toq & 7u), have = 1;
+	unsigned q0 = e810_vsi_rx_queue(v, a->qindex, e->nq);
+
+	*log2 = 0;
+	if (q0 == E810_RSS_Q_BAD)
+		return q0;
+	while (have < want && e810_vsi_rx_queue(v, a->qindex + have, e->nq) != E810_RSS_Q_BAD)
+		have++;
+	while ((2u << *log2) <= have)
+		(*log2)++;
+	return q0;
+}
+
 int e810_fdir_steer(struct e810 *e, struct pkt *p)
 {
 	const struct e810_aq_vsi *pf = e810_pf_vsi(e), *v;
 	const struct e810_flex *fx = e810_aq_flex(e->aq);
 	struct e810_fd_filter *f;
 	struct e810_fd_key key;
-	unsigned q;
+	unsigned q, reg;
 	int prof;
 
 	if (!pf)
@@ -236,12 +263,22 @@ int e810_fdir_steer(struct e810 *e, struct pkt *p)
 		return E810_STEER_DROP;
 	}
 	v = f->act.vsi == pf->num ? pf : vsi_by_num(e, f->act.vsi);
-	q = v ? e810_vsi_rx_queue(v, f->act.qindex, e->nq) : E810_RSS_Q_BAD;
+	q = v ? filter_region(e, v, &f->act, &reg) : E810_RSS_Q_BAD;
 	if (q == E810_RSS_Q_BAD) {
 		e->fd.bad_queue++;
 		return E810_STEER_NEXT;
 	}
-	return (int)q;
+	if (reg < f->act.toq) {
+		e->fd.region_clamped++;
+		LOG_RL(LOG_LVL_INFO, COMP, "%s: flow director FD ID %u: a region of %u queues from %u "
+		       "runs past VSI %u's queues: %u of them taken", e->name, f->act.fdid,
+		       1u << f->act.toq, f->act.qindex, v->num, 1u << reg);
+	}
+	if (!reg)
+		return (int)q;
+	/* One of the region's queues, each one the VSI has (filter_region checked them). */
+	return (int)e810_vsi_rx_queue(v, e810_region_pick(f->act.qindex, reg, e810_steer_hash(e, p)),
+				      e->nq);
 }
 
 /* ==== as flows for an uplink (net/flow.h) ============================================== */
@@ -405,15 +442,21 @@ unsigned e810_fdir_flows(const struct e810 *e, struct net_flow *out, unsigned ma
 		if (f->act.drop) {
 			fl.action = NET_FLOW_DROP;
 		} else {
-			unsigned q;
+			unsigned q, reg, k;
 
 			v = f->act.vsi == pf->num ? pf : vsi_by_num(e, f->act.vsi);
-			q = v ? e810_vsi_rx_queue(v, f->act.qindex, e->nq) : E810_RSS_Q_BAD;
-			if (q == E810_RSS_Q_BAD || q >= e->nq)
+			q = v ? filter_region(e, v, &f->act, &reg) : E810_RSS_Q_BAD;
+			if (q == E810_RSS_Q_BAD)
 				continue; /* steering goes on to RSS: as no filter */
+			/* A region: PF queues in a row (a scattered map may break it up). */
+			for (k = 1; k < 1u << reg; k++)
+				if (e810_vsi_rx_queue(v, f->act.qindex + k, e->nq) != q + k)
+					break;
+			if (q >= e->nq || k < 1u << reg)
+				continue;
 			fl.action = NET_FLOW_QUEUE;
 			fl.queue = (uint16_t)q;
-			fl.nqueues = 1;
+			fl.nqueues = (uint16_t)(1u << reg);
 		}
 		if (n < max)
 			out[n] = fl;
@@ -465,14 +508,14 @@ void e810_fdir_dump(const struct e810 *e, FILE *out)
 	fprintf(out,
 		",\"fd_filters\":%u,\"fd_guar\":%u,\"fd_best\":%u,\"fd_progs\":%llu,"
 		"\"fd_adds\":%llu,\"fd_updates\":%llu,\"fd_removes\":%llu,\"fd_matches\":%llu,"
-		"\"fd_drops\":%llu,\"fd_bad_queue\":%llu,\"fd_status\":%llu,\"fd_status_lost\":%llu,"
-		"\"fd_refused\":%llu",
+		"\"fd_drops\":%llu,\"fd_bad_queue\":%llu,\"fd_region_clamped\":%llu,\"fd_status\":%llu,"
+		"\"fd_status_lost\":%llu,\"fd_refused\":%llu",
 		fd->tab.n, fd->tab.nguar, fd->tab.nbest, (unsigned long long)fd->progs,
 		(unsigned long long)s->adds, (unsigned long long)s->updates,
 		(unsigned long long)s->removes, (unsigned long long)s->matches,
 		(unsigned long long)fd->drops, (unsigned long long)fd->bad_queue,
-		(unsigned long long)fd->status, (unsigned long long)fd->status_lost,
-		(unsigned long long)refused);
+		(unsigned long long)fd->region_clamped, (unsigned long long)fd->status,
+		(unsigned long long)fd->status_lost, (unsigned long long)refused);
 	for (unsigned i = 0; i < E810_FDR_N; i++)
 		fprintf(out, ",\"fd_refused_%s\":%llu", refuse_name[i],
 			(unsigned long long)fd->refused[i]);

@@ -35,6 +35,7 @@ struct e810_fdir {
 	uint64_t status, status_lost; /* programming status written / not (no descriptor) */
 	uint64_t drops;              /* frames a drop filter took */
 	uint64_t bad_queue;          /* matches whose queue the filter's VSI lacks: on to RSS */
+	uint64_t region_clamped;     /* matches whose queue region ran past the VSI's queues */
 	/*
 	 * The PF VSI's profile per packet type, as e810_flex_fd_prof gives it
 	 * (a TCAM search), filled as frames come and dropped whenever the
@@ -58,10 +59,13 @@ void e810_fdir_prog(void *arg, uint16_t queue, const struct e810_fd_prog *p);
  * each filter's key decoded back into match fields through its profile
  * (IPv4/IPv6 source and destination, TCP/UDP/SCTP ports, the packet types
  * the profile takes at the PF VSI for the IP version and protocol), its
- * action a queue (the absolute one steering gives) or drop. A filter whose
- * key holds other words, whose profile takes packet types the fields cannot
- * tell apart, or whose queue the VSI lacks is not listed (the receive path
- * decides those frames). At most max into out; returns how many there are.
+ * action a queue (the absolute one steering gives; a queue region as the
+ * range of its queues, bounded as steering bounds it) or drop. A filter
+ * whose key holds other words, whose profile takes packet types the fields
+ * cannot tell apart, whose queue the VSI lacks, or whose region's queues
+ * are not in a row in the PF's (a scattered queue map) is not listed (the
+ * receive path decides those frames). At most max into out; returns how
+ * many there are.
  */
 struct net_flow;
 unsigned e810_fdir_flows(const struct e810 *e, struct net_flow *out, unsigned max, uint16_t prio);

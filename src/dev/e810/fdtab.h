@@ -35,7 +35,7 @@ struct e810_fd_action {
 	uint32_t fdid;
 	uint16_t vsi;             /* FD_VSI: the VSI whose queues qindex counts in */
 	uint16_t qindex;          /* VSI-relative queue */
-	uint8_t toq;              /* queue region (2^toq queues from qindex): not applied */
+	uint8_t toq;              /* queue region: 2^toq queues from qindex (fdir.c) */
 	bool drop;
 	uint8_t stat_ena;         /* 0 none, 1 packets, 2 bytes, 3 packets */
 	uint16_t stat_idx;

@@ -63,6 +63,16 @@ void e810_rss_init(struct e810_rss *r);
 unsigned e810_vsi_rx_queue(const struct e810_aq_vsi *v, unsigned rel, unsigned nq);
 
 /*
+ * A queue region (a switch rule's TO_Q region, a flow director filter's
+ * toq): of the 2^log2 queues from first, the one the frame's RSS hash picks
+ * (its low log2 bits), as the E810 spreads a region's frames.
+ */
+static inline unsigned e810_region_pick(unsigned first, unsigned log2, uint32_t hash)
+{
+	return first + (hash & ((1u << log2) - 1u));
+}
+
+/*
  * From the PF VSI's state (NULL: none), the model's queue count nq
  * (at most 64) and how many RX queues are enabled. Returns true if the
  * selection changed (on/off, the table, the queue map or the key).

@@ -15,12 +15,20 @@
 #define VMUX_DEV_E810_STEER_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 struct e810;
 struct pkt;
 
 #define E810_STEER_DROP (-1) /* a rule drops it (counted by the rule's owner) */
 #define E810_STEER_NEXT (-2) /* no rule matched: the next stage decides */
+
+/*
+ * The frame's RSS hash for a queue region (e810_region_pick, rss.h): the one
+ * it carries (PKT_F_RSS), else computed with the PF VSI's key when RSS is on
+ * (and kept in the frame for its descriptor), else 0. swr.c.
+ */
+uint32_t e810_steer_hash(struct e810 *e, struct pkt *p);
 
 /* swr.c: switch rules. An absolute PF queue, DROP or NEXT. */
 bool e810_swr_active(const struct e810 *e);

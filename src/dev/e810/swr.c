@@ -42,14 +42,16 @@ bool e810_swr_active(const struct e810 *e)
 	return e->swr.active;
 }
 
-static uint32_t frame_hash(void *arg)
+uint32_t e810_steer_hash(struct e810 *e, struct pkt *p)
 {
-	struct pkt *p = ((void **)arg)[1];
-	struct e810 *e = ((void **)arg)[0];
-
 	if (!(p->flags & PKT_F_RSS) && e->rss.on)
 		(void)e810_rss_pick(&e->rss, p);
 	return (p->flags & PKT_F_RSS) ? p->rss_hash : 0;
+}
+
+static uint32_t frame_hash(void *arg)
+{
+	return e810_steer_hash(((void **)arg)[0], ((void **)arg)[1]);
 }
 
 int e810_swr_steer(struct e810 *e, struct pkt *p)

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "dev/e810/aq_defs.h"
+#include "dev/e810/rss.h"
 #include "dev/e810/swr_tab.h"
 #include "net/flow.h"
 
@@ -318,7 +319,7 @@ int e810_swr_eval(const struct e810_swr_tab *t, const uint8_t *frame, uint32_t l
 	case E810_SWR_TO_Q:
 		*why = E810_SWR_HIT;
 		if (acc.region && hash)
-			return acc.q + (int)(hash(arg) & ((1u << acc.region) - 1));
+			return (int)e810_region_pick(acc.q, acc.region, hash(arg));
 		return acc.q;
 	case E810_SWR_FWD_PF:
 		*why = E810_SWR_HIT;

@@ -18,6 +18,9 @@
  *   VSI's queue map), others on queue 0; GLSTAT_FD_CNT0 at the descriptor's
  *   counter index counts the matches (ice's fdir_sb_match), trapped and in
  *   the statistics block --doorbell poll shares.
+ * - A queue region (toq 1, as ice's VF path programs one): the flow's
+ *   frames spread by their RSS hash over the region's 2 queues; a region
+ *   past the VSI's queues is cut to those it has (fd_region_clamped).
  * - Refusals reported as the hardware does: a remove of a filter not there
  *   (FAIL with PROG_DEL), a packet of a type without a profile (FAIL_PROF),
  *   a dummy packet of 0 bytes (FAIL): counted, the device goes on.
@@ -48,7 +51,7 @@
 /* Guest RAM, inside the driver's scratch area (128 KiB). */
 #define CTRL_Q (2u * QUEUES)                      /* the last pair: E810_MODEL_QPS(QUEUES) - 1 */
 #define TXQ_RING(q) (DRV_SCRATCH + 0x1000u * (q)) /* add_txq's place for queue q */
-#define RXQ_IDX(q) ((q) == CTRL_Q ? 2u : (q) / 2u)  /* queues 0, 2 and CTRL_Q */
+#define RXQ_IDX(q) ((q) == CTRL_Q ? 2u : (q) == 3u ? 3u : (q) / 2u) /* queues 0, 2, 3, CTRL_Q */
 #define RXQ_RING(q) (DRV_SCRATCH + 0x9000u + 0x400u * RXQ_IDX(q)) /* 32 descriptors each */
 #define RX_BUFS(q) (DRV_SCRATCH + 0xa000u + 0x4000u * RXQ_IDX(q))
 #define DUMMY (DRV_SCRATCH + 0x1b000u)
@@ -182,6 +185,7 @@ struct inj {
 	struct srv *s;
 	uint16_t dport;
 	unsigned n;
+	bool hashed;     /* each with an RSS hash from the backend: i */
 	uint16_t taken;
 };
 
@@ -197,6 +201,10 @@ static void inject_cb(void *arg)
 		pk[i] = pkt_alloc(a->s->pool);
 		assert_non_null(pk[i]);
 		pk[i]->len = frame4(pk[i]->data, 128, 17, (uint16_t)(40000 + i), a->dport);
+		if (a->hashed) {
+			pk[i]->flags |= PKT_F_RSS;
+			pk[i]->rss_hash = i;
+		}
 	}
 	a->taken = net_port_send_q(&a->s->peer, NET_QUEUE_ANY, pk, (uint16_t)a->n);
 }
@@ -204,7 +212,16 @@ static void inject_cb(void *arg)
 /* The peer sends n UDP frames to dport; the RX queue packet counts after. */
 static void inject(struct ctx *x, uint16_t dport, unsigned n)
 {
-	struct inj a = { x->s, dport, n, 0 };
+	struct inj a = { x->s, dport, n, false, 0 };
+
+	srv_call(x->s, inject_cb, &a);
+	assert_int_equal(a.taken, n);
+}
+
+/* The same with RSS hashes 0..n-1 (at most 8), as a backend that hashes gives them. */
+static void inject_hashed(struct ctx *x, uint16_t dport, unsigned n)
+{
+	struct inj a = { x->s, dport, n, true, 0 };
 
 	srv_call(x->s, inject_cb, &a);
 	assert_int_equal(a.taken, n);
@@ -235,12 +252,12 @@ static unsigned tx_next;
  * holding pkt (len bytes; 0: a buffer size of 0), rung at once.
  */
 static void program_port(struct ctx *x, bool del, unsigned report, uint32_t fdid, uint8_t proto,
-			 unsigned len_override, uint16_t port)
+			 unsigned len_override, uint16_t port, unsigned toq)
 {
 	struct drv *d = &x->d;
 	uint8_t *fd = gpa_ptr(d, gpa_of(TXQ_RING(CTRL_Q)) + 16u * tx_next, 16);
 	uint8_t *dd = gpa_ptr(d, gpa_of(TXQ_RING(CTRL_Q)) + 16u * (tx_next + 1), 16);
-	const struct fdu_desc fdd = { .qindex = 2, .report = report, .stat_idx = STAT_IDX,
+	const struct fdu_desc fdd = { .qindex = 2, .toq = toq, .report = report, .stat_idx = STAT_IDX,
 				      .vsi = lan_vsi, .fdid = fdid, .del = del };
 	uint64_t qw0, qw1;
 	unsigned bsz = len_override == 1 ? 0 : E810_FD_PKT_MAX;
@@ -264,7 +281,7 @@ static void program_port(struct ctx *x, bool del, unsigned report, uint32_t fdid
 static void program(struct ctx *x, bool del, unsigned report, uint32_t fdid, uint8_t proto,
 		    unsigned len_override)
 {
-	program_port(x, del, report, fdid, proto, len_override, PORT);
+	program_port(x, del, report, fdid, proto, len_override, PORT, 0);
 }
 
 static unsigned status_next;
@@ -383,6 +400,43 @@ static void test_fdir(void **state)
 	assert_int_equal(drv_rd(d, GLQF_FD_CNT), 0);
 }
 
+/*
+ * A queue region (toq, as ice's VF path programs one): toq 1 from queue 2
+ * spreads the flow's frames by their RSS hash over queues 2 and 3 of the
+ * LAN VSI, none on 0; toq 2 from queue 2 runs past the VSI's 4 queues and
+ * is cut to the same 2, counted.
+ */
+static void test_region(void **state)
+{
+	struct ctx *x = *state;
+	unsigned q0, q2, q3;
+
+	fd_up(x);
+	rx_up(x, 3, VEC_LAN, true);
+	program_port(x, false, E810_FDD_REPORT_ALWAYS, FDID, 17, 0, PORT, 1);
+	assert_int_equal(status(x, FDID), E810_FDS_DD);
+	assert_int_equal(srv_counter(x->s, "fd_filters"), 1);
+	q0 = rxq_pkts(x, 0);
+	q2 = rxq_pkts(x, 2);
+	q3 = rxq_pkts(x, 3);
+	inject_hashed(x, PORT, 8);
+	assert_int_equal(rxq_pkts(x, 2), q2 + 4);
+	assert_int_equal(rxq_pkts(x, 3), q3 + 4);
+	assert_int_equal(rxq_pkts(x, 0), q0);
+	assert_int_equal(srv_counter(x->s, "fd_matches"), 8);
+	assert_int_equal(srv_counter(x->s, "fd_region_clamped"), 0);
+
+	/* The same filter with toq 2 (an update): 2..5 past the VSI's 0..3, cut to 2..3. */
+	program_port(x, false, E810_FDD_REPORT_ALWAYS, FDID, 17, 0, PORT, 2);
+	assert_int_equal(status(x, FDID), E810_FDS_DD);
+	assert_int_equal(srv_counter(x->s, "fd_updates"), 1);
+	inject_hashed(x, PORT, 8);
+	assert_int_equal(rxq_pkts(x, 2), q2 + 8);
+	assert_int_equal(rxq_pkts(x, 3), q3 + 8);
+	assert_int_equal(rxq_pkts(x, 0), q0);
+	assert_int_equal(srv_counter(x->s, "fd_region_clamped"), 8);
+}
+
 /* ---- the cost of classification ------------------------------------------------------- */
 
 #define COST_FRAMES 200000u
@@ -468,7 +522,7 @@ static void test_cost(void **state)
 	for (unsigned s = 0; s < sizeof(stages) / sizeof(stages[0]); s++) {
 		for (; n < stages[s]; n++)
 			program_port(x, false, E810_FDD_REPORT_FAIL, FDID + n, 17, 0,
-				     (uint16_t)(COST_PORT0 + n));
+				     (uint16_t)(COST_PORT0 + n), 0);
 		assert_int_equal(srv_counter(x->s, "fd_filters"), n);
 		ns = cost_median(x, 9, &picked);
 		assert_int_equal(picked, 0);
@@ -482,7 +536,7 @@ static void test_cost(void **state)
 	printf("fdir cost: %4u filters, a match:  %6.1f ns per frame (x%.2f of 0 filters)\n", n, ns,
 	       ns0 > 0 ? ns / ns0 : 0);
 	/* The table is full: a 1025th filter is refused (reported), the frames still steered. */
-	program_port(x, false, E810_FDD_REPORT_FAIL, FDID + n, 17, 0, (uint16_t)(COST_PORT0 + n));
+	program_port(x, false, E810_FDD_REPORT_FAIL, FDID + n, 17, 0, (uint16_t)(COST_PORT0 + n), 0);
 	assert_true(status(x, FDID + n) & E810_FDS_FAIL);
 	assert_int_equal(srv_counter(x->s, "fd_filters"), 1024);
 }
@@ -491,6 +545,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_fdir, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_region, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cost, setup, teardown),
 	};
 

@@ -19,12 +19,19 @@
 
 void fdr_model_init(struct e810 *m, struct swr_rig *r, const uint8_t mac[6], const char *name)
 {
+	fdr_model_init_nq(m, r, mac, name, SWR_NQ);
+}
+
+void fdr_model_init_nq(struct e810 *m, struct swr_rig *r, const uint8_t mac[6], const char *name,
+		       unsigned nq)
+{
 	unsigned vsi;
 
+	assert_true(nq >= 1 && nq <= E810_MODEL_QPS_MAX);
 	memset(m, 0, sizeof(*m));
-	swr_rig_init(r, mac);
+	swr_rig_init_nq(r, mac, nq);
 	m->aq = r->d.aq;
-	m->nq = SWR_NQ;
+	m->nq = nq;
 	memcpy(m->mac, mac, 6);
 	snprintf(m->name, sizeof(m->name), "%s", name);
 	e810_fdir_init(m);
@@ -60,28 +67,51 @@ void fdr_profiles(struct e810 *m, struct swr_rig *r)
 	fdr_profile(m, r, FDR_PROF_TCP4, tcp, 1, FDU_PTG_IPV4_TCP, 5);
 }
 
+static bool program(struct e810 *m, const uint8_t *pkt, unsigned len, const struct fdu_desc *d)
+{
+	struct e810_fd_prog p = { .pkt = pkt, .len = len, .err = E810_FDP_OK };
+	uint64_t adds = m->fd.tab.st.adds + m->fd.tab.st.updates, removes = m->fd.tab.st.removes;
+
+	fdu_desc_words(d, &p.qw0, &p.qw1);
+	e810_fdir_prog(m, FDR_TXQ, &p);
+	return d->del ? m->fd.tab.st.removes > removes
+		      : m->fd.tab.st.adds + m->fd.tab.st.updates > adds;
+}
+
 bool fdr_program_pkt(struct e810 *m, struct swr_rig *r, const uint8_t *pkt, unsigned len,
 		     unsigned qindex, bool drop, bool del, uint32_t fdid)
 {
 	const struct fdu_desc d = { .qindex = qindex, .report = 0, .vsi = r->vsi, .fdid = fdid,
 				    .del = del, .drop = drop };
-	struct e810_fd_prog p = { .pkt = pkt, .len = len, .err = E810_FDP_OK };
-	uint64_t adds = m->fd.tab.st.adds + m->fd.tab.st.updates, removes = m->fd.tab.st.removes;
 
-	fdu_desc_words(&d, &p.qw0, &p.qw1);
-	e810_fdir_prog(m, FDR_TXQ, &p);
-	return del ? m->fd.tab.st.removes > removes : m->fd.tab.st.adds + m->fd.tab.st.updates > adds;
+	return program(m, pkt, len, &d);
+}
+
+/* ice's programming packet: the rule's destination port in the source field. */
+static unsigned prog_pkt(uint8_t *pkt, uint8_t proto, uint16_t dport)
+{
+	static const uint8_t zero[6];
+
+	return fdu_frame4(pkt, zero, zero, proto, 0, 0, dport, 0, 0);
 }
 
 bool fdr_program(struct e810 *m, struct swr_rig *r, uint8_t proto, uint16_t dport,
 		 unsigned qindex, bool drop, bool del, uint32_t fdid)
 {
-	static const uint8_t zero[6];
 	uint8_t pkt[E810_FD_PKT_MAX];
-	/* ice's programming packet: the rule's destination port in the source field. */
-	unsigned len = fdu_frame4(pkt, zero, zero, proto, 0, 0, dport, 0, 0);
+	unsigned len = prog_pkt(pkt, proto, dport);
 
 	return fdr_program_pkt(m, r, pkt, len, qindex, drop, del, fdid);
+}
+
+bool fdr_program_region(struct e810 *m, struct swr_rig *r, uint8_t proto, uint16_t dport,
+			unsigned qindex, unsigned toq, uint32_t fdid)
+{
+	const struct fdu_desc d = { .qindex = qindex, .toq = toq, .vsi = r->vsi, .fdid = fdid };
+	uint8_t pkt[E810_FD_PKT_MAX];
+	unsigned len = prog_pkt(pkt, proto, dport);
+
+	return program(m, pkt, len, &d);
 }
 
 int fdr_steer(struct e810 *m, struct pkt *p, bool *by_fdir)

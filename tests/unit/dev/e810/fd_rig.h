@@ -23,6 +23,9 @@
 
 /* m over r: the engine, SWR_NQ queues, the MAC, the flow director empty, FDR_TXQ for the PF VSI. */
 void fdr_model_init(struct e810 *m, struct swr_rig *r, const uint8_t mac[6], const char *name);
+/* The same with nq queues (at most E810_MODEL_QPS_MAX), all the PF VSI's. */
+void fdr_model_init_nq(struct e810 *m, struct swr_rig *r, const uint8_t mac[6], const char *name,
+		       unsigned nq);
 /* The udp4 and tcp4 dst-port profiles at the PF VSI (update_pkg sections, FD registers). */
 void fdr_profiles(struct e810 *m, struct swr_rig *r);
 /*
@@ -31,6 +34,9 @@ void fdr_profiles(struct e810 *m, struct swr_rig *r);
  */
 bool fdr_program(struct e810 *m, struct swr_rig *r, uint8_t proto, uint16_t dport,
 		 unsigned qindex, bool drop, bool del, uint32_t fdid);
+/* The filter proto dst-port dport to a queue region: 2^toq queues from qindex. */
+bool fdr_program_region(struct e810 *m, struct swr_rig *r, uint8_t proto, uint16_t dport,
+			unsigned qindex, unsigned toq, uint32_t fdid);
 /* The same with ice's programming packet pkt (len bytes) for the rule. */
 bool fdr_program_pkt(struct e810 *m, struct swr_rig *r, const uint8_t *pkt, unsigned len,
 		     unsigned qindex, bool drop, bool del, uint32_t fdid);

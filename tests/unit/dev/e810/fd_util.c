@@ -157,7 +157,8 @@ void fdu_desc_words(const struct fdu_desc *d, uint64_t *qw0, uint64_t *qw1)
 {
 	/* FD_SPACE 2 (guaranteed, then best effort), STAT_ENA packets, TOQ_PRIO 3. */
 	*qw0 = (d->qindex & 0x7ffu) | (uint64_t)d->report << 12 | 2ull << 14 |
-	       (uint64_t)(d->stat_idx & 0x1fffu) << 16 | 1ull << 29 | 3ull << 35 |
+	       (uint64_t)(d->stat_idx & 0x1fffu) << 16 | 1ull << 29 | (uint64_t)(d->toq & 7u) << 32 |
+	       3ull << 35 |
 	       (uint64_t)d->drop << 40;
 	*qw1 = E810_TXD_DTYPE_FD_PROG | (uint64_t)d->del << 4 | 1ull << 8 |
 	       (uint64_t)(d->vsi & 0x3ffu) << 14 | 1ull << 25 | (uint64_t)d->fdid << 32;

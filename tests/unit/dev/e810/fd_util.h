@@ -67,6 +67,7 @@ void fdu_flex_wr(void *arg, uint32_t off, uint32_t val);
 /* A programming descriptor's fields (the rest as ice's ethtool path sets them). */
 struct fdu_desc {
 	unsigned qindex;     /* VSI-relative queue */
+	unsigned toq;        /* queue region: 2^toq queues from qindex (ice's VF path) */
 	unsigned report;     /* COMP_REPORT */
 	unsigned stat_idx;   /* packet counter index */
 	unsigned vsi;        /* FD_VSI */

@@ -14,6 +14,11 @@ static uint8_t prm[16];
 
 void swr_rig_init(struct swr_rig *r, const uint8_t mac[6])
 {
+	swr_rig_init_nq(r, mac, SWR_NQ);
+}
+
+void swr_rig_init_nq(struct swr_rig *r, const uint8_t mac[6], unsigned nq)
+{
 	struct e810_aq_config c;
 	uint8_t p[128];
 
@@ -21,14 +26,15 @@ void swr_rig_init(struct swr_rig *r, const uint8_t mac[6])
 	e810_aq_config_default(&c);
 	memcpy(c.mac, mac, 6);
 	memcpy(r->mac, mac, 6);
-	c.num_queues = SWR_NQ;
+	r->nq = nq;
+	c.num_queues = nq;
 	drv_init(&r->d, &c);
 	drv_queues_up(&r->d, DRV_RING);
 	memset(p, 0, sizeof(p));
 	p16(p + VP_VALID_SECTIONS, 0x0001 | 0x0040);
 	p[4] = 0x10; /* sw_flags2: LAN enable */
 	p16(p + VP_Q_MAPPING, 0);
-	p16(p + VP_Q_MAPPING + 2, SWR_NQ);
+	p16(p + VP_Q_MAPPING + 2, (uint16_t)nq);
 	memset(prm, 0, sizeof(prm));
 	p16(prm + VC_VSI_FLAGS, 2); /* PF */
 	assert_int_equal(drv_cmd(&r->d, AQC_ADD_VSI, prm, p, sizeof(p), true, NULL), 0);
@@ -165,6 +171,6 @@ uint32_t swr_frame(uint8_t *f, const uint8_t da[6], uint16_t etype, int vid)
 int swr_eval(struct swr_rig *r, struct e810_swr_tab *t, const uint8_t *f, uint32_t len,
 	     enum e810_swr_why *why)
 {
-	e810_swr_compile(t, e810_aq_state(r->d.aq), SWR_NQ);
+	e810_swr_compile(t, e810_aq_state(r->d.aq), r->nq);
 	return e810_swr_eval(t, f, len, -1, NULL, NULL, why);
 }

@@ -18,12 +18,15 @@
 
 struct swr_rig {
 	struct drv d;
-	uint16_t vsi;        /* the PF VSI: queues 0..3 */
+	uint16_t vsi;        /* the PF VSI: queues 0..nq-1 */
+	unsigned nq;
 	uint8_t mac[6];
 };
 
 /* An engine of SWR_NQ queues with that MAC, its queues up, a PF VSI added. */
 void swr_rig_init(struct swr_rig *r, const uint8_t mac[6]);
+/* The same with nq queues, all the PF VSI's (its contiguous queue map). */
+void swr_rig_init_nq(struct swr_rig *r, const uint8_t mac[6], unsigned nq);
 void swr_rig_fini(struct swr_rig *r);
 
 /* The action words of ice_fill_sw_rule. */

@@ -313,14 +313,20 @@ static void random_rule(struct swr_rig *r, const uint8_t *own, const uint8_t *ot
 
 /*
  * A random flow director filter: udp4 or tcp4 to one of either VM's ports,
- * to a queue (one the VSI lacks now and then) or drop.
+ * to a queue (one the VSI lacks now and then), a queue region (toq 0..7,
+ * mostly past the VSI's queues) or drop.
  */
 static void random_filter(struct e810 *m, struct swr_rig *r, uint32_t fdid)
 {
 	unsigned q = rnd() % 6 == 0 ? 5u : (unsigned)(rnd() % SWR_NQ);
 	bool drop = rnd() % 3 == 0;
+	uint8_t proto = rnd() & 1 ? 17 : 6;
+	uint16_t port = PORTS[rnd() % 5];
 
-	(void)fdr_program(m, r, rnd() & 1 ? 17 : 6, PORTS[rnd() % 5], q, drop, false, fdid);
+	if (!drop && rnd() % 3 == 0)
+		(void)fdr_program_region(m, r, proto, port, q, (unsigned)(rnd() % 8), fdid);
+	else
+		(void)fdr_program(m, r, proto, port, q, drop, false, fdid);
 }
 
 static int cmp_u64(const void *x, const void *y)
@@ -482,7 +488,7 @@ static void test_confined(void **state)
 		assert_true(ms[i]->swr_cnt.hits > 0 && ms[i]->swr_cnt.drops > 0 &&
 			    ms[i]->swr_cnt.no_rule > 0 && ms[i]->swr_cnt.pruned > 0);
 		assert_true(ms[i]->fd.tab.st.matches > 0 && ms[i]->fd.drops > 0 &&
-			    ms[i]->fd.bad_queue > 0);
+			    ms[i]->fd.bad_queue > 0 && ms[i]->fd.region_clamped > 0);
 	}
 	assert_true(w1.a.by_fdir > 0 && w1.b.by_fdir > 0);
 }

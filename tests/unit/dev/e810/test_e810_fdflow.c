@@ -7,8 +7,11 @@
  * absolute queue) or DROP (addresses too, under their masks; the protocol
  * from the profile's packet types), ordered after the switch rules' drops and queues
  * and before their rule to the PF, ANDed with that rule's VLAN; a filter
- * whose queue the VSI lacks is not listed; and for random frames to the
- * VM's MAC the flows decide as the receive path does.
+ * whose queue the VSI lacks is not listed; a filter with a queue region
+ * (toq: 2^toq queues, as ice's VF path programs one) spreads its frames by
+ * their RSS hash over exactly those queues, bounded to the VSI's, and is
+ * listed with that range; and for random frames to the VM's MAC the flows
+ * decide as the receive path does.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -45,6 +48,18 @@ static int setup(void **state)
 	fdr_model_init(&m, &r, MAC, "fdflow");
 	fdr_profiles(&m, &r);
 	pool = pkt_pool_create("fdflow", 8);
+	assert_non_null(pool);
+	return 0;
+}
+
+/* A PF VSI of 8 queues (0..7), for the regions. */
+static int setup8(void **state)
+{
+	(void)state;
+	log_set_level(LOG_LVL_WARN);
+	fdr_model_init_nq(&m, &r, MAC, "fdflow8", 8);
+	fdr_profiles(&m, &r);
+	pool = pkt_pool_create("fdflow8", 8);
 	assert_non_null(pool);
 	return 0;
 }
@@ -304,11 +319,148 @@ static void test_udp6(void **state)
 	pkt_free(p);
 }
 
-/* The flows' decision for a frame: the lowest order matching; -3: none. */
-static int flows_decide(unsigned n, const uint8_t *f, uint32_t len, int vid)
+/* Frames to dport with RSS hashes from 0 (as a backend gives them): how many each queue took. */
+static void spread(uint8_t proto, uint16_t dport, unsigned n, unsigned cnt[E810_MODEL_QPS_MAX])
+{
+	memset(cnt, 0, E810_MODEL_QPS_MAX * sizeof(cnt[0]));
+	for (unsigned h = 0; h < n; h++) {
+		struct pkt *p = pkt_alloc(pool);
+		bool by_fd;
+		int q;
+
+		assert_non_null(p);
+		p->len = fdu_frame4(p->data, MAC, PEER, proto, 0x0a000001, 0x0a000002, 40000, dport, 4);
+		p->flags |= PKT_F_RSS;
+		p->rss_hash = 0x9e370000u | h;
+		q = fdr_steer(&m, p, &by_fd);
+		assert_true(q >= 0 && q < (int)E810_MODEL_QPS_MAX);
+		cnt[q]++;
+		pkt_free(p);
+	}
+}
+
+/* update_vsi: the PF VSI's RX queues scattered, VSI queue i on map[i] (the rest none). */
+static void scatter(const uint16_t map[8])
+{
+	uint8_t p[128] = { 0 }, prm[16] = { 0 };
+
+	p16(p + VP_VALID_SECTIONS, 1u << 6);
+	p16(p + VP_MAPPING_FLAGS, 1);
+	for (unsigned i = 0; i < 16; i++)
+		p16(p + VP_Q_MAPPING + 2 * i, i < 8 ? map[i] : 0x7ffu);
+	p16(prm + VC_VSI_NUM, r.vsi | VSI_IS_VALID);
+	assert_int_equal(drv_cmd(&r.d, AQC_UPDATE_VSI, prm, p, sizeof(p), true, NULL), 0);
+}
+
+/*
+ * toq 2 from queue 2: frames of different hashes spread over queues 2..5
+ * (the hash's low bits pick), none elsewhere; listed as queue 2/4. A region
+ * running past the VSI's 8 queues (4 from queue 6) is cut to the 2 it has,
+ * counted (the largest power of two that fits); one from a queue the VSI
+ * lacks is no filter (on to RSS); with a scattered queue map the region's
+ * PF queues are no range: steered, not listed.
+ */
+static void test_region(void **state)
+{
+	const struct net_flow *fd[MAXFL];
+	unsigned cnt[E810_MODEL_QPS_MAX], n, k;
+	char buf[256];
+
+	(void)state;
+	ice_open_rules();
+	assert_true(fdr_program_region(&m, &r, 17, 5001, 2, 2, 31));
+	assert_int_equal(m.fd.tab.n, 1);
+	spread(17, 5001, 64, cnt);
+	for (unsigned q = 0; q < E810_MODEL_QPS_MAX; q++)
+		assert_int_equal(cnt[q], q >= 2 && q <= 5 ? 16u : 0u);
+	assert_int_equal(m.fd.region_clamped, 0);
+	/* Each frame where its hash says: 2 + (hash & 3). */
+	for (uint32_t h = 0; h < 8; h++) {
+		struct pkt *p = pkt_alloc(pool);
+		bool by_fd;
+
+		assert_non_null(p);
+		p->len = fdu_frame4(p->data, MAC, PEER, 17, 0x0a000001, 0x0a000002, 40000, 5001, 4);
+		p->flags |= PKT_F_RSS;
+		p->rss_hash = h * 0x11u;
+		assert_int_equal(fdr_steer(&m, p, &by_fd), 2 + (int)(h * 0x11u & 3u));
+		assert_true(by_fd);
+		pkt_free(p);
+	}
+	/* Other frames: not the filter's (queue 0 with RSS off). */
+	spread(17, 5002, 16, cnt);
+	assert_int_equal(cnt[0], 16);
+
+	n = e810_steer_flows(&m, fl, MAXFL);
+	k = fd_flows(n, fd);
+	assert_int_equal(k, 1);
+	assert_int_equal(fd[0]->action, NET_FLOW_QUEUE);
+	assert_int_equal(fd[0]->queue, 2);
+	assert_int_equal(fd[0]->nqueues, 4);
+	assert_true(net_flow_format(fd[0], buf, sizeof(buf)) > 0);
+	assert_non_null(strstr(buf, "dport=5001/0xffff -> queue 2/4"));
+
+	/* 4 from queue 6 of 8: cut to queues 6 and 7, counted; listed as 6/2. */
+	assert_true(fdr_program_region(&m, &r, 17, 5003, 6, 2, 32));
+	spread(17, 5003, 64, cnt);
+	for (unsigned q = 0; q < E810_MODEL_QPS_MAX; q++)
+		assert_int_equal(cnt[q], q == 6 || q == 7 ? 32u : 0u);
+	assert_int_equal(m.fd.region_clamped, 64);
+	/* 128 from queue 5: cut to the 2 of 5..7 that are a power of two. */
+	assert_true(fdr_program_region(&m, &r, 6, 80, 5, 7, 33));
+	spread(6, 80, 32, cnt);
+	for (unsigned q = 0; q < E810_MODEL_QPS_MAX; q++)
+		assert_int_equal(cnt[q], q == 5 || q == 6 ? 16u : 0u);
+	/* From queue 9: the VSI lacks it, steering goes on (queue 0), not listed. */
+	assert_true(fdr_program_region(&m, &r, 17, 5004, 9, 1, 34));
+	spread(17, 5004, 8, cnt);
+	assert_int_equal(cnt[0], 8);
+	assert_int_equal(m.fd.bad_queue, 8);
+
+	n = e810_steer_flows(&m, fl, MAXFL);
+	k = fd_flows(n, fd);
+	assert_int_equal(k, 3);
+	for (unsigned i = 0; i < k; i++) {
+		assert_int_not_equal(fd[i]->origin_id, 34);
+		if (fd[i]->origin_id == 32) {
+			assert_int_equal(fd[i]->queue, 6);
+			assert_int_equal(fd[i]->nqueues, 2);
+		} else if (fd[i]->origin_id == 33) {
+			assert_int_equal(fd[i]->queue, 5);
+			assert_int_equal(fd[i]->nqueues, 2);
+		}
+	}
+
+	/*
+	 * A scattered map (VSI queues 2..5 on PF queues 2, 3, 5, 4): the region
+	 * still spreads over those 4, but they are no range of the PF's: not
+	 * listed, nor 33's (5, 6 on 4, 6); 32's (6, 7) still is.
+	 */
+	{
+		static const uint16_t map[8] = { 0, 1, 2, 3, 5, 4, 6, 7 };
+
+		scatter(map);
+	}
+	spread(17, 5001, 64, cnt);
+	for (unsigned q = 0; q < E810_MODEL_QPS_MAX; q++)
+		assert_int_equal(cnt[q], q >= 2 && q <= 5 ? 16u : 0u);
+	n = e810_steer_flows(&m, fl, MAXFL);
+	k = fd_flows(n, fd);
+	assert_int_equal(k, 1);
+	assert_int_equal(fd[0]->origin_id, 32);
+	assert_int_equal(fd[0]->queue, 6);
+	assert_int_equal(fd[0]->nqueues, 2);
+}
+
+/*
+ * The flows' decision for a frame: the lowest order matching; -3: none.
+ * *nq: how many queues from the one returned (a region's range), else 1.
+ */
+static int flows_decide(unsigned n, const uint8_t *f, uint32_t len, int vid, unsigned *nq)
 {
 	int got = -3, best = 1 << 30;
 
+	*nq = 1;
 	for (unsigned i = 0; i < n && i < MAXFL; i++) {
 		if (!net_flow_matches(&fl[i], f, len, vid) || fl[i].priority >= best)
 			continue;
@@ -316,6 +468,7 @@ static int flows_decide(unsigned n, const uint8_t *f, uint32_t len, int vid)
 		got = fl[i].action == NET_FLOW_DROP ? E810_STEER_DROP
 		      : fl[i].action == NET_FLOW_PASS ? 0 /* RSS off: queue 0 */
 						      : fl[i].queue;
+		*nq = fl[i].action == NET_FLOW_QUEUE && fl[i].nqueues > 1 ? fl[i].nqueues : 1u;
 	}
 	return got;
 }
@@ -325,7 +478,7 @@ static void test_agree(void **state)
 {
 	static const uint16_t ports[] = { 53, 80, 5001, 5002, 6001 };
 	uint64_t rng = 0x5eedf10eull;
-	unsigned decided = 0, n;
+	unsigned decided = 0, regions = 0, n;
 
 	(void)state;
 	ice_open_rules();
@@ -336,12 +489,14 @@ static void test_agree(void **state)
 	assert_true(fdr_program(&m, &r, 6, 80, 1, false, false, 2));
 	assert_true(fdr_program(&m, &r, 17, 53, 0, true, false, 3));
 	assert_true(fdr_program(&m, &r, 6, 6001, 3, true, false, 4));
+	assert_true(fdr_program_region(&m, &r, 17, 5002, 2, 1, 5)); /* queues 2 and 3 */
 	n = e810_steer_flows(&m, fl, MAXFL);
 	assert_true(n <= MAXFL);
 	for (unsigned it = 0; it < 4000; it++) {
 		struct pkt *p = pkt_alloc(pool);
 		uint8_t proto;
 		int want, got;
+		unsigned nq;
 		bool by_fd;
 
 		assert_non_null(p);
@@ -355,9 +510,18 @@ static void test_agree(void **state)
 			p->flags |= PKT_F_VLAN;
 			p->vlan_tci = (uint16_t)(1 + (rng >> 20) % 8);
 		}
+		if ((rng >> 24) & 1) { /* a hash from the backend: a region's frames spread */
+			p->flags |= PKT_F_RSS;
+			p->rss_hash = (uint32_t)(rng >> 32);
+		}
 		got = fdr_steer(&m, p, &by_fd);
-		want = flows_decide(n, p->data, p->len, (p->flags & PKT_F_VLAN) ? p->vlan_tci & 0xfff : -1);
-		if (want != -3) {
+		want = flows_decide(n, p->data, p->len, (p->flags & PKT_F_VLAN) ? p->vlan_tci & 0xfff : -1,
+				    &nq);
+		if (want != -3 && nq > 1) {
+			assert_true(got >= want && got < want + (int)nq);
+			regions += got != want;
+			decided++;
+		} else if (want != -3) {
 			assert_int_equal(got, want);
 			decided++;
 		} else {
@@ -366,6 +530,7 @@ static void test_agree(void **state)
 		pkt_free(p);
 	}
 	assert_true(decided > 1000);
+	assert_true(regions > 0); /* the region's second queue taken too */
 	assert_true(m.fd.tab.st.matches > 0 && m.fd.drops > 0);
 }
 
@@ -377,6 +542,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_fields, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_udp6, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_agree, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_region, setup8, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
