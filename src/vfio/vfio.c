@@ -201,12 +201,18 @@ int vfio_open(struct vfio_dev *d, const char *bdf, char *err, size_t errlen)
 			d->irq[i] = (struct vfio_irq){ ii.flags, ii.count };
 	}
 	iommu_info(d);
-	LOG_INFO(COMP, "%s: group %d, %u regions, INTx %u MSI %u MSI-X %u, reset %s%s", d->bdf,
-		 d->groupno, d->num_regions, d->irq[VFIO_PCI_INTX].count,
+	LOG_INFO(COMP, "%s: group %d, %u regions, INTx %u MSI %u MSI-X %u ERR %u REQ %u, reset %s%s",
+		 d->bdf, d->groupno, d->num_regions, d->irq[VFIO_PCI_INTX].count,
 		 d->irq[VFIO_PCI_MSI].count, d->irq[VFIO_PCI_MSIX].count,
+		 d->irq[VFIO_PCI_ERR].count, d->irq[VFIO_PCI_REQ].count,
 		 d->flags & VFIO_DEVICE_FLAGS_RESET ? "yes" : "no",
 		 vfio_iommufd_available() ? "; iommufd present but not used yet" : "");
 	return 0;
+}
+
+bool vfio_is_open(const struct vfio_dev *d)
+{
+	return d->be || d->fd >= 0;
 }
 
 void vfio_close(struct vfio_dev *d)
@@ -215,8 +221,11 @@ void vfio_close(struct vfio_dev *d)
 		for (unsigned i = 0; i < VFIO_NIRQS; i++)
 			if (d->irq[i].count)
 				vfio_irq_disable(d, i);
+		if (d->be->close)
+			d->be->close(d);
 		d->be = NULL;
-		return; /* the fake's fd is its owner's */
+		d->fd = -1; /* the fake's fd is its owner's */
+		return;
 	}
 	if (d->fd >= 0) {
 		for (unsigned i = 0; i < VFIO_NIRQS; i++)
@@ -237,6 +246,8 @@ void vfio_close(struct vfio_dev *d)
 ssize_t vfio_region_rw(struct vfio_dev *d, unsigned idx, uint64_t off, void *buf, size_t len,
 		       bool is_write)
 {
+	if (!vfio_is_open(d))
+		return -ENODEV;
 	if (idx >= VFIO_NREGIONS || off > d->reg[idx].size || len > d->reg[idx].size - off)
 		return -EINVAL;
 	if (d->be)
@@ -256,6 +267,8 @@ int vfio_dma_map(struct vfio_dev *d, uint64_t iova, uint64_t size, void *vaddr, 
 		.iova = iova,
 		.size = size,
 	};
+	if (!vfio_is_open(d))
+		return -ENODEV;
 	if (d->be)
 		return d->be->dma_map(d, iova, size, vaddr, prot);
 	return ioctl(d->container, VFIO_IOMMU_MAP_DMA, &m) < 0 ? -errno : 0;
@@ -265,6 +278,8 @@ int vfio_dma_unmap(struct vfio_dev *d, uint64_t iova, uint64_t size)
 {
 	struct vfio_iommu_type1_dma_unmap u = { .argsz = sizeof(u), .iova = iova, .size = size };
 
+	if (!vfio_is_open(d))
+		return -ENODEV;
 	if (d->be)
 		return d->be->dma_unmap(d, iova, size);
 
@@ -276,6 +291,8 @@ int vfio_dma_unmap(struct vfio_dev *d, uint64_t iova, uint64_t size)
 static int set_irqs(struct vfio_dev *d, uint32_t flags, unsigned index, unsigned start,
 		    unsigned count, const void *data, size_t dlen)
 {
+	if (!vfio_is_open(d))
+		return -ENODEV;
 	if (d->be)
 		return d->be->set_irqs(d, flags, index, start, count, data);
 	size_t sz = sizeof(struct vfio_irq_set) + dlen;
@@ -330,6 +347,8 @@ int vfio_irq_mask(struct vfio_dev *d, unsigned index, unsigned sub, bool mask)
 
 int vfio_reset(struct vfio_dev *d)
 {
+	if (!vfio_is_open(d))
+		return -ENODEV;
 	if (!(d->flags & VFIO_DEVICE_FLAGS_RESET))
 		return -ENOTSUP;
 	if (d->be)

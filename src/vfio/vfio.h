@@ -30,6 +30,8 @@
 #define VFIO_PCI_INTX 0
 #define VFIO_PCI_MSI 1
 #define VFIO_PCI_MSIX 2
+#define VFIO_PCI_ERR 3  /* an AER error reported for the function */
+#define VFIO_PCI_REQ 4  /* the kernel asks for the device back (an unbind of vfio-pci) */
 #define VFIO_MAX_SPARSE 16
 
 struct vfio_area {
@@ -75,6 +77,7 @@ struct vfio_backend {
 	int (*set_irqs)(struct vfio_dev *d, uint32_t flags, unsigned index, unsigned start,
 			unsigned count, const int *fds);
 	int (*reset)(struct vfio_dev *d);
+	void (*close)(struct vfio_dev *d); /* vfio_close(): the device given back; optional */
 };
 
 struct vfio_dev {
@@ -109,8 +112,13 @@ int vfio_parse_bdf(const char *bdf, char out[16]);
  * 0, or -errno with a message in err.
  */
 int vfio_open(struct vfio_dev *d, const char *bdf, char *err, size_t errlen);
-/* Interrupts off, fds closed (the container's DMA mappings go with it). */
+/*
+ * Interrupts off, fds closed (the container's DMA mappings go with it). Once
+ * closed (also called again), every call below answers -ENODEV.
+ */
 void vfio_close(struct vfio_dev *d);
+/* Not closed: the device is still ours. */
+bool vfio_is_open(const struct vfio_dev *d);
 
 /* Region idx at off: pread/pwrite on the device fd. Bytes done or -errno. */
 ssize_t vfio_region_rw(struct vfio_dev *d, unsigned idx, uint64_t off, void *buf, size_t len,

@@ -91,7 +91,21 @@ static int f_irqs(struct vfio_dev *d, uint32_t flags, unsigned index, unsigned s
 
 	pthread_mutex_lock(&PTF.mu);
 	PTF.set_calls++;
-	if (index > 2) {
+	if (index == VFIO_PCI_ERR || index == VFIO_PCI_REQ) {
+		int *er = &PTF.er_fd[index - VFIO_PCI_ERR];
+		if (flags == (VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_ACTION_TRIGGER) && !count) {
+			if (*er >= 0)
+				close(*er);
+			*er = -1;
+		} else if (flags == (VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_TRIGGER) &&
+			   start == 0 && count == 1) {
+			if (*er >= 0)
+				close(*er);
+			*er = fds[0] >= 0 ? dup(fds[0]) : -1;
+		} else {
+			r = -EINVAL;
+		}
+	} else if (index > 2) {
 		r = -EINVAL;
 	} else if (flags == (VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_ACTION_TRIGGER) && !count) {
 		close_vec(index);
@@ -142,16 +156,24 @@ static int f_reset(struct vfio_dev *d)
 	return 0;
 }
 
-static const struct vfio_backend fake_be = { f_rw, f_map, f_unmap, f_irqs, f_reset };
+static void f_close(struct vfio_dev *d)
+{
+	(void)d;
+	pthread_mutex_lock(&PTF.mu);
+	PTF.closed = true;
+	pthread_mutex_unlock(&PTF.mu);
+}
+
+static const struct vfio_backend fake_be = { f_rw, f_map, f_unmap, f_irqs, f_reset, f_close };
 
 int pt_fake_fire(unsigned index, unsigned i)
 {
 	uint64_t one = 1;
 
-	if (index > 2 || i >= PTF_MAXVEC)
+	if (index > VFIO_PCI_REQ || i >= PTF_MAXVEC || (index > 2 && i))
 		return -1;
 	pthread_mutex_lock(&PTF.mu);
-	int fd = PTF.fds[index][i];
+	int fd = index > 2 ? PTF.er_fd[index - VFIO_PCI_ERR] : PTF.fds[index][i];
 	int r = fd >= 0 && write(fd, &one, 8) == 8 ? 0 : -1;
 	pthread_mutex_unlock(&PTF.mu);
 	return r;
@@ -211,6 +233,8 @@ int pt_fake_init(struct vfio_dev *v, unsigned nvec)
 		for (unsigned i = 0; i < PTF_MAXVEC; i++)
 			PTF.fds[k][i] = -1;
 	PTF.unmask_fd = -1;
+	PTF.er_fd[0] = PTF.er_fd[1] = -1;
+	PTF.closed = false;
 	PTF.nmaps = 0;
 	memset(v, 0, sizeof(*v));
 	v->be = &fake_be;
@@ -228,6 +252,8 @@ int pt_fake_init(struct vfio_dev *v, unsigned nvec)
 	v->irq[0] = (struct vfio_irq){ VFIO_IRQ_INFO_EVENTFD | VFIO_IRQ_INFO_MASKABLE, 1 };
 	v->irq[1] = (struct vfio_irq){ VFIO_IRQ_INFO_EVENTFD, 1 };
 	v->irq[2] = (struct vfio_irq){ VFIO_IRQ_INFO_EVENTFD, nvec };
+	v->irq[VFIO_PCI_ERR] = (struct vfio_irq){ VFIO_IRQ_INFO_EVENTFD, 1 };
+	v->irq[VFIO_PCI_REQ] = (struct vfio_irq){ VFIO_IRQ_INFO_EVENTFD, 1 };
 	return 0;
 }
 

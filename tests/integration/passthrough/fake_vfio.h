@@ -6,7 +6,7 @@
  * table at 0 and the PBA at 0x2000, MSI-X vectors, MSI, INTx) behind a
  * `struct vfio_backend` that records what reaches the "device": IOMMU maps,
  * interrupt routes (dups of the eventfds, closed when the route goes), config
- * writes, resets. BAR0 holds the integration fixture's ID register
+ * writes, resets, its release; ERR and REQ interrupts offered. BAR0 holds the integration fixture's ID register
  * (FX_ID_VALUE at FX_ID), so the fixture's "still answering" checks work on
  * it too. pt_fake_start() runs the passthrough model on it, on a loop thread
  * of its own, listening on a socket.
@@ -43,6 +43,8 @@ struct pt_fake {
 	int fds[3][PTF_MAXVEC]; /* dups of what each vector triggers */
 	int unmask_fd;          /* dup of INTx's unmask eventfd */
 	unsigned on_count[3];
+	int er_fd[2];           /* dups of the ERR and REQ triggers, -1: none */
+	bool closed;            /* vfio_close()d: the device given back */
 	bool intx_masked;
 	unsigned intx_unmasks, resets, set_calls;
 };
@@ -51,7 +53,10 @@ extern struct pt_fake PTF;
 
 /* Fills PTF and v (nvec MSI-X vectors, at most PTF_MAXVEC). 0 or -1. */
 int pt_fake_init(struct vfio_dev *v, unsigned nvec);
-/* The device fires vector i of index: 0, or -1 when nothing is routed there. */
+/*
+ * The device fires vector i of index (INTx, MSI, MSI-X; VFIO_PCI_ERR and
+ * VFIO_PCI_REQ with i 0): 0, or -1 when nothing is routed there.
+ */
 int pt_fake_fire(unsigned index, unsigned i);
 /* IOMMU maps held; true when no map and no interrupt route is left. */
 unsigned pt_fake_nmaps(void);

@@ -35,6 +35,7 @@
 #define NVEC 10
 
 static char sock[64];
+static struct dev_instance *inst;
 
 static int group_setup(void **state)
 {
@@ -42,7 +43,8 @@ static int group_setup(void **state)
 
 	(void)state;
 	snprintf(sock, sizeof(sock), "/tmp/vmux-ptfake.%d.sock", getpid());
-	if (!pt_fake_start(sock, NVEC, err, sizeof(err)))
+	inst = pt_fake_start(sock, NVEC, err, sizeof(err));
+	if (!inst)
 		fail_msg("pt_fake_start: %s", err);
 	return 0;
 }
@@ -77,6 +79,37 @@ static void bye(struct vfuc *c)
 		usleep(5000);
 	}
 	assert_true(PTF.resets > r0);
+}
+
+/* A counter (or true/false: 1/0) of the instance's dump_stats. */
+static long long stat_of(const char *key)
+{
+	char *buf = NULL, pat[64];
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	long long v = -1;
+
+	assert_non_null(f);
+	inst->model->dump_stats(inst, f);
+	fclose(f);
+	snprintf(pat, sizeof(pat), "\"%s\":", key);
+	char *at = strstr(buf, pat);
+	if (at) {
+		at += strlen(pat);
+		v = !strncmp(at, "true", 4) ? 1 : !strncmp(at, "false", 5) ? 0 : strtoll(at, NULL, 10);
+	}
+	free(buf);
+	return v;
+}
+
+static bool readable(int fd, int ms)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	uint64_t v;
+
+	if (poll(&p, 1, ms) != 1)
+		return false;
+	return read(fd, &v, 8) == 8;
 }
 
 /* ---- cases ----------------------------------------------------------------------- */
@@ -338,6 +371,79 @@ static void test_reset_and_next_client(void **state)
 	assert_int_equal(pt_fake_nmaps(), 0);
 }
 
+/*
+ * VFIO's ERR interrupt: registered for the device's lifetime, counted, and
+ * forwarded to the client's ERR eventfd while it has one.
+ */
+static void test_err(void **state)
+{
+	struct vfuc *c = client();
+	int efd = eventfd(0, EFD_NONBLOCK);
+
+	(void)state;
+	assert_true(PTF.er_fd[0] >= 0);
+	long long n0 = stat_of("err_irqs"), f0 = stat_of("err_forwarded");
+	assert_int_equal(vfuc_set_irqs(c, VFU_IRQ_ERR, VFU_IRQ_SET_DATA_EVENTFD |
+			 VFU_IRQ_SET_ACTION_TRIGGER, 0, 1, NULL, 0, &efd, 1), 0);
+	assert_int_equal(pt_fake_fire(VFIO_PCI_ERR, 0), 0);
+	assert_true(readable(efd, 2000));
+	assert_int_equal(stat_of("err_irqs"), n0 + 1);
+	assert_int_equal(stat_of("err_forwarded"), f0 + 1);
+	/* without the client's eventfd: counted, not forwarded */
+	assert_int_equal(vfuc_irq_disable(c, VFU_IRQ_ERR), 0);
+	assert_int_equal(pt_fake_fire(VFIO_PCI_ERR, 0), 0);
+	for (int i = 0; i < 200 && stat_of("err_irqs") != n0 + 2; i++)
+		usleep(5000);
+	assert_int_equal(stat_of("err_irqs"), n0 + 2);
+	assert_int_equal(stat_of("err_forwarded"), f0 + 1);
+	assert_false(readable(efd, 50));
+	/* a reset (the client leaving) leaves ERR and REQ registered */
+	bye(c);
+	assert_true(PTF.er_fd[0] >= 0 && PTF.er_fd[1] >= 0);
+	close(efd);
+}
+
+/*
+ * VFIO's REQ interrupt (the kernel wants the device back): the client is
+ * disconnected, every map leaves the IOMMU and every interrupt VFIO, the
+ * device is closed; the next client is refused. Last: the device is gone.
+ */
+static void test_req(void **state)
+{
+	struct vfuc *c = client();
+	struct vfuc_mem m;
+
+	(void)state;
+	assert_int_equal(vfuc_mem_create(c, 0x10000000, 1 << 20, &m), 0);
+	assert_int_equal(vfuc_irq_enable(c, VFU_IRQ_MSIX, NVEC), 0);
+	assert_int_equal(pt_fake_nmaps(), 1);
+	assert_false(PTF.closed);
+	assert_int_equal(pt_fake_fire(VFIO_PCI_REQ, 0), 0);
+	assert_true(vfuc_server_closed(c, 3000));
+	for (int i = 0; i < 400 && !PTF.closed; i++)
+		usleep(5000);
+	pthread_mutex_lock(&PTF.mu);
+	bool closed = PTF.closed;
+	int er0 = PTF.er_fd[0], er1 = PTF.er_fd[1];
+	pthread_mutex_unlock(&PTF.mu);
+	assert_true(closed);
+	assert_true(pt_fake_released());
+	assert_int_equal(er0, -1);
+	assert_int_equal(er1, -1);
+	assert_int_equal(stat_of("req_irqs"), 1);
+	assert_int_equal(stat_of("released"), 1);
+	vfuc_close(c);
+	/* the next client: refused, and the "device" sees nothing of it */
+	unsigned calls = PTF.set_calls;
+	struct vfuc *c2 = vfuc_connect(sock, TMO);
+	assert_non_null(c2);
+	assert_true(vfuc_negotiate(c2, NULL) != 0 || vfuc_server_closed(c2, 2000));
+	vfuc_close(c2);
+	assert_true(stat_of("clients_refused") >= 1);
+	assert_int_equal(PTF.set_calls, calls);
+	assert_int_equal(pt_fake_fire(VFIO_PCI_REQ, 0), -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -346,6 +452,8 @@ int main(void)
 		cmocka_unit_test(test_msix),
 		cmocka_unit_test(test_intx),
 		cmocka_unit_test(test_reset_and_next_client),
+		cmocka_unit_test(test_err),
+		cmocka_unit_test(test_req),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
