@@ -3,8 +3,10 @@
 # onto vfio-pci, vmux passing both through (-m passthrough -d BDF), the
 # in-tree client (PT_CLIENT, tests/lab/guest/pt_client.c) driving them:
 # e1000 TX/RX with INTx, a DMA fault, a client killed mid-traffic and the
-# next one served; the igb's MSI-X vectors, masking and the PBA; vmux's
-# exit giving the groups back.
+# next one served; the igb's MSI-X vectors, masking and the PBA; an unbind of
+# the e1000 from vfio-pci with a client attached (VFIO's REQ: vmux gives it
+# back, the unbind completes, the igb is still served); vmux's exit giving
+# the igb's group back.
 . "$LAB_SRCROOT/tests/e2e/guest/functions.sh"
 
 netdev_bdf() {
@@ -89,12 +91,52 @@ run_client e1000h e1000-huge $S1
 # 3. The igb (MSI-X).
 run_client igb igb $S2
 
-# 4. vmux stops: both groups free again (a VFIO user can take them).
+# 4. The kernel wants the e1000 back while a client holds it: vfio-pci's unbind
+# sends VFIO's REQ, vmux drops the client and closes the device, and the unbind
+# completes (without REQ it would wait for vmux to stop); vmux serves on.
+"$PT_CLIENT" hold $S1 >/tmp/hold.out 2>&1 &
+HPID=$!
+e2e_wait_for 20 grep -q holding /tmp/hold.out || e2e_fail "the holding client did not attach"
+t0=$(date +%s%N)
+# In the background: an unbind nobody answers waits in the kernel (for vmux to stop).
+sh -c "echo $E1000_BDF >/sys/bus/pci/drivers/vfio-pci/unbind" &
+UPID=$!
+n=0
+while kill -0 $UPID 2>/dev/null && [ $n -lt 200 ]; do
+	usleep 50000
+	n=$((n + 1))
+done
+unbind_ms=$((($(date +%s%N) - t0) / 1000000))
+e2e_data unbind_ms "$unbind_ms"
+if ! kill -0 $UPID 2>/dev/null && wait $UPID && [ ! -e "/sys/bus/pci/devices/$E1000_BDF/driver" ]; then
+	e2e_info "ok: vfio-pci's unbind of $E1000_BDF with a client attached took $unbind_ms ms"
+else
+	e2e_fail "vfio-pci's unbind of $E1000_BDF did not complete within $unbind_ms ms (vmux kept the device)"
+	kill $HPID
+	kill -TERM $VMUX_PID # gives the device back: the unbind completes
+	wait $UPID
+	e2e_status
+	exit 1
+fi
+wait $HPID
+hrc=$?
+while read -r l; do e2e_info "hold: $l"; done </tmp/hold.out
+[ "$hrc" = 0 ] || e2e_fail "the holding client: status $hrc"
+if grep -q "$E1000_BDF released" /tmp/vmux.log; then
+	e2e_info "ok: vmux: $(grep -m 1 "REQ interrupt" /tmp/vmux.log)"
+else
+	e2e_fail "vmux did not log the release of $E1000_BDF"
+fi
+kill -0 $VMUX_PID 2>/dev/null || e2e_fail "vmux is gone after the unbind"
+"$PT_CLIENT" e1000 $S1 >/tmp/after.out 2>&1 && e2e_fail "a client of the released e1000 was served"
+run_client igb2 igb $S2
+
+# 5. vmux stops: the igb's group free again (a VFIO user can take it).
 kill -TERM $VMUX_PID
 wait $VMUX_PID
 e2e_data vmux_exit $?
-if python3 "$LAB_SRCROOT/tests/lab/guest/vfio_check.py" "$E1000_BDF" "$IGB_BDF" >/tmp/vfio.out 2>&1; then
-	e2e_info "ok: after vmux stopped, both groups open again"
+if python3 "$LAB_SRCROOT/tests/lab/guest/vfio_check.py" "$IGB_BDF" >/tmp/vfio.out 2>&1; then
+	e2e_info "ok: after vmux stopped, the igb's group opens again"
 else
 	cat /tmp/vfio.out
 	e2e_fail "after vmux stopped: $(tail -n 1 /tmp/vfio.out)"
