@@ -350,7 +350,7 @@ static struct dev_instance *pt_create(const struct dev_config *cfg, char *err, s
 		snprintf(err, errlen, "-m passthrough needs -d BDF (a PCI function bound to vfio-pci)");
 		return NULL;
 	}
-	if (vfio_open(&v, cfg->vfio_dev, err, errlen))
+	if (vfio_open(&v, cfg->vfio_dev, (enum vfio_api)cfg->vfio_api, err, errlen))
 		return NULL;
 	return pt_create_on(cfg, &v, err, errlen);
 }
@@ -470,7 +470,8 @@ static void pt_dump_stats(struct dev_instance *d, FILE *out)
 	const struct pt_counters *c = &p->cnt;
 
 	fprintf(out,
-		"\"bdf\":\"%s\",\"resets\":%" PRIu64 ",\"reset_err\":%" PRIu64 ",\"dma_maps\":%" PRIu64
+		"\"bdf\":\"%s\",\"vfio_api\":\"%s\",\"resets\":%" PRIu64 ",\"reset_err\":%" PRIu64
+		",\"dma_maps\":%" PRIu64
 		",\"dma_unmaps\":%" PRIu64 ",\"dma_map_err\":%" PRIu64 ",\"dma_unmap_err\":%" PRIu64
 		",\"dma_nofd\":%" PRIu64 ",\"bar_rw_err\":%" PRIu64 ",\"bar_straddle\":%" PRIu64
 		",\"msix_table_writes\":%" PRIu64 ",\"pba_writes_dropped\":%" PRIu64
@@ -479,7 +480,8 @@ static void pt_dump_stats(struct dev_instance *d, FILE *out)
 		",\"cfg_dev_errors\":%" PRIu64 ",\"err_irqs\":%" PRIu64 ",\"err_forwarded\":%" PRIu64
 		",\"req_irqs\":%" PRIu64 ",\"clients_refused\":%" PRIu64 ",\"released\":%s"
 		",\"msix_on\":%s,\"msi_on\":%s,\"intx_on\":%s",
-		p->v.bdf, c->resets, c->reset_err, c->dma_maps, c->dma_unmaps, c->dma_map_err,
+		p->v.bdf, vfio_api_name(p->v.api), c->resets, c->reset_err, c->dma_maps, c->dma_unmaps,
+		c->dma_map_err,
 		c->dma_unmap_err, c->dma_nofd, c->bar_rw_err, c->bar_straddle, c->msix_table_writes,
 		c->pba_writes_dropped, c->msix_held, c->msix_released, c->irq_set_err,
 		c->intx_unmasks, p->cfg.writes_dropped, p->cfg.dev_errors, c->err_irqs,

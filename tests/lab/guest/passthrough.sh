@@ -31,6 +31,20 @@ done
 e2e_status || exit 1
 e2e_info "e1000 $E1000_BDF, igb $IGB_BDF on vfio-pci"
 
+# This kernel (6.1) has no iommufd: --vfio-api cdev is refused with the reason,
+# and the default (auto) takes the group API.
+if [ -e /dev/iommu ]; then
+	e2e_info "this kernel has /dev/iommu: the refusal of --vfio-api cdev is not checked"
+elif timeout 30 "$VMUX_BIN" --vfio-api cdev -d "$E1000_BDF" -s /tmp/pt-cdev.sock -m passthrough \
+	>/tmp/vmux-cdev.log 2>&1; then
+	e2e_fail "vmux --vfio-api cdev started on a kernel without iommufd"
+elif grep -q 'the kernel offers no /dev/iommu' /tmp/vmux-cdev.log; then
+	e2e_info "ok: --vfio-api cdev refused: $(grep -m 1 'offers no' /tmp/vmux-cdev.log)"
+else
+	cat /tmp/vmux-cdev.log
+	e2e_fail "vmux --vfio-api cdev: no reason given"
+fi
+
 S1=/tmp/pt-e1000.sock S2=/tmp/pt-igb.sock
 "$VMUX_BIN" -d "$E1000_BDF" -s $S1 -m passthrough -s $S2 -m passthrough -d "$IGB_BDF" \
 	>/tmp/vmux.log 2>&1 &
@@ -41,6 +55,11 @@ if ! e2e_wait_for 20 test -S $S2; then
 	exit 1
 fi
 sed 's/^/vmux: /' /tmp/vmux.log | grep -i 'passthrough\|vfio' | head -n 20 | while read -r l; do e2e_info "$l"; done
+if [ -e /dev/iommu ] || grep -q "vfio: $E1000_BDF: group [0-9]" /tmp/vmux.log; then
+	e2e_info "ok: vmux opened $E1000_BDF through $(grep -o "vfio: $E1000_BDF: [a-z]* [^,]*" /tmp/vmux.log)"
+else
+	e2e_fail "vmux did not log the group API for $E1000_BDF (auto, no iommufd)"
+fi
 
 # run_client NAME ARGS...: the client's checks, each reported.
 run_client() {
