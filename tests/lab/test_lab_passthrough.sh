@@ -16,7 +16,8 @@
 #     device (logged); vmux serves on (the igb again), the e1000's socket
 #     refuses clients
 #   - vmux's exit gives the igb's group back
-# Exit 0 pass, 1 fail, 77 skip. Environment: tests/lab/lab.sh, PT_CLIENT.
+# Exit 0 pass, 1 fail, 77 skip. Environment: tests/lab/lab.sh, PT_CLIENT,
+# VMUXCTL_BIN.
 set -u
 # shellcheck source=tests/lab/lab.sh
 . "$(dirname "$0")/lab.sh"
@@ -35,7 +36,10 @@ lab_tap "$ns" tap1 || e2e_fail "cannot create tap1 in $ns"
 LAB_NETNS=$ns
 lab_nic e1000 tap0 52:54:00:1a:b0:01
 lab_nic igb tap1 52:54:00:1a:b0:02
-LAB_ENV="PT_CLIENT=$PT_CLIENT"
+VMUXCTL_BIN=${VMUXCTL_BIN:-$(dirname "$E2E_VMUX")/vmuxctl}
+[ -x "$VMUXCTL_BIN" ] || e2e_fail "vmuxctl not found at $VMUXCTL_BIN (build it, or set VMUXCTL_BIN)"
+LAB_ENV="PT_CLIENT=$PT_CLIENT
+VMUXCTL=$VMUXCTL_BIN"
 
 # The host's end of the e1000: counts the client's test frames (ethertype
 # 0x88b5, "vmux-pt-tx") and sends its own ("vmux-pt-rx") every 100 ms.

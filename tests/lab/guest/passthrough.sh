@@ -47,7 +47,7 @@ fi
 
 S1=/tmp/pt-e1000.sock S2=/tmp/pt-igb.sock
 "$VMUX_BIN" -d "$E1000_BDF" -s $S1 -m passthrough -s $S2 -m passthrough -d "$IGB_BDF" \
-	>/tmp/vmux.log 2>&1 &
+	--control /tmp/vmux.ctl >/tmp/vmux.log 2>&1 &
 VMUX_PID=$!
 if ! e2e_wait_for 20 test -S $S2; then
 	cat /tmp/vmux.log
@@ -147,6 +147,22 @@ else
 	e2e_fail "vmux did not log the release of $E1000_BDF"
 fi
 kill -0 $VMUX_PID 2>/dev/null || e2e_fail "vmux is gone after the unbind"
+# vmuxctl ports: the e1000 released (REQ counted), through the group API; the igb not.
+if "$VMUXCTL" -c /tmp/vmux.ctl ports >/tmp/ports.json 2>&1 &&
+	python3 -c '
+import json, sys
+ports = json.load(open(sys.argv[1]))
+ports = ports.get("ports", ports) if isinstance(ports, dict) else ports
+dev = {p["vfio_dev"]: p["device"] for p in ports if "vfio_dev" in p}
+e, i = dev[sys.argv[2]], dev[sys.argv[3]]
+assert e["released"] and e["req_irqs"] >= 1 and e["vfio_api"] == "group", e
+assert not i["released"] and i["req_irqs"] == 0 and i["vfio_api"] == "group", i
+' /tmp/ports.json "$E1000_BDF" "$IGB_BDF" >/tmp/ports.err 2>&1; then
+	e2e_info "ok: vmuxctl ports: $E1000_BDF released (REQ), both through the group API"
+else
+	cat /tmp/ports.json /tmp/ports.err
+	e2e_fail "vmuxctl ports does not show the release"
+fi
 "$PT_CLIENT" e1000 $S1 >/tmp/after.out 2>&1 && e2e_fail "a client of the released e1000 was served"
 run_client igb2 igb $S2
 
