@@ -120,6 +120,16 @@ int cfg_parse_size(const char *s, uint64_t *out)
 	return 0;
 }
 
+int cfg_parse_vfio_api(const char *s, int *out)
+{
+	static const char *const names[] = { "auto", "cdev", "group" };
+
+	for (int i = 0; i < 3; i++)
+		if (s && !strcmp(s, names[i]))
+			return *out = i, 0;
+	return -1;
+}
+
 static int parse_guest_ram(struct vmux_config *c, const char *what, const char *s, char *err,
 			   size_t errlen)
 {
@@ -338,6 +348,7 @@ enum {
 	OPT_LISTMODES,
 	OPT_PCAP,
 	OPT_GUEST_RAM,
+	OPT_VFIO_API,
 	OPT_FD,
 	OPT_METRICS,
 };
@@ -369,6 +380,7 @@ int cfg_parse_args(struct vmux_config *c, int argc, char **argv, char *err, size
 		{ "list-modes", no_argument, NULL, OPT_LISTMODES },
 		{ "pcap", required_argument, NULL, OPT_PCAP },
 		{ "max-guest-ram", required_argument, NULL, OPT_GUEST_RAM },
+		{ "vfio-api", required_argument, NULL, OPT_VFIO_API },
 		{ "fd", required_argument, NULL, OPT_FD },
 		{ "metrics", required_argument, NULL, OPT_METRICS },
 		{ "help", no_argument, NULL, 'h' },
@@ -511,6 +523,10 @@ int cfg_parse_args(struct vmux_config *c, int argc, char **argv, char *err, size
 		case OPT_GUEST_RAM:
 			if (parse_guest_ram(c, "--max-guest-ram", optarg, err, errlen))
 				return -1;
+			break;
+		case OPT_VFIO_API:
+			if (cfg_parse_vfio_api(optarg, &c->vfio_api))
+				return fail(err, errlen, "--vfio-api %s: use auto, cdev or group", optarg);
 			break;
 		case OPT_METRICS:
 			if (cfg_parse_metrics(&c->metrics, optarg, err, errlen))
@@ -765,6 +781,10 @@ int cfg_parse_json(struct vmux_config *c, const char *text, char *err, size_t er
 		} else if (!strcmp(key, "metrics")) {
 			ret = cfg_jstr(val, key, &s, err, errlen) ||
 			      cfg_parse_metrics(&c->metrics, s, err, errlen);
+		} else if (!strcmp(key, "vfio_api")) {
+			ret = cfg_jstr(val, key, &s, err, errlen);
+			if (!ret && cfg_parse_vfio_api(s, &c->vfio_api))
+				ret = fail(err, errlen, "vfio_api %s: use auto, cdev or group", s);
 		} else if (!strcmp(key, "max_guest_ram")) {
 			if (json_object_is_type(val, json_type_int)) {
 				int64_t x = json_object_get_int64(val);

@@ -73,6 +73,11 @@ struct cfg_pcap {
 	uint32_t snaplen;          /* 0 = default */
 };
 
+/* --vfio-api / "vfio_api": how passthrough opens its devices (vfio/'s enum vfio_api). */
+enum cfg_vfio_api { CFG_VFIO_AUTO = 0, CFG_VFIO_CDEV = 1, CFG_VFIO_GROUP = 2 };
+/* "auto", "cdev", "group": 0 and *out set, or -1. */
+int cfg_parse_vfio_api(const char *s, int *out);
+
 struct vmux_config {
 	struct cfg_device dev[CFG_MAX_DEVICES];
 	unsigned ndev;
@@ -90,6 +95,7 @@ struct vmux_config {
 	char control[CFG_PATH_MAX];      /* control socket, "" = none */
 	struct cfg_metrics metrics;      /* --metrics */
 	uint64_t max_guest_ram;          /* bytes of guest RAM one client may map */
+	int vfio_api;                    /* --vfio-api: enum cfg_vfio_api */
 	struct cfg_pcap pcap[CFG_MAX_PCAPS];
 	unsigned npcap;
 	const char *config_file;

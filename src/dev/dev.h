@@ -35,6 +35,7 @@ struct dev_config {
 	uint64_t max_guest_ram;  /* bytes one client may map; 0: the vfu default */
 	unsigned queues;         /* queue pairs, for models with several; 0: the model's default */
 	const char *vfio_dev;    /* passthrough: the PCI function (BDF), bound to vfio-pci */
+	int vfio_api;            /* passthrough: enum vfio_api (0 auto: the cdev where present) */
 };
 
 struct dev_instance;

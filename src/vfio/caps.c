@@ -1,6 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* vfio: the pure parts (region capability chains, PCI addresses); unit-tested. */
+/*
+ * vfio: the pure parts (region capability chains, PCI addresses, the device
+ * cdev found in sysfs, the API chosen); unit-tested.
+ */
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -83,4 +87,52 @@ int vfio_parse_bdf(const char *s, char out[16])
 		return -EINVAL;
 	snprintf(out, 16, "%04x:%02x:%02x.%x", dom, bus, dev, fn);
 	return 0;
+}
+
+const char *vfio_api_name(enum vfio_api a)
+{
+	return a == VFIO_API_CDEV ? "cdev" : a == VFIO_API_GROUP ? "group" : "auto";
+}
+
+int vfio_pick_api(enum vfio_api want, bool have_cdev)
+{
+	switch (want) {
+	case VFIO_API_CDEV:
+		return have_cdev ? VFIO_API_CDEV : -ENODEV;
+	case VFIO_API_GROUP:
+		return VFIO_API_GROUP;
+	default:
+		return have_cdev ? VFIO_API_CDEV : VFIO_API_GROUP;
+	}
+}
+
+int vfio_find_cdev(const char *sysfs, const char *bdf, char *out, size_t outlen)
+{
+	char path[256];
+	struct dirent *e;
+	int r = -ENOENT;
+
+	if ((size_t)snprintf(path, sizeof(path), "%s/bus/pci/devices/%s/vfio-dev", sysfs, bdf) >=
+	    sizeof(path))
+		return -ENAMETOOLONG;
+	DIR *dir = opendir(path);
+	if (!dir)
+		return -ENOENT;
+	while (r == -ENOENT && (e = readdir(dir))) {
+		const char *n = e->d_name;
+		size_t k = 4;
+
+		if (strncmp(n, "vfio", 4) || !n[4])
+			continue;
+		while (n[k] >= '0' && n[k] <= '9')
+			k++;
+		if (n[k] || k > 10)
+			continue; /* vfioN only */
+		if ((size_t)snprintf(out, outlen, "/dev/vfio/devices/%s", n) >= outlen)
+			r = -ENAMETOOLONG;
+		else
+			r = 0;
+	}
+	closedir(dir);
+	return r;
 }

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * vfio: a PCI function through the VFIO container/group API (type-1 v2
- * IOMMU): open, regions, IRQs, DMA mappings, interrupts, reset, release.
+ * IOMMU) or its device cdev (iommufd.c): open, regions, IRQs, DMA mappings,
+ * interrupts, reset, release.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -17,6 +18,7 @@
 
 #include "core/log.h"
 #include "vfio/vfio.h"
+#include "vfio/vfio_priv.h"
 
 #define COMP "vfio"
 
@@ -31,11 +33,6 @@ static int fail(char *err, size_t errlen, int r, const char *fmt, ...)
 	vsnprintf(err, errlen, fmt, ap);
 	va_end(ap);
 	return r;
-}
-
-bool vfio_iommufd_available(void)
-{
-	return access("/dev/iommu", F_OK) == 0 && access("/dev/vfio/devices", F_OK) == 0;
 }
 
 static int read_region(struct vfio_dev *d, unsigned idx)
@@ -112,16 +109,56 @@ static void iommu_info(struct vfio_dev *d)
 	free(buf);
 }
 
-int vfio_open(struct vfio_dev *d, const char *bdf, char *err, size_t errlen)
+/* The group API: the group (viable), its own container with the type-1 v2 IOMMU, the device fd. */
+static int group_open(struct vfio_dev *d, char *err, size_t errlen)
+{
+	struct vfio_group_status gs = { .argsz = sizeof(gs) };
+	char path[64];
+	int r;
+
+	d->container = open("/dev/vfio/vfio", O_RDWR | O_CLOEXEC);
+	if (d->container < 0) {
+		r = -errno;
+		return fail(err, errlen, r, "/dev/vfio/vfio: %s", strerror(-r));
+	}
+	if (ioctl(d->container, VFIO_GET_API_VERSION) != VFIO_API_VERSION ||
+	    ioctl(d->container, VFIO_CHECK_EXTENSION, VFIO_TYPE1v2_IOMMU) <= 0)
+		return fail(err, errlen, -ENOTSUP, "the kernel's VFIO has no type-1 v2 IOMMU");
+	snprintf(path, sizeof(path), "/dev/vfio/%d", d->groupno);
+	d->group = open(path, O_RDWR | O_CLOEXEC);
+	if (d->group < 0) {
+		r = -errno;
+		return fail(err, errlen, r, "%s (group of %s): %s%s", path, d->bdf, strerror(-r),
+			    r == -EBUSY ? " (another process holds it)" : "");
+	}
+	if (ioctl(d->group, VFIO_GROUP_GET_STATUS, &gs) < 0 || !(gs.flags & VFIO_GROUP_FLAGS_VIABLE))
+		return fail(err, errlen, -EPERM, "IOMMU group %d of %s is not viable: bind every "
+						 "device in /sys/kernel/iommu_groups/%d/devices to "
+						 "vfio-pci (or unbind it)", d->groupno, d->bdf,
+			    d->groupno);
+	if (ioctl(d->group, VFIO_GROUP_SET_CONTAINER, &d->container) < 0 ||
+	    ioctl(d->container, VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU) < 0) {
+		r = -errno;
+		return fail(err, errlen, r, "group %d: cannot set up the type-1 v2 IOMMU: %s",
+			    d->groupno, strerror(-r));
+	}
+	d->fd = ioctl(d->group, VFIO_GROUP_GET_DEVICE_FD, d->bdf);
+	if (d->fd < 0) {
+		r = -errno;
+		return fail(err, errlen, r, "%s: no device fd: %s", d->bdf, strerror(-r));
+	}
+	return 0;
+}
+
+int vfio_open(struct vfio_dev *d, const char *bdf, enum vfio_api want, char *err, size_t errlen)
 {
 	char path[128], link[PATH_MAX], drv[PATH_MAX];
-	struct vfio_group_status gs = { .argsz = sizeof(gs) };
 	struct vfio_device_info di = { .argsz = sizeof(di) };
 	ssize_t n;
 	int r;
 
 	memset(d, 0, sizeof(*d));
-	d->container = d->group = d->fd = -1;
+	d->container = d->group = d->fd = d->iommufd = -1;
 	if (vfio_parse_bdf(bdf, d->bdf))
 		return fail(err, errlen, -EINVAL, "'%s' is not a PCI address (DDDD:BB:DD.F)", bdf);
 	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver", d->bdf);
@@ -142,43 +179,19 @@ int vfio_open(struct vfio_dev *d, const char *bdf, char *err, size_t errlen)
 	link[n] = '\0';
 	d->groupno = atoi(strrchr(link, '/') ? strrchr(link, '/') + 1 : link);
 
-	d->container = open("/dev/vfio/vfio", O_RDWR | O_CLOEXEC);
-	if (d->container < 0) {
-		r = -errno;
-		return fail(err, errlen, r, "/dev/vfio/vfio: %s", strerror(-r));
-	}
-	if (ioctl(d->container, VFIO_GET_API_VERSION) != VFIO_API_VERSION ||
-	    ioctl(d->container, VFIO_CHECK_EXTENSION, VFIO_TYPE1v2_IOMMU) <= 0) {
+	bool have_cdev = access("/dev/iommu", F_OK) == 0 &&
+			 vfio_find_cdev("/sys", d->bdf, d->cdev, sizeof(d->cdev)) == 0;
+	r = vfio_pick_api(want, have_cdev);
+	if (r < 0)
+		return fail(err, errlen, r, "%s: --vfio-api cdev, but the kernel offers no %s "
+					    "(iommufd and VFIO's device cdev: Linux 6.6+ with "
+					    "CONFIG_IOMMUFD and CONFIG_VFIO_DEVICE_CDEV)", d->bdf,
+			    access("/dev/iommu", F_OK) ? "/dev/iommu" : "device cdev for it");
+	d->api = (enum vfio_api)r;
+	r = d->api == VFIO_API_CDEV ? vfio_cdev_open(d, err, errlen) : group_open(d, err, errlen);
+	if (r) {
 		vfio_close(d);
-		return fail(err, errlen, -ENOTSUP, "the kernel's VFIO has no type-1 v2 IOMMU");
-	}
-	snprintf(path, sizeof(path), "/dev/vfio/%d", d->groupno);
-	d->group = open(path, O_RDWR | O_CLOEXEC);
-	if (d->group < 0) {
-		r = -errno;
-		vfio_close(d);
-		return fail(err, errlen, r, "%s (group of %s): %s%s", path, d->bdf, strerror(-r),
-			    r == -EBUSY ? " (another process holds it)" : "");
-	}
-	if (ioctl(d->group, VFIO_GROUP_GET_STATUS, &gs) < 0 || !(gs.flags & VFIO_GROUP_FLAGS_VIABLE)) {
-		vfio_close(d);
-		return fail(err, errlen, -EPERM, "IOMMU group %d of %s is not viable: bind every "
-						 "device in /sys/kernel/iommu_groups/%d/devices to "
-						 "vfio-pci (or unbind it)", d->groupno, d->bdf,
-			    d->groupno);
-	}
-	if (ioctl(d->group, VFIO_GROUP_SET_CONTAINER, &d->container) < 0 ||
-	    ioctl(d->container, VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU) < 0) {
-		r = -errno;
-		vfio_close(d);
-		return fail(err, errlen, r, "group %d: cannot set up the type-1 v2 IOMMU: %s",
-			    d->groupno, strerror(-r));
-	}
-	d->fd = ioctl(d->group, VFIO_GROUP_GET_DEVICE_FD, d->bdf);
-	if (d->fd < 0) {
-		r = -errno;
-		vfio_close(d);
-		return fail(err, errlen, r, "%s: no device fd: %s", d->bdf, strerror(-r));
+		return r;
 	}
 	if (ioctl(d->fd, VFIO_DEVICE_GET_INFO, &di) < 0 || !(di.flags & VFIO_DEVICE_FLAGS_PCI) ||
 	    di.num_regions <= VFIO_REG_CONFIG) {
@@ -200,13 +213,25 @@ int vfio_open(struct vfio_dev *d, const char *bdf, char *err, size_t errlen)
 		if (ioctl(d->fd, VFIO_DEVICE_GET_IRQ_INFO, &ii) == 0)
 			d->irq[i] = (struct vfio_irq){ ii.flags, ii.count };
 	}
-	iommu_info(d);
-	LOG_INFO(COMP, "%s: group %d, %u regions, INTx %u MSI %u MSI-X %u, reset %s%s", d->bdf,
-		 d->groupno, d->num_regions, d->irq[VFIO_PCI_INTX].count,
+	if (d->api == VFIO_API_GROUP)
+		iommu_info(d);
+	if (d->api == VFIO_API_CDEV)
+		snprintf(path, sizeof(path), "cdev %s, iommufd IOAS %u", d->cdev, d->ioas_id);
+	else
+		snprintf(path, sizeof(path), "group %d", d->groupno);
+	LOG_INFO(COMP, "%s: %s, %u regions, INTx %u MSI %u MSI-X %u ERR %u REQ %u, reset %s%s",
+		 d->bdf, path, d->num_regions, d->irq[VFIO_PCI_INTX].count,
 		 d->irq[VFIO_PCI_MSI].count, d->irq[VFIO_PCI_MSIX].count,
+		 d->irq[VFIO_PCI_ERR].count, d->irq[VFIO_PCI_REQ].count,
 		 d->flags & VFIO_DEVICE_FLAGS_RESET ? "yes" : "no",
-		 vfio_iommufd_available() ? "; iommufd present but not used yet" : "");
+		 d->api == VFIO_API_GROUP && have_cdev ? " (the cdev forced off: --vfio-api group)"
+						      : "");
 	return 0;
+}
+
+bool vfio_is_open(const struct vfio_dev *d)
+{
+	return d->be || d->fd >= 0;
 }
 
 void vfio_close(struct vfio_dev *d)
@@ -215,15 +240,23 @@ void vfio_close(struct vfio_dev *d)
 		for (unsigned i = 0; i < VFIO_NIRQS; i++)
 			if (d->irq[i].count)
 				vfio_irq_disable(d, i);
+		if (d->be->close)
+			d->be->close(d);
 		d->be = NULL;
-		return; /* the fake's fd is its owner's */
+		d->fd = -1; /* the fake's fd is its owner's */
+		return;
 	}
 	if (d->fd >= 0) {
 		for (unsigned i = 0; i < VFIO_NIRQS; i++)
 			if (d->irq[i].count)
 				vfio_irq_disable(d, i);
-		close(d->fd);
 	}
+	if (d->api == VFIO_API_CDEV) {
+		vfio_cdev_close(d);
+		return;
+	}
+	if (d->fd >= 0)
+		close(d->fd);
 	if (d->group >= 0) {
 		if (d->container >= 0)
 			ioctl(d->group, VFIO_GROUP_UNSET_CONTAINER);
@@ -237,6 +270,8 @@ void vfio_close(struct vfio_dev *d)
 ssize_t vfio_region_rw(struct vfio_dev *d, unsigned idx, uint64_t off, void *buf, size_t len,
 		       bool is_write)
 {
+	if (!vfio_is_open(d))
+		return -ENODEV;
 	if (idx >= VFIO_NREGIONS || off > d->reg[idx].size || len > d->reg[idx].size - off)
 		return -EINVAL;
 	if (d->be)
@@ -256,8 +291,12 @@ int vfio_dma_map(struct vfio_dev *d, uint64_t iova, uint64_t size, void *vaddr, 
 		.iova = iova,
 		.size = size,
 	};
+	if (!vfio_is_open(d))
+		return -ENODEV;
 	if (d->be)
 		return d->be->dma_map(d, iova, size, vaddr, prot);
+	if (d->api == VFIO_API_CDEV)
+		return vfio_cdev_map(d, iova, size, vaddr, prot);
 	return ioctl(d->container, VFIO_IOMMU_MAP_DMA, &m) < 0 ? -errno : 0;
 }
 
@@ -265,8 +304,12 @@ int vfio_dma_unmap(struct vfio_dev *d, uint64_t iova, uint64_t size)
 {
 	struct vfio_iommu_type1_dma_unmap u = { .argsz = sizeof(u), .iova = iova, .size = size };
 
+	if (!vfio_is_open(d))
+		return -ENODEV;
 	if (d->be)
 		return d->be->dma_unmap(d, iova, size);
+	if (d->api == VFIO_API_CDEV)
+		return vfio_cdev_unmap(d, iova, size);
 
 	if (ioctl(d->container, VFIO_IOMMU_UNMAP_DMA, &u) < 0)
 		return -errno;
@@ -276,6 +319,8 @@ int vfio_dma_unmap(struct vfio_dev *d, uint64_t iova, uint64_t size)
 static int set_irqs(struct vfio_dev *d, uint32_t flags, unsigned index, unsigned start,
 		    unsigned count, const void *data, size_t dlen)
 {
+	if (!vfio_is_open(d))
+		return -ENODEV;
 	if (d->be)
 		return d->be->set_irqs(d, flags, index, start, count, data);
 	size_t sz = sizeof(struct vfio_irq_set) + dlen;
@@ -330,6 +375,8 @@ int vfio_irq_mask(struct vfio_dev *d, unsigned index, unsigned sub, bool mask)
 
 int vfio_reset(struct vfio_dev *d)
 {
+	if (!vfio_is_open(d))
+		return -ENODEV;
 	if (!(d->flags & VFIO_DEVICE_FLAGS_RESET))
 		return -ENOTSUP;
 	if (d->be)

@@ -8,9 +8,14 @@
  * reset through the calls below; vfio_close() gives it back (interrupts off,
  * every DMA mapping gone with the container).
  *
- * iommufd's device cdev (/dev/vfio/devices/vfioN, Linux 6.6 and later) is
- * detected and reported (vfio_iommufd_available()) but not used: the kernel
- * the lab runs (Debian 12's 6.1) has no such cdev.
+ * Or, where the kernel offers it (Linux 6.6 and later, CONFIG_IOMMUFD and
+ * CONFIG_VFIO_DEVICE_CDEV), through iommufd: the function's device cdev
+ * (/dev/vfio/devices/vfioN, found under /sys/bus/pci/devices/BDF/vfio-dev/)
+ * bound to an iommufd (/dev/iommu) and attached to an IO address space of its
+ * own, DMA maps as IOAS maps at fixed IOVAs (iommufd.c). The device fd's
+ * ioctls (regions, IRQs, reset) are the same either way. vfio_open() takes
+ * the cdev where there is one, else the group; VFIO_API_CDEV or
+ * VFIO_API_GROUP forces either (vmux --vfio-api).
  *
  * Nothing here knows vfio-user: dev/passthrough/ builds the device on it.
  */
@@ -30,6 +35,8 @@
 #define VFIO_PCI_INTX 0
 #define VFIO_PCI_MSI 1
 #define VFIO_PCI_MSIX 2
+#define VFIO_PCI_ERR 3  /* an AER error reported for the function */
+#define VFIO_PCI_REQ 4  /* the kernel asks for the device back (an unbind of vfio-pci) */
 #define VFIO_MAX_SPARSE 16
 
 struct vfio_area {
@@ -60,6 +67,28 @@ struct vfio_irq {
 int vfio_parse_region_caps(const void *buf, size_t len, uint32_t cap_offset,
 			   struct vfio_region *r);
 
+/* Which kernel API a vfio_dev is opened through. */
+enum vfio_api {
+	VFIO_API_AUTO = 0, /* the cdev and iommufd where present, else the group */
+	VFIO_API_CDEV,     /* the device cdev and iommufd, or fail */
+	VFIO_API_GROUP,    /* the container/group API (type-1 v2) */
+};
+const char *vfio_api_name(enum vfio_api a);
+
+/*
+ * The device cdev of PCI function bdf: the vfioN entry of
+ * SYSFS/bus/pci/devices/BDF/vfio-dev/ (sysfs: "/sys", or a test's tree)
+ * gives "/dev/vfio/devices/vfioN" in out. 0, or -ENOENT (no cdev: an older
+ * kernel, or no CONFIG_VFIO_DEVICE_CDEV) or -ENAMETOOLONG.
+ */
+int vfio_find_cdev(const char *sysfs, const char *bdf, char *out, size_t outlen);
+/*
+ * The API to open a device through, for what was asked and whether the
+ * kernel offers iommufd and the function's cdev: VFIO_API_CDEV or
+ * VFIO_API_GROUP, or -ENODEV (the cdev asked for but not there).
+ */
+int vfio_pick_api(enum vfio_api want, bool have_cdev);
+
 struct vfio_dev;
 /*
  * What stands behind a vfio_dev other than the kernel: tests put a fake
@@ -75,13 +104,18 @@ struct vfio_backend {
 	int (*set_irqs)(struct vfio_dev *d, uint32_t flags, unsigned index, unsigned start,
 			unsigned count, const int *fds);
 	int (*reset)(struct vfio_dev *d);
+	void (*close)(struct vfio_dev *d); /* vfio_close(): the device given back; optional */
 };
 
 struct vfio_dev {
 	const struct vfio_backend *be; /* NULL: the kernel */
 	void *be_priv;
 	char bdf[16];
-	int container, group;
+	enum vfio_api api;     /* what it was opened through (CDEV or GROUP; a fake: AUTO) */
+	int container, group;  /* the group API's */
+	int iommufd;           /* the cdev's: /dev/iommu, its IOAS and the device's id in it */
+	uint32_t ioas_id, devid;
+	char cdev[48];         /* /dev/vfio/devices/vfioN */
 	int fd;                /* the device fd (the mmap fd of its regions; a fake's memfd) */
 	int groupno;
 	uint32_t flags;        /* VFIO_DEVICE_FLAGS_* */
@@ -93,9 +127,6 @@ struct vfio_dev {
 	bool has_dma_avail;
 };
 
-/* True where the kernel offers iommufd and VFIO device cdevs (6.6+). */
-bool vfio_iommufd_available(void);
-
 /*
  * Checks that bdf ("0000:00:03.0", or without the domain) names a PCI
  * function and canonicalises it into out (16 bytes). 0 or -EINVAL.
@@ -103,14 +134,21 @@ bool vfio_iommufd_available(void);
 int vfio_parse_bdf(const char *bdf, char out[16]);
 
 /*
- * Opens the function at bdf, which must be bound to vfio-pci and be the only
- * function in its IOMMU group that is not unbound (the group viable): its own
- * container with the type-1 v2 IOMMU, the device fd, regions and IRQs read.
- * 0, or -errno with a message in err.
+ * Opens the function at bdf, which must be bound to vfio-pci, through the API
+ * vfio_pick_api() gives for want. The group API: the function must be the
+ * only one in its IOMMU group that is not unbound (the group viable); its own
+ * container with the type-1 v2 IOMMU. The cdev: its own iommufd and IOAS.
+ * Then the device fd, regions and IRQs read. 0, or -errno with a message in
+ * err.
  */
-int vfio_open(struct vfio_dev *d, const char *bdf, char *err, size_t errlen);
-/* Interrupts off, fds closed (the container's DMA mappings go with it). */
+int vfio_open(struct vfio_dev *d, const char *bdf, enum vfio_api want, char *err, size_t errlen);
+/*
+ * Interrupts off, fds closed (the container's DMA mappings go with it). Once
+ * closed (also called again), every call below answers -ENODEV.
+ */
 void vfio_close(struct vfio_dev *d);
+/* Not closed: the device is still ours. */
+bool vfio_is_open(const struct vfio_dev *d);
 
 /* Region idx at off: pread/pwrite on the device fd. Bytes done or -errno. */
 ssize_t vfio_region_rw(struct vfio_dev *d, unsigned idx, uint64_t off, void *buf, size_t len,
@@ -118,7 +156,8 @@ ssize_t vfio_region_rw(struct vfio_dev *d, unsigned idx, uint64_t off, void *buf
 
 /*
  * VFIO_IOMMU_MAP_DMA of [vaddr, +size) at iova (prot: 1 read, 2 write, as
- * the device sees it) / VFIO_IOMMU_UNMAP_DMA of [iova, +size). 0 or -errno
+ * the device sees it) / VFIO_IOMMU_UNMAP_DMA of [iova, +size); through the
+ * cdev IOMMU_IOAS_MAP at that fixed IOVA / IOMMU_IOAS_UNMAP. 0 or -errno
  * (-ENOMEM: typically RLIMIT_MEMLOCK; -ENOSPC: the container's dma_entry_limit).
  */
 int vfio_dma_map(struct vfio_dev *d, uint64_t iova, uint64_t size, void *vaddr, int prot);

@@ -261,9 +261,9 @@ int vmux_reload(void)
 		goto refuse;
 	if (strcmp(n->uplink_tap, c->uplink_tap) || n->nworkers != c->nworkers ||
 	    strcmp(n->control, c->control) || n->max_guest_ram != c->max_guest_ram ||
-	    memcmp(&n->metrics, &c->metrics, sizeof(n->metrics)))
-		LOG_WARN(COMP, "reload: uplink, workers, control, metrics and max_guest_ram apply "
-			       "at the next start only");
+	    n->vfio_api != c->vfio_api || memcmp(&n->metrics, &c->metrics, sizeof(n->metrics)))
+		LOG_WARN(COMP, "reload: uplink, workers, control, metrics, max_guest_ram and vfio_api "
+			       "apply at the next start only");
 	log_set_level((enum log_level)n->log_level);
 	for (unsigned i = 0; i < app.ndev; i++) {
 		struct vdev *d = &app.devs[i];

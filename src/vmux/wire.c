@@ -118,6 +118,7 @@ void create_device(void *arg)
 		.max_guest_ram = app.cfg->max_guest_ram,
 		.queues = d->cfg->queues,
 		.vfio_dev = d->cfg->vfio_dev,
+		.vfio_api = app.cfg->vfio_api,
 	};
 	memcpy(dc.mac, d->cfg->mac, 6);
 	d->inst = d->model->create(&dc, d->err, sizeof(d->err));

@@ -24,6 +24,13 @@ struct grp {
 	uint32_t rounds;
 	int fds_base;
 	struct vfuc *v; /* the victim of the current case */
+	/*
+	 * The victims' device: the fixture's device 0, or (the passthrough
+	 * group) the passthrough model on the fake VFIO device, whose BAR0
+	 * answers FX_ID as the fixture does.
+	 */
+	const char *vpath;
+	bool pt;
 };
 
 extern struct grp *G;
@@ -36,6 +43,7 @@ enum answer { ANS_OK, ANS_ERROR, ANS_CLOSED, ANS_TIMEOUT, ANS_OTHER };
 
 int group_setup(void **state);
 int group_setup_tight(void **state);
+int group_setup_pt(void **state);
 int group_teardown(void **state);
 int case_setup(void **state);
 void check_bystander(struct grp *g);
@@ -51,6 +59,12 @@ void expect_closed_at(struct vfuc *v, int line);
 void expect_error_or_closed_at(struct vfuc *v, uint16_t id, int line);
 void region_rw_msg(uint8_t *out, uint64_t off, uint32_t region, uint32_t count);
 int memfd_of(size_t size);
+/* A DMA_MAP (fd: -1 for none) / a SET_IRQS of the given fields and data, unchecked. */
+void dma_map_msg(struct vfuc *v, uint16_t id, uint64_t addr, uint64_t size, uint64_t off,
+		 uint32_t flags, int fd);
+void set_irqs_raw(struct vfuc *v, uint16_t id, uint32_t argsz, uint32_t flags, uint32_t index,
+		  uint32_t start, uint32_t count, const void *data, size_t dlen, const int *fds,
+		  size_t nfds);
 
 #define expect_error(v, id) expect_error_at(v, id, __LINE__)
 #define expect_errno(v, id, e) expect_errno_at(v, id, e, __LINE__)
@@ -84,5 +98,10 @@ void test_unexpected_reply(void **state);
 void test_bad_dma_replies(void **state);
 void test_flood_without_reading(void **state);
 void test_out_of_fds(void **state);
+
+/* malformed_pt.c (the passthrough group) */
+void test_pt_dma_iommu_untouched(void **state);
+void test_pt_set_irqs_vfio_untouched(void **state);
+void test_pt_iommu_refuses(void **state);
 
 #endif

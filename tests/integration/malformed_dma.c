@@ -34,8 +34,8 @@
 
 /* ---- DMA map table ------------------------------------------------------------------------ */
 
-static void dma_map(struct vfuc *v, uint16_t id, uint64_t addr, uint64_t size, uint64_t off,
-		    uint32_t flags, int fd)
+void dma_map_msg(struct vfuc *v, uint16_t id, uint64_t addr, uint64_t size, uint64_t off,
+		 uint32_t flags, int fd)
 {
 	struct vfu_dma_map m = { .argsz = sizeof(m), .flags = flags, .offset = off, .addr = addr,
 				 .size = size };
@@ -49,15 +49,15 @@ void test_dma_map_overlap(void **state)
 	int fd = memfd_of(0x10000);
 
 	assert_int_equal(vfuc_dma_map(v, 0x100000, 0x4000, fd, 0, 3), 0);
-	dma_map(v, ID, 0x100000, 0x4000, 0, 3, fd);      /* same */
+	dma_map_msg(v, ID, 0x100000, 0x4000, 0, 3, fd);      /* same */
 	expect_error(v, ID);
-	dma_map(v, ID + 1, 0x103000, 0x2000, 0, 3, fd);  /* tail */
+	dma_map_msg(v, ID + 1, 0x103000, 0x2000, 0, 3, fd);  /* tail */
 	expect_error(v, ID + 1);
-	dma_map(v, ID + 2, 0xff000, 0x2000, 0, 3, fd);   /* head */
+	dma_map_msg(v, ID + 2, 0xff000, 0x2000, 0, 3, fd);   /* head */
 	expect_error(v, ID + 2);
-	dma_map(v, ID + 3, 0xf0000, 0x20000, 0, 3, -1); /* around, no fd */
+	dma_map_msg(v, ID + 3, 0xf0000, 0x20000, 0, 3, -1); /* around, no fd */
 	expect_error(v, ID + 3);
-	dma_map(v, ID + 4, 0x101000, 0x1000, 0, 3, -1); /* inside */
+	dma_map_msg(v, ID + 4, 0x101000, 0x1000, 0, 3, -1); /* inside */
 	expect_error(v, ID + 4);
 	/* adjacent is fine */
 	assert_int_equal(vfuc_dma_map(v, 0x104000, 0x4000, fd, 0x4000, 3), 0);
@@ -81,7 +81,7 @@ void test_dma_map_backing(void **state)
 	assert_int_equal(ftruncate(fd, 0x4000), 0);
 	assert_int_equal(fstatfs(fd, &sfs), 0);
 	if (sfs.f_type != TMPFS_MAGIC && sfs.f_type != HUGETLBFS_MAGIC) {
-		dma_map(v, ID, 0x100000, 0x4000, 0, 3, fd);
+		dma_map_msg(v, ID, 0x100000, 0x4000, 0, 3, fd);
 		expect_errno(v, ID, EPERM);
 	}
 	close(fd);
@@ -119,7 +119,7 @@ void test_pipelined_fds(void **state)
 		memcpy(w + 16, &val, 4);
 		sendm(v, (uint16_t)(ID + 2 * i), VFU_CMD_REGION_WRITE, VFU_F_NO_REPLY, 0, w,
 		      sizeof(w), NULL, 0);
-		dma_map(v, (uint16_t)(ID + 2 * i + 1), 0x100000 + (uint64_t)i * 0x1000, 0x1000, 0,
+		dma_map_msg(v, (uint16_t)(ID + 2 * i + 1), 0x100000 + (uint64_t)i * 0x1000, 0x1000, 0,
 			3, fds[i]);
 	}
 	for (uint32_t i = 0; i < PAIRS; i++) {
@@ -141,11 +141,11 @@ void test_dma_map_bad_flags(void **state)
 	struct vfuc *v = victim(true);
 	int fd = memfd_of(0x4000);
 
-	dma_map(v, ID, 0x100000, 0x4000, 0, 0x4, fd);
+	dma_map_msg(v, ID, 0x100000, 0x4000, 0, 0x4, fd);
 	expect_error(v, ID);
-	dma_map(v, ID + 1, 0x100000, 0x4000, 0, 0x80000003u, fd);
+	dma_map_msg(v, ID + 1, 0x100000, 0x4000, 0, 0x80000003u, fd);
 	expect_error(v, ID + 1);
-	dma_map(v, ID + 2, 0x100000, 0x4000, 0, 0, fd);
+	dma_map_msg(v, ID + 2, 0x100000, 0x4000, 0, 0, fd);
 	expect_error(v, ID + 2);
 	{
 		struct vfu_dma_unmap u = { .argsz = sizeof(u), .flags = 0x8 };
@@ -161,19 +161,19 @@ void test_dma_map_bad_range(void **state)
 	struct vfuc *v = victim(true);
 	int fd = memfd_of(0x4000);
 
-	dma_map(v, ID, 0x100000, 0x8000, 0, 3, fd);          /* larger than the fd */
+	dma_map_msg(v, ID, 0x100000, 0x8000, 0, 3, fd);          /* larger than the fd */
 	expect_error(v, ID);
-	dma_map(v, ID + 1, 0x100000, 0x4000, 0x1000, 3, fd); /* offset pushes it past the end */
+	dma_map_msg(v, ID + 1, 0x100000, 0x4000, 0x1000, 3, fd); /* offset pushes it past the end */
 	expect_error(v, ID + 1);
-	dma_map(v, ID + 2, 0x100000, 0x1000, UINT64_MAX - 0xfff, 3, fd); /* offset overflow */
+	dma_map_msg(v, ID + 2, 0x100000, 0x1000, UINT64_MAX - 0xfff, 3, fd); /* offset overflow */
 	expect_error(v, ID + 2);
-	dma_map(v, ID + 3, UINT64_MAX - 0xfff, 0x2000, 0, 3, -1); /* address wraps */
+	dma_map_msg(v, ID + 3, UINT64_MAX - 0xfff, 0x2000, 0, 3, -1); /* address wraps */
 	expect_error(v, ID + 3);
-	dma_map(v, ID + 4, 0x100000, 0, 0, 3, fd);           /* empty */
+	dma_map_msg(v, ID + 4, 0x100000, 0, 0, 3, fd);           /* empty */
 	expect_error(v, ID + 4);
-	dma_map(v, ID + 5, 0x100001, 0x1000, 0, 3, fd);      /* not page aligned */
+	dma_map_msg(v, ID + 5, 0x100001, 0x1000, 0, 3, fd);      /* not page aligned */
 	expect_error(v, ID + 5);
-	dma_map(v, ID + 6, 0x100000, 0x1001, 0, 3, fd);
+	dma_map_msg(v, ID + 6, 0x100000, 0x1001, 0, 3, fd);
 	expect_error(v, ID + 6);
 	close(fd);
 }
@@ -185,9 +185,9 @@ void test_dma_map_bad_fd(void **state)
 	int sp[2];
 
 	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp), 0);
-	dma_map(v, ID, 0x100000, 0x1000, 0, 3, efd);
+	dma_map_msg(v, ID, 0x100000, 0x1000, 0, 3, efd);
 	expect_error(v, ID);
-	dma_map(v, ID + 1, 0x100000, 0x1000, 0, 3, sp[0]);
+	dma_map_msg(v, ID + 1, 0x100000, 0x1000, 0, 3, sp[0]);
 	expect_error(v, ID + 1);
 	/* two fds for one mapping */
 	{
@@ -255,7 +255,7 @@ void test_dma_map_limit(void **state)
 
 	for (uint64_t i = 0; i < 4; i++)
 		assert_int_equal(vfuc_dma_map(v, 0x100000 + i * 0x1000, 0x1000, fd, 0, 3), 0);
-	dma_map(v, ID, 0x200000, 0x1000, 0, 3, fd);
+	dma_map_msg(v, ID, 0x200000, 0x1000, 0, 3, fd);
 	expect_error(v, ID);
 	close(fd);
 }

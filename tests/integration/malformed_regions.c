@@ -140,9 +140,9 @@ void test_write_count_mismatch(void **state)
 
 /* ---- SET_IRQS --------------------------------------------------------------------------------- */
 
-static void set_irqs_raw(struct vfuc *v, uint16_t id, uint32_t argsz, uint32_t flags,
-			 uint32_t index, uint32_t start, uint32_t count, const void *data,
-			 size_t dlen, const int *fds, size_t nfds)
+void set_irqs_raw(struct vfuc *v, uint16_t id, uint32_t argsz, uint32_t flags,
+		  uint32_t index, uint32_t start, uint32_t count, const void *data,
+		  size_t dlen, const int *fds, size_t nfds)
 {
 	uint8_t p[64];
 	struct vfu_irq_set s = { .argsz = argsz, .flags = flags, .index = index, .start = start,

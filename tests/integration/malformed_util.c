@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "client/vfuc.h"
+#include "passthrough/fake_vfio.h"
 #include "core/accept.h"
 #include "core/log.h"
 #include "fixture.h"
@@ -37,10 +38,10 @@ struct grp *G;
 
 /* ---- helpers ------------------------------------------------------------------ */
 
-static struct vfuc *attach(struct fx_dev *d, bool negotiate)
+static struct vfuc *attach(const char *path, bool negotiate)
 {
 	for (int i = 0; i < 300; i++) {
-		struct vfuc *c = vfuc_connect(d->path, TMO);
+		struct vfuc *c = vfuc_connect(path, TMO);
 
 		if (c && (!negotiate || vfuc_negotiate(c, NULL) == 0))
 			return c;
@@ -72,7 +73,8 @@ static int group_setup_opts(void **state, const struct fx_opts *o)
 	g->fx = fx_start(o);
 	if (!g->fx)
 		return -1;
-	g->bystander = attach(&g->fx->dev[1], true);
+	g->vpath = g->fx->dev[0].path;
+	g->bystander = attach(g->fx->dev[1].path, true);
 	if (!g->bystander)
 		return -1;
 	if (vfuc_irq_enable(g->bystander, VFU_IRQ_MSIX, 8) < 0)
@@ -98,10 +100,36 @@ int group_setup_tight(void **state)
 	return group_setup_opts(state, &o);
 }
 
+/*
+ * The passthrough group: the fixture (its device 1 the bystander) and the
+ * passthrough model on the fake VFIO device (8 MSI-X vectors, as the
+ * fixture's), on a loop thread of its own; the victims attach to it.
+ */
+int group_setup_pt(void **state)
+{
+	static char path[64];
+	char err[256] = "";
+	struct grp *g;
+
+	if (group_setup(state))
+		return -1;
+	g = *state;
+	snprintf(path, sizeof(path), "/tmp/vmux-it-malformed-pt.%d.sock", getpid());
+	if (!pt_fake_start(path, 8, err, sizeof(err))) {
+		fprintf(stderr, "passthrough on the fake device: %s\n", err);
+		return -1;
+	}
+	g->vpath = path;
+	g->pt = true;
+	return 0;
+}
+
 int group_teardown(void **state)
 {
 	struct grp *g = *state;
 
+	if (g->pt)
+		pt_fake_stop();
 	vfuc_close(g->bystander);
 	fx_stop(g->fx);
 	free(g);
@@ -149,7 +177,15 @@ int case_teardown(void **state)
 	g->v = NULL;
 	check_bystander(g);
 	/* device 0 takes a new client and serves it */
-	c = attach(&g->fx->dev[0], true);
+	/* the passthrough device: nothing of the victim left in the IOMMU or VFIO's IRQs */
+	for (int i = 0; g->pt && i < 300 && !pt_fake_released(); i++)
+		usleep(10000);
+	if (g->pt && !pt_fake_released()) {
+		fprintf(stderr, "the victim left %u IOMMU maps or interrupt routes behind\n",
+			pt_fake_nmaps());
+		return -1;
+	}
+	c = attach(g->vpath, true);
 	if (!c) {
 		fprintf(stderr, "device 0 no longer accepts clients\n");
 		return -1;
@@ -170,7 +206,7 @@ int case_teardown(void **state)
 
 struct vfuc *victim(bool negotiate)
 {
-	G->v = attach(&G->fx->dev[0], negotiate);
+	G->v = attach(G->vpath, negotiate);
 	assert_non_null(G->v);
 	return G->v;
 }

@@ -414,6 +414,22 @@ int main(void)
 		T(test_more_fds_than_announced),
 		T(test_dma_map_limit),
 	};
+	/* The passthrough model on the fake VFIO device: the DMA and SET_IRQS cases again. */
+	const struct CMUnitTest pt[] = {
+		T(test_pt_dma_iommu_untouched),
+		T(test_pt_set_irqs_vfio_untouched),
+		T(test_pt_iommu_refuses),
+		T(test_argsz_too_small),
+		T(test_dma_map_overlap),
+		T(test_dma_map_bad_flags),
+		T(test_dma_map_bad_range),
+		T(test_dma_map_bad_fd),
+		T(test_dma_unmap_unknown_and_partial),
+		T(test_set_irqs_bad),
+		T(test_set_irqs_not_eventfd),
+		T(test_fds_where_none_belong),
+		T(test_too_many_fds),
+	};
 	int fails;
 
 	/* the server runs in this process: ignore SIGPIPE as vmux does */
@@ -421,6 +437,8 @@ int main(void)
 	log_set_level(LOG_LVL_ERR);
 	fails = cmocka_run_group_tests_name("malformed", tests, group_setup, group_teardown);
 	fails += cmocka_run_group_tests_name("malformed_tight_limits", tight, group_setup_tight,
+					     group_teardown);
+	fails += cmocka_run_group_tests_name("malformed_passthrough", pt, group_setup_pt,
 					     group_teardown);
 	return fails ? 1 : 0;
 }

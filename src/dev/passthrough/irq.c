@@ -88,8 +88,9 @@ void pt_irq_fini(struct pt_dev *p)
 
 void pt_irq_reset(struct pt_dev *p)
 {
-	for (unsigned i = 0; i < VFIO_NIRQS; i++)
-		if (p->v.irq[i].count && vfio_irq_disable(&p->v, i) && i <= VFIO_PCI_MSIX)
+	/* INTx, MSI, MSI-X; ERR and REQ stay registered (req.c). */
+	for (unsigned i = 0; i <= VFIO_PCI_MSIX; i++)
+		if (p->v.irq[i].count && vfio_is_open(&p->v) && vfio_irq_disable(&p->v, i))
 			p->cnt.irq_set_err++;
 	p->msix_on = p->msi_on = p->intx_on = p->intx_ufd = false;
 	p->msi_n = 0;

@@ -178,6 +178,10 @@ static void do_reset(struct pt_dev *p, const char *why)
 	uint16_t cmd = 0;
 
 	pt_irq_reset(p);
+	if (p->released) { /* given back (REQ): nothing of the device left to reset */
+		pt_cfg_reset(&p->cfg);
+		return;
+	}
 	/* No DMA from here on: bus mastering off before anything else. */
 	if (vfio_region_rw(&p->v, VFIO_REG_CONFIG, 4, &cmd, 2, false) == 2) {
 		cmd &= (uint16_t)~0x0547u;
@@ -270,6 +274,19 @@ static void cb_dma_unmap(void *opaque, uint64_t addr, uint64_t size)
 	p->cnt.dma_unmaps++;
 }
 
+/* A client on a device given back (REQ): refused, there is nothing to serve. */
+static void cb_attach(void *opaque)
+{
+	struct pt_dev *p = opaque;
+
+	if (!p->released)
+		return;
+	p->cnt.clients_refused++;
+	LOG_RL(LOG_LVL_WARN, COMP, "%s: %s was given back to the kernel: client refused", p->name,
+	       p->v.bdf);
+	vfu_disconnect(p->ctx);
+}
+
 static void cb_irq_changed(void *opaque, uint32_t index)
 {
 	pt_irq_update(opaque, index, true);
@@ -277,6 +294,7 @@ static void cb_irq_changed(void *opaque, uint32_t index)
 
 static const struct vfu_dev_ops vfu_ops = {
 	.reset = cb_reset,
+	.attach = cb_attach,
 	.dma_map = cb_dma_map,
 	.dma_unmap = cb_dma_unmap,
 	.irq_changed = cb_irq_changed,
@@ -317,6 +335,7 @@ static void pt_destroy(struct dev_instance *d)
 
 	if (p->ctx)
 		vfu_destroy(p->ctx); /* the client's mappings leave the IOMMU; a reset */
+	pt_errreq_fini(p);
 	pt_irq_fini(p);
 	vfio_close(&p->v);
 	free(p->maps);
@@ -331,7 +350,7 @@ static struct dev_instance *pt_create(const struct dev_config *cfg, char *err, s
 		snprintf(err, errlen, "-m passthrough needs -d BDF (a PCI function bound to vfio-pci)");
 		return NULL;
 	}
-	if (vfio_open(&v, cfg->vfio_dev, err, errlen))
+	if (vfio_open(&v, cfg->vfio_dev, (enum vfio_api)cfg->vfio_api, err, errlen))
 		return NULL;
 	return pt_create_on(cfg, &v, err, errlen);
 }
@@ -351,6 +370,7 @@ struct dev_instance *pt_create_on(const struct dev_config *cfg, struct vfio_dev 
 		return NULL;
 	}
 	p->v = *v;
+	p->er_efd[0] = p->er_efd[1] = -1;
 	snprintf(p->name, sizeof(p->name), "%s", cfg->name);
 	p->loop = cfg->loop;
 	csize = p->v.reg[VFIO_REG_CONFIG].size >= PT_CFG_MAX ? PT_CFG_MAX : 256;
@@ -390,6 +410,7 @@ struct dev_instance *pt_create_on(const struct dev_config *cfg, struct vfio_dev 
 		snprintf(err, errlen, "MSI-X vectors: %s", strerror(-r));
 		goto fail;
 	}
+	pt_errreq_init(p);
 
 	struct vfu_ctx_cfg vc = {
 		.name = cfg->name,
@@ -449,17 +470,22 @@ static void pt_dump_stats(struct dev_instance *d, FILE *out)
 	const struct pt_counters *c = &p->cnt;
 
 	fprintf(out,
-		"\"bdf\":\"%s\",\"resets\":%" PRIu64 ",\"reset_err\":%" PRIu64 ",\"dma_maps\":%" PRIu64
+		"\"bdf\":\"%s\",\"vfio_api\":\"%s\",\"resets\":%" PRIu64 ",\"reset_err\":%" PRIu64
+		",\"dma_maps\":%" PRIu64
 		",\"dma_unmaps\":%" PRIu64 ",\"dma_map_err\":%" PRIu64 ",\"dma_unmap_err\":%" PRIu64
 		",\"dma_nofd\":%" PRIu64 ",\"bar_rw_err\":%" PRIu64 ",\"bar_straddle\":%" PRIu64
 		",\"msix_table_writes\":%" PRIu64 ",\"pba_writes_dropped\":%" PRIu64
 		",\"msix_held\":%" PRIu64 ",\"msix_released\":%" PRIu64 ",\"irq_set_err\":%" PRIu64
 		",\"intx_unmasks\":%" PRIu64 ",\"cfg_writes_dropped\":%" PRIu64
-		",\"cfg_dev_errors\":%" PRIu64 ",\"msix_on\":%s,\"msi_on\":%s,\"intx_on\":%s",
-		p->v.bdf, c->resets, c->reset_err, c->dma_maps, c->dma_unmaps, c->dma_map_err,
+		",\"cfg_dev_errors\":%" PRIu64 ",\"err_irqs\":%" PRIu64 ",\"err_forwarded\":%" PRIu64
+		",\"req_irqs\":%" PRIu64 ",\"clients_refused\":%" PRIu64 ",\"released\":%s"
+		",\"msix_on\":%s,\"msi_on\":%s,\"intx_on\":%s",
+		p->v.bdf, vfio_api_name(p->v.api), c->resets, c->reset_err, c->dma_maps, c->dma_unmaps,
+		c->dma_map_err,
 		c->dma_unmap_err, c->dma_nofd, c->bar_rw_err, c->bar_straddle, c->msix_table_writes,
 		c->pba_writes_dropped, c->msix_held, c->msix_released, c->irq_set_err,
-		c->intx_unmasks, p->cfg.writes_dropped, p->cfg.dev_errors,
+		c->intx_unmasks, p->cfg.writes_dropped, p->cfg.dev_errors, c->err_irqs,
+		c->err_forwarded, c->req_irqs, c->clients_refused, p->released ? "true" : "false",
 		p->msix_on ? "true" : "false", p->msi_on ? "true" : "false",
 		p->intx_on ? "true" : "false");
 }

@@ -20,6 +20,10 @@ struct pt_counters {
 	uint64_t msix_released;   /* a pending vector delivered when unmasked */
 	uint64_t irq_set_err;     /* VFIO_DEVICE_SET_IRQS refused */
 	uint64_t intx_unmasks;
+	uint64_t err_irqs;        /* VFIO's ERR interrupt (AER) fired */
+	uint64_t err_forwarded;   /* ... and reached the client's ERR eventfd */
+	uint64_t req_irqs;        /* VFIO's REQ interrupt: the kernel wants the device back */
+	uint64_t clients_refused; /* clients attached after the device was given back */
 };
 
 struct pt_dev;
@@ -53,6 +57,10 @@ struct pt_dev {
 	} *maps;
 	unsigned nmaps, maps_cap;
 	unsigned msi_n;           /* vectors VFIO has enabled for MSI */
+	/* VFIO's ERR and REQ interrupts: our eventfds, for the device's lifetime (req.c). */
+	int er_efd[2];            /* [0] ERR, [1] REQ; -1: not offered */
+	struct loop_fd *er_lfd[2];
+	bool released;            /* given back to the kernel (REQ): every client refused */
 };
 
 extern const struct dev_model passthrough_model;
@@ -72,6 +80,17 @@ void pt_irq_fini(struct pt_dev *p);
 void pt_irq_reset(struct pt_dev *p);
 /* The VMM changed index's eventfds or masks (SET_IRQS), or the guest the MSI/MSI-X control. */
 void pt_irq_update(struct pt_dev *p, unsigned index, bool force);
+/* req.c: VFIO's ERR and REQ interrupts, and giving the device back */
+void pt_errreq_init(struct pt_dev *p);
+void pt_errreq_fini(struct pt_dev *p);
+/*
+ * Gives the device back to the kernel (VFIO's REQ, e.g. an unbind of
+ * vfio-pci): the client disconnected (its maps leave the IOMMU, a reset),
+ * nothing of the device offered for mmap any more, the device closed. The
+ * instance stays (its socket too) and refuses clients. Idempotent.
+ */
+void pt_release(struct pt_dev *p, const char *why);
+
 /* The trapped MSI-X table and PBA: true if [off, off+len) of BAR bar is theirs (done). */
 bool pt_msix_access(struct pt_dev *p, unsigned bar, uint64_t off, void *buf, size_t len,
 		    bool is_write, ssize_t *ret);

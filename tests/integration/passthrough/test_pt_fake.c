@@ -1,12 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The passthrough model (dev/passthrough/) over vfio-user on a fake VFIO
- * device (an igb-like function: BAR0 128 KiB trapped, BAR3 16 KiB mmap-able
- * with the MSI-X table at 0 and the PBA at 0x2000, 10 MSI-X vectors, MSI,
- * INTx), driven by the in-tree client as a hostile VMM would: what reaches
- * the "device" (IOMMU maps, interrupt routes, config writes) for valid and
- * malformed DMA_MAP/DMA_UNMAP/SET_IRQS, the MSI-X table's masking and PBA,
- * and what a client that leaves leaves behind (nothing).
+ * device (fake_vfio.h, with 10 MSI-X vectors), driven by the in-tree client
+ * as a hostile VMM would: what reaches the "device" (IOMMU maps, interrupt
+ * routes, config writes) for valid and malformed DMA_MAP/DMA_UNMAP/SET_IRQS,
+ * the MSI-X table's masking and PBA, and what a client that leaves leaves
+ * behind (nothing).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -29,259 +28,31 @@
 #include "client/vfuc.h"
 #include "core/loop.h"
 #include "dev/passthrough/pt_dev.h"
+#include "fake_vfio.h"
 #include "vfu/vfu.h"
 
 #define TMO 3000
-#define BAR3_OFF 0x100000u
-#define CFG_OFF 0x200000u
 #define NVEC 10
 
-/* ---- the fake device ------------------------------------------------------ */
-
-struct fmap {
-	uint64_t iova, size;
-	uint8_t *vaddr;
-	int prot;
-};
-
-static struct {
-	pthread_mutex_t mu;
-	uint8_t cfg[4096];
-	uint8_t bar0[128 << 10];
-	int memfd;
-	uint8_t *mem; /* BAR3 at BAR3_OFF */
-	struct fmap maps[64];
-	unsigned nmaps;
-	int map_fail;
-	int fds[3][NVEC]; /* dups of what each vector triggers */
-	int unmask_fd;    /* dup of INTx's unmask eventfd */
-	unsigned on_count[3];
-	bool intx_masked;
-	unsigned intx_unmasks, resets, set_calls;
-} F;
-
-static ssize_t f_rw(struct vfio_dev *d, unsigned idx, uint64_t off, void *buf, size_t len, bool w)
-{
-	uint8_t *base = idx == 0 ? F.bar0 : idx == 3 ? F.mem + BAR3_OFF : idx == 7 ? F.cfg : NULL;
-
-	(void)d;
-	if (!base)
-		return -EINVAL;
-	pthread_mutex_lock(&F.mu);
-	if (w)
-		memcpy(base + off, buf, len);
-	else
-		memcpy(buf, base + off, len);
-	pthread_mutex_unlock(&F.mu);
-	return (ssize_t)len;
-}
-
-static int f_map(struct vfio_dev *d, uint64_t iova, uint64_t size, void *vaddr, int prot)
-{
-	(void)d;
-	pthread_mutex_lock(&F.mu);
-	int r = F.map_fail ? -F.map_fail : 0;
-	for (unsigned i = 0; !r && i < F.nmaps; i++)
-		if (iova < F.maps[i].iova + F.maps[i].size && F.maps[i].iova < iova + size)
-			r = -EEXIST; /* the IOMMU would refuse an overlap */
-	if (!r && F.nmaps < 64)
-		F.maps[F.nmaps++] = (struct fmap){ iova, size, vaddr, prot };
-	pthread_mutex_unlock(&F.mu);
-	return r;
-}
-
-static int f_unmap(struct vfio_dev *d, uint64_t iova, uint64_t size)
-{
-	int r = -ENOENT;
-
-	(void)d;
-	pthread_mutex_lock(&F.mu);
-	for (unsigned i = 0; i < F.nmaps; i++)
-		if (F.maps[i].iova == iova && F.maps[i].size == size) {
-			F.maps[i] = F.maps[--F.nmaps];
-			r = 0;
-			break;
-		}
-	pthread_mutex_unlock(&F.mu);
-	return r;
-}
-
-static void close_vec(unsigned index)
-{
-	if (index == 0 && F.unmask_fd >= 0) {
-		close(F.unmask_fd);
-		F.unmask_fd = -1;
-	}
-	for (unsigned i = 0; i < NVEC; i++) {
-		if (F.fds[index][i] >= 0)
-			close(F.fds[index][i]);
-		F.fds[index][i] = -1;
-	}
-	F.on_count[index] = 0;
-}
-
-/* As VFIO checks it: a range within what is enabled, or a first enable from 0. */
-static int f_irqs(struct vfio_dev *d, uint32_t flags, unsigned index, unsigned start,
-		  unsigned count, const int *fds)
-{
-	int r = 0;
-
-	pthread_mutex_lock(&F.mu);
-	F.set_calls++;
-	if (index > 2) {
-		r = -EINVAL;
-	} else if (flags == (VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_ACTION_TRIGGER) && !count) {
-		close_vec(index);
-	} else if (flags == (VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_TRIGGER)) {
-		unsigned max = d->irq[index].count;
-		bool other = false;
-		for (unsigned k = 0; k < 3; k++)
-			other |= k != index && F.on_count[k];
-		if (other) /* one interrupt mode at a time, as VFIO has it */
-			r = -EINVAL;
-		else if (!count || start + count > max ||
-		    (F.on_count[index] && start + count > F.on_count[index]) ||
-		    (!F.on_count[index] && start)) {
-			r = -EINVAL;
-		} else {
-			if (!F.on_count[index])
-				F.on_count[index] = start + count;
-			for (unsigned i = 0; i < count; i++) {
-				if (F.fds[index][start + i] >= 0)
-					close(F.fds[index][start + i]);
-				F.fds[index][start + i] = fds[i] >= 0 ? dup(fds[i]) : -1;
-			}
-		}
-	} else if (index == 0 && flags == (VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_UNMASK) &&
-		   start == 0 && count == 1) {
-		if (!F.on_count[0]) {
-			r = -EINVAL; /* VFIO wants the trigger first */
-		} else {
-			if (F.unmask_fd >= 0)
-				close(F.unmask_fd);
-			F.unmask_fd = fds[0] >= 0 ? dup(fds[0]) : -1;
-		}
-	} else if (index == 0 && (flags & VFIO_IRQ_SET_DATA_NONE) &&
-		   (flags & (VFIO_IRQ_SET_ACTION_MASK | VFIO_IRQ_SET_ACTION_UNMASK))) {
-		F.intx_masked = flags & VFIO_IRQ_SET_ACTION_MASK;
-		F.intx_unmasks += !F.intx_masked;
-	} else {
-		r = -EINVAL;
-	}
-	pthread_mutex_unlock(&F.mu);
-	return r;
-}
-
-static int f_reset(struct vfio_dev *d)
-{
-	(void)d;
-	__atomic_fetch_add(&F.resets, 1, __ATOMIC_SEQ_CST);
-	return 0;
-}
-
-static const struct vfio_backend fake_be = { f_rw, f_map, f_unmap, f_irqs, f_reset };
-
-/* The device fires vector i of index: 0, or -1 when nothing is routed there. */
-static int fire(unsigned index, unsigned i)
-{
-	uint64_t one = 1;
-	pthread_mutex_lock(&F.mu);
-	int fd = F.fds[index][i];
-	int r = fd >= 0 && write(fd, &one, 8) == 8 ? 0 : -1;
-	pthread_mutex_unlock(&F.mu);
-	return r;
-}
-
-static unsigned nmaps(void)
-{
-	pthread_mutex_lock(&F.mu);
-	unsigned n = F.nmaps;
-	pthread_mutex_unlock(&F.mu);
-	return n;
-}
-
-static void put16(unsigned off, uint16_t v) { memcpy(F.cfg + off, &v, 2); }
-static void put32(unsigned off, uint32_t v) { memcpy(F.cfg + off, &v, 4); }
-
-static void fake_init(struct vfio_dev *v)
-{
-	memset(F.cfg, 0, sizeof(F.cfg));
-	put32(0x00, 0x10c98086);
-	put16(0x06, 0x0010);
-	put32(0x08, 0x02000001);
-	put32(0x1c, 0x0000000c);
-	F.cfg[0x34] = 0x50;
-	F.cfg[0x3d] = 1;
-	F.cfg[0x50] = 0x05; F.cfg[0x51] = 0x70; put16(0x52, 0x0080);
-	F.cfg[0x70] = 0x11; F.cfg[0x71] = 0x00; put16(0x72, NVEC - 1); put32(0x74, 3);
-	put32(0x78, 0x2003);
-	F.memfd = memfd_create("fake-vfio", MFD_CLOEXEC);
-	assert_true(F.memfd >= 0);
-	assert_int_equal(ftruncate(F.memfd, CFG_OFF), 0);
-	F.mem = mmap(NULL, CFG_OFF, PROT_READ | PROT_WRITE, MAP_SHARED, F.memfd, 0);
-	assert_true(F.mem != MAP_FAILED);
-	for (unsigned k = 0; k < 3; k++)
-		for (unsigned i = 0; i < NVEC; i++)
-			F.fds[k][i] = -1;
-	F.unmask_fd = -1;
-	memset(v, 0, sizeof(*v));
-	v->be = &fake_be;
-	v->fd = F.memfd;
-	v->container = v->group = -1;
-	strcpy(v->bdf, "0000:00:05.0");
-	v->flags = VFIO_DEVICE_FLAGS_PCI | VFIO_DEVICE_FLAGS_RESET;
-	v->num_regions = 9;
-	v->num_irqs = 5;
-	v->reg[0] = (struct vfio_region){ .size = 128 << 10, .offset = 0, .flags = 3 };
-	v->reg[3] = (struct vfio_region){ .size = 16 << 10, .offset = BAR3_OFF,
-					  .flags = 3 | VFIO_REGION_INFO_FLAG_MMAP };
-	v->reg[7] = (struct vfio_region){ .size = 4096, .offset = CFG_OFF, .flags = 3 };
-	v->irq[0] = (struct vfio_irq){ VFIO_IRQ_INFO_EVENTFD | VFIO_IRQ_INFO_MASKABLE, 1 };
-	v->irq[1] = (struct vfio_irq){ VFIO_IRQ_INFO_EVENTFD, 1 };
-	v->irq[2] = (struct vfio_irq){ VFIO_IRQ_INFO_EVENTFD, NVEC };
-}
-
-/* ---- the server ---------------------------------------------------------------- */
-
-static struct loop *L;
-static pthread_t th;
-static struct dev_instance *inst;
 static char sock[64];
-
-static void *run(void *a)
-{
-	(void)a;
-	loop_run(L);
-	return NULL;
-}
+static struct dev_instance *inst;
 
 static int group_setup(void **state)
 {
-	struct vfio_dev v;
 	char err[256] = "";
 
 	(void)state;
-	pthread_mutex_init(&F.mu, NULL);
-	fake_init(&v);
 	snprintf(sock, sizeof(sock), "/tmp/vmux-ptfake.%d.sock", getpid());
-	L = loop_create();
-	struct dev_config dc = { .name = "pt0", .socket_path = sock, .loop = L };
-	inst = pt_create_on(&dc, &v, err, sizeof(err));
+	inst = pt_fake_start(sock, NVEC, err, sizeof(err));
 	if (!inst)
-		fail_msg("pt_create_on: %s", err);
-	assert_int_equal(pthread_create(&th, NULL, run, NULL), 0);
+		fail_msg("pt_fake_start: %s", err);
 	return 0;
 }
 
 static int group_teardown(void **state)
 {
 	(void)state;
-	loop_stop(L);
-	pthread_join(th, NULL);
-	inst->model->destroy(inst);
-	loop_destroy(L);
-	munmap(F.mem, CFG_OFF);
-	close(F.memfd);
+	pt_fake_stop();
 	return 0;
 }
 
@@ -293,14 +64,6 @@ static struct vfuc *client(void)
 	return c;
 }
 
-static bool all_released(void)
-{
-	pthread_mutex_lock(&F.mu);
-	bool r = !F.nmaps && !F.on_count[0] && !F.on_count[1] && !F.on_count[2];
-	pthread_mutex_unlock(&F.mu);
-	return r;
-}
-
 /*
  * Waits for the client to be gone from the server: its reset done, then
  * (vfu drops the maps after the reset) nothing of it left in the device;
@@ -308,14 +71,45 @@ static bool all_released(void)
  */
 static void bye(struct vfuc *c)
 {
-	unsigned r0 = __atomic_load_n(&F.resets, __ATOMIC_SEQ_CST);
+	unsigned r0 = __atomic_load_n(&PTF.resets, __ATOMIC_SEQ_CST);
 	vfuc_close(c);
 	for (int i = 0; i < 400; i++) {
-		if (__atomic_load_n(&F.resets, __ATOMIC_SEQ_CST) != r0 && all_released())
+		if (__atomic_load_n(&PTF.resets, __ATOMIC_SEQ_CST) != r0 && pt_fake_released())
 			break;
 		usleep(5000);
 	}
-	assert_true(F.resets > r0);
+	assert_true(PTF.resets > r0);
+}
+
+/* A counter (or true/false: 1/0) of the instance's dump_stats. */
+static long long stat_of(const char *key)
+{
+	char *buf = NULL, pat[64];
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	long long v = -1;
+
+	assert_non_null(f);
+	inst->model->dump_stats(inst, f);
+	fclose(f);
+	snprintf(pat, sizeof(pat), "\"%s\":", key);
+	char *at = strstr(buf, pat);
+	if (at) {
+		at += strlen(pat);
+		v = !strncmp(at, "true", 4) ? 1 : !strncmp(at, "false", 5) ? 0 : strtoll(at, NULL, 10);
+	}
+	free(buf);
+	return v;
+}
+
+static bool readable(int fd, int ms)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	uint64_t v;
+
+	if (poll(&p, 1, ms) != 1)
+		return false;
+	return read(fd, &v, 8) == 8;
 }
 
 /* ---- cases ----------------------------------------------------------------------- */
@@ -332,30 +126,30 @@ static void test_regions(void **state)
 	assert_int_equal(vfuc_cfg_read32(c, 0), 0x10c98086);
 	/* BAR3: mmap-able from the device fd, but not the pages of the table and the PBA. */
 	assert_int_equal(vfuc_region_sparse(c, 3, &ri, a, 8, &n, &fd), 0);
-	assert_int_equal(ri.offset, BAR3_OFF);
+	assert_int_equal(ri.offset, PTF_BAR3_OFF);
 	assert_int_equal(n, 2);
 	assert_int_equal(a[0].offset, 0x1000);
 	assert_int_equal(a[1].offset, 0x3000);
 	close(fd);
 	/* BAR0: every access reaches the device. */
 	assert_int_equal(vfuc_bar_write32(c, 0, 0x1520, 0xabcd, false), 0);
-	assert_int_equal(F.bar0[0x1520] | F.bar0[0x1521] << 8, 0xabcd);
+	assert_int_equal(PTF.bar0[0x1520] | PTF.bar0[0x1521] << 8, 0xabcd);
 	/* The table is ours: the device's own never sees the guest's writes. */
 	assert_int_equal(vfuc_bar_write32(c, 3, 0x10, 0xfee00000, false), 0);
 	assert_int_equal(vfuc_bar_read32(c, 3, 0x10), 0xfee00000);
-	assert_int_equal(F.mem[BAR3_OFF + 0x10], 0);
+	assert_int_equal(PTF.mem[PTF_BAR3_OFF + 0x10], 0);
 	/* An access across the table's end is refused. */
 	uint8_t b[8];
 	assert_int_not_equal(vfuc_region_read(c, 3, NVEC * 16 - 4, b, 8), 0);
 	/* The command's enables reach the device, its BARs do not. */
 	assert_int_equal(vfuc_cfg_write16(c, 4, 0xffff), 0);
-	assert_int_equal(F.cfg[4] | F.cfg[5] << 8, 0x0547);
+	assert_int_equal(PTF.cfg[4] | PTF.cfg[5] << 8, 0x0547);
 	assert_int_equal(vfuc_cfg_write32(c, 0x1c, 0xffffffff), 0);
 	assert_int_equal(vfuc_cfg_read32(c, 0x1c), 0xffffc00c);
-	assert_int_equal(F.cfg[0x1c], 0x0c);
+	assert_int_equal(PTF.cfg[0x1c], 0x0c);
 	bye(c);
 	/* The client's end: bus mastering off on the device. */
-	assert_int_equal(F.cfg[4] & 4, 0);
+	assert_int_equal(PTF.cfg[4] & 4, 0);
 }
 
 static void test_dma(void **state)
@@ -365,19 +159,19 @@ static void test_dma(void **state)
 
 	(void)state;
 	assert_int_equal(vfuc_mem_create(c, 0x10000000, 1 << 20, &m), 0);
-	assert_int_equal(nmaps(), 1);
+	assert_int_equal(pt_fake_nmaps(), 1);
 	/* The IOMMU gets the server's mapping of the same memory. */
 	strcpy((char *)m.base + 0x1234, "through the IOMMU");
-	assert_string_equal((char *)F.maps[0].vaddr + 0x1234, "through the IOMMU");
-	assert_int_equal(F.maps[0].prot, 3);
+	assert_string_equal((char *)PTF.maps[0].vaddr + 0x1234, "through the IOMMU");
+	assert_int_equal(PTF.maps[0].prot, 3);
 	/*
 	 * Memory without an fd (QEMU's MMIO and ROM sections) cannot be given to
 	 * the IOMMU: taken, not mapped, and its unmap touches nothing.
 	 */
 	assert_int_equal(vfuc_mem_create_private(c, 0x20000000, 1 << 16, &p), 0);
-	assert_int_equal(nmaps(), 1);
+	assert_int_equal(pt_fake_nmaps(), 1);
 	assert_int_equal(vfuc_dma_unmap(c, 0x20000000, 1 << 16, 0), 0);
-	assert_int_equal(nmaps(), 1);
+	assert_int_equal(pt_fake_nmaps(), 1);
 	/* Malformed: overlaps, cut mappings, unknown ranges, bad flags: the IOMMU untouched. */
 	int fd = memfd_create("x", 0);
 	assert_int_equal(ftruncate(fd, 1 << 20), 0);
@@ -388,24 +182,24 @@ static void test_dma(void **state)
 	assert_int_equal(vfuc_dma_map(c, 0xfffffffffffff000ull, 0x2000, fd, 0, 3), -EINVAL);
 	assert_int_equal(vfuc_dma_unmap(c, 0x10000000, 0x1000, 0), -EINVAL);
 	assert_int_equal(vfuc_dma_unmap(c, 0x50000000, 0x1000, 0), -ENOENT);
-	assert_int_equal(nmaps(), 1);
+	assert_int_equal(pt_fake_nmaps(), 1);
 	/* The IOMMU refusing (RLIMIT_MEMLOCK): the client hears it, vfu forgets the map. */
-	F.map_fail = ENOMEM;
+	PTF.map_fail = ENOMEM;
 	assert_int_equal(vfuc_dma_map(c, 0x30000000, 0x1000, fd, 0, 3), -ENOMEM);
-	F.map_fail = 0;
+	PTF.map_fail = 0;
 	assert_int_equal(vfuc_dma_map(c, 0x30000000, 0x1000, fd, 0, 1), 0);
-	assert_int_equal(nmaps(), 2);
+	assert_int_equal(pt_fake_nmaps(), 2);
 	assert_int_equal(vfuc_dma_unmap(c, 0x30000000, 0x1000, 0), 0);
-	assert_int_equal(nmaps(), 1);
+	assert_int_equal(pt_fake_nmaps(), 1);
 	assert_int_equal(vfuc_dma_map(c, 0x30000000, 0x1000, fd, 0, 3), 0);
 	close(fd);
 	/* UNMAP_ALL, then the rest goes when the client does. */
 	assert_int_equal(vfuc_dma_unmap(c, 0, 0, 2), 0);
-	assert_int_equal(nmaps(), 0);
+	assert_int_equal(pt_fake_nmaps(), 0);
 	assert_int_equal(vfuc_dma_map(c, 0x30000000, 0x1000, m.fd, 0, 3), 0);
-	assert_int_equal(nmaps(), 1);
+	assert_int_equal(pt_fake_nmaps(), 1);
 	bye(c);
-	assert_int_equal(nmaps(), 0);
+	assert_int_equal(pt_fake_nmaps(), 0);
 }
 
 /* The vectors (mask) whose client eventfds fired within ms. */
@@ -437,7 +231,7 @@ static void test_msix(void **state)
 
 	(void)state;
 	/* Malformed SET_IRQS: nothing reaches VFIO. */
-	unsigned calls = F.set_calls;
+	unsigned calls = PTF.set_calls;
 	int efd = eventfd(0, 0), pfd[2];
 	assert_int_equal(pipe(pfd), 0);
 	assert_int_equal(vfuc_set_irqs(c, VFU_IRQ_MSIX, VFU_IRQ_SET_DATA_EVENTFD |
@@ -451,21 +245,21 @@ static void test_msix(void **state)
 			 -EINVAL);
 	assert_int_equal(vfuc_set_irqs(c, 7, VFU_IRQ_SET_DATA_NONE | VFU_IRQ_SET_ACTION_TRIGGER, 0,
 			 0, NULL, 0, NULL, 0), -EINVAL);
-	assert_int_equal(F.set_calls, calls);
+	assert_int_equal(PTF.set_calls, calls);
 	close(efd);
 	close(pfd[0]);
 	close(pfd[1]);
 
 	/* The VMM's eventfds go to VFIO: the device fires a vector, its eventfd and no other. */
 	assert_int_equal(vfuc_irq_enable(c, VFU_IRQ_MSIX, NVEC), 0);
-	assert_int_equal(F.on_count[2], NVEC);
+	assert_int_equal(PTF.on_count[2], NVEC);
 	for (unsigned v = 0; v < NVEC; v++) {
-		assert_int_equal(fire(2, v), 0);
+		assert_int_equal(pt_fake_fire(2, v), 0);
 		assert_int_equal(fired(c, 1000), 1u << v);
 	}
 	/* Masked in the table: the device's interrupt goes to vmux, which sets the PBA bit. */
 	assert_int_equal(vfuc_bar_write32(c, 3, 3 * 16 + 12, 1, false), 0);
-	assert_int_equal(fire(2, 3), 0);
+	assert_int_equal(pt_fake_fire(2, 3), 0);
 	assert_int_equal(fired(c, 200), 0);
 	assert_int_equal(vfuc_region_read(c, 3, 0x2000, &pba, 8), 0);
 	assert_int_equal(pba, 1u << 3);
@@ -478,26 +272,26 @@ static void test_msix(void **state)
 	assert_int_equal(fired(c, 1000), 1u << 3);
 	assert_int_equal(vfuc_region_read(c, 3, 0x2000, &pba, 8), 0);
 	assert_int_equal(pba, 0);
-	assert_int_equal(fire(2, 3), 0);
+	assert_int_equal(pt_fake_fire(2, 3), 0);
 	assert_int_equal(fired(c, 1000), 1u << 3);
 	/* The function mask holds every vector; the VMM's own MASK one. */
 	uint16_t ctl = vfuc_cfg_read16(c, 0x72);
 	assert_int_equal(vfuc_cfg_write16(c, 0x72, ctl | 0xc000), 0);
-	assert_int_equal(fire(2, 5), 0);
+	assert_int_equal(pt_fake_fire(2, 5), 0);
 	assert_int_equal(fired(c, 200), 0);
 	assert_int_equal(vfuc_cfg_write16(c, 0x72, (ctl | 0x8000) & ~0x4000), 0);
 	assert_int_equal(fired(c, 1000), 1u << 5);
 	assert_int_equal(vfuc_irq_mask(c, VFU_IRQ_MSIX, 7), 0);
-	assert_int_equal(fire(2, 7), 0);
+	assert_int_equal(pt_fake_fire(2, 7), 0);
 	assert_int_equal(fired(c, 200), 0);
 	assert_int_equal(vfuc_irq_unmask(c, VFU_IRQ_MSIX, 7), 0);
 	assert_int_equal(fired(c, 1000), 1u << 7);
 	/* Disabled by the VMM: VFIO's MSI-X off (the guest's enable bit alone keeps it on). */
 	assert_int_equal(vfuc_cfg_write16(c, 0x72, ctl & ~0xc000), 0);
 	assert_int_equal(vfuc_irq_disable(c, VFU_IRQ_MSIX), 0);
-	assert_int_equal(F.on_count[2], 0);
+	assert_int_equal(PTF.on_count[2], 0);
 	bye(c);
-	assert_int_equal(F.on_count[2], 0);
+	assert_int_equal(PTF.on_count[2], 0);
 }
 
 static void test_intx(void **state)
@@ -506,48 +300,48 @@ static void test_intx(void **state)
 
 	(void)state;
 	assert_int_equal(vfuc_irq_enable(c, VFU_IRQ_INTX, 1), 0);
-	assert_int_equal(F.on_count[0], 1);
-	assert_int_equal(fire(0, 0), 0);
+	assert_int_equal(PTF.on_count[0], 1);
+	assert_int_equal(pt_fake_fire(0, 0), 0);
 	assert_true(vfuc_irq_wait(c, VFU_IRQ_INTX, 0, 1000) > 0);
-	unsigned u = F.intx_unmasks;
+	unsigned u = PTF.intx_unmasks;
 	assert_int_equal(vfuc_irq_unmask(c, VFU_IRQ_INTX, 0), 0);
-	assert_true(F.intx_unmasks > u);
-	assert_false(F.intx_masked);
+	assert_true(PTF.intx_unmasks > u);
+	assert_false(PTF.intx_masked);
 	assert_int_equal(vfuc_irq_mask(c, VFU_IRQ_INTX, 0), 0);
-	assert_true(F.intx_masked);
+	assert_true(PTF.intx_masked);
 	assert_int_equal(vfuc_irq_unmask(c, VFU_IRQ_INTX, 0), 0);
 	/* The VMM's unmask (resample) eventfd goes to VFIO; it goes with INTx. */
 	int ufd = eventfd(0, EFD_NONBLOCK);
 	assert_int_equal(vfuc_set_irqs(c, VFU_IRQ_INTX, VFU_IRQ_SET_DATA_EVENTFD |
 			 VFU_IRQ_SET_ACTION_UNMASK, 0, 1, NULL, 0, &ufd, 1), 0);
-	pthread_mutex_lock(&F.mu);
-	assert_true(F.unmask_fd >= 0);
-	pthread_mutex_unlock(&F.mu);
+	pthread_mutex_lock(&PTF.mu);
+	assert_true(PTF.unmask_fd >= 0);
+	pthread_mutex_unlock(&PTF.mu);
 	close(ufd);
 	/* MSI: the VMM's one vector; INTx gives way (VFIO has one mode at a time)... */
 	assert_int_equal(vfuc_irq_enable(c, VFU_IRQ_MSI, 1), 0);
-	assert_int_equal(F.on_count[1], 1);
-	assert_int_equal(F.on_count[0], 0);
-	assert_int_equal(F.unmask_fd, -1);
-	assert_int_equal(fire(1, 0), 0);
+	assert_int_equal(PTF.on_count[1], 1);
+	assert_int_equal(PTF.on_count[0], 0);
+	assert_int_equal(PTF.unmask_fd, -1);
+	assert_int_equal(pt_fake_fire(1, 0), 0);
 	assert_true(vfuc_irq_wait(c, VFU_IRQ_MSI, 0, 1000) > 0);
 	/* ...MSI-X takes over from MSI... */
 	assert_int_equal(vfuc_irq_enable(c, VFU_IRQ_MSIX, NVEC), 0);
-	assert_int_equal(F.on_count[2], NVEC);
-	assert_int_equal(F.on_count[1], 0);
-	assert_int_equal(fire(2, 1), 0);
+	assert_int_equal(PTF.on_count[2], NVEC);
+	assert_int_equal(PTF.on_count[1], 0);
+	assert_int_equal(pt_fake_fire(2, 1), 0);
 	assert_int_equal(fired(c, 1000), 1u << 1);
 	/* ...gives it back to MSI, and with both off, INTx is back. */
 	assert_int_equal(vfuc_irq_disable(c, VFU_IRQ_MSIX), 0);
-	assert_int_equal(F.on_count[1], 1);
-	assert_int_equal(F.on_count[0], 0);
+	assert_int_equal(PTF.on_count[1], 1);
+	assert_int_equal(PTF.on_count[0], 0);
 	assert_int_equal(vfuc_irq_disable(c, VFU_IRQ_MSI), 0);
-	assert_int_equal(F.on_count[0], 1);
-	assert_true(F.unmask_fd >= 0); /* back with INTx */
-	assert_int_equal(fire(0, 0), 0);
+	assert_int_equal(PTF.on_count[0], 1);
+	assert_true(PTF.unmask_fd >= 0); /* back with INTx */
+	assert_int_equal(pt_fake_fire(0, 0), 0);
 	assert_true(vfuc_irq_wait(c, VFU_IRQ_INTX, 0, 1000) > 0);
 	bye(c);
-	assert_int_equal(F.on_count[0] + F.on_count[1] + F.on_count[2], 0);
+	assert_int_equal(PTF.on_count[0] + PTF.on_count[1] + PTF.on_count[2], 0);
 }
 
 static void test_reset_and_next_client(void **state)
@@ -558,10 +352,10 @@ static void test_reset_and_next_client(void **state)
 	(void)state;
 	assert_int_equal(vfuc_mem_create(c, 0x10000000, 1 << 20, &m), 0);
 	assert_int_equal(vfuc_irq_enable(c, VFU_IRQ_MSIX, NVEC), 0);
-	unsigned r0 = __atomic_load_n(&F.resets, __ATOMIC_SEQ_CST);
+	unsigned r0 = __atomic_load_n(&PTF.resets, __ATOMIC_SEQ_CST);
 	assert_int_equal(vfuc_reset(c), 0);
-	assert_true(F.resets > r0);
-	assert_int_equal(F.on_count[2], 0); /* interrupts off with the reset */
+	assert_true(PTF.resets > r0);
+	assert_int_equal(PTF.on_count[2], 0); /* interrupts off with the reset */
 	/* A second client is refused while one is attached. */
 	struct vfuc *c2 = vfuc_connect(sock, TMO);
 	if (c2) {
@@ -569,12 +363,85 @@ static void test_reset_and_next_client(void **state)
 		vfuc_close(c2);
 	}
 	bye(c);
-	assert_int_equal(nmaps(), 0);
+	assert_int_equal(pt_fake_nmaps(), 0);
 	c = client();
 	assert_int_equal(vfuc_mem_create(c, 0x10000000, 1 << 20, &m), 0);
-	assert_int_equal(nmaps(), 1);
+	assert_int_equal(pt_fake_nmaps(), 1);
 	bye(c);
-	assert_int_equal(nmaps(), 0);
+	assert_int_equal(pt_fake_nmaps(), 0);
+}
+
+/*
+ * VFIO's ERR interrupt: registered for the device's lifetime, counted, and
+ * forwarded to the client's ERR eventfd while it has one.
+ */
+static void test_err(void **state)
+{
+	struct vfuc *c = client();
+	int efd = eventfd(0, EFD_NONBLOCK);
+
+	(void)state;
+	assert_true(PTF.er_fd[0] >= 0);
+	long long n0 = stat_of("err_irqs"), f0 = stat_of("err_forwarded");
+	assert_int_equal(vfuc_set_irqs(c, VFU_IRQ_ERR, VFU_IRQ_SET_DATA_EVENTFD |
+			 VFU_IRQ_SET_ACTION_TRIGGER, 0, 1, NULL, 0, &efd, 1), 0);
+	assert_int_equal(pt_fake_fire(VFIO_PCI_ERR, 0), 0);
+	assert_true(readable(efd, 2000));
+	assert_int_equal(stat_of("err_irqs"), n0 + 1);
+	assert_int_equal(stat_of("err_forwarded"), f0 + 1);
+	/* without the client's eventfd: counted, not forwarded */
+	assert_int_equal(vfuc_irq_disable(c, VFU_IRQ_ERR), 0);
+	assert_int_equal(pt_fake_fire(VFIO_PCI_ERR, 0), 0);
+	for (int i = 0; i < 200 && stat_of("err_irqs") != n0 + 2; i++)
+		usleep(5000);
+	assert_int_equal(stat_of("err_irqs"), n0 + 2);
+	assert_int_equal(stat_of("err_forwarded"), f0 + 1);
+	assert_false(readable(efd, 50));
+	/* a reset (the client leaving) leaves ERR and REQ registered */
+	bye(c);
+	assert_true(PTF.er_fd[0] >= 0 && PTF.er_fd[1] >= 0);
+	close(efd);
+}
+
+/*
+ * VFIO's REQ interrupt (the kernel wants the device back): the client is
+ * disconnected, every map leaves the IOMMU and every interrupt VFIO, the
+ * device is closed; the next client is refused. Last: the device is gone.
+ */
+static void test_req(void **state)
+{
+	struct vfuc *c = client();
+	struct vfuc_mem m;
+
+	(void)state;
+	assert_int_equal(vfuc_mem_create(c, 0x10000000, 1 << 20, &m), 0);
+	assert_int_equal(vfuc_irq_enable(c, VFU_IRQ_MSIX, NVEC), 0);
+	assert_int_equal(pt_fake_nmaps(), 1);
+	assert_false(PTF.closed);
+	assert_int_equal(pt_fake_fire(VFIO_PCI_REQ, 0), 0);
+	assert_true(vfuc_server_closed(c, 3000));
+	for (int i = 0; i < 400 && !PTF.closed; i++)
+		usleep(5000);
+	pthread_mutex_lock(&PTF.mu);
+	bool closed = PTF.closed;
+	int er0 = PTF.er_fd[0], er1 = PTF.er_fd[1];
+	pthread_mutex_unlock(&PTF.mu);
+	assert_true(closed);
+	assert_true(pt_fake_released());
+	assert_int_equal(er0, -1);
+	assert_int_equal(er1, -1);
+	assert_int_equal(stat_of("req_irqs"), 1);
+	assert_int_equal(stat_of("released"), 1);
+	vfuc_close(c);
+	/* the next client: refused, and the "device" sees nothing of it */
+	unsigned calls = PTF.set_calls;
+	struct vfuc *c2 = vfuc_connect(sock, TMO);
+	assert_non_null(c2);
+	assert_true(vfuc_negotiate(c2, NULL) != 0 || vfuc_server_closed(c2, 2000));
+	vfuc_close(c2);
+	assert_true(stat_of("clients_refused") >= 1);
+	assert_int_equal(PTF.set_calls, calls);
+	assert_int_equal(pt_fake_fire(VFIO_PCI_REQ, 0), -1);
 }
 
 int main(void)
@@ -585,6 +452,8 @@ int main(void)
 		cmocka_unit_test(test_msix),
 		cmocka_unit_test(test_intx),
 		cmocka_unit_test(test_reset_and_next_client),
+		cmocka_unit_test(test_err),
+		cmocka_unit_test(test_req),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);

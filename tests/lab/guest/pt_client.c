@@ -12,6 +12,10 @@
  *   pt_client e1000-huge SOCK  the same TX and RX with guest RAM in 2 MiB pages
  *                            (a hugetlb memfd)
  *   pt_client traffic SOCK   sends frames until killed
+ *   pt_client hold SOCK      attaches to the e1000 and holds it until the server
+ *                            drops it (vmux giving the device back to the kernel,
+ *                            VFIO's REQ), then lets go of everything: ok when
+ *                            that happens within 60 s
  *   pt_client igb SOCK       the igb's MSI-X: every vector fired by EICS reaches
  *                            its own eventfd and no other; a vector masked in the
  *                            MSI-X table stays quiet with its PBA bit set, and
@@ -312,11 +316,30 @@ static int run_igb(const char *sock)
 	return failures ? 1 : 0;
 }
 
+static int run_hold(const char *sock)
+{
+	struct e1kg g;
+
+	if (e1000_open(&g, sock, false))
+		return 1;
+	printf("holding\n");
+	fflush(stdout);
+	double t0 = now_s();
+	while (now_s() - t0 < 60 && !vfuc_server_closed(g.c, 100))
+		;
+	if (vfuc_server_closed(g.c, 0))
+		OK("the server dropped the client after %.1f s of holding", now_s() - t0);
+	else
+		FAIL("the server kept the client for 60 s");
+	e1kg_close(&g);
+	return failures ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (argc != 3) {
-		fprintf(stderr, "usage: pt_client e1000|traffic|igb SOCKET\n");
+		fprintf(stderr, "usage: pt_client e1000|e1000-huge|traffic|hold|igb SOCKET\n");
 		return 2;
 	}
 	if (!strcmp(argv[1], "e1000"))
@@ -325,6 +348,8 @@ int main(int argc, char **argv)
 		return run_e1000(argv[2], true);
 	if (!strcmp(argv[1], "traffic"))
 		return run_traffic(argv[2]);
+	if (!strcmp(argv[1], "hold"))
+		return run_hold(argv[2]);
 	if (!strcmp(argv[1], "igb"))
 		return run_igb(argv[2]);
 	fprintf(stderr, "pt_client: unknown test %s\n", argv[1]);

@@ -259,6 +259,28 @@ static void test_pcap(void **state)
 }
 
 /* Device i gets base MAC + i in the low 24 bits, which can wrap to the all-zero MAC. */
+/* --vfio-api / "vfio_api": auto (the default), cdev or group. */
+static void test_vfio_api(void **state)
+{
+	(void)state;
+	cfg_init(&cfg);
+	assert_int_equal(cfg.vfio_api, CFG_VFIO_AUTO);
+	assert_int_equal(args("--vfio-api", "cdev", "-d", "0000:00:04.0", "-s", "/a", NULL), 0);
+	assert_int_equal(cfg.vfio_api, CFG_VFIO_CDEV);
+	assert_int_equal(args("-s", "/a", "-t", "t0", "--vfio-api", "group", NULL), 0);
+	assert_int_equal(cfg.vfio_api, CFG_VFIO_GROUP);
+	assert_int_equal(args("-s", "/a", "-t", "t0", "--vfio-api", "iommufd", NULL), -1);
+	assert_non_null(strstr(err, "--vfio-api"));
+	cfg_init(&cfg);
+	assert_int_equal(cfg_parse_json(&cfg, "{\"vfio_api\": \"cdev\"}", err, sizeof(err)), 0);
+	assert_int_equal(cfg.vfio_api, CFG_VFIO_CDEV);
+	assert_int_equal(cfg_parse_json(&cfg, "{\"vfio_api\": \"auto\"}", err, sizeof(err)), 0);
+	assert_int_equal(cfg.vfio_api, CFG_VFIO_AUTO);
+	assert_int_equal(cfg_parse_json(&cfg, "{\"vfio_api\": 1}", err, sizeof(err)), -1);
+	assert_int_equal(cfg_parse_json(&cfg, "{\"vfio_api\": \"x\"}", err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "vfio_api"));
+}
+
 /* --max-guest-ram / "max_guest_ram": a size with a unit, at least 1 MiB. */
 static void test_max_guest_ram(void **state)
 {
@@ -368,6 +390,7 @@ int main(void)
 		cmocka_unit_test(test_pcap),
 		cmocka_unit_test(test_base_mac_wrap),
 		cmocka_unit_test(test_max_guest_ram),
+		cmocka_unit_test(test_vfio_api),
 		cmocka_unit_test(test_dpdk_uplink),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

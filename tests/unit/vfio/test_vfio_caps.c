@@ -1,10 +1,19 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* vfio's pure parts: region capability chains (as the kernel answers), PCI addresses. */
+/*
+ * vfio's pure parts: region capability chains (as the kernel answers), PCI
+ * addresses, the device cdev found in sysfs (a tree made here), the API
+ * chosen.
+ */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 #include <linux/vfio.h>
@@ -80,10 +89,64 @@ static void test_bdf(void **state)
 	assert_int_equal(vfio_parse_bdf("", o), -22);
 }
 
+/* The cdev: the vfioN entry of SYSFS/bus/pci/devices/BDF/vfio-dev/, nothing else. */
+static void test_find_cdev(void **state)
+{
+	char root[] = "/tmp/vmux-ut-sysfs.XXXXXX", p[256], out[48];
+	(void)state;
+	assert_non_null(mkdtemp(root));
+	const char *bdf = "0000:00:04.0";
+	/* no such function / a kernel without cdevs (no vfio-dev) */
+	assert_int_equal(vfio_find_cdev(root, bdf, out, sizeof(out)), -ENOENT);
+	snprintf(p, sizeof(p), "%s/bus", root);
+	assert_int_equal(mkdir(p, 0700), 0);
+	snprintf(p, sizeof(p), "%s/bus/pci", root);
+	assert_int_equal(mkdir(p, 0700), 0);
+	snprintf(p, sizeof(p), "%s/bus/pci/devices", root);
+	assert_int_equal(mkdir(p, 0700), 0);
+	snprintf(p, sizeof(p), "%s/bus/pci/devices/%s", root, bdf);
+	assert_int_equal(mkdir(p, 0700), 0);
+	assert_int_equal(vfio_find_cdev(root, bdf, out, sizeof(out)), -ENOENT);
+	snprintf(p, sizeof(p), "%s/bus/pci/devices/%s/vfio-dev", root, bdf);
+	assert_int_equal(mkdir(p, 0700), 0);
+	assert_int_equal(vfio_find_cdev(root, bdf, out, sizeof(out)), -ENOENT);
+	/* names that are not vfioN are skipped */
+	const char *junk[] = { "vfio", "vfiox", "vfio1a", "uevent" };
+	for (unsigned i = 0; i < 4; i++) {
+		snprintf(p, sizeof(p), "%s/bus/pci/devices/%s/vfio-dev/%s", root, bdf, junk[i]);
+		assert_int_equal(mkdir(p, 0700), 0);
+	}
+	assert_int_equal(vfio_find_cdev(root, bdf, out, sizeof(out)), -ENOENT);
+	snprintf(p, sizeof(p), "%s/bus/pci/devices/%s/vfio-dev/vfio12", root, bdf);
+	assert_int_equal(mkdir(p, 0700), 0);
+	assert_int_equal(vfio_find_cdev(root, bdf, out, sizeof(out)), 0);
+	assert_string_equal(out, "/dev/vfio/devices/vfio12");
+	char small[10];
+	assert_int_equal(vfio_find_cdev(root, bdf, small, sizeof(small)), -ENAMETOOLONG);
+	snprintf(p, sizeof(p), "rm -r -- '%s'", root);
+	assert_int_equal(system(p), 0);
+}
+
+/* auto: the cdev where there is one; cdev forced: an error without; group: always. */
+static void test_pick_api(void **state)
+{
+	(void)state;
+	assert_int_equal(vfio_pick_api(VFIO_API_AUTO, true), VFIO_API_CDEV);
+	assert_int_equal(vfio_pick_api(VFIO_API_AUTO, false), VFIO_API_GROUP);
+	assert_int_equal(vfio_pick_api(VFIO_API_CDEV, true), VFIO_API_CDEV);
+	assert_int_equal(vfio_pick_api(VFIO_API_CDEV, false), -ENODEV);
+	assert_int_equal(vfio_pick_api(VFIO_API_GROUP, true), VFIO_API_GROUP);
+	assert_int_equal(vfio_pick_api(VFIO_API_GROUP, false), VFIO_API_GROUP);
+	assert_string_equal(vfio_api_name(VFIO_API_CDEV), "cdev");
+	assert_string_equal(vfio_api_name(VFIO_API_GROUP), "group");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_chain),
+		cmocka_unit_test(test_find_cdev),
+		cmocka_unit_test(test_pick_api),
 		cmocka_unit_test(test_hostile),
 		cmocka_unit_test(test_bdf),
 	};
