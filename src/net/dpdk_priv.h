@@ -59,6 +59,15 @@ struct dpdk_port {
 	bool flow_ops; /* the device has rte_flow (it answered a flush) */
 	uint16_t rxq_next; /* the queue the next poll starts with */
 	struct dpdk_flows *flows; /* NULL until the first rule */
+	/*
+	 * TX without a copy (dpdk.c, "send"): a packet's own buffer attached to
+	 * an mbuf as an external buffer, for devices that read it with the CPU
+	 * and are done with it when rte_eth_tx_burst returns. ext_live counts
+	 * buffers attached and not yet given back (the free callback, on any
+	 * thread); a device found holding one is sent copies from then on.
+	 */
+	bool ext_ok;
+	atomic_uint_fast64_t ext_live;
 	struct dpdk_stats st;
 };
 
