@@ -423,7 +423,7 @@ static void ext_free(void *addr, void *opaque)
 	struct dpdk_port *d = opaque;
 	struct pkt *p = (struct pkt *)(void *)((uint8_t *)addr - offsetof(struct pkt, data));
 
-	atomic_fetch_sub_explicit(&d->ext_live, 1, memory_order_relaxed);
+	d->ext_live--;
 	pkt_free(p);
 }
 
@@ -436,7 +436,7 @@ static void pkt_attach(struct dpdk_port *d, struct pkt *p, struct rte_mbuf *m)
 	sh->free_cb = ext_free;
 	sh->fcb_opaque = d;
 	rte_mbuf_ext_refcnt_set(sh, 1);
-	atomic_fetch_add_explicit(&d->ext_live, 1, memory_order_relaxed);
+	d->ext_live++;
 	rte_pktmbuf_attach_extbuf(m, p->data, iova, (uint16_t)EXT_SHINFO_OFF, sh);
 	m->data_len = (uint16_t)p->len;
 	m->pkt_len = p->len;
@@ -550,7 +550,7 @@ static uint16_t dpdk_deliver(struct net_port *self, uint16_t queue, struct pkt *
 		}
 		for (uint16_t i = 0; i < sent; i++)
 			bytes += lens[i];
-		if (d->ext_ok && atomic_load_explicit(&d->ext_live, memory_order_relaxed)) {
+		if (d->ext_ok && d->ext_live) {
 			/* The device kept some: they come back when it frees them; copies from now. */
 			d->ext_ok = false;
 			d->st.tx_zerocopy = false;
@@ -833,10 +833,10 @@ void dpdk_close(struct dpdk_port *d)
 	if (d->mp && (!d->started || !d->st.removed))
 		rte_mempool_free(d->mp);
 	pkt_pool_destroy(d->pool);
-	if (atomic_load(&d->ext_live)) {
+	if (d->ext_live) {
 		/* A device that never gave frames back: their free callback would find d gone. */
 		LOG_WARN("dpdk", "%s: %lu frame(s) still held by the device at close",
-			 d->name, (unsigned long)atomic_load(&d->ext_live));
+			 d->name, (unsigned long)d->ext_live);
 		return;
 	}
 	free(d);
