@@ -39,9 +39,11 @@ struct loop {
 	struct poll_hook polls[LOOP_POLL_HOOKS_MAX];
 	unsigned npolls;
 	struct loop_stats stats;
-	uint64_t last_ns;
+	uint64_t last_ns;     /* the clock at the end of the previous pass */
+	bool slept;           /* the thread slept or yielded since last_ns */
 	uint64_t last_fd_ns;  /* when a polling loop last looked at its fds */
 	unsigned idle_passes; /* polling passes without work since the last busy one */
+	uint64_t (*clock)(void);
 };
 
 void loop_get_stats(const struct loop *l, struct loop_stats *st)
@@ -66,6 +68,7 @@ struct loop *loop_create(void)
 	struct loop *l = calloc(1, sizeof(*l));
 	if (!l)
 		return NULL;
+	l->clock = loop_now_ns;
 	l->epfd = epoll_create1(EPOLL_CLOEXEC);
 	l->wakefd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	if (l->epfd < 0 || l->wakefd < 0)
@@ -90,6 +93,12 @@ static void reap_dead(struct loop *l)
 		l->dead = h->next_dead;
 		free(h);
 	}
+}
+
+void loop_set_clock(struct loop *l, uint64_t (*clock)(void))
+{
+	l->clock = clock ? clock : loop_now_ns;
+	l->last_ns = 0;
 }
 
 void loop_destroy(struct loop *l)
@@ -166,8 +175,9 @@ int loop_run_once(struct loop *l, int timeout_ms)
 {
 	struct epoll_event evs[LOOP_MAX_EVENTS];
 	int n;
+	bool polling = l->npolls != 0;
 
-	if (l->npolls) {
+	if (polling) {
 		/*
 		 * Polling: look at the fds at most every LOOP_POLL_FD_NS (epoll_wait
 		 * is a syscall, several times the cost of a burst of frames, and
@@ -183,9 +193,24 @@ int loop_run_once(struct loop *l, int timeout_ms)
 	}
 	n = epoll_wait(l->epfd, evs, LOOP_MAX_EVENTS, timeout_ms);
 	l->stats.fd_waits++;
+	if (timeout_ms != 0)
+		l->slept = true;
 dispatch:;
-	uint64_t t0 = loop_now_ns();
+	/*
+	 * One clock read per pass, at its end: a polling pass starts where the
+	 * previous one ended (what lies between is this pass's own epoll_wait
+	 * without a timeout). A pass after a sleep or a yield reads the clock
+	 * at its start too, so that neither counts as busy.
+	 */
+	uint64_t t0 = 0;
 	bool busy = n > 0;
+
+	if (!polling || l->slept || !l->last_ns) {
+		t0 = l->clock();
+		l->slept = false;
+	} else {
+		t0 = l->last_ns;
+	}
 	if (n < 0) {
 		if (errno == EINTR)
 			return 0;
@@ -210,7 +235,7 @@ dispatch:;
 		busy |= l->polls[i].cb(l->polls[i].arg);
 	l->dispatching = false;
 	reap_dead(l);
-	uint64_t t1 = loop_now_ns();
+	uint64_t t1 = l->clock();
 	l->stats.iterations++;
 	if (l->last_ns)
 		l->stats.total_ns += t1 - l->last_ns;
@@ -223,6 +248,7 @@ dispatch:;
 		/* Idle polling gives the CPU to whoever else wants it (a vCPU thread). */
 		l->idle_passes = 0;
 		l->stats.yields++;
+		l->slept = true;
 		sched_yield();
 	}
 	return 0;
