@@ -2,6 +2,8 @@
 #include "core/loop.h"
 
 #include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,12 +65,72 @@ uint64_t loop_now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
+/*
+ * The load counters' clock: the TSC scaled to nanoseconds where the kernel
+ * keeps time with it (its clocksource is "tsc": constant and synchronised
+ * across CPUs), since a polling loop reads it every pass and clock_gettime
+ * costs more than twice a bare rdtsc there (20 against 8.5 ns, 83 against
+ * 35 ns under load, on the benchmark machine, a VM); else CLOCK_MONOTONIC. Scaled by a factor measured
+ * once per process against CLOCK_MONOTONIC over LOOP_TSC_CAL_NS.
+ */
+#define LOOP_TSC_CAL_NS 2000000ull
+
+#if defined(__x86_64__)
+#include <x86intrin.h>
+
+static pthread_once_t tsc_once = PTHREAD_ONCE_INIT;
+static uint64_t tsc_mult; /* ns per cycle << 32; 0: no TSC clock */
+static uint64_t tsc_base;
+
+static void tsc_calibrate(void)
+{
+	char cs[16] = "";
+	FILE *f = fopen("/sys/devices/system/clocksource/clocksource0/current_clocksource", "r");
+	uint64_t ns0, ns1, c0, c1;
+
+	if (f) {
+		if (!fgets(cs, sizeof(cs), f))
+			cs[0] = '\0';
+		fclose(f);
+	}
+	if (strcmp(cs, "tsc\n"))
+		return;
+	ns0 = loop_now_ns();
+	c0 = __rdtsc();
+	do
+		ns1 = loop_now_ns();
+	while (ns1 - ns0 < LOOP_TSC_CAL_NS);
+	c1 = __rdtsc();
+	if (c1 <= c0)
+		return;
+	tsc_base = c0;
+	tsc_mult = (uint64_t)(((unsigned __int128)(ns1 - ns0) << 32) / (c1 - c0));
+}
+
+static uint64_t loop_clock_tsc(void)
+{
+	return (uint64_t)(((unsigned __int128)(__rdtsc() - tsc_base) * tsc_mult) >> 32);
+}
+
+/* The clock a new loop's counters use. */
+static uint64_t (*default_clock(void))(void)
+{
+	pthread_once(&tsc_once, tsc_calibrate);
+	return tsc_mult ? loop_clock_tsc : loop_now_ns;
+}
+#else
+static uint64_t (*default_clock(void))(void)
+{
+	return loop_now_ns;
+}
+#endif
+
 struct loop *loop_create(void)
 {
 	struct loop *l = calloc(1, sizeof(*l));
 	if (!l)
 		return NULL;
-	l->clock = loop_now_ns;
+	l->clock = default_clock();
 	l->epfd = epoll_create1(EPOLL_CLOEXEC);
 	l->wakefd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	if (l->epfd < 0 || l->wakefd < 0)
@@ -97,7 +159,7 @@ static void reap_dead(struct loop *l)
 
 void loop_set_clock(struct loop *l, uint64_t (*clock)(void))
 {
-	l->clock = clock ? clock : loop_now_ns;
+	l->clock = clock ? clock : default_clock();
 	l->last_ns = 0;
 }
 

@@ -72,7 +72,9 @@ uint64_t loop_iteration(const struct loop *l);
 /* Monotonic clock in nanoseconds. */
 uint64_t loop_now_ns(void);
 /*
- * The clock the load counters read (NULL: loop_now_ns), for tests. A polling
+ * The clock the load counters read, for tests (NULL: the default, the TSC in
+ * nanoseconds where the kernel's clocksource is the TSC, else loop_now_ns;
+ * only differences of its readings mean anything). A polling
  * loop reads it once per pass (at the pass's end, which is where the next
  * starts), plus once at the start of a pass that follows a yield or a wait.
  */

@@ -3,7 +3,8 @@
  * The event loop's load counters (core/loop.h) on a clock of the test's own:
  * a polling loop reads the clock once per pass, busy_ns is the time of the
  * passes that did work and nothing else (not the yields between passes, not
- * a blocking wait), total_ns the time from the first pass's end to the last's.
+ * a blocking wait), total_ns the time from the first pass's end to the last's;
+ * the default clock (the TSC scaled) counts nanoseconds.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -156,12 +157,43 @@ static void test_event_loop_reads_after_the_wait(void **state)
 	close(fd);
 }
 
+/* The default clock (the TSC where the kernel uses it) counts nanoseconds: a 5 ms busy pass. */
+static bool spin_5ms(void *arg)
+{
+	uint64_t end = loop_now_ns() + 5000000ull;
+
+	(void)arg;
+	while (loop_now_ns() < end)
+		;
+	return true;
+}
+
+static void test_default_clock_counts_ns(void **state)
+{
+	struct loop *l = loop_create();
+	struct loop_stats st;
+
+	(void)state;
+	assert_non_null(l);
+	assert_int_equal(loop_add_poll(l, spin_5ms, NULL), 0);
+	for (int i = 0; i < 4; i++)
+		assert_int_equal(loop_run_once(l, 0), 0);
+	loop_get_stats(l, &st);
+	assert_int_equal(st.busy_iterations, 4);
+	/* 20 ms and a little; a descheduled pass may take longer, never less. */
+	assert_true(st.busy_ns >= 19800000ull);
+	assert_true(st.busy_ns < 200000000ull);
+	assert_true(st.total_ns >= 3 * 4950000ull && st.total_ns <= st.busy_ns);
+	loop_destroy(l);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_polling_one_read_per_pass),
 		cmocka_unit_test(test_yield_is_not_busy),
 		cmocka_unit_test(test_event_loop_reads_after_the_wait),
+		cmocka_unit_test(test_default_clock_counts_ns),
 	};
 
 	return cmocka_run_group_tests_name("loop", tests, NULL, NULL);
