@@ -387,6 +387,9 @@ static void test_ring_loop(void **state)
 	/* The frames read back were handed to the switch (it then floods or drops them). */
 	assert_true(wait_u64("tx_pkts", fromdev0 + NFR, 3000) >= fromdev0 + NFR);
 	assert_int_equal(uplink_u64("dpdk.wr_full") + uplink_u64("dpdk.wr_nombuf"), 0);
+	/* The ring's peer takes the mbufs themselves: copies, never the VM's buffers. */
+	assert_false(uplink_u64("dpdk.tx_zerocopy"));
+	assert_int_equal(uplink_u64("dpdk.wr_zerocopy"), 0);
 }
 
 /* ---- af_packet --------------------------------------------------------------------------- */
@@ -439,6 +442,9 @@ static void test_afpacket_counters(void **state)
 	assert_true(uplink_u64("tx_pkts") >= NVM * NFR); /* the device to the switch */
 	assert_true(uplink_u64("dpdk.link_up"));
 	assert_int_equal(uplink_u64("dpdk.errors"), 0);
+	/* AF_PACKET copies each frame into its ring: they left from the VMs' own buffers. */
+	assert_true(uplink_u64("dpdk.tx_zerocopy"));
+	assert_true(uplink_u64("dpdk.wr_zerocopy") >= NVM * NFR);
 }
 
 /* The interface under the port is deleted: vmux keeps running and answering, VMs keep sending. */
@@ -486,6 +492,9 @@ static void test_memif_echo(void **state)
 		skip();
 	assert_true(wait_u64("dpdk.link_up", 1, 3000));
 	echo_all(NFR);
+	/* memif (copy mode) copies each frame out: sent from the VMs' own buffers. */
+	assert_true(uplink_u64("dpdk.tx_zerocopy"));
+	assert_true(uplink_u64("dpdk.wr_zerocopy") >= NVM * NFR);
 }
 
 /* The peer goes away: link down, frames dropped and counted; it comes back: link up. */
