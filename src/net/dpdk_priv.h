@@ -25,6 +25,7 @@ struct dpdk_flows;
 #define DPDK_LINK_POLL_MS 100u
 #define DPDK_RESTART_MS 1000u
 #define DPDK_HANDSHAKE_MS 3000u
+#define DPDK_CLOCK_PASSES 64u /* polls between two looks at the clock (a power of 2) */
 #define ETH_HDR 14u
 
 struct dpdk_port {
@@ -40,6 +41,7 @@ struct dpdk_port {
 	uint64_t tx_off;  /* offloads enabled */
 	uint16_t seg_room; /* data bytes per mbuf */
 	uint64_t next_link; /* TSC of the next link read */
+	unsigned passes;    /* polls so far (the clock is read every DPDK_CLOCK_PASSES) */
 	uint64_t link_tsc;  /* TSC cycles between link reads */
 	/*
 	 * Restart the port while its link is down (link_check has when): a
