@@ -136,13 +136,15 @@ static void test_event_loop_reads_after_the_wait(void **state)
 	struct loop *l = loop_create();
 	struct loop_stats st;
 	int fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	struct loop_fd *h;
 	uint64_t one = 1;
 
 	(void)state;
 	assert_non_null(l);
 	assert_true(fd >= 0);
 	loop_set_clock(l, fake_clock);
-	assert_non_null(loop_add_fd(l, fd, EPOLLIN, on_event, &fd));
+	h = loop_add_fd(l, fd, EPOLLIN, on_event, &fd);
+	assert_non_null(h);
 	for (int i = 0; i < 3; i++) {
 		now += 10000; /* asleep */
 		assert_int_equal(write(fd, &one, sizeof(one)), (ssize_t)sizeof(one));
@@ -153,6 +155,7 @@ static void test_event_loop_reads_after_the_wait(void **state)
 	assert_int_equal(st.busy_iterations, 3);
 	assert_int_equal(st.busy_ns, 3 * 200);
 	assert_int_equal(st.total_ns, 2 * (10000 + 200));
+	loop_del_fd(l, h);
 	loop_destroy(l);
 	close(fd);
 }
