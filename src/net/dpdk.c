@@ -469,7 +469,7 @@ static struct rte_mbuf *pkt_to_mbuf(struct dpdk_port *d, struct pkt *p, struct r
 		d->st.wr_nombuf++;
 		return NULL;
 	}
-	if (!tag && d->ext_ok && p->len <= EXT_SHINFO_OFF) {
+	if (!tag && d->ext_ok && p->len >= DPDK_ZEROCOPY_MIN && p->len <= EXT_SHINFO_OFF) {
 		/* Checksums the device cannot do were completed on p above. */
 		if ((p->flags & PKT_F_OL) && !offload(d, p, m, false)) {
 			rte_pktmbuf_free(m);

@@ -25,6 +25,12 @@ struct dpdk_flows;
 #define DPDK_LINK_POLL_MS 100u
 #define DPDK_RESTART_MS 1000u
 #define DPDK_HANDSHAKE_MS 3000u
+/*
+ * Frames at least this long leave from their own buffer (where the device
+ * allows it); shorter ones are copied, which costs less than attaching and
+ * detaching an external buffer (64 B: about a tenth more Mpps copied).
+ */
+#define DPDK_ZEROCOPY_MIN 512u
 #define DPDK_CLOCK_PASSES 64u /* polls between two looks at the clock (a power of 2) */
 #define ETH_HDR 14u
 

@@ -211,57 +211,64 @@ static void send1(struct pkt *k)
 	net_port_send(&peer, &k, 1);
 }
 
+/* A 600-byte frame (long enough to leave without a copy, but the tag needs one). */
 static void test_vlan_tag_goes_back_in(void **state)
 {
-	struct pkt *k = frame(60, 1);
-	uint8_t want[64];
-
-	(void)state;
+	struct pkt *k = frame(600, 1);
+	uint8_t want[600];
 	struct dpdk_stats before, after;
 
+	(void)state;
 	stats(&before);
-	memcpy(want, k->data, 60);
+	memcpy(want, k->data, 600);
 	k->flags |= PKT_F_VLAN;
 	k->vlan_tci = 0x2007;
 	send1(k);
 	collect(1);
 	assert_int_equal(ngot, 1);
 	stats(&after);
-	assert_int_equal(after.wr_zerocopy, before.wr_zerocopy); /* the tag needs a copy */
-	assert_int_equal(got[0]->len, 64);
+	assert_int_equal(after.wr_zerocopy, before.wr_zerocopy);
+	assert_int_equal(got[0]->len, 604);
 	assert_memory_equal(got[0]->data, want, 12);
 	assert_memory_equal(got[0]->data + 12, "\x81\x00\x20\x07", 4);
-	assert_memory_equal(got[0]->data + 16, want + 12, 48);
+	assert_memory_equal(got[0]->data + 16, want + 12, 588);
 	drop_got();
 }
 
-/* IPv4/UDP with the checksums left to the receiver, the pseudo-header sum in the UDP field. */
-static void test_checksums_done_in_software(void **state)
+/*
+ * IPv4/UDP with the checksums left to the receiver, the pseudo-header sum in
+ * the UDP field, with pay bytes of payload: done in software (the devices
+ * here have no checksum offload) and valid on the way back. A long frame
+ * leaves from its own buffer on memif (its checksums written there first), a
+ * short one is copied.
+ */
+static void udp_csum_case(uint16_t pay)
 {
-	struct pkt *k = frame(14 + 20 + 8 + 32, 2);
+	uint16_t ulen = (uint16_t)(8 + pay), tlen = (uint16_t)(20 + ulen);
+	struct pkt *k = frame(14u + tlen, 2);
 	uint8_t *ip = k->data + 14, *udp = ip + 20;
 	struct dpdk_stats before, after;
 	uint16_t ph;
 
-	(void)state;
 	stats(&before);
 	k->data[12] = 0x08;
 	k->data[13] = 0x00;
 	memset(ip, 0, 20);
 	ip[0] = 0x45;
-	ip[2] = 0;
-	ip[3] = 60;
+	ip[2] = (uint8_t)(tlen >> 8);
+	ip[3] = (uint8_t)tlen;
 	ip[8] = 64;
 	ip[9] = 17;
 	memcpy(ip + 12, "\x0a\x00\x00\x01\x0a\x00\x00\x02", 8);
 	memset(udp, 0, 8);
 	udp[1] = 7;
 	udp[3] = 9;
-	udp[5] = 40;
+	udp[4] = (uint8_t)(ulen >> 8);
+	udp[5] = (uint8_t)ulen;
 	/* pseudo header: addresses, protocol, UDP length */
 	ph = net_csum(ip + 12, 8, 0);
 	ph = net_csum_add(ph, 17);
-	ph = net_csum_add(ph, 40);
+	ph = net_csum_add(ph, ulen);
 	udp[6] = (uint8_t)(ph >> 8);
 	udp[7] = (uint8_t)ph;
 	k->flags |= PKT_F_OL;
@@ -271,18 +278,27 @@ static void test_checksums_done_in_software(void **state)
 	send1(k);
 	collect(1);
 	assert_int_equal(ngot, 1);
+	assert_int_equal(got[0]->len, 14u + tlen);
 	ip = got[0]->data + 14;
 	udp = ip + 20;
 	assert_int_equal(net_csum(ip, 20, 0), 0xffff); /* a valid header sums to all ones */
 	ph = net_csum(ip + 12, 8, 0);
 	ph = net_csum_add(ph, 17);
-	ph = net_csum_add(ph, 40);
-	assert_int_equal(net_csum(udp, 40, ph), 0xffff);
+	ph = net_csum_add(ph, ulen);
+	assert_int_equal(net_csum(udp, ulen, ph), 0xffff);
 	stats(&after);
 	assert_int_equal(after.ol_sw, before.ol_sw + 1);
 	assert_int_equal(after.ol_hw, before.ol_hw);
-	assert_int_equal(after.wr_zerocopy, before.wr_zerocopy + (memif ? 1 : 0));
+	assert_int_equal(after.wr_zerocopy,
+			 before.wr_zerocopy + (memif && 14u + tlen >= 512u ? 1 : 0));
 	drop_got();
+}
+
+static void test_checksums_done_in_software(void **state)
+{
+	(void)state;
+	udp_csum_case(32);   /* 74 bytes */
+	udp_csum_case(1000); /* 1042 bytes */
 }
 
 /*
@@ -318,6 +334,13 @@ static void test_zerocopy_where_the_device_copies(void **state)
 	stats(&after);
 	assert_int_equal(after.wr_zerocopy, before.wr_zerocopy + (memif ? 16 : 0));
 	assert_int_equal(after.tx_zerocopy, memif);
+	drop_got();
+	/* A short frame is copied: cheaper than attaching its buffer. */
+	send1(frame(100, 9));
+	collect(1);
+	assert_int_equal(ngot, 1);
+	stats(&before);
+	assert_int_equal(before.wr_zerocopy, after.wr_zerocopy);
 	drop_got();
 }
 
