@@ -28,6 +28,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <rte_bus.h>
@@ -180,11 +181,21 @@ static int teardown(void **state)
 	drop_got();
 	dpdk_close(dp);
 	if (srv != UINT16_MAX) {
+		struct timespec nap = { 0, 200000000 };
+
+		/*
+		 * The server's side of the disconnect runs on the EAL's interrupt
+		 * thread: let it finish before the port goes (DPDK 22.11's memif
+		 * crashed that thread otherwise), and stop that thread before exit.
+		 */
 		loop_del_poll(l, echo, NULL);
+		nanosleep(&nap, NULL);
 		rte_eth_dev_stop(srv);
 		rte_eth_dev_close(srv);
 		rte_mempool_free(srv_mp);
 		unlink(sock_path);
+		nanosleep(&nap, NULL);
+		dpdk_eal_fini();
 	}
 	pkt_pool_destroy(pool);
 	loop_destroy(l);
