@@ -49,7 +49,9 @@ bool loop_stopped(const struct loop *l);
  * Load counters, updated by the loop's own thread. Busy iterations are those
  * in which an fd event fired or a poll hook did work; busy_ns is the time
  * spent in such iterations (a polling loop is never idle, but it is not
- * always busy).
+ * always busy), total_ns the time from the end of the first iteration to the
+ * end of the last (when loop_run_once is called by hand, the time between
+ * two calls belongs to the second).
  */
 struct loop_stats {
 	uint64_t iterations;
@@ -69,5 +71,13 @@ uint64_t loop_iteration(const struct loop *l);
 
 /* Monotonic clock in nanoseconds. */
 uint64_t loop_now_ns(void);
+/*
+ * The clock the load counters read, for tests (NULL: the default, the TSC in
+ * nanoseconds where the kernel's clocksource is the TSC, else loop_now_ns;
+ * only differences of its readings mean anything). A polling
+ * loop reads it once per pass (at the pass's end, which is where the next
+ * starts), plus once at the start of a pass that follows a yield or a wait.
+ */
+void loop_set_clock(struct loop *l, uint64_t (*clock)(void));
 
 #endif

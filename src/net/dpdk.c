@@ -29,10 +29,12 @@
 #include <sched.h>
 #include <stdarg.h>
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <rte_bus.h>
 #include <rte_cycles.h>
 #include <rte_dev.h>
 #include <rte_eal.h>
@@ -244,8 +246,8 @@ static bool dpdk_poll(void *arg)
 
 	if (d->st.removed)
 		return false;
-	now = rte_get_tsc_cycles();
-	if (now >= d->next_link) {
+	/* The clock every DPDK_CLOCK_PASSES passes only: most passes find nothing to do. */
+	if (!(d->passes++ & (DPDK_CLOCK_PASSES - 1)) && (now = rte_get_tsc_cycles()) >= d->next_link) {
 		d->next_link = now + d->link_tsc;
 		if (atomic_load_explicit(&d->rmv, memory_order_relaxed)) {
 			removed(d);
@@ -405,8 +407,47 @@ static void offload_prepare(struct dpdk_port *d, struct pkt *p)
 		csum_sw(p);
 }
 
-/* p as an mbuf (chain) in m (NULL: one allocated here), or NULL (counted; m freed). */
-static struct rte_mbuf *pkt_to_mbuf(struct dpdk_port *d, struct pkt *p, struct rte_mbuf *m)
+/*
+ * Without a copy: the packet's own buffer attached to m as an external buffer.
+ * The buffer's shared info (its reference count and the free callback that
+ * gives the packet back to its pool) lives in the buffer's last bytes, past
+ * any frame that goes this way. Only for devices that read the frame with the
+ * CPU and are done with it when rte_eth_tx_burst returns (ext_ok): a packet
+ * must not stay in a device's ring, which would hold its pool's buffers (a
+ * VM's) for as long as the device likes, nor reach one that needs IOVAs.
+ */
+#define EXT_SHINFO_OFF ((PKT_DATA_MAX - sizeof(struct rte_mbuf_ext_shared_info)) & ~63u)
+
+static void ext_free(void *addr, void *opaque)
+{
+	struct dpdk_port *d = opaque;
+	struct pkt *p = (struct pkt *)(void *)((uint8_t *)addr - offsetof(struct pkt, data));
+
+	d->ext_live--;
+	pkt_free(p);
+}
+
+static void pkt_attach(struct dpdk_port *d, struct pkt *p, struct rte_mbuf *m)
+{
+	struct rte_mbuf_ext_shared_info *sh = (void *)(p->data + EXT_SHINFO_OFF);
+	rte_iova_t iova = rte_eal_iova_mode() == RTE_IOVA_VA ? (rte_iova_t)(uintptr_t)p->data
+							      : RTE_BAD_IOVA;
+
+	sh->free_cb = ext_free;
+	sh->fcb_opaque = d;
+	rte_mbuf_ext_refcnt_set(sh, 1);
+	d->ext_live++;
+	rte_pktmbuf_attach_extbuf(m, p->data, iova, (uint16_t)EXT_SHINFO_OFF, sh);
+	m->data_len = (uint16_t)p->len;
+	m->pkt_len = p->len;
+}
+
+/*
+ * p as an mbuf (chain) in m (NULL: one allocated here), or NULL (counted; m
+ * freed). *attached: p went into m without a copy and is m's now.
+ */
+static struct rte_mbuf *pkt_to_mbuf(struct dpdk_port *d, struct pkt *p, struct rte_mbuf *m,
+				    bool *attached)
 {
 	bool tag = p->flags & PKT_F_VLAN;
 	uint32_t total = p->len + (tag ? 4u : 0u);
@@ -427,6 +468,17 @@ static struct rte_mbuf *pkt_to_mbuf(struct dpdk_port *d, struct pkt *p, struct r
 	if (!m) {
 		d->st.wr_nombuf++;
 		return NULL;
+	}
+	if (!tag && d->ext_ok && p->len >= DPDK_ZEROCOPY_MIN && p->len <= EXT_SHINFO_OFF) {
+		/* Checksums the device cannot do were completed on p above. */
+		if ((p->flags & PKT_F_OL) && !offload(d, p, m, false)) {
+			rte_pktmbuf_free(m);
+			return NULL;
+		}
+		pkt_attach(d, p, m);
+		*attached = true;
+		d->st.wr_zerocopy++;
+		return m;
 	}
 	if (!tag && total <= d->seg_room && !(p->flags & PKT_F_OL)) {
 		/* The common case: one segment, nothing to add. */
@@ -460,8 +512,9 @@ static uint16_t dpdk_deliver(struct net_port *self, uint16_t queue, struct pkt *
 {
 	struct dpdk_port *d = self->priv;
 	struct rte_mbuf *m[64];
+	struct pkt *copied[64];
 	uint32_t lens[64];
-	uint16_t k = 0, sent = 0;
+	uint16_t k = 0, sent = 0, nc = 0;
 	uint64_t bytes = 0;
 
 	(void)queue;
@@ -477,8 +530,12 @@ static uint16_t dpdk_deliver(struct net_port *self, uint16_t queue, struct pkt *
 		bool bulk = rte_pktmbuf_alloc_bulk(d->mp, heads, n) == 0;
 
 		for (uint16_t i = 0; i < n; i++) {
-			struct rte_mbuf *b = pkt_to_mbuf(d, pkts[i], bulk ? heads[i] : NULL);
+			bool attached = false;
+			struct rte_mbuf *b = pkt_to_mbuf(d, pkts[i], bulk ? heads[i] : NULL,
+							 &attached);
 
+			if (!attached)
+				copied[nc++] = pkts[i];
 			if (b) {
 				lens[k] = b->pkt_len;
 				m[k++] = b;
@@ -493,8 +550,17 @@ static uint16_t dpdk_deliver(struct net_port *self, uint16_t queue, struct pkt *
 		}
 		for (uint16_t i = 0; i < sent; i++)
 			bytes += lens[i];
+		if (d->ext_ok && d->ext_live) {
+			/* The device kept some: they come back when it frees them; copies from now. */
+			d->ext_ok = false;
+			d->st.tx_zerocopy = false;
+			LOG_WARN("dpdk", "%s: the device holds frames past its TX call; copying them "
+				 "into mbufs from now on", d->name);
+		}
+		pkt_free_bulk(copied, nc);
+	} else {
+		pkt_free_bulk(pkts, n);
 	}
-	pkt_free_bulk(pkts, n);
 	self->stats.rx_pkts += sent;
 	self->stats.rx_bytes += bytes;
 	self->stats.rx_drops += (uint64_t)(n - sent);
@@ -544,7 +610,26 @@ static int find_port(const char *devargs, const char *name, uint16_t *pid, char 
 	return 0;
 }
 
-static int setup_port(struct dpdk_port *d, char *err, size_t errlen)
+/*
+ * Whether frames may leave in their own buffers (see pkt_attach): a virtual
+ * device whose driver copies each frame out (into a memif ring, an
+ * AF_PACKET ring, a tap's write) and frees the mbuf within rte_eth_tx_burst.
+ * Not memif's zero-copy mode, whose rings hold the mbufs; not net_ring,
+ * whose peer gets the mbufs themselves; not a NIC, which needs IOVAs.
+ */
+static bool zerocopy_fits(const struct rte_eth_dev_info *info, const char *devargs)
+{
+	const struct rte_bus *bus = info->device ? rte_dev_bus(info->device) : NULL;
+	const char *zc = strstr(devargs, "zero-copy=");
+
+	if (!bus || strcmp(rte_bus_name(bus), "vdev"))
+		return false;
+	if (!strcmp(info->driver_name, "net_memif"))
+		return !zc || !strncmp(zc + 10, "no", 2);
+	return !strcmp(info->driver_name, "net_af_packet") || !strcmp(info->driver_name, "net_tap");
+}
+
+static int setup_port(struct dpdk_port *d, const char *devargs, char *err, size_t errlen)
 {
 	struct rte_eth_dev_info info;
 	struct rte_eth_conf conf;
@@ -563,6 +648,8 @@ static int setup_port(struct dpdk_port *d, char *err, size_t errlen)
 	}
 	snprintf(d->st.driver, sizeof(d->st.driver), "%s", info.driver_name);
 	d->restart_when_down = !strcmp(info.driver_name, "net_memif");
+	d->ext_ok = getenv("VMUX_DPDK_TX_COPY") == NULL && zerocopy_fits(&info, devargs);
+	d->st.tx_zerocopy = d->ext_ok;
 	memset(&conf, 0, sizeof(conf));
 	/*
 	 * Several RX queues where the device has rte_flow (its flow ops answer a
@@ -679,7 +766,7 @@ struct dpdk_port *dpdk_open(struct loop *l, const char *devargs, char *err, size
 		       DPDK_POOL_PKTS, strerror(errno));
 		goto fail;
 	}
-	if (setup_port(d, err, errlen) < 0)
+	if (setup_port(d, devargs, err, errlen) < 0)
 		goto fail;
 	net_port_init(&d->port, pname, &dpdk_ops, d);
 	d->link_tsc = rte_get_tsc_hz() / 1000u * DPDK_LINK_POLL_MS;
@@ -746,5 +833,11 @@ void dpdk_close(struct dpdk_port *d)
 	if (d->mp && (!d->started || !d->st.removed))
 		rte_mempool_free(d->mp);
 	pkt_pool_destroy(d->pool);
+	if (d->ext_live) {
+		/* A device that never gave frames back: their free callback would find d gone. */
+		LOG_WARN("dpdk", "%s: %lu frame(s) still held by the device at close",
+			 d->name, (unsigned long)d->ext_live);
+		return;
+	}
 	free(d);
 }

@@ -59,6 +59,7 @@ struct dpdk_stats {
 	uint64_t wr_nombuf;     /* frames dropped because the mbuf pool was empty */
 	uint64_t wr_full;       /* frames the device's TX queue refused, dropped */
 	uint64_t wr_bad_len;    /* frames with an impossible length (or multi-segment unsupported) */
+	uint64_t wr_zerocopy;   /* frames handed to the device in their own buffer (no copy) */
 	uint64_t ol_hw;         /* frames whose offloads (checksums, TSO) the device does */
 	uint64_t ol_sw;         /* frames whose checksums were completed here */
 	uint64_t ol_refused;    /* TSO frames for a device without TSO, dropped */
@@ -74,6 +75,7 @@ struct dpdk_stats {
 	uint64_t rxq_pkts[DPDK_RXQ_MAX]; /* frames read from each RX queue */
 	uint32_t mbufs;         /* mbufs in the pool */
 	uint64_t tx_offloads;   /* RTE_ETH_TX_OFFLOAD_* in use */
+	bool tx_zerocopy;       /* frames leave in their own buffer (else copied into mbufs) */
 	bool link_up;
 	bool removed;           /* the device went away: no longer polled */
 	char driver[32];

@@ -47,6 +47,7 @@ static struct json_object *dpdk_json(const struct dpdk_port *dp)
 	json_object_object_add(o, "port_id", json_object_new_int(st.port_id));
 	json_object_object_add(o, "link_up", json_object_new_boolean(st.link_up));
 	json_object_object_add(o, "removed", json_object_new_boolean(st.removed));
+	json_object_object_add(o, "tx_zerocopy", json_object_new_boolean(st.tx_zerocopy));
 #define DPDK_U64(f) json_object_object_add(o, #f, json_object_new_uint64(st.f))
 	DPDK_U64(rx_desc);
 	DPDK_U64(tx_desc);
@@ -60,6 +61,7 @@ static struct json_object *dpdk_json(const struct dpdk_port *dp)
 	DPDK_U64(wr_nombuf);
 	DPDK_U64(wr_full);
 	DPDK_U64(wr_bad_len);
+	DPDK_U64(wr_zerocopy);
 	DPDK_U64(ol_hw);
 	DPDK_U64(ol_sw);
 	DPDK_U64(ol_refused);
