@@ -57,6 +57,7 @@ enum {
  * ICE_USERDEF_FLEX_MAX_OFFS_VAL; 0x1ff is the unused word's).
  */
 #define FV_OFF_MAX 0x1feu
+#define SW_UNUSED_OFF 0x1ffu     /* a SW field vector word not in use (protocol ID 255) */
 #define INSET_USED 0x80u         /* GLQF_FDINSET byte: the word is in the input set */
 #define SWAP_VALID 0x80u         /* GLQF_FDSWAP byte: bits 4:0 name the word */
 #define SWAP_IDX_M 0x1fu
@@ -313,7 +314,8 @@ int e810_flex_section(struct e810_flex *fx, uint32_t type, const uint8_t *d, uns
 				struct e810_flex_fv *fv = &v.es[(off + i) * b->fvw + w];
 
 				fv->prot = s[0];
-				fv->off = s[0] == PROT_INVALID ? 0 : le16(s + 1);
+				/* SW: a metadata word's offset kept (0x1ff: unused) */
+				fv->off = s[0] == PROT_INVALID && b != &BLK_SW ? 0 : le16(s + 1);
 			}
 	}
 	if (b == &BLK_SW) {
@@ -683,10 +685,12 @@ bool e810_flex_sw_word(const struct e810_flex *fx, unsigned prof, unsigned w, co
 	if (prof >= E810_FLEX_SW_PROFS || w >= E810_FLEX_SW_FVW)
 		return false;
 	fv = &fx->sw.es[prof][w];
-	if (!fv_used(fv)) {
-		*val = 0;
+	if (w == 0 || (fv->prot == PROT_INVALID && fv->off != SW_UNUSED_OFF)) {
+		*val = 0; /* the switch ID, metadata: not modelled */
 		return true;
 	}
+	if (!fv_used(fv))
+		return false;
 	if (!hdr_of(h, fv->prot, &at) || at + fv->off + 2u > len)
 		return false;
 	*val = be16(f + at + fv->off);

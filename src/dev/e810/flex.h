@@ -215,8 +215,10 @@ bool e810_flex_sw_fv(const struct e810_flex *fx, unsigned prof, unsigned w, stru
 /*
  * Word w of SW profile prof's field vector from frame f (parsed into h):
  * false if w is past the field vector or the word's header is not in the
- * frame. Metadata words (protocol ID 255: the switch ID, the parser's flags)
- * are not modelled and read 0, in a rule's dummy packet and a frame alike.
+ * frame or the word is not in use (protocol ID 255 at offset 0x1ff). Word 0
+ * (the switch ID) and metadata words (protocol ID 255 at another offset: the
+ * parser's flags) are not modelled and read 0, in a rule's dummy packet and a
+ * frame alike.
  */
 bool e810_flex_sw_word(const struct e810_flex *fx, unsigned prof, unsigned w, const uint8_t *f,
 		       unsigned len, const struct e810_frame_hdrs *h, uint16_t *val);
