@@ -159,7 +159,8 @@ unsigned e810_steer_flows(struct e810 *e, struct net_flow *out, unsigned max)
 
 	if (!st)
 		return 0;
-	n = e810_swr_flows(st, e->nq, e->mac, out, max);
+	e810_swr_sync(e);
+	n = e810_swr_flows_tab(&e->swr, st, e->nq, e->mac, out, max);
 	if (!e810_fdir_active(e))
 		return n;
 	/* The rules' flows in full, if out had no room for them all. */
@@ -171,7 +172,7 @@ unsigned e810_steer_flows(struct e810 *e, struct net_flow *out, unsigned max)
 			       "(no memory)", e->name);
 			return n;
 		}
-		nsw = e810_swr_flows(st, e->nq, e->mac, sw, n);
+		nsw = e810_swr_flows_tab(&e->swr, st, e->nq, e->mac, sw, n);
 	}
 	n += fdir_flows(e, sw ? sw : out, nsw, n < max ? out + n : NULL, n < max ? max - n : 0);
 	free(sw);

@@ -34,6 +34,7 @@
 #include "dev/e810/flex.h"
 #include "dev/e810/lan_desc.h"
 #include "dev/e810/swr_tab.h"
+#include "net/flow.h"
 
 /* Recipe element fields (ice_aqc_recipe_data_elem; content at RCP_CONTENT_RID). */
 #define RCP_LKUP 17            /* u8 lkup_indx[5] */
@@ -219,4 +220,210 @@ void e810_swr_adv_eval(const struct e810_swr_tab *t, const uint8_t *frame, uint3
 		if (hit)
 			e810_swr_combine(acc, &a->act);
 	}
+}
+
+/* ---- as flows for an uplink -------------------------------------------------------- */
+
+/*
+ * The packet types (slots of npt_list) whose frames can have every word of
+ * a: those with each word's header (flex.c's parser: MAC and ethertype in
+ * all, IPv4/IPv6 in their types, UDP/TCP only in theirs).
+ */
+static bool word_in(unsigned prot, unsigned ptype)
+{
+	bool v4 = ptype >= E810_PTYPE_IPV4_FRAG && ptype <= E810_PTYPE_IPV4_ICMP;
+	bool v6 = ptype >= E810_PTYPE_IPV6_FRAG && ptype <= E810_PTYPE_IPV6_ICMP;
+
+	switch (prot) {
+	case E810_FLEX_PROT_MAC:
+	case E810_FLEX_PROT_ETYPE:
+	case E810_FLEX_PROT_META:
+		return true;
+	case E810_FLEX_PROT_IPV4:
+		return v4;
+	case E810_FLEX_PROT_IPV6:
+		return v6;
+	case E810_FLEX_PROT_UDP:
+		return ptype == E810_PTYPE_IPV4_UDP || ptype == E810_PTYPE_IPV6_UDP;
+	case E810_FLEX_PROT_TCP:
+		return ptype == E810_PTYPE_IPV4_TCP || ptype == E810_PTYPE_IPV6_TCP;
+	default:
+		return false;
+	}
+}
+
+/* What word idx of a field vector is: its protocol ID, META for ones read as 0, 0: unused. */
+static unsigned word_kind(unsigned idx, const struct e810_flex_fv *fv)
+{
+	if (idx == 0 || (fv->prot == E810_FLEX_PROT_META && fv->off != 0x1ffu))
+		return E810_FLEX_PROT_META;
+	return fv->prot == E810_FLEX_PROT_META ? 0 : fv->prot;
+}
+
+/* One word into the flow; false if the flow cannot say it. */
+static bool word_flow(struct net_flow *f, uint8_t *dmac, unsigned *dmac_w, unsigned prot,
+		      unsigned off, uint16_t m, uint16_t v)
+{
+	struct net_flow_match *fm = &f->m;
+
+	switch (prot) {
+	case E810_FLEX_PROT_META:
+		return true; /* the switch ID, metadata: equal by construction */
+	case E810_FLEX_PROT_MAC:
+		if (off > 4 || m != 0xffff)
+			return false; /* the source MAC, part of a word: not a flow field */
+		dmac[off] = (uint8_t)(v >> 8);
+		dmac[off + 1] = (uint8_t)v;
+		*dmac_w |= 1u << (off / 2);
+		return true;
+	case E810_FLEX_PROT_ETYPE:
+		if (off != 0 || m != 0xffff)
+			return false;
+		fm->fields |= NET_FLOW_F_ETYPE;
+		fm->ethertype = v;
+		return true;
+	case E810_FLEX_PROT_IPV4:
+	case E810_FLEX_PROT_IPV6: {
+		bool v6 = prot == E810_FLEX_PROT_IPV6;
+		unsigned src = v6 ? 8 : 12, dst = v6 ? 24 : 16, alen = v6 ? 16 : 4;
+
+		if ((!v6 && off == 8 && m == 0x00ff) || (v6 && off == 6 && m == 0xff00)) {
+			fm->fields |= NET_FLOW_F_PROTO;
+			fm->ip_proto = (uint8_t)(v6 ? v >> 8 : v);
+			return true;
+		}
+		if (off >= src && off < src + alen) {
+			fm->fields |= NET_FLOW_F_SRC_IP;
+			fm->src_ip[off - src] = (uint8_t)(v >> 8);
+			fm->src_ip[off - src + 1] = (uint8_t)v;
+			fm->src_ip_mask[off - src] = (uint8_t)(m >> 8);
+			fm->src_ip_mask[off - src + 1] = (uint8_t)m;
+			return true;
+		}
+		if (off >= dst && off < dst + alen) {
+			fm->fields |= NET_FLOW_F_DST_IP;
+			fm->dst_ip[off - dst] = (uint8_t)(v >> 8);
+			fm->dst_ip[off - dst + 1] = (uint8_t)v;
+			fm->dst_ip_mask[off - dst] = (uint8_t)(m >> 8);
+			fm->dst_ip_mask[off - dst + 1] = (uint8_t)m;
+			return true;
+		}
+		return false;
+	}
+	case E810_FLEX_PROT_UDP:
+	case E810_FLEX_PROT_TCP:
+		if (off == 0) {
+			fm->fields |= NET_FLOW_F_SPORT;
+			fm->src_port = v;
+			fm->src_port_mask = m;
+			return true;
+		}
+		if (off == 2) {
+			fm->fields |= NET_FLOW_F_DPORT;
+			fm->dst_port = v;
+			fm->dst_port_mask = m;
+			return true;
+		}
+		return false;
+	default:
+		return false;
+	}
+}
+
+/* The class of frames the rule's profiles and words leave, as flow fields; false: none fits. */
+static bool class_flow(const struct e810_swr_tab *t, unsigned j, const struct e810_swr_adv *a,
+		       struct net_flow *f)
+{
+	const uint16_t one[] = { E810_PTYPE_IPV4_UDP, E810_PTYPE_IPV4_TCP, E810_PTYPE_IPV6_UDP,
+				 E810_PTYPE_IPV6_TCP };
+	unsigned mh = 0, v4 = 0, v6 = 0, all = (1u << E810_SWR_NPT) - 1;
+
+	for (unsigned p = 0; p < E810_SWR_NPT; p++) {
+		bool in = t->pt_adv[p] >> j & 1;
+		struct e810_flex_fv fv;
+
+		for (unsigned i = 0; i < a->n && in; i++)
+			in = e810_flex_sw_fv(t->fx, (unsigned)t->pt_prof[p], a->idx[i], &fv) &&
+			     word_in(word_kind(a->idx[i], &fv), npt_list[p]);
+		mh |= (unsigned)in << p;
+		if (npt_list[p] >= E810_PTYPE_IPV4_FRAG && npt_list[p] <= E810_PTYPE_IPV4_ICMP)
+			v4 |= 1u << p;
+		if (npt_list[p] >= E810_PTYPE_IPV6_FRAG && npt_list[p] <= E810_PTYPE_IPV6_ICMP)
+			v6 |= 1u << p;
+	}
+	if (mh == all)
+		return true;
+	if (mh == v4 || mh == v6) {
+		f->m.fields |= mh == v4 ? NET_FLOW_F_IPV4 : NET_FLOW_F_IPV6;
+		return true;
+	}
+	for (unsigned k = 0; k < 4; k++)
+		if (mh == 1u << pt_slot(one[k])) {
+			f->m.fields |= k < 2 ? NET_FLOW_F_IPV4 : NET_FLOW_F_IPV6;
+			if ((f->m.fields & NET_FLOW_F_PROTO) && f->m.ip_proto != (k % 2 ? 6 : 17))
+				return false; /* never matches: nothing to list */
+			f->m.fields |= NET_FLOW_F_PROTO;
+			f->m.ip_proto = k % 2 ? 6 : 17;
+			return true;
+		}
+	return false;
+}
+
+unsigned e810_swr_adv_flows(const struct e810_swr_tab *t, const uint8_t vm_mac[6],
+			    struct net_flow *out, unsigned max)
+{
+	unsigned n = 0;
+
+	if (!t->fx)
+		return 0;
+	for (unsigned j = 0; j < t->nadv_on; j++) {
+		const struct e810_swr_adv *a = &t->adv[j];
+		struct e810_flex_fv fv;
+		struct net_flow f;
+		uint8_t dmac[6] = { 0 };
+		unsigned dmac_w = 0;
+		bool ok = a->act.kind != E810_SWR_NONE;
+
+		net_flow_init(&f, vm_mac);
+		f.origin = NET_FLOW_FROM_SWITCH_RULE;
+		f.origin_id = a->act.rule;
+		for (unsigned i = 0; i < a->n && ok; i++)
+			ok = e810_flex_sw_fv(t->fx, a->prof, a->idx[i], &fv) &&
+			     word_flow(&f, dmac, &dmac_w, word_kind(a->idx[i], &fv), fv.off, a->mask[i],
+				       a->val[i]);
+		if (!ok || (dmac_w && dmac_w != 7) || !class_flow(t, j, a, &f))
+			continue;
+		if (dmac_w && !net_flow_and_dst_mac(&f, dmac))
+			continue; /* another MAC: never the VM's frames */
+		if ((f.m.fields & (NET_FLOW_F_SRC_IP | NET_FLOW_F_DST_IP | NET_FLOW_F_PROTO |
+				   NET_FLOW_F_SPORT | NET_FLOW_F_DPORT)) &&
+		    !(f.m.fields & (NET_FLOW_F_IPV4 | NET_FLOW_F_IPV6)))
+			continue;
+		/* After the default lookups of each band (swr_tab.c's ranks 0..5), in slot order. */
+		f.priority = (uint16_t)(6u * 256u + j);
+		switch (a->act.kind) {
+		case E810_SWR_DROP:
+			f.action = NET_FLOW_DROP;
+			break;
+		case E810_SWR_TO_Q:
+			f.action = NET_FLOW_QUEUE;
+			f.queue = a->act.q;
+			f.nqueues = (uint16_t)(1u << a->act.region);
+			f.priority = (uint16_t)(f.priority + E810_FLOW_PRIO_QUEUE);
+			break;
+		case E810_SWR_FWD_PF:
+			f.action = NET_FLOW_PASS;
+			f.priority = (uint16_t)(f.priority + E810_FLOW_PRIO_PF);
+			break;
+		default:
+			f.action = NET_FLOW_QUEUE;
+			f.queue = a->act.q;
+			f.priority = (uint16_t)(f.priority + E810_FLOW_PRIO_VSI);
+			break;
+		}
+		if (n < max)
+			out[n] = f;
+		n++;
+	}
+	return n;
 }

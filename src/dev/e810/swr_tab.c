@@ -450,3 +450,11 @@ unsigned e810_swr_flows(const struct e810_aq_state *st, unsigned nq, const uint8
 	}
 	return n;
 }
+
+unsigned e810_swr_flows_tab(const struct e810_swr_tab *t, const struct e810_aq_state *st,
+			    unsigned nq, const uint8_t vm_mac[6], struct net_flow *out, unsigned max)
+{
+	unsigned n = e810_swr_flows(st, nq, vm_mac, out, max);
+
+	return n + e810_swr_adv_flows(t, vm_mac, n < max ? out + n : NULL, n < max ? max - n : 0);
+}

@@ -162,9 +162,17 @@ int e810_swr_eval(const struct e810_swr_tab *t, const uint8_t *frame, uint32_t l
  */
 unsigned e810_swr_flows(const struct e810_aq_state *st, unsigned nq, const uint8_t vm_mac[6],
 			struct net_flow *out, unsigned max);
-/* The same with advanced rules whose words are flow fields listed too (fx as above). */
-unsigned e810_swr_flows_sw(const struct e810_aq_state *st, const struct e810_flex *fx, unsigned nq,
-			   const uint8_t vm_mac[6], struct net_flow *out, unsigned max);
+/*
+ * The same, and the advanced rules of t (compiled from st with the switch
+ * tables: e810_swr_compile_sw) whose words decode to flow fields (MAC,
+ * ethertype, IPv4/IPv6 addresses, IP protocol, L4 ports) and whose profiles
+ * are those of one class of frames (IPv4 or IPv6 with UDP or TCP, all
+ * IPv4, all IPv6, all); the others are not listed.
+ */
+unsigned e810_swr_flows_tab(const struct e810_swr_tab *t, const struct e810_aq_state *st,
+			    unsigned nq, const uint8_t vm_mac[6], struct net_flow *out, unsigned max);
+unsigned e810_swr_adv_flows(const struct e810_swr_tab *t, const uint8_t vm_mac[6],
+			    struct net_flow *out, unsigned max);
 
 /* Inside the switch rule code (swr_tab.c, swr_adv.c). */
 struct e810_swr_act e810_swr_rule_act(const struct e810_aq_state *st, const struct e810_aq_rule *r,

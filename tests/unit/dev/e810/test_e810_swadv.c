@@ -320,6 +320,91 @@ static void test_hostile(void **state)
 	swr_rig_fini(&r);
 }
 
+/* The flows decide the VM's frames as the receive path does (got vs want for frames). */
+static void flows_agree(struct swr_rig *r, const struct net_flow *f, unsigned n)
+{
+	static const uint8_t protos[] = { 17, 6, 1 };
+	static const uint32_t dips[] = { IP_X, IP_Y };
+	static const uint16_t dps[] = { PORT_P, PORT_P + 1 };
+
+	for (unsigned a = 0; a < 3; a++)
+		for (unsigned b = 0; b < 2; b++)
+			for (unsigned c = 0; c < 2; c++) {
+				uint8_t fr[128];
+				enum e810_swr_why why;
+				unsigned len = fdu_frame4(fr, mac, peer, protos[a], 0x0a000001u, dips[b],
+							  1234, dps[c], 6);
+				int want = eval(r, fr, len, &why), got = -3, best = 1 << 30;
+
+				for (unsigned i = 0; i < n; i++) {
+					if (!net_flow_matches(&f[i], fr, len, -1) || f[i].priority >= best)
+						continue;
+					best = f[i].priority;
+					got = f[i].action == NET_FLOW_DROP   ? E810_SWR_Q_DROP
+					      : f[i].action == NET_FLOW_PASS ? E810_SWR_Q_NEXT
+									     : f[i].queue;
+				}
+				if (got != want)
+					print_error("proto %u dst %#x port %u: %d, flows %d\n", protos[a],
+						    dips[b], dps[c], want, got);
+				assert_int_equal(got, want);
+			}
+}
+
+/* Advanced rules as flows: the tc-flower and DPDK rules listed, a source MAC rule not. */
+static void test_flows(void **state)
+{
+	const struct swa_word w[] = {
+		{ E810_FLEX_PROT_ETYPE, 0, 0xffff, 0x0800 },
+		{ E810_FLEX_PROT_IPV4, 16, 0xffff, IP_X >> 16 },
+		{ E810_FLEX_PROT_IPV4, 18, 0xffff, IP_X & 0xffff },
+		{ E810_FLEX_PROT_UDP, 2, 0xffff, PORT_P },
+	};
+	const struct swa_word wt[] = {
+		{ E810_FLEX_PROT_IPV4, 16, 0xffff, IP_Y >> 16 },
+		{ E810_FLEX_PROT_IPV4, 18, 0xffff, IP_Y & 0xffff },
+		{ E810_FLEX_PROT_TCP, 2, 0xff00, PORT_P & 0xff00 },
+	};
+	const struct swa_word ws[] = { { E810_FLEX_PROT_MAC, 6, 0xffff, 0x0266 } };
+	struct net_flow f[16];
+	uint8_t pkt[64];
+	struct swr_rig r;
+	unsigned n;
+	int rid;
+
+	(void)state;
+	if (!rig_up(&r))
+		skip();
+	rid = swa_recipe(&r.d, w, 4, -1, NULL);
+	assert_int_equal(swa_rule(&r.d, (unsigned)rid, swr_act_q(2, 0), pkt, swa_dummy4(pkt, 17, w, 4),
+				  NULL), 0);
+	rid = swa_recipe(&r.d, wt, 3, swa_prof(&r.d, E810_PTYPE_IPV4_TCP), NULL);
+	assert_int_equal(swa_rule(&r.d, (unsigned)rid, swr_act_drop(), pkt, swa_dummy4(pkt, 6, wt, 3),
+				  NULL), 0);
+	rid = swa_recipe(&r.d, ws, 1, -1, NULL);
+	assert_int_equal(swa_rule(&r.d, (unsigned)rid, swr_act_q(1, 0), pkt, swa_dummy4(pkt, 0, ws, 1),
+				  NULL), 0);
+	e810_swr_compile_sw(&tab, e810_aq_state(r.d.aq), e810_aq_flex(r.d.aq), SWR_NQ);
+	assert_int_equal(tab.nadv_on, 3);
+	n = e810_swr_flows_tab(&tab, e810_aq_state(r.d.aq), SWR_NQ, mac, f, 16);
+	assert_int_equal(n, 3); /* the MAC rule, the two; the source MAC one is not a flow field */
+	assert_int_equal(e810_swr_flows(e810_aq_state(r.d.aq), SWR_NQ, mac, f, 16), 1);
+	n = e810_swr_flows_tab(&tab, e810_aq_state(r.d.aq), SWR_NQ, mac, f, 16);
+	assert_int_equal(f[1].action, NET_FLOW_QUEUE);
+	assert_int_equal(f[1].queue, 2);
+	assert_int_equal(f[1].m.fields, NET_FLOW_F_ETYPE | NET_FLOW_F_IPV4 | NET_FLOW_F_DST_IP |
+					NET_FLOW_F_PROTO | NET_FLOW_F_DPORT);
+	assert_int_equal(f[1].m.ip_proto, 17);
+	assert_int_equal(f[1].m.dst_port, PORT_P);
+	assert_memory_equal(f[1].m.dst_ip, ((const uint8_t[]){ 192, 0, 2, 7 }), 4);
+	assert_int_equal(f[2].action, NET_FLOW_DROP);
+	assert_int_equal(f[2].m.ip_proto, 6);
+	assert_int_equal(f[2].m.dst_port_mask, 0xff00);
+	/* The source MAC rule decides nothing for these frames (their source is 02:00:..). */
+	flows_agree(&r, f, n);
+	swr_rig_fini(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -328,6 +413,7 @@ int main(void)
 		cmocka_unit_test(test_dpdk_udp),
 		cmocka_unit_test(test_chain),
 		cmocka_unit_test(test_hostile),
+		cmocka_unit_test(test_flows),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
