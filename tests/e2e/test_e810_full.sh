@@ -13,7 +13,12 @@
 # flow director", and "ethtool -N flow-type udp4 dst-port P action 2" moves
 # exactly UDP port P's bursts (udp_burst.py, on the guest's request) from
 # their RSS queue to queue 2, counted in fdir_sb_match, another port's stay;
-# "ethtool -N delete ID" sends them back. One boot.
+# "ethtool -N delete ID" sends them back. Then tc-flower (an advanced switch
+# rule: a recipe and a rule with its dummy packet, matched with the
+# package's switch tables): "tc filter add dev eth0 ingress protocol ip
+# flower skip_sw ip_proto udp dst_port P action skbedit queue_mapping 2" moves
+# port P's bursts to queue 2, deleting the filter sends them back (counted in
+# sw_adv_matched, sw_hits). One boot.
 #
 #   tests/e2e/test_e810_full.sh             # as root; exit 0 pass, 1 fail, 77 skip
 # Environment: see tests/e2e/lib.sh (VMUX_E2E_KVER=6.1.0-... for Debian 12's
@@ -35,9 +40,11 @@ e2e_ddp_fetch || e2e_skip "no DDP package (firmware-intel-misc could not be fetc
 e2e_log "DDP package: $(basename "$E2E_DDP_PKG") ($(wc -c <"$E2E_DDP_PKG") bytes, from the cache)"
 
 initrd=$E2E_TMP/initrd.cpio.gz
-E2E_INITRAMFS_BINS=/usr/sbin/ethtool \
+# tc for the tc-flower check (iproute2 into the chroot once; without it that check is skipped).
+e2e_chroot_install iproute2
+E2E_INITRAMFS_BINS="/usr/sbin/ethtool /usr/sbin/tc" \
 	E2E_INITRAMFS_FILES="$E2E_DDP_PKG=/lib/firmware/intel/ice/ddp/ice.pkg" \
-	e2e_initramfs "$initrd" "$E2E_DIR/guest/e810_full.sh" ice
+	e2e_initramfs "$initrd" "$E2E_DIR/guest/e810_full.sh" ice cls_flower sch_ingress act_skbedit
 e2e_log "guest kernel: $(basename "$E2E_KERNEL")"
 
 e2e_netns_add e810full || e2e_fail "cannot create a network namespace"
@@ -97,10 +104,18 @@ if [ -S "$ctl" ]; then
 		"$(CTL ports dev0 device.fd_removes) removes, $(CTL ports dev0 device.fd_matches) matches," \
 		"$(CTL ports dev0 device.fd_refused) refused, $(CTL ports dev0 device.fd_status) status," \
 		"$(CTL ports dev0 device.fd_filters) filters now"
+	e2e_log "switch rule counters: $(CTL ports dev0 device.sw_adv_rules) advanced now," \
+		"$(CTL ports dev0 device.sw_adv_bad) never matching, $(CTL ports dev0 device.sw_hits) hits," \
+		"$(CTL ports dev0 device.recipes_refused) recipe commands refused," \
+		"$(CTL ports dev0 device.sw_rules_refused) rule commands refused"
+	[ "$(CTL ports dev0 device.sw_adv_bad)" = 0 ] || e2e_fail "vmux: advanced switch rules that never match"
 	[ "$(CTL ports dev0 device.fd_adds)" -ge 1 ] 2>/dev/null &&
 		[ "$(CTL ports dev0 device.fd_removes)" -ge 1 ] 2>/dev/null ||
 		e2e_fail "vmux: no flow director filter added and removed"
 fi
+tcmsg="; tc-flower not checked (this kernel's ice has no tc queue action)"
+[ "$(e2e_guest_data g1 tc)" = 1 ] &&
+	tcmsg="; tc-flower moved UDP port $(e2e_guest_data g1 tc_port) from queue $(e2e_guest_data g1 tc_rss_queue) to 2 and back"
 [ "$ok" = 0 ] || e2e_fail "guest: $E2E_RESULT"
 [ -n "$loaded" ] || e2e_fail "vmux did not log the package loaded"
 e2e_alive vmux || e2e_fail "vmux died"
@@ -108,4 +123,4 @@ e2e_pass "ice on $(basename "$E2E_KERNEL") in full mode ($(e2e_guest_data g1 ddp
 	"$(e2e_guest_data g1 flows) TCP flows over $(e2e_guest_data g1 queues_used) of $QUEUES RX queues" \
 	"($(e2e_guest_data g1 rx_per_queue)); ethtool -N moved UDP port $(e2e_guest_data g1 fdir_port)" \
 	"from queue $(e2e_guest_data g1 fdir_rss_queue) to 2 and back (fdir_sb_match" \
-	"+$(e2e_guest_data g1 fdir_match))"
+	"+$(e2e_guest_data g1 fdir_match))$tcmsg"

@@ -19,15 +19,26 @@
  * (arg % 3: add, update, free; 128 bytes of context); 6 frames to evaluate
  * ([u8 flags][u8 len][bytes]...); 7 clear_pf_cfg (arg bit 0: a PF reset);
  * 8 one well-formed lookup rule built from a few bytes (recipe, action,
- * destination, ethertype, VLAN: the fuzzer gets deep quickly); 9 a VSI list
- * or prune list set from the bytes.
+ * destination, ethertype, VLAN: the fuzzer gets deep quickly; on an added
+ * recipe's ID, its header is an IPv4 dummy packet from the bytes: an
+ * advanced rule); 9 a VSI list or prune list set from the bytes. Op 4 with
+ * arg % 8 >= 4 adds a well-formed recipe (a root, or a chain of two with
+ * result indices) of field vector words from the bytes, mapped to the
+ * profiles the bytes pick. With the package, the engine's switch block gets
+ * a small table set shaped as Intel's package has it (a profile per packet
+ * type of the parser, MAC, ethertype, VLAN, IPv4/IPv6, UDP, TCP words at the
+ * package's word indices), so advanced rules are matched.
  *
  * Checks beyond ASan/UBSan: a refused command changes nothing of the
  * engine's switch state (VSIs, rules, lists, recipes, the profile map); the rule count matches the slots in use, with unique
  * non-zero indexes; every evaluation is a queue of the PF, NEXT or DROP;
  * every flow carries the VM's MAC, a queue range inside the PF, and for a
  * frame to the VM's MAC the flows decide as the receive path does (unless
- * VLAN pruning decides first).
+ * VLAN pruning decides first, or advanced rules are listed and the frame is
+ * an IP frame the parser takes as malformed or a fragment: flows do not
+ * tell those apart); with advanced rules that can match but are not listed
+ * (their words are no flow fields), only that the flows drop nothing the
+ * receive path does not.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,6 +47,8 @@
 #include "dev/e810/aq.h"
 #include "dev/e810/aq_defs.h"
 #include "dev/e810/e810_regs.h"
+#include "dev/e810/flex.h"
+#include "dev/e810/lan_desc.h"
 #include "dev/e810/swr_tab.h"
 #include "fuzz_common.h"
 #include "net/flow.h"
@@ -215,6 +228,152 @@ static void load_pkg(void)
 	(void)cmd(AQC_RELEASE_RES, p, NULL, 0, false);
 }
 
+/* The switch block's tables (see the top): sections into the engine's flex tables. */
+static void sw_tables(void)
+{
+	static const uint16_t pts[] = { E810_PTYPE_L2, E810_PTYPE_ARP, E810_PTYPE_IPV4_FRAG,
+					E810_PTYPE_IPV4, E810_PTYPE_IPV4_UDP, E810_PTYPE_IPV4_TCP,
+					E810_PTYPE_IPV4_ICMP, E810_PTYPE_IPV6_FRAG, E810_PTYPE_IPV6,
+					E810_PTYPE_IPV6_UDP, E810_PTYPE_IPV6_TCP, E810_PTYPE_IPV6_ICMP };
+	static uint8_t s[4 + 7 * E810_FLEX_SW_FVW * 4];
+	struct e810_flex *fx = e810_aq_flex(aq);
+
+	/* XLT1: ptype -> PTG 1 + its slot (the rest PTG 0). */
+	memset(s, 0, sizeof(s));
+	put16(s, 1024);
+	for (unsigned i = 0; i < sizeof(pts) / sizeof(pts[0]); i++)
+		s[4 + pts[i]] = (uint8_t)(1 + i);
+	(void)e810_flex_section(fx, E810_SID_XLT1_SW, s, 4 + 1024);
+	/* TCAM: PTG g -> profile g / 2 (pairs share one: 0 L2/ARP, 1 v4frag/v4, 2 v4udp/tcp ...). */
+	memset(s, 0, sizeof(s));
+	put16(s, 13);
+	for (unsigned g = 0; g < 13; g++) {
+		uint8_t *e = s + 2 + g * E810_FLEX_TCAM_ENTRY;
+
+		put16(e, (uint16_t)g);
+		memset(e + 2, 0xff, 10);
+		e[2 + 2] = (uint8_t)~g; /* key half: PTG g exactly */
+		e[7 + 2] = (uint8_t)g;  /* inverted half */
+		e[12] = (uint8_t)(g / 2);
+	}
+	(void)e810_flex_section(fx, E810_SID_PROFID_TCAM_SW, s, 2 + 13 * E810_FLEX_TCAM_ENTRY);
+	/* Field vectors: words 5..10 MAC, 11 VLAN, 13 ethertype, 24/25 L4, 26.. IPv4 or IPv6. */
+	memset(s, 0, sizeof(s));
+	put16(s, 7);
+	for (unsigned pr = 0; pr < 7; pr++) {
+		uint8_t *fv = s + 4 + pr * E810_FLEX_SW_FVW * 4;
+		bool v6 = pr >= 4, l4 = pr == 2 || pr == 5;
+		static const uint16_t v4o[] = { 0, 8, 12, 14, 16, 18 };
+
+		for (unsigned w = 0; w < E810_FLEX_SW_FVW; w++) {
+			fv[4 * w] = 255;
+			put16(fv + 4 * w + 1, 0x1ff);
+		}
+		for (unsigned w = 0; w < 6; w++) {
+			fv[4 * (5 + w)] = E810_FLEX_PROT_MAC;
+			put16(fv + 4 * (5 + w) + 1, (uint16_t)(2 * w));
+		}
+		fv[4 * 11] = E810_FLEX_PROT_VLAN;
+		put16(fv + 4 * 11 + 1, 0);
+		fv[4 * 13] = E810_FLEX_PROT_ETYPE;
+		put16(fv + 4 * 13 + 1, 0);
+		fv[4 * 1] = 255; /* a metadata word */
+		put16(fv + 4 * 1 + 1, 40);
+		if (pr == 0 || pr == 6)
+			continue;
+		if (l4 || pr == 3)
+			for (unsigned w = 0; w < 2; w++) {
+				fv[4 * (24 + w)] = pr == 3 ? E810_FLEX_PROT_TCP : E810_FLEX_PROT_UDP;
+				put16(fv + 4 * (24 + w) + 1, (uint16_t)(2 * w));
+			}
+		for (unsigned w = 0; w < (v6 ? 18u : 6u); w++) {
+			fv[4 * (26 + w)] = v6 ? E810_FLEX_PROT_IPV6 : E810_FLEX_PROT_IPV4;
+			put16(fv + 4 * (26 + w) + 1, v6 ? (uint16_t)(w < 2 ? 2 * w : 2 * w + 4) : v4o[w]);
+		}
+	}
+	(void)e810_flex_section(fx, E810_SID_FLD_VEC_SW, s, 4 + 7 * E810_FLEX_SW_FVW * 4);
+}
+
+/* op 4, arg % 8 >= 4: [u8 chain][u8 profiles][u8 word, u8 mask hi, u8 mask lo]... */
+static void one_recipe(uint8_t arg, const uint8_t *d, size_t n)
+{
+	uint8_t p[16] = { 0 }, r[6] = { 0 }, b[3 * E810_AQ_RECIPE_SIZE];
+	unsigned nrec = n >= 1 && (d[0] & 1) ? 3 : 1, rid[3], nw = 0;
+	uint64_t chain = 0;
+
+	for (unsigned i = 0; i < nrec; i++) {
+		memset(p, 0, sizeof(p));
+		put16(p + AR_NUM_ENTRIES, 1);
+		put16(r + ARB_RES_TYPE, RES_TYPE_RECIPE);
+		put16(r + ARB_NUM_ELEMS, 1);
+		if (cmd_checked(AQC_ALLOC_RES, p, r, sizeof(r), true))
+			return;
+		rid[i] = get16(r + ARB_ELEMS) % 64;
+		chain |= 1ull << rid[i];
+	}
+	memset(b, 0, sizeof(b));
+	for (unsigned i = 0; i < nrec; i++) {
+		uint8_t *e = b + i * E810_AQ_RECIPE_SIZE;
+		bool root = i == nrec - 1;
+
+		e[0] = (uint8_t)rid[i];
+		put32(e + 4, (uint32_t)chain);
+		put32(e + 8, (uint32_t)(chain >> 32));
+		e[16] = (uint8_t)(rid[i] | (root ? 0x80u : 0));
+		e[17] = 0;
+		put16(e + 22, 0x00ff);
+		for (unsigned j = 1; j < 5; j++) {
+			const uint8_t *w = d + 2 + 3 * nw;
+
+			e[17 + j] = 0x80;
+			if (root && nrec > 1) {
+				if (j <= 2) {
+					e[17 + j] = (uint8_t)(47 - (j - 1));
+					put16(e + 22 + 2 * j, 0xffff);
+				}
+				continue;
+			}
+			if (2 + 3 * (nw + 1) > n)
+				continue;
+			e[17 + j] = (uint8_t)(w[0] % 64 < 48 || (arg & 8) ? w[0] % 64 : w[0] % 48);
+			put16(e + 22 + 2 * j, (uint16_t)(w[1] << 8 | w[2]));
+			nw++;
+		}
+		if (!root)
+			e[32] = (uint8_t)(0x80u | (47 - i));
+	}
+	memset(p, 0, sizeof(p));
+	put16(p + RCP_NUM_SUB, (uint16_t)nrec);
+	if (cmd_checked(AQC_ADD_RECIPE, p, b, (uint16_t)(nrec * E810_AQ_RECIPE_SIZE), true))
+		return;
+	for (unsigned pr = 0; pr < 8; pr++) {
+		if (n < 2 || !(d[1] >> pr & 1))
+			continue;
+		memset(p, 0, sizeof(p));
+		put16(p + R2P_PROFILE, (uint16_t)pr);
+		put32(p + R2P_ASSOC, (uint32_t)(e810_aq_state(aq)->prof_recipes[pr] | chain));
+		put32(p + R2P_ASSOC + 4, (uint32_t)((e810_aq_state(aq)->prof_recipes[pr] | chain) >> 32));
+		(void)cmd_checked(AQC_RECIPE_TO_PROFILE, p, NULL, 0, false);
+	}
+}
+
+/* An IP frame the parser takes as malformed or a fragment (flows cannot tell: see the top). */
+static bool ip_odd(const uint8_t *f, uint32_t len)
+{
+	struct e810_frame_hdrs h;
+	unsigned et;
+
+	if (len < 14)
+		return false;
+	e810_frame_parse(f, len, &h);
+	et = (unsigned)(f[h.l3 - 2] << 8 | f[h.l3 - 1]);
+	if (et != 0x0800 && et != 0x86dd)
+		return false;
+	if (!h.l3_len || h.ptype == E810_PTYPE_IPV4_FRAG || h.ptype == E810_PTYPE_IPV6_FRAG)
+		return true;
+	return (f[h.l3 + (h.v6 ? 6 : 9)] == 6 || f[h.l3 + (h.v6 ? 6 : 9)] == 17) && !h.l4_len;
+}
+
 static void add_pf_vsi(void)
 {
 	uint8_t p[16] = { 0 }, v[128] = { 0 };
@@ -260,9 +419,20 @@ static int flows_decide(unsigned n, const uint8_t *f, uint32_t len, int vid)
 static void eval_frames(const uint8_t *d, size_t n)
 {
 	const struct e810_aq_state *st = e810_aq_state(aq);
-	unsigned nf = e810_swr_flows(st, nq, vm_mac, flows, FLOWS_MAX);
+	unsigned nf, live = 0;
+	bool weak;
 
-	e810_swr_compile(&tab, st, nq);
+	e810_swr_compile_sw(&tab, st, e810_aq_flex(aq), nq);
+	nf = e810_swr_flows_tab(&tab, st, nq, vm_mac, flows, FLOWS_MAX);
+	/* Advanced rules that can match but are not listed: the flows only must not drop more. */
+	for (unsigned j = 0; j < tab.nadv_on; j++) {
+		bool any = false;
+
+		for (unsigned p = 0; p < E810_SWR_NPT; p++)
+			any |= tab.pt_adv[p] >> j & 1;
+		live += any;
+	}
+	weak = live > e810_swr_adv_flows(&tab, vm_mac, NULL, 0);
 	CHECK(nf <= st->nrules);
 	for (unsigned i = 0; i < nf && i < FLOWS_MAX; i++) {
 		CHECK(!memcmp(flows[i].m.dst_mac, vm_mac, 6));
@@ -290,12 +460,17 @@ static void eval_frames(const uint8_t *d, size_t n)
 			memcpy(f, vm_mac, 6); /* to the VM: the flows must agree */
 		q = e810_swr_eval(&tab, f, len, vid, NULL, NULL, &why);
 		CHECK(q == E810_SWR_Q_NEXT || q == E810_SWR_Q_DROP || (q >= 0 && (unsigned)q < nq));
-		if (len >= 14 && !memcmp(f, vm_mac, 6) && why != E810_SWR_PRUNED && nf <= FLOWS_MAX) {
+		if (len >= 14 && !memcmp(f, vm_mac, 6) && why != E810_SWR_PRUNED && nf <= FLOWS_MAX &&
+		    !(tab.nadv_on && ip_odd(f, len))) {
 			int want = why == E810_SWR_NO_RULE || why == E810_SWR_PASS ? -3 : q;
 
 			if (why == E810_SWR_PASS)
 				CHECK(nf == 0);
-			CHECK(flows_decide(nf, f, len, vid) == want);
+			if (weak)
+				CHECK(flows_decide(nf, f, len, vid) != E810_SWR_Q_DROP ||
+				      q == E810_SWR_Q_DROP);
+			else
+				CHECK(flows_decide(nf, f, len, vid) == want);
 		}
 	}
 }
@@ -307,8 +482,9 @@ static void one_rule(uint8_t arg, const uint8_t *d, size_t n)
 	static const uint8_t das[4][6] = { { 2, 0, 0, 0, 0, 1 }, { 2, 0, 0, 0, 0, 2 },
 					   { 3, 0, 0, 0, 0, 0 },
 					   { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff } };
-	uint8_t b[6] = { 0 }, p[16] = { 0 }, e[32] = { 0 };
+	uint8_t b[6] = { 0 }, p[16] = { 0 }, e[SRL_HDR + 64] = { 0 };
 	uint32_t act;
+	unsigned rcp, hl = 16;
 
 	memcpy(b, d, n < 6 ? n : 6);
 	switch (b[1] % 6) {
@@ -322,14 +498,31 @@ static void one_rule(uint8_t arg, const uint8_t *d, size_t n)
 	}
 	put16(p + SR_NUM_RULES, 1);
 	put16(e + SRE_TYPE, arg & 1 ? SW_RULE_LKUP_TX : SW_RULE_LKUP_RX);
-	put16(e + SRL_RECIPE, recipes[b[0] % sizeof(recipes)]);
+	rcp = recipes[b[0] % sizeof(recipes)];
+	if (rcp >= 10 && (b[0] & 0x80))
+		rcp = 10 + b[0] % 54; /* any added recipe's ID */
+	put16(e + SRL_RECIPE, (uint16_t)rcp);
 	put32(e + SRL_ACT, act);
-	put16(e + SRL_HDR_LEN, 16);
 	memcpy(e + SRL_HDR, das[b[2] % 4], 6);
 	e[SRL_HDR + 12] = b[4] ? b[4] : 0x81;
 	e[SRL_HDR + 13] = b[5];
 	e[SRL_HDR + 15] = b[3] % 16;
-	(void)cmd_checked(AQC_ADD_SW_RULES, p, e, sizeof(e), true);
+	if (rcp >= 10) { /* a dummy IPv4 packet: UDP, TCP or none, the rest of the bytes in it */
+		uint8_t *h = e + SRL_HDR, proto = b[4] % 3 == 0 ? 17 : b[4] % 3 == 1 ? 6 : 1;
+
+		h[12] = 0x08;
+		h[13] = 0;
+		memset(h + 14, 0, 50);
+		h[14] = 0x45;
+		h[23] = proto;
+		if (n > 6)
+			memcpy(h + 26, d + 6, n - 6 < 36 ? n - 6 : 36);
+		if (proto == 6)
+			h[46] = 0x50;
+		hl = proto == 6 ? 56 : 44;
+	}
+	put16(e + SRL_HDR_LEN, (uint16_t)hl);
+	(void)cmd_checked(AQC_ADD_SW_RULES, p, e, (uint16_t)(SRL_HDR + hl), true);
 }
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
@@ -363,8 +556,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	aq = engines[nq - 1];
 	e810_aq_core_reset(aq); /* as created: no package, no VSIs, rules or recipes */
 	ring_up();
-	if (data[0] & 0x10)
+	if (data[0] & 0x10) {
 		load_pkg();
+		sw_tables();
+	}
 	if (data[0] & 0x20)
 		add_pf_vsi();
 	data++;
@@ -407,6 +602,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			size_t pl = len < 16 ? len : 16, bl = len - pl;
 			unsigned k = arg % 4;
 
+			if (arg % 8 >= 4) {
+				one_recipe(arg, d, len);
+				break;
+			}
 			memcpy(p, d, pl);
 			if (bl > E810_AQ_MAX_BUF)
 				bl = E810_AQ_MAX_BUF;
@@ -458,7 +657,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (getenv("FUZZ_E810_RULES_VERBOSE"))
 		fprintf(stderr, "fuzz_e810_rules: %u ops, %u rules, %u recipes refused, %u flows\n", nops,
 			e810_aq_state(aq)->nrules, (unsigned)e810_aq_stats(aq)->recipes_refused,
-			e810_swr_flows(e810_aq_state(aq), nq, vm_mac, flows, FLOWS_MAX));
+			e810_swr_flows_tab(&tab, e810_aq_state(aq), nq, vm_mac, flows, FLOWS_MAX));
 	aq = NULL;
 	return 0;
 }

@@ -61,7 +61,7 @@ def seeds_e810_pkg():
     update = pkg_buf([(36, fd_es(10, [(53, 2), (53, 0)])), (34, fd_tcam(4, 2, 0x2001, 10)),
                       (33, struct.pack('<HHH', 1, 3, 0x2001))])
     as_ice = (p_chunk(P_INFO, 0, bytes(64)) + p_chunk(P_LOCK, 1) +
-              p_chunk(P_DL, 0, pkg_buf([(0x10, bytes(64)), (1, meta), (58, rxp)], 4096)) +
+              p_chunk(P_DL, 0, pkg_buf([(0x11, bytes(64)), (1, meta), (58, rxp)], 4096)) +
               p_chunk(P_DL, 1, pkg_buf([(32, xlt1), (33, xlt2), (35, bytes(132))], 4096)) +
               p_chunk(P_LOCK, 2) + p_chunk(P_UPLOAD, 0, pkg_buf([(58, rxp)], 64)) +
               p_chunk(P_LOCK, 4) + p_chunk(P_UPD, 1, update) + p_chunk(P_REGS, 0, regs) +

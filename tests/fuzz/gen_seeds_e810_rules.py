@@ -58,7 +58,25 @@ def seeds_e810_rules():
               r_chunk(0, 1, r_rule(0, 10, 1 | 1 << 4, own)))
     lists = (r_chunk(3, 0, struct.pack('<HHH', 3, 1, 0)) + r_chunk(9, 1 * 4, struct.pack('<H', vsi)) +
              r_chunk(0, 1, r_rule(0, 1, 1 << 17 | 1 << 14 | 1 << 4, own)))
+    # advanced rules (the engine's switch tables, see the target): a recipe of IPv4 dst
+    # (words 30, 31) and UDP dst port (25) on profile 2 (IPv4: a flow), a rule on it (ID 10) with an
+    # IPv4/UDP dummy packet to 10.0.0.2:4789 -> queue 2 (action byte 20: TO_Q, queue 20 >> 3); a chain of two; frames
+    def ip4(dst, dport, proto=17):
+        ip = bytearray(20)
+        ip[0], ip[9] = 0x45, proto
+        ip[2:4] = struct.pack('>H', 28)
+        ip[12:16], ip[16:20] = bytes([10, 0, 0, 1]), dst
+        return bytes(ip) + struct.pack('>HHHH', 1234, dport, 8, 0) + b'\0' * 18
+    words = bytes([25, 0xff, 0xff, 30, 0xff, 0xff, 31, 0xff, 0xff])
+    adv = (r_chunk(4, 4, bytes([0, 0x04]) + words) +
+           r_chunk(8, 0, bytes([8, 20, 0, 0, 0, 0]) + bytes([10, 0, 0, 1, 10, 0, 0, 2]) +
+                   struct.pack('>HH', 1234, 4789)) +
+           r_chunk(4, 5, bytes([1, 0x3f]) + words + bytes([13, 0xff, 0xff, 5, 0xff, 0xff])))
+    adv_frames = r_frames((0x80, r_eth(own, 0x0800, ip4(bytes([10, 0, 0, 2]), 4789))),
+                          (0x80, r_eth(own, 0x0800, ip4(bytes([10, 0, 0, 2]), 4790))),
+                          (0x80, r_eth(own, 0x0800, ip4(bytes([10, 0, 0, 3]), 4789, 6))))
     return {
+        'advanced': bytes([0x33]) + ice + adv + r_chunk(6, 0, adv_frames),
         'ice_open': bytes([0x23]) + ice + r_chunk(6, 0, frames),
         'steer': bytes([0x23]) + ice + steer + r_chunk(6, 0, frames) + r_chunk(2, 1,
                  struct.pack('<HHHHIHH', 0, 0, 0, 0, 0, 5, 0)) + r_chunk(6, 0, frames),

@@ -47,6 +47,8 @@
 #define E810_AQ_DFLT_RECIPES 10u  /* 0..9: the firmware's own lookups (MAC, VLAN, ...) */
 #define E810_AQ_RECIPE_SIZE 64u   /* one ice_aqc_recipe_data_elem */
 #define E810_AQ_MAX_PROFILES 256u /* switch profiles a recipe may be mapped to */
+#define E810_AQ_MAX_ADV_RULES 64u /* rules of added recipes per PF (within E810_AQ_MAX_RULES) */
+#define E810_AQ_RULE_HDR 256u     /* a rule's header (an advanced rule's dummy packet) kept */
 #define E810_AQ_SR_WORDS 16384u   /* Shadow RAM: 32 KiB (GLNVM_GENS.SR_SIZE = 5) */
 /* Flow director filters: the FD capability, GLQF_FD_SIZE's guaranteed and best-effort sizes. */
 #define E810_AQ_FD_GUAR 512u
@@ -134,7 +136,7 @@ struct e810_aq_rule {
 	uint16_t src;              /* port (RX) or source VSI (TX) */
 	uint32_t act;              /* action: forward to VSI/list, drop, ... */
 	uint16_t hdr_len;
-	uint8_t hdr[32];           /* match header: DA at 0, VLAN TCI at 14, type at 12 */
+	uint8_t hdr[E810_AQ_RULE_HDR]; /* match header: DA at 0, VLAN TCI at 14, type at 12; or a dummy packet */
 };
 
 /* A recipe add_recipe programmed (IDs from alloc_res, E810_AQ_DFLT_RECIPES and up). */

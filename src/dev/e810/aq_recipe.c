@@ -10,8 +10,8 @@
  * (E810_AQ_MAX_RECIPES elements of E810_AQ_RECIPE_SIZE bytes), each on an ID
  * alloc_res handed out (10..63: 0..9 are the firmware's own lookups), and
  * read back whole; the profile map is a bitmap per profile. A rule may name
- * an added root recipe (aq_sw.c); what its dummy packet matches is not
- * evaluated in the data path (the model counts such rules: sw_adv_rules).
+ * an added root recipe (aq_sw.c): the receive path matches it with the
+ * recipe chain's lookups and this profile map (swr_adv.c).
  */
 #include <string.h>
 

@@ -531,13 +531,15 @@ static bool rule_recipe_ok(const struct e810_aq *aq, const uint8_t *e, enum rule
  */
 static uint16_t rules_do(struct e810_aq *aq, struct e810_aq_ctx *c, enum rule_op op)
 {
-	unsigned nr = le16_at(prm(c) + SR_NUM_RULES), off = 0, free_slots = 0;
+	unsigned nr = le16_at(prm(c) + SR_NUM_RULES), off = 0, free_slots = 0, adv = 0;
 	uint8_t *b = c->buf;
 
 	if (nr < 1 || nr > E810_AQ_MAX_RULES)
 		return AQ_RC_EINVAL;
-	for (unsigned i = 0; i < E810_AQ_MAX_RULES; i++)
+	for (unsigned i = 0; i < E810_AQ_MAX_RULES; i++) {
 		free_slots += !aq->st.rule[i].in_use;
+		adv += aq->st.rule[i].in_use && aq->st.rule[i].recipe >= E810_AQ_DFLT_RECIPES;
+	}
 	for (unsigned i = 0, adds = 0; i < nr; i++) {
 		unsigned sz;
 		uint16_t type;
@@ -553,6 +555,10 @@ static uint16_t rules_do(struct e810_aq *aq, struct e810_aq_ctx *c, enum rule_op
 
 			if (op == RULE_ADD) {
 				if (++adds > free_slots)
+					return AQ_RC_ENOSPC;
+				/* Advanced rules: at most E810_AQ_MAX_ADV_RULES of the table. */
+				if (le16_at(e + SRL_RECIPE) >= E810_AQ_DFLT_RECIPES &&
+				    ++adv > E810_AQ_MAX_ADV_RULES)
 					return AQ_RC_ENOSPC;
 				if (!rule_act_ok(aq, le32_at(e + SRL_ACT)) || !rule_recipe_ok(aq, e, op))
 					return AQ_RC_EINVAL;

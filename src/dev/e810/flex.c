@@ -57,6 +57,7 @@ enum {
  * ICE_USERDEF_FLEX_MAX_OFFS_VAL; 0x1ff is the unused word's).
  */
 #define FV_OFF_MAX 0x1feu
+#define SW_UNUSED_OFF 0x1ffu     /* a SW field vector word not in use (protocol ID 255) */
 #define INSET_USED 0x80u         /* GLQF_FDINSET byte: the word is in the input set */
 #define SWAP_VALID 0x80u         /* GLQF_FDSWAP byte: bits 4:0 name the word */
 #define SWAP_IDX_M 0x1fu
@@ -140,6 +141,9 @@ void e810_flex_reset(struct e810_flex *fx)
 {
 	tables_empty(&fx->t);
 	tables_empty(&fx->pkg);
+	memset(&fx->sw, 0, sizeof(fx->sw));
+	memset(&fx->sw_pkg, 0, sizeof(fx->sw_pkg));
+	fx->sw_gen++;
 	regs_clear(fx);
 	derive_all(fx);
 }
@@ -147,21 +151,66 @@ void e810_flex_reset(struct e810_flex *fx)
 void e810_flex_pkg_done(struct e810_flex *fx)
 {
 	fx->pkg = fx->t;
+	fx->sw_pkg = fx->sw;
 }
 
 void e810_flex_pf_reset(struct e810_flex *fx)
 {
 	fx->t = fx->pkg;
+	fx->sw = fx->sw_pkg;
+	fx->sw_gen++;
 	regs_clear(fx);
 	derive_all(fx);
 }
 
 /* ---- sections ----------------------------------------------------------------- */
 
-static bool fd_table(uint32_t type)
+/*
+ * One block's table set: its section IDs, sizes, and where its tables are;
+ * the FD and SW blocks share the code (the layouts are the same, the sizes
+ * are not). The FD block's field vector words must name protocol IDs ice
+ * knows (its profiles are the driver's); the SW block's come from the
+ * package whole and may name others, which never match.
+ */
+struct blk {
+	const char *name;
+	uint32_t sid_xlt1, sid_xlt2, sid_tcam, sid_fv;
+	unsigned tcam, profs, fvw;
+	bool strict_prot;
+};
+static const struct blk BLK_FD = {
+	"FD", E810_SID_XLT1_FD, E810_SID_XLT2_FD, E810_SID_PROFID_TCAM_FD, E810_SID_FLD_VEC_FD,
+	E810_FLEX_TCAM, E810_FLEX_PROFS, E810_FLEX_FD_FVW, true,
+};
+static const struct blk BLK_SW = {
+	"SW", E810_SID_XLT1_SW, E810_SID_XLT2_SW, E810_SID_PROFID_TCAM_SW, E810_SID_FLD_VEC_SW,
+	E810_FLEX_SW_TCAM, E810_FLEX_SW_PROFS, E810_FLEX_SW_FVW, false,
+};
+
+struct view {
+	const struct blk *b;
+	uint8_t *xlt1;
+	uint16_t *xlt2;
+	struct e810_flex_tcam *tcam;
+	struct e810_flex_fv *es;      /* profs * fvw words, profile-major */
+};
+
+static const struct blk *blk_of(uint32_t type)
 {
-	return type == E810_SID_XLT1_FD || type == E810_SID_XLT2_FD ||
-	       type == E810_SID_PROFID_TCAM_FD || type == E810_SID_FLD_VEC_FD;
+	static const struct blk *const all[] = { &BLK_FD, &BLK_SW };
+
+	for (unsigned i = 0; i < 2; i++)
+		if (type == all[i]->sid_xlt1 || type == all[i]->sid_xlt2 ||
+		    type == all[i]->sid_tcam || type == all[i]->sid_fv)
+			return all[i];
+	return NULL;
+}
+
+static struct view view_of(struct e810_flex *fx, const struct blk *b)
+{
+	if (b == &BLK_SW)
+		return (struct view){ b, fx->sw.xlt1, fx->sw.xlt2, fx->sw.tcam, &fx->sw.es[0][0] };
+	return (struct view){ b, fx->t.xlt1, fx->t.xlt2, fx->t.tcam, &fx->t.es[0][0] };
 }
 
 /* count entries of esz bytes after a header of hdr bytes, at [offset, offset + count) of a table of max. */
@@ -170,70 +219,70 @@ static const char *range_bad(const uint8_t *d, unsigned size, unsigned hdr, unsi
 	unsigned count, off;
 
 	if (size < hdr)
-		return "FD section shorter than its header";
+		return "section shorter than its header";
 	count = le16(d);
 	off = hdr >= 4 ? le16(d + 2) : 0;
 	if (count < 1)
-		return "FD section with no entries";
+		return "section with no entries";
 	if (count > max || off >= max || off + count > max)
-		return "FD section past its table";
+		return "section past its table";
 	if ((size - hdr) / esz < count)
-		return "FD section shorter than its count";
+		return "section shorter than its count";
 	return NULL;
 }
 
 const char *e810_flex_section_bad(uint32_t type, const uint8_t *d, unsigned size)
 {
+	const struct blk *b = blk_of(type);
 	const char *bad;
 	unsigned count;
 
-	if (!fd_table(type))
+	if (!b)
 		return NULL;
 	if (!d)
-		return "FD section missing";
-	switch (type) {
-	case E810_SID_XLT1_FD:
+		return "section missing";
+	if (type == b->sid_xlt1)
 		return range_bad(d, size, 4, 1, E810_FLEX_XLT1);
-	case E810_SID_XLT2_FD:
+	if (type == b->sid_xlt2)
 		return range_bad(d, size, 4, 2, E810_FLEX_XLT2);
-	case E810_SID_PROFID_TCAM_FD:
-		bad = range_bad(d, size, 2, E810_FLEX_TCAM_ENTRY, E810_FLEX_TCAM);
+	if (type == b->sid_tcam) {
+		bad = range_bad(d, size, 2, E810_FLEX_TCAM_ENTRY, b->tcam);
 		if (bad)
 			return bad;
 		count = le16(d);
 		for (unsigned i = 0; i < count; i++) {
 			const uint8_t *e = d + 2 + i * E810_FLEX_TCAM_ENTRY;
 
-			if (le16(e) >= E810_FLEX_TCAM)
-				return "FD TCAM entry past the table";
-			if (e[12] >= E810_FLEX_PROFS)
-				return "FD TCAM entry names a profile past the table";
-		}
-		return NULL;
-	default: /* E810_SID_FLD_VEC_FD */
-		bad = range_bad(d, size, 4, E810_FLEX_FD_FVW * E810_FLEX_FV_WORD, E810_FLEX_PROFS);
-		if (bad)
-			return bad;
-		count = le16(d);
-		for (unsigned i = 0; i < count * E810_FLEX_FD_FVW; i++) {
-			const uint8_t *w = d + 4 + i * E810_FLEX_FV_WORD;
-			unsigned off = le16(w + 1);
-
-			if (!prot_known(w[0]))
-				return "FD field vector word with an unknown protocol ID";
-			if (w[0] != PROT_INVALID && (off > FV_OFF_MAX || (off & 1)))
-				return "FD field vector word with a bad offset";
+			if (le16(e) >= b->tcam)
+				return "TCAM entry past the table";
+			if (e[12] >= b->profs)
+				return "TCAM entry names a profile past the table";
 		}
 		return NULL;
 	}
+	bad = range_bad(d, size, 4, b->fvw * E810_FLEX_FV_WORD, b->profs);
+	if (bad)
+		return bad;
+	count = le16(d);
+	for (unsigned i = 0; i < count * b->fvw; i++) {
+		const uint8_t *w = d + 4 + i * E810_FLEX_FV_WORD;
+		unsigned off = le16(w + 1);
+
+		if (b->strict_prot && !prot_known(w[0]))
+			return "field vector word with an unknown protocol ID";
+		if (w[0] != PROT_INVALID && (off > FV_OFF_MAX || (off & 1)))
+			return "field vector word with a bad offset";
+	}
+	return NULL;
 }
 
 int e810_flex_section(struct e810_flex *fx, uint32_t type, const uint8_t *d, unsigned size)
 {
-	struct e810_flex_tables *t = &fx->t;
+	const struct blk *b = blk_of(type);
+	struct view v;
 	unsigned count, off;
 
-	if (!fd_table(type)) {
+	if (!b) {
 		fx->st.ignored++;
 		return 0;
 	}
@@ -241,36 +290,38 @@ int e810_flex_section(struct e810_flex *fx, uint32_t type, const uint8_t *d, uns
 		fx->st.refused++;
 		return -1;
 	}
+	v = view_of(fx, b);
 	count = le16(d);
 	off = le16(d + 2);
-	switch (type) {
-	case E810_SID_XLT1_FD:
-		memcpy(t->xlt1 + off, d + 4, count);
-		break;
-	case E810_SID_XLT2_FD:
+	if (type == b->sid_xlt1) {
+		memcpy(v.xlt1 + off, d + 4, count);
+	} else if (type == b->sid_xlt2) {
 		for (unsigned i = 0; i < count; i++)
-			t->xlt2[off + i] = le16(d + 4 + 2 * i);
-		break;
-	case E810_SID_PROFID_TCAM_FD:
+			v.xlt2[off + i] = le16(d + 4 + 2 * i);
+	} else if (type == b->sid_tcam) {
 		for (unsigned i = 0; i < count; i++) {
 			const uint8_t *e = d + 2 + i * E810_FLEX_TCAM_ENTRY;
-			struct e810_flex_tcam *te = &t->tcam[le16(e)];
+			struct e810_flex_tcam *te = &v.tcam[le16(e)];
 
 			te->valid = true;
 			memcpy(te->key, e + 2, sizeof(te->key));
 			te->prof = e[12];
 		}
-		break;
-	default: /* E810_SID_FLD_VEC_FD */
+	} else {
 		for (unsigned i = 0; i < count; i++)
-			for (unsigned w = 0; w < E810_FLEX_FD_FVW; w++) {
-				const uint8_t *s = d + 4 + (i * E810_FLEX_FD_FVW + w) * E810_FLEX_FV_WORD;
-				struct e810_flex_fv *fv = &t->es[off + i][w];
+			for (unsigned w = 0; w < b->fvw; w++) {
+				const uint8_t *s = d + 4 + (i * b->fvw + w) * E810_FLEX_FV_WORD;
+				struct e810_flex_fv *fv = &v.es[(off + i) * b->fvw + w];
 
 				fv->prot = s[0];
-				fv->off = s[0] == PROT_INVALID ? 0 : le16(s + 1);
+				/* SW: a metadata word's offset kept (0x1ff: unused) */
+				fv->off = s[0] == PROT_INVALID && b != &BLK_SW ? 0 : le16(s + 1);
 			}
-		break;
+	}
+	if (b == &BLK_SW) {
+		fx->st.sw_sections++;
+		fx->sw_gen++;
+		return 0;
 	}
 	fx->st.sections++;
 	derive_all(fx);
@@ -348,23 +399,35 @@ static bool tcam_match(const struct e810_flex_tcam *e, const uint8_t k[5])
 	return true;
 }
 
-int e810_flex_fd_prof(const struct e810_flex *fx, unsigned ptype, unsigned vsi)
+/* The profile of (ptype, vsi) in a block's TCAM: the lowest matching address. */
+static int blk_prof(const struct blk *b, const uint8_t *xlt1, const uint16_t *xlt2,
+		    const struct e810_flex_tcam *tcam, unsigned ptype, unsigned vsi)
 {
 	uint8_t k[5];
 	uint16_t vsig;
 
 	if (ptype >= E810_FLEX_PTYPES || vsi >= E810_FLEX_VSIS)
 		return E810_FLEX_NONE;
-	vsig = fx->t.xlt2[vsi];
+	vsig = xlt2[vsi];
 	k[0] = 0; /* flags */
 	k[1] = 0;
-	k[2] = fx->t.xlt1[ptype];
+	k[2] = xlt1[ptype];
 	k[3] = (uint8_t)vsig;
 	k[4] = (uint8_t)(vsig >> 8);
-	for (unsigned a = 0; a < E810_FLEX_TCAM; a++)
-		if (fx->t.tcam[a].valid && tcam_match(&fx->t.tcam[a], k))
-			return fx->t.tcam[a].prof;
+	for (unsigned a = 0; a < b->tcam; a++)
+		if (tcam[a].valid && tcam_match(&tcam[a], k))
+			return tcam[a].prof;
 	return E810_FLEX_NONE;
+}
+
+int e810_flex_fd_prof(const struct e810_flex *fx, unsigned ptype, unsigned vsi)
+{
+	return blk_prof(&BLK_FD, fx->t.xlt1, fx->t.xlt2, fx->t.tcam, ptype, vsi);
+}
+
+int e810_flex_sw_prof(const struct e810_flex *fx, unsigned ptype, unsigned vsi)
+{
+	return blk_prof(&BLK_SW, fx->sw.xlt1, fx->sw.xlt2, fx->sw.tcam, ptype, vsi);
 }
 
 /* ---- frames ------------------------------------------------------------------------- */
@@ -381,16 +444,7 @@ int e810_flex_fd_prof(const struct e810_flex *fx, unsigned ptype, unsigned vsi)
 #define IPPROTO_SCTP_ 132u
 #define IPPROTO_FRAG6_ 44u
 
-/* Where a frame's headers are (offsets from the frame's start; len 0: absent). */
-struct hdrs {
-	unsigned ptype;
-	unsigned l3, l3_len;          /* IPv4 (its IHL) or IPv6 (the fixed 40 bytes) */
-	bool v6;
-	unsigned l4, l4_len;
-	unsigned l4_proto;
-};
-
-static void parse_v4(const uint8_t *f, unsigned len, struct hdrs *h)
+static void parse_v4(const uint8_t *f, unsigned len, struct e810_frame_hdrs *h)
 {
 	const uint8_t *ip = f + h->l3;
 	unsigned rest = len - h->l3, ihl;
@@ -416,7 +470,7 @@ static void parse_v4(const uint8_t *f, unsigned len, struct hdrs *h)
 		h->ptype = E810_PTYPE_IPV4_ICMP;
 }
 
-static void parse_v6(const uint8_t *f, unsigned len, struct hdrs *h)
+static void parse_v6(const uint8_t *f, unsigned len, struct e810_frame_hdrs *h)
 {
 	const uint8_t *ip = f + h->l3;
 	unsigned nh;
@@ -442,7 +496,7 @@ static void parse_v6(const uint8_t *f, unsigned len, struct hdrs *h)
 	h->l4_proto = nh;
 }
 
-static void parse(const uint8_t *f, unsigned len, struct hdrs *h)
+static void parse(const uint8_t *f, unsigned len, struct e810_frame_hdrs *h)
 {
 	unsigned l3 = 12, et;
 
@@ -453,6 +507,8 @@ static void parse(const uint8_t *f, unsigned len, struct hdrs *h)
 	et = be16(f + l3);
 	for (unsigned tags = 0; tags < 2 && (et == ETH_P_8021Q || et == ETH_P_8021AD) &&
 				l3 + 6 <= len; tags++) {
+		if (!tags)
+			h->vlan = l3 + 2;
 		l3 += 4;
 		et = be16(f + l3);
 	}
@@ -476,9 +532,14 @@ static void parse(const uint8_t *f, unsigned len, struct hdrs *h)
 	}
 }
 
+void e810_frame_parse(const uint8_t *f, unsigned len, struct e810_frame_hdrs *h)
+{
+	parse(f, len, h);
+}
+
 unsigned e810_frame_ptype(const uint8_t *f, unsigned len)
 {
-	struct hdrs h;
+	struct e810_frame_hdrs h;
 
 	parse(f, len, &h);
 	return h.ptype;
@@ -493,13 +554,18 @@ unsigned e810_frame_ptype(const uint8_t *f, unsigned len)
  * ethertype, IPv4, IPv6, UDP) and TCP, SCTP; inner ones (tunnels) and the
  * rest never match.
  */
-static bool hdr_of(const struct hdrs *h, unsigned prot, unsigned *at)
+static bool hdr_of(const struct e810_frame_hdrs *h, unsigned prot, unsigned *at)
 {
 	switch (prot) {
 	case PROT_MAC_OF_OR_S:
 		if (!h->l3)
 			return false;
 		*at = 0;
+		return true;
+	case E810_FLEX_PROT_VLAN:
+		if (!h->vlan)
+			return false;
+		*at = h->vlan;
 		return true;
 	case PROT_ETYPE_OL:
 		if (h->l3 < 14)
@@ -541,7 +607,7 @@ bool e810_flex_fd_key_swap(const struct e810_flex *fx, unsigned prof, const uint
 {
 	uint16_t fv[E810_FLEX_FD_FVW];
 	bool have[E810_FLEX_FD_FVW] = { false };
-	struct hdrs h;
+	struct e810_frame_hdrs h;
 
 	memset(key, 0, sizeof(*key));
 	if (prof >= E810_FLEX_PROFS || !prof_has_fv(fx, prof) || !f)
@@ -598,4 +664,35 @@ bool e810_flex_fd_key(const struct e810_flex *fx, unsigned prof, const uint8_t *
 		      struct e810_fd_key *key)
 {
 	return e810_flex_fd_key_swap(fx, prof, f, len, false, key);
+}
+
+/* ---- the switch block's words ------------------------------------------------------ */
+
+bool e810_flex_sw_fv(const struct e810_flex *fx, unsigned prof, unsigned w, struct e810_flex_fv *out)
+{
+	if (prof >= E810_FLEX_SW_PROFS || w >= E810_FLEX_SW_FVW)
+		return false;
+	*out = fx->sw.es[prof][w];
+	return true;
+}
+
+bool e810_flex_sw_word(const struct e810_flex *fx, unsigned prof, unsigned w, const uint8_t *f,
+		       unsigned len, const struct e810_frame_hdrs *h, uint16_t *val)
+{
+	const struct e810_flex_fv *fv;
+	unsigned at;
+
+	if (prof >= E810_FLEX_SW_PROFS || w >= E810_FLEX_SW_FVW)
+		return false;
+	fv = &fx->sw.es[prof][w];
+	if (w == 0 || (fv->prot == PROT_INVALID && fv->off != SW_UNUSED_OFF)) {
+		*val = 0; /* the switch ID, metadata: not modelled */
+		return true;
+	}
+	if (!fv_used(fv))
+		return false;
+	if (!hdr_of(h, fv->prot, &at) || at + fv->off + 2u > len)
+		return false;
+	*val = be16(f + at + fv->off);
+	return true;
 }

@@ -1,13 +1,17 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * The E810's flexible pipeline tables for the flow director block, as the
- * driver programs them with update_pkg (ice_flex_pipe.c: XLT1 ptype -> PTG,
+ * The E810's flexible pipeline tables, one set per block: the flow
+ * director's (FD) as the driver programs them with update_pkg (ice_flex_pipe.c: XLT1 ptype -> PTG,
  * XLT2 VSI -> VSIG, the profile TCAM (PTG, VSIG) -> profile, the extraction
  * sequence: a profile's field vector of (protocol ID, offset) words) and the
  * FD registers beside them (GLQF_FDINSET, GLQF_FDMASK_SEL, GLQF_FDMASK,
  * GLQF_FDSWAP). From them: the profile a frame of a given packet type takes
  * at a given VSI, and the frame's key under that profile (the input set's
  * words), which the flow director (fdir.c) matches its filters against.
+ * The switch block's (SW) set comes from the package's own sections
+ * (download_pkg; ice reads them, never writes them): a frame's packet type
+ * -> its SW profile -> the profile's 48-word field vector, whose word
+ * indices an added recipe's lookups name (swr_tab.c, advanced rules).
  *
  * Everything here comes from the guest and is untrusted: sections of a bad
  * size, offsets and counts past a table are refused whole with no state
@@ -47,6 +51,14 @@
 #define E810_SID_XLT2_FD 33u         /* {count u16, offset u16, le16 vsig[count]} */
 #define E810_SID_PROFID_TCAM_FD 34u  /* {count u16, {addr u16, key[10], prof u8}[count]} */
 #define E810_SID_FLD_VEC_FD 36u      /* {count u16, offset u16, {prot u8, off u16, rsvd u8}[24][count]} */
+/* The switch block's (ICE_SID_*_SW): the same layouts, 48-word field vectors, 256 profiles. */
+#define E810_SID_XLT1_SW 12u
+#define E810_SID_XLT2_SW 13u
+#define E810_SID_PROFID_TCAM_SW 14u
+#define E810_SID_FLD_VEC_SW 16u
+#define E810_FLEX_SW_TCAM 512u
+#define E810_FLEX_SW_PROFS 256u
+#define E810_FLEX_SW_FVW 48u
 #define E810_FLEX_TCAM_ENTRY 13u
 #define E810_FLEX_FV_WORD 4u
 
@@ -59,6 +71,7 @@ struct e810_fd_key {
 
 struct e810_flex_stats {
 	uint64_t sections;           /* FD-block sections taken */
+	uint64_t sw_sections;        /* SW-block sections taken */
 	uint64_t refused;            /* sections refused (bad size/offset/count) */
 	uint64_t ignored;            /* sections of other blocks or types, left alone */
 	uint64_t regs;               /* GLQF_FDINSET/FDSWAP/FDMASK_SEL/FDMASK writes taken */
@@ -81,9 +94,18 @@ struct e810_flex_tables {
 	struct e810_flex_tcam tcam[E810_FLEX_TCAM];
 	struct e810_flex_fv es[E810_FLEX_PROFS][E810_FLEX_FD_FVW];
 };
+/* The switch block's: the package's (download_pkg), the same layout, its sizes. */
+struct e810_flex_sw_tables {
+	uint8_t xlt1[E810_FLEX_XLT1];
+	uint16_t xlt2[E810_FLEX_XLT2];
+	struct e810_flex_tcam tcam[E810_FLEX_SW_TCAM];
+	struct e810_flex_fv es[E810_FLEX_SW_PROFS][E810_FLEX_SW_FVW];
+};
 struct e810_flex {
 	struct e810_flex_tables t;   /* the tables in use */
 	struct e810_flex_tables pkg; /* as the package's download left them (a PF reset's) */
+	struct e810_flex_sw_tables sw, sw_pkg;
+	uint32_t sw_gen;             /* moves with every change of sw (swr_tab.c's compile) */
 	uint32_t fdinset[E810_FLEX_PROFS][8];  /* GLQF_FDINSET(prof, j): a byte per key word */
 	uint32_t fdswap[E810_FLEX_PROFS][8];   /* GLQF_FDSWAP(prof, j) */
 	uint32_t fdmask_sel[E810_FLEX_PROFS];
@@ -165,5 +187,40 @@ unsigned e810_flex_fd_layout(const struct e810_flex *fx, unsigned prof,
 			     struct e810_flex_fd_word *w, unsigned max);
 /* The packet type (ptype, as rxq.c reports it in the RX descriptor) of frame f. */
 unsigned e810_frame_ptype(const uint8_t *f, unsigned len);
+
+/*
+ * Where a frame's headers are (offsets from its start; length 0: absent),
+ * as the parser finds them once per frame; e810_frame_ptype's ptype.
+ */
+struct e810_frame_hdrs {
+	unsigned ptype;
+	unsigned vlan;                /* the outermost tag's TCI, 0: untagged */
+	unsigned l3, l3_len;          /* IPv4 (its IHL) or IPv6 (the fixed 40 bytes) */
+	bool v6;
+	unsigned l4, l4_len;
+	unsigned l4_proto;
+};
+void e810_frame_parse(const uint8_t *f, unsigned len, struct e810_frame_hdrs *h);
+
+/* ---- the switch block ------------------------------------------------------------ */
+
+#define E810_FLEX_PROT_MAC 1u        /* ICE_PROT_MAC_OF_OR_S */
+#define E810_FLEX_PROT_ETYPE 9u      /* ICE_PROT_ETYPE_OL */
+#define E810_FLEX_PROT_VLAN 16u      /* ICE_PROT_VLAN_O: the outer tag's TCI at offset 0 */
+#define E810_FLEX_PROT_META 255u     /* metadata and unused words (the switch ID word 0) */
+/* The SW profile of packet type ptype at HW VSI vsi (the package's TCAM), or E810_FLEX_NONE. */
+int e810_flex_sw_prof(const struct e810_flex *fx, unsigned ptype, unsigned vsi);
+/* Field vector word w of SW profile prof; false past the tables. */
+bool e810_flex_sw_fv(const struct e810_flex *fx, unsigned prof, unsigned w, struct e810_flex_fv *out);
+/*
+ * Word w of SW profile prof's field vector from frame f (parsed into h):
+ * false if w is past the field vector or the word's header is not in the
+ * frame or the word is not in use (protocol ID 255 at offset 0x1ff). Word 0
+ * (the switch ID) and metadata words (protocol ID 255 at another offset: the
+ * parser's flags) are not modelled and read 0, in a rule's dummy packet and a
+ * frame alike.
+ */
+bool e810_flex_sw_word(const struct e810_flex *fx, unsigned prof, unsigned w, const uint8_t *f,
+		       unsigned len, const struct e810_frame_hdrs *h, uint16_t *val);
 
 #endif /* VMUX_DEV_E810_FLEX_H */

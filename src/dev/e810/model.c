@@ -560,14 +560,16 @@ static void e810_dump_stats(struct dev_instance *d, FILE *out)
 		fprintf(out, ",\"fd_profiles\":%u,\"flex_sections\":%llu,\"flex_refused\":%llu,"
 			"\"flex_ignored\":%llu,\"flex_regs\":%llu", e810_flex_fd_profiles(fx),
 			U(fx->st.sections), U(fx->st.refused), U(fx->st.ignored), U(fx->st.regs));
+		fprintf(out, ",\"flex_sw_sections\":%llu", U(fx->st.sw_sections));
 	}
 	fprintf(out,
 		",\"sw_rules\":%u,\"sw_rules_rx\":%u,\"sw_rules_tx_only\":%u,\"sw_adv_rules\":%u,"
+		"\"sw_adv_matched\":%u,\"sw_adv_bad\":%u,\"sw_adv_noprof\":%u,"
 		"\"sw_vlan_prune\":%s,\"sw_compiles\":%llu,\"sw_hits\":%llu,\"sw_drops\":%llu,"
 		"\"sw_no_rule\":%llu,\"sw_pruned\":%llu,\"sw_rules_refused\":%llu,"
 		"\"sw_rules_full\":%llu,\"recipes_refused\":%llu",
 		e810_aq_state(e->aq)->nrules, e->swr.nrx, e->swr.ntx_only, e->swr.nadv,
-		e->swr.prune ? "true" : "false", U(e->swr_cnt.compiles), U(e->swr_cnt.hits),
+		e->swr.nadv_on, e->swr.nadv_bad, e->swr.nadv_noprof, e->swr.prune ? "true" : "false", U(e->swr_cnt.compiles), U(e->swr_cnt.hits),
 		U(e->swr_cnt.drops), U(e->swr_cnt.no_rule), U(e->swr_cnt.pruned),
 		U(a->sw_rules_refused), U(a->sw_rules_full), U(a->recipes_refused));
 	e810_dump_lan(e, out);

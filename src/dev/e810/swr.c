@@ -19,15 +19,24 @@
 void e810_swr_sync(struct e810 *e)
 {
 	const struct e810_aq_state *st = e->aq ? e810_aq_state(e->aq) : NULL;
+	const struct e810_flex *fx;
 
-	if (!st || (e->swr_ok && e->swr.gen == st->sw_gen))
+	if (!st)
 		return;
-	e810_swr_compile(&e->swr, st, e->nq);
+	fx = e810_aq_flex(e->aq);
+	if (e->swr_ok && e->swr.gen == st->sw_gen && e->swr.flex_gen == fx->sw_gen)
+		return;
+	e810_swr_compile_sw(&e->swr, st, fx, e->nq);
 	e->swr_ok = true;
 	e->swr_cnt.compiles++;
-	LOG_DEBUG(COMP, "%s: switch rules: %u for RX (%u exact, %u ethertype), %u TX only, %u advanced%s",
+	LOG_DEBUG(COMP, "%s: switch rules: %u for RX (%u exact, %u ethertype), %u TX only, %u advanced "
+		  "(%u matched, %u never: unreadable, %u on no profile)%s",
 		  e->name, e->swr.nrx, e->swr.nent, e->swr.net, e->swr.ntx_only, e->swr.nadv,
+		  e->swr.nadv_on, e->swr.nadv_bad, e->swr.nadv_noprof,
 		  e->swr.prune ? ", VLAN pruning" : "");
+	if (e->swr.nadv_bad)
+		LOG_RL(LOG_LVL_INFO, COMP, "%s: %u advanced switch rules never match (recipe, words or "
+		       "dummy packet unreadable)", e->name, e->swr.nadv_bad);
 }
 
 /* Stale (rules changed since the last compile): on, so that steer compiles anew. */
@@ -37,7 +46,8 @@ bool e810_swr_active(const struct e810 *e)
 
 	if (!st)
 		return false;
-	if (!e->swr_ok || e->swr.gen != st->sw_gen)
+	if (!e->swr_ok || e->swr.gen != st->sw_gen ||
+	    e->swr.flex_gen != e810_aq_flex(e->aq)->sw_gen)
 		return true;
 	return e->swr.active;
 }
@@ -151,7 +161,8 @@ unsigned e810_steer_flows(struct e810 *e, struct net_flow *out, unsigned max)
 
 	if (!st)
 		return 0;
-	n = e810_swr_flows(st, e->nq, e->mac, out, max);
+	e810_swr_sync(e);
+	n = e810_swr_flows_tab(&e->swr, st, e->nq, e->mac, out, max);
 	if (!e810_fdir_active(e))
 		return n;
 	/* The rules' flows in full, if out had no room for them all. */
@@ -163,7 +174,7 @@ unsigned e810_steer_flows(struct e810 *e, struct net_flow *out, unsigned max)
 			       "(no memory)", e->name);
 			return n;
 		}
-		nsw = e810_swr_flows(st, e->nq, e->mac, sw, n);
+		nsw = e810_swr_flows_tab(&e->swr, st, e->nq, e->mac, sw, n);
 	}
 	n += fdir_flows(e, sw ? sw : out, nsw, n < max ? out + n : NULL, n < max ? max - n : 0);
 	free(sw);

@@ -79,8 +79,8 @@ static void fwd_to(struct e810_swr_act *a, const struct e810_aq_state *st, int p
 }
 
 /* A rule's action for this PF's receive path (kind NONE: nothing for it). */
-static struct e810_swr_act rule_act(const struct e810_aq_state *st, const struct e810_aq_rule *r,
-				    int pf, unsigned nq)
+struct e810_swr_act e810_swr_rule_act(const struct e810_aq_state *st, const struct e810_aq_rule *r,
+				      int pf, unsigned nq)
 {
 	struct e810_swr_act a = { .kind = E810_SWR_NONE, .rule = r->index };
 	unsigned id = (r->act & ACT_VSI_ID_M) >> ACT_VSI_ID_S;
@@ -140,6 +140,11 @@ static void combine(struct e810_swr_act *acc, const struct e810_swr_act *a)
 {
 	if (a->kind > acc->kind)
 		*acc = *a;
+}
+
+void e810_swr_combine(struct e810_swr_act *acc, const struct e810_swr_act *a)
+{
+	combine(acc, a);
 }
 
 static unsigned da_class(const uint8_t *da)
@@ -205,6 +210,12 @@ static bool directional(uint16_t recipe)
 
 void e810_swr_compile(struct e810_swr_tab *t, const struct e810_aq_state *st, unsigned nq)
 {
+	e810_swr_compile_sw(t, st, NULL, nq);
+}
+
+void e810_swr_compile_sw(struct e810_swr_tab *t, const struct e810_aq_state *st,
+			 const struct e810_flex *fx, unsigned nq)
+{
 	const struct e810_aq_vsi *pv = pf_vsi(st);
 	int pf = pv ? (int)pv->num : -1;
 
@@ -223,6 +234,10 @@ void e810_swr_compile(struct e810_swr_tab *t, const struct e810_aq_state *st, un
 			continue;
 		if (r->recipe >= E810_AQ_DFLT_RECIPES) {
 			t->nadv++;
+			if (r->type != SW_RULE_LKUP_RX)
+				t->ntx_only++;
+			else
+				t->nrx++; /* matched, or never (swr_adv.c): either way a receive-path rule */
 			continue;
 		}
 		if (r->type != SW_RULE_LKUP_RX && directional(r->recipe)) {
@@ -237,7 +252,7 @@ void e810_swr_compile(struct e810_swr_tab *t, const struct e810_aq_state *st, un
 				t->vlan_ok[vid / 64] |= 1ull << (vid % 64);
 			continue;
 		}
-		a = rule_act(st, r, pf, nq);
+		a = e810_swr_rule_act(st, r, pf, nq);
 		switch (r->recipe) {
 		case LKUP_MAC:
 			ent_add(t, h + SWH_DA, E810_SWR_ANY_VID, &a);
@@ -273,6 +288,8 @@ void e810_swr_compile(struct e810_swr_tab *t, const struct e810_aq_state *st, un
 			break;
 		}
 	}
+	if (fx)
+		e810_swr_adv_compile(t, st, fx);
 	t->active = t->nrx > 0;
 }
 
@@ -312,6 +329,8 @@ int e810_swr_eval(const struct e810_swr_tab *t, const uint8_t *frame, uint32_t l
 			combine(&acc, &t->pv[i].act);
 	combine(&acc, &t->promisc[cls]);
 	combine(&acc, &t->dflt);
+	if (t->nadv_on)
+		e810_swr_adv_eval(t, frame, len, &acc);
 	switch (acc.kind) {
 	case E810_SWR_DROP:
 		*why = E810_SWR_RULE_DROP;
@@ -369,7 +388,7 @@ unsigned e810_swr_flows(const struct e810_aq_state *st, unsigned nq, const uint8
 		/* VLAN 0 is no tag to the receive path: a rule for it never matches. */
 		if ((r->recipe == LKUP_MAC_VLAN || r->recipe == LKUP_PROMISC_VLAN) && vid == 0)
 			continue;
-		a = rule_act(st, r, pf, nq);
+		a = e810_swr_rule_act(st, r, pf, nq);
 		if (a.kind == E810_SWR_NONE)
 			continue; /* forwards nowhere: the frame is left to the rules that do */
 		net_flow_init(&f, vm_mac);
@@ -431,4 +450,12 @@ unsigned e810_swr_flows(const struct e810_aq_state *st, unsigned nq, const uint8
 		n++;
 	}
 	return n;
+}
+
+unsigned e810_swr_flows_tab(const struct e810_swr_tab *t, const struct e810_aq_state *st,
+			    unsigned nq, const uint8_t vm_mac[6], struct net_flow *out, unsigned max)
+{
+	unsigned n = e810_swr_flows(st, nq, vm_mac, out, max);
+
+	return n + e810_swr_adv_flows(t, vm_mac, n < max ? out + n : NULL, n < max ? max - n : 0);
 }

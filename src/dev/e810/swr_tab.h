@@ -23,7 +23,16 @@
  *    RSS hash), then forwarding to the PF VSI (on to the flow director and
  *    RSS), then to another VSI of the PF (its first queue); a frame no rule
  *    forwards anywhere is not delivered (no_rule).
- * Rules of added recipes (advanced rules) are kept and counted, not matched.
+ * Rules of added recipes (advanced rules: tc-flower, DPDK's switch filter;
+ * swr_adv.c), with the switch block's tables from the package (flex.h):
+ * the rule's key is its recipe chain's lookup words (field vector word
+ * indices, masks) read from its dummy packet with the field vector of the
+ * profile the dummy packet's packet type selects; a frame of a packet type
+ * whose profile the recipe is mapped to (recipe_to_profile) matches when
+ * the same words of it, masked, are equal. Their actions join the others'
+ * in the order above. Without the package's tables (e810_swr_compile), or
+ * for a rule whose recipe, words or dummy packet say nothing the model can
+ * read, they are kept and counted, never matched.
  */
 #ifndef VMUX_DEV_E810_SWR_TAB_H
 #define VMUX_DEV_E810_SWR_TAB_H
@@ -34,6 +43,7 @@
 #include "dev/e810/aq.h"
 
 struct net_flow;
+struct e810_flex;
 
 #define E810_SWR_HASH 512u /* exact (DA, VLAN) entries: at least twice the rules */
 #define E810_SWR_ANY_VID 0xffffu
@@ -75,6 +85,19 @@ struct e810_swr_pv { /* promiscuous + VLAN */
 
 enum { E810_SWR_UC, E810_SWR_MC, E810_SWR_BC };
 
+/* An advanced rule compiled (swr_adv.c). */
+#define E810_SWR_ADV_WORDS 20u /* lookup words of a recipe chain at most (ice: 5 recipes of 4) */
+#define E810_SWR_NPT 12u       /* the packet types the model's parser gives (flex.c) */
+struct e810_swr_adv {
+	uint8_t rid;      /* the root recipe */
+	uint8_t n;        /* words */
+	uint16_t prof;    /* the dummy packet's SW profile (flows decode the words with it) */
+	uint8_t idx[E810_SWR_ADV_WORDS];
+	uint16_t mask[E810_SWR_ADV_WORDS];
+	uint16_t val[E810_SWR_ADV_WORDS]; /* masked */
+	struct e810_swr_act act;
+};
+
 struct e810_swr_tab {
 	uint32_t gen;          /* the engine's sw_gen compiled */
 	bool active;           /* any rule for the receive path: frames are filtered */
@@ -83,7 +106,11 @@ struct e810_swr_tab {
 	uint16_t nq;
 	uint16_t nrx;          /* rules that apply to the receive path */
 	uint16_t ntx_only;     /* directional TX rules (LLDP/pause drops): not on RX */
-	uint16_t nadv;         /* rules of added recipes: not matched */
+	uint16_t nadv;         /* rules of added recipes (either direction) */
+	uint16_t nadv_on;      /* of which compiled for the receive path (adv[]) */
+	uint16_t nadv_bad;     /* RX ones that never match: recipe, words or dummy packet unreadable */
+	uint16_t nadv_noprof;  /* RX ones whose recipe is mapped to no profile a frame takes */
+	uint32_t flex_gen;     /* the switch block tables' sw_gen compiled (flex.h) */
 	uint16_t nent, net, npv;
 	struct e810_swr_ent ent[E810_SWR_HASH];
 	struct e810_swr_et et[E810_AQ_MAX_RULES];
@@ -91,6 +118,10 @@ struct e810_swr_tab {
 	struct e810_swr_act promisc[3]; /* by class */
 	struct e810_swr_act dflt;
 	uint64_t vlan_ok[4096 / 64];    /* VLANs pruned to the PF VSI */
+	const struct e810_flex *fx;     /* the switch block's tables (NULL: advanced rules off) */
+	int16_t pt_prof[E810_SWR_NPT];  /* each parser packet type's SW profile, -1: none */
+	uint64_t pt_adv[E810_SWR_NPT];  /* the adv[] rules its profile's recipes have */
+	struct e810_swr_adv adv[E810_AQ_MAX_ADV_RULES];
 };
 
 /* Why a frame went where it went (e810_swr_eval). */
@@ -105,8 +136,15 @@ enum e810_swr_why {
 #define E810_SWR_Q_NEXT (-2) /* the PF VSI: the next stage decides */
 #define E810_SWR_Q_DROP (-1)
 
-/* Compiles the engine's state for a PF with nq queues. */
+/* Compiles the engine's state for a PF with nq queues (advanced rules not matched). */
 void e810_swr_compile(struct e810_swr_tab *t, const struct e810_aq_state *st, unsigned nq);
+/*
+ * The same with the switch block's tables fx (the engine's, e810_aq_flex):
+ * advanced rules matched too. fx must outlive the table (it is read per
+ * frame); recompile when st->sw_gen or fx->sw_gen moves.
+ */
+void e810_swr_compile_sw(struct e810_swr_tab *t, const struct e810_aq_state *st,
+			 const struct e810_flex *fx, unsigned nq);
 
 /*
  * A frame: len bytes from its destination MAC; vid its out-of-band VLAN ID
@@ -124,6 +162,26 @@ int e810_swr_eval(const struct e810_swr_tab *t, const uint8_t *frame, uint32_t l
  */
 unsigned e810_swr_flows(const struct e810_aq_state *st, unsigned nq, const uint8_t vm_mac[6],
 			struct net_flow *out, unsigned max);
+/*
+ * The same, and the advanced rules of t (compiled from st with the switch
+ * tables: e810_swr_compile_sw) whose words decode to flow fields (MAC,
+ * ethertype, IPv4/IPv6 addresses, IP protocol, L4 ports) and whose profiles
+ * are those of one class of frames (IPv4 or IPv6 with UDP or TCP, all
+ * IPv4, all IPv6, all); the others are not listed.
+ */
+unsigned e810_swr_flows_tab(const struct e810_swr_tab *t, const struct e810_aq_state *st,
+			    unsigned nq, const uint8_t vm_mac[6], struct net_flow *out, unsigned max);
+unsigned e810_swr_adv_flows(const struct e810_swr_tab *t, const uint8_t vm_mac[6],
+			    struct net_flow *out, unsigned max);
+
+/* Inside the switch rule code (swr_tab.c, swr_adv.c). */
+struct e810_swr_act e810_swr_rule_act(const struct e810_aq_state *st, const struct e810_aq_rule *r,
+				      int pf, unsigned nq);
+void e810_swr_combine(struct e810_swr_act *acc, const struct e810_swr_act *a);
+void e810_swr_adv_compile(struct e810_swr_tab *t, const struct e810_aq_state *st,
+			  const struct e810_flex *fx);
+void e810_swr_adv_eval(const struct e810_swr_tab *t, const uint8_t *frame, uint32_t len,
+		       struct e810_swr_act *acc);
 
 /*
  * The flows' order (net_flow.priority), as the receive path decides: the

@@ -6,7 +6,8 @@
 # the RX queues by RSS with a known key (ethtool -X hkey; ethtool -S
 # rx_queue_N_packets): at least E2E_MIN_QUEUES of them. Then the flow
 # director: an ethtool -N rule moves exactly its UDP flow to queue 2 and
-# back when deleted (fdir_check below).
+# back when deleted (fdir_check below); then tc-flower does the same with an
+# advanced switch rule (tc_check).
 # Parameters (kernel command line, see init):
 #   E2E_QUEUES=N  E2E_FLOWS=N  E2E_MIN_QUEUES=N  E2E_FLOW_BYTES=N
 . /e2e/functions.sh
@@ -222,6 +223,72 @@ fdir_check() {
 	e2e_data fdir 1
 }
 fdir_check
+# tc-flower (ice_tc_lib.c: an advanced switch rule, ice_add_adv_rule: a recipe
+# of the ethertype and UDP destination port words, recipe_to_profile, the rule
+# with its dummy packet): "protocol ip flower skip_sw ip_proto udp dst_port P
+# action skbedit queue_mapping 2" moves exactly P's burst to queue 2 (the
+# switch rule decides before the flow director and RSS), the other port's
+# stays; deleting the filter sends P back. The second port of fdir_check.
+TC=/usr/sbin/tc # iproute2's (busybox's tc applet has no clsact or flower)
+tc_check() {
+	if [ ! -x "$TC" ]; then
+		e2e_info "no $TC in the initramfs: tc-flower not checked"
+		return
+	fi
+	# 6.1's ice turns every tc-flower action into a forward to a VSI (ADQ
+	# channels; ice_tc_parse_action): the queue action needs a later kernel
+	# (7.2's takes skbedit queue_mapping as ICE_FWD_TO_Q).
+	kv=$(uname -r)
+	kmaj=${kv%%.*}
+	kmin=${kv#*.}
+	kmin=${kmin%%.*}
+	if [ "$kmaj" -lt 6 ] || { [ "$kmaj" -eq 6 ] && [ "$kmin" -le 1 ]; }; then
+		e2e_info "ice on $kv has no tc-flower queue action: tc-flower not checked"
+		return
+	fi
+	if [ -z "${other:-}" ] || [ -z "${port:-}" ]; then
+		e2e_fail "tc-flower: no ports from the flow director check"
+		return
+	fi
+	ethtool -K eth0 ntuple off >/dev/null 2>&1
+	if ! ethtool -K eth0 hw-tc-offload on >/tmp/tc.out 2>&1; then
+		e2e_fail "ethtool -K eth0 hw-tc-offload on: $(cat /tmp/tc.out)"
+		return
+	fi
+	if ! "$TC" qdisc add dev eth0 clsact >/tmp/tc.out 2>&1; then
+		e2e_fail "tc qdisc add dev eth0 clsact: $(cat /tmp/tc.out)"
+		return
+	fi
+	if ! "$TC" filter add dev eth0 ingress protocol ip flower skip_sw ip_proto udp \
+		dst_port "$other" action skbedit queue_mapping 2 skip_sw >/tmp/tc.out 2>&1; then
+		e2e_fail "tc filter add ... dst_port $other action skbedit queue_mapping 2: $(cat /tmp/tc.out)"
+		dmesg | tail -n 5 | sed 's/^/  dmesg: /'
+		return
+	fi
+	"$TC" -s filter show dev eth0 ingress | sed 's/^/  dmesg: [tc] /'
+	land "$other"
+	e2e_data tc_port "$other"
+	e2e_data tc_rss_queue "$otherq"
+	if [ "$lq" = 2 ] && [ "$ln" -ge "$FD_MIN" ]; then
+		e2e_info "ok: tc-flower moved UDP port $other from queue $otherq to queue 2 ($ln of $FD_N)"
+	else
+		e2e_fail "with the tc filter, UDP port $other landed on queue $lq ($ln of $FD_N), not 2"
+	fi
+	land "$port"
+	[ "$lq" = "$rssq" ] && [ "$ln" -ge "$FD_MIN" ] &&
+		e2e_info "ok: UDP port $port stayed on queue $rssq" ||
+		e2e_fail "UDP port $port moved to queue $lq ($ln), was $rssq"
+	if ! "$TC" filter del dev eth0 ingress >/tmp/tc.out 2>&1; then
+		e2e_fail "tc filter del dev eth0 ingress: $(cat /tmp/tc.out)"
+		return
+	fi
+	land "$other"
+	[ "$lq" = "$otherq" ] && [ "$ln" -ge "$FD_MIN" ] &&
+		e2e_info "ok: after the filter's delete, UDP port $other is back on queue $otherq" ||
+		e2e_fail "after the filter's delete, UDP port $other landed on queue $lq ($ln), not $otherq"
+	e2e_data tc 1
+}
+tc_check
 # A kernel warning on the way (the driver's or the kernel's) fails the test.
 if dmesg | grep -q -E 'WARNING:|BUG:'; then
 	e2e_fail "the kernel warned: $(dmesg | grep -m 1 -E 'WARNING:|BUG:' | sed 's/^\[[^]]*\] //')"

@@ -6,7 +6,10 @@
  * one vmux switch (net/switch.c). Seeded random rule sets that both VMs add
  * at once: switch rules through their admin queues (MAC rules for the other
  * VM's MAC and for unknown unicast, promiscuous, default VSI, drops, queues,
- * VLAN, pruning) and flow director filters programmed as ice programs them
+ * VLAN, pruning; with Intel's DDP package on disk, advanced rules as ice's
+ * tc-flower path and DPDK's switch filter build them: UDP/TCP destination
+ * ports, destination MAC and port, IPv4 destination, for either VM's
+ * addresses and ports) and flow director filters programmed as ice programs them
  * (udp4/tcp4 dst-port, the profiles from update_pkg sections; filters for
  * the other VM's ports too, drops, queues, a queue the VSI lacks), and
  * random frames (to A, to B, to unknown unicast, broadcast, multicast,
@@ -35,6 +38,7 @@
 #include <string.h>
 
 #include "core/log.h"
+#include "dev/e810/lan_desc.h"
 #include "dev/e810/model_priv.h"
 #include "dev/e810/steer.h"
 #include "net/flow.h"
@@ -43,6 +47,7 @@
 #include "net/switch.h"
 #include "fd_rig.h"
 #include "fd_util.h"
+#include "swadv_util.h"
 #include "swr_util.h"
 
 #define MAXF 128u
@@ -88,6 +93,10 @@ static struct world w1, w2;           /* w1: A and B with rules; w2: without */
 static struct e810 ma1, mb1, ma2, mb2;
 static struct swr_rig ra1, rb1, ra2, rb2;
 static uint64_t rng;
+/* Advanced rules (with the package): each VM's recipes (swadv_util.h), -1: none. */
+static bool adv_on;
+static int rcp_a[4], rcp_b[4];
+static unsigned adv_compiled, adv_bad; /* advanced rules the VMs' lookups held, never-matching ones */
 
 static uint64_t rnd(void)
 {
@@ -163,6 +172,8 @@ static void ep_init(struct ep *e, const char *name, struct e810 *m)
 static void model_init(struct e810 *m, struct swr_rig *r, const uint8_t mac[6], const char *name)
 {
 	fdr_model_init(m, r, mac, name);
+	/* With the package on disk: downloaded as ice does (the switch block's tables). */
+	adv_on = swa_pkg_load(&r->d);
 	fdr_profiles(m, r);
 	/* What ice adds at open: its MAC and broadcast. */
 	assert_int_equal(swr_add(r, SW_RULE_LKUP_TX, LKUP_MAC, swr_act_vsi(r->vsi), mac, 0, -1, NULL), 0);
@@ -256,6 +267,61 @@ static void send_one(uint32_t seq)
 	}
 }
 
+/*
+ * A random advanced rule on one of the VM's recipes (rcp): its values for
+ * either VM's ports, MACs and addresses; its index, 0xffff if refused.
+ */
+static uint16_t random_adv(struct swr_rig *r, const int *rcp, uint32_t act, const uint8_t *da)
+{
+	unsigned k = (unsigned)(rnd() % 4), n = 0;
+	uint16_t dport = PORTS[rnd() % 5], at = 0;
+	uint32_t dip = rnd() & 1 ? 0x0a000002u : 0x0a000003u;
+	struct swa_word w[5];
+	uint8_t pkt[64], proto = k == 1 ? 6 : 17;
+
+	if (rcp[k] < 0)
+		return 0xffff;
+	switch (k) {
+	case 0: /* tc-flower: dst_port P (UDP) */
+	case 1: /* DPDK: eth / ipv4 / tcp dst P */
+		w[n++] = (struct swa_word){ k ? E810_FLEX_PROT_TCP : E810_FLEX_PROT_UDP, 2, 0xffff, dport };
+		break;
+	case 2: /* dst_mac M, dst_port P */
+		for (unsigned i = 0; i < 3; i++)
+			w[n++] = (struct swa_word){ E810_FLEX_PROT_MAC, (uint16_t)(2 * i), 0xffff,
+						    (uint16_t)(da[2 * i] << 8 | da[2 * i + 1]) };
+		w[n++] = (struct swa_word){ E810_FLEX_PROT_UDP, 2, 0xffff, dport };
+		break;
+	default: /* dst_ip X */
+		w[n++] = (struct swa_word){ E810_FLEX_PROT_IPV4, 16, 0xffff, (uint16_t)(dip >> 16) };
+		w[n++] = (struct swa_word){ E810_FLEX_PROT_IPV4, 18, 0xffff, (uint16_t)dip };
+		break;
+	}
+	if (swa_rule(&r->d, (unsigned)rcp[k], act, pkt, swa_dummy4(pkt, proto, w, n), &at))
+		return 0xffff;
+	return at;
+}
+
+/* The recipes random_adv uses, as the tc-flower path and DPDK add them. */
+static void adv_recipes(struct swr_rig *r, int *rcp)
+{
+	const struct swa_word udp[] = { { E810_FLEX_PROT_UDP, 2, 0xffff, 0 } };
+	const struct swa_word tcp[] = { { E810_FLEX_PROT_TCP, 2, 0xffff, 0 } };
+	const struct swa_word mac_udp[] = { { E810_FLEX_PROT_MAC, 0, 0xffff, 0 },
+					    { E810_FLEX_PROT_MAC, 2, 0xffff, 0 },
+					    { E810_FLEX_PROT_MAC, 4, 0xffff, 0 },
+					    { E810_FLEX_PROT_UDP, 2, 0xffff, 0 } };
+	const struct swa_word ip4[] = { { E810_FLEX_PROT_IPV4, 16, 0xffff, 0 },
+					{ E810_FLEX_PROT_IPV4, 18, 0xffff, 0 } };
+
+	rcp[0] = swa_recipe(&r->d, udp, 1, -1, NULL);
+	rcp[1] = swa_recipe(&r->d, tcp, 1, swa_prof(&r->d, E810_PTYPE_IPV4_TCP), NULL);
+	rcp[2] = swa_recipe(&r->d, mac_udp, 4, -1, NULL);
+	rcp[3] = swa_recipe(&r->d, ip4, 2, -1, NULL);
+	for (unsigned k = 0; k < 4; k++)
+		assert_true(rcp[k] >= 0);
+}
+
 /* A random switch rule of the VM with MAC own (the AQ may refuse it: then nothing). */
 static void random_rule(struct swr_rig *r, const uint8_t *own, const uint8_t *other, uint16_t *idx,
 			unsigned *n, struct world *breach, int breach_port)
@@ -268,8 +334,17 @@ static void random_rule(struct swr_rig *r, const uint8_t *own, const uint8_t *ot
 	const uint8_t *da = das[rnd() % 5];
 	int vid = (int)(1 + rnd() % 8);
 	uint16_t rc = AQ_RC_EINVAL, at = 0;
+	unsigned pick = (unsigned)(rnd() % (adv_on ? 13 : 10));
 
-	switch (rnd() % 10) {
+	if (pick >= 10) {
+		rc = random_adv(r, own == MAC_A ? rcp_a : rcp_b, act, da);
+		if (rc == 0xffff)
+			return;
+		at = rc;
+		idx[(*n)++] = at;
+		return;
+	}
+	switch (pick) {
 	case 0: case 1:
 		rc = swr_add(r, rnd() & 1 ? SW_RULE_LKUP_TX : SW_RULE_LKUP_RX, LKUP_MAC, act, da, 0, -1,
 			     &at);
@@ -429,6 +504,8 @@ static unsigned run(unsigned iters, uint64_t seed, enum breach breach)
 				      "drop %u)\n", it, w1.up.n, w2.up.n, w1.a.n, w2.a.n, w1.a.nacc,
 				      w1.a.ndrop, w1.b.n, w2.b.n, w1.b.nacc, w1.b.ndrop);
 		bad += !ok;
+		adv_compiled += ma1.swr.nadv_on + mb1.swr.nadv_on;
+		adv_bad += ma1.swr.nadv_bad + mb1.swr.nadv_bad;
 		for (unsigned i = 0; i < na; i++)
 			assert_int_equal(swr_remove(&ra1, ia[i]), 0);
 		for (unsigned i = 0; i < nb; i++)
@@ -459,6 +536,14 @@ static int setup(void **state)
 	model_init(&mb2, &rb2, MAC_B, "b2");
 	world_init(&w1, &ma1, &mb1);
 	world_init(&w2, &ma2, &mb2);
+	memset(rcp_a, 0xff, sizeof(rcp_a));
+	memset(rcp_b, 0xff, sizeof(rcp_b));
+	if (adv_on) {
+		adv_recipes(&ra1, rcp_a);
+		adv_recipes(&rb1, rcp_b);
+	} else {
+		print_message("no DDP package: advanced rules not exercised\n");
+	}
 	return 0;
 }
 
@@ -483,6 +568,11 @@ static void test_confined(void **state)
 
 	(void)state;
 	assert_int_equal(run(ITERS, seed, BREACH_NONE), 0);
+	/* With the package, advanced rules were in the lookups, all readable. */
+	if (adv_on) {
+		assert_true(adv_compiled > ITERS / 2);
+		assert_int_equal(adv_bad, 0);
+	}
 	/* The rules did something in both VMs: dropped, steered, let frames in, pruned. */
 	for (unsigned i = 0; i < 2; i++) {
 		assert_true(ms[i]->swr_cnt.hits > 0 && ms[i]->swr_cnt.drops > 0 &&

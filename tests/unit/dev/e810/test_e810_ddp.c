@@ -73,7 +73,7 @@ static void build_pkg(void)
 	memset(sect(pkg[0], 0, 2, 12, 800), 0xa5, 800);
 
 	hdr(pkg[1], 3, 28 + 100 + 36 + 52);
-	memset(sect(pkg[1], 0, 0x10, 28, 100), 0x5a, 100);
+	memset(sect(pkg[1], 0, 0x11, 28, 100), 0x5a, 100);
 	s = sect(pkg[1], 1, PKG_SID_METADATA, 128, 36);
 	memcpy(s, ver, 4);
 	memcpy(s + 4, name, sizeof(name));
@@ -245,8 +245,8 @@ static void test_upload_update(void **state)
 	/* ice_update_pkg: under the change lock, data_end bytes. */
 	memset(b, 0, sizeof(b));
 	hdr(b, 2, 20 + 64 + 64);
-	sect(b, 0, 0x0c, 20, 64);
-	sect(b, 1, 0x0e, 84, 64);
+	sect(b, 0, 0x0b, 20, 64);
+	sect(b, 1, 0x0f, 84, 64);
 	clr();
 	prm[DLP_FLAGS] = DLP_LAST_BUF;
 	assert_int_equal(drv_cmd(&d, AQC_UPDATE_PKG, prm, b, 148, true, NULL), AQ_RC_EPERM);

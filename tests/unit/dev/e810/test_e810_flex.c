@@ -370,14 +370,17 @@ static void test_hostile(void **state)
 	p16(s + 5 + 30 * 4, 2);
 	assert_int_equal(e810_flex_section(&fx, E810_SID_FLD_VEC_FD, s, 4 + 2 * FVW * 4), 0);
 	assert_int_equal(e810_flex_fd_profiles(&fx), 2);
-	/* Other blocks' sections and FD sections not kept: left alone. */
-	assert_int_equal(e810_flex_section(&fx, 16 /* FLD_VEC_SW */, s, 3), 0);
+	/* Other blocks' sections and FD sections not kept: left alone (SW tables are kept: checked). */
+	assert_int_equal(e810_flex_section(&fx, 16 /* FLD_VEC_SW */, s, 3), -1);
+	refused++;
+	assert_int_equal(e810_flex_section(&fx, 17 /* CDID_KEY_BUILDER_SW */, s, 3), 0);
 	assert_int_equal(e810_flex_section(&fx, 35 /* PROFID_REDIR_FD */, s, 1), 0);
 	assert_int_equal(e810_flex_section(&fx, 46 /* FLD_VEC_RSS */, NULL, 0), 0);
 	assert_int_equal(fx.st.ignored, 3);
 	/* The check alone never counts or changes anything. */
 	assert_non_null(e810_flex_section_bad(E810_SID_XLT1_FD, s, 3));
-	assert_null(e810_flex_section_bad(16, s, 3));
+	assert_null(e810_flex_section_bad(17, s, 3));
+	assert_non_null(e810_flex_section_bad(16, s, 3));
 	assert_int_equal(fx.st.refused, refused);
 #undef REFUSED
 }

@@ -440,11 +440,16 @@ static void test_recipes(void **state)
 	p16(prm + R2P_PROFILE, E810_AQ_MAX_PROFILES);
 	assert_int_equal(drv_cmd(&r.d, AQC_GET_RECIPE_TO_PROFILE, prm, NULL, 0, false, NULL),
 			 AQ_RC_EINVAL);
-	/* Rules: on the root recipe taken (kept, counted, not matched); on a sub-recipe refused. */
+	/*
+	 * Rules: on the root recipe taken (kept, counted; without the package's
+	 * switch tables never matched, but a rule for the receive path: frames
+	 * no rule forwards are not delivered); on a sub-recipe refused.
+	 */
 	assert_int_equal(swr_add(&r, SW_RULE_LKUP_RX, rid, swr_act_q(1, 0), mac, 0, -1, &idx), 0);
 	assert_int_equal(swr_add(&r, SW_RULE_LKUP_RX, sub, swr_act_q(1, 0), mac, 0, -1, NULL),
 			 AQ_RC_EINVAL);
-	assert_int_equal(ev(&r, mac, 0x0800, -1, &why), E810_SWR_Q_NEXT);
+	assert_int_equal(ev(&r, mac, 0x0800, -1, &why), E810_SWR_Q_DROP);
+	assert_int_equal(why, E810_SWR_NO_RULE);
 	assert_int_equal(tab.nadv, 1);
 	assert_int_equal(swr_remove(&r, idx), 0);
 	/* free_res of the recipe ID drops it. */
