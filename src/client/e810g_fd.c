@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* The flow director for e810g guests and in-process tests (client/e810g_fd.h). */
+/* The flow director for e810g guests (client/e810g_fd.h). */
 #include "client/e810g_fd.h"
 
 #include <errno.h>
@@ -10,8 +10,6 @@
 #include "dev/e810/e810_regs.h"
 #include "dev/e810/lan_desc.h"
 
-#define P_UDP 53u  /* the UDP protocol ID of the field vector */
-#define P_NONE 255u
 #define FVW E810_FLEX_FD_FVW
 
 static void s16(uint8_t *p, uint16_t v)
@@ -32,100 +30,12 @@ static void s64(uint8_t *p, uint64_t v)
 	s32(p + 4, (uint32_t)(v >> 32));
 }
 
-/* ---- what the driver writes ----------------------------------------------------------- */
-
-void e810fd_xlt1(uint8_t out[E810FD_XLT1_SIZE])
+/* The profile: the UDP destination port (its source port added as the partner). */
+static void udp4_prof(struct e810fd_prof *p)
 {
-	s16(out, 1);
-	s16(out + 2, E810FD_PTYPE_UDP4);
-	out[4] = E810FD_PTG_UDP4;
-}
+	const struct e810fd_word w[] = { { E810FD_P_UDP, 2 } };
 
-void e810fd_es(uint8_t out[E810FD_ES_SIZE])
-{
-	s16(out, 1);
-	s16(out + 2, E810FD_PROF);
-	for (unsigned i = 0; i < FVW; i++) {
-		uint8_t prot = i == FVW - 1 || i == FVW - 2 ? P_UDP : P_NONE;
-		uint16_t off = i == FVW - 1 ? 2 : i == FVW - 2 ? 0 : 0x1ff;
-
-		out[4 + 4 * i] = prot;
-		s16(out + 5 + 4 * i, off);
-		out[7 + 4 * i] = 0;
-	}
-}
-
-/* ice_gen_key_word for a byte: exact, or don't care. */
-static void key_byte(uint8_t val, bool dc, uint8_t *key, uint8_t *inv)
-{
-	*key = dc ? 0xff : (uint8_t)~val;
-	*inv = dc ? 0xff : val;
-}
-
-void e810fd_tcam(uint8_t out[E810FD_TCAM_SIZE])
-{
-	const uint8_t in[5] = { 0, 0, E810FD_PTG_UDP4, (uint8_t)E810FD_VSIG,
-				(uint8_t)(E810FD_VSIG >> 8) };
-
-	s16(out, 1);
-	s16(out + 2, 0);
-	for (unsigned i = 0; i < 5; i++)
-		key_byte(in[i], i < 2, &out[4 + i], &out[9 + i]);
-	out[14] = E810FD_PROF;
-}
-
-void e810fd_xlt2(uint8_t out[E810FD_XLT2_SIZE], uint16_t vsi)
-{
-	s16(out, 1);
-	s16(out + 2, vsi);
-	s16(out + 4, E810FD_VSIG);
-}
-
-/* The input set is every word but the added partner, which swaps with the port's word. */
-void e810fd_inset(unsigned j, uint32_t *inset, uint32_t *swap)
-{
-	*inset = *swap = 0;
-	for (unsigned k = 0; k < 4; k++) {
-		unsigned w = 4 * j + k, partner = w == FVW - 1 ? FVW - 2 : w == FVW - 2 ? FVW - 1 : w;
-		uint8_t in = w == FVW - 2 ? 0 : 0x9f;
-
-		*inset |= (uint32_t)in << (8 * k);
-		*swap |= (uint32_t)(in ? (partner | 0x80) : 0) << (8 * k);
-	}
-}
-
-/* ice_fdir_get_prgm_desc: FD_SPACE "guaranteed, then best effort", a packet counter. */
-void e810fd_desc(const struct e810fd_prog *p, uint64_t *qw0, uint64_t *qw1)
-{
-	*qw0 = (uint64_t)(p->qindex & 0x7ffu) | (uint64_t)(p->report & 3u) << 12 | 2ull << 14 |
-	       (uint64_t)(p->stat_idx & 0x1fffu) << 16 | 1ull << 29 | 3ull << 35 |
-	       (uint64_t)p->drop << 40;
-	*qw1 = E810_TXD_DTYPE_FD_PROG | (uint64_t)p->del << 4 | 1ull << 8 |
-	       (uint64_t)(p->vsi & 0x3ffu) << 14 | 1ull << 25 | (uint64_t)p->fdid << 32;
-}
-
-unsigned e810fd_frame4(uint8_t *f, unsigned cap, const uint8_t mac[6], uint8_t proto, uint16_t sp,
-		       uint16_t dp)
-{
-	unsigned l4 = proto == 6 ? 20 : 8, len = 14 + 20 + l4 + 18;
-
-	if (len > cap)
-		return 0;
-	memset(f, 0, cap);
-	memcpy(f, mac, 6);
-	memcpy(f + 6, "\x02\x00\x00\x00\x00\x02\x08\x00", 8);
-	f[14] = 0x45;
-	f[17] = (uint8_t)(len - 14);
-	f[22] = 64;
-	f[23] = proto;
-	memcpy(f + 26, "\x0a\x4d\x00\x01\x0a\x4d\x00\x02", 8);
-	f[34] = (uint8_t)(sp >> 8);
-	f[35] = (uint8_t)sp;
-	f[36] = (uint8_t)(dp >> 8);
-	f[37] = (uint8_t)dp;
-	if (proto == 6)
-		f[46] = 0x50;
-	return len;
+	e810fd_build_prof(w, 1, p);
 }
 
 /* ---- an e810g guest ---------------------------------------------------------------------- */
@@ -181,7 +91,9 @@ static uint16_t res(struct e810g *g, uint16_t opc, unsigned id, uint16_t *status
 int e810g_fd_up(struct e810g *g, unsigned ctrl_q)
 {
 	struct pkgbuf pb;
-	uint8_t prm[16] = { 0 };
+	struct e810fd_prof prof;
+	const uint8_t ptg = E810FD_PTG_UDP4;
+	uint8_t prm[16] = { 0 }, key[10];
 	uint16_t st = 0;
 	unsigned lock = RES_ID_GLBL_LOCK;
 	uint8_t *m;
@@ -198,7 +110,8 @@ int e810g_fd_up(struct e810g *g, unsigned ctrl_q)
 		m = pkg_sect(&pb, PKG_SID_METADATA, PKG_META_SIZE);
 		memcpy(m, "\x01\x03\x00\x00", 4);
 		memcpy(m + 4, "vmux e810g FD", 13);
-		e810fd_xlt1(pkg_sect(&pb, E810_SID_XLT1_FD, E810FD_XLT1_SIZE));
+		e810fd_xlt1(pkg_sect(&pb, E810_SID_XLT1_FD, E810FD_XLT1_SIZE(1)), E810FD_PTYPE_UDP4,
+			    &ptg, 1);
 		prm[DLP_FLAGS] = DLP_LAST_BUF;
 		STEP(!e810g_aq(g, AQC_DOWNLOAD_PKG, prm, pb.b, PKG_BUF_SIZE, true), "download_pkg");
 	}
@@ -206,10 +119,12 @@ int e810g_fd_up(struct e810g *g, unsigned ctrl_q)
 	if (e810g_add_vsi(g, (uint16_t)ctrl_q, 1, &g->fd_vsi))
 		return -EIO;
 	pkg_begin(&pb, 4);
-	e810fd_es(pkg_sect(&pb, E810_SID_FLD_VEC_FD, E810FD_ES_SIZE));
-	e810fd_tcam(pkg_sect(&pb, E810_SID_PROFID_TCAM_FD, E810FD_TCAM_SIZE));
-	e810fd_xlt2(pkg_sect(&pb, E810_SID_XLT2_FD, E810FD_XLT2_SIZE), g->vsi);
-	e810fd_xlt2(pkg_sect(&pb, E810_SID_XLT2_FD, E810FD_XLT2_SIZE), g->fd_vsi);
+	udp4_prof(&prof);
+	e810fd_tcam_key(E810FD_PTG_UDP4, E810FD_VSIG, key);
+	e810fd_es(pkg_sect(&pb, E810_SID_FLD_VEC_FD, E810FD_ES_SIZE), E810FD_PROF, &prof);
+	e810fd_tcam(pkg_sect(&pb, E810_SID_PROFID_TCAM_FD, E810FD_TCAM_SIZE), 0, key, E810FD_PROF);
+	e810fd_xlt2(pkg_sect(&pb, E810_SID_XLT2_FD, E810FD_XLT2_SIZE), g->vsi, E810FD_VSIG);
+	e810fd_xlt2(pkg_sect(&pb, E810_SID_XLT2_FD, E810FD_XLT2_SIZE), g->fd_vsi, E810FD_VSIG);
 	memset(prm, 0, sizeof(prm));
 	prm[DLP_FLAGS] = DLP_LAST_BUF;
 	STEP(!e810g_aq(g, AQC_UPDATE_PKG, prm, pb.b, (uint16_t)pb.end, true), "update_pkg");
@@ -217,7 +132,7 @@ int e810g_fd_up(struct e810g *g, unsigned ctrl_q)
 	for (unsigned j = 0; j < FVW / 4; j++) {
 		uint32_t inset, swap;
 
-		e810fd_inset(j, &inset, &swap);
+		e810fd_inset(&prof, j, &inset, &swap);
 		e810g_wr(g, E810_GLQF_FDSWAP(E810FD_PROF, j), swap);
 		e810g_wr(g, E810_GLQF_FDINSET(E810FD_PROF, j), inset);
 	}
@@ -234,7 +149,7 @@ int e810g_fd_up(struct e810g *g, unsigned ctrl_q)
 static int fd_prog(struct e810g *g, const struct e810fd_prog *p, uint16_t port)
 {
 	struct e810g_q *x = &g->fdq;
-	uint8_t *fd, *dd;
+	uint8_t *fd, *dd, *pkt;
 	uint64_t qw0, qw1;
 	unsigned len;
 
@@ -243,7 +158,11 @@ static int fd_prog(struct e810g *g, const struct e810fd_prog *p, uint16_t port)
 	fd = e810g_ptr(g, x->txring + 16u * x->tx_tail);
 	dd = e810g_ptr(g, x->txring + 16u * ((x->tx_tail + 1u) % x->tx_count));
 	/* ice swaps source and destination in the programming packet. */
-	len = e810fd_frame4(e810g_ptr(g, E810G_FD_PKT), E810_FD_PKT_MAX, g->mac, 17, port, 0);
+	pkt = e810g_ptr(g, E810G_FD_PKT);
+	memset(pkt, 0, E810_FD_PKT_MAX);
+	/* From 02:00:00:00:00:02, 10.77.0.1 to 10.77.0.2, 18 bytes of padding. */
+	len = e810fd_frame4(pkt, E810_FD_PKT_MAX, g->mac, (const uint8_t *)"\x02\x00\x00\x00\x00\x02",
+			    17, 0x0a4d0001u, 0x0a4d0002u, port, 0, 18);
 	if (!len)
 		return -EINVAL;
 	e810fd_desc(p, &qw0, &qw1);

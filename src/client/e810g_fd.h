@@ -3,20 +3,18 @@
  * The E810 flow director as ice programs "ethtool -N flow-type udp4
  * dst-port P action Q" (ice_fdir.c, ice_flow.c), for e810g guests (the
  * integration test test_e810g_rss, bench/mux_bench --e810-fd, the lab's
- * flow_guest). The
- * in-process tests have a more general builder of their own
- * (tests/unit/dev/e810/fd_util.h, any field list, straight into the tables);
- * this one is the IPv4/UDP destination port profile only, as bytes for
- * update_pkg:
+ * flow_guest): the IPv4/UDP destination port profile only, its bytes
+ * built by client/e810fd.h (which the in-process tests use too, for any
+ * field list):
  *
- *  - e810fd_*: what the driver writes, as bytes. The FD block's sections for
- *    one IPv4/UDP profile (E810FD_PROF): XLT1 (the package's: the IPv4/UDP
- *    packet type in its group), the field vector (the UDP destination port
- *    in the last word, its source-port partner below it, as
- *    ice_update_fd_swap adds it), the TCAM entry (group, VSIG) -> profile and
- *    XLT2 (VSI -> VSIG); the profile's GLQF_FDINSET / GLQF_FDSWAP values; a
- *    programming descriptor's two qwords; the programming packet (source
- *    and destination exchanged, ice_fdir_get_gen_prgm_pkt).
+ *  - E810FD_*: the profile (E810FD_PROF) and its pipeline. The FD block's
+ *    sections for it: XLT1 (the package's: the IPv4/UDP packet type in its
+ *    group), the field vector (the UDP destination port in the last word,
+ *    its source-port partner below it, as ice_update_fd_swap adds it), the
+ *    TCAM entry (group, VSIG) -> profile and XLT2 (VSI -> VSIG); the
+ *    profile's GLQF_FDINSET / GLQF_FDSWAP values; a programming
+ *    descriptor's two qwords; the programming packet (source and
+ *    destination exchanged, ice_fdir_get_gen_prgm_pkt).
  *  - e810g_fd_*: an e810g guest (client/e810g.h, after e810g_up_queues) gets
  *    them through the device's own paths: a package (the global config lock,
  *    download_pkg with a metadata section and XLT1), the profile in an
@@ -34,46 +32,15 @@
 #include <stdint.h>
 
 #include "client/e810g.h"
-#include "dev/e810/flex.h"
+#include "client/e810fd.h"
 
 /* The profile and its pipeline (as ice-1.3.43.0.pkg and ice give them). */
 #define E810FD_PROF 5u
 #define E810FD_PTYPE_UDP4 24u
 #define E810FD_PTG_UDP4 2u
 #define E810FD_VSIG 0x2001u
-#define E810FD_XLT1_SIZE 5u
-#define E810FD_ES_SIZE (4u + E810_FLEX_FD_FVW * 4u)
-#define E810FD_TCAM_SIZE 15u
-#define E810FD_XLT2_SIZE 6u
 #define E810FD_GLQF_FD_CNT 0x00460018u
 #define E810FD_MASK_REG 0u /* the GLQF_FDMASK register e810g_fd_mask uses */
-
-/* The sections' bodies (E810_SID_XLT1_FD, _FLD_VEC_FD, _PROFID_TCAM_FD, _XLT2_FD). */
-void e810fd_xlt1(uint8_t out[E810FD_XLT1_SIZE]);
-void e810fd_es(uint8_t out[E810FD_ES_SIZE]);
-void e810fd_tcam(uint8_t out[E810FD_TCAM_SIZE]);
-void e810fd_xlt2(uint8_t out[E810FD_XLT2_SIZE], uint16_t vsi);
-/* GLQF_FDINSET(E810FD_PROF, j) and GLQF_FDSWAP(E810FD_PROF, j), j < E810_FLEX_FD_FVW / 4. */
-void e810fd_inset(unsigned j, uint32_t *inset, uint32_t *swap);
-
-/* One filter's programming descriptor. */
-struct e810fd_prog {
-	bool del;
-	unsigned report;          /* E810_FDD_REPORT_FAIL / _ALWAYS, or 0 */
-	uint32_t fdid;
-	uint16_t vsi;             /* FD_VSI: whose queues qindex counts in */
-	uint16_t qindex;
-	bool drop;
-	uint16_t stat_idx;        /* a packet counter (GLSTAT_FD_CNT0) */
-};
-void e810fd_desc(const struct e810fd_prog *p, uint64_t *qw0, uint64_t *qw1);
-/*
- * An IPv4 frame to mac with a UDP (proto 17) or TCP (6) header from sp to
- * dp, from 10.77.0.1 to 10.77.0.2 (the programming packet: sp = the
- * filter's port, dp 0); its length (at most cap, else 0).
- */
-unsigned e810fd_frame4(uint8_t *f, unsigned cap, const uint8_t mac[6], uint8_t proto, uint16_t sp,
-		       uint16_t dp);
 
 /*
  * The package, the profile for g's VSI and a control VSI on queue pair

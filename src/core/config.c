@@ -10,12 +10,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/config_priv.h"
 #include "core/log.h"
 
 #define DEFAULT_BASE_MAC "52:54:00:fa:00:60"
 
-static int fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static int fail(char *err, size_t errlen, const char *fmt, ...)
+int cfg_fail(char *err, size_t errlen, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -56,22 +56,22 @@ void cfg_format_mac(const uint8_t m[6], char out[18])
 	snprintf(out, 18, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
 }
 
-static const char *mac_problem(int r)
+const char *cfg_mac_problem(int r)
 {
 	return r == -2 ? "a multicast address cannot be a NIC's MAC"
 	       : r == -3 ? "the all-zero address cannot be a NIC's MAC"
 			 : "not a MAC address (expected xx:xx:xx:xx:xx:xx)";
 }
 
-static int copy_str(char *dst, size_t cap, const char *src, const char *what, char *err,
-		    size_t errlen)
+int cfg_copy_str(char *dst, size_t cap, const char *src, const char *what, char *err,
+			size_t errlen)
 {
 	size_t n = strlen(src);
 	if (n == 0)
-		return fail(err, errlen, "%s is empty", what);
+		return cfg_fail(err, errlen, "%s is empty", what);
 	if (n >= cap)
-		return fail(err, errlen, "%s '%s' is too long (at most %zu characters)", what, src,
-			    cap - 1);
+		return cfg_fail(err, errlen, "%s '%s' is too long (at most %zu characters)", what, src,
+				cap - 1);
 	memcpy(dst, src, n + 1);
 	return 0;
 }
@@ -130,14 +130,14 @@ int cfg_parse_vfio_api(const char *s, int *out)
 	return -1;
 }
 
-static int parse_guest_ram(struct vmux_config *c, const char *what, const char *s, char *err,
-			   size_t errlen)
+int cfg_parse_guest_ram(struct vmux_config *c, const char *what, const char *s, char *err,
+			       size_t errlen)
 {
 	uint64_t v;
 
 	if (cfg_parse_size(s, &v) || v < CFG_GUEST_RAM_MIN)
-		return fail(err, errlen, "%s %s: a size of at least 1M (e.g. 64G, 1T; K, M, G, T are "
-					 "powers of 1024)", what, s);
+		return cfg_fail(err, errlen, "%s %s: a size of at least 1M (e.g. 64G, 1T; K, M, G, T are "
+					     "powers of 1024)", what, s);
 	c->max_guest_ram = v;
 	return 0;
 }
@@ -147,7 +147,7 @@ static int parse_cpus(struct vmux_config *c, const char *s, char *err, size_t er
 {
 	char buf[256];
 	if (strlen(s) >= sizeof(buf))
-		return fail(err, errlen, "--cores %s: too long", s);
+		return cfg_fail(err, errlen, "--cores %s: too long", s);
 	strcpy(buf, s);
 	c->nworkers = 0;
 	char *save = NULL;
@@ -157,68 +157,64 @@ static int parse_cpus(struct vmux_config *c, const char *s, char *err, size_t er
 		if (dash) {
 			*dash = '\0';
 			if (parse_uint(tok, 4095, &a) || parse_uint(dash + 1, 4095, &b) || b < a)
-				return fail(err, errlen, "--cores %s: bad range", s);
+				return cfg_fail(err, errlen, "--cores %s: bad range", s);
 		} else {
 			if (parse_uint(tok, 4095, &a))
-				return fail(err, errlen, "--cores %s: '%s' is not a CPU number", s, tok);
+				return cfg_fail(err, errlen, "--cores %s: '%s' is not a CPU number", s, tok);
 			b = a;
 		}
 		for (unsigned long i = a; i <= b; i++) {
 			if (c->nworkers == CFG_MAX_WORKERS)
-				return fail(err, errlen, "--cores %s: at most %d workers", s,
-					    CFG_MAX_WORKERS);
+				return cfg_fail(err, errlen, "--cores %s: at most %d workers", s,
+						CFG_MAX_WORKERS);
 			c->cpus[c->nworkers++] = (int)i;
 		}
 	}
 	if (!c->nworkers)
-		return fail(err, errlen, "--cores needs at least one CPU");
+		return cfg_fail(err, errlen, "--cores needs at least one CPU");
 	return 0;
 }
 
-static int parse_uplink(struct vmux_config *c, const char *s, char *err, size_t errlen)
+int cfg_parse_uplink(struct vmux_config *c, const char *s, char *err, size_t errlen)
 {
 	size_t n;
 
 	c->uplink_tap[0] = c->uplink_dpdk[0] = c->uplink_name[0] = '\0';
 	if (!strncmp(s, "tap:", 4))
-		return copy_str(c->uplink_tap, sizeof(c->uplink_tap), s + 4, "uplink tap name",
-				err, errlen) ||
-		       copy_str(c->uplink_name, sizeof(c->uplink_name), s + 4, "uplink tap name",
-				err, errlen);
+		return cfg_copy_str(c->uplink_tap, sizeof(c->uplink_tap), s + 4, "uplink tap name",
+				    err, errlen) ||
+		       cfg_copy_str(c->uplink_name, sizeof(c->uplink_name), s + 4, "uplink tap name",
+				    err, errlen);
 	if (strncmp(s, "dpdk:", 5) != 0)
-		return fail(err, errlen, "--uplink %.64s: expected tap:NAME or dpdk:DEVARGS", s);
-	if (copy_str(c->uplink_dpdk, sizeof(c->uplink_dpdk), s + 5, "uplink DPDK device arguments",
-		     err, errlen))
+		return cfg_fail(err, errlen, "--uplink %.64s: expected tap:NAME or dpdk:DEVARGS", s);
+	if (cfg_copy_str(c->uplink_dpdk, sizeof(c->uplink_dpdk), s + 5, "uplink DPDK device arguments",
+			 err, errlen))
 		return -1;
 	n = strcspn(c->uplink_dpdk, ",");
 	if (n == 0) {
 		c->uplink_dpdk[0] = '\0';
-		return fail(err, errlen, "--uplink %.64s: dpdk: needs a device (a PCI address such "
-					 "as 0000:08:00.0, or a virtual device such as net_ring0)", s);
+		return cfg_fail(err, errlen, "--uplink %.64s: dpdk: needs a device (a PCI address such "
+					     "as 0000:08:00.0, or a virtual device such as net_ring0)", s);
 	}
 	if (n >= sizeof(c->uplink_name)) {
 		c->uplink_dpdk[0] = '\0';
-		return fail(err, errlen, "--uplink %.64s: device name longer than %zu characters", s,
-			    sizeof(c->uplink_name) - 1);
+		return cfg_fail(err, errlen, "--uplink %.64s: device name longer than %zu characters", s,
+				sizeof(c->uplink_name) - 1);
 	}
 	memcpy(c->uplink_name, c->uplink_dpdk, n);
 	c->uplink_name[n] = '\0';
 	return 0;
 }
 
-static int add_eal_arg(struct vmux_config *c, const char *a, char *err, size_t errlen)
+int cfg_add_eal_arg(struct vmux_config *c, const char *a, char *err, size_t errlen)
 {
 	if (c->neal == CFG_EAL_MAX_ARGS)
-		return fail(err, errlen, "at most %d EAL arguments", CFG_EAL_MAX_ARGS);
-	if (copy_str(c->eal[c->neal], sizeof(c->eal[0]), a, "EAL argument", err, errlen))
+		return cfg_fail(err, errlen, "at most %d EAL arguments", CFG_EAL_MAX_ARGS);
+	if (cfg_copy_str(c->eal[c->neal], sizeof(c->eal[0]), a, "EAL argument", err, errlen))
 		return -1;
 	c->neal++;
 	return 0;
 }
-
-/* Bounds of a capture's snaplen (as net/capture.h has them). */
-#define PCAP_SNAPLEN_MIN 14ul
-#define PCAP_SNAPLEN_MAX 262144ul
 
 int cfg_parse_pcap(struct cfg_pcap *p, const char *s, char *err, size_t errlen)
 {
@@ -228,43 +224,43 @@ int cfg_parse_pcap(struct cfg_pcap *p, const char *s, char *err, size_t errlen)
 
 	memset(p, 0, sizeof(*p));
 	if (strlen(s) >= sizeof(buf))
-		return fail(err, errlen, "--pcap: argument too long");
+		return cfg_fail(err, errlen, "--pcap: argument too long");
 	strcpy(buf, s);
 	eq = strchr(buf, '=');
 	if (!eq || eq == buf || !eq[1] || eq[1] == ',')
-		return fail(err, errlen, "--pcap %s: expected PORT=FILE[,count=N][,snaplen=N]"
-					 "[,size=BYTES]", s);
+		return cfg_fail(err, errlen, "--pcap %s: expected PORT=FILE[,count=N][,snaplen=N]"
+					     "[,size=BYTES]", s);
 	*eq = '\0';
-	if (copy_str(p->port, sizeof(p->port), buf, "--pcap port name", err, errlen))
+	if (cfg_copy_str(p->port, sizeof(p->port), buf, "--pcap port name", err, errlen))
 		return -1;
 	tok = strtok_r(eq + 1, ",", &save);
-	if (copy_str(p->file, sizeof(p->file), tok, "--pcap file name", err, errlen))
+	if (cfg_copy_str(p->file, sizeof(p->file), tok, "--pcap file name", err, errlen))
 		return -1;
 	while ((tok = strtok_r(NULL, ",", &save))) {
 		char *val = strchr(tok, '=');
 		char *end;
 
 		if (!val)
-			return fail(err, errlen, "--pcap %s: '%s' is not KEY=VALUE (count, snaplen or "
-						 "size)", s, tok);
+			return cfg_fail(err, errlen, "--pcap %s: '%s' is not KEY=VALUE (count, snaplen or "
+						     "size)", s, tok);
 		*val++ = '\0';
 		if (strcmp(tok, "count") && strcmp(tok, "snaplen") && strcmp(tok, "size"))
-			return fail(err, errlen, "--pcap %s: unknown key '%s' (count, snaplen or size)",
-				    s, tok);
+			return cfg_fail(err, errlen, "--pcap %s: unknown key '%s' (count, snaplen or size)",
+					s, tok);
 		errno = 0;
 		v = strtoull(val, &end, 10);
 		if (!*val || *val == '-' || *val == '+' || *end || errno)
-			return fail(err, errlen, "--pcap %s: %s=%s is not a number", s, tok, val);
+			return cfg_fail(err, errlen, "--pcap %s: %s=%s is not a number", s, tok, val);
 		if (!strcmp(tok, "count")) {
 			p->count = v;
 		} else if (!strcmp(tok, "snaplen")) {
 			if (v < PCAP_SNAPLEN_MIN || v > PCAP_SNAPLEN_MAX)
-				return fail(err, errlen, "--pcap %s: snaplen must be %lu..%lu", s,
-					    PCAP_SNAPLEN_MIN, PCAP_SNAPLEN_MAX);
+				return cfg_fail(err, errlen, "--pcap %s: snaplen must be %lu..%lu", s,
+						PCAP_SNAPLEN_MIN, PCAP_SNAPLEN_MAX);
 			p->snaplen = (uint32_t)v;
 		} else {
 			if (v < 4096)
-				return fail(err, errlen, "--pcap %s: size must be at least 4096 bytes", s);
+				return cfg_fail(err, errlen, "--pcap %s: size must be at least 4096 bytes", s);
 			p->max_bytes = v;
 		}
 	}
@@ -274,21 +270,21 @@ int cfg_parse_pcap(struct cfg_pcap *p, const char *s, char *err, size_t errlen)
 static int add_pcap(struct vmux_config *c, const char *s, char *err, size_t errlen)
 {
 	if (c->npcap == CFG_MAX_PCAPS)
-		return fail(err, errlen, "--pcap %s: at most %d captures", s, CFG_MAX_PCAPS);
+		return cfg_fail(err, errlen, "--pcap %s: at most %d captures", s, CFG_MAX_PCAPS);
 	if (cfg_parse_pcap(&c->pcap[c->npcap], s, err, errlen))
 		return -1;
 	c->npcap++;
 	return 0;
 }
 
-static int parse_doorbell(struct cfg_device *d, const char *s, char *err, size_t errlen)
+int cfg_parse_doorbell(struct cfg_device *d, const char *s, char *err, size_t errlen)
 {
 	if (!strcmp(s, "trap"))
 		d->doorbell = CFG_DOORBELL_TRAP;
 	else if (!strcmp(s, "poll"))
 		d->doorbell = CFG_DOORBELL_POLL;
 	else
-		return fail(err, errlen, "doorbell mode '%s': use trap or poll", s);
+		return cfg_fail(err, errlen, "doorbell mode '%s': use trap or poll", s);
 	return 0;
 }
 
@@ -296,7 +292,7 @@ static int parse_doorbell(struct cfg_device *d, const char *s, char *err, size_t
  * A PCI address (DDDD:BB:DD.F, or BB:DD.F in domain 0), canonicalised into
  * out (16 bytes): 0, or -1.
  */
-static int parse_bdf(const char *s, char out[16])
+int cfg_parse_bdf(const char *s, char out[16])
 {
 	unsigned dom = 0, bus, dev, fn;
 	int n = -1;
@@ -315,10 +311,10 @@ static int parse_bdf(const char *s, char out[16])
 	return 0;
 }
 
-static struct cfg_device *new_device(struct vmux_config *c, char *err, size_t errlen)
+struct cfg_device *cfg_new_device(struct vmux_config *c, char *err, size_t errlen)
 {
 	if (c->ndev == CFG_MAX_DEVICES) {
-		fail(err, errlen, "at most %d devices", CFG_MAX_DEVICES);
+		cfg_fail(err, errlen, "at most %d devices", CFG_MAX_DEVICES);
 		return NULL;
 	}
 	struct cfg_device *d = &c->dev[c->ndev++];
@@ -398,48 +394,48 @@ int cfg_parse_args(struct vmux_config *c, int argc, char **argv, char *err, size
 		const char *name = argv[optind - 1];
 		if (o != 's' && o != OPT_FD && o != ':' && o != '?' && o != 'b' && o != 'd' && o != 'q' &&
 		    o != 'v' && o != 'h' && o != 'V' && o < OPT_UPLINK && !d)
-			return fail(err, errlen, "%s comes before any -s SOCKET; give the socket first",
-				    name);
+			return cfg_fail(err, errlen, "%s comes before any -s SOCKET; give the socket first",
+					name);
 		switch (o) {
 		case 's':
-			if (!(d = new_device(c, err, errlen)) ||
-			    copy_str(d->socket, sizeof(d->socket), optarg, "socket path", err, errlen))
+			if (!(d = cfg_new_device(c, err, errlen)) ||
+			    cfg_copy_str(d->socket, sizeof(d->socket), optarg, "socket path", err, errlen))
 				return -1;
 			break;
 		case OPT_FD:
 			/* The vfio-user convention's --fd: a listening socket inherited as fd N. */
 			if (parse_uint(optarg, INT_MAX, &v) || v < 3)
-				return fail(err, errlen, "--fd %s: a file descriptor number of 3 or more "
-						  "(0-2 are stdio)", optarg);
-			if (!(d = new_device(c, err, errlen)))
+				return cfg_fail(err, errlen, "--fd %s: a file descriptor number of 3 or more "
+						      "(0-2 are stdio)", optarg);
+			if (!(d = cfg_new_device(c, err, errlen)))
 				return -1;
 			snprintf(d->socket, sizeof(d->socket), CFG_FD_PREFIX "%lu", v);
 			d->fd = (int)v;
 			break;
 		case 'm':
-			if (copy_str(d->mode, sizeof(d->mode), optarg, "mode", err, errlen))
+			if (cfg_copy_str(d->mode, sizeof(d->mode), optarg, "mode", err, errlen))
 				return -1;
 			break;
 		case 't':
-			if (copy_str(d->tap, sizeof(d->tap), optarg, "tap name", err, errlen))
+			if (cfg_copy_str(d->tap, sizeof(d->tap), optarg, "tap name", err, errlen))
 				return -1;
 			break;
 		case 'b': {
 			int r = cfg_parse_mac(optarg, c->base_mac);
 			if (r)
-				return fail(err, errlen, "-b %s: %s", optarg, mac_problem(r));
+				return cfg_fail(err, errlen, "-b %s: %s", optarg, cfg_mac_problem(r));
 			break;
 		}
 		case OPT_MAC: {
 			int r = cfg_parse_mac(optarg, d->mac);
 			if (r)
-				return fail(err, errlen, "--mac %s: %s", optarg, mac_problem(r));
+				return cfg_fail(err, errlen, "--mac %s: %s", optarg, cfg_mac_problem(r));
 			d->has_mac = true;
 			break;
 		}
 		case OPT_VLAN:
 			if (parse_uint(optarg, 4094, &v) || v == 0)
-				return fail(err, errlen, "--vlan %s: a VLAN id is 1..4094", optarg);
+				return cfg_fail(err, errlen, "--vlan %s: a VLAN id is 1..4094", optarg);
 			d->vlan = (uint16_t)v;
 			break;
 		case OPT_SPOOF:
@@ -450,18 +446,18 @@ int cfg_parse_args(struct vmux_config *c, int argc, char **argv, char *err, size
 			break;
 		case OPT_WORKER:
 			if (parse_uint(optarg, CFG_MAX_WORKERS - 1, &v))
-				return fail(err, errlen, "--worker %s: a worker index 0..%d", optarg,
-					    CFG_MAX_WORKERS - 1);
+				return cfg_fail(err, errlen, "--worker %s: a worker index 0..%d", optarg,
+						CFG_MAX_WORKERS - 1);
 			d->worker = (int)v;
 			break;
 		case OPT_DOORBELL:
-			if (parse_doorbell(d, optarg, err, errlen))
+			if (cfg_parse_doorbell(d, optarg, err, errlen))
 				return -1;
 			break;
 		case OPT_QUEUES:
 			if (parse_uint(optarg, CFG_MAX_QUEUES, &v) || v == 0)
-				return fail(err, errlen, "--queues %s: 1..%d queue pairs", optarg,
-					    CFG_MAX_QUEUES);
+				return cfg_fail(err, errlen, "--queues %s: 1..%d queue pairs", optarg,
+						CFG_MAX_QUEUES);
 			d->queues = (unsigned)v;
 			break;
 		case 'd': {
@@ -471,13 +467,13 @@ int cfg_parse_args(struct vmux_config *c, int argc, char **argv, char *err, size
 				dst[0] = '\0';
 				break;
 			}
-			if (parse_bdf(optarg, dst))
-				return fail(err, errlen, "-d %s: not a PCI address (DDDD:BB:DD.F or "
-						  "BB:DD.F), nor none", optarg);
+			if (cfg_parse_bdf(optarg, dst))
+				return cfg_fail(err, errlen, "-d %s: not a PCI address (DDDD:BB:DD.F or "
+						      "BB:DD.F), nor none", optarg);
 			break;
 		}
 		case OPT_UPLINK:
-			if (parse_uplink(c, optarg, err, errlen))
+			if (cfg_parse_uplink(c, optarg, err, errlen))
 				return -1;
 			break;
 		case OPT_CORES:
@@ -486,14 +482,14 @@ int cfg_parse_args(struct vmux_config *c, int argc, char **argv, char *err, size
 			break;
 		case OPT_WORKERS:
 			if (parse_uint(optarg, CFG_MAX_WORKERS, &v))
-				return fail(err, errlen, "--workers %s: 0..%d", optarg, CFG_MAX_WORKERS);
+				return cfg_fail(err, errlen, "--workers %s: 0..%d", optarg, CFG_MAX_WORKERS);
 			c->nworkers = (unsigned)v;
 			for (unsigned i = 0; i < c->nworkers; i++)
 				c->cpus[i] = -1;
 			break;
 		case OPT_CONTROL:
-			if (copy_str(c->control, sizeof(c->control), optarg, "control socket path",
-				     err, errlen))
+			if (cfg_copy_str(c->control, sizeof(c->control), optarg, "control socket path",
+					 err, errlen))
 				return -1;
 			break;
 		case OPT_CONFIG:
@@ -508,8 +504,8 @@ int cfg_parse_args(struct vmux_config *c, int argc, char **argv, char *err, size
 		case OPT_LOGLEVEL: {
 			int l = log_parse_level(optarg);
 			if (l < 0)
-				return fail(err, errlen, "--log-level %s: use err, warn, info, debug or "
-						  "trace", optarg);
+				return cfg_fail(err, errlen, "--log-level %s: use err, warn, info, debug or "
+						      "trace", optarg);
 			c->log_level = l;
 			break;
 		}
@@ -521,12 +517,12 @@ int cfg_parse_args(struct vmux_config *c, int argc, char **argv, char *err, size
 				return -1;
 			break;
 		case OPT_GUEST_RAM:
-			if (parse_guest_ram(c, "--max-guest-ram", optarg, err, errlen))
+			if (cfg_parse_guest_ram(c, "--max-guest-ram", optarg, err, errlen))
 				return -1;
 			break;
 		case OPT_VFIO_API:
 			if (cfg_parse_vfio_api(optarg, &c->vfio_api))
-				return fail(err, errlen, "--vfio-api %s: use auto, cdev or group", optarg);
+				return cfg_fail(err, errlen, "--vfio-api %s: use auto, cdev or group", optarg);
 			break;
 		case OPT_METRICS:
 			if (cfg_parse_metrics(&c->metrics, optarg, err, errlen))
@@ -539,301 +535,21 @@ int cfg_parse_args(struct vmux_config *c, int argc, char **argv, char *err, size
 			c->version = true;
 			break;
 		case ':':
-			return fail(err, errlen, "%s needs an argument", name);
+			return cfg_fail(err, errlen, "%s needs an argument", name);
 		default:
-			return fail(err, errlen, "unknown option %s", name);
+			return cfg_fail(err, errlen, "unknown option %s", name);
 		}
 	}
 	if (optind > 1 && optind <= argc && !strcmp(argv[optind - 1], "--")) {
 		/* Everything after -- is for DPDK's EAL (--uplink dpdk:...). */
 		for (; optind < argc; optind++)
-			if (add_eal_arg(c, argv[optind], err, errlen))
+			if (cfg_add_eal_arg(c, argv[optind], err, errlen))
 				return -1;
 	}
 	if (optind < argc)
-		return fail(err, errlen, "unexpected argument '%s'", argv[optind]);
+		return cfg_fail(err, errlen, "unexpected argument '%s'", argv[optind]);
 	if (c->config_file && cfg_load_file(c, c->config_file, err, errlen))
 		return -1;
-	return 0;
-}
-
-/* ---- JSON ---------------------------------------------------------------- */
-
-static int cfg_jstr(struct json_object *v, const char *key, const char **out, char *err,
-		    size_t errlen)
-{
-	if (!json_object_is_type(v, json_type_string))
-		return fail(err, errlen, "\"%s\" must be a string", key);
-	*out = json_object_get_string(v);
-	return 0;
-}
-
-static int cfg_juint(struct json_object *v, const char *key, long max, long *out, char *err,
-		     size_t errlen)
-{
-	*out = 0; /* set on failure too: -O3 cannot tell the callers read it only on success */
-	if (!json_object_is_type(v, json_type_int))
-		return fail(err, errlen, "\"%s\" must be an integer", key);
-	errno = 0;
-	int64_t x = json_object_get_int64(v);
-	if (errno || x < 0 || x > max)
-		return fail(err, errlen, "\"%s\" must be 0..%ld", key, max);
-	*out = (long)x;
-	return 0;
-}
-
-static int cfg_jbool(struct json_object *v, const char *key, bool *out, char *err, size_t errlen)
-{
-	if (!json_object_is_type(v, json_type_boolean))
-		return fail(err, errlen, "\"%s\" must be true or false", key);
-	*out = json_object_get_boolean(v);
-	return 0;
-}
-
-static int parse_json_device(struct vmux_config *c, struct json_object *o, unsigned idx, char *err,
-			     size_t errlen)
-{
-	char e2[200];
-	struct cfg_device *d;
-	const char *s = NULL;
-	long n;
-
-	if (!json_object_is_type(o, json_type_object))
-		return fail(err, errlen, "devices[%u] must be an object", idx);
-	if (!(d = new_device(c, err, errlen)))
-		return -1;
-	json_object_object_foreach(o, key, val) {
-		int r = 0;
-		if (!strcmp(key, "socket")) {
-			r = cfg_jstr(val, key, &s, e2, sizeof(e2)) ||
-			    copy_str(d->socket, sizeof(d->socket), s, "socket path", e2, sizeof(e2));
-		} else if (!strcmp(key, "mode")) {
-			r = cfg_jstr(val, key, &s, e2, sizeof(e2)) ||
-			    copy_str(d->mode, sizeof(d->mode), s, "mode", e2, sizeof(e2));
-		} else if (!strcmp(key, "tap")) {
-			r = cfg_jstr(val, key, &s, e2, sizeof(e2)) ||
-			    copy_str(d->tap, sizeof(d->tap), s, "tap name", e2, sizeof(e2));
-		} else if (!strcmp(key, "mac")) {
-			r = cfg_jstr(val, key, &s, e2, sizeof(e2));
-			if (!r) {
-				int m = cfg_parse_mac(s, d->mac);
-				if (m)
-					r = fail(e2, sizeof(e2), "mac %s: %s", s, mac_problem(m));
-				d->has_mac = true;
-			}
-		} else if (!strcmp(key, "vlan")) {
-			r = cfg_juint(val, key, 4094, &n, e2, sizeof(e2));
-			d->vlan = (uint16_t)n;
-		} else if (!strcmp(key, "allow_spoof")) {
-			r = cfg_jbool(val, key, &d->allow_spoof, e2, sizeof(e2));
-		} else if (!strcmp(key, "allow_promisc")) {
-			r = cfg_jbool(val, key, &d->allow_promisc, e2, sizeof(e2));
-		} else if (!strcmp(key, "worker")) {
-			r = cfg_juint(val, key, CFG_MAX_WORKERS - 1, &n, e2, sizeof(e2));
-			d->worker = (int)n;
-		} else if (!strcmp(key, "doorbell")) {
-			r = cfg_jstr(val, key, &s, e2, sizeof(e2)) ||
-			    parse_doorbell(d, s, e2, sizeof(e2));
-		} else if (!strcmp(key, "device")) {
-			r = cfg_jstr(val, key, &s, e2, sizeof(e2));
-			if (!r && parse_bdf(s, d->vfio_dev))
-				r = fail(e2, sizeof(e2), "\"device\" %s: not a PCI address (DDDD:BB:DD.F)",
-					 s);
-		} else if (!strcmp(key, "queues")) {
-			r = cfg_juint(val, key, CFG_MAX_QUEUES, &n, e2, sizeof(e2));
-			if (!r && n == 0)
-				r = fail(e2, sizeof(e2), "\"queues\" must be 1..%d", CFG_MAX_QUEUES);
-			d->queues = (unsigned)n;
-		} else {
-			r = fail(e2, sizeof(e2), "unknown key \"%s\"", key);
-		}
-		if (r)
-			return fail(err, errlen, "devices[%u]: %s", idx, e2);
-	}
-	if (!d->socket[0])
-		return fail(err, errlen, "devices[%u]: \"socket\" is required", idx);
-	return 0;
-}
-
-static int parse_json_pcap(struct vmux_config *c, struct json_object *o, unsigned idx, char *err,
-			   size_t errlen)
-{
-	char e2[200];
-	struct cfg_pcap *p;
-	const char *s = NULL;
-	long n;
-
-	if (!json_object_is_type(o, json_type_object))
-		return fail(err, errlen, "pcap[%u] must be an object", idx);
-	if (c->npcap == CFG_MAX_PCAPS)
-		return fail(err, errlen, "pcap[%u]: at most %d captures", idx, CFG_MAX_PCAPS);
-	p = &c->pcap[c->npcap++];
-	memset(p, 0, sizeof(*p));
-	json_object_object_foreach(o, key, val) {
-		int r = 0;
-		if (!strcmp(key, "port")) {
-			r = cfg_jstr(val, key, &s, e2, sizeof(e2)) ||
-			    copy_str(p->port, sizeof(p->port), s, "port name", e2, sizeof(e2));
-		} else if (!strcmp(key, "file")) {
-			r = cfg_jstr(val, key, &s, e2, sizeof(e2)) ||
-			    copy_str(p->file, sizeof(p->file), s, "file name", e2, sizeof(e2));
-		} else if (!strcmp(key, "count")) {
-			r = cfg_juint(val, key, LONG_MAX, &n, e2, sizeof(e2));
-			p->count = (uint64_t)n;
-		} else if (!strcmp(key, "snaplen")) {
-			r = cfg_juint(val, key, (long)PCAP_SNAPLEN_MAX, &n, e2, sizeof(e2));
-			if (!r && (unsigned long)n < PCAP_SNAPLEN_MIN)
-				r = fail(e2, sizeof(e2), "snaplen must be %lu..%lu", PCAP_SNAPLEN_MIN,
-					 PCAP_SNAPLEN_MAX);
-			p->snaplen = (uint32_t)n;
-		} else if (!strcmp(key, "size")) {
-			r = cfg_juint(val, key, LONG_MAX, &n, e2, sizeof(e2));
-			if (!r && n < 4096)
-				r = fail(e2, sizeof(e2), "size must be at least 4096 bytes");
-			p->max_bytes = (uint64_t)n;
-		} else {
-			r = fail(e2, sizeof(e2), "unknown key \"%s\"", key);
-		}
-		if (r)
-			return fail(err, errlen, "pcap[%u]: %s", idx, e2);
-	}
-	if (!p->port[0] || !p->file[0])
-		return fail(err, errlen, "pcap[%u]: \"port\" and \"file\" are required", idx);
-	return 0;
-}
-
-int cfg_parse_json(struct vmux_config *c, const char *text, char *err, size_t errlen)
-{
-	enum json_tokener_error jerr;
-	struct json_object *root = json_tokener_parse_verbose(text, &jerr);
-	int ret = 0;
-	const char *s = NULL;
-	long n;
-
-	if (!root)
-		return fail(err, errlen, "not valid JSON: %s", json_tokener_error_desc(jerr));
-	if (!json_object_is_type(root, json_type_object)) {
-		json_object_put(root);
-		return fail(err, errlen, "the top level must be a JSON object");
-	}
-	json_object_object_foreach(root, key, val) {
-		if (!strcmp(key, "devices")) {
-			if (!json_object_is_type(val, json_type_array)) {
-				ret = fail(err, errlen, "\"devices\" must be an array");
-				break;
-			}
-			size_t len = json_object_array_length(val);
-			for (size_t i = 0; i < len && !ret; i++)
-				ret = parse_json_device(c, json_object_array_get_idx(val, i),
-							(unsigned)i, err, errlen);
-		} else if (!strcmp(key, "pcap")) {
-			if (!json_object_is_type(val, json_type_array)) {
-				ret = fail(err, errlen, "\"pcap\" must be an array");
-				break;
-			}
-			size_t len = json_object_array_length(val);
-			for (size_t i = 0; i < len && !ret; i++)
-				ret = parse_json_pcap(c, json_object_array_get_idx(val, i),
-						      (unsigned)i, err, errlen);
-		} else if (!strcmp(key, "uplink")) {
-			ret = cfg_jstr(val, key, &s, err, errlen) || parse_uplink(c, s, err, errlen);
-		} else if (!strcmp(key, "eal")) {
-			if (!json_object_is_type(val, json_type_array)) {
-				ret = fail(err, errlen, "\"eal\" must be an array of strings");
-				break;
-			}
-			c->neal = 0;
-			for (size_t i = 0; i < json_object_array_length(val) && !ret; i++)
-				ret = cfg_jstr(json_object_array_get_idx(val, i), "eal[]", &s, err,
-					       errlen) ||
-				      add_eal_arg(c, s, err, errlen);
-		} else if (!strcmp(key, "base_mac")) {
-			ret = cfg_jstr(val, key, &s, err, errlen);
-			if (!ret) {
-				int m = cfg_parse_mac(s, c->base_mac);
-				if (m)
-					ret = fail(err, errlen, "base_mac %s: %s", s, mac_problem(m));
-			}
-		} else if (!strcmp(key, "cores")) {
-			if (!json_object_is_type(val, json_type_array) ||
-			    json_object_array_length(val) > CFG_MAX_WORKERS) {
-				ret = fail(err, errlen, "\"cores\" must be an array of at most %d CPU "
-							"numbers", CFG_MAX_WORKERS);
-				break;
-			}
-			c->nworkers = 0;
-			for (size_t i = 0; i < json_object_array_length(val) && !ret; i++) {
-				ret = cfg_juint(json_object_array_get_idx(val, i), "cores[]", 4095, &n,
-						err, errlen);
-				c->cpus[c->nworkers++] = (int)n;
-			}
-		} else if (!strcmp(key, "workers")) {
-			ret = cfg_juint(val, key, CFG_MAX_WORKERS, &n, err, errlen);
-			if (!ret) {
-				c->nworkers = (unsigned)n;
-				for (unsigned i = 0; i < c->nworkers; i++)
-					c->cpus[i] = -1;
-			}
-		} else if (!strcmp(key, "control")) {
-			ret = cfg_jstr(val, key, &s, err, errlen) ||
-			      copy_str(c->control, sizeof(c->control), s, "control socket path", err,
-				       errlen);
-		} else if (!strcmp(key, "metrics")) {
-			ret = cfg_jstr(val, key, &s, err, errlen) ||
-			      cfg_parse_metrics(&c->metrics, s, err, errlen);
-		} else if (!strcmp(key, "vfio_api")) {
-			ret = cfg_jstr(val, key, &s, err, errlen);
-			if (!ret && cfg_parse_vfio_api(s, &c->vfio_api))
-				ret = fail(err, errlen, "vfio_api %s: use auto, cdev or group", s);
-		} else if (!strcmp(key, "max_guest_ram")) {
-			if (json_object_is_type(val, json_type_int)) {
-				int64_t x = json_object_get_int64(val);
-
-				if (x < (int64_t)CFG_GUEST_RAM_MIN)
-					ret = fail(err, errlen, "\"max_guest_ram\" must be at least %llu bytes",
-						   (unsigned long long)CFG_GUEST_RAM_MIN);
-				else
-					c->max_guest_ram = (uint64_t)x;
-			} else {
-				ret = cfg_jstr(val, key, &s, err, errlen) ||
-				      parse_guest_ram(c, "max_guest_ram", s, err, errlen);
-			}
-		} else if (!strcmp(key, "log_level")) {
-			ret = cfg_jstr(val, key, &s, err, errlen);
-			if (!ret && (c->log_level = log_parse_level(s)) < 0)
-				ret = fail(err, errlen, "log_level %s: use err, warn, info, debug or "
-							"trace", s);
-		} else {
-			ret = fail(err, errlen, "unknown key \"%s\"", key);
-		}
-		if (ret)
-			break;
-	}
-	json_object_put(root);
-	return ret ? -1 : 0;
-}
-
-int cfg_load_file(struct vmux_config *c, const char *path, char *err, size_t errlen)
-{
-	char e2[256];
-	FILE *f = fopen(path, "r");
-	if (!f)
-		return fail(err, errlen, "config %s: %s", path, strerror(errno));
-	char *buf = malloc(1 << 20);
-	size_t n = buf ? fread(buf, 1, (1 << 20) - 1, f) : 0;
-	bool toolong = buf && !feof(f);
-	fclose(f);
-	if (!buf)
-		return fail(err, errlen, "config %s: out of memory", path);
-	if (toolong) {
-		free(buf);
-		return fail(err, errlen, "config %s: larger than 1 MiB", path);
-	}
-	buf[n] = '\0';
-	int r = cfg_parse_json(c, buf, e2, sizeof(e2));
-	free(buf);
-	if (r)
-		return fail(err, errlen, "config %s: %s", path, e2);
 	return 0;
 }
 
@@ -850,36 +566,36 @@ int cfg_finalize(struct vmux_config *c, char *err, size_t errlen)
 	if (c->help || c->version || c->list_modes)
 		return 0;
 	if (!c->ndev)
-		return fail(err, errlen, "no device given; use -s SOCKET -m MODE -t TAP (or "
-					 "--uplink tap:NAME)");
+		return cfg_fail(err, errlen, "no device given; use -s SOCKET -m MODE -t TAP (or "
+					     "--uplink tap:NAME)");
 	for (unsigned i = 0; i < c->ndev; i++) {
 		struct cfg_device *d = &c->dev[i];
 		if (!d->mode[0])
 			strcpy(d->mode, d->vfio_dev[0] ? "passthrough" : "e1000-emu");
 		if (!d->vfio_dev[0] && !strcmp(d->mode, "passthrough"))
-			return fail(err, errlen, "device %u (%s): -m passthrough needs -d BDF (a PCI "
-						 "function bound to vfio-pci)", i, d->socket);
+			return cfg_fail(err, errlen, "device %u (%s): -m passthrough needs -d BDF (a PCI "
+						     "function bound to vfio-pci)", i, d->socket);
 		if (d->vfio_dev[0]) {
 			/* A passed-through device has no port: no tap, switch or MAC of ours. */
 			if (d->tap[0] || d->vlan || d->allow_spoof || d->allow_promisc)
-				return fail(err, errlen, "device %u (%s): a passthrough device (-d %s) "
-							 "has no network port for -t/--vlan/--allow-*",
+				return cfg_fail(err, errlen, "device %u (%s): a passthrough device (-d %s) "
+							     "has no network port for -t/--vlan/--allow-*",
 					    i, d->socket, d->vfio_dev);
 			for (unsigned j = 0; j < i; j++)
 				if (!strcmp(c->dev[j].vfio_dev, d->vfio_dev))
-					return fail(err, errlen, "PCI function %s is given to two "
-								 "devices", d->vfio_dev);
+					return cfg_fail(err, errlen, "PCI function %s is given to two "
+								     "devices", d->vfio_dev);
 		}
 		if (!d->tap[0] && !c->uplink_name[0] && !d->vfio_dev[0])
-			return fail(err, errlen, "device %u (%s) has no -t TAP and there is no "
-						 "--uplink: it would have no network", i, d->socket);
+			return cfg_fail(err, errlen, "device %u (%s) has no -t TAP and there is no "
+						     "--uplink: it would have no network", i, d->socket);
 		if (d->tap[0] && (d->vlan || d->allow_spoof || d->allow_promisc))
-			return fail(err, errlen, "device %u (%s): --vlan/--allow-* apply to devices "
-						 "on the switch, not to one wired to its own tap", i,
+			return cfg_fail(err, errlen, "device %u (%s): --vlan/--allow-* apply to devices "
+						     "on the switch, not to one wired to its own tap", i,
 				    d->socket);
 		if (d->worker >= 0 && (unsigned)d->worker >= (c->nworkers ? c->nworkers : 1))
-			return fail(err, errlen, "device %u (%s): worker %d does not exist (%u "
-						 "worker(s))", i, d->socket, d->worker,
+			return cfg_fail(err, errlen, "device %u (%s): worker %d does not exist (%u "
+						     "worker(s))", i, d->socket, d->worker,
 				    c->nworkers ? c->nworkers : 1);
 		if (!d->has_mac) {
 			memcpy(d->mac, c->base_mac, 6);
@@ -888,44 +604,44 @@ int cfg_finalize(struct vmux_config *c, char *err, size_t errlen)
 			if (!(d->mac[0] | d->mac[1] | d->mac[2] | d->mac[3] | d->mac[4] | d->mac[5])) {
 				char m[18];
 				cfg_format_mac(c->base_mac, m);
-				return fail(err, errlen, "device %u (%s) would get the all-zero MAC "
-							 "(base MAC %s + %u); give it --mac or choose "
-							 "another base MAC", i, d->socket, m, i);
+				return cfg_fail(err, errlen, "device %u (%s) would get the all-zero MAC "
+							     "(base MAC %s + %u); give it --mac or choose "
+							     "another base MAC", i, d->socket, m, i);
 			}
 		}
 		if (cfg_socket_is_fd(d->socket) && !d->socket[strlen(CFG_FD_PREFIX)])
-			return fail(err, errlen, "device %u: socket \"%s\" names no passed socket (use "
-						 "fd:NAME)", i, d->socket);
+			return cfg_fail(err, errlen, "device %u: socket \"%s\" names no passed socket (use "
+						     "fd:NAME)", i, d->socket);
 		for (unsigned j = 0; j < i; j++) {
 			const struct cfg_device *o = &c->dev[j];
 			if (!strcmp(o->socket, d->socket))
-				return fail(err, errlen, "socket %s is given to two devices", d->socket);
+				return cfg_fail(err, errlen, "socket %s is given to two devices", d->socket);
 			if (d->tap[0] && !strcmp(o->tap, d->tap))
-				return fail(err, errlen, "tap %s is given to two devices", d->tap);
+				return cfg_fail(err, errlen, "tap %s is given to two devices", d->tap);
 			if (!memcmp(o->mac, d->mac, 6)) {
 				char m[18];
 				cfg_format_mac(d->mac, m);
-				return fail(err, errlen, "devices %u and %u would both have MAC %s", j,
-					    i, m);
+				return cfg_fail(err, errlen, "devices %u and %u would both have MAC %s", j,
+						i, m);
 			}
 		}
 		if (c->uplink_tap[0] && !strcmp(d->tap, c->uplink_tap))
-			return fail(err, errlen, "tap %s is both the uplink and device %u's own tap",
-				    d->tap, i);
+			return cfg_fail(err, errlen, "tap %s is both the uplink and device %u's own tap",
+					d->tap, i);
 	}
 	if (c->neal && !c->uplink_dpdk[0])
-		return fail(err, errlen, "EAL arguments (after --, or \"eal\") need --uplink "
-					 "dpdk:DEVARGS");
+		return cfg_fail(err, errlen, "EAL arguments (after --, or \"eal\") need --uplink "
+					     "dpdk:DEVARGS");
 	for (unsigned i = 0; i < c->npcap; i++) {
 		const struct cfg_pcap *p = &c->pcap[i];
 		if (cfg_port_index(c, p->port) < -1)
-			return fail(err, errlen, "--pcap %s=%s: no port %s (ports: dev0%s%.0u%s%s)",
-				    p->port, p->file, p->port, c->ndev > 1 ? "..dev" : "", c->ndev - 1,
-				    c->uplink_name[0] ? " and the uplink " : "", c->uplink_name);
+			return cfg_fail(err, errlen, "--pcap %s=%s: no port %s (ports: dev0%s%.0u%s%s)",
+					p->port, p->file, p->port, c->ndev > 1 ? "..dev" : "", c->ndev - 1,
+					c->uplink_name[0] ? " and the uplink " : "", c->uplink_name);
 		for (unsigned j = 0; j < i; j++)
 			if (!strcmp(c->pcap[j].port, p->port))
-				return fail(err, errlen, "--pcap: port %s is captured twice (one "
-							 "capture per port)", p->port);
+				return cfg_fail(err, errlen, "--pcap: port %s is captured twice (one "
+							     "capture per port)", p->port);
 	}
 	return 0;
 }
@@ -958,31 +674,31 @@ int cfg_parse_metrics(struct cfg_metrics *m, const char *s, char *err, size_t er
 	memset(m, 0, sizeof(*m));
 	if (!strncmp(s, "unix:", 5)) {
 		if (s[5] != '/')
-			return fail(err, errlen, "--metrics %s: unix:PATH needs an absolute path", s);
+			return cfg_fail(err, errlen, "--metrics %s: unix:PATH needs an absolute path", s);
 		m->kind = CFG_METRICS_UNIX;
-		return copy_str(m->path, sizeof(m->path), s + 5, "metrics socket path", err,
-				errlen);
+		return cfg_copy_str(m->path, sizeof(m->path), s + 5, "metrics socket path", err,
+				    errlen);
 	}
 	if (strncmp(s, "tcp:", 4))
-		return fail(err, errlen, "--metrics %s: expected unix:PATH or tcp:ADDR:PORT", s);
+		return cfg_fail(err, errlen, "--metrics %s: expected unix:PATH or tcp:ADDR:PORT", s);
 	p = s + 4;
 	if (*p == '[') {
 		const char *close = strchr(p, ']');
 		if (!close || close[1] != ':')
-			return fail(err, errlen, "--metrics %s: expected tcp:[IPV6]:PORT", s);
+			return cfg_fail(err, errlen, "--metrics %s: expected tcp:[IPV6]:PORT", s);
 		alen = (size_t)(close - p - 1);
 		p++;
 		colon = close + 1;
 	} else {
 		colon = strrchr(p, ':');
 		if (!colon)
-			return fail(err, errlen, "--metrics %s: expected tcp:ADDR:PORT", s);
+			return cfg_fail(err, errlen, "--metrics %s: expected tcp:ADDR:PORT", s);
 		alen = (size_t)(colon - p);
 	}
 	if (!alen || alen >= sizeof(m->addr))
-		return fail(err, errlen, "--metrics %s: no address or one too long", s);
+		return cfg_fail(err, errlen, "--metrics %s: no address or one too long", s);
 	if (parse_uint(colon + 1, 65535, &port) || !port)
-		return fail(err, errlen, "--metrics %s: the port must be 1..65535", s);
+		return cfg_fail(err, errlen, "--metrics %s: the port must be 1..65535", s);
 	memcpy(m->addr, p, alen);
 	m->addr[alen] = '\0';
 	m->port = (uint16_t)port;

@@ -128,12 +128,12 @@ static struct e810_flex *flex_of(struct ctx *x)
 	return e810_aq_flex(((struct e810 *)x->s->inst)->aq);
 }
 
-/* The profile: the UDP destination port (fd_util.h builds it as ice does). */
-static void udp4_prof(struct fdu_prof *p)
+/* The profile: the UDP destination port (client/e810fd.h builds it as ice does). */
+static void udp4_prof(struct e810fd_prof *p)
 {
-	const struct fdu_word w[] = { { FDU_P_UDP, 2 } };
+	const struct e810fd_word w[] = { { E810FD_P_UDP, 2 } };
 
-	fdu_build_prof(w, 1, p);
+	e810fd_build_prof(w, 1, p);
 }
 
 /*
@@ -145,13 +145,13 @@ static void udp4_prof(struct fdu_prof *p)
 static void tables_cb(void *arg)
 {
 	struct e810_flex *fx = flex_of(arg);
-	struct fdu_prof p;
+	struct e810fd_prof p;
 	uint8_t key[10];
 
 	udp4_prof(&p);
 	assert_int_equal(fdu_sec_xlt1_pkg(fx), 0);
 	assert_int_equal(fdu_sec_es(fx, PROF, &p), 0);
-	fdu_tcam_key(FDU_PTG_IPV4_UDP, VSIG, key);
+	e810fd_tcam_key(FDU_PTG_IPV4_UDP, VSIG, key);
 	assert_int_equal(fdu_sec_tcam(fx, 0, key, PROF), 0);
 	assert_int_equal(fdu_sec_xlt2(fx, pf_vsi, VSIG), 0);
 	assert_int_equal(fdu_sec_xlt2(fx, ctrl_vsi, VSIG), 0);
@@ -165,7 +165,7 @@ static void bar0_wr(void *arg, uint32_t off, uint32_t val)
 /* GLQF_FDINSET / FDSWAP through BAR0: the input set is every word but the added partner. */
 static void profile_regs(struct drv *d)
 {
-	struct fdu_prof p;
+	struct e810fd_prof p;
 
 	udp4_prof(&p);
 	fdu_regs(PROF, &p, bar0_wr, d);
@@ -257,12 +257,12 @@ static void program_port(struct ctx *x, bool del, unsigned report, uint32_t fdid
 	struct drv *d = &x->d;
 	uint8_t *fd = gpa_ptr(d, gpa_of(TXQ_RING(CTRL_Q)) + 16u * tx_next, 16);
 	uint8_t *dd = gpa_ptr(d, gpa_of(TXQ_RING(CTRL_Q)) + 16u * (tx_next + 1), 16);
-	const struct fdu_desc fdd = { .qindex = 2, .toq = toq, .report = report, .stat_idx = STAT_IDX,
-				      .vsi = lan_vsi, .fdid = fdid, .del = del };
+	const struct e810fd_prog fdd = { .qindex = 2, .toq = toq, .report = report,
+					 .stat_idx = STAT_IDX, .vsi = lan_vsi, .fdid = fdid, .del = del };
 	uint64_t qw0, qw1;
 	unsigned bsz = len_override == 1 ? 0 : E810_FD_PKT_MAX;
 
-	fdu_desc_words(&fdd, &qw0, &qw1);
+	e810fd_desc(&fdd, &qw0, &qw1);
 	/* ice swaps source and destination in the programming packet. */
 	frame4(gpa_ptr(d, gpa_of(DUMMY), E810_FD_PKT_MAX), E810_FD_PKT_MAX, proto, port, 0);
 	p64(fd, qw0);

@@ -42,17 +42,17 @@ void fdr_model_init_nq(struct e810 *m, struct swr_rig *r, const uint8_t mac[6], 
 	m->qp[FDR_TXQ].tx_ctx[11] = (uint8_t)((vsi >> 8) & 3u);
 }
 
-void fdr_profile(struct e810 *m, struct swr_rig *r, unsigned prof, const struct fdu_word *w,
+void fdr_profile(struct e810 *m, struct swr_rig *r, unsigned prof, const struct e810fd_word *w,
 		 unsigned n, uint8_t ptg, unsigned addr)
 {
 	struct e810_flex *fx = e810_aq_flex(m->aq);
-	struct fdu_prof p;
+	struct e810fd_prof p;
 	uint8_t key[10];
 
-	fdu_build_prof(w, n, &p);
+	e810fd_build_prof(w, n, &p);
 	/* ice_upd_prof_hw's order: ES, TCAM, XLT2; then the registers. */
 	assert_int_equal(fdu_sec_es(fx, prof, &p), 0);
-	fdu_tcam_key(ptg, VSIG, key);
+	e810fd_tcam_key(ptg, VSIG, key);
 	assert_int_equal(fdu_sec_tcam(fx, addr, key, prof), 0);
 	assert_int_equal(fdu_sec_xlt2(fx, r->vsi, VSIG), 0);
 	fdu_regs(prof, &p, fdu_flex_wr, fx);
@@ -60,19 +60,19 @@ void fdr_profile(struct e810 *m, struct swr_rig *r, unsigned prof, const struct 
 
 void fdr_profiles(struct e810 *m, struct swr_rig *r)
 {
-	const struct fdu_word udp[] = { { FDU_P_UDP, 2 } }, tcp[] = { { FDU_P_TCP, 2 } };
+	const struct e810fd_word udp[] = { { E810FD_P_UDP, 2 } }, tcp[] = { { E810FD_P_TCP, 2 } };
 
 	assert_int_equal(fdu_sec_xlt1_pkg(e810_aq_flex(m->aq)), 0);
 	fdr_profile(m, r, FDR_PROF_UDP4, udp, 1, FDU_PTG_IPV4_UDP, 4);
 	fdr_profile(m, r, FDR_PROF_TCP4, tcp, 1, FDU_PTG_IPV4_TCP, 5);
 }
 
-static bool program(struct e810 *m, const uint8_t *pkt, unsigned len, const struct fdu_desc *d)
+static bool program(struct e810 *m, const uint8_t *pkt, unsigned len, const struct e810fd_prog *d)
 {
 	struct e810_fd_prog p = { .pkt = pkt, .len = len, .err = E810_FDP_OK };
 	uint64_t adds = m->fd.tab.st.adds + m->fd.tab.st.updates, removes = m->fd.tab.st.removes;
 
-	fdu_desc_words(d, &p.qw0, &p.qw1);
+	e810fd_desc(d, &p.qw0, &p.qw1);
 	e810_fdir_prog(m, FDR_TXQ, &p);
 	return d->del ? m->fd.tab.st.removes > removes
 		      : m->fd.tab.st.adds + m->fd.tab.st.updates > adds;
@@ -81,8 +81,8 @@ static bool program(struct e810 *m, const uint8_t *pkt, unsigned len, const stru
 bool fdr_program_pkt(struct e810 *m, struct swr_rig *r, const uint8_t *pkt, unsigned len,
 		     unsigned qindex, bool drop, bool del, uint32_t fdid)
 {
-	const struct fdu_desc d = { .qindex = qindex, .report = 0, .vsi = r->vsi, .fdid = fdid,
-				    .del = del, .drop = drop };
+	const struct e810fd_prog d = { .qindex = qindex, .report = 0, .vsi = r->vsi, .fdid = fdid,
+				       .del = del, .drop = drop };
 
 	return program(m, pkt, len, &d);
 }
@@ -107,7 +107,7 @@ bool fdr_program(struct e810 *m, struct swr_rig *r, uint8_t proto, uint16_t dpor
 bool fdr_program_region(struct e810 *m, struct swr_rig *r, uint8_t proto, uint16_t dport,
 			unsigned qindex, unsigned toq, uint32_t fdid)
 {
-	const struct fdu_desc d = { .qindex = qindex, .toq = toq, .vsi = r->vsi, .fdid = fdid };
+	const struct e810fd_prog d = { .qindex = qindex, .toq = toq, .vsi = r->vsi, .fdid = fdid };
 	uint8_t pkt[E810_FD_PKT_MAX];
 	unsigned len = prog_pkt(pkt, proto, dport);
 

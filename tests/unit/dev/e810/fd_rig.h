@@ -41,7 +41,7 @@ bool fdr_program_region(struct e810 *m, struct swr_rig *r, uint8_t proto, uint16
 bool fdr_program_pkt(struct e810 *m, struct swr_rig *r, const uint8_t *pkt, unsigned len,
 		     unsigned qindex, bool drop, bool del, uint32_t fdid);
 /* A profile of the fields w (n words) for packet type group ptg at the PF VSI (TCAM entry addr). */
-void fdr_profile(struct e810 *m, struct swr_rig *r, unsigned prof, const struct fdu_word *w,
+void fdr_profile(struct e810 *m, struct swr_rig *r, unsigned prof, const struct e810fd_word *w,
 		 unsigned n, uint8_t ptg, unsigned addr);
 /* The receive path's decision (queues.c's order without RSS): a queue, or E810_STEER_DROP. */
 int fdr_steer(struct e810 *m, struct pkt *p, bool *by_fdir);

@@ -197,9 +197,10 @@ static void test_rules_anded(void **state)
  */
 static void test_fields(void **state)
 {
-	const struct fdu_word tcp_src[] = { { FDU_P_IPV4, 12 }, { FDU_P_IPV4, 14 }, { FDU_P_TCP, 2 } };
-	const struct fdu_word dst4[] = { { FDU_P_IPV4, 16 }, { FDU_P_IPV4, 18 } };
-	const struct fdu_word mac[] = { { FDU_P_UDP, 2 }, { FDU_P_MAC, 42 } };
+	const struct e810fd_word tcp_src[] = { { E810FD_P_IPV4, 12 }, { E810FD_P_IPV4, 14 },
+					       { E810FD_P_TCP, 2 } };
+	const struct e810fd_word dst4[] = { { E810FD_P_IPV4, 16 }, { E810FD_P_IPV4, 18 } };
+	const struct e810fd_word mac[] = { { E810FD_P_UDP, 2 }, { E810FD_P_MAC, 42 } };
 	static const uint8_t zero[6];
 	const struct net_flow *fd[MAXFL];
 	struct e810_flex *fx = e810_aq_flex(m.aq);
@@ -240,7 +241,7 @@ static void test_fields(void **state)
 	{
 		uint8_t key[10];
 
-		fdu_tcam_key(FDU_PTG_IPV4_TCP, 0x2001u, key);
+		e810fd_tcam_key(FDU_PTG_IPV4_TCP, 0x2001u, key);
 		assert_int_equal(fdu_sec_tcam(fx, 5, key, FDR_PROF_UDP4), 0);
 	}
 	assert_int_equal(fd_flows(e810_steer_flows(&m, fl, MAXFL), fd), 0);
@@ -279,7 +280,7 @@ static unsigned frame6(uint8_t *f, const uint8_t s6[16], const uint8_t d6[16], u
 /* udp6 dst-ip B dst-port P: IPV6 / UDP with the 16 address bytes; frames agree with steering. */
 static void test_udp6(void **state)
 {
-	struct fdu_word w[9];
+	struct e810fd_word w[9];
 	static const uint8_t b6[16] = { 0xfd, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x42 };
 	static const uint8_t z6[16];
 	/* The package's XLT1 for ptype 90 (IPv6/UDP) into a group of its own. */
@@ -292,8 +293,8 @@ static void test_udp6(void **state)
 
 	(void)state;
 	for (unsigned i = 0; i < 8; i++)
-		w[i] = (struct fdu_word){ FDU_P_IPV6, (uint16_t)(24 + 2 * i) };
-	w[8] = (struct fdu_word){ FDU_P_UDP, 2 };
+		w[i] = (struct e810fd_word){ E810FD_P_IPV6, (uint16_t)(24 + 2 * i) };
+	w[8] = (struct e810fd_word){ E810FD_P_UDP, 2 };
 	assert_int_equal(e810_flex_section(e810_aq_flex(m.aq), E810_SID_XLT1_FD, xlt1, sizeof(xlt1)), 0);
 	fdr_profile(&m, &r, 20, w, 9, 8, 6);
 	ice_open_rules();

@@ -4,8 +4,8 @@
  * Linux's ice driver builds them when ethtool adds an ntuple rule
  * (ice_flow_add_prof -> ice_add_prof -> ice_update_fd_swap, then
  * ice_upd_prof_hw's ES, TCAM and XLT2 sections; XLT1 comes from the
- * package), written by our own builder (fd_util.h); the profile a packet type
- * takes at a VSI, the key of a frame under it, the masks; and hostile
+ * package), written by our own builder (client/e810fd.h); the profile a
+ * packet type takes at a VSI, the key of a frame under it, the masks; and hostile
  * sections, each refused whole with nothing changed.
  */
 #include <stdarg.h>
@@ -22,11 +22,11 @@
 #include "dev/e810/lan_desc.h"
 #include "fd_util.h"
 
-#define P_MAC FDU_P_MAC
-#define P_IPV4 FDU_P_IPV4
-#define P_TCP FDU_P_TCP
-#define P_UDP FDU_P_UDP
-#define P_NONE FDU_P_NONE
+#define P_MAC E810FD_P_MAC
+#define P_IPV4 E810FD_P_IPV4
+#define P_TCP E810FD_P_TCP
+#define P_UDP E810FD_P_UDP
+#define P_NONE E810FD_P_NONE
 
 #define FVW E810_FLEX_FD_FVW
 #define PF_VSI 3u
@@ -42,9 +42,9 @@ static void p16(uint8_t *p, uint16_t v)
 	p[1] = (uint8_t)(v >> 8);
 }
 
-/* ---- the driver's side: a profile as ice builds it (fd_util.h) ------------------- */
+/* ---- the driver's side: a profile as ice builds it (e810fd.h) -------------------- */
 
-static int sec_es(unsigned prof, const struct fdu_prof *p)
+static int sec_es(unsigned prof, const struct e810fd_prof *p)
 {
 	return fdu_sec_es(&fx, prof, p);
 }
@@ -59,7 +59,7 @@ static int sec_xlt2(unsigned vsi, uint16_t vsig)
 	return fdu_sec_xlt2(&fx, vsi, vsig);
 }
 
-static void write_regs(unsigned prof, const struct fdu_prof *p)
+static void write_regs(unsigned prof, const struct e810fd_prof *p)
 {
 	uint64_t regs = fx.st.regs;
 
@@ -70,14 +70,14 @@ static void write_regs(unsigned prof, const struct fdu_prof *p)
 /* ethtool -N flow-type udp4 dst-port P: profile prof at TCAM address addr. */
 static void add_udp4_dst(unsigned prof, unsigned addr)
 {
-	const struct fdu_word w[] = { { P_UDP, 2 } };
-	struct fdu_prof p;
+	const struct e810fd_word w[] = { { P_UDP, 2 } };
+	struct e810fd_prof p;
 	uint8_t key[10];
 
-	fdu_build_prof(w, 1, &p);
+	e810fd_build_prof(w, 1, &p);
 	/* ice_upd_prof_hw's order: ES, TCAM, (XLT1), XLT2; then the registers. */
 	assert_int_equal(sec_es(prof, &p), 0);
-	fdu_tcam_key(PTG_IPV4_UDP, PF_VSIG, key);
+	e810fd_tcam_key(PTG_IPV4_UDP, PF_VSIG, key);
 	assert_int_equal(sec_tcam(addr, key, prof), 0);
 	assert_int_equal(sec_xlt2(PF_VSI, PF_VSIG), 0);
 	write_regs(prof, &p);
@@ -86,13 +86,13 @@ static void add_udp4_dst(unsigned prof, unsigned addr)
 /* ethtool -N flow-type tcp4 src-ip A dst-port P. */
 static void add_tcp4_src_dst(unsigned prof, unsigned addr)
 {
-	const struct fdu_word w[] = { { P_IPV4, 12 }, { P_IPV4, 14 }, { P_TCP, 2 } };
-	struct fdu_prof p;
+	const struct e810fd_word w[] = { { P_IPV4, 12 }, { P_IPV4, 14 }, { P_TCP, 2 } };
+	struct e810fd_prof p;
 	uint8_t key[10];
 
-	fdu_build_prof(w, 3, &p);
+	e810fd_build_prof(w, 3, &p);
 	assert_int_equal(sec_es(prof, &p), 0);
-	fdu_tcam_key(PTG_IPV4_TCP, PF_VSIG, key);
+	e810fd_tcam_key(PTG_IPV4_TCP, PF_VSIG, key);
 	assert_int_equal(sec_tcam(addr, key, prof), 0);
 	assert_int_equal(sec_xlt2(PF_VSI, PF_VSIG), 0);
 	write_regs(prof, &p);
@@ -152,7 +152,7 @@ static void test_tcam_priority(void **state)
 	add_udp4_dst(10, 4);
 	assert_int_equal(e810_flex_fd_prof(&fx, E810_PTYPE_IPV4_UDP, PF_VSI), 10);
 	assert_int_equal(e810_flex_fd_prof(&fx, E810_PTYPE_IPV4_TCP, PF_VSI), 1);
-	fdu_tcam_key(PTG_IPV4_UDP, PF_VSIG, key);
+	e810fd_tcam_key(PTG_IPV4_UDP, PF_VSIG, key);
 	assert_int_equal(sec_tcam(2, key, 12), 0);
 	assert_int_equal(e810_flex_fd_prof(&fx, E810_PTYPE_IPV4_UDP, PF_VSI), 12);
 	/* ice turns an entry off with a never-match bit (key 0, inverted 0) in bit 0. */
@@ -242,14 +242,14 @@ static void test_tcp4_key(void **state)
  */
 static void test_flex_word(void **state)
 {
-	const struct fdu_word w[] = { { P_UDP, 2 }, { P_MAC, 42 } };
+	const struct e810fd_word w[] = { { P_UDP, 2 }, { P_MAC, 42 } };
 	uint8_t f[600];
 	struct e810_fd_key a, b;
-	struct fdu_prof p;
+	struct e810fd_prof p;
 	unsigned len;
 
 	(void)state;
-	fdu_build_prof(w, 2, &p);
+	e810fd_build_prof(w, 2, &p);
 	assert_int_equal(sec_es(12, &p), 0);
 	write_regs(12, &p);
 	len = frame4(f, 17, 1, 2, 3, 5555);
@@ -265,7 +265,7 @@ static void test_flex_word(void **state)
 	/* The frame ends before the word: no key. */
 	assert_false(e810_flex_fd_key(&fx, 12, f, 43, &b));
 	/* The farthest offset ice gives (0x1fe) is taken, in a long enough frame. */
-	p.es[22] = (struct fdu_word){ P_MAC, 0x1fe };
+	p.es[22] = (struct e810fd_word){ P_MAC, 0x1fe };
 	assert_int_equal(sec_es(12, &p), 0);
 	memset(f + len, 0, sizeof(f) - len);
 	f[0x1fe] = 0x12;
