@@ -79,8 +79,32 @@ struct dpdk_port {
 	 */
 	bool ext_ok;
 	uint64_t ext_live;
+	/*
+	 * Lanes (dpdk_lane.c): queue pairs 1..nlanes-1, each read and written by
+	 * the one thread its lane is polled on (queue pair 0 is this port's).
+	 * 1: none. The lanes see the port's state only through lane_state
+	 * (DPDK_LANE_RX: RX allowed, DPDK_LANE_TX: TX too), which the owner
+	 * publishes whenever running, removed or the link change.
+	 */
+	uint16_t nlanes;
+	atomic_uint lane_state;
+	atomic_uint lanes_open; /* bit q: lane q is open */
 	struct dpdk_stats st;
 };
+
+#define DPDK_LANE_RX 1u
+#define DPDK_LANE_TX 2u
+
+/* dpdk.c: n received mbufs (freed) into packets of pool (at most n, in pkts); how many. */
+unsigned dpdk_rx_pkts(struct dpdk_port *d, struct dpdk_stats *st, struct pkt_pool *pool,
+		      struct rte_mbuf **m, unsigned n, struct pkt **pkts);
+/*
+ * dpdk.c: n (<= 64) packets out on TX queue q (zc: in their own buffers where
+ * they fit); consumes them all, returns how many the device took (their
+ * bytes in *bytes), counts the rest in st.
+ */
+uint16_t dpdk_tx_pkts(struct dpdk_port *d, struct dpdk_stats *st, uint16_t q, bool zc,
+		      struct pkt **pkts, uint16_t n, uint64_t *bytes);
 
 /* dpdk_flow.c: frees every rule (the device's and ours); before the port closes. */
 void dpdk_flow_fini(struct dpdk_port *d);
