@@ -267,6 +267,26 @@ unsigned dpdk_rx_pkts(struct dpdk_port *d, struct dpdk_stats *st, struct pkt_poo
 	return k;
 }
 
+/* Frames the lanes passed back, to the port's peer (at most budget); whether any. */
+static bool from_lanes(struct dpdk_port *d, unsigned budget)
+{
+	struct pkt *pkts[DPDK_BURST];
+	bool any = false;
+
+	for (unsigned q = 1; q < d->nlanes && budget; q++) {
+		uint32_t n = spsc_dequeue_burst(d->handback[q], (void **)pkts,
+						budget < DPDK_BURST ? budget : DPDK_BURST);
+
+		if (n == 0)
+			continue;
+		any = true;
+		budget -= n;
+		d->st.from_lanes += n;
+		net_port_send(&d->port, pkts, (uint16_t)n);
+	}
+	return any;
+}
+
 static bool dpdk_poll(void *arg)
 {
 	struct dpdk_port *d = arg;
@@ -275,6 +295,7 @@ static bool dpdk_poll(void *arg)
 	uint32_t space;
 	unsigned budget, n, k;
 	uint64_t now;
+	bool worked = false;
 
 	if (d->st.removed)
 		return false;
@@ -299,6 +320,14 @@ static bool dpdk_poll(void *arg)
 		return false;
 	}
 	d->paused = false;
+	if (d->nlanes > 1 && from_lanes(d, budget)) {
+		/* Room again? The device's queue 0 waits for the next pass otherwise. */
+		space = net_port_peer_space(&d->port);
+		budget = space < DPDK_BURST ? space : DPDK_BURST;
+		if (budget == 0)
+			return true;
+		worked = true;
+	}
 	/* Each queue in turn, the first with frames gives this burst (the next starts after it). */
 	n = 0;
 	for (unsigned i = 0; i < d->nrxq && n == 0; i++) {
@@ -309,7 +338,7 @@ static bool dpdk_poll(void *arg)
 		d->st.rxq_pkts[q] += n;
 	}
 	if (n == 0)
-		return false;
+		return worked;
 	k = dpdk_rx_pkts(d, &d->st, d->pool, m, n, pkts);
 	if (k)
 		net_port_send(&d->port, pkts, (uint16_t)k);
@@ -789,6 +818,13 @@ static int setup_port(struct dpdk_port *d, const char *devargs, unsigned lanes, 
 	d->st.tx_offloads = d->tx_off;
 	d->st.port_id = d->pid;
 	d->st.lanes = d->nlanes;
+	for (unsigned q = 1; q < d->nlanes; q++) {
+		d->handback[q] = spsc_create(DPDK_HANDBACK_RING);
+		if (!d->handback[q]) {
+			log_seterr(err, errlen, "dpdk:%s: out of memory for lane %u's ring", d->name, q);
+			return -1;
+		}
+	}
 	lanes_publish(d);
 	return 0;
 fail:
@@ -915,6 +951,15 @@ void dpdk_close(struct dpdk_port *d)
 	/* The device freed its mbufs when it was closed. */
 	if (d->mp && (!d->started || !d->st.removed))
 		rte_mempool_free(d->mp);
+	for (unsigned q = 1; q < DPDK_LANES_MAX; q++) {
+		struct pkt *k;
+
+		if (!d->handback[q])
+			continue;
+		while (spsc_dequeue_burst(d->handback[q], (void **)&k, 1))
+			pkt_free(k);
+		spsc_destroy(d->handback[q]);
+	}
 	pkt_pool_destroy(d->pool);
 	if (d->ext_live) {
 		/* A device that never gave frames back: their free callback would find d gone. */

@@ -14,6 +14,7 @@
 struct loop;
 struct net_port;
 struct net_flow;
+struct pkt;
 struct dpdk_port;
 struct dpdk_stats;
 
@@ -71,8 +72,19 @@ unsigned dpdk_lanes(const struct dpdk_port *d);
 struct dpdk_lane *dpdk_lane_open(struct dpdk_port *d, unsigned q, struct loop *l, char *err,
 				 size_t errlen);
 struct net_port *dpdk_lane_port(struct dpdk_lane *ln);
+/*
+ * On the lane's thread: passes frames its RX queue received back to the
+ * port, whose thread sends them to the port's peer as if it had read them
+ * (through a lock-free ring; consumes all, what does not fit is dropped
+ * and counted as handed_full). Returns how many were passed.
+ */
+uint16_t dpdk_lane_to_port(struct dpdk_lane *ln, struct pkt **pkts, uint16_t n);
 unsigned dpdk_lane_queue(const struct dpdk_lane *ln);
-/* On the lane's thread, before the port is closed. */
+/*
+ * Before the port is closed, on the lane's thread while the port's is not
+ * polling (at teardown, every thread stopped; it also frees the frames still
+ * on their way back to the port, which are of the lane's pool).
+ */
 void dpdk_lane_close(struct dpdk_lane *ln);
 /*
  * On the lane's thread: its counters (the rd_*, wr_*, ol_* of struct
@@ -100,6 +112,9 @@ struct dpdk_stats {
 	uint64_t link_changes;  /* link state changes seen */
 	uint64_t restarts;      /* port restarts while its link was down (memif: reconnects) */
 	uint64_t errors;        /* failed calls into the device after setup */
+	uint64_t from_lanes;    /* frames the lanes passed back, sent to the port's peer */
+	uint64_t handed;        /* a lane's: frames passed back to the port (dpdk_lane_to_port) */
+	uint64_t handed_full;   /* a lane's: frames dropped, the ring back to the port full */
 	/* The device's (rte_eth_stats). */
 	uint64_t dev_ipackets, dev_opackets, dev_ibytes, dev_obytes;
 	uint64_t dev_imissed, dev_ierrors, dev_oerrors, dev_rx_nombuf;

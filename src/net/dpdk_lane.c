@@ -147,6 +147,20 @@ fail:
 	return NULL;
 }
 
+uint16_t dpdk_lane_to_port(struct dpdk_lane *ln, struct pkt **pkts, uint16_t n)
+{
+	uint32_t k = spsc_enqueue_burst(ln->d->handback[ln->q], (void *const *)pkts, n);
+
+	ln->st.handed += k;
+	if (k < n) {
+		ln->st.handed_full += n - k;
+		LOG_RL(LOG_LVL_WARN, "dpdk", "%s: lane %u: the port's thread is behind, dropping",
+		       ln->d->name, ln->q);
+		pkt_free_bulk(pkts + k, n - k);
+	}
+	return (uint16_t)k;
+}
+
 struct net_port *dpdk_lane_port(struct dpdk_lane *ln)
 {
 	return &ln->port;
@@ -172,6 +186,9 @@ void dpdk_lane_close(struct dpdk_lane *ln)
 	net_port_disconnect(&ln->port);
 	if (ln->polled)
 		loop_del_poll(ln->loop, lane_poll, ln);
+	/* Frames still on their way back to the port are this pool's: freed before it goes. */
+	for (struct pkt *k; spsc_dequeue_burst(ln->d->handback[ln->q], (void **)&k, 1);)
+		pkt_free(k);
 	pkt_pool_destroy(ln->pool);
 	atomic_fetch_and(&ln->d->lanes_open, ~(1u << ln->q));
 	free(ln);

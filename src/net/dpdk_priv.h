@@ -12,6 +12,7 @@
 
 #include <rte_ethdev.h>
 
+#include "core/spsc.h"
 #include "net/dpdk.h"
 #include "net/port.h"
 
@@ -89,11 +90,18 @@ struct dpdk_port {
 	uint16_t nlanes;
 	atomic_uint lane_state;
 	atomic_uint lanes_open; /* bit q: lane q is open */
+	/*
+	 * Frames lane q passes back (dpdk_lane_to_port), to be sent to the
+	 * port's peer as if read from queue 0: one ring per lane, the lane's
+	 * thread the producer, the port's the consumer. Created with the port.
+	 */
+	struct spsc_ring *handback[DPDK_LANES_MAX];
 	struct dpdk_stats st;
 };
 
 #define DPDK_LANE_RX 1u
 #define DPDK_LANE_TX 2u
+#define DPDK_HANDBACK_RING 1024u
 
 /* dpdk.c: n received mbufs (freed) into packets of pool (at most n, in pkts); how many. */
 unsigned dpdk_rx_pkts(struct dpdk_port *d, struct dpdk_stats *st, struct pkt_pool *pool,

@@ -9,6 +9,8 @@
  *     frames on RX queue 0 the port's peer, on this thread; neither sees the
  *     other's, and each side counts its own;
  *   - what lane 1's peer sends leaves on TX queue 1, the port's on TX queue 0;
+ *   - frames lane 1's peer passes back (dpdk_lane_to_port) reach the port's
+ *     peer on this thread, counted on both sides;
  *   - a port with one queue pair asked for two lanes has none (lane 1 refused);
  *   - lane 0 and a lane opened twice are refused.
  */
@@ -49,6 +51,7 @@ static struct pkt_pool *pool1; /* the worker's */
 static struct net_port peer0, peer1;
 static atomic_uint got0, got1;
 static atomic_bool wrong_thread;
+static atomic_bool pass_back; /* lane 1's peer passes what it gets back to the port */
 
 static uint16_t peer_deliver(struct net_port *self, uint16_t queue, struct pkt **pkts, uint16_t n)
 {
@@ -57,6 +60,8 @@ static uint16_t peer_deliver(struct net_port *self, uint16_t queue, struct pkt *
 		if (!worker_is_current(w))
 			atomic_store(&wrong_thread, true);
 		atomic_fetch_add(&got1, n);
+		if (atomic_load(&pass_back))
+			return dpdk_lane_to_port(lane, pkts, n);
 	} else {
 		if (worker_is_current(w))
 			atomic_store(&wrong_thread, true);
@@ -266,6 +271,26 @@ static void test_tx_by_queue(void **state)
 	assert_int_equal(lane_st.wr_full + lane_st.wr_nombuf, 0);
 }
 
+static void test_pass_back(void **state)
+{
+	struct dpdk_stats st;
+	unsigned g0 = atomic_load(&got0), g1 = atomic_load(&got1);
+
+	(void)state;
+	atomic_store(&pass_back, true);
+	put_rx(1, NFR);
+	run_until(&got0, g0 + NFR);
+	atomic_store(&pass_back, false);
+	assert_int_equal(atomic_load(&got1), g1 + NFR);
+	assert_int_equal(atomic_load(&got0), g0 + NFR);
+	assert_false(atomic_load(&wrong_thread));
+	dpdk_get_stats(dp, &st);
+	assert_int_equal(st.from_lanes, NFR);
+	worker_call(w, lane_stats, NULL);
+	assert_int_equal(lane_st.handed, NFR);
+	assert_int_equal(lane_st.handed_full, 0);
+}
+
 static void test_refusals(void **state)
 {
 	struct rte_ring *r1[1];
@@ -294,6 +319,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_rx_by_queue),
 		cmocka_unit_test(test_tx_by_queue),
+		cmocka_unit_test(test_pass_back),
 		cmocka_unit_test(test_refusals),
 	};
 
