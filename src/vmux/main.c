@@ -82,6 +82,10 @@ static int setup(void)
 				cfg->uplink_dpdk[0] ? cfg->uplink_dpdk : cfg->uplink_tap, app.err);
 			return -1;
 		}
+		if (lanes_open() < 0) {
+			fprintf(stderr, "vmux: --uplink dpdk:%s: %s\n", cfg->uplink_dpdk, app.err);
+			return -1;
+		}
 	}
 	for (unsigned i = 0; i < cfg->ndev; i++) {
 		struct vdev *d = &app.devs[i];
@@ -99,6 +103,7 @@ static int setup(void)
 			fprintf(stderr, "vmux: device %u (-s %s): %s\n", i, d->cfg->socket, d->err);
 			return -1;
 		}
+		lanes_vm_add(d);
 		if (d->cfg->vfio_dev[0]) {
 			LOG_INFO(COMP, "%s: %s %s on %s, %s%s", d->name, d->cfg->mode,
 				 d->cfg->vfio_dev, d->cfg->socket,
@@ -115,6 +120,7 @@ static int setup(void)
 			 d->thread < 0 ? "" : worker_name(app.workers[d->thread]),
 			 d->cfg->doorbell == CFG_DOORBELL_POLL ? "polled" : "trapped");
 	}
+	lanes_refresh();
 	for (unsigned i = 0; i < cfg->npcap; i++) {
 		const struct cfg_pcap *pc = &cfg->pcap[i];
 		struct net_capture_opts o = {

@@ -110,6 +110,7 @@ static void remove_device(struct vdev *d)
 	bool on_switch = d->sw_port >= 0;
 
 	capture_stop(d->name, NULL, err, sizeof(err)); /* none running is fine */
+	lanes_vm_del(d);
 	if (app.sw)
 		run_on(app.sw_thread, detach_from_switch, d);
 	if (d->xp) {
@@ -237,6 +238,7 @@ static int add_device(const struct cfg_device *nd)
 		remove_device(d);
 		return -1;
 	}
+	lanes_vm_add(d);
 	LOG_INFO(COMP, "reload: added %s: %s on %s, %s%s", d->name, d->cfg->mode, d->cfg->socket,
 		 d->cfg->tap[0] ? "wired to tap " : "on the switch", d->cfg->tap);
 	return 0;
