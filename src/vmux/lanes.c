@@ -231,7 +231,8 @@ void lanes_refresh(void)
 	for (unsigned i = 0; i < app.ndev; i++) {
 		const struct vdev *d = &app.devs[i];
 
-		if (d->sw_port >= 0 && (d->cfg->allow_spoof || d->cfg->allow_promisc))
+		/* Any device configured for the switch, attached or about to be (a reload). */
+		if (d->cfg && !d->cfg->tap[0] && (d->cfg->allow_spoof || d->cfg->allow_promisc))
 			why |= 1;
 	}
 	for (unsigned i = 0; i < CFG_MAX_DEVICES + 1; i++)

@@ -230,6 +230,7 @@ static int add_device(const struct cfg_device *nd)
 	d->sw_port = -1;
 	d->thread = device_thread(c, i);
 	snprintf(d->name, sizeof(d->name), "dev%u", i);
+	lanes_refresh(); /* before it can send: a VM that may spoof stops the lanes' shortcut */
 	run_on(d->thread, create_device, d);
 	if (d->xp && d->inst)
 		run_on(app.sw_thread, attach_xport, d);
@@ -295,6 +296,7 @@ int vmux_reload(void)
 			failed++;
 	}
 	free(n);
+	lanes_refresh();
 	app.svc.reloads++;
 	app.svc.devices_added += added;
 	app.svc.devices_removed += removed;
