@@ -666,6 +666,41 @@ static void test_lanes_vm_to_uplink(void **state)
 			fail_msg("VM %d -> uplink: %u of %u frames on the veth", i, got[i], NFR);
 }
 
+/*
+ * A capture on VM 1's port: the lane hands even VM 1's frames to the switch,
+ * which records them; all arrive. Stopped: straight to the VM again.
+ */
+static void test_lanes_capture(void **state)
+{
+	char cmd[900], pcap[300];
+	uint64_t direct, handed;
+	struct stat st;
+
+	(void)state;
+	if (!in_own_netns)
+		skip();
+	snprintf(pcap, sizeof(pcap), "%s/vm1.pcap", dir);
+	snprintf(cmd, sizeof(cmd), "%s capture start dev1 %s -c %s >/dev/null", vmuxctl, pcap,
+		 ctl_path);
+	assert_int_equal(system(cmd), 0);
+	assert_false(lane_u64("direct_on"));
+	direct = lane_u64("direct");
+	handed = lane_u64("handed");
+	raw_send_udp(MAC[1], port_q[1], NFR);
+	assert_int_equal(vm_recv(&vms[1], NFR, 3000), NFR);
+	assert_int_equal(lane_u64("direct"), direct);
+	assert_int_equal(lane_u64("handed"), handed + NFR);
+	snprintf(cmd, sizeof(cmd), "%s capture stop dev1 -c %s >/dev/null", vmuxctl, ctl_path);
+	assert_int_equal(system(cmd), 0);
+	/* 24-byte header and 16 + 60 per frame: the switch's path recorded them all. */
+	assert_int_equal(stat(pcap, &st), 0);
+	assert_true(st.st_size >= 24 + (off_t)NFR * (16 + 60));
+	assert_true(lane_u64("direct_on"));
+	raw_send_udp(MAC[1], port_q[1], NFR);
+	assert_int_equal(vm_recv(&vms[1], NFR, 3000), NFR);
+	assert_int_equal(lane_u64("direct"), direct + NFR);
+}
+
 /* VM 1's client goes away: its frames are dropped, VM 0's keep arriving through lane 1. */
 static void test_lanes_vm_leaves(void **state)
 {
@@ -758,6 +793,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_lanes_rx_other_worker),
 		cmocka_unit_test(test_lanes_broadcast),
 		cmocka_unit_test(test_lanes_vm_to_uplink),
+		cmocka_unit_test(test_lanes_capture),
 		cmocka_unit_test(test_lanes_vm_leaves),
 	};
 	const struct CMUnitTest memif[] = {
