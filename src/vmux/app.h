@@ -121,6 +121,13 @@ int lanes_open(void); /* 0, or -1 with app.err */
 /* A device now on the switch / about to leave it: its worker's lane learns / forgets it. */
 void lanes_vm_add(struct vdev *d);
 void lanes_vm_del(struct vdev *d);
+/*
+ * Every lane's copy of the MACs pinned to VMs: a device's added before it
+ * joins the switch, removed after it left it (so that no lane sends a
+ * frame to the uplink that the switch would give a VM).
+ */
+void lanes_known_add(struct vdev *d);
+void lanes_known_del(struct vdev *d);
 /* Whether lanes may deliver to their VMs (no spoofing or promiscuous VM, no capture). */
 void lanes_refresh(void);
 /* At teardown, every worker stopped, before the uplink is closed. */

@@ -30,10 +30,28 @@
 /* The uplink's policy, as create_switch attaches it: untagged, no trunk. */
 static const struct sw_policy uplink_pol = { .vlan = 0, .trunk = false };
 
+struct vlane;
+
+/* A VM of the lane's worker, for its frames to the uplink (the filter of its cross-thread port). */
+struct lane_tx {
+	struct vlane *v;
+	uint8_t mac[6];
+	struct sw_policy pol;
+};
+
 struct lane_vm {
 	uint8_t mac[6];
 	struct sw_policy pol;
 	struct net_port *dev;
+	unsigned slot;
+	struct xport *xp;
+	struct lane_tx *tx;
+};
+
+/* A MAC the switch has pinned to a VM (any worker's), in its VLAN. */
+struct lane_mac {
+	uint8_t mac[6];
+	uint16_t vlan;
 	unsigned slot;
 };
 
@@ -43,8 +61,11 @@ struct vlane {
 	struct net_port port; /* the lane's peer */
 	struct lane_vm vm[CFG_MAX_DEVICES];
 	unsigned nvm;
+	/* Every VM's MAC on the switch: this worker's copy, changed by run_on only. */
+	struct lane_mac known[CFG_MAX_DEVICES];
+	unsigned nknown;
 	/* Written on the lane's worker, read anywhere. */
-	_Atomic uint64_t in, direct, direct_drops, handed, handed_drops;
+	_Atomic uint64_t in, direct, direct_drops, handed, handed_drops, out, out_drops;
 };
 
 static struct vlane *lanes[CFG_MAX_WORKERS];
@@ -133,6 +154,59 @@ static const struct net_port_ops vl_ops = {
 	.deliver = vl_deliver,
 };
 
+/*
+ * Whether the switch would send frame k from VM port t to the uplink alone:
+ * what it accepts from a strict VM port (length, VLAN, source), unicast to a
+ * MAC pinned to no VM (with every VM strict, no other port may own it, and
+ * learned entries are all the uplink's), in a VLAN the uplink carries.
+ */
+static bool tx_to_uplink(const struct vlane *v, const struct lane_tx *t, const struct pkt *k,
+			 uint16_t *vid, uint16_t *pcp)
+{
+	bool in_data;
+
+	if (k->len < SW_ETH_HLEN || k->len > PKT_DATA_MAX || (k->data[0] & 1))
+		return false;
+	if (!sw_policy_vlan_of(&t->pol, k, vid, pcp, &in_data) || in_data)
+		return false;
+	if (!sw_src_ok(k->data + 6) || memcmp(k->data + 6, t->mac, 6) ||
+	    !sw_policy_in_vlan(&uplink_pol, *vid))
+		return false;
+	for (unsigned i = 0; i < v->nknown; i++)
+		if (v->known[i].vlan == *vid && !memcmp(v->known[i].mac, k->data, 6))
+			return false;
+	return true;
+}
+
+/* The filter of a VM's cross-thread port: its frames for the uplink leave on this lane. */
+static uint16_t tx_filter(void *arg, struct pkt **pkts, uint16_t n)
+{
+	struct lane_tx *t = arg;
+	struct vlane *v = t->v;
+	struct pkt *out[64];
+	uint16_t no = 0, left = 0, sent;
+
+	if (n > 64 || atomic_load_explicit(&bypass, memory_order_relaxed))
+		return n;
+	for (uint16_t i = 0; i < n; i++) {
+		struct pkt *k = pkts[i];
+		uint16_t vid = 0, pcp = 0;
+
+		if (!tx_to_uplink(v, t, k, &vid, &pcp)) {
+			pkts[left++] = k;
+			continue;
+		}
+		sw_policy_egress(&uplink_pol, k, vid, pcp);
+		out[no++] = k;
+	}
+	if (no) {
+		sent = net_port_send(&v->port, out, no);
+		atomic_fetch_add_explicit(&v->out, sent, memory_order_relaxed);
+		atomic_fetch_add_explicit(&v->out_drops, (uint64_t)(no - sent), memory_order_relaxed);
+	}
+	return left;
+}
+
 /* ---- on the lane's worker ------------------------------------------------------ */
 
 static void open_on_worker(void *arg)
@@ -166,6 +240,14 @@ static void vm_add_on_worker(void *arg)
 	m->pol.trunk = false; /* as attach_to_switch attaches a VM */
 	m->dev = dev_port(d->inst);
 	m->slot = d->idx;
+	m->xp = d->xp;
+	m->tx = calloc(1, sizeof(*m->tx));
+	if (m->tx && m->xp) {
+		m->tx->v = v;
+		memcpy(m->tx->mac, m->mac, 6);
+		m->tx->pol = m->pol;
+		xport_set_filter(m->xp, 0, tx_filter, m->tx);
+	}
 }
 
 static void vm_del_on_worker(void *arg)
@@ -175,7 +257,39 @@ static void vm_del_on_worker(void *arg)
 
 	for (unsigned i = 0; i < v->nvm; i++)
 		if (v->vm[i].slot == d->idx) {
+			if (v->vm[i].xp)
+				xport_set_filter(v->vm[i].xp, 0, NULL, NULL);
+			free(v->vm[i].tx);
 			v->vm[i] = v->vm[--v->nvm];
+			break;
+		}
+}
+
+struct known_op {
+	struct vlane *v;
+	const struct vdev *d;
+};
+
+static void known_add_on_worker(void *arg)
+{
+	struct known_op *op = arg;
+	struct vlane *v = op->v;
+
+	if (v->nknown == CFG_MAX_DEVICES)
+		return;
+	memcpy(v->known[v->nknown].mac, op->d->cfg->mac, 6);
+	v->known[v->nknown].vlan = op->d->cfg->vlan;
+	v->known[v->nknown++].slot = op->d->idx;
+}
+
+static void known_del_on_worker(void *arg)
+{
+	struct known_op *op = arg;
+	struct vlane *v = op->v;
+
+	for (unsigned i = 0; i < v->nknown; i++)
+		if (v->known[i].slot == op->d->idx) {
+			v->known[i] = v->known[--v->nknown];
 			break;
 		}
 }
@@ -224,6 +338,28 @@ void lanes_vm_del(struct vdev *d)
 		run_on(d->thread, vm_del_on_worker, d);
 }
 
+void lanes_known_add(struct vdev *d)
+{
+	if (d->cfg->tap[0] || d->cfg->vfio_dev[0])
+		return;
+	for (unsigned w = 1; w < CFG_MAX_WORKERS; w++)
+		if (lanes[w]) {
+			struct known_op op = { lanes[w], d };
+
+			run_on((int)w, known_add_on_worker, &op);
+		}
+}
+
+void lanes_known_del(struct vdev *d)
+{
+	for (unsigned w = 1; w < CFG_MAX_WORKERS; w++)
+		if (lanes[w]) {
+			struct known_op op = { lanes[w], d };
+
+			run_on((int)w, known_del_on_worker, &op);
+		}
+}
+
 void lanes_refresh(void)
 {
 	unsigned why = 0;
@@ -259,6 +395,8 @@ void lanes_close(void)
 			continue;
 		net_port_disconnect(&v->port);
 		dpdk_lane_close(v->ln);
+		for (unsigned i = 0; i < v->nvm; i++)
+			free(v->vm[i].tx); /* the cross-thread ports are gone by now */
 		free(v);
 		lanes[w] = NULL;
 	}
@@ -284,6 +422,9 @@ struct json_object *lanes_json(void)
 		json_object_object_add(o, "handed", json_object_new_uint64(atomic_load(&v->handed)));
 		json_object_object_add(o, "handed_drops",
 				       json_object_new_uint64(atomic_load(&v->handed_drops)));
+		json_object_object_add(o, "out", json_object_new_uint64(atomic_load(&v->out)));
+		json_object_object_add(o, "out_drops",
+				       json_object_new_uint64(atomic_load(&v->out_drops)));
 		json_object_object_add(o, "direct_on",
 				       json_object_new_boolean(atomic_load(&bypass) == 0));
 		json_object_array_add(a, o);

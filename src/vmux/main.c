@@ -96,6 +96,7 @@ static int setup(void)
 		d->thread = device_thread(cfg, i);
 		snprintf(d->name, sizeof(d->name), "dev%u", i);
 		app.ndev++;
+		lanes_known_add(d);
 		run_on(d->thread, create_device, d);
 		if (d->xp && d->inst)
 			run_on(app.sw_thread, attach_xport, d);

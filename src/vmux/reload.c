@@ -113,6 +113,7 @@ static void remove_device(struct vdev *d)
 	lanes_vm_del(d);
 	if (app.sw)
 		run_on(app.sw_thread, detach_from_switch, d);
+	lanes_known_del(d);
 	if (d->xp) {
 		run_on(d->thread, detach_xport_dev_side, d);
 		xport_destroy(d->xp);
@@ -231,6 +232,7 @@ static int add_device(const struct cfg_device *nd)
 	d->thread = device_thread(c, i);
 	snprintf(d->name, sizeof(d->name), "dev%u", i);
 	lanes_refresh(); /* before it can send: a VM that may spoof stops the lanes' shortcut */
+	lanes_known_add(d);
 	run_on(d->thread, create_device, d);
 	if (d->xp && d->inst)
 		run_on(app.sw_thread, attach_xport, d);

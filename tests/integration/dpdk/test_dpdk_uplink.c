@@ -650,20 +650,58 @@ static void test_lanes_broadcast(void **state)
 	assert_int_equal(lane_u64("handed"), handed + NFR);
 }
 
-/* VMs to the uplink: out through the switch's queue, on the wire. */
+/*
+ * VMs to the uplink, on the wire: VM 1's leave through lane 1 (TX queue 1;
+ * "out"), VM 0's through the switch (its uplink port's tx_pkts).
+ */
 static void test_lanes_vm_to_uplink(void **state)
 {
 	unsigned got[NVM];
+	uint64_t out, sw_out;
 
 	(void)state;
 	if (!in_own_netns)
 		skip();
+	out = lane_u64("out");
+	sw_out = uplink_u64("tx_pkts");
 	for (int i = 0; i < 2; i++)
 		vm_send(&vms[i], NFR);
 	raw_count(got, NFR, 3000);
 	for (int i = 0; i < 2; i++)
 		if (got[i] != NFR)
 			fail_msg("VM %d -> uplink: %u of %u frames on the veth", i, got[i], NFR);
+	assert_int_equal(lane_u64("out"), out + NFR);
+	assert_int_equal(lane_u64("out_drops"), 0);
+	assert_int_equal(uplink_u64("tx_pkts"), sw_out + NFR);
+}
+
+/* VM 1 to VM 0's MAC: the switch's (a VM's MAC never leaves through a lane). */
+static void test_lanes_vm_to_vm(void **state)
+{
+	uint8_t f[128], buf[2048];
+	uint64_t out, addr = vms[1].addr;
+	uint32_t len = vms[1].len;
+	unsigned n = 0;
+
+	(void)state;
+	if (!in_own_netns)
+		skip();
+	out = lane_u64("out");
+	vms[1].len = e1kg_eth(f, MAC[0], MAC[1], ETYPE, 60, 0x55);
+	vms[1].addr = e1kg_txbuf(&vms[1].g, f, vms[1].len);
+	vm_send(&vms[1], NFR);
+	vms[1].addr = addr;
+	vms[1].len = len;
+	for (int t = 0; t <= 3000 && n < NFR; t += 2) {
+		uint32_t l;
+
+		while ((l = e1kg_rx_take(&vms[0].g, buf, sizeof(buf), NULL)))
+			n += l >= 14 && !memcmp(buf, MAC[0], 6) && !memcmp(buf + 6, MAC[1], 6);
+		if (n < NFR)
+			it_nap_ms(2);
+	}
+	assert_int_equal(n, NFR);
+	assert_int_equal(lane_u64("out"), out);
 }
 
 /*
@@ -793,6 +831,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_lanes_rx_other_worker),
 		cmocka_unit_test(test_lanes_broadcast),
 		cmocka_unit_test(test_lanes_vm_to_uplink),
+		cmocka_unit_test(test_lanes_vm_to_vm),
 		cmocka_unit_test(test_lanes_capture),
 		cmocka_unit_test(test_lanes_vm_leaves),
 	};
