@@ -286,6 +286,23 @@ static void raw_count(unsigned got[NVM], unsigned want_each, int ms)
 
 /* ---- setup ----------------------------------------------------------------------------- */
 
+static char conf_path[300];
+
+/* lanes: the devices' file, with VMs 0..n-1 (VM i on worker i, its MAC given). */
+static int write_conf(int n)
+{
+	FILE *f = fopen(conf_path, "w");
+
+	if (!f)
+		return -1;
+	fprintf(f, "{ \"devices\": [");
+	for (int i = 0; i < n; i++)
+		fprintf(f, "%s { \"socket\": \"%s\", \"worker\": %d, "
+			"\"mac\": \"02:00:00:00:0d:%02x\" }", i ? "," : "", sock[i], i, i);
+	fprintf(f, " ] }\n");
+	return fclose(f);
+}
+
 static int group_setup(void **state)
 {
 	char updev[400];
@@ -342,9 +359,18 @@ static int group_setup(void **state)
 		argv[a++] = (char *)"--workers";
 		argv[a++] = (char *)"2";
 	}
-	for (int i = 0; i < nvm; i++) {
-		argv[a++] = (char *)"-s";
-		argv[a++] = sock[i];
+	if (!strcmp(mode, "lanes")) {
+		/* The devices in a file, so that a reload can take VM 1 away and bring it back. */
+		snprintf(conf_path, sizeof(conf_path), "%s/vmux.json", dir);
+		if (write_conf(2) < 0)
+			return -1;
+		argv[a++] = (char *)"--config";
+		argv[a++] = conf_path;
+	} else {
+		for (int i = 0; i < nvm; i++) {
+			argv[a++] = (char *)"-s";
+			argv[a++] = sock[i];
+		}
 	}
 	argv[a] = NULL;
 	{
@@ -739,6 +765,78 @@ static void test_lanes_capture(void **state)
 	assert_int_equal(lane_u64("direct"), direct + NFR);
 }
 
+/* The switch's ports (uplink and VMs) in `vmuxctl switch`. */
+static size_t switch_ports(void)
+{
+	char cmd[700], *buf = calloc(1, 1 << 20);
+	struct json_object *root, *ports;
+	size_t n, r = 0;
+	FILE *f;
+
+	assert_non_null(buf);
+	snprintf(cmd, sizeof(cmd), "%s switch -c %s 2>/dev/null", vmuxctl, ctl_path);
+	f = popen(cmd, "r");
+	assert_non_null(f);
+	n = fread(buf, 1, (1 << 20) - 1, f);
+	pclose(f);
+	buf[n] = 0;
+	root = json_tokener_parse(buf);
+	free(buf);
+	if (root && json_object_object_get_ex(root, "ports", &ports))
+		r = json_object_array_length(ports);
+	json_object_put(root);
+	return r;
+}
+
+static void reload_to(int ndev)
+{
+	assert_int_equal(write_conf(ndev), 0);
+	assert_int_equal(kill(vmux_pid, SIGHUP), 0);
+	for (int t = 0; t < 3000 && switch_ports() != (size_t)ndev + 1; t += 20)
+		it_nap_ms(20);
+	assert_int_equal(switch_ports(), (size_t)ndev + 1);
+}
+
+/*
+ * A reload takes VM 1 away: lane 1 forgets it (its MAC's frames go to the
+ * switch, which has nowhere to send them) and VM 0 is not disturbed, on lane
+ * 1's queue and to the uplink. Another brings it back: straight to it again.
+ */
+static void test_lanes_reload(void **state)
+{
+	uint64_t direct, handed, out;
+	unsigned got[NVM];
+
+	(void)state;
+	if (!in_own_netns)
+		skip();
+	e1kg_close(&vms[1].g);
+	reload_to(1);
+	direct = lane_u64("direct");
+	handed = lane_u64("handed");
+	raw_send_udp(MAC[1], port_q[1], NFR);
+	raw_send_udp(MAC[0], port_q[1], NFR);
+	assert_int_equal(vm_recv(&vms[0], NFR, 3000), NFR);
+	for (int t = 0; t < 2000 && lane_u64("handed") < handed + 2 * NFR; t += 20)
+		it_nap_ms(20);
+	assert_int_equal(lane_u64("handed"), handed + 2 * NFR);
+	assert_int_equal(lane_u64("direct"), direct);
+	vm_send(&vms[0], NFR);
+	raw_count(got, NFR, 3000);
+	assert_int_equal(got[0], NFR);
+	reload_to(2);
+	vm_open(&vms[1], 1);
+	raw_send_udp(MAC[1], port_q[1], NFR);
+	assert_int_equal(vm_recv(&vms[1], NFR, 3000), NFR);
+	assert_int_equal(lane_u64("direct"), direct + NFR);
+	out = lane_u64("out");
+	vm_send(&vms[1], NFR);
+	raw_count(got, NFR, 3000);
+	assert_int_equal(got[1], NFR);
+	assert_int_equal(lane_u64("out"), out + NFR);
+	assert_true(vmux_pid > 0 && waitpid(vmux_pid, NULL, WNOHANG) == 0);
+}
+
 /* VM 1's client goes away: its frames are dropped, VM 0's keep arriving through lane 1. */
 static void test_lanes_vm_leaves(void **state)
 {
@@ -834,6 +932,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_lanes_vm_to_vm),
 		cmocka_unit_test(test_lanes_capture),
 		cmocka_unit_test(test_lanes_vm_leaves),
+		cmocka_unit_test(test_lanes_reload),
 	};
 	const struct CMUnitTest memif[] = {
 		cmocka_unit_test(test_memif_echo),
