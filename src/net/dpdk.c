@@ -135,18 +135,19 @@ void dpdk_eal_fini(void)
 /* ---- receive -------------------------------------------------------------------- */
 
 /* Copies the frame m (one or several segments) into p; false if it does not fit. */
-static bool mbuf_to_pkt(struct dpdk_port *d, const struct rte_mbuf *m, struct pkt *p)
+static bool mbuf_to_pkt(struct dpdk_port *d, struct dpdk_stats *st, const struct rte_mbuf *m,
+			struct pkt *p)
 {
 	uint32_t len = m->pkt_len, off = 0;
 
 	if (len > PKT_DATA_MAX) {
-		d->st.rd_oversize++;
+		st->rd_oversize++;
 		LOG_RL(LOG_LVL_WARN, "dpdk", "%s: dropped a %u-byte frame (max %u)", d->name, len,
 		       PKT_DATA_MAX);
 		return false;
 	}
 	if (len < ETH_HDR) {
-		d->st.rd_undersize++;
+		st->rd_undersize++;
 		LOG_RL(LOG_LVL_WARN, "dpdk", "%s: dropped a %u-byte frame", d->name, len);
 		return false;
 	}
@@ -160,7 +161,7 @@ static bool mbuf_to_pkt(struct dpdk_port *d, const struct rte_mbuf *m, struct pk
 	}
 	if (off < len) {
 		/* A chain shorter than its pkt_len: a broken driver; never trust it. */
-		d->st.rd_undersize++;
+		st->rd_undersize++;
 		return false;
 	}
 	p->len = len;
@@ -173,6 +174,16 @@ static bool mbuf_to_pkt(struct dpdk_port *d, const struct rte_mbuf *m, struct pk
 		p->vlan_tci = m->vlan_tci;
 	}
 	return true;
+}
+
+/* What the lanes may do now (they run on other threads). */
+static void lanes_publish(struct dpdk_port *d)
+{
+	unsigned v = 0;
+
+	if (d->running && !d->st.removed)
+		v = DPDK_LANE_RX | (d->st.link_up ? DPDK_LANE_TX : 0u);
+	atomic_store_explicit(&d->lane_state, v, memory_order_release);
 }
 
 static void link_check(struct dpdk_port *d)
@@ -211,6 +222,7 @@ static void link_check(struct dpdk_port *d)
 			if (!d->running)
 				LOG_RL(LOG_LVL_WARN, "dpdk", "%s: cannot restart it (its peer gone?); "
 				       "trying again every %u ms", d->name, DPDK_RESTART_MS);
+			lanes_publish(d);
 			return;
 		}
 	}
@@ -218,6 +230,7 @@ static void link_check(struct dpdk_port *d)
 		return;
 	d->st.link_up = up;
 	d->st.link_changes++;
+	lanes_publish(d);
 	LOG_INFO("dpdk", "%s: link %s%s%u Mb/s", d->name, up ? "up" : "down", up ? ", " : "",
 		 up ? link.link_speed : 0);
 	if (!up)
@@ -231,8 +244,47 @@ static void removed(struct dpdk_port *d)
 		return;
 	d->st.removed = true;
 	d->st.link_up = false;
+	lanes_publish(d);
 	LOG_ERR("dpdk", "%s: the device was removed; link down, no longer polled", d->name);
 	net_port_set_link(&d->port, false);
+}
+
+unsigned dpdk_rx_pkts(struct dpdk_port *d, struct dpdk_stats *st, struct pkt_pool *pool,
+		      struct rte_mbuf **m, unsigned n, struct pkt **pkts)
+{
+	unsigned have = pkt_alloc_bulk(pool, pkts, n), k = 0;
+
+	if (have < n) {
+		st->rd_nobuf += n - have;
+		LOG_RL(LOG_LVL_WARN, "dpdk", "%s: packet pool %s empty, dropping", d->name,
+		       pkt_pool_name(pool));
+	}
+	for (unsigned i = 0; i < have; i++)
+		if (mbuf_to_pkt(d, st, m[i], pkts[k]))
+			k++;
+	rte_pktmbuf_free_bulk(m, n);
+	pkt_free_bulk(pkts + k, have - k);
+	return k;
+}
+
+/* Frames the lanes passed back, to the port's peer (at most budget); whether any. */
+static bool from_lanes(struct dpdk_port *d, unsigned budget)
+{
+	struct pkt *pkts[DPDK_BURST];
+	bool any = false;
+
+	for (unsigned q = 1; q < d->nlanes && budget; q++) {
+		uint32_t n = spsc_dequeue_burst(d->handback[q], (void **)pkts,
+						budget < DPDK_BURST ? budget : DPDK_BURST);
+
+		if (n == 0)
+			continue;
+		any = true;
+		budget -= n;
+		d->st.from_lanes += n;
+		net_port_send(&d->port, pkts, (uint16_t)n);
+	}
+	return any;
 }
 
 static bool dpdk_poll(void *arg)
@@ -241,8 +293,9 @@ static bool dpdk_poll(void *arg)
 	struct rte_mbuf *m[DPDK_BURST];
 	struct pkt *pkts[DPDK_BURST];
 	uint32_t space;
-	unsigned budget, n, have, k = 0;
+	unsigned budget, n, k;
 	uint64_t now;
+	bool worked = false;
 
 	if (d->st.removed)
 		return false;
@@ -267,6 +320,14 @@ static bool dpdk_poll(void *arg)
 		return false;
 	}
 	d->paused = false;
+	if (d->nlanes > 1 && from_lanes(d, budget)) {
+		/* Room again? The device's queue 0 waits for the next pass otherwise. */
+		space = net_port_peer_space(&d->port);
+		budget = space < DPDK_BURST ? space : DPDK_BURST;
+		if (budget == 0)
+			return true;
+		worked = true;
+	}
 	/* Each queue in turn, the first with frames gives this burst (the next starts after it). */
 	n = 0;
 	for (unsigned i = 0; i < d->nrxq && n == 0; i++) {
@@ -277,18 +338,8 @@ static bool dpdk_poll(void *arg)
 		d->st.rxq_pkts[q] += n;
 	}
 	if (n == 0)
-		return false;
-	have = pkt_alloc_bulk(d->pool, pkts, n);
-	if (have < n) {
-		d->st.rd_nobuf += n - have;
-		LOG_RL(LOG_LVL_WARN, "dpdk", "%s: packet pool %s empty, dropping", d->name,
-		       pkt_pool_name(d->pool));
-	}
-	for (unsigned i = 0; i < have; i++)
-		if (mbuf_to_pkt(d, m[i], pkts[k]))
-			k++;
-	rte_pktmbuf_free_bulk(m, n);
-	pkt_free_bulk(pkts + k, have - k);
+		return worked;
+	k = dpdk_rx_pkts(d, &d->st, d->pool, m, n, pkts);
 	if (k)
 		net_port_send(&d->port, pkts, (uint16_t)k);
 	return true;
@@ -348,7 +399,8 @@ static void csum_sw(struct pkt *p)
  * The offload request of p onto m (tag: the 802.1Q tag went into the data).
  * False: the frame cannot go (TSO on a device without it).
  */
-static bool offload(struct dpdk_port *d, struct pkt *p, struct rte_mbuf *m, bool tag)
+static bool offload(struct dpdk_port *d, struct dpdk_stats *st, struct pkt *p, struct rte_mbuf *m,
+		    bool tag)
 {
 	const struct pkt_offload *o = &p->ol;
 	bool v6 = o->flags & PKT_OL_IPV6, udp = o->flags & PKT_OL_UDP;
@@ -357,7 +409,7 @@ static bool offload(struct dpdk_port *d, struct pkt *p, struct rte_mbuf *m, bool
 	if (o->flags & PKT_OL_TSO) {
 		if (udp || !(d->tx_off & RTE_ETH_TX_OFFLOAD_TCP_TSO) ||
 		    (!v6 && !(d->tx_off & RTE_ETH_TX_OFFLOAD_IPV4_CKSUM))) {
-			d->st.ol_refused++;
+			st->ol_refused++;
 			LOG_RL(LOG_LVL_WARN, "dpdk", "%s: a TSO frame, and the device has no TSO: "
 			       "dropped", d->name);
 			return false;
@@ -372,7 +424,7 @@ static bool offload(struct dpdk_port *d, struct pkt *p, struct rte_mbuf *m, bool
 			need |= udp ? RTE_ETH_TX_OFFLOAD_UDP_CKSUM : RTE_ETH_TX_OFFLOAD_TCP_CKSUM;
 		if ((d->tx_off & need) != need) {
 			/* Before the copy would be better; done on p, then copied again. */
-			d->st.ol_sw++;
+			st->ol_sw++;
 			return true;
 		}
 		m->ol_flags |= v6 ? RTE_MBUF_F_TX_IPV6 : RTE_MBUF_F_TX_IPV4;
@@ -386,7 +438,7 @@ static bool offload(struct dpdk_port *d, struct pkt *p, struct rte_mbuf *m, bool
 	m->l2_len = (uint64_t)o->l2_len + (tag ? 4u : 0u);
 	m->l3_len = o->l3_len;
 	m->l4_len = o->l4_len;
-	d->st.ol_hw++;
+	st->ol_hw++;
 	return true;
 }
 
@@ -446,8 +498,8 @@ static void pkt_attach(struct dpdk_port *d, struct pkt *p, struct rte_mbuf *m)
  * p as an mbuf (chain) in m (NULL: one allocated here), or NULL (counted; m
  * freed). *attached: p went into m without a copy and is m's now.
  */
-static struct rte_mbuf *pkt_to_mbuf(struct dpdk_port *d, struct pkt *p, struct rte_mbuf *m,
-				    bool *attached)
+static struct rte_mbuf *pkt_to_mbuf(struct dpdk_port *d, struct dpdk_stats *st, bool zc,
+				    struct pkt *p, struct rte_mbuf *m, bool *attached)
 {
 	bool tag = p->flags & PKT_F_VLAN;
 	uint32_t total = p->len + (tag ? 4u : 0u);
@@ -456,7 +508,7 @@ static struct rte_mbuf *pkt_to_mbuf(struct dpdk_port *d, struct pkt *p, struct r
 
 	if (p->len < ETH_HDR || p->len > PKT_DATA_MAX ||
 	    (total > d->seg_room && !(d->tx_off & RTE_ETH_TX_OFFLOAD_MULTI_SEGS))) {
-		d->st.wr_bad_len++;
+		st->wr_bad_len++;
 		LOG_RL(LOG_LVL_WARN, "dpdk", "%s: not sending a %u-byte frame", d->name, p->len);
 		rte_pktmbuf_free(m);
 		return NULL;
@@ -466,18 +518,18 @@ static struct rte_mbuf *pkt_to_mbuf(struct dpdk_port *d, struct pkt *p, struct r
 	if (!m)
 		m = rte_pktmbuf_alloc(d->mp);
 	if (!m) {
-		d->st.wr_nombuf++;
+		st->wr_nombuf++;
 		return NULL;
 	}
-	if (!tag && d->ext_ok && p->len >= DPDK_ZEROCOPY_MIN && p->len <= EXT_SHINFO_OFF) {
+	if (!tag && zc && p->len >= DPDK_ZEROCOPY_MIN && p->len <= EXT_SHINFO_OFF) {
 		/* Checksums the device cannot do were completed on p above. */
-		if ((p->flags & PKT_F_OL) && !offload(d, p, m, false)) {
+		if ((p->flags & PKT_F_OL) && !offload(d, st, p, m, false)) {
 			rte_pktmbuf_free(m);
 			return NULL;
 		}
 		pkt_attach(d, p, m);
 		*attached = true;
-		d->st.wr_zerocopy++;
+		st->wr_zerocopy++;
 		return m;
 	}
 	if (!tag && total <= d->seg_room && !(p->flags & PKT_F_OL)) {
@@ -497,59 +549,68 @@ static struct rte_mbuf *pkt_to_mbuf(struct dpdk_port *d, struct pkt *p, struct r
 		ok = mbuf_put(d, m, &tail, p->data, p->len);
 	}
 	if (!ok) {
-		d->st.wr_nombuf++;
+		st->wr_nombuf++;
 		rte_pktmbuf_free(m);
 		return NULL;
 	}
-	if ((p->flags & PKT_F_OL) && !offload(d, p, m, tag)) {
+	if ((p->flags & PKT_F_OL) && !offload(d, st, p, m, tag)) {
 		rte_pktmbuf_free(m);
 		return NULL;
 	}
 	return m;
 }
 
-static uint16_t dpdk_deliver(struct net_port *self, uint16_t queue, struct pkt **pkts, uint16_t n)
+uint16_t dpdk_tx_pkts(struct dpdk_port *d, struct dpdk_stats *st, uint16_t q, bool zc,
+		      struct pkt **pkts, uint16_t n, uint64_t *bytes)
 {
-	struct dpdk_port *d = self->priv;
-	struct rte_mbuf *m[64];
+	struct rte_mbuf *m[64], *heads[64];
 	struct pkt *copied[64];
 	uint32_t lens[64];
 	uint16_t k = 0, sent = 0, nc = 0;
+	/* One allocation for the burst's first segments (else one at a time). */
+	bool bulk = rte_pktmbuf_alloc_bulk(d->mp, heads, n) == 0;
+
+	for (uint16_t i = 0; i < n; i++) {
+		bool attached = false;
+		struct rte_mbuf *b = pkt_to_mbuf(d, st, zc, pkts[i], bulk ? heads[i] : NULL,
+						 &attached);
+
+		if (!attached)
+			copied[nc++] = pkts[i];
+		if (b) {
+			lens[k] = b->pkt_len;
+			m[k++] = b;
+		}
+	}
+	if (k)
+		sent = rte_eth_tx_burst(d->pid, q, m, k);
+	if (sent < k) {
+		st->wr_full += (uint64_t)(k - sent);
+		LOG_RL(LOG_LVL_WARN, "dpdk", "%s: TX queue %u full, dropping", d->name, q);
+		rte_pktmbuf_free_bulk(m + sent, (unsigned)(k - sent));
+	}
+	*bytes = 0;
+	for (uint16_t i = 0; i < sent; i++)
+		*bytes += lens[i];
+	pkt_free_bulk(copied, nc);
+	return sent;
+}
+
+static uint16_t dpdk_deliver(struct net_port *self, uint16_t queue, struct pkt **pkts, uint16_t n)
+{
+	struct dpdk_port *d = self->priv;
+	uint16_t sent = 0;
 	uint64_t bytes = 0;
 
 	(void)queue;
 	if (n > 64) {
-		/* Never happens (bursts come in pieces of 64); keeps m[] in bounds. */
+		/* Never happens (bursts come in pieces of 64); keeps the arrays in bounds. */
 		uint16_t a = dpdk_deliver(self, queue, pkts, 64);
 
 		return (uint16_t)(a + dpdk_deliver(self, queue, pkts + 64, (uint16_t)(n - 64)));
 	}
 	if (!d->st.removed && d->st.link_up && d->running) {
-		struct rte_mbuf *heads[64];
-		/* One allocation for the burst's first segments (else one at a time). */
-		bool bulk = rte_pktmbuf_alloc_bulk(d->mp, heads, n) == 0;
-
-		for (uint16_t i = 0; i < n; i++) {
-			bool attached = false;
-			struct rte_mbuf *b = pkt_to_mbuf(d, pkts[i], bulk ? heads[i] : NULL,
-							 &attached);
-
-			if (!attached)
-				copied[nc++] = pkts[i];
-			if (b) {
-				lens[k] = b->pkt_len;
-				m[k++] = b;
-			}
-		}
-		if (k)
-			sent = rte_eth_tx_burst(d->pid, 0, m, k);
-		if (sent < k) {
-			d->st.wr_full += (uint64_t)(k - sent);
-			LOG_RL(LOG_LVL_WARN, "dpdk", "%s: TX queue full, dropping", d->name);
-			rte_pktmbuf_free_bulk(m + sent, (unsigned)(k - sent));
-		}
-		for (uint16_t i = 0; i < sent; i++)
-			bytes += lens[i];
+		sent = dpdk_tx_pkts(d, &d->st, 0, d->ext_ok, pkts, n, &bytes);
 		if (d->ext_ok && d->ext_live) {
 			/* The device kept some: they come back when it frees them; copies from now. */
 			d->ext_ok = false;
@@ -557,7 +618,6 @@ static uint16_t dpdk_deliver(struct net_port *self, uint16_t queue, struct pkt *
 			LOG_WARN("dpdk", "%s: the device holds frames past its TX call; copying them "
 				 "into mbufs from now on", d->name);
 		}
-		pkt_free_bulk(copied, nc);
 	} else {
 		pkt_free_bulk(pkts, n);
 	}
@@ -629,13 +689,14 @@ static bool zerocopy_fits(const struct rte_eth_dev_info *info, const char *devar
 	return !strcmp(info->driver_name, "net_af_packet") || !strcmp(info->driver_name, "net_tap");
 }
 
-static int setup_port(struct dpdk_port *d, const char *devargs, char *err, size_t errlen)
+static int setup_port(struct dpdk_port *d, const char *devargs, unsigned lanes, char *err,
+		      size_t errlen)
 {
 	struct rte_eth_dev_info info;
 	struct rte_eth_conf conf;
 	uint16_t nrx = DPDK_RX_DESC, ntx = DPDK_TX_DESC;
 	int socket = rte_eth_dev_socket_id(d->pid), r;
-	unsigned mbufs;
+	unsigned mbufs, nq;
 	char mpname[RTE_MEMPOOL_NAMESIZE];
 	const char *what;
 
@@ -669,10 +730,37 @@ static int setup_port(struct dpdk_port *d, const char *devargs, char *err, size_
 		if (d->nrxq == 0)
 			d->nrxq = 1;
 	}
+	/*
+	 * Lanes: a queue pair per lane, where the device has that many RX and
+	 * TX queues and no rte_flow (whose RX queues are the VMs' rules' today)
+	 * and needs no restarts (a memif's queues must match its peer's).
+	 */
+	d->nlanes = 1;
+	if (lanes > 1) {
+		const char *why = NULL;
+
+		if (lanes > DPDK_LANES_MAX)
+			lanes = DPDK_LANES_MAX;
+		if (d->restart_when_down)
+			why = "its queues must match its peer's";
+		else if (d->flow_ops)
+			why = "its RX queues are the flow rules' (rte_flow)";
+		else if (info.max_rx_queues < lanes || info.max_tx_queues < lanes)
+			why = "too few queues";
+		if (why) {
+			LOG_INFO("dpdk", "%s: one queue pair for %u lanes asked (%s: %u RX, %u TX "
+				 "queues at most): every frame through the port's thread", d->name,
+				 lanes, why, info.max_rx_queues, info.max_tx_queues);
+		} else {
+			d->nlanes = (uint16_t)lanes;
+			d->nrxq = 1; /* the port polls queue 0; the lanes the others */
+		}
+	}
+	nq = d->nlanes > 1 ? d->nlanes : d->nrxq;
 	d->tx_off = info.tx_offload_capa & (OL_CSUM_HW | RTE_ETH_TX_OFFLOAD_TCP_TSO |
 					    RTE_ETH_TX_OFFLOAD_MULTI_SEGS);
 	conf.txmode.offloads = d->tx_off;
-	r = rte_eth_dev_configure(d->pid, d->nrxq, d->nrxq, &conf);
+	r = rte_eth_dev_configure(d->pid, (uint16_t)nq, (uint16_t)nq, &conf);
 	if (r < 0) {
 		what = "configure its queues";
 		goto fail;
@@ -682,8 +770,13 @@ static int setup_port(struct dpdk_port *d, const char *devargs, char *err, size_
 		what = "size its rings";
 		goto fail;
 	}
-	/* Both rings full, a burst on its way each way, and the cache of one lcore. */
+	/*
+	 * Both rings full, a burst on its way each way, and the cache of one
+	 * lcore; per lane too (its rings, bursts and thread's cache).
+	 */
 	mbufs = nrx * d->nrxq + ntx + 2u * DPDK_BURST + DPDK_MBUF_CACHE;
+	if (d->nlanes > 1)
+		mbufs = (nrx + ntx + 2u * DPDK_BURST + DPDK_MBUF_CACHE) * d->nlanes;
 	mbufs = (unsigned)rte_align32pow2(mbufs) - 1u;
 	snprintf(mpname, sizeof(mpname), "vmux_mp%u", d->pid);
 	d->mp = rte_pktmbuf_pool_create(mpname, mbufs, DPDK_MBUF_CACHE, 0,
@@ -694,13 +787,13 @@ static int setup_port(struct dpdk_port *d, const char *devargs, char *err, size_
 		return -1;
 	}
 	d->seg_room = (uint16_t)(RTE_MBUF_DEFAULT_BUF_SIZE - RTE_PKTMBUF_HEADROOM);
-	for (uint16_t q = 0; q < d->nrxq; q++) {
+	for (uint16_t q = 0; q < nq; q++) {
 		r = rte_eth_rx_queue_setup(d->pid, q, nrx, (unsigned)socket, NULL, d->mp);
 		if (r < 0) {
 			what = "set up its RX queues";
 			goto fail;
 		}
-		/* TX on queue 0 only; the others exist because some devices pair them. */
+		/* TX on queue 0 (and the lanes'); the others exist because some devices pair them. */
 		r = rte_eth_tx_queue_setup(d->pid, q, ntx, (unsigned)socket, NULL);
 		if (r < 0) {
 			what = "set up its TX queues";
@@ -724,6 +817,15 @@ static int setup_port(struct dpdk_port *d, const char *devargs, char *err, size_
 	d->st.mbufs = mbufs;
 	d->st.tx_offloads = d->tx_off;
 	d->st.port_id = d->pid;
+	d->st.lanes = d->nlanes;
+	for (unsigned q = 1; q < d->nlanes; q++) {
+		d->handback[q] = spsc_create(DPDK_HANDBACK_RING);
+		if (!d->handback[q]) {
+			log_seterr(err, errlen, "dpdk:%s: out of memory for lane %u's ring", d->name, q);
+			return -1;
+		}
+	}
+	lanes_publish(d);
 	return 0;
 fail:
 	log_seterr(err, errlen, "dpdk:%s: cannot %s: %s", d->name, what, strerror(r < 0 ? -r : EIO));
@@ -731,6 +833,12 @@ fail:
 }
 
 struct dpdk_port *dpdk_open(struct loop *l, const char *devargs, char *err, size_t errlen)
+{
+	return dpdk_open_lanes(l, devargs, 1, err, errlen);
+}
+
+struct dpdk_port *dpdk_open_lanes(struct loop *l, const char *devargs, unsigned lanes, char *err,
+				  size_t errlen)
 {
 	struct dpdk_port *d;
 	size_t n = strcspn(devargs, ",");
@@ -766,7 +874,7 @@ struct dpdk_port *dpdk_open(struct loop *l, const char *devargs, char *err, size
 		       DPDK_POOL_PKTS, strerror(errno));
 		goto fail;
 	}
-	if (setup_port(d, devargs, err, errlen) < 0)
+	if (setup_port(d, devargs, lanes, err, errlen) < 0)
 		goto fail;
 	net_port_init(&d->port, pname, &dpdk_ops, d);
 	d->link_tsc = rte_get_tsc_hz() / 1000u * DPDK_LINK_POLL_MS;
@@ -780,10 +888,18 @@ struct dpdk_port *dpdk_open(struct loop *l, const char *devargs, char *err, size
 	LOG_INFO("dpdk", "%s: port %u (%s), %u RX queue(s), %u+%u descriptors, %u mbufs, link %s",
 		 d->name, d->pid, d->st.driver, d->nrxq, d->st.rx_desc, d->st.tx_desc, d->st.mbufs,
 		 d->st.link_up ? "up" : "down");
+	if (d->nlanes > 1)
+		LOG_INFO("dpdk", "%s: %u queue pairs: queue 0 on this thread, 1..%u for lanes", d->name,
+			 d->nlanes, d->nlanes - 1u);
 	return d;
 fail:
 	dpdk_close(d);
 	return NULL;
+}
+
+unsigned dpdk_lanes(const struct dpdk_port *d)
+{
+	return d->nlanes;
 }
 
 struct net_port *dpdk_port(struct dpdk_port *d)
@@ -817,6 +933,9 @@ void dpdk_close(struct dpdk_port *d)
 {
 	if (!d)
 		return;
+	if (atomic_load(&d->lanes_open))
+		LOG_ERR("dpdk", "%s: closed with lanes still open (queues 0x%x)", d->name,
+			atomic_load(&d->lanes_open));
 	net_port_disconnect(&d->port);
 	if (d->polled)
 		loop_del_poll(d->loop, dpdk_poll, d);
@@ -832,6 +951,15 @@ void dpdk_close(struct dpdk_port *d)
 	/* The device freed its mbufs when it was closed. */
 	if (d->mp && (!d->started || !d->st.removed))
 		rte_mempool_free(d->mp);
+	for (unsigned q = 1; q < DPDK_LANES_MAX; q++) {
+		struct pkt *k;
+
+		if (!d->handback[q])
+			continue;
+		while (spsc_dequeue_burst(d->handback[q], (void **)&k, 1))
+			pkt_free(k);
+		spsc_destroy(d->handback[q]);
+	}
 	pkt_pool_destroy(d->pool);
 	if (d->ext_live) {
 		/* A device that never gave frames back: their free callback would find d gone. */

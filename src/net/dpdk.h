@@ -14,7 +14,9 @@
 struct loop;
 struct net_port;
 struct net_flow;
+struct pkt;
 struct dpdk_port;
+struct dpdk_stats;
 
 /* RX queues at most: one per VM mapped onto them, where the device has rte_flow. */
 #define DPDK_RXQ_MAX 4u
@@ -44,7 +46,51 @@ void dpdk_eal_fini(void);
  */
 struct dpdk_port *dpdk_open(struct loop *l, const char *devargs, char *err, size_t errlen);
 struct net_port *dpdk_port(struct dpdk_port *d);
+/* Every lane closed first (dpdk_lane_close). */
 void dpdk_close(struct dpdk_port *d);
+
+/*
+ * Lanes: as dpdk_open, with `lanes` queue pairs where the device offers that
+ * many RX and TX queues, has no rte_flow and needs no restarts (else one,
+ * logged): queue pair 0 is the port's, on the calling thread; each of 1..
+ * lanes-1 may be opened as a lane on one other thread, which alone reads
+ * that RX queue and writes that TX queue (DPDK queues are not shared). A
+ * lane is a port of its own: what its RX queue receives goes to its peer, what
+ * its peer sends leaves on its TX queue (copied into mbufs: never a
+ * packet's own buffer). It follows the port's state (stopped, removed, link).
+ */
+#define DPDK_LANES_MAX 16u
+struct dpdk_lane;
+struct dpdk_port *dpdk_open_lanes(struct loop *l, const char *devargs, unsigned lanes, char *err,
+				  size_t errlen);
+/* Queue pairs set up (1: no lanes). Any thread, once opened. */
+unsigned dpdk_lanes(const struct dpdk_port *d);
+/*
+ * On the lane's thread (l its loop): queue pair q (1..dpdk_lanes-1), not
+ * open already, polled from l. NULL with a message in err.
+ */
+struct dpdk_lane *dpdk_lane_open(struct dpdk_port *d, unsigned q, struct loop *l, char *err,
+				 size_t errlen);
+struct net_port *dpdk_lane_port(struct dpdk_lane *ln);
+/*
+ * On the lane's thread: passes frames its RX queue received back to the
+ * port, whose thread sends them to the port's peer as if it had read them
+ * (through a lock-free ring; consumes all, what does not fit is dropped
+ * and counted as handed_full). Returns how many were passed.
+ */
+uint16_t dpdk_lane_to_port(struct dpdk_lane *ln, struct pkt **pkts, uint16_t n);
+unsigned dpdk_lane_queue(const struct dpdk_lane *ln);
+/*
+ * Before the port is closed, on the lane's thread while the port's is not
+ * polling (at teardown, every thread stopped; it also frees the frames still
+ * on their way back to the port, which are of the lane's pool).
+ */
+void dpdk_lane_close(struct dpdk_lane *ln);
+/*
+ * On the lane's thread: its counters (the rd_*, wr_*, ol_* of struct
+ * dpdk_stats; frames read in rxq_pkts[0]); its port's stats have the rest.
+ */
+void dpdk_lane_get_stats(const struct dpdk_lane *ln, struct dpdk_stats *st);
 
 /*
  * Counters. Frames the peer accepted or refused are in the port's stats
@@ -66,11 +112,15 @@ struct dpdk_stats {
 	uint64_t link_changes;  /* link state changes seen */
 	uint64_t restarts;      /* port restarts while its link was down (memif: reconnects) */
 	uint64_t errors;        /* failed calls into the device after setup */
+	uint64_t from_lanes;    /* frames the lanes passed back, sent to the port's peer */
+	uint64_t handed;        /* a lane's: frames passed back to the port (dpdk_lane_to_port) */
+	uint64_t handed_full;   /* a lane's: frames dropped, the ring back to the port full */
 	/* The device's (rte_eth_stats). */
 	uint64_t dev_ipackets, dev_opackets, dev_ibytes, dev_obytes;
 	uint64_t dev_imissed, dev_ierrors, dev_oerrors, dev_rx_nombuf;
 	uint16_t port_id;
 	uint16_t rx_desc, tx_desc;
+	uint16_t lanes;         /* queue pairs for lanes, the port's own included (1: none) */
 	uint16_t rx_queues;     /* RX queues polled (1, or up to DPDK_RXQ_MAX with rte_flow) */
 	uint64_t rxq_pkts[DPDK_RXQ_MAX]; /* frames read from each RX queue */
 	uint32_t mbufs;         /* mbufs in the pool */

@@ -12,6 +12,7 @@
 
 #include <rte_ethdev.h>
 
+#include "core/spsc.h"
 #include "net/dpdk.h"
 #include "net/port.h"
 
@@ -79,8 +80,39 @@ struct dpdk_port {
 	 */
 	bool ext_ok;
 	uint64_t ext_live;
+	/*
+	 * Lanes (dpdk_lane.c): queue pairs 1..nlanes-1, each read and written by
+	 * the one thread its lane is polled on (queue pair 0 is this port's).
+	 * 1: none. The lanes see the port's state only through lane_state
+	 * (DPDK_LANE_RX: RX allowed, DPDK_LANE_TX: TX too), which the owner
+	 * publishes whenever running, removed or the link change.
+	 */
+	uint16_t nlanes;
+	atomic_uint lane_state;
+	atomic_uint lanes_open; /* bit q: lane q is open */
+	/*
+	 * Frames lane q passes back (dpdk_lane_to_port), to be sent to the
+	 * port's peer as if read from queue 0: one ring per lane, the lane's
+	 * thread the producer, the port's the consumer. Created with the port.
+	 */
+	struct spsc_ring *handback[DPDK_LANES_MAX];
 	struct dpdk_stats st;
 };
+
+#define DPDK_LANE_RX 1u
+#define DPDK_LANE_TX 2u
+#define DPDK_HANDBACK_RING 1024u
+
+/* dpdk.c: n received mbufs (freed) into packets of pool (at most n, in pkts); how many. */
+unsigned dpdk_rx_pkts(struct dpdk_port *d, struct dpdk_stats *st, struct pkt_pool *pool,
+		      struct rte_mbuf **m, unsigned n, struct pkt **pkts);
+/*
+ * dpdk.c: n (<= 64) packets out on TX queue q (zc: in their own buffers where
+ * they fit); consumes them all, returns how many the device took (their
+ * bytes in *bytes), counts the rest in st.
+ */
+uint16_t dpdk_tx_pkts(struct dpdk_port *d, struct dpdk_stats *st, uint16_t q, bool zc,
+		      struct pkt **pkts, uint16_t n, uint64_t *bytes);
 
 /* dpdk_flow.c: frees every rule (the device's and ours); before the port closes. */
 void dpdk_flow_fini(struct dpdk_port *d);

@@ -27,17 +27,13 @@
 #include "core/log.h"
 #include "core/loop.h"
 #include "net/pkt.h"
+#include "net/sw_policy.h"
 
 #define SW_BURST 64u     /* staged frames per output port before an early send */
 #define SW_WAYS 4u       /* MAC entries per bucket */
 #define SW_MAX_DEPTH 4u  /* nested deliveries into the switch (a peer echoing frames back) */
 #define SW_MAX_MACS (1u << 22)
-#define SW_VID_MAX 4094u
-
-#define ETH_HLEN_ 14u
-#define TPID_8021Q 0x8100u
-#define TPID_8021AD 0x88a8u
-#define TPID_QINQ_OLD 0x9100u
+#define ETH_HLEN_ SW_ETH_HLEN
 
 struct sw_mac_entry {
 	uint64_t key; /* 0: empty; else mac | (vlan + 1) << 48 */
@@ -54,8 +50,8 @@ struct sw_port {
 	struct net_port port; /* the switch's side; its peer is the attached port */
 	struct net_switch *sw;
 	uint16_t id;
-	uint16_t vlan;
-	bool vm, strict, trunk, promisc, dirty;
+	struct sw_policy pol; /* its VLAN, trunk or not (net/sw_policy.h) */
+	bool vm, strict, promisc, dirty;
 	uint8_t mac[6];
 	uint64_t drops[SW_DROP_MAX];
 	uint64_t flooded;
@@ -226,12 +222,7 @@ static void clock_tick(struct net_switch *sw)
 
 static inline bool port_in_vlan(const struct sw_port *q, uint16_t vid)
 {
-	return vid == q->vlan || (q->trunk && vid != 0);
-}
-
-static inline bool is_tpid(uint16_t et)
-{
-	return et == TPID_8021Q || et == TPID_8021AD || et == TPID_QINQ_OLD;
+	return sw_policy_in_vlan(&q->pol, vid);
 }
 
 static void port_send_staged(struct sw_port *q)
@@ -262,13 +253,7 @@ static inline void stage(struct net_switch *sw, struct sw_port *q, struct pkt *k
 			 uint16_t vid, uint16_t pcp)
 {
 	k->in_port = in_id;
-	if (vid == q->vlan) {
-		k->flags &= ~PKT_F_VLAN;
-		k->vlan_tci = 0;
-	} else {
-		k->flags |= PKT_F_VLAN;
-		k->vlan_tci = (uint16_t)(pcp << 13 | vid);
-	}
+	sw_policy_egress(&q->pol, k, vid, pcp);
 	q->out[q->nout++] = k;
 	if (!q->dirty) {
 		q->dirty = true;
@@ -290,33 +275,13 @@ static inline void drop(struct sw_port *in, struct pkt *k, enum sw_drop why)
  */
 static inline bool classify_vlan(struct sw_port *in, struct pkt *k, uint16_t *vid, uint16_t *pcp)
 {
-	uint8_t *d = k->data;
-	uint16_t et = (uint16_t)(d[12] << 8 | d[13]);
-	uint16_t tci;
+	bool in_data;
 
-	if (k->flags & PKT_F_VLAN) {
-		tci = k->vlan_tci;
-	} else if (is_tpid(et)) {
-		if (et != TPID_8021Q || k->len < ETH_HLEN_ + 4 || !in->trunk)
-			return false;
-		tci = (uint16_t)(d[14] << 8 | d[15]);
-		memmove(d + 12, d + 16, k->len - 16);
-		k->len -= 4;
-	} else {
-		*vid = in->vlan;
-		*pcp = 0;
-		return true;
-	}
-	if (!in->trunk)
+	if (!sw_policy_vlan_of(&in->pol, k, vid, pcp, &in_data))
 		return false;
-	/* One tag only: a second one would be read as a VLAN by whoever strips ours. */
-	if (is_tpid((uint16_t)(d[12] << 8 | d[13])))
-		return false;
-	*pcp = tci >> 13;
-	*vid = tci & 0xfff;
-	if (*vid == 0)
-		*vid = in->vlan; /* priority tag: the port's own VLAN */
-	return *vid <= SW_VID_MAX;
+	if (in_data)
+		sw_untag_data(k);
+	return true;
 }
 
 /* Ports that may own MACs the table does not know. */
@@ -358,7 +323,7 @@ static bool sw_input(struct net_switch *sw, struct sw_port *in, struct pkt *k,
 	src = k->data + 6;
 	uint64_t smac = mac48(src);
 
-	if ((smac >> 40 & 1) || !smac) {
+	if (!sw_src_ok(src)) {
 		drop(in, k, SW_DROP_BAD_SRC);
 		return false;
 	}
@@ -621,25 +586,25 @@ int sw_attach(struct net_switch *sw, struct net_port *ext, const struct sw_port_
 	}
 	q->sw = sw;
 	q->id = (uint16_t)id;
-	q->vlan = cfg->vlan;
+	q->pol.vlan = cfg->vlan;
 	q->vm = cfg->kind == SW_PORT_VM;
 	q->strict = q->vm && !cfg->allow_spoof;
-	q->trunk = cfg->trunk;
+	q->pol.trunk = cfg->trunk;
 	q->promisc = cfg->promisc;
 	memcpy(q->mac, cfg->mac, 6);
 	snprintf(pname, sizeof(pname), "sw:%.28s", name);
 	net_port_init(&q->port, pname, &sw_port_ops, q);
 	sw->ports[id] = q;
 	if (q->vm) {
-		rc = sw_mac_add_static(sw, q->mac, q->vlan, id);
+		rc = sw_mac_add_static(sw, q->mac, q->pol.vlan, id);
 		if (rc < 0) {
-			int other = sw_mac_lookup(sw, q->mac, q->vlan);
+			int other = sw_mac_lookup(sw, q->mac, q->pol.vlan);
 
 			if (rc == -EEXIST)
 				log_seterr(err, errlen,
 				       "switch %s: port %s: MAC %02x:%02x:%02x:%02x:%02x:%02x is already on port %d in VLAN %u",
 				       sw->name, name, q->mac[0], q->mac[1], q->mac[2], q->mac[3],
-				       q->mac[4], q->mac[5], other, q->vlan);
+				       q->mac[4], q->mac[5], other, q->pol.vlan);
 			else
 				log_seterr(err, errlen, "switch %s: port %s: cannot pin its MAC: %s",
 				       sw->name, name, strerror(-rc));
@@ -653,8 +618,8 @@ int sw_attach(struct net_switch *sw, struct net_port *ext, const struct sw_port_
 	net_port_set_link(&q->port, true);
 	net_port_connect(&q->port, ext);
 	LOG_INFO("switch", "%s: port %d %s (%s%s, VLAN %u%s%s)", sw->name, id, name,
-		 q->vm ? "vm" : "uplink", q->vm && !q->strict ? ", may spoof" : "", q->vlan,
-		 q->trunk ? ", trunk" : "", q->promisc ? ", promiscuous" : "");
+		 q->vm ? "vm" : "uplink", q->vm && !q->strict ? ", may spoof" : "", q->pol.vlan,
+		 q->pol.trunk ? ", trunk" : "", q->promisc ? ", promiscuous" : "");
 	return id;
 }
 

@@ -21,6 +21,9 @@ struct xport_end {
 	/* If set, what is delivered here crosses as copies from this pool (xport_copy_in). */
 	struct pkt_pool *copy;
 	uint64_t copy_nobuf;
+	/* If set, sees what is delivered here first (xport_set_filter; owner thread only). */
+	xport_filter_fn filter;
+	void *filter_arg;
 };
 
 struct xport {
@@ -66,6 +69,14 @@ static uint16_t x_deliver(struct net_port *self, uint16_t queue, struct pkt **pk
 {
 	struct xport_end *e = self->priv;
 	struct spsc_ring *r = e->x->ring[1 - e->side];
+	uint16_t taken = 0;
+
+	if (e->filter) {
+		uint16_t left = e->filter(e->filter_arg, pkts, n);
+
+		taken = (uint16_t)(n - left);
+		n = left;
+	}
 	if (e->copy)
 		n = copy_burst(e, pkts, n);
 	uint32_t q = spsc_enqueue_burst(r, (void *const *)pkts, n);
@@ -77,7 +88,7 @@ static uint16_t x_deliver(struct net_port *self, uint16_t queue, struct pkt **pk
 		self->stats.rx_drops += n - q;
 		pkt_free_bulk(pkts + q, n - q);
 	}
-	return (uint16_t)q;
+	return (uint16_t)(q + taken);
 }
 
 static uint32_t ring_room(struct spsc_ring *r)
@@ -161,6 +172,12 @@ int xport_copy_in(struct xport *x, int side, unsigned pkts)
 uint64_t xport_copy_nobuf(const struct xport *x, int side)
 {
 	return x->end[side & 1].copy_nobuf;
+}
+
+void xport_set_filter(struct xport *x, int side, xport_filter_fn fn, void *arg)
+{
+	x->end[side & 1].filter = fn;
+	x->end[side & 1].filter_arg = arg;
 }
 
 struct net_port *xport_end(struct xport *x, int side)

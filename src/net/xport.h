@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 struct net_port;
+struct pkt;
 struct xport;
 
 /* ring_size: a power of two (0: 1024). NULL on failure. */
@@ -34,6 +35,14 @@ int xport_copy_in(struct xport *x, int side, unsigned pkts);
 /* Packets dropped at end `side` because its copy pool was empty. */
 uint64_t xport_copy_nobuf(const struct xport *x, int side);
 struct net_port *xport_end(struct xport *x, int side);
+/*
+ * Gives fn the first look at each burst delivered to end `side` (on side's
+ * thread, which calls this): it consumes the packets it takes and moves the
+ * others, in order, to the front of pkts; returns how many are left, which
+ * cross as before. NULL: none. Taken packets count as accepted.
+ */
+typedef uint16_t (*xport_filter_fn)(void *arg, struct pkt **pkts, uint16_t n);
+void xport_set_filter(struct xport *x, int side, xport_filter_fn fn, void *arg);
 /* Moves up to a burst (32) that arrived for `side` to its peer. Run on side's thread. */
 bool xport_poll(struct xport *x, int side);
 

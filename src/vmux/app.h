@@ -114,6 +114,27 @@ bool device_failed(const struct vdev *d);
 struct net_port *uplink_net_port(void);
 void teardown(void);
 
+/* ---- lanes.c: the DPDK uplink's lanes, one per worker past the switch's ----- */
+
+/* After the switch and its uplink, before the devices: a lane on each worker >= 1. */
+int lanes_open(void); /* 0, or -1 with app.err */
+/* A device now on the switch / about to leave it: its worker's lane learns / forgets it. */
+void lanes_vm_add(struct vdev *d);
+void lanes_vm_del(struct vdev *d);
+/*
+ * Every lane's copy of the MACs pinned to VMs: a device's added before it
+ * joins the switch, removed after it left it (so that no lane sends a
+ * frame to the uplink that the switch would give a VM).
+ */
+void lanes_known_add(struct vdev *d);
+void lanes_known_del(struct vdev *d);
+/* Whether lanes may deliver to their VMs (no spoofing or promiscuous VM, no capture). */
+void lanes_refresh(void);
+/* At teardown, every worker stopped, before the uplink is closed. */
+void lanes_close(void);
+/* The lanes' counters (any thread). */
+struct json_object *lanes_json(void);
+
 /* ---- capture.c ------------------------------------------------------------- */
 
 /* 0, or -errno with err naming the problem. */

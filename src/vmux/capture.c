@@ -96,6 +96,7 @@ int capture_start(const char *port, const char *file, const struct net_capture_o
 		return op.rc;
 	}
 	app.caps[cap_slot(port)] = op.cap;
+	lanes_refresh();
 	o = net_capture_options(op.cap);
 	char count[48] = "no frame limit";
 	if (o->max_pkts)
@@ -145,6 +146,7 @@ int capture_stop(const char *port, struct json_object **res, char *err, size_t e
 	}
 	run_on(t, op_detach, &op);
 	app.caps[cap_slot(port)] = NULL;
+	lanes_refresh();
 	if (!op.cap) {
 		snprintf(err, errlen, "port %s has no capture", port);
 		return -ENOENT;

@@ -52,6 +52,8 @@ static struct json_object *dpdk_json(const struct dpdk_port *dp)
 	DPDK_U64(rx_desc);
 	DPDK_U64(tx_desc);
 	DPDK_U64(rx_queues);
+	json_object_object_add(o, "queue_pairs", json_object_new_uint64(st.lanes));
+	DPDK_U64(from_lanes);
 	DPDK_U64(mbufs);
 	DPDK_U64(tx_offloads);
 	DPDK_U64(rd_oversize);
@@ -247,8 +249,12 @@ static void collect_switch(void *arg)
 			json_object_object_add(p, "capture", capture_json(uplink_net_port()));
 			if (app.uplink)
 				json_object_object_add(p, "tap", tap_json(app.uplink));
-			if (app.uplink_dpdk)
-				json_object_object_add(p, "dpdk", dpdk_json(app.uplink_dpdk));
+			if (app.uplink_dpdk) {
+				struct json_object *dj = dpdk_json(app.uplink_dpdk);
+
+				json_object_object_add(dj, "lanes", lanes_json());
+				json_object_object_add(p, "dpdk", dj);
+			}
 		}
 		json_object_array_add(ports, p);
 	}

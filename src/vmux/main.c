@@ -82,6 +82,10 @@ static int setup(void)
 				cfg->uplink_dpdk[0] ? cfg->uplink_dpdk : cfg->uplink_tap, app.err);
 			return -1;
 		}
+		if (lanes_open() < 0) {
+			fprintf(stderr, "vmux: --uplink dpdk:%s: %s\n", cfg->uplink_dpdk, app.err);
+			return -1;
+		}
 	}
 	for (unsigned i = 0; i < cfg->ndev; i++) {
 		struct vdev *d = &app.devs[i];
@@ -92,6 +96,7 @@ static int setup(void)
 		d->thread = device_thread(cfg, i);
 		snprintf(d->name, sizeof(d->name), "dev%u", i);
 		app.ndev++;
+		lanes_known_add(d);
 		run_on(d->thread, create_device, d);
 		if (d->xp && d->inst)
 			run_on(app.sw_thread, attach_xport, d);
@@ -99,6 +104,7 @@ static int setup(void)
 			fprintf(stderr, "vmux: device %u (-s %s): %s\n", i, d->cfg->socket, d->err);
 			return -1;
 		}
+		lanes_vm_add(d);
 		if (d->cfg->vfio_dev[0]) {
 			LOG_INFO(COMP, "%s: %s %s on %s, %s%s", d->name, d->cfg->mode,
 				 d->cfg->vfio_dev, d->cfg->socket,
@@ -115,6 +121,7 @@ static int setup(void)
 			 d->thread < 0 ? "" : worker_name(app.workers[d->thread]),
 			 d->cfg->doorbell == CFG_DOORBELL_POLL ? "polled" : "trapped");
 	}
+	lanes_refresh();
 	for (unsigned i = 0; i < cfg->npcap; i++) {
 		const struct cfg_pcap *pc = &cfg->pcap[i];
 		struct net_capture_opts o = {

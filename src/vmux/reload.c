@@ -110,8 +110,10 @@ static void remove_device(struct vdev *d)
 	bool on_switch = d->sw_port >= 0;
 
 	capture_stop(d->name, NULL, err, sizeof(err)); /* none running is fine */
+	lanes_vm_del(d);
 	if (app.sw)
 		run_on(app.sw_thread, detach_from_switch, d);
+	lanes_known_del(d);
 	if (d->xp) {
 		run_on(d->thread, detach_xport_dev_side, d);
 		xport_destroy(d->xp);
@@ -229,6 +231,8 @@ static int add_device(const struct cfg_device *nd)
 	d->sw_port = -1;
 	d->thread = device_thread(c, i);
 	snprintf(d->name, sizeof(d->name), "dev%u", i);
+	lanes_refresh(); /* before it can send: a VM that may spoof stops the lanes' shortcut */
+	lanes_known_add(d);
 	run_on(d->thread, create_device, d);
 	if (d->xp && d->inst)
 		run_on(app.sw_thread, attach_xport, d);
@@ -237,6 +241,7 @@ static int add_device(const struct cfg_device *nd)
 		remove_device(d);
 		return -1;
 	}
+	lanes_vm_add(d);
 	LOG_INFO(COMP, "reload: added %s: %s on %s, %s%s", d->name, d->cfg->mode, d->cfg->socket,
 		 d->cfg->tap[0] ? "wired to tap " : "on the switch", d->cfg->tap);
 	return 0;
@@ -293,6 +298,7 @@ int vmux_reload(void)
 			failed++;
 	}
 	free(n);
+	lanes_refresh();
 	app.svc.reloads++;
 	app.svc.devices_added += added;
 	app.svc.devices_removed += removed;

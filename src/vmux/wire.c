@@ -42,8 +42,9 @@ void create_switch(void *arg)
 	if (!app.sw)
 		return;
 	if (cfg->uplink_dpdk[0])
-		app.uplink_dpdk = dpdk_open(thread_loop(app.sw_thread), cfg->uplink_dpdk, app.err,
-					    sizeof(app.err));
+		app.uplink_dpdk = dpdk_open_lanes(thread_loop(app.sw_thread), cfg->uplink_dpdk,
+						  app.nworkers > 1 ? app.nworkers : 1, app.err,
+						  sizeof(app.err));
 	else if (cfg->uplink_tap[0])
 		app.uplink = tap_open(thread_loop(app.sw_thread), cfg->uplink_tap, true, app.err,
 				      sizeof(app.err));
@@ -244,6 +245,7 @@ void teardown(void)
 	}
 	if (app.uplink)
 		tap_close(app.uplink);
+	lanes_close();
 	if (app.uplink_dpdk)
 		dpdk_close(app.uplink_dpdk);
 	app.uplink = NULL;

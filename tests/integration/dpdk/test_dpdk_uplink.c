@@ -11,6 +11,9 @@
  *   afpacket  net_af_packet0 on one end of a veth pair; the test reads and
  *             writes the other end with a packet socket: VM -> uplink and
  *             uplink -> VM, every VM at once, and the counters.
+ *   lanes     net_af_packet0 with two queue pairs and two workers: lane 1 on
+ *             worker 1 delivers frames for its VM straight to it, hands the
+ *             rest (another worker's VM, broadcast) to the switch.
  *   memif     net_memif0 (client) to dpdk_peer (the in-tree DPDK program,
  *             server) echoing frames back from a remote MAC: the round trip,
  *             and link down/up as the peer goes away and comes back.
@@ -48,6 +51,7 @@
 #define NFR 32u
 
 static const char *vmux, *mode, *vmuxctl, *peer;
+static int nvm = NVM; /* lanes: 2 */
 static bool in_own_netns;
 static char dir[200], log_path[300], ctl_path[300], memif_path[300], peer_ready[300];
 static char sock[NVM][300], uplink_name[32];
@@ -282,6 +286,23 @@ static void raw_count(unsigned got[NVM], unsigned want_each, int ms)
 
 /* ---- setup ----------------------------------------------------------------------------- */
 
+static char conf_path[300];
+
+/* lanes: the devices' file, with VMs 0..n-1 (VM i on worker i, its MAC given). */
+static int write_conf(int n)
+{
+	FILE *f = fopen(conf_path, "w");
+
+	if (!f)
+		return -1;
+	fprintf(f, "{ \"devices\": [");
+	for (int i = 0; i < n; i++)
+		fprintf(f, "%s { \"socket\": \"%s\", \"worker\": %d, "
+			"\"mac\": \"02:00:00:00:0d:%02x\" }", i ? "," : "", sock[i], i, i);
+	fprintf(f, " ] }\n");
+	return fclose(f);
+}
+
 static int group_setup(void **state)
 {
 	char updev[400];
@@ -297,20 +318,25 @@ static int group_setup(void **state)
 	snprintf(ctl_path, sizeof(ctl_path), "%s/ctl.sock", dir);
 	snprintf(memif_path, sizeof(memif_path), "%s/memif.sock", dir);
 	snprintf(peer_ready, sizeof(peer_ready), "%s/peer.ready", dir);
-	for (int i = 0; i < NVM; i++) {
+	for (int i = 0; i < nvm; i++) {
 		snprintf(sock[i], sizeof(sock[i]), "%s/vm%d.sock", dir, i);
 		memcpy(MAC[i], (uint8_t[6]){ 0x02, 0, 0, 0, 0x0d, (uint8_t)i }, 6);
 	}
 	if (!strcmp(mode, "ring")) {
 		snprintf(updev, sizeof(updev), "dpdk:net_ring0");
-	} else if (!strcmp(mode, "afpacket")) {
+	} else if (!strcmp(mode, "afpacket") || !strcmp(mode, "lanes")) {
 		if (system("ip link add vdu0 type veth peer name vdu1 && ip link set vdu0 up && "
 			   "ip link set vdu1 up") != 0)
 			return -1;
 		raw_fd = raw_open("vdu1");
 		if (raw_fd < 0)
 			return -1;
-		snprintf(updev, sizeof(updev), "dpdk:net_af_packet0,iface=vdu0");
+		/* No IPv6 on the veth: no neighbour discovery frames among the test's. */
+		if (nvm == 2)
+			(void)!system("sysctl -qw net.ipv6.conf.vdu0.disable_ipv6=1 "
+				      "net.ipv6.conf.vdu1.disable_ipv6=1");
+		snprintf(updev, sizeof(updev), "dpdk:net_af_packet0,iface=vdu0%s",
+			 nvm == 2 ? ",qpairs=2" : "");
 	} else {
 		peer_pid = peer_start();
 		if (peer_pid < 0)
@@ -328,23 +354,37 @@ static int group_setup(void **state)
 	argv[a++] = (char *)"--control";
 	argv[a++] = ctl_path;
 	argv[a++] = (char *)"-v";
-	for (int i = 0; i < NVM; i++) {
-		argv[a++] = (char *)"-s";
-		argv[a++] = sock[i];
+	if (!strcmp(mode, "lanes")) {
+		/* Two workers: VM 0 on worker 0 (the switch's), VM 1 on worker 1 (lane 1). */
+		argv[a++] = (char *)"--workers";
+		argv[a++] = (char *)"2";
+	}
+	if (!strcmp(mode, "lanes")) {
+		/* The devices in a file, so that a reload can take VM 1 away and bring it back. */
+		snprintf(conf_path, sizeof(conf_path), "%s/vmux.json", dir);
+		if (write_conf(2) < 0)
+			return -1;
+		argv[a++] = (char *)"--config";
+		argv[a++] = conf_path;
+	} else {
+		for (int i = 0; i < nvm; i++) {
+			argv[a++] = (char *)"-s";
+			argv[a++] = sock[i];
+		}
 	}
 	argv[a] = NULL;
 	{
 		char *socks[NVM];
 
-		for (int i = 0; i < NVM; i++)
+		for (int i = 0; i < nvm; i++)
 			socks[i] = sock[i];
-		vmux_pid = it_vmux_start(vmux, log_path, argv, socks, NVM);
+		vmux_pid = it_vmux_start(vmux, log_path, argv, socks, nvm);
 	}
 	if (vmux_pid < 0) {
 		it_dump_file(log_path);
 		return -1;
 	}
-	for (int i = 0; i < NVM; i++)
+	for (int i = 0; i < nvm; i++)
 		vm_open(&vms[i], i);
 	return 0;
 }
@@ -356,14 +396,14 @@ static int group_teardown(void **state)
 	(void)state;
 	if (!in_own_netns)
 		return 0;
-	for (int i = 0; i < NVM; i++)
+	for (int i = 0; i < nvm; i++)
 		e1kg_close(&vms[i].g);
 	if (vmux_pid > 0 && it_vmux_check(it_vmux_stop(vmux_pid), log_path))
 		rc = -1;
 	peer_stop();
 	if (raw_fd >= 0)
 		close(raw_fd);
-	if (!strcmp(mode, "afpacket"))
+	if (!strcmp(mode, "afpacket") || !strcmp(mode, "lanes"))
 		(void)!system("ip link del vdu0 2>/dev/null");
 	if (dir[0])
 		it_rmtree(dir);
@@ -474,6 +514,350 @@ static void test_afpacket_iface_gone(void **state)
 	}
 }
 
+/* ---- lanes ------------------------------------------------------------------------------ */
+
+/*
+ * net_af_packet0 with two queue pairs (qpairs=2: two AF_PACKET sockets in one
+ * fanout group, which picks a socket by the frame's flow hash) and two
+ * workers: queue pair 1 is worker 1's lane, VM 1 is on worker 1, VM 0 on
+ * worker 0 with the switch. Which UDP source port lands on which queue is
+ * found first (a frame for VM 1 that arrives and moves the lane's "direct"
+ * came in on queue 1), then every case is sent on a queue known.
+ */
+static uint16_t port_q[2];
+/* (The switch's uplink port counts frames from the device as rx_*, to it as tx_*.) */ /* a UDP source port whose frames land on queue 0, 1 */
+
+/* Counter key of lane 1 in `vmuxctl switch` (the uplink's dpdk.lanes[0]). */
+static uint64_t lane_u64(const char *key)
+{
+	struct json_object *p = uplink_json(), *d, *a, *v;
+	uint64_t r;
+
+	assert_non_null(p);
+	assert_true(json_object_object_get_ex(p, "dpdk", &d));
+	assert_true(json_object_object_get_ex(d, "lanes", &a));
+	assert_int_equal(json_object_array_length(a), 1);
+	assert_true(json_object_object_get_ex(json_object_array_get_idx(a, 0), key, &v));
+	r = json_object_is_type(v, json_type_boolean) ? (uint64_t)json_object_get_boolean(v)
+						       : json_object_get_uint64(v);
+	json_object_put(p);
+	return r;
+}
+
+/* n UDP frames REMOTE -> dst (IPv4 10.9.0.1:sport -> 10.9.0.2:9) onto the veth. */
+static void raw_send_udp(const uint8_t dst[6], uint16_t sport, unsigned n)
+{
+	uint8_t f[60] = { 0 };
+
+	memcpy(f, dst, 6);
+	memcpy(f + 6, REMOTE, 6);
+	f[12] = 0x08;
+	f[14] = 0x45;
+	f[17] = 46; /* IP total length */
+	f[22] = 64;
+	f[23] = 17;
+	memcpy(f + 26, (uint8_t[8]){ 10, 9, 0, 1, 10, 9, 0, 2 }, 8);
+	f[34] = (uint8_t)(sport >> 8);
+	f[35] = (uint8_t)sport;
+	f[37] = 9;
+	f[39] = 26; /* UDP length */
+	for (unsigned k = 0; k < n; k++)
+		assert_int_equal(send(raw_fd, f, sizeof(f), 0), (ssize_t)sizeof(f));
+}
+
+static void test_lanes_up(void **state)
+{
+	bool found[2] = { false, false };
+
+	(void)state;
+	if (!in_own_netns)
+		skip();
+	assert_int_equal(uplink_u64("dpdk.queue_pairs"), 2);
+	assert_int_equal(lane_u64("worker"), 1);
+	assert_int_equal(lane_u64("queue"), 1);
+	assert_true(lane_u64("direct_on"));
+	for (uint16_t sport = 1000; sport < 1200 && !(found[0] && found[1]); sport++) {
+		uint64_t direct = lane_u64("direct");
+
+		raw_send_udp(MAC[1], sport, 1);
+		if (vm_recv(&vms[1], 1, 2000) != 1)
+			fail_msg("a frame for VM 1 (UDP source port %u) never arrived", sport);
+		unsigned q = lane_u64("direct") > direct ? 1 : 0;
+
+		if (!found[q]) {
+			found[q] = true;
+			port_q[q] = sport;
+		}
+	}
+	if (!found[0] || !found[1])
+		fail_msg("no UDP source port found for queue %d", found[0] ? 1 : 0);
+}
+
+/* For VM 1 on queue 1: through the lane, straight to the VM; the switch's uplink port sees none. */
+static void test_lanes_rx_direct(void **state)
+{
+	uint64_t direct, sw_in, handed;
+
+	(void)state;
+	if (!in_own_netns)
+		skip();
+	direct = lane_u64("direct");
+	handed = lane_u64("handed");
+	sw_in = uplink_u64("rx_pkts");
+	raw_send_udp(MAC[1], port_q[1], NFR);
+	assert_int_equal(vm_recv(&vms[1], NFR, 3000), NFR);
+	assert_int_equal(lane_u64("direct"), direct + NFR);
+	assert_int_equal(lane_u64("handed"), handed);
+	assert_int_equal(uplink_u64("rx_pkts"), sw_in);
+	assert_int_equal(lane_u64("direct_drops"), 0);
+}
+
+/* For VM 1 on queue 0: the switch's uplink port reads it, the switch sends it across. */
+static void test_lanes_rx_queue0(void **state)
+{
+	uint64_t direct, sw_in;
+
+	(void)state;
+	if (!in_own_netns)
+		skip();
+	direct = lane_u64("direct");
+	sw_in = uplink_u64("rx_pkts");
+	raw_send_udp(MAC[1], port_q[0], NFR);
+	assert_int_equal(vm_recv(&vms[1], NFR, 3000), NFR);
+	assert_int_equal(lane_u64("direct"), direct);
+	assert_int_equal(uplink_u64("rx_pkts"), sw_in + NFR);
+}
+
+/* For VM 0 (worker 0) on lane 1's queue: handed to the switch, which delivers it. */
+static void test_lanes_rx_other_worker(void **state)
+{
+	uint64_t direct, handed, sw_in;
+
+	(void)state;
+	if (!in_own_netns)
+		skip();
+	direct = lane_u64("direct");
+	handed = lane_u64("handed");
+	sw_in = uplink_u64("rx_pkts");
+	raw_send_udp(MAC[0], port_q[1], NFR);
+	assert_int_equal(vm_recv(&vms[0], NFR, 3000), NFR);
+	assert_int_equal(lane_u64("handed"), handed + NFR);
+	assert_int_equal(lane_u64("direct"), direct);
+	assert_int_equal(uplink_u64("rx_pkts"), sw_in + NFR);
+	assert_int_equal(uplink_u64("dpdk.from_lanes"), lane_u64("handed"));
+}
+
+/* Broadcast on lane 1's queue: handed to the switch, flooded to both VMs. */
+static void test_lanes_broadcast(void **state)
+{
+	static const uint8_t BC[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+	uint64_t handed;
+	uint8_t buf[2048];
+
+	(void)state;
+	if (!in_own_netns)
+		skip();
+	handed = lane_u64("handed");
+	raw_send_udp(BC, port_q[1], NFR);
+	for (int i = 0; i < 2; i++) {
+		unsigned n = 0;
+
+		for (int t = 0; t <= 3000 && n < NFR; t += 2) {
+			uint32_t len;
+
+			while ((len = e1kg_rx_take(&vms[i].g, buf, sizeof(buf), NULL)))
+				n += len >= 14 && !memcmp(buf, BC, 6) && !memcmp(buf + 6, REMOTE, 6);
+			if (n < NFR)
+				it_nap_ms(2);
+		}
+		if (n != NFR)
+			fail_msg("broadcast on queue 1 -> VM %d: %u of %u", i, n, NFR);
+	}
+	assert_int_equal(lane_u64("handed"), handed + NFR);
+}
+
+/*
+ * VMs to the uplink, on the wire: VM 1's leave through lane 1 (TX queue 1;
+ * "out"), VM 0's through the switch (its uplink port's tx_pkts).
+ */
+static void test_lanes_vm_to_uplink(void **state)
+{
+	unsigned got[NVM];
+	uint64_t out, sw_out;
+
+	(void)state;
+	if (!in_own_netns)
+		skip();
+	out = lane_u64("out");
+	sw_out = uplink_u64("tx_pkts");
+	for (int i = 0; i < 2; i++)
+		vm_send(&vms[i], NFR);
+	raw_count(got, NFR, 3000);
+	for (int i = 0; i < 2; i++)
+		if (got[i] != NFR)
+			fail_msg("VM %d -> uplink: %u of %u frames on the veth", i, got[i], NFR);
+	assert_int_equal(lane_u64("out"), out + NFR);
+	assert_int_equal(lane_u64("out_drops"), 0);
+	assert_int_equal(uplink_u64("tx_pkts"), sw_out + NFR);
+}
+
+/* VM 1 to VM 0's MAC: the switch's (a VM's MAC never leaves through a lane). */
+static void test_lanes_vm_to_vm(void **state)
+{
+	uint8_t f[128], buf[2048];
+	uint64_t out, addr = vms[1].addr;
+	uint32_t len = vms[1].len;
+	unsigned n = 0;
+
+	(void)state;
+	if (!in_own_netns)
+		skip();
+	out = lane_u64("out");
+	vms[1].len = e1kg_eth(f, MAC[0], MAC[1], ETYPE, 60, 0x55);
+	vms[1].addr = e1kg_txbuf(&vms[1].g, f, vms[1].len);
+	vm_send(&vms[1], NFR);
+	vms[1].addr = addr;
+	vms[1].len = len;
+	for (int t = 0; t <= 3000 && n < NFR; t += 2) {
+		uint32_t l;
+
+		while ((l = e1kg_rx_take(&vms[0].g, buf, sizeof(buf), NULL)))
+			n += l >= 14 && !memcmp(buf, MAC[0], 6) && !memcmp(buf + 6, MAC[1], 6);
+		if (n < NFR)
+			it_nap_ms(2);
+	}
+	assert_int_equal(n, NFR);
+	assert_int_equal(lane_u64("out"), out);
+}
+
+/*
+ * A capture on VM 1's port: the lane hands even VM 1's frames to the switch,
+ * which records them; all arrive. Stopped: straight to the VM again.
+ */
+static void test_lanes_capture(void **state)
+{
+	char cmd[900], pcap[300];
+	uint64_t direct, handed;
+	struct stat st;
+
+	(void)state;
+	if (!in_own_netns)
+		skip();
+	snprintf(pcap, sizeof(pcap), "%s/vm1.pcap", dir);
+	snprintf(cmd, sizeof(cmd), "%s capture start dev1 %s -c %s >/dev/null", vmuxctl, pcap,
+		 ctl_path);
+	assert_int_equal(system(cmd), 0);
+	assert_false(lane_u64("direct_on"));
+	direct = lane_u64("direct");
+	handed = lane_u64("handed");
+	raw_send_udp(MAC[1], port_q[1], NFR);
+	assert_int_equal(vm_recv(&vms[1], NFR, 3000), NFR);
+	assert_int_equal(lane_u64("direct"), direct);
+	assert_int_equal(lane_u64("handed"), handed + NFR);
+	snprintf(cmd, sizeof(cmd), "%s capture stop dev1 -c %s >/dev/null", vmuxctl, ctl_path);
+	assert_int_equal(system(cmd), 0);
+	/* 24-byte header and 16 + 60 per frame: the switch's path recorded them all. */
+	assert_int_equal(stat(pcap, &st), 0);
+	assert_true(st.st_size >= 24 + (off_t)NFR * (16 + 60));
+	assert_true(lane_u64("direct_on"));
+	raw_send_udp(MAC[1], port_q[1], NFR);
+	assert_int_equal(vm_recv(&vms[1], NFR, 3000), NFR);
+	assert_int_equal(lane_u64("direct"), direct + NFR);
+}
+
+/* The switch's ports (uplink and VMs) in `vmuxctl switch`. */
+static size_t switch_ports(void)
+{
+	char cmd[700], *buf = calloc(1, 1 << 20);
+	struct json_object *root, *ports;
+	size_t n, r = 0;
+	FILE *f;
+
+	assert_non_null(buf);
+	snprintf(cmd, sizeof(cmd), "%s switch -c %s 2>/dev/null", vmuxctl, ctl_path);
+	f = popen(cmd, "r");
+	assert_non_null(f);
+	n = fread(buf, 1, (1 << 20) - 1, f);
+	pclose(f);
+	buf[n] = 0;
+	root = json_tokener_parse(buf);
+	free(buf);
+	if (root && json_object_object_get_ex(root, "ports", &ports))
+		r = json_object_array_length(ports);
+	json_object_put(root);
+	return r;
+}
+
+static void reload_to(int ndev)
+{
+	assert_int_equal(write_conf(ndev), 0);
+	assert_int_equal(kill(vmux_pid, SIGHUP), 0);
+	for (int t = 0; t < 3000 && switch_ports() != (size_t)ndev + 1; t += 20)
+		it_nap_ms(20);
+	assert_int_equal(switch_ports(), (size_t)ndev + 1);
+}
+
+/*
+ * A reload takes VM 1 away: lane 1 forgets it (its MAC's frames go to the
+ * switch, which has nowhere to send them) and VM 0 is not disturbed, on lane
+ * 1's queue and to the uplink. Another brings it back: straight to it again.
+ */
+static void test_lanes_reload(void **state)
+{
+	uint64_t direct, handed, out;
+	unsigned got[NVM];
+
+	(void)state;
+	if (!in_own_netns)
+		skip();
+	e1kg_close(&vms[1].g);
+	reload_to(1);
+	direct = lane_u64("direct");
+	handed = lane_u64("handed");
+	raw_send_udp(MAC[1], port_q[1], NFR);
+	raw_send_udp(MAC[0], port_q[1], NFR);
+	assert_int_equal(vm_recv(&vms[0], NFR, 3000), NFR);
+	for (int t = 0; t < 2000 && lane_u64("handed") < handed + 2 * NFR; t += 20)
+		it_nap_ms(20);
+	assert_int_equal(lane_u64("handed"), handed + 2 * NFR);
+	assert_int_equal(lane_u64("direct"), direct);
+	vm_send(&vms[0], NFR);
+	raw_count(got, NFR, 3000);
+	assert_int_equal(got[0], NFR);
+	reload_to(2);
+	vm_open(&vms[1], 1);
+	raw_send_udp(MAC[1], port_q[1], NFR);
+	assert_int_equal(vm_recv(&vms[1], NFR, 3000), NFR);
+	assert_int_equal(lane_u64("direct"), direct + NFR);
+	out = lane_u64("out");
+	vm_send(&vms[1], NFR);
+	raw_count(got, NFR, 3000);
+	assert_int_equal(got[1], NFR);
+	assert_int_equal(lane_u64("out"), out + NFR);
+	assert_true(vmux_pid > 0 && waitpid(vmux_pid, NULL, WNOHANG) == 0);
+}
+
+/* VM 1's client goes away: its frames are dropped, VM 0's keep arriving through lane 1. */
+static void test_lanes_vm_leaves(void **state)
+{
+	uint64_t handed;
+
+	(void)state;
+	if (!in_own_netns)
+		skip();
+	e1kg_close(&vms[1].g);
+	it_nap_ms(100);
+	raw_send_udp(MAC[1], port_q[1], NFR);
+	handed = lane_u64("handed");
+	raw_send_udp(MAC[0], port_q[1], NFR);
+	assert_int_equal(vm_recv(&vms[0], NFR, 3000), NFR);
+	assert_int_equal(lane_u64("handed"), handed + NFR);
+	assert_true(vmux_pid > 0 && waitpid(vmux_pid, NULL, WNOHANG) == 0);
+	vm_open(&vms[1], 1); /* back, for the teardown */
+	raw_send_udp(MAC[1], port_q[1], NFR);
+	assert_int_equal(vm_recv(&vms[1], NFR, 3000), NFR);
+}
+
 /* ---- memif ------------------------------------------------------------------------------- */
 
 static void echo_all(unsigned n)
@@ -538,13 +922,26 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_afpacket_counters),
 		cmocka_unit_test(test_afpacket_iface_gone),
 	};
+	const struct CMUnitTest lanes[] = {
+		cmocka_unit_test(test_lanes_up),
+		cmocka_unit_test(test_lanes_rx_direct),
+		cmocka_unit_test(test_lanes_rx_queue0),
+		cmocka_unit_test(test_lanes_rx_other_worker),
+		cmocka_unit_test(test_lanes_broadcast),
+		cmocka_unit_test(test_lanes_vm_to_uplink),
+		cmocka_unit_test(test_lanes_vm_to_vm),
+		cmocka_unit_test(test_lanes_capture),
+		cmocka_unit_test(test_lanes_vm_leaves),
+		cmocka_unit_test(test_lanes_reload),
+	};
 	const struct CMUnitTest memif[] = {
 		cmocka_unit_test(test_memif_echo),
 		cmocka_unit_test(test_memif_link_down_up),
 	};
 
 	if (argc != 5) {
-		fprintf(stderr, "usage: %s VMUX ring|afpacket|memif VMUXCTL DPDK_PEER\n", argv[0]);
+		fprintf(stderr, "usage: %s VMUX ring|afpacket|lanes|memif VMUXCTL DPDK_PEER\n",
+			argv[0]);
 		return 2;
 	}
 	mode = argv[2];
@@ -557,5 +954,10 @@ int main(int argc, char **argv)
 	if (!strcmp(mode, "afpacket"))
 		return cmocka_run_group_tests_name("dpdk_afpacket", afpacket, group_setup,
 						   group_teardown);
+	if (!strcmp(mode, "lanes")) {
+		nvm = 2;
+		return cmocka_run_group_tests_name("dpdk_lanes_vmux", lanes, group_setup,
+						   group_teardown);
+	}
 	return cmocka_run_group_tests_name("dpdk_memif", memif, group_setup, group_teardown);
 }
