@@ -732,8 +732,9 @@ static int setup_port(struct dpdk_port *d, const char *devargs, unsigned lanes, 
 	}
 	/*
 	 * Lanes: a queue pair per lane, where the device has that many RX and
-	 * TX queues and no rte_flow (whose RX queues are the VMs' rules' today)
-	 * and needs no restarts (a memif's queues must match its peer's).
+	 * TX queues and needs no restarts (a memif's queues must match its
+	 * peer's). With rte_flow, the VMs' rules then name their worker's lane
+	 * queue (dpdk_flow_set_vm_rxq) instead of one of the port's RX queues.
 	 */
 	d->nlanes = 1;
 	if (lanes > 1) {
@@ -743,8 +744,6 @@ static int setup_port(struct dpdk_port *d, const char *devargs, unsigned lanes, 
 			lanes = DPDK_LANES_MAX;
 		if (d->restart_when_down)
 			why = "its queues must match its peer's";
-		else if (d->flow_ops)
-			why = "its RX queues are the flow rules' (rte_flow)";
 		else if (info.max_rx_queues < lanes || info.max_tx_queues < lanes)
 			why = "too few queues";
 		if (why) {

@@ -51,8 +51,9 @@ void dpdk_close(struct dpdk_port *d);
 
 /*
  * Lanes: as dpdk_open, with `lanes` queue pairs where the device offers that
- * many RX and TX queues, has no rte_flow and needs no restarts (else one,
- * logged): queue pair 0 is the port's, on the calling thread; each of 1..
+ * many RX and TX queues and needs no restarts (else one, logged; a device
+ * with rte_flow then has one RX queue per lane, which its VMs' rules name:
+ * dpdk_flow_set_vm_rxq): queue pair 0 is the port's, on the calling thread; each of 1..
  * lanes-1 may be opened as a lane on one other thread, which alone reads
  * that RX queue and writes that TX queue (DPDK queues are not shared). A
  * lane is a port of its own: what its RX queue receives goes to its peer, what
@@ -154,6 +155,16 @@ void dpdk_get_stats(const struct dpdk_port *d, struct dpdk_stats *st);
 #define DPDK_FLOW_PER_VM 1024u /* guest flows per VM offered to the device at most */
 int dpdk_flow_set_vm(struct dpdk_port *d, unsigned vm, const uint8_t mac[6],
 		     const struct net_flow *f, unsigned n);
+/*
+ * As dpdk_flow_set_vm, the VM's rules naming RX queue rxq (its worker's lane,
+ * 0 for the port's own queue; < the queues set up, else -EINVAL), or
+ * DPDK_FLOW_RXQ_AUTO: the port's mapping (1 + vm % (queues - 1) with several
+ * RX queues and no lanes; 0 with lanes or one queue). A VM whose queue
+ * changed has its rules replaced.
+ */
+#define DPDK_FLOW_RXQ_AUTO (-1)
+int dpdk_flow_set_vm_rxq(struct dpdk_port *d, unsigned vm, int rxq, const uint8_t mac[6],
+			 const struct net_flow *f, unsigned n);
 /* Destroys VM vm's rules (the VM went away). */
 void dpdk_flow_del_vm(struct dpdk_port *d, unsigned vm);
 
@@ -164,7 +175,8 @@ struct dpdk_flow_info {
 	uint32_t handle;        /* ours, stable while the rule lives */
 	uint32_t prio;          /* rte_flow priority asked for */
 	uint16_t rxq;           /* the VM's RX queue */
-	uint64_t rxq_pkts;      /* frames read from that queue so far */
+	bool lane;              /* rxq is a lane's (read on its thread: its counters, not these) */
+	uint64_t rxq_pkts;      /* frames read from that queue so far (0 for a lane's) */
 	char why[96];           /* sw: the device's reason */
 	const struct net_flow *f;
 };

@@ -4,8 +4,9 @@
  * ETH(dst = its MAC) -> its RX queue, and its guest's flows (net/flow.h)
  * above it, as rte_flow rules where the device takes them.
  *
- * A VM's RX queue: 1 + (vm % (queues - 1)) with several queues (queue 0 is
- * what no rule claims), else 0. In the device a rule only decides which
+ * A VM's RX queue: the one its caller names (with lanes, the RX queue of the
+ * lane on the VM's worker, 0 for the port's own), else 1 + (vm % (queues - 1))
+ * with several queues and no lanes (queue 0 is what no rule claims), else 0. In the device a rule only decides which
  * queue the frame is read from, or drops it (DROP); which of the VM's own
  * queues it then lands on is still the device model's steering, which
  * applies every guest rule anyway: a rule the device refuses (validate or
@@ -59,6 +60,7 @@ struct dpdk_flows {
 
 static uint16_t vm_rxq(const struct dpdk_port *d, unsigned vm)
 {
+	/* With lanes, nrxq is 1 (the port polls queue 0, each lane its own). */
 	return d->nrxq > 1 ? (uint16_t)(1u + vm % (d->nrxq - 1u)) : 0;
 }
 
@@ -303,16 +305,26 @@ static void rank_flows(const struct net_flow *f, unsigned n, uint32_t *rank)
 int dpdk_flow_set_vm(struct dpdk_port *d, unsigned vm, const uint8_t mac[6],
 		     const struct net_flow *f, unsigned n)
 {
+	return dpdk_flow_set_vm_rxq(d, vm, DPDK_FLOW_RXQ_AUTO, mac, f, n);
+}
+
+int dpdk_flow_set_vm_rxq(struct dpdk_port *d, unsigned vm, int want, const uint8_t mac[6],
+			 const struct net_flow *f, unsigned n)
+{
 	uint32_t *rank;
 	unsigned offers = 0;
 	struct dpdk_flows *fl;
-	uint16_t rxq = vm_rxq(d, vm);
+	unsigned nq = d->nlanes > 1 ? d->nlanes : d->nrxq;
+	uint16_t rxq;
 	bool *keep;
 	unsigned nf = n < DPDK_FLOW_PER_VM ? n : DPDK_FLOW_PER_VM;
 	int rc = 0;
 
 	if (vm >= DPDK_FLOW_VMS)
 		return -EINVAL;
+	if (want != DPDK_FLOW_RXQ_AUTO && (want < 0 || (unsigned)want >= nq))
+		return -EINVAL;
+	rxq = want == DPDK_FLOW_RXQ_AUTO ? vm_rxq(d, vm) : (uint16_t)want;
 	fl = flows_get(d);
 	if (!fl)
 		return -ENOMEM;
@@ -413,7 +425,8 @@ unsigned dpdk_flow_foreach(const struct dpdk_port *d, dpdk_flow_cb cb, void *arg
 			in.handle = r->handle;
 			in.prio = r->prio;
 			in.rxq = r->rxq;
-			in.rxq_pkts = r->rxq < DPDK_RXQ_MAX ? d->st.rxq_pkts[r->rxq] : 0;
+			in.lane = d->nlanes > 1 && r->rxq > 0;
+			in.rxq_pkts = !in.lane && r->rxq < DPDK_RXQ_MAX ? d->st.rxq_pkts[r->rxq] : 0;
 			snprintf(in.why, sizeof(in.why), "%s", r->why);
 			in.f = &r->f;
 			if (cb)

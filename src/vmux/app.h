@@ -39,6 +39,7 @@ struct vdev {
 	int thread;        /* worker index, -1: main thread */
 	bool flows_synced; /* its flow rules are on the DPDK uplink (flows.c) */
 	uint64_t flows_gen; /* the generation of those */
+	int flows_rxq;      /* the uplink RX queue they name (DPDK_FLOW_RXQ_AUTO: the port's pick) */
 	char err[256];
 };
 
@@ -130,6 +131,12 @@ void lanes_known_add(struct vdev *d);
 void lanes_known_del(struct vdev *d);
 /* Whether lanes may deliver to their VMs (no spoofing or promiscuous VM, no capture). */
 void lanes_refresh(void);
+/*
+ * The uplink RX queue the flow rules of a VM on that worker name (main
+ * thread): its lane's queue, 0 (the switch's) on a worker without a lane,
+ * DPDK_FLOW_RXQ_AUTO without lanes.
+ */
+int lanes_rxq(int worker);
 /* At teardown, every worker stopped, before the uplink is closed. */
 void lanes_close(void);
 /* The lanes' counters (any thread). */

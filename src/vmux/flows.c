@@ -5,7 +5,8 @@
  * thread, for its guest's steering rules (dev_model.flows, with their
  * generation); a VM seen for the first time, or whose generation moved, has
  * its rules set on the uplink on the switch's thread (a device without the
- * op gets its MAC rule only); rules the uplink left for later (its budget per
+ * op gets its MAC rule only), naming the RX queue of its worker's lane with
+ * lanes (lanes_rxq: 0 on the switch's worker); rules the uplink left for later (its budget per
  * call) are set again at the next tick. A device that goes away has its rules removed
  * (reload.c, flows_forget). The control socket's `flows` lists every rule
  * with where it runs.
@@ -31,6 +32,7 @@ struct vm_flows {
 	struct vdev *d;
 	unsigned n;
 	uint64_t gen;
+	int rxq;
 	int rc;
 };
 
@@ -54,7 +56,8 @@ static void set_on_switch(void *arg)
 
 	v->rc = 0;
 	if (app.uplink_dpdk && v->d->sw_port >= 0)
-		v->rc = dpdk_flow_set_vm(app.uplink_dpdk, v->d->idx, v->d->cfg->mac, flow_buf, v->n);
+		v->rc = dpdk_flow_set_vm_rxq(app.uplink_dpdk, v->d->idx, v->rxq, v->d->cfg->mac,
+					     flow_buf, v->n);
 }
 
 void flows_sync(void)
@@ -63,15 +66,16 @@ void flows_sync(void)
 		return;
 	for (unsigned i = 0; i < app.ndev; i++) {
 		struct vdev *d = &app.devs[i];
-		struct vm_flows v = { .d = d };
+		struct vm_flows v = { .d = d, .rxq = lanes_rxq(d->thread) };
 
 		if (!d->inst || d->sw_port < 0 || d->idx >= DPDK_FLOW_VMS)
 			continue;
 		run_on(d->thread, collect_on_dev, &v);
-		if (d->flows_synced && v.gen == d->flows_gen)
+		if (d->flows_synced && v.gen == d->flows_gen && v.rxq == d->flows_rxq)
 			continue;
 		run_on(app.sw_thread, set_on_switch, &v);
 		d->flows_gen = v.gen;
+		d->flows_rxq = v.rxq;
 		/* Rules left for later (the uplink's budget per sync): again at the next tick. */
 		d->flows_synced = v.rc == 0;
 	}
@@ -161,6 +165,8 @@ static void add_rule(void *arg, const struct dpdk_flow_info *r)
 	json_object_object_add(o, "priority", json_object_new_uint64(r->prio));
 	json_object_object_add(o, "uplink_rxq", json_object_new_uint64(r->rxq));
 	json_object_object_add(o, "uplink_rxq_pkts", json_object_new_uint64(r->rxq_pkts));
+	if (r->lane) /* its frames are counted as the lane's "in" (vmuxctl switch) */
+		json_object_object_add(o, "uplink_rxq_lane", json_object_new_boolean(true));
 	if (!r->hw)
 		json_object_object_add(o, "why", json_object_new_string(r->why));
 	json_object_array_add(rules, o);

@@ -385,6 +385,15 @@ void lanes_refresh(void)
 			}
 }
 
+int lanes_rxq(int worker)
+{
+	if (!app.uplink_dpdk || dpdk_lanes(app.uplink_dpdk) < 2)
+		return DPDK_FLOW_RXQ_AUTO;
+	if (worker > 0 && worker < (int)CFG_MAX_WORKERS && lanes[worker])
+		return (int)dpdk_lane_queue(lanes[worker]->ln);
+	return 0;
+}
+
 /* At teardown, every worker stopped: before the uplink is closed. */
 void lanes_close(void)
 {

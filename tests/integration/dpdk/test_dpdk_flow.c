@@ -30,6 +30,7 @@
 #include <net/ethernet.h>
 #include <net/if.h>
 #include <sched.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,17 +39,20 @@
 
 #include "core/log.h"
 #include "core/loop.h"
+#include "core/worker.h"
 #include "net/dpdk.h"
 #include "net/flow.h"
 #include "net/pkt.h"
 #include "net/port.h"
 
 #define TAP_IF "vmuxft0"
+#define TAP_IF_LANES "vmuxft1"
 
 static struct loop *l;
 static struct net_port peer;
 static bool expect_hw;
 static unsigned got;
+static const char *tap_if = TAP_IF; /* the tap the helpers below send into and look at */
 
 static uint16_t peer_deliver(struct net_port *self, uint16_t queue, struct pkt **pkts, uint16_t n)
 {
@@ -178,7 +182,7 @@ static void test_ring_all_software(void **state)
 
 static int tap_ifindex(void)
 {
-	return (int)if_nametoindex(TAP_IF);
+	return (int)if_nametoindex(tap_if);
 }
 
 /* Frames with dst = mac, UDP to dport, from several sources (flows whose hashes disagree). */
@@ -221,18 +225,27 @@ static void poll_for(unsigned want)
 		loop_run_once(l, 1);
 }
 
-/* How many filters the kernel has on the tap (any parent). */
-static int kernel_filters(void)
+/* How many lines of the tap's filters (any parent) have what. */
+static int tc_count(const char *what)
 {
-	FILE *p = popen("tc filter show dev " TAP_IF " 2>/dev/null | grep -c 'dst_mac'", "r");
+	char cmd[160];
+	FILE *p;
 	int n = -1;
 
+	snprintf(cmd, sizeof(cmd), "tc filter show dev %s 2>/dev/null | grep -c '%s'", tap_if, what);
+	p = popen(cmd, "r");
 	if (!p)
 		return -1;
 	if (fscanf(p, "%d", &n) != 1)
 		n = -1;
 	pclose(p);
 	return n;
+}
+
+/* How many filters the kernel has on the tap (any parent). */
+static int kernel_filters(void)
+{
+	return tc_count("dst_mac");
 }
 
 static void test_tap_rules(void **state)
@@ -314,6 +327,138 @@ static void test_tap_rules(void **state)
 	dpdk_close(d);
 }
 
+/* ---- lanes: a queue pair per worker, the VMs' rules naming their lane's queue ---------- */
+
+static struct worker *lw;
+static struct dpdk_lane *lane1;
+static struct net_port lpeer;
+static atomic_uint lgot;
+static atomic_bool lane_wrong_thread;
+
+static uint16_t lpeer_deliver(struct net_port *self, uint16_t queue, struct pkt **pkts, uint16_t n)
+{
+	(void)self;
+	(void)queue;
+	if (!worker_is_current(lw))
+		atomic_store(&lane_wrong_thread, true);
+	atomic_fetch_add(&lgot, n);
+	pkt_free_bulk(pkts, n);
+	return n;
+}
+
+static const struct net_port_ops lpeer_ops = { .deliver = lpeer_deliver };
+
+static struct dpdk_port *lanes_port;
+
+static void open_lane1(void *arg)
+{
+	char err[256];
+
+	(void)arg;
+	lane1 = dpdk_lane_open(lanes_port, 1, worker_loop(lw), err, sizeof(err));
+	if (!lane1) {
+		fprintf(stderr, "test_dpdk_flow: %s\n", err);
+		return;
+	}
+	net_port_init(&lpeer, "lpeer", &lpeer_ops, NULL);
+	net_port_set_link(&lpeer, true);
+	net_port_connect(&lpeer, dpdk_lane_port(lane1));
+}
+
+static void close_lane1(void *arg)
+{
+	(void)arg;
+	net_port_disconnect(&lpeer);
+	dpdk_lane_close(lane1);
+	lane1 = NULL;
+}
+
+/*
+ * net_tap opened with two queue pairs (lanes): VM 0 on the port's queue 0,
+ * VM 1 on lane 1's queue (its MAC rule and its guest's flow); a queue past
+ * the port's refused; the automatic pick is queue 0 with lanes; a VM whose
+ * queue changes gets new rules. In the kernel (VMUX_FLOW_EXPECT_HW=1): the
+ * filters' skbedit queue_mapping says each VM's queue, VM 1's frames are
+ * read by the lane (on its thread), VM 0's by the port.
+ */
+static void test_tap_lanes(void **state)
+{
+	char err[256];
+	struct dpdk_stats ds;
+	struct net_flow fb[1];
+	struct seen s;
+	unsigned want;
+
+	(void)state;
+	tap_if = TAP_IF_LANES;
+	lanes_port = dpdk_open_lanes(l, "net_tap1,iface=" TAP_IF_LANES, 2, err, sizeof(err));
+	if (!lanes_port)
+		fail_msg("net_tap1: %s", err);
+	dpdk_get_stats(lanes_port, &ds);
+	assert_int_equal(ds.lanes, 2); /* rte_flow and lanes together */
+	assert_int_equal(ds.rx_queues, 1); /* the port polls queue 0 alone */
+	net_port_connect(&peer, dpdk_port(lanes_port));
+	lw = worker_create("lane1", -1);
+	assert_non_null(lw);
+	assert_int_equal(worker_start(lw), 0);
+	worker_call(lw, open_lane1, NULL);
+	assert_non_null(lane1);
+
+	fb[0] = udp_flow(mac_b, 4789, 1, 0);
+	assert_int_equal(dpdk_flow_set_vm_rxq(lanes_port, 0, 0, mac_a, NULL, 0), 0);
+	assert_int_equal(dpdk_flow_set_vm_rxq(lanes_port, 1, 1, mac_b, fb, 1), 0);
+	assert_int_equal(dpdk_flow_set_vm_rxq(lanes_port, 2, 2, mac_b, NULL, 0), -22);
+	assert_int_equal(dpdk_flow_set_vm_rxq(lanes_port, 2, -5, mac_b, NULL, 0), -22);
+	s = list(lanes_port);
+	assert_int_equal(s.n, 3);
+	assert_int_equal(s.rxq[0], 0); /* VM 0's MAC rule */
+	assert_int_equal(s.rxq[1], 1); /* VM 1's guest flow */
+	assert_int_equal(s.rxq[2], 1); /* VM 1's MAC rule */
+	if (expect_hw) {
+		assert_int_equal(s.hw, 3);
+		assert_int_equal(tc_count("queue_mapping 1"), 2);
+		assert_int_equal(tc_count("queue_mapping 0"), 1);
+		/* VM 1's frames through the lane, on its thread; VM 0's through the port. */
+		want = got;
+		send_udp(mac_b, 4789, 16);
+		send_udp(mac_b, 7000, 16);
+		for (uint64_t end = loop_now_ns() + 2000000000ull;
+		     atomic_load(&lgot) < 32 && loop_now_ns() < end;)
+			loop_run_once(l, 1);
+		assert_int_equal(atomic_load(&lgot), 32);
+		assert_int_equal(got, want);
+		send_udp(mac_a, 7000, 16);
+		poll_for(want + 16);
+		assert_int_equal(got, want + 16);
+		assert_int_equal(atomic_load(&lgot), 32);
+		assert_false(atomic_load(&lane_wrong_thread));
+	}
+	/* VM 1 moves to the port's queue: its rules are replaced, naming queue 0. */
+	uint32_t h = s.handle[2];
+
+	assert_int_equal(dpdk_flow_set_vm_rxq(lanes_port, 1, 0, mac_b, fb, 1), 0);
+	s = list(lanes_port);
+	assert_int_equal(s.n, 3);
+	assert_int_equal(s.rxq[2], 0);
+	assert_int_not_equal(s.handle[2], h);
+	if (expect_hw) {
+		assert_int_equal(tc_count("queue_mapping 1"), 0);
+		assert_int_equal(tc_count("queue_mapping 0"), 3);
+	}
+	/* The automatic pick with lanes: the port's queue 0. */
+	assert_int_equal(dpdk_flow_set_vm(lanes_port, 1, mac_b, NULL, 0), 0);
+	s = list(lanes_port);
+	assert_int_equal(s.n, 2);
+	assert_int_equal(s.rxq[1], 0);
+
+	worker_call(lw, close_lane1, NULL);
+	worker_stop(lw);
+	worker_destroy(lw);
+	net_port_disconnect(&peer);
+	dpdk_close(lanes_port);
+	tap_if = TAP_IF;
+}
+
 static void own_netns(void)
 {
 	FILE *f;
@@ -334,6 +479,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_ring_all_software),
 		cmocka_unit_test(test_tap_rules),
+		cmocka_unit_test(test_tap_lanes),
 	};
 	char err[256];
 	const char *e = getenv("VMUX_FLOW_EXPECT_HW");
