@@ -13,7 +13,11 @@
 # "udp4 dst-port 7100 action 1" as a flower filter (VM a's MAC and the port)
 # whose frames land on the guest's RX queue 1, removed with its filter, and a
 # masked one (ports 7296..7311) net_tap refuses: in software, counted, still
-# steering to queue 1, removed.
+# steering to queue 1, removed. Then lanes: vmux --workers 2 on net_tap,
+# VM b (worker 1, the poll-mode guest) with every rule naming lane 1's RX
+# queue (vmuxctl flows, the filters' skbedit queue_mapping 1; VM a's 0), its
+# frames through lane 1 straight to it (the lane's `direct`), VM a's read
+# from queue 0.
 # Exit 0 pass, 1 fail, 77 skip. Environment: tests/lab/lab.sh, FLOW_TEST,
 # VMUXCTL_BIN.
 set -u
@@ -37,4 +41,4 @@ ok=$?
 e2e_guest_lines vm | sed 's/^/    /'
 [ "$ok" = 0 ] || e2e_fail "lab VM: $E2E_RESULT"
 e2e_log "timing: lab VM $E2E_GUEST_SECS s, test $(e2e_since "$T0") s"
-e2e_pass "net_tap+flower: $(e2e_guest_data vm kernel_filters) kernel filters for vmux's VMs, $(e2e_guest_data vm steered) frames steered to VM b's queue, a guest's drop rule in the kernel and removed ($(e2e_guest_data vm kernel_filters_guest) -> $(e2e_guest_data vm kernel_filters_removed) filters); a guest's FD filter in the kernel ($(e2e_guest_data vm fd_hw_kernel_hits) frames through it, $(e2e_guest_data vm fd_hw_q1) on its queue 1) and removed, a masked one refused by net_tap and steered in software ($(e2e_guest_data vm fd_sw_q1) on queue 1)"
+e2e_pass "net_tap+flower: $(e2e_guest_data vm kernel_filters) kernel filters for vmux's VMs, $(e2e_guest_data vm steered) frames steered to VM b's queue, a guest's drop rule in the kernel and removed ($(e2e_guest_data vm kernel_filters_guest) -> $(e2e_guest_data vm kernel_filters_removed) filters); a guest's FD filter in the kernel ($(e2e_guest_data vm fd_hw_kernel_hits) frames through it, $(e2e_guest_data vm fd_hw_q1) on its queue 1) and removed, a masked one refused by net_tap and steered in software ($(e2e_guest_data vm fd_sw_q1) on queue 1); lanes (--workers 2): VM b's $(e2e_guest_data vm lanes_b_rules) rules on lane 1's queue (tc queue_mapping 1, VM a's 0), $(e2e_guest_data vm lanes_direct) frames through lane 1 straight to VM b, $(e2e_guest_data vm lanes_a_q0) for VM a on queue 0"

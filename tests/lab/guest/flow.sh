@@ -17,6 +17,11 @@
 #      udp4 dst-port filter as a kernel filter steering to the guest's RX
 #      queue 1, removed with it; a masked one net_tap refuses, in software,
 #      still steering; removed.
+#   5. lanes: vmux --workers 2 on net_tap (dtap1), VM a on worker 0, VM b on
+#      worker 1 with the poll-mode guest: VM b's rules (MAC and its guest's)
+#      name lane 1's queue, VM a's queue 0 (`vmuxctl flows`, tc's skbedit
+#      queue_mapping); VM b's frames come through lane 1 straight to it,
+#      VM a's through queue 0.
 # From the host (LAB_ENV): FLOW_TEST (the test binary), FLOW_GUEST, VMUXCTL.
 . "$LAB_SRCROOT/tests/e2e/guest/functions.sh"
 
@@ -178,4 +183,100 @@ kill "$VPID"
 wait "$VPID"
 n=$(ip netns exec vf tc filter show dev dtap0 2>/dev/null | grep -c dst_mac)
 e2e_info "after vmux stopped: $n filters on dtap0"
+
+# 5. lanes: vmux with --workers 2 on net_tap (dtap1), VM a on worker 0, VM b
+# on worker 1 with the poll-mode guest; every rule of VM b (its MAC rule and
+# its guest's switch rules) names lane 1's RX queue, VM a's queue 0: in
+# `vmuxctl flows` and as the filters' skbedit queue_mapping; frames for VM b
+# come through lane 1 straight to it (the lane's `direct`), VM a's through
+# queue 0 (the port's thread), none through the lane.
+T5=$(date +%s)
+VPID=
+ip netns exec vf "$VMUX_BIN" --workers 2 --uplink dpdk:net_tap1,iface=dtap1 --control /tmp/vl.ctl \
+	-b 02:00:00:00:0f:00 -s /tmp/la.sock -m e810-emu -s /tmp/lb.sock -m e810-emu \
+	>/tmp/vmux_lanes.log 2>&1 &
+VPID=$!
+e2e_wait_for 60 test -S /tmp/vl.ctl || { tail -n 20 /tmp/vmux_lanes.log; die "vmux --workers 2 did not start"; }
+grep -q 'queue pairs: queue 0 on this thread' /tmp/vmux_lanes.log ||
+	{ tail -n 20 /tmp/vmux_lanes.log; die "vmux --workers 2 on net_tap: no lanes"; }
+"$FLOW_GUEST" /tmp/lb.sock </dev/null >/tmp/gl.out 2>/tmp/gl.err &
+GPID=$!
+e2e_wait_for 30 grep -q ready /tmp/gl.out || { cat /tmp/gl.err; die "flow_guest (VM b) did not come up"; }
+sleep 1
+"$VMUXCTL" -c /tmp/vl.ctl flows >/tmp/lflows.json || die "vmuxctl flows failed"
+ip netns exec vf tc filter show dev dtap1 >/tmp/ltc.txt
+python3 - /tmp/lflows.json /tmp/ltc.txt <<'PY' >/tmp/lflows.sum || { cat /tmp/lflows.json /tmp/ltc.txt; die "lanes: the VMs' rules do not name their worker's queue"; }
+import json, re, sys
+j = json.load(open(sys.argv[1]))
+macs = {r["vm"]: r for r in j["rules"] if r["kind"] == "vm-mac"}
+assert set(macs) == {"dev0", "dev1"} and all(r["runs"] == "hardware" for r in macs.values()), j
+want = {"dev0": 0, "dev1": 1}
+for r in j["rules"]:
+    assert r["uplink_rxq"] == want[r["vm"]], r
+    assert r.get("uplink_rxq_lane", False) == (r["vm"] == "dev1"), r
+b = [r for r in j["rules"] if r["vm"] == "dev1"]
+assert len(b) >= 2 and all(r["runs"] == "hardware" for r in b if r["action"] != "pass"), b
+mac = {vm: r["match"].split()[0].split("=")[1].lower() for vm, r in macs.items()}
+# The kernel's filters, one block per "filter" line: dst_mac and queue_mapping.
+blocks = re.split(r"\n(?=filter )", open(sys.argv[2]).read())
+seen = {}
+nq = 0
+for blk in blocks:
+    m = re.search(r"dst_mac (\S+)", blk)
+    q = re.search(r"queue_mapping (\d+)", blk)
+    if m and q:
+        seen.setdefault(m.group(1).lower(), set()).add(int(q.group(1)))
+        nq += 1
+assert seen.get(mac["dev0"]) == {0}, (seen, mac)
+assert seen.get(mac["dev1"]) == {1}, (seen, mac)
+print(mac["dev0"], mac["dev1"], len(b), nq,
+      macs["dev0"]["uplink_rxq_pkts"])
+PY
+read -r LAMAC LBMAC LBN LQM LAPKTS </tmp/lflows.sum
+e2e_data lanes_tc_queue_filters "$LQM"
+e2e_info "ok: lanes: VM a's rules on queue 0, VM b's $LBN rules on lane 1's queue 1 (vmuxctl flows and tc's queue_mapping)"
+e2e_data lanes_b_rules "$LBN"
+lane() { # KEY: lane 1's counter
+	"$VMUXCTL" -c /tmp/vl.ctl switch | python3 -c '
+import json, sys
+j = json.load(sys.stdin)
+p = [p for p in j["ports"] if "dpdk" in p][0]
+print(int(p["dpdk"]["lanes"][0][sys.argv[1]]))' "$1"
+}
+send_udp() { # MAC N
+	ip netns exec vf python3 - "$1" "$2" <<'PY' || die "cannot send into dtap1"
+import socket, struct, sys
+mac = bytes.fromhex(sys.argv[1].replace(":", ""))
+s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+s.bind(("dtap1", 0))
+for i in range(int(sys.argv[2])):
+    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 46, 0, 0, 64, 17, 0,
+                     bytes([10, 0, i >> 8, i & 255]), bytes([10, 1, 0, 1]))
+    udp = struct.pack("!HHHH", 1000 + i, 7000, 26, 0) + bytes(18)
+    s.send(mac + bytes.fromhex("020000009901") + b"\x08\x00" + ip + udp)
+PY
+}
+[ "$(lane direct_on)" = 1 ] || die "lanes: the direct path is off"
+d0=$(lane direct)
+i0=$(lane in)
+send_udp "$LBMAC" 32
+sleep 1
+d1=$(lane direct)
+i1=$(lane in)
+e2e_data lanes_direct "$((d1 - d0))"
+[ "$((d1 - d0))" -ge 32 ] || die "lane 1 delivered $((d1 - d0)) of the 32 frames for VM b straight to it (in: $((i1 - i0)))"
+e2e_info "ok: the 32 frames for VM b (worker 1) came through lane 1 straight to it"
+send_udp "$LAMAC" 32
+sleep 1
+i2=$(lane in)
+apkts=$("$VMUXCTL" -c /tmp/vl.ctl flows | python3 -c 'import json,sys; j=json.load(sys.stdin); print([r for r in j["rules"] if r["vm"]=="dev0" and r["kind"]=="vm-mac"][0]["uplink_rxq_pkts"])')
+e2e_data lanes_a_q0 "$((apkts - LAPKTS))"
+[ "$((i2 - i1))" = 0 ] || die "lane 1 read $((i2 - i1)) of the 32 frames for VM a (worker 0)"
+[ "$((apkts - LAPKTS))" -ge 32 ] || die "queue 0 read $((apkts - LAPKTS)) of the 32 frames for VM a"
+e2e_info "ok: the 32 frames for VM a (worker 0) were read from queue 0, none by lane 1"
+kill "$GPID"
+wait "$GPID"
+kill "$VPID"
+wait "$VPID"
+e2e_data lanes_secs "$(($(date +%s) - T5))"
 e2e_status
