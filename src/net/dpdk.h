@@ -53,8 +53,8 @@ void dpdk_close(struct dpdk_port *d);
  * Lanes: as dpdk_open, with `lanes` queue pairs where the device offers that
  * many RX and TX queues and needs no restarts (else one, logged; a device
  * with rte_flow then has one RX queue per lane, which its VMs' rules name:
- * dpdk_flow_set_vm_rxq): queue pair 0 is the port's, on the calling thread; each of 1..
- * lanes-1 may be opened as a lane on one other thread, which alone reads
+ * dpdk_flow_set_vm_rxq): queue pair 0 is the port's, on the calling
+ * thread; each of 1..lanes-1 may be opened as a lane on one other thread, which alone reads
  * that RX queue and writes that TX queue (DPDK queues are not shared). A
  * lane is a port of its own: what its RX queue receives goes to its peer, what
  * its peer sends leaves on its TX queue (copied into mbufs: never a

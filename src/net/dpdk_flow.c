@@ -5,9 +5,9 @@
  * above it, as rte_flow rules where the device takes them.
  *
  * A VM's RX queue: the one its caller names (with lanes, the RX queue of the
- * lane on the VM's worker, 0 for the port's own), else 1 + (vm % (queues - 1))
- * with several queues and no lanes (queue 0 is what no rule claims), else 0. In the device a rule only decides which
- * queue the frame is read from, or drops it (DROP); which of the VM's own
+ * lane on the VM's worker, 0 for the port's own), else 1 + (vm % (queues -
+ * 1)) with several queues and no lanes (queue 0 is what no rule claims),
+ * else 0. In the device a rule only decides which queue the frame is read from, or drops it (DROP); which of the VM's own
  * queues it then lands on is still the device model's steering, which
  * applies every guest rule anyway: a rule the device refuses (validate or
  * create fails, or a match it cannot express) stays with vmux's own
