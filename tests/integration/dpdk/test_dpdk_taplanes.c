@@ -171,6 +171,9 @@ static int group_setup(void **state)
 		it_dump_file(log_path);
 		return -1;
 	}
+	/* The devices' sockets are up; the control socket may come a moment later. */
+	for (int t = 0; t < 5000 && !it_sock_up(ctl_path); t += 20)
+		it_nap_ms(20);
 	return 0;
 }
 
