@@ -401,26 +401,7 @@ unsigned e810_swr_adv_flows(const struct e810_swr_tab *t, const uint8_t vm_mac[6
 			continue;
 		/* After the default lookups of each band (swr_tab.c's ranks 0..5), in slot order. */
 		f.priority = (uint16_t)(6u * 256u + j);
-		switch (a->act.kind) {
-		case E810_SWR_DROP:
-			f.action = NET_FLOW_DROP;
-			break;
-		case E810_SWR_TO_Q:
-			f.action = NET_FLOW_QUEUE;
-			f.queue = a->act.q;
-			f.nqueues = (uint16_t)(1u << a->act.region);
-			f.priority = (uint16_t)(f.priority + E810_FLOW_PRIO_QUEUE);
-			break;
-		case E810_SWR_FWD_PF:
-			f.action = NET_FLOW_PASS;
-			f.priority = (uint16_t)(f.priority + E810_FLOW_PRIO_PF);
-			break;
-		default:
-			f.action = NET_FLOW_QUEUE;
-			f.queue = a->act.q;
-			f.priority = (uint16_t)(f.priority + E810_FLOW_PRIO_VSI);
-			break;
-		}
+		e810_swr_flow_act(&f, &a->act);
 		if (n < max)
 			out[n] = f;
 		n++;

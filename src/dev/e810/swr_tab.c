@@ -425,26 +425,7 @@ unsigned e810_swr_flows(const struct e810_aq_state *st, unsigned nq, const uint8
 		 * director's filters go between the queues and the PF (swr_tab.h).
 		 */
 		f.priority = (uint16_t)(class_rank(r->recipe) * 256u + i);
-		switch (a.kind) {
-		case E810_SWR_DROP:
-			f.action = NET_FLOW_DROP;
-			break;
-		case E810_SWR_TO_Q:
-			f.action = NET_FLOW_QUEUE;
-			f.queue = a.q;
-			f.nqueues = (uint16_t)(1u << a.region);
-			f.priority = (uint16_t)(f.priority + E810_FLOW_PRIO_QUEUE);
-			break;
-		case E810_SWR_FWD_PF:
-			f.action = NET_FLOW_PASS;
-			f.priority = (uint16_t)(f.priority + E810_FLOW_PRIO_PF);
-			break;
-		default:
-			f.action = NET_FLOW_QUEUE;
-			f.queue = a.q;
-			f.priority = (uint16_t)(f.priority + E810_FLOW_PRIO_VSI);
-			break;
-		}
+		e810_swr_flow_act(&f, &a);
 		if (n < max)
 			out[n] = f;
 		n++;
@@ -458,4 +439,28 @@ unsigned e810_swr_flows_tab(const struct e810_swr_tab *t, const struct e810_aq_s
 	unsigned n = e810_swr_flows(st, nq, vm_mac, out, max);
 
 	return n + e810_swr_adv_flows(t, vm_mac, n < max ? out + n : NULL, n < max ? max - n : 0);
+}
+
+void e810_swr_flow_act(struct net_flow *f, const struct e810_swr_act *a)
+{
+	switch (a->kind) {
+	case E810_SWR_DROP:
+		f->action = NET_FLOW_DROP;
+		break;
+	case E810_SWR_TO_Q:
+		f->action = NET_FLOW_QUEUE;
+		f->queue = a->q;
+		f->nqueues = (uint16_t)(1u << a->region);
+		f->priority = (uint16_t)(f->priority + E810_FLOW_PRIO_QUEUE);
+		break;
+	case E810_SWR_FWD_PF:
+		f->action = NET_FLOW_PASS;
+		f->priority = (uint16_t)(f->priority + E810_FLOW_PRIO_PF);
+		break;
+	default:
+		f->action = NET_FLOW_QUEUE;
+		f->queue = a->q;
+		f->priority = (uint16_t)(f->priority + E810_FLOW_PRIO_VSI);
+		break;
+	}
 }

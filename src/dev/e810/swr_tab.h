@@ -178,6 +178,8 @@ unsigned e810_swr_adv_flows(const struct e810_swr_tab *t, const uint8_t vm_mac[6
 struct e810_swr_act e810_swr_rule_act(const struct e810_aq_state *st, const struct e810_aq_rule *r,
 				      int pf, unsigned nq);
 void e810_swr_combine(struct e810_swr_act *acc, const struct e810_swr_act *a);
+/* A rule's action as a flow's action, and its band added to f->priority. */
+void e810_swr_flow_act(struct net_flow *f, const struct e810_swr_act *a);
 void e810_swr_adv_compile(struct e810_swr_tab *t, const struct e810_aq_state *st,
 			  const struct e810_flex *fx);
 void e810_swr_adv_eval(const struct e810_swr_tab *t, const uint8_t *frame, uint32_t len,
