@@ -6,9 +6,11 @@
  *
  *   --path memif  vmux's uplink is net_memif (client); this program is the
  *                 memif server (a DPDK port, --vdev in its EAL arguments)
- *   --path tap    vmux's uplink is the tap --tap NAME; this program counts the
- *                 frames vmux writes to it (the tap's rx_packets) and writes
- *                 frames into it with a packet socket (sendmmsg, 32 a call)
+ *   --path tap    vmux's uplink is the tap --tap NAME; this program reads the
+ *                 frames vmux writes to it from a packet socket (recvmmsg, 32
+ *                 a call; --tap-count: counts the tap's rx_packets instead and
+ *                 reads nothing, the host stack drops them) and writes frames
+ *                 into it with the same socket (sendmmsg, 32 a call)
  *   --path fwd    no vmux: a plain DPDK forwarder (dpdk_peer fwd) between two
  *                 memif ports of this program (the first receives what it
  *                 forwards, the second is where this program sends)
@@ -24,7 +26,7 @@
  * wall clock and per CPU second of the thing in the middle.
  *
  *   dpdk_bench --path memif|tap|fwd --dir out|in --size 64|1518 --pid PID|--pid-file F
- *              [--sock VMSOCK] [--tap NAME] [--doorbell trap|poll] [--ready FILE] [--secs S] [--warmup S] [--cpu N]
+ *              [--sock VMSOCK] [--tap NAME] [--tap-count] [--doorbell trap|poll] [--ready FILE] [--secs S] [--warmup S] [--cpu N]
  *              -- EAL ARGUMENTS
  *
  * Frame sizes are Ethernet sizes with the FCS: the guest hands the device
@@ -62,6 +64,7 @@ static const uint8_t REMOTE[6] = { 0x02, 0x00, 0x00, 0x00, 0xee, 0x01 };
 struct opts {
 	const char *path, *dir, *sock, *tap, *pid_file, *ready;
 	bool db_poll; /* --doorbell poll: the guest stores to the shared doorbell page */
+	bool tap_count; /* --tap-count: VM -> tap counted in rx_packets, not read */
 	unsigned size;
 	int pid, cpu;
 	double secs, warmup;
@@ -132,6 +135,7 @@ struct ends {
 	bool guest;
 	uint8_t frame[2048];
 	uint32_t flen;
+	uint8_t rbuf[BURST][2048]; /* tap: what recvmmsg reads */
 	struct rte_mempool *mp;
 	int raw;            /* tap: a packet socket on it */
 	uint64_t sent, refused, got, passes, idle;
@@ -198,6 +202,27 @@ static unsigned dpdk_recv(struct ends *e)
 	return n;
 }
 
+/* The frames vmux wrote to the tap, read as any reader behind a tap would. */
+static unsigned tap_recv(struct ends *e)
+{
+	struct mmsghdr mh[BURST];
+	struct iovec iov[BURST];
+	int r;
+
+	memset(mh, 0, sizeof(mh));
+	for (int i = 0; i < BURST; i++) {
+		iov[i].iov_base = e->rbuf[i];
+		iov[i].iov_len = sizeof(e->rbuf[i]);
+		mh[i].msg_hdr.msg_iov = &iov[i];
+		mh[i].msg_hdr.msg_iovlen = 1;
+	}
+	r = recvmmsg(e->raw, mh, BURST, MSG_DONTWAIT, NULL);
+	if (r <= 0)
+		return 0;
+	e->got += (unsigned)r;
+	return (unsigned)r;
+}
+
 static void tap_send(struct ends *e)
 {
 	struct mmsghdr mh[BURST];
@@ -238,6 +263,8 @@ static bool pass(struct ends *e, const struct opts *o)
 		}
 		if (!strcmp(o->path, "memif") && dpdk_recv(e))
 			work = true;
+		if (!strcmp(o->path, "tap") && !o->tap_count && tap_recv(e))
+			work = true;
 		return work;
 	}
 	if (!strcmp(o->path, "memif"))
@@ -277,7 +304,7 @@ static uint64_t delivered(struct ends *e, const struct opts *o)
 {
 	if (!strcmp(o->dir, "in") && strcmp(o->path, "fwd"))
 		return e->g.cnt.rx_frames;
-	if (!strcmp(o->path, "tap"))
+	if (!strcmp(o->path, "tap") && o->tap_count)
 		return tap_rx_packets(o->tap);
 	return e->got;
 }
@@ -307,7 +334,7 @@ static void run_for(struct ends *e, const struct opts *o, uint64_t until)
 static int usage(void)
 {
 	fprintf(stderr, "usage: dpdk_bench --path memif|tap|fwd --dir out|in --size N --pid PID "
-			"[--sock S] [--tap T] [--secs S] [--warmup S] [--cpu N] -- EAL...\n");
+			"[--sock S] [--tap T] [--tap-count] [--secs S] [--warmup S] [--cpu N] -- EAL...\n");
 	return 2;
 }
 
@@ -321,6 +348,7 @@ int main(int argc, char **argv)
 		{ "cpu", required_argument, NULL, 'c' }, { "pid-file", required_argument, NULL, 'f' },
 		{ "doorbell", required_argument, NULL, 'D' },
 		{ "ready", required_argument, NULL, 'R' },
+		{ "tap-count", no_argument, NULL, 'C' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct opts o = { .path = "memif", .dir = "out", .size = 64, .pid = -1, .cpu = -1,
@@ -342,6 +370,7 @@ int main(int argc, char **argv)
 		case 'f': o.pid_file = optarg; break;
 		case 'D': o.db_poll = !strcmp(optarg, "poll"); break;
 		case 'R': o.ready = optarg; break;
+		case 'C': o.tap_count = true; break;
 		default: return usage();
 		}
 	}
@@ -455,19 +484,22 @@ int main(int argc, char **argv)
 		fprintf(stderr, "dpdk_bench: no pid in %s\n", o.pid_file);
 		return 1;
 	}
+	bool tap = !strcmp(o.path, "tap");
+	uint64_t w0 = tap ? tap_rx_packets(o.tap) : 0;
 	uint64_t d0 = delivered(&e, &o), c0 = proc_cpu_ns(o.pid), t0 = now_ns();
 	uint64_t s0 = e.sent, p0 = e.passes, i0 = e.idle;
 
 	run_for(&e, &o, t0 + (uint64_t)(o.secs * 1e9));
 	uint64_t d1 = delivered(&e, &o), c1 = proc_cpu_ns(o.pid), t1 = now_ns();
+	uint64_t w1 = tap ? tap_rx_packets(o.tap) : 0;
 	double wall = (double)(t1 - t0) / 1e9, cpu = (double)(c1 - c0) / 1e9;
 	double mpps = (double)(d1 - d0) / wall / 1e6;
 
 	printf("RESULT path=%s dir=%s size=%u delivered=%" PRIu64 " wall_s=%.3f mid_cpu_s=%.3f "
-	       "mpps_wall=%.4f mpps_core=%.4f sent=%" PRIu64 " bench_idle=%.3f\n",
+	       "mpps_wall=%.4f mpps_core=%.4f sent=%" PRIu64 " bench_idle=%.3f tap_rx=%" PRIu64 "\n",
 	       o.path, o.dir, o.size, d1 - d0, wall, cpu, mpps,
 	       cpu > 0 ? (double)(d1 - d0) / cpu / 1e6 : 0.0, e.sent - s0,
-	       e.passes > p0 ? (double)(e.idle - i0) / (double)(e.passes - p0) : 0.0);
+	       e.passes > p0 ? (double)(e.idle - i0) / (double)(e.passes - p0) : 0.0, w1 - w0);
 	if (e.guest)
 		e1kg_close(&e.g);
 	if (e.mp) {

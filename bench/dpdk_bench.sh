@@ -9,7 +9,9 @@
 #   vmux, --uplink dpdk:net_memif (client) to dpdk_bench's memif server:
 #     VM -> uplink and uplink -> VM, vmux's worker pinned to CPU 1
 #   vmux, --uplink tap:dbt0: the same two directions through the tap
-#     (dpdk_bench counts the tap's rx_packets / writes into it with sendmmsg)
+#     (dpdk_bench reads what vmux writes from a packet socket on the tap with
+#     recvmmsg, or with -c counts the tap's rx_packets and reads nothing: the
+#     host stack drops the frames; it writes into the tap with sendmmsg)
 #   dpdk_peer fwd on CPU 1 between two memif ports of dpdk_bench: the plain
 #     DPDK memif forwarder (the same in both directions)
 #
@@ -20,6 +22,7 @@
 #   sudo bench/dpdk_bench.sh            # 3 s per point
 #   sudo bench/dpdk_bench.sh -t 5 -s 64
 #   sudo bench/dpdk_bench.sh -d poll    # the guest's e1000 with exitless doorbells
+#   sudo bench/dpdk_bench.sh -c         # VM -> tap: counted, not read (the older figure)
 #
 # VMUX_BIN, DPDK_BENCH_BIN, DPDK_PEER_BIN override the binaries (default: build/).
 set -u
@@ -32,12 +35,14 @@ DPDK_PEER_BIN=${DPDK_PEER_BIN:-$root/build/tests/integration/dpdk/dpdk_peer}
 secs=3
 sizes="64 1518"
 doorbell=trap
-while getopts "t:s:d:h" opt; do
+tap_far=""
+while getopts "t:s:d:ch" opt; do
 	case $opt in
 	t) secs=$OPTARG ;;
 	s) sizes=$OPTARG ;;
 	d) doorbell=$OPTARG ;;
-	*) sed -n 3,24p "$0"; exit 2 ;;
+	c) tap_far=--tap-count ;;
+	*) sed -n 3,28p "$0"; exit 2 ;;
 	esac
 done
 
@@ -88,7 +93,7 @@ point() { # path dir size
 		mid=$!
 		wait_for "$d/vm.sock" || return 1
 		ip link set dbt0 up
-		"$DPDK_BENCH_BIN" --path tap --tap dbt0 --dir "$dir" --size "$size" --cpu 0 --doorbell "$doorbell" \
+		"$DPDK_BENCH_BIN" --path tap --tap dbt0 $tap_far --dir "$dir" --size "$size" --cpu 0 --doorbell "$doorbell" \
 			--sock "$d/vm.sock" --pid-file "$d/pid" --secs "$secs" >"$d/bench.txt" 2>&1 &
 		bpid=$!
 		;;
@@ -122,6 +127,7 @@ point() { # path dir size
 }
 
 echo "doorbells: $doorbell"
+echo "VM -> tap: $([ -n "$tap_far" ] && echo "counted in the tap's rx_packets, not read" || echo "read from a packet socket")"
 echo "machine: $(nproc) CPUs, $(uname -r), load $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "git: $(git -C "$root" rev-parse --short HEAD 2>/dev/null)$(git -C "$root" diff --quiet 2>/dev/null || echo +dirty)"
 fail=0
