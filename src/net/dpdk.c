@@ -8,10 +8,14 @@
  *
  * - RX: rte_eth_rx_burst of at most DPDK_BURST frames, never more than the
  *   peer has room for (a full peer leaves them in the device's ring, where
- *   the device counts what overflows as imissed). Every frame is copied into a
- *   packet of our pool and the mbufs go back at once: a struct pkt holds its
- *   data inline, so an mbuf cannot be wrapped; copying also keeps the small
- *   mbuf pool out of the peers' queues.
+ *   the device counts what overflows as imissed). On a device that fills its
+ *   mbufs with the CPU (memif's copy mode, af_packet, tap: zerocopy_fits),
+ *   each RX mbuf's buffer is a packet of a lent pool (pinned external
+ *   buffers, rx_lent_setup): the device writes the frame straight into the
+ *   packet's data and the packet goes on without a copy, its mbuf held until
+ *   the packet is freed. Elsewhere (or VMUX_DPDK_RX_COPY set, or a frame the
+ *   device chained) every frame is copied into a packet of our pool and the
+ *   mbufs go back at once.
  * - TX: deliver() copies each packet into an mbuf (a chain of them for frames
  *   past one mbuf, where the device takes multi-segment frames), puts an
  *   802.1Q tag back into the data, maps an offload request (PKT_F_OL) to the
@@ -22,6 +26,7 @@
  *   (RTE_ETH_EVENT_INTR_RMV, on the EAL's interrupt thread) stops polling for
  *   good with the link down.
  */
+#define ALLOW_EXPERIMENTAL_API /* rte_pktmbuf_pool_create_extbuf (DPDK 22.11) */
 #include "net/dpdk.h"
 
 #include <errno.h>
@@ -135,6 +140,18 @@ void dpdk_eal_fini(void)
 /* ---- receive -------------------------------------------------------------------- */
 
 /* Copies the frame m (one or several segments) into p; false if it does not fit. */
+static void rx_meta(const struct rte_mbuf *m, struct pkt *p)
+{
+	if (m->ol_flags & RTE_MBUF_F_RX_RSS_HASH) {
+		p->flags |= PKT_F_RSS;
+		p->rss_hash = m->hash.rss;
+	}
+	if (m->ol_flags & RTE_MBUF_F_RX_VLAN_STRIPPED) {
+		p->flags |= PKT_F_VLAN;
+		p->vlan_tci = m->vlan_tci;
+	}
+}
+
 static bool mbuf_to_pkt(struct dpdk_port *d, struct dpdk_stats *st, const struct rte_mbuf *m,
 			struct pkt *p)
 {
@@ -165,14 +182,7 @@ static bool mbuf_to_pkt(struct dpdk_port *d, struct dpdk_stats *st, const struct
 		return false;
 	}
 	p->len = len;
-	if (m->ol_flags & RTE_MBUF_F_RX_RSS_HASH) {
-		p->flags |= PKT_F_RSS;
-		p->rss_hash = m->hash.rss;
-	}
-	if (m->ol_flags & RTE_MBUF_F_RX_VLAN_STRIPPED) {
-		p->flags |= PKT_F_VLAN;
-		p->vlan_tci = m->vlan_tci;
-	}
+	rx_meta(m, p);
 	return true;
 }
 
@@ -249,10 +259,71 @@ static void removed(struct dpdk_port *d)
 	net_port_set_link(&d->port, false);
 }
 
+/*
+ * The packet that is m's buffer, if m is one of the lent pool's and holds
+ * the whole frame where the packet's data starts; NULL: copy it.
+ */
+static struct pkt *rx_lent(struct dpdk_port *d, struct rte_mbuf *m)
+{
+	struct pkt *p;
+
+	if (m->pool != d->rx_mp || m->nb_segs != 1 || m->data_off != RTE_PKTMBUF_HEADROOM ||
+	    m->pkt_len != m->data_len)
+		return NULL;
+	p = (struct pkt *)(void *)((uint8_t *)m->buf_addr + RTE_PKTMBUF_HEADROOM -
+				   offsetof(struct pkt, data));
+	return pkt_in_pool(d->rx_lent, p) ? p : NULL;
+}
+
+/* A lent packet freed: its mbuf goes back to the RX pool (on any thread). */
+static void rx_give_back(void *lender)
+{
+	rte_pktmbuf_free_seg(lender);
+}
+
+/* Frames the device wrote into lent packets: out without a copy; the rest copied. */
+static unsigned rx_pkts_lent(struct dpdk_port *d, struct dpdk_stats *st, struct pkt_pool *pool,
+			     struct rte_mbuf **m, unsigned n, struct pkt **pkts)
+{
+	struct rte_mbuf *done[DPDK_BURST * 2];
+	unsigned k = 0, nd = 0;
+
+	for (unsigned i = 0; i < n; i++) {
+		struct pkt *p = rx_lent(d, m[i]);
+		uint32_t len = m[i]->pkt_len;
+
+		if (p && len >= ETH_HDR) {
+			pkt_lend(d->rx_lent, p, m[i]);
+			p->len = len;
+			rx_meta(m[i], p);
+			st->rd_zerocopy++;
+			pkts[k++] = p;
+			continue;
+		}
+		done[nd++] = m[i];
+		p = pkt_alloc(pool);
+		if (!p) {
+			st->rd_nobuf++;
+			LOG_RL(LOG_LVL_WARN, "dpdk", "%s: packet pool %s empty, dropping", d->name,
+			       pkt_pool_name(pool));
+		} else if (mbuf_to_pkt(d, st, m[i], p)) {
+			pkts[k++] = p;
+		} else {
+			pkt_free(p);
+		}
+	}
+	rte_pktmbuf_free_bulk(done, nd);
+	return k;
+}
+
 unsigned dpdk_rx_pkts(struct dpdk_port *d, struct dpdk_stats *st, struct pkt_pool *pool,
 		      struct rte_mbuf **m, unsigned n, struct pkt **pkts)
 {
-	unsigned have = pkt_alloc_bulk(pool, pkts, n), k = 0;
+	unsigned have, k = 0;
+
+	if (d->rx_lent && n <= DPDK_BURST * 2)
+		return rx_pkts_lent(d, st, pool, m, n, pkts);
+	have = pkt_alloc_bulk(pool, pkts, n);
 
 	if (have < n) {
 		st->rd_nobuf += n - have;
@@ -689,6 +760,52 @@ static bool zerocopy_fits(const struct rte_eth_dev_info *info, const char *devar
 	return !strcmp(info->driver_name, "net_af_packet") || !strcmp(info->driver_name, "net_tap");
 }
 
+/*
+ * RX without a copy: a pool of mbufs whose buffers (pinned, external) are
+ * the packets of a lent pool, each mbuf's data where its packet's data
+ * starts (the buffer begins RTE_PKTMBUF_HEADROOM before it: the 64 bytes
+ * before the packet, unused, and the packet's header, which the device
+ * never writes). Enough of them for the rings, the frames on their way to
+ * the VMs (what the copying path's packet pools hold) and the caches. Only
+ * for devices that fill mbufs with the CPU: the buffers have no IOVA.
+ * Without it (an EAL refusing the pool), received frames are copied.
+ */
+static void rx_lent_setup(struct dpdk_port *d, unsigned nrx, unsigned nq, int socket)
+{
+	unsigned per = DPDK_POOL_PKTS + 2u * DPDK_BURST + DPDK_MBUF_CACHE;
+	unsigned n = (unsigned)rte_align32pow2(nrx * nq + per * (d->nlanes > 1 ? d->nlanes : 1u)) - 1u;
+	char name[RTE_MEMPOOL_NAMESIZE];
+	struct rte_pktmbuf_extmem em;
+
+	_Static_assert(sizeof(struct pkt) <= UINT16_MAX, "a packet must fit an mbuf's data room");
+	_Static_assert(offsetof(struct pkt, data) <= RTE_PKTMBUF_HEADROOM &&
+			       RTE_PKTMBUF_HEADROOM - offsetof(struct pkt, data) <= 64,
+		       "the headroom must end where a packet's data starts");
+	snprintf(name, sizeof(name), "vmux_rx%u", d->pid);
+	d->rx_lent = pkt_pool_create_lent(name, n, rx_give_back);
+	if (!d->rx_lent)
+		goto copy;
+	em.buf_ptr = (uint8_t *)pkt_lent_first(d->rx_lent) + offsetof(struct pkt, data) -
+		     RTE_PKTMBUF_HEADROOM;
+	em.buf_iova = RTE_BAD_IOVA;
+	em.buf_len = (size_t)n * pkt_lent_stride();
+	em.elt_size = (uint16_t)pkt_lent_stride();
+	d->rx_mp = rte_pktmbuf_pool_create_extbuf(name, n, DPDK_MBUF_CACHE, 0,
+						  (uint16_t)pkt_lent_stride(), socket, &em, 1);
+	if (!d->rx_mp) {
+		LOG_WARN("dpdk", "%s: no pool of %u receive buffers (%s): received frames are copied",
+			 d->name, n, rte_strerror(rte_errno));
+		pkt_pool_destroy(d->rx_lent);
+		d->rx_lent = NULL;
+		goto copy;
+	}
+	d->st.rx_zerocopy = true;
+	d->st.rx_mbufs = n;
+	return;
+copy:
+	d->st.rx_zerocopy = false;
+}
+
 static int setup_port(struct dpdk_port *d, const char *devargs, unsigned lanes, char *err,
 		      size_t errlen)
 {
@@ -699,6 +816,7 @@ static int setup_port(struct dpdk_port *d, const char *devargs, unsigned lanes, 
 	unsigned mbufs, nq;
 	char mpname[RTE_MEMPOOL_NAMESIZE];
 	const char *what;
+	bool fits;
 
 	if (socket < 0)
 		socket = (int)rte_socket_id();
@@ -709,7 +827,8 @@ static int setup_port(struct dpdk_port *d, const char *devargs, unsigned lanes, 
 	}
 	snprintf(d->st.driver, sizeof(d->st.driver), "%s", info.driver_name);
 	d->restart_when_down = !strcmp(info.driver_name, "net_memif");
-	d->ext_ok = getenv("VMUX_DPDK_TX_COPY") == NULL && zerocopy_fits(&info, devargs);
+	fits = zerocopy_fits(&info, devargs);
+	d->ext_ok = getenv("VMUX_DPDK_TX_COPY") == NULL && fits;
 	d->st.tx_zerocopy = d->ext_ok;
 	memset(&conf, 0, sizeof(conf));
 	/*
@@ -786,8 +905,11 @@ static int setup_port(struct dpdk_port *d, const char *devargs, unsigned lanes, 
 		return -1;
 	}
 	d->seg_room = (uint16_t)(RTE_MBUF_DEFAULT_BUF_SIZE - RTE_PKTMBUF_HEADROOM);
+	if (fits && !getenv("VMUX_DPDK_RX_COPY"))
+		rx_lent_setup(d, nrx, nq, socket);
 	for (uint16_t q = 0; q < nq; q++) {
-		r = rte_eth_rx_queue_setup(d->pid, q, nrx, (unsigned)socket, NULL, d->mp);
+		r = rte_eth_rx_queue_setup(d->pid, q, nrx, (unsigned)socket, NULL,
+					   d->rx_mp ? d->rx_mp : d->mp);
 		if (r < 0) {
 			what = "set up its RX queues";
 			goto fail;
@@ -950,6 +1072,18 @@ void dpdk_close(struct dpdk_port *d)
 	/* The device freed its mbufs when it was closed. */
 	if (d->mp && (!d->started || !d->st.removed))
 		rte_mempool_free(d->mp);
+	if (d->rx_mp && (!d->started || !d->st.removed)) {
+		unsigned held = rte_mempool_in_use_count(d->rx_mp);
+
+		if (held) {
+			/* Packets still on their way somewhere: they give their mbufs back later. */
+			LOG_WARN("dpdk", "%s: %u received frame(s) still held at close; their buffers "
+				 "stay", d->name, held);
+		} else {
+			rte_mempool_free(d->rx_mp);
+			pkt_pool_destroy(d->rx_lent);
+		}
+	}
 	for (unsigned q = 1; q < DPDK_LANES_MAX; q++) {
 		struct pkt *k;
 

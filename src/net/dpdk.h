@@ -103,6 +103,7 @@ struct dpdk_stats {
 	uint64_t rd_undersize;  /* received frames shorter than an Ethernet header, dropped */
 	uint64_t rd_nobuf;      /* received frames dropped because the packet pool was empty */
 	uint64_t rd_pauses;     /* polls that read nothing because the peer had no room */
+	uint64_t rd_zerocopy;   /* received frames passed on in the buffer the device wrote */
 	uint64_t wr_nombuf;     /* frames dropped because the mbuf pool was empty */
 	uint64_t wr_full;       /* frames the device's TX queue refused, dropped */
 	uint64_t wr_bad_len;    /* frames with an impossible length (or multi-segment unsupported) */
@@ -127,6 +128,8 @@ struct dpdk_stats {
 	uint32_t mbufs;         /* mbufs in the pool */
 	uint64_t tx_offloads;   /* RTE_ETH_TX_OFFLOAD_* in use */
 	bool tx_zerocopy;       /* frames leave in their own buffer (else copied into mbufs) */
+	bool rx_zerocopy;       /* the device writes frames into packets (else copied from mbufs) */
+	uint32_t rx_mbufs;      /* with rx_zerocopy: the receive pool's mbufs (packets) */
 	bool link_up;
 	bool removed;           /* the device went away: no longer polled */
 	char driver[32];

@@ -45,6 +45,9 @@ struct dpdk_port {
 	atomic_bool rmv; /* set by the removal event's callback */
 	struct rte_mempool *mp;
 	struct pkt_pool *pool;
+	/* RX without a copy (dpdk.c, rx_lent_setup): NULL, NULL where frames are copied. */
+	struct rte_mempool *rx_mp;
+	struct pkt_pool *rx_lent;
 	uint64_t tx_off;  /* offloads enabled */
 	uint16_t seg_room; /* data bytes per mbuf */
 	uint64_t next_link; /* TSC of the next link read */

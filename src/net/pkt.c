@@ -38,6 +38,7 @@ struct pkt_pool {
 	struct pkt *pkts;
 	size_t map_len;
 	struct pkt_pool_stats stats;
+	void (*give_back)(void *lender); /* a lent pool's (pkt_pool_create_lent) */
 };
 
 _Static_assert(sizeof(struct pkt) % 64 == 0, "packets must stay cache-line sized");
@@ -60,7 +61,7 @@ static size_t align_up(size_t v, size_t a)
 	return (v + a - 1) & ~(a - 1);
 }
 
-struct pkt_pool *pkt_pool_create(const char *name, unsigned count)
+static struct pkt_pool *pool_map(const char *name, unsigned count, size_t guard)
 {
 	size_t stack_off = align_up(sizeof(struct pkt_pool), sizeof(void *));
 	size_t pkts_off, len;
@@ -73,7 +74,7 @@ struct pkt_pool *pkt_pool_create(const char *name, unsigned count)
 		errno = EINVAL;
 		return NULL;
 	}
-	pkts_off = align_up(stack_off + (size_t)count * sizeof(struct pkt *), 64);
+	pkts_off = align_up(stack_off + (size_t)count * sizeof(struct pkt *), 64) + guard;
 	len = pkts_off + (size_t)count * sizeof(struct pkt);
 	mem = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (mem == MAP_FAILED) {
@@ -92,6 +93,15 @@ struct pkt_pool *pkt_pool_create(const char *name, unsigned count)
 	p->map_len = len;
 	p->stack = (struct pkt **)((char *)mem + stack_off);
 	p->pkts = (struct pkt *)((char *)mem + pkts_off);
+	return p;
+}
+
+struct pkt_pool *pkt_pool_create(const char *name, unsigned count)
+{
+	struct pkt_pool *p = pool_map(name, count, 0);
+
+	if (!p)
+		return NULL;
 	/*
 	 * Push in reverse so that the first allocations walk the array upwards.
 	 * The packets themselves are not written here (their header is set on
@@ -103,10 +113,37 @@ struct pkt_pool *pkt_pool_create(const char *name, unsigned count)
 	return p;
 }
 
+struct pkt_pool *pkt_pool_create_lent(const char *name, unsigned count,
+				      void (*give_back)(void *lender))
+{
+	struct pkt_pool *p = pool_map(name, count, 64);
+
+	if (p)
+		p->give_back = give_back; /* top 0: nothing to allocate */
+	return p;
+}
+
+struct pkt *pkt_lent_first(struct pkt_pool *p)
+{
+	return p->pkts;
+}
+
+bool pkt_in_pool(const struct pkt_pool *p, const struct pkt *k)
+{
+	uintptr_t a = (uintptr_t)k, b = (uintptr_t)p->pkts;
+
+	return a >= b && a < b + (uintptr_t)p->count * sizeof(struct pkt) &&
+	       (a - b) % sizeof(struct pkt) == 0;
+}
+
 void pkt_pool_destroy(struct pkt_pool *p)
 {
 	if (!p)
 		return;
+	if (p->give_back) {
+		munmap(p, p->map_len);
+		return;
+	}
 	drain_remote(p);
 	if (p->top != p->count)
 		LOG_WARN("pkt", "pool %s destroyed with %u of %u packets still in use", p->name,
@@ -123,6 +160,26 @@ static inline void pkt_reset(struct pkt_pool *p, struct pkt *k)
 	k->in_port = 0;
 	k->queue = PKT_QUEUE_ANY;
 	k->next_free = NULL;
+}
+
+void pkt_lend(struct pkt_pool *p, struct pkt *k, void *lender)
+{
+	pkt_reset(p, k);
+	atomic_store_explicit((_Atomic(void *) *)&k->lender, lender, memory_order_relaxed);
+}
+
+/* A lent packet back to its lender, once. */
+static void give_back(struct pkt_pool *p, struct pkt *k)
+{
+	void *l = atomic_exchange_explicit((_Atomic(void *) *)&k->lender, NULL,
+					   memory_order_relaxed);
+
+	if (__builtin_expect(!l, 0)) {
+		p->stats.bad_frees++;
+		LOG_RL(LOG_LVL_ERR, "pkt", "pool %s: packet %p freed twice", p->name, (void *)k);
+		return;
+	}
+	p->give_back(l);
 }
 
 
@@ -193,6 +250,10 @@ void pkt_free(struct pkt *pkt)
 {
 	if (!pkt || !pkt->pool)
 		return;
+	if (__builtin_expect(pkt->pool->give_back != NULL, 0)) {
+		give_back(pkt->pool, pkt);
+		return;
+	}
 	pkt_push(pkt->pool, pkt);
 }
 
@@ -200,7 +261,7 @@ void pkt_free_bulk(struct pkt **pkts, unsigned n)
 {
 	for (unsigned i = 0; i < n; i++) {
 		if (pkts[i] && pkts[i]->pool)
-			pkt_push(pkts[i]->pool, pkts[i]);
+			pkt_free(pkts[i]);
 	}
 }
 

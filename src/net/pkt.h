@@ -9,6 +9,7 @@
 #define VMUX_NET_PKT_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 /* Largest frame vmux carries (e1000 with LPE accepts up to 16128 bytes). */
@@ -56,6 +57,7 @@ struct pkt {
 	struct pkt_offload ol; /* with PKT_F_OL */
 	struct pkt_pool *pool;
 	struct pkt *next_free;
+	void *lender;         /* a lent packet's: what gives it back (pkt_pool_create_lent) */
 	uint8_t data[PKT_DATA_MAX] __attribute__((aligned(64)));
 };
 
@@ -70,6 +72,28 @@ struct pkt *pkt_alloc(struct pkt_pool *p);
 void pkt_free(struct pkt *pkt);
 void pkt_free_bulk(struct pkt **pkts, unsigned n);
 unsigned pkt_pool_avail(const struct pkt_pool *p);
+
+/*
+ * A pool of lent packets: its memory is the buffers of something else (the
+ * DPDK uplink's receive mbufs, each a packet's data), which hands a packet
+ * out with pkt_lend when it filled it; nothing allocates from it. Freeing
+ * such a packet (from any thread) calls give_back(lender) once; a second
+ * free of it is counted in bad_frees and ignored. The packets lie
+ * pkt_lent_stride() bytes apart from pkt_lent_first(p), which has 64 unused
+ * bytes before it (the lender's headroom: struct pkt's header is the other
+ * half).
+ */
+struct pkt_pool *pkt_pool_create_lent(const char *name, unsigned count,
+				      void (*give_back)(void *lender));
+struct pkt *pkt_lent_first(struct pkt_pool *p);
+static inline size_t pkt_lent_stride(void)
+{
+	return sizeof(struct pkt);
+}
+/* k (a packet of lent pool p, filled by lender) handed out: its header reset. */
+void pkt_lend(struct pkt_pool *p, struct pkt *k, void *lender);
+/* Whether k lies in lent pool p (at a packet's start). */
+bool pkt_in_pool(const struct pkt_pool *p, const struct pkt *k);
 /* Makes the calling thread the pool's owner (before the pool is used there). */
 void pkt_pool_adopt(struct pkt_pool *p);
 /* Small per-thread id (1, 2, ...), stable for the thread's life. */

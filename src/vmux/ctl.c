@@ -48,6 +48,7 @@ static struct json_object *dpdk_json(const struct dpdk_port *dp)
 	json_object_object_add(o, "link_up", json_object_new_boolean(st.link_up));
 	json_object_object_add(o, "removed", json_object_new_boolean(st.removed));
 	json_object_object_add(o, "tx_zerocopy", json_object_new_boolean(st.tx_zerocopy));
+	json_object_object_add(o, "rx_zerocopy", json_object_new_boolean(st.rx_zerocopy));
 #define DPDK_U64(f) json_object_object_add(o, #f, json_object_new_uint64(st.f))
 	DPDK_U64(rx_desc);
 	DPDK_U64(tx_desc);
@@ -60,6 +61,8 @@ static struct json_object *dpdk_json(const struct dpdk_port *dp)
 	DPDK_U64(rd_undersize);
 	DPDK_U64(rd_nobuf);
 	DPDK_U64(rd_pauses);
+	DPDK_U64(rd_zerocopy);
+	DPDK_U64(rx_mbufs);
 	DPDK_U64(wr_nombuf);
 	DPDK_U64(wr_full);
 	DPDK_U64(wr_bad_len);

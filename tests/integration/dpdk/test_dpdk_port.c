@@ -355,6 +355,58 @@ static void test_zerocopy_where_the_device_copies(void **state)
 	drop_got();
 }
 
+/*
+ * Received without a copy (memif: the device writes each frame into the
+ * packet that is its mbuf's buffer, rd_zerocopy): the packets come back byte
+ * for byte, and a packet held while the device keeps receiving is never
+ * written again (its mbuf is not given back to the device until the packet
+ * is freed); freed, its mbuf serves again. On net_ring (the peer's own mbufs
+ * arrive) every frame is copied.
+ */
+static void test_rx_into_packets(void **state)
+{
+	static uint8_t want[2][16][1514];
+	struct pkt *held[16];
+	struct dpdk_stats before, after;
+
+	(void)state;
+	stats(&before);
+	assert_int_equal(before.rx_zerocopy, memif);
+	for (unsigned r = 0; r < 2; r++) {
+		struct pkt *k[16];
+
+		for (unsigned i = 0; i < 16; i++) {
+			k[i] = frame(1514, (uint8_t)(100 + 16 * r + i));
+			memcpy(want[r][i], k[i]->data, 1514);
+		}
+		net_port_send(&peer, k, 16);
+		collect(16);
+		assert_int_equal(ngot, 16);
+		for (unsigned i = 0; i < 16; i++) {
+			assert_int_equal(got[i]->len, 1514);
+			assert_memory_equal(got[i]->data, want[r][i], 1514);
+		}
+		if (r == 0) {
+			memcpy(held, got, sizeof(held));
+			ngot = 0;
+			/* Many more frames through the device's ring while 16 are held. */
+			for (unsigned j = 0; j < 64; j++) {
+				send1(frame(1514, (uint8_t)j));
+				collect(1);
+				assert_int_equal(ngot, 1);
+				drop_got();
+			}
+		} else {
+			drop_got();
+		}
+	}
+	for (unsigned i = 0; i < 16; i++)
+		assert_memory_equal(held[i]->data, want[0][i], 1514);
+	pkt_free_bulk(held, 16);
+	stats(&after);
+	assert_int_equal(after.rd_zerocopy, before.rd_zerocopy + (memif ? 16u * 2 + 64u : 0u));
+}
+
 static void test_jumbo_frame_as_a_chain(void **state)
 {
 	struct pkt *k = frame(9000, 3);
@@ -443,6 +495,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup(test_refused_and_counted, each),
 		cmocka_unit_test_setup(test_link_down_and_up, each),
 		cmocka_unit_test_setup(test_zerocopy_where_the_device_copies, each),
+		cmocka_unit_test_setup(test_rx_into_packets, each),
 	};
 
 	memif = argc > 1 && !strcmp(argv[1], "memif");

@@ -146,6 +146,61 @@ static void test_double_free_never_overflows(void **state)
 	pkt_pool_destroy(p);
 }
 
+static unsigned given_back;
+static void *last_lender;
+
+static void count_give_back(void *lender)
+{
+	given_back++;
+	last_lender = lender;
+}
+
+/*
+ * A lent pool: nothing to allocate; a packet handed out with pkt_lend goes
+ * back to its lender on free, once (a second free is counted, never passed
+ * on), its header reset when lent again; 64 bytes of the mapping precede
+ * the first packet.
+ */
+static void test_lent_pool(void **state)
+{
+	struct pkt_pool *p = pkt_pool_create_lent("lent", 4, count_give_back);
+	struct pkt_pool_stats st;
+	struct pkt *k, *bulk[2];
+	int tag = 7;
+
+	(void)state;
+	assert_non_null(p);
+	assert_null(pkt_alloc(p));
+	k = pkt_lent_first(p);
+	memset((uint8_t *)k - 64, 0xa5, 64); /* the lender's: mapped and writable */
+	assert_true(pkt_in_pool(p, k));
+	assert_true(pkt_in_pool(p, (struct pkt *)((uint8_t *)k + 3 * pkt_lent_stride())));
+	assert_false(pkt_in_pool(p, (struct pkt *)((uint8_t *)k + 4 * pkt_lent_stride())));
+	assert_false(pkt_in_pool(p, (struct pkt *)((uint8_t *)k + 64)));
+	assert_false(pkt_in_pool(p, (struct pkt *)((uint8_t *)k - pkt_lent_stride())));
+	k->len = 99;
+	k->flags = PKT_F_VLAN;
+	pkt_lend(p, k, &tag);
+	assert_int_equal(k->len, 0);
+	assert_int_equal(k->flags, 0);
+	assert_ptr_equal(k->pool, p);
+	pkt_free(k);
+	assert_int_equal(given_back, 1);
+	assert_ptr_equal(last_lender, &tag);
+	pkt_free(k);
+	assert_int_equal(given_back, 1);
+	pkt_pool_get_stats(p, &st);
+	assert_int_equal(st.bad_frees, 1);
+	/* Bulk frees reach the lender too, each packet once. */
+	bulk[0] = k;
+	bulk[1] = (struct pkt *)((uint8_t *)k + pkt_lent_stride());
+	pkt_lend(p, bulk[0], &tag);
+	pkt_lend(p, bulk[1], &tag);
+	pkt_free_bulk(bulk, 2);
+	assert_int_equal(given_back, 3);
+	pkt_pool_destroy(p);
+}
+
 static void test_large_pool_is_lazy(void **state)
 {
 	/* 4096 x 16 KiB of address space; only touched packets cost memory. */
@@ -224,6 +279,7 @@ int main(void)
 		cmocka_unit_test(test_bulk),
 		cmocka_unit_test(test_free_to_own_pool),
 		cmocka_unit_test(test_double_free_never_overflows),
+		cmocka_unit_test(test_lent_pool),
 		cmocka_unit_test(test_large_pool_is_lazy),
 		cmocka_unit_test(test_cross_thread_free),
 	};
