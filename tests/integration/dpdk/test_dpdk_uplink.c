@@ -433,6 +433,9 @@ static void test_ring_loop(void **state)
 	/* The ring's peer takes the mbufs themselves: copies, never the VM's buffers. */
 	assert_false(uplink_u64("dpdk.tx_zerocopy"));
 	assert_int_equal(uplink_u64("dpdk.wr_zerocopy"), 0);
+	/* ... and what it receives are those mbufs (not ours): copied into packets. */
+	assert_false(uplink_u64("dpdk.rx_zerocopy"));
+	assert_int_equal(uplink_u64("dpdk.rd_zerocopy"), 0);
 }
 
 /* ---- af_packet --------------------------------------------------------------------------- */
@@ -488,6 +491,9 @@ static void test_afpacket_counters(void **state)
 	/* AF_PACKET copies each frame into its ring: they left from the VMs' own buffers. */
 	assert_true(uplink_u64("dpdk.tx_zerocopy"));
 	assert_true(uplink_u64("dpdk.wr_zerocopy") >= NVM * NFR);
+	/* ... and writes what it reads into our packets: passed on without a copy. */
+	assert_true(uplink_u64("dpdk.rx_zerocopy"));
+	assert_true(uplink_u64("dpdk.rd_zerocopy") >= NVM * NFR);
 }
 
 /* The interface under the port is deleted: vmux keeps running and answering, VMs keep sending. */
@@ -882,6 +888,9 @@ static void test_memif_echo(void **state)
 	/* memif (copy mode) copies each frame out: sent from the VMs' own buffers. */
 	assert_true(uplink_u64("dpdk.tx_zerocopy"));
 	assert_true(uplink_u64("dpdk.wr_zerocopy") >= NVM * NFR);
+	/* ... and writes what it reads into our packets: passed on without a copy. */
+	assert_true(uplink_u64("dpdk.rx_zerocopy"));
+	assert_true(uplink_u64("dpdk.rd_zerocopy") >= NVM * NFR);
 }
 
 /* The peer goes away: link down, frames dropped and counted; it comes back: link up. */
