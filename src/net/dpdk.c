@@ -766,13 +766,15 @@ static bool zerocopy_fits(const struct rte_eth_dev_info *info, const char *devar
  * starts (the buffer begins RTE_PKTMBUF_HEADROOM before it: the 64 bytes
  * before the packet, unused, and the packet's header, which the device
  * never writes). Enough of them for the rings, the frames on their way to
- * the VMs (what the copying path's packet pools hold) and the caches. Only
+ * the VMs (what the copying path's packet pools hold) and the caches of the
+ * lcores that free them (the port's, the lanes'). Only
  * for devices that fill mbufs with the CPU: the buffers have no IOVA.
  * Without it (an EAL refusing the pool), received frames are copied.
  */
 static void rx_lent_setup(struct dpdk_port *d, unsigned nrx, unsigned nq, int socket)
 {
-	unsigned per = DPDK_POOL_PKTS + 2u * DPDK_BURST + DPDK_MBUF_CACHE;
+	/* An lcore's cache holds up to 1.5 times its size before it flushes. */
+	unsigned per = DPDK_POOL_PKTS + 2u * DPDK_BURST + DPDK_MBUF_CACHE * 3u / 2u;
 	unsigned n = (unsigned)rte_align32pow2(nrx * nq + per * (d->nlanes > 1 ? d->nlanes : 1u)) - 1u;
 	char name[RTE_MEMPOOL_NAMESIZE];
 	struct rte_pktmbuf_extmem em;
