@@ -818,7 +818,7 @@ static int setup_port(struct dpdk_port *d, const char *devargs, unsigned lanes, 
 	unsigned mbufs, nq;
 	char mpname[RTE_MEMPOOL_NAMESIZE];
 	const char *what;
-	bool fits;
+	bool fits, lend;
 
 	if (socket < 0)
 		socket = (int)rte_socket_id();
@@ -832,7 +832,16 @@ static int setup_port(struct dpdk_port *d, const char *devargs, unsigned lanes, 
 	fits = zerocopy_fits(&info, devargs);
 	d->ext_ok = getenv("VMUX_DPDK_TX_COPY") == NULL && fits;
 	d->st.tx_zerocopy = d->ext_ok;
+	lend = fits && getenv("VMUX_DPDK_RX_COPY") == NULL;
 	memset(&conf, 0, sizeof(conf));
+	/*
+	 * Receiving into lent packets: a tag the device (af_packet) has beside
+	 * the frame stays there (PKT_F_VLAN), as the switch takes it; without the
+	 * strip offload the driver would try to put it back into the data, which
+	 * an mbuf with an external buffer refuses (logged for every frame).
+	 */
+	if (lend && (info.rx_offload_capa & RTE_ETH_RX_OFFLOAD_VLAN_STRIP))
+		conf.rxmode.offloads |= RTE_ETH_RX_OFFLOAD_VLAN_STRIP;
 	/*
 	 * Several RX queues where the device has rte_flow (its flow ops answer a
 	 * flush): the VMs' rules steer to them. A memif's queues must match its
@@ -907,7 +916,7 @@ static int setup_port(struct dpdk_port *d, const char *devargs, unsigned lanes, 
 		return -1;
 	}
 	d->seg_room = (uint16_t)(RTE_MBUF_DEFAULT_BUF_SIZE - RTE_PKTMBUF_HEADROOM);
-	if (fits && !getenv("VMUX_DPDK_RX_COPY"))
+	if (lend)
 		rx_lent_setup(d, nrx, nq, socket);
 	for (uint16_t q = 0; q < nq; q++) {
 		r = rte_eth_rx_queue_setup(d->pid, q, nrx, (unsigned)socket, NULL,
