@@ -13,6 +13,11 @@
  * lock-free stack that foreign threads push to with a CAS and the owner
  * takes whole with one exchange (so there is no ABA problem), when its own
  * stack runs short.
+ *
+ * A lent pool (pkt_pool_create_lent) is the same mapping with 64 spare bytes
+ * before the packets and an empty stack: its packets are another owner's
+ * buffers (net/dpdk.c's receive mbufs), handed out with pkt_lend, and a free
+ * gives each back to that owner instead of to a stack.
  */
 #include "net/pkt.h"
 
@@ -31,6 +36,7 @@
 struct pkt_pool {
 	char name[32];
 	unsigned owner;               /* pkt_thread_id() of the owning thread */
+	void (*give_back)(void *lender); /* a lent pool's (pkt_pool_create_lent); read by every free */
 	_Atomic(struct pkt *) remote; /* packets freed by other threads */
 	unsigned count;
 	unsigned top; /* number of free packets on the stack */
@@ -38,7 +44,6 @@ struct pkt_pool {
 	struct pkt *pkts;
 	size_t map_len;
 	struct pkt_pool_stats stats;
-	void (*give_back)(void *lender); /* a lent pool's (pkt_pool_create_lent) */
 };
 
 _Static_assert(sizeof(struct pkt) % 64 == 0, "packets must stay cache-line sized");
