@@ -79,7 +79,7 @@ fault_baseline() {
 	FD0=$(fds)
 	RSS0=$(rss_kb)
 	ANON0=$(anon_kb)
-	e2e_log "after warm-up: vmux has $FD0 fds, RSS $RSS0 kB (anonymous $ANON0 kB)"
+	e2e_log "after ${1:-warm-up}: vmux has $FD0 fds, RSS $RSS0 kB (anonymous $ANON0 kB)"
 }
 
 fault_measure() {

@@ -10,8 +10,10 @@
 #  - a guest that floods requests and never reads a reply is left alone for 2 s;
 #  - then the uplink tap is deleted under vmux.
 # After it all: vmux is alive, A received without a stall (longest gap below
-# MAXGAP_MS), vmux's fd count is what it was after the warm-up and its RSS
-# grew by less than RSS_SLACK_KB, and vmux logged every client's departure.
+# MAXGAP_MS), vmux's fd count is what it was after the first quarter of the
+# kills and its RSS grew by less than RSS_SLACK_KB (its anonymous memory by
+# less than ANON_SLACK_KB) over the other three, and vmux logged every
+# client's departure.
 # Exit 0 pass, 1 fail. Environment: FAULT_KILLS (default 100) and those of
 # tests/fault/lib.sh.
 set -u
@@ -39,11 +41,18 @@ kill_one() {
 t0=$(date +%s%N)
 for ((i = 1; i <= WARMUP; i++)); do kill_one "w$i"; done
 fault_baseline
+# The baseline once more after the first quarter: memory vmux commits once
+# (pool pages first reached when some misbehaviour first comes along) then
+# stays out of the figure; a leak grows with every kill and still shows.
+# One CI run's warm-up ended 736 kB short of what its last 75 kills stayed at.
+ANON_WARM=$ANON0
 for ((i = 1; i <= KILLS; i++)); do
 	kill_one "$i"
 	((i % 25 == 0)) && e2e_log "$i kills, vmux: $(fds) fds, RSS $(rss_kb) kB, A: $(rx_frames) frames"
+	((i == KILLS / 4)) && fault_baseline "kill $i"
 done
 fault_measure
+e2e_log "anonymous memory after the warm-up $ANON_WARM kB, after kill $((KILLS / 4)) $ANON0 kB, at the end $ANON1 kB"
 e2e_log "$KILLS kills in $(e2e_since "$t0") s: vmux has $FD1 fds (was $FD0), RSS $RSS1 kB (was $RSS0)"
 
 # A client that sends requests and never reads a reply, left alone: vmux must
@@ -69,5 +78,5 @@ e2e_log "uplink tap deleted: vmux alive, A still receives ($(rx_frames) frames)"
 
 [ "$(grep -c 'dev2: client connected' "$E2E_TMP/vmux.log")" -ge "$KILLS" ] ||
 	e2e_fail "fewer than $KILLS clients reached vmux"
-fault_finish "$KILLS kills"
+fault_finish "the last $((KILLS - KILLS / 4)) of $KILLS kills"
 e2e_pass "$KILLS kills survived; fds $FD0 -> $FD1, RSS $RSS0 -> $RSS1 kB (anonymous $ANON0 -> $ANON1 kB); A: $FRAMES frames, longest gap $GAP ms"
