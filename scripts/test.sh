@@ -38,6 +38,9 @@ T_START=$(date +%s)
 N_PASS=0
 N_FAIL=0
 N_SKIP=0
+# One line per failed test (its log, name and the lines that say why): the
+# summary ends with them, so the tail of a CI log names what failed.
+FAILURES=()
 
 # step NAME COMMAND...: runs COMMAND, records its status and duration.
 step() {
@@ -63,25 +66,34 @@ step() {
 # Adds up the results of a meson test run from its JSON log; fails when the
 # run executed no test at all.
 count_results() {
-	local json=$1 counts p f s
+	local json=$1 counts p f s line
 	[ -f "$json" ] || { echo "no test log $json: no test ran" >&2; return 1; }
-	counts=$(python3 - "$json" <<'EOF'
-import json, sys
+	counts=$(python3 - "$json" 2>"$json.failed" <<'EOF'
+import json, re, sys
 p = f = s = 0
 for line in open(sys.argv[1]):
     line = line.strip()
     if not line:
         continue
-    r = json.loads(line).get("result")
+    rec = json.loads(line)
+    r = rec.get("result")
     if r in ("OK", "EXPECTEDFAIL"):
         p += 1
     elif r == "SKIP":
         s += 1
     else:
         f += 1
+        why = [l.strip() for l in (rec.get("stdout") or "").splitlines()
+               if re.search(r"FAIL|ERROR|runtime error|Sanitizer|Assertion|timed out", l)]
+        print("F", sys.argv[1].rsplit("/", 1)[-1], rec.get("name"), r,
+              "|", " / ".join(why[-3:])[:400] or "(no FAIL or ERROR line in its output)",
+              file=sys.stderr)
 print(p, f, s)
 EOF
-	) || return 1
+	) || { cat "$json.failed" >&2; return 1; }
+	while IFS= read -r line; do
+		FAILURES+=("${line#F }")
+	done < <(grep '^F ' "$json.failed")
 	read -r p f s <<<"$counts"
 	N_PASS=$((N_PASS + p))
 	N_FAIL=$((N_FAIL + f))
@@ -145,6 +157,9 @@ summary() {
 		echo "  $line"
 	done
 	echo "tests: $N_PASS passed, $N_FAIL failed, $N_SKIP skipped"
+	for line in "${FAILURES[@]}"; do
+		echo "  failed: $line"
+	done
 }
 
 if [ "${VMUX_SKIP_DEPS:-0}" != 1 ]; then
