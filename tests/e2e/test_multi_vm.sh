@@ -38,6 +38,15 @@ host_listening() {
 	done
 	e2e_fail "the host's receiver on port $1 did not start"
 }
+# cmd_started G SEQ: waits (up to 60 s) until G's agent has started command SEQ.
+cmd_started() {
+	local deadline=$(($(date +%s) + 60))
+	until tr -d '\r' <"$E2E_TMP/$1.serial" | grep -qa "^E2E-CMD-START: $2\$"; do
+		e2e_alive "$1" || e2e_fail "guest $1 died before starting command $2"
+		[ "$(date +%s)" -lt "$deadline" ] || e2e_fail "guest $1 did not start command $2 in 60 s"
+		sleep 0.2
+	done
+}
 # Guest-side TCP receiver: busybox nc ends a connection as soon as the peer
 # half-closes, so the listener's stdin must stay open (a fifo held by fd 3)
 # or it would half-close at once and cut the sender off.
@@ -94,7 +103,7 @@ e2e_agent_cmd b "$(recv_cmd 5000)
 dd if=/dev/urandom of=/tmp/tx bs=1048576 count=64 2>/dev/null; echo up \$(sha256sum /tmp/tx)
 nc $HOST 5002 </tmp/tx"
 seq_b=$E2E_SEQ
-until tr -d '\r' <"$E2E_TMP/b.serial" | grep -qa "^E2E-CMD-START: $seq_b\$"; do sleep 0.2; done
+cmd_started b "$seq_b"
 sleep 1
 e2e_agent_cmd a "dd if=/dev/urandom of=/tmp/tx bs=1048576 count=64 2>/dev/null; sha256sum /tmp/tx; nc ${IP[b]} 5000 </tmp/tx"
 seq_a=$E2E_SEQ
@@ -127,7 +136,7 @@ e2e_track peer-c $!
 host_listening 5003
 e2e_agent_cmd a "$(recv_cmd 5001)"
 seq_a=$E2E_SEQ
-until tr -d '\r' <"$E2E_TMP/a.serial" | grep -qa "^E2E-CMD-START: $seq_a\$"; do sleep 0.2; done
+cmd_started a "$seq_a"
 sleep 1
 e2e_agent_cmd c "dd if=/dev/urandom of=/tmp/tx bs=1048576 count=64 2>/dev/null; nc $HOST 5003 </tmp/tx"
 e2e_agent_cmd b "dd if=/dev/urandom of=/tmp/tx bs=1048576 count=64 2>/dev/null; sha256sum /tmp/tx; nc ${IP[a]} 5001 </tmp/tx"
