@@ -282,6 +282,14 @@ static void rx_give_back(void *lender)
 }
 
 /* Frames the device wrote into lent packets: out without a copy; the rest copied. */
+/* n received frames dropped: no packet left in pool (counted, logged at a bounded rate). */
+static void rx_nobuf(struct dpdk_port *d, struct dpdk_stats *st, struct pkt_pool *pool, unsigned n)
+{
+	st->rd_nobuf += n;
+	LOG_RL(LOG_LVL_WARN, "dpdk", "%s: packet pool %s empty, dropping", d->name,
+	       pkt_pool_name(pool));
+}
+
 static unsigned rx_pkts_lent(struct dpdk_port *d, struct dpdk_stats *st, struct pkt_pool *pool,
 			     struct rte_mbuf **m, unsigned n, struct pkt **pkts)
 {
@@ -302,11 +310,9 @@ static unsigned rx_pkts_lent(struct dpdk_port *d, struct dpdk_stats *st, struct 
 		}
 		done[nd++] = m[i];
 		p = pkt_alloc(pool);
-		if (!p) {
-			st->rd_nobuf++;
-			LOG_RL(LOG_LVL_WARN, "dpdk", "%s: packet pool %s empty, dropping", d->name,
-			       pkt_pool_name(pool));
-		} else if (mbuf_to_pkt(d, st, m[i], p)) {
+		if (!p)
+			rx_nobuf(d, st, pool, 1);
+		else if (mbuf_to_pkt(d, st, m[i], p)) {
 			pkts[k++] = p;
 		} else {
 			pkt_free(p);
@@ -325,11 +331,8 @@ unsigned dpdk_rx_pkts(struct dpdk_port *d, struct dpdk_stats *st, struct pkt_poo
 		return rx_pkts_lent(d, st, pool, m, n, pkts);
 	have = pkt_alloc_bulk(pool, pkts, n);
 
-	if (have < n) {
-		st->rd_nobuf += n - have;
-		LOG_RL(LOG_LVL_WARN, "dpdk", "%s: packet pool %s empty, dropping", d->name,
-		       pkt_pool_name(pool));
-	}
+	if (have < n)
+		rx_nobuf(d, st, pool, n - have);
 	for (unsigned i = 0; i < have; i++)
 		if (mbuf_to_pkt(d, st, m[i], pkts[k]))
 			k++;
