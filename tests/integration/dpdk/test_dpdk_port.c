@@ -54,13 +54,17 @@ static struct pkt_pool *pool;
 static struct net_port peer;
 static struct pkt *got[64];
 static unsigned ngot;
+static struct pkt **hold; /* while set: every packet delivered is kept here (nhold of them) */
+static unsigned nhold, hold_max;
 
 static uint16_t peer_deliver(struct net_port *self, uint16_t queue, struct pkt **pkts, uint16_t n)
 {
 	(void)self;
 	(void)queue;
 	for (uint16_t i = 0; i < n; i++) {
-		if (ngot < 64)
+		if (hold && nhold < hold_max)
+			hold[nhold++] = pkts[i];
+		else if (ngot < 64)
 			got[ngot++] = pkts[i];
 		else
 			pkt_free(pkts[i]);
@@ -449,6 +453,53 @@ static void test_refused_and_counted(void **state)
 	assert_int_equal(dpdk_port(dp)->stats.rx_drops, drops + 2);
 }
 
+/*
+ * Every packet of the port's receive pool held by its peer (net_ring: each
+ * frame is copied into one): the frames after it are dropped and counted
+ * (rd_nobuf), none lost silently, and once the peer frees them the
+ * port receives again. (memif receives into its lent packets: skipped.)
+ */
+static void test_pool_empty_counted(void **state)
+{
+	static struct pkt *held[1024];
+	struct dpdk_stats before, after;
+	unsigned sent = 0;
+
+	(void)state;
+	if (memif)
+		skip();
+	stats(&before);
+	hold = held;
+	hold_max = 1024;
+	nhold = 0;
+	/* Until a burst comes back short: the pool ran out under it. */
+	while (sent < 1000) {
+		struct pkt *k[16];
+		unsigned was = nhold;
+
+		for (unsigned i = 0; i < 16; i++)
+			k[i] = frame(60, (uint8_t)i);
+		net_port_send(&peer, k, 16);
+		sent += 16;
+		for (int i = 0; i < 100 && nhold < was + 16; i++)
+			loop_run_once(l, 1);
+		if (nhold < was + 16)
+			break;
+	}
+	for (int i = 0; i < 100; i++)
+		loop_run_once(l, 1);
+	stats(&after);
+	hold = NULL;
+	pkt_free_bulk(held, nhold);
+	assert_true(sent < 1000);
+	assert_true(nhold > 0 && nhold <= 512);
+	assert_int_equal(after.rd_nobuf - before.rd_nobuf, sent - nhold);
+	send1(frame(60, 7));
+	collect(1);
+	assert_int_equal(ngot, 1);
+	drop_got();
+}
+
 static void test_link_down_and_up(void **state)
 {
 	struct dpdk_stats st;
@@ -494,6 +545,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup(test_jumbo_frame_as_a_chain, each),
 		cmocka_unit_test_setup(test_refused_and_counted, each),
 		cmocka_unit_test_setup(test_link_down_and_up, each),
+		cmocka_unit_test_setup(test_pool_empty_counted, each),
 		cmocka_unit_test_setup(test_zerocopy_where_the_device_copies, each),
 		cmocka_unit_test_setup(test_rx_into_packets, each),
 	};
