@@ -30,6 +30,7 @@
 #include "net/dpdk.h"
 
 #include <errno.h>
+#include <net/if.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdarg.h>
@@ -38,6 +39,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <rte_bus.h>
 #include <rte_cycles.h>
@@ -196,6 +200,47 @@ static void lanes_publish(struct dpdk_port *d)
 	atomic_store_explicit(&d->lane_state, v, memory_order_release);
 }
 
+/*
+ * Whether the kernel interface under an af_packet port is up and has a
+ * carrier, and is still the one the port was opened on (deleted and made
+ * again under the same name, the port's sockets are bound to the old one).
+ */
+static bool kif_up(struct dpdk_port *d)
+{
+	struct ifreq ifr;
+
+	memset(&ifr, 0, sizeof(ifr));
+	memcpy(ifr.ifr_name, d->kif_name, sizeof(d->kif_name));
+	if (ioctl(d->kif_fd, SIOCGIFINDEX, &ifr) < 0 || (unsigned)ifr.ifr_ifindex != d->kif_index)
+		return false;
+	if (ioctl(d->kif_fd, SIOCGIFFLAGS, &ifr) < 0)
+		return false;
+	return (ifr.ifr_flags & IFF_UP) && (ifr.ifr_flags & IFF_RUNNING);
+}
+
+/* af_packet: the interface named by iface= in devargs, to be read by kif_up. */
+static void kif_open(struct dpdk_port *d, const char *devargs)
+{
+	const char *v = strstr(devargs, ",iface=");
+	size_t n;
+
+	if (!v)
+		return;
+	v += strlen(",iface=");
+	n = strcspn(v, ",");
+	if (n == 0 || n >= sizeof(d->kif_name))
+		return;
+	memcpy(d->kif_name, v, n);
+	d->kif_name[n] = '\0';
+	d->kif_index = if_nametoindex(d->kif_name);
+	if (d->kif_index == 0)
+		return;
+	d->kif_fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (d->kif_fd < 0)
+		LOG_WARN("dpdk", "%s: cannot read %s's link from the kernel (%s): the device's "
+			 "own report is taken", d->name, d->kif_name, strerror(errno));
+}
+
 static void link_check(struct dpdk_port *d)
 {
 	struct rte_eth_link link;
@@ -207,6 +252,8 @@ static void link_check(struct dpdk_port *d)
 		return;
 	}
 	up = link.link_status == RTE_ETH_LINK_UP;
+	if (up && d->kif_fd >= 0)
+		up = kif_up(d);
 	if (up)
 		d->up_since_start = true;
 	if (!up && d->restart_when_down) {
@@ -832,6 +879,8 @@ static int setup_port(struct dpdk_port *d, const char *devargs, unsigned lanes, 
 	}
 	snprintf(d->st.driver, sizeof(d->st.driver), "%s", info.driver_name);
 	d->restart_when_down = !strcmp(info.driver_name, "net_memif");
+	if (!strcmp(info.driver_name, "net_af_packet"))
+		kif_open(d, devargs);
 	fits = zerocopy_fits(&info, devargs);
 	d->ext_ok = getenv("VMUX_DPDK_TX_COPY") == NULL && fits;
 	d->st.tx_zerocopy = d->ext_ok;
@@ -996,6 +1045,7 @@ struct dpdk_port *dpdk_open_lanes(struct loop *l, const char *devargs, unsigned 
 	memcpy(d->name, devargs, n);
 	d->name[n] = '\0';
 	d->loop = l;
+	d->kif_fd = -1;
 	/* An lcore id for this thread: per-lcore mempool caches (else none: slower). */
 	if (rte_lcore_id() == LCORE_ID_ANY && rte_thread_register() < 0)
 		LOG_WARN("dpdk", "%s: this thread got no lcore id (%s): mbufs without a cache",
@@ -1074,6 +1124,8 @@ void dpdk_close(struct dpdk_port *d)
 	net_port_disconnect(&d->port);
 	if (d->polled)
 		loop_del_poll(d->loop, dpdk_poll, d);
+	if (d->kif_fd >= 0)
+		close(d->kif_fd);
 	dpdk_flow_fini(d);
 	if (d->started) {
 		rte_eth_dev_callback_unregister(d->pid, RTE_ETH_EVENT_INTR_RMV, on_rmv, d);

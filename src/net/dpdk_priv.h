@@ -6,6 +6,7 @@
 #ifndef VMUX_NET_DPDK_PRIV_H
 #define VMUX_NET_DPDK_PRIV_H
 
+#include <net/if.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -61,6 +62,14 @@ struct dpdk_port {
 	 * client then crashes DPDK 22.11's memif server.
 	 */
 	bool restart_when_down;
+	/*
+	 * af_packet's kernel interface (kif_name, its index at open), read with
+	 * kif_fd for the link: DPDK 22.11's af_packet reports its link up from
+	 * start to close whatever the interface does. kif_fd -1: not read.
+	 */
+	int kif_fd;
+	unsigned kif_index;
+	char kif_name[IF_NAMESIZE];
 	bool up_since_start; /* the link was up since the last (re)start */
 	uint64_t last_start; /* TSC */
 	/*

@@ -540,6 +540,41 @@ static void test_afpacket_counters(void **state)
 	assert_true(uplink_u64("dpdk.rd_zerocopy") >= NVM * NFR);
 }
 
+/*
+ * The veth's far end goes down (the carrier of vmux's end with it): the
+ * uplink's link follows, the VMs' frames stop at it, counted; up again,
+ * frames pass both ways.
+ */
+static void test_afpacket_link_down_up(void **state)
+{
+	uint64_t changes, out;
+	unsigned got[NVM];
+
+	(void)state;
+	if (!in_own_netns)
+		skip();
+	assert_true(uplink_u64("dpdk.link_up"));
+	changes = uplink_u64("dpdk.link_changes");
+	assert_int_equal(system("ip link set vdu1 down"), 0);
+	for (int t = 0; t < 3000 && uplink_u64("dpdk.link_up"); t += 20)
+		it_nap_ms(20);
+	assert_false(uplink_u64("dpdk.link_up"));
+	assert_int_equal(uplink_u64("dpdk.link_changes"), changes + 1);
+	out = uplink_u64("dpdk.dev_opackets");
+	vm_send(&vms[0], NFR);
+	it_nap_ms(200);
+	assert_int_equal(uplink_u64("dpdk.dev_opackets"), out);
+	assert_int_equal(system("ip link set vdu1 up"), 0);
+	assert_true(wait_u64("dpdk.link_up", 1, 3000));
+	assert_int_equal(uplink_u64("dpdk.link_changes"), changes + 2);
+	for (int i = 0; i < NVM; i++)
+		vm_send(&vms[i], NFR);
+	raw_count(got, NFR, 3000);
+	for (int i = 0; i < NVM; i++)
+		if (got[i] != NFR)
+			fail_msg("VM %d -> uplink after link up: %u of %u frames", i, got[i], NFR);
+}
+
 /* The interface under the port is deleted: vmux keeps running and answering, VMs keep sending. */
 static void test_afpacket_iface_gone(void **state)
 {
@@ -556,6 +591,15 @@ static void test_afpacket_iface_gone(void **state)
 	assert_true(wait_u64("rx_pkts", 0, 100) + uplink_u64("rx_drops") >= before);
 	it_nap_ms(300);
 	assert_true(vmux_pid > 0 && waitpid(vmux_pid, NULL, WNOHANG) == 0);
+	/* Read from the kernel: the interface is gone, so is the link. */
+	for (int t = 0; t < 3000 && uplink_u64("dpdk.link_up"); t += 20)
+		it_nap_ms(20);
+	assert_false(uplink_u64("dpdk.link_up"));
+	/* Another interface of that name is not the port's (its sockets stay bound to the old). */
+	assert_int_equal(system("ip link add vdu0 type veth peer name vdu1 && ip link set vdu0 up && "
+				"ip link set vdu1 up"), 0);
+	it_nap_ms(500);
+	assert_false(uplink_u64("dpdk.link_up"));
 	{
 		struct json_object *p = uplink_json();
 
@@ -974,6 +1018,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_afpacket_uplink_to_vm),
 		cmocka_unit_test(test_afpacket_tagged_dropped),
 		cmocka_unit_test(test_afpacket_counters),
+		cmocka_unit_test(test_afpacket_link_down_up),
 		cmocka_unit_test(test_afpacket_iface_gone),
 	};
 	const struct CMUnitTest lanes[] = {
