@@ -440,19 +440,26 @@ static void test_ring_loop(void **state)
 
 /* ---- af_packet --------------------------------------------------------------------------- */
 
-static void test_afpacket_vm_to_uplink(void **state)
+/* NFR frames from every VM, each VM's all on the veth. */
+static void all_vms_to_veth(const char *when)
 {
 	unsigned got[NVM];
 
-	(void)state;
-	if (!in_own_netns)
-		skip();
 	for (int i = 0; i < NVM; i++)
 		vm_send(&vms[i], NFR);
 	raw_count(got, NFR, 3000);
 	for (int i = 0; i < NVM; i++)
 		if (got[i] != NFR)
-			fail_msg("VM %d -> uplink: %u of %u frames on the veth", i, got[i], NFR);
+			fail_msg("VM %d -> uplink%s: %u of %u frames on the veth", i, when, got[i],
+				 NFR);
+}
+
+static void test_afpacket_vm_to_uplink(void **state)
+{
+	(void)state;
+	if (!in_own_netns)
+		skip();
+	all_vms_to_veth("");
 }
 
 static void test_afpacket_uplink_to_vm(void **state)
@@ -548,7 +555,6 @@ static void test_afpacket_counters(void **state)
 static void test_afpacket_link_down_up(void **state)
 {
 	uint64_t changes, out;
-	unsigned got[NVM];
 
 	(void)state;
 	if (!in_own_netns)
@@ -567,12 +573,7 @@ static void test_afpacket_link_down_up(void **state)
 	assert_int_equal(system("ip link set vdu1 up"), 0);
 	assert_true(wait_u64("dpdk.link_up", 1, 3000));
 	assert_int_equal(uplink_u64("dpdk.link_changes"), changes + 2);
-	for (int i = 0; i < NVM; i++)
-		vm_send(&vms[i], NFR);
-	raw_count(got, NFR, 3000);
-	for (int i = 0; i < NVM; i++)
-		if (got[i] != NFR)
-			fail_msg("VM %d -> uplink after link up: %u of %u frames", i, got[i], NFR);
+	all_vms_to_veth(" after link up");
 }
 
 /* The interface under the port is deleted: vmux keeps running and answering, VMs keep sending. */
