@@ -108,16 +108,22 @@ int dpdk_eal_init(unsigned n, const char *const *args, char *err, size_t errlen)
 			argv[argc++] = strdup(args[i]);
 	}
 	argv[argc] = NULL;
+	if (dpdk_log_open() < 0)
+		LOG_WARN("dpdk", "DPDK's log stays its own (stderr and syslog): %s", strerror(errno));
+	dpdk_log_mark();
 	r = rte_eal_init(argc, argv);
 	if (r < 0) {
 		int e = rte_errno;
+		const char *why = dpdk_log_first_err();
 
 		log_seterr(err, errlen,
-		       "DPDK's EAL refused its arguments or could not start: %s%s (see its messages "
-		       "above; without hugepages the EAL needs --no-huge, see docs/CONFIG.md)",
-		       rte_strerror(e), e == EALREADY ? " (initialised twice)" : "");
+		       "DPDK's EAL refused its arguments or could not start: %s%s%s%s (without "
+		       "hugepages the EAL needs --no-huge, see docs/CONFIG.md)",
+		       rte_strerror(e), e == EALREADY ? " (initialised twice)" : "",
+		       why[0] ? ": " : "", why);
 		return -1;
 	}
+	dpdk_log_started(true);
 	if (r < argc - 1) {
 		log_seterr(err, errlen, "EAL: unexpected argument '%s' (not an EAL option)",
 		       argv[r + 1]);
@@ -139,6 +145,7 @@ void dpdk_eal_fini(void)
 		return;
 	rte_eal_cleanup();
 	eal_ready = false;
+	dpdk_log_started(false);
 }
 
 /* ---- receive -------------------------------------------------------------------- */
@@ -774,13 +781,20 @@ static int find_port(const char *devargs, const char *name, uint16_t *pid, char 
 
 	if (rte_eth_dev_get_port_by_name(name, pid) == 0)
 		return 0; /* given to the EAL already (-a, --vdev) */
+	dpdk_log_mark();
 	r = rte_dev_probe(devargs);
 	if (r < 0 && r != -EEXIST) {
-		log_seterr(err, errlen,
-		       "dpdk:%s: cannot probe the device: %s (a PCI address needs the NIC bound "
-		       "to vfio-pci and no --no-pci among the EAL arguments; a virtual device is "
-		       "named net_<driver><N>, e.g. net_ring0, with its driver's arguments)",
-		       devargs, strerror(-r));
+		const char *why = dpdk_log_first_err();
+
+		if (why[0])
+			log_seterr(err, errlen, "dpdk:%s: cannot probe the device: %s (%s)", devargs,
+				   why, strerror(-r));
+		else
+			log_seterr(err, errlen,
+				   "dpdk:%s: cannot probe the device: %s (a PCI address needs the "
+				   "NIC bound to vfio-pci and no --no-pci among the EAL arguments; a "
+				   "virtual device is named net_<driver><N>, e.g. net_ring0, with its "
+				   "driver's arguments)", devargs, strerror(-r));
 		return -1;
 	}
 	if (rte_eth_dev_get_port_by_name(name, pid) != 0) {
@@ -872,6 +886,7 @@ static int setup_port(struct dpdk_port *d, const char *devargs, unsigned lanes, 
 
 	if (socket < 0)
 		socket = (int)rte_socket_id();
+	dpdk_log_mark();
 	r = rte_eth_dev_info_get(d->pid, &info);
 	if (r < 0) {
 		what = "read its capabilities";
@@ -1012,7 +1027,9 @@ static int setup_port(struct dpdk_port *d, const char *devargs, unsigned lanes, 
 	lanes_publish(d);
 	return 0;
 fail:
-	log_seterr(err, errlen, "dpdk:%s: cannot %s: %s", d->name, what, strerror(r < 0 ? -r : EIO));
+	log_seterr(err, errlen, "dpdk:%s: cannot %s: %s%s%s", d->name, what,
+		   strerror(r < 0 ? -r : EIO), dpdk_log_first_err()[0] ? ": " : "",
+		   dpdk_log_first_err());
 	return -1;
 }
 

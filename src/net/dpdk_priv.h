@@ -129,6 +129,12 @@ uint16_t dpdk_tx_pkts(struct dpdk_port *d, struct dpdk_stats *st, uint16_t q, bo
 /* dpdk_flow.c: frees every rule (the device's and ours); before the port closes. */
 void dpdk_flow_fini(struct dpdk_port *d);
 
+/* dpdk_log.c: DPDK's log into vmux's. */
+int dpdk_log_open(void);         /* before rte_eal_init; 0 or -1 */
+void dpdk_log_started(bool on);  /* warnings and errors rate-limited from now on */
+void dpdk_log_mark(void);        /* forget the error line kept */
+const char *dpdk_log_first_err(void); /* the first error line since the mark, or "" */
+
 #endif
 
 

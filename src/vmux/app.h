@@ -79,7 +79,7 @@ struct app {
 		uint64_t reloads, reload_failures, devices_added, devices_removed;
 	} svc;
 	struct metrics_http *metrics;
-	char err[256];
+	char err[512];
 };
 
 extern struct app app;

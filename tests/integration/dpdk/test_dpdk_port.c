@@ -26,7 +26,9 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -35,12 +37,14 @@
 #include <rte_dev.h>
 #include <rte_errno.h>
 #include <rte_ethdev.h>
+#include <rte_log.h>
 #include <rte_mbuf.h>
 
 #include "core/log.h"
 #include "core/loop.h"
 #include "net/csum.h"
 #include "net/dpdk.h"
+#include "net/dpdk_priv.h"
 #include "net/pkt.h"
 #include "net/port.h"
 
@@ -528,6 +532,59 @@ static void test_link_down_and_up(void **state)
 }
 
 /* Each test starts with nothing collected and nothing in flight. */
+/* How many times s occurs in h. */
+static unsigned count_of(const char *h, const char *s)
+{
+	unsigned n = 0;
+
+	for (const char *p = strstr(h, s); p; p = strstr(p + 1, s))
+		n++;
+	return n;
+}
+
+/*
+ * DPDK's messages come out as vmux's log lines, at their own level; once
+ * the EAL is up a flood of errors is cut by the rate limiter (at most 10 per
+ * 5 s, shared with warnings), not lines at info; the first error since the
+ * mark is kept for the message of a call that failed.
+ */
+static void test_dpdk_log_is_ours(void **state)
+{
+	char path[] = "/tmp/vmux-test-dpdk-log.XXXXXX";
+	static char buf[1 << 16];
+	int fd = mkstemp(path), saved = dup(2);
+	ssize_t n;
+
+	(void)state;
+	assert_true(fd >= 0 && saved >= 0);
+	log_set_level(LOG_LVL_INFO);
+	fflush(stderr);
+	assert_true(dup2(fd, 2) == 2);
+	dpdk_log_mark();
+	RTE_LOG(WARNING, USER1, "one warning\n");
+	for (int i = 0; i < 100; i++)
+		RTE_LOG(ERR, USER1, "error %d\n", i);
+	for (int i = 0; i < 20; i++)
+		RTE_LOG(INFO, USER1, "info %d\n", i);
+	RTE_LOG(DEBUG, USER1, "not at this level\n");
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	log_set_level(LOG_LVL_ERR);
+	n = pread(fd, buf, sizeof(buf) - 1, 0);
+	close(fd);
+	unlink(path);
+	assert_true(n > 0);
+	buf[n] = '\0';
+	assert_int_equal(count_of(buf, "vmux[warn] dpdk: USER1: one warning\n"), 1);
+	assert_true(count_of(buf, "vmux[err] dpdk: USER1: error ") >= 1);
+	assert_true(count_of(buf, "USER1: error ") <= 9);
+	assert_int_equal(count_of(buf, "vmux[info] dpdk: USER1: info "), 20);
+	assert_int_equal(count_of(buf, "not at this level"), 0);
+	assert_int_equal(count_of(buf, "\n"), count_of(buf, " vmux["));
+	assert_string_equal(dpdk_log_first_err(), "USER1: error 0");
+}
+
 static int each(void **state)
 {
 	(void)state;
@@ -540,6 +597,7 @@ static int each(void **state)
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup(test_dpdk_log_is_ours, each),
 		cmocka_unit_test_setup(test_vlan_tag_goes_back_in, each),
 		cmocka_unit_test_setup(test_checksums_done_in_software, each),
 		cmocka_unit_test_setup(test_jumbo_frame_as_a_chain, each),

@@ -438,6 +438,69 @@ static void test_ring_loop(void **state)
 	assert_int_equal(uplink_u64("dpdk.rd_zerocopy"), 0);
 }
 
+/*
+ * vmux started with args (NULL-ended) fails: status 1, DPDK's own messages in
+ * vmux's log format, and vmux's last line ("vmux: --uplink ...") names the
+ * DPDK line that says why (want).
+ */
+static void start_fails(const char *want_log, const char *want, const char *const *args)
+{
+	char out[400], *argv[16], *last, *nl;
+	static char buf[1 << 16];
+	unsigned n = 0;
+	int st, fd;
+	ssize_t len;
+	pid_t pid;
+
+	snprintf(out, sizeof(out), "%s/start.err", dir);
+	argv[n++] = (char *)vmux;
+	while (*args && n < 15)
+		argv[n++] = (char *)*args++;
+	argv[n] = NULL;
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		fd = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		if (fd < 0 || dup2(fd, 2) < 0 || dup2(fd, 1) < 0)
+			_exit(127);
+		execv(vmux, argv);
+		_exit(127);
+	}
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	fd = open(out, O_RDONLY);
+	assert_true(fd >= 0);
+	len = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	assert_true(len > 0);
+	buf[len] = '\0';
+	if (!WIFEXITED(st) || WEXITSTATUS(st) != 1 || !strstr(buf, want_log))
+		fail_msg("status 0x%x, want 1 and \"%s\" in:\n%s", st, want_log, buf);
+	last = strstr(buf, "vmux: --uplink dpdk:");
+	assert_non_null(last);
+	nl = strchr(last, '\n');
+	if (nl)
+		*nl = '\0';
+	if (!strstr(last, want))
+		fail_msg("\"%s\" not in vmux's message: %s", want, last);
+}
+
+/* EAL arguments it refuses, a device that cannot be probed: the reason, from DPDK's log. */
+static void test_ring_start_errors(void **state)
+{
+	char s0[320];
+
+	(void)state;
+	if (!in_own_netns)
+		skip();
+	snprintf(s0, sizeof(s0), "%s/bad.sock", dir);
+	start_fails("vmux[err] dpdk: EAL: lcore 127 unavailable", "EAL: lcore 127 unavailable",
+		    (const char *[]){ "-s", s0, "--uplink", "dpdk:net_ring0", "--", "--no-huge",
+				      "--no-shconf", "-l", "127", NULL });
+	start_fails("vmux[err] dpdk: ", "SIOCGIFINDEX",
+		    (const char *[]){ "-s", s0, "--uplink",
+				      "dpdk:net_af_packet0,iface=vmuxnosuch0", NULL });
+}
+
 /* ---- af_packet --------------------------------------------------------------------------- */
 
 /* NFR frames from every VM, each VM's all on the veth. */
@@ -1013,6 +1076,7 @@ int main(int argc, char **argv)
 {
 	const struct CMUnitTest ring[] = {
 		cmocka_unit_test(test_ring_loop),
+		cmocka_unit_test(test_ring_start_errors),
 	};
 	const struct CMUnitTest afpacket[] = {
 		cmocka_unit_test(test_afpacket_vm_to_uplink),
