@@ -335,7 +335,6 @@ static void rx_give_back(void *lender)
 	rte_pktmbuf_free_seg(lender);
 }
 
-/* Frames the device wrote into lent packets: out without a copy; the rest copied. */
 /* n received frames dropped: no packet left in pool (counted, logged at a bounded rate). */
 static void rx_nobuf(struct dpdk_port *d, struct dpdk_stats *st, struct pkt_pool *pool, unsigned n)
 {
@@ -344,6 +343,7 @@ static void rx_nobuf(struct dpdk_port *d, struct dpdk_stats *st, struct pkt_pool
 	       pkt_pool_name(pool));
 }
 
+/* Frames the device wrote into lent packets: out without a copy; the rest copied. */
 static unsigned rx_pkts_lent(struct dpdk_port *d, struct dpdk_stats *st, struct pkt_pool *pool,
 			     struct rte_mbuf **m, unsigned n, struct pkt **pkts)
 {

@@ -13,8 +13,9 @@
  * since dpdk_log_mark is kept, for the message of a call that failed: the
  * EAL and the drivers say why there, vmux knows only an errno.
  *
- * The stream's write function runs under the FILE's lock (stdio), so the
- * state below is never written by two threads at once.
+ * The stream's write function runs under the FILE's lock (stdio); the
+ * functions below take that lock too, so the state is never read while
+ * another thread (the EAL's interrupt thread, a lane) writes it.
  */
 #include <stdbool.h>
 #include <stdio.h>
@@ -94,15 +95,31 @@ int dpdk_log_open(void)
 
 void dpdk_log_started(bool on)
 {
+	if (stream)
+		flockfile(stream);
 	started = on;
+	if (stream)
+		funlockfile(stream);
 }
 
 void dpdk_log_mark(void)
 {
+	if (stream)
+		flockfile(stream);
 	first_err[0] = '\0';
+	if (stream)
+		funlockfile(stream);
 }
 
+/* A copy per thread: the line may be replaced once the lock is let go. */
 const char *dpdk_log_first_err(void)
 {
-	return first_err;
+	static _Thread_local char copy[sizeof(first_err)];
+
+	if (stream)
+		flockfile(stream);
+	memcpy(copy, first_err, sizeof(copy));
+	if (stream)
+		funlockfile(stream);
+	return copy;
 }
