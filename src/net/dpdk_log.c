@@ -29,7 +29,6 @@
 
 static FILE *stream;
 static bool started;
-static struct log_ratelimit rl;
 static char first_err[200];
 
 static enum log_level level_of(int rte_level)
@@ -45,21 +44,15 @@ static enum log_level level_of(int rte_level)
 
 static void line(enum log_level lvl, const char *s, size_t n)
 {
-	uint32_t sup = 0;
-
 	while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r'))
 		n--;
 	if (n == 0)
 		return;
 	if (lvl == LOG_LVL_ERR && !first_err[0])
 		snprintf(first_err, sizeof(first_err), "%.*s", (int)n, s);
-	if (!log_enabled(lvl))
-		return;
-	if (started && lvl <= LOG_LVL_WARN && !log_ratelimit_pass(&rl, &sup))
-		return;
-	if (sup)
-		log_msg(lvl, "dpdk", "%.*s (%u similar suppressed)", (int)n, s, sup);
-	else
+	if (started && lvl <= LOG_LVL_WARN)
+		LOG_RL(lvl, "dpdk", "%.*s", (int)n, s);
+	else if (log_enabled(lvl))
 		log_msg(lvl, "dpdk", "%.*s", (int)n, s);
 }
 
